@@ -1,1 +1,1 @@
-export {}
+export * from "./sql/index.js"
