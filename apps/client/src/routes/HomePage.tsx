@@ -1,0 +1,5 @@
+export const HomePage = () => (
+  <main className="page">
+    <h1>Workspaces</h1>
+  </main>
+)

@@ -1,0 +1,5 @@
+export const JoinPage = () => (
+  <main className="page">
+    <p>Joining…</p>
+  </main>
+)
