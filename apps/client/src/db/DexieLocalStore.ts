@@ -1,0 +1,153 @@
+import type { DocId, WorkspaceId } from "@vibestack/schema"
+import type { LocalStore, OutboxEntry, RejectedEntry, StoredDoc, WorkspaceMeta } from "@vibestack/shared"
+import { Dexie, type EntityTable, type Table } from "dexie"
+
+interface DocRow {
+  readonly ws: string
+  readonly doc: string
+  readonly snapshot: Uint8Array | undefined
+  readonly cursor: number
+  readonly schemaVersion: number
+  /** Next update-log id: one sequence shared by local and remote entries (and outbox ids). */
+  readonly nextId: number
+}
+
+interface UpdateRow {
+  readonly ws: string
+  readonly doc: string
+  readonly id: number
+  readonly bytes: Uint8Array
+}
+
+interface OutboxRow extends UpdateRow {
+  readonly idempotencyKey: string
+}
+
+interface RejectedRow extends OutboxRow {
+  readonly error: RejectedEntry["error"]
+}
+
+type Key = [string, string, number]
+
+/**
+ * The browser's `LocalStore` over IndexedDB. Every method runs in one Dexie `rw`
+ * transaction, so a crash or a closed tab leaves a document before or after a call.
+ * Several tabs and the sync worker open the same database at once; IndexedDB serialises
+ * overlapping `rw` transactions, which keeps the id sequence in `docs.nextId` unique.
+ *
+ * Schema changes: add a `version(n + 1).stores(...)` (with an `upgrade` if rows move);
+ * never edit an existing version.
+ */
+export class DexieLocalStore implements LocalStore {
+  private readonly db: Dexie & {
+    docs: Table<DocRow, [string, string]>
+    updates: Table<UpdateRow, Key>
+    outboxRows: Table<OutboxRow, Key>
+    rejected: Table<RejectedRow, Key>
+    workspaces: EntityTable<WorkspaceMeta, "workspaceId">
+  }
+
+  constructor(name = "vibestack", options?: { readonly indexedDB: IDBFactory; readonly IDBKeyRange: unknown }) {
+    this.db = new Dexie(name, options as never) as DexieLocalStore["db"]
+    this.db.version(1).stores({
+      docs: "[ws+doc]",
+      updates: "[ws+doc+id]",
+      outboxRows: "[ws+doc+id]",
+      rejected: "[ws+doc+id]",
+      workspaces: "workspaceId",
+    })
+  }
+
+  close(): void {
+    this.db.close()
+  }
+
+  private range<T>(table: Table<T, Key>, ws: string, doc: string, upTo: number = Number.MAX_SAFE_INTEGER) {
+    return table.where("[ws+doc+id]").between([ws, doc, Dexie.minKey], [ws, doc, upTo], true, true)
+  }
+
+  private async docRow(ws: string, doc: string): Promise<DocRow> {
+    return (
+      (await this.db.docs.get([ws, doc])) ?? { ws, doc, snapshot: undefined, cursor: 0, schemaVersion: 0, nextId: 1 }
+    )
+  }
+
+  readonly loadDoc = (ws: WorkspaceId, doc: DocId): Promise<StoredDoc> =>
+    this.db.transaction("r", [this.db.docs, this.db.updates], async () => {
+      const row = await this.docRow(ws, doc)
+      const updates = await this.range(this.db.updates, ws, doc).toArray()
+      return {
+        snapshot: row.snapshot,
+        updates: updates.map((u) => ({ id: u.id, bytes: u.bytes })),
+        cursor: row.cursor,
+        schemaVersion: row.schemaVersion,
+      }
+    })
+
+  readonly appendLocal = (ws: WorkspaceId, doc: DocId, entry: { bytes: Uint8Array; idempotencyKey: string }) =>
+    this.db.transaction("rw", [this.db.docs, this.db.updates, this.db.outboxRows], async (): Promise<OutboxEntry> => {
+      const row = await this.docRow(ws, doc)
+      const id = row.nextId
+      // IndexedDB stores a structured clone, so the caller's array may change afterwards.
+      const bytes = entry.bytes.slice()
+      await this.db.docs.put({ ...row, nextId: id + 1 })
+      await this.db.updates.add({ ws, doc, id, bytes })
+      await this.db.outboxRows.add({ ws, doc, id, bytes, idempotencyKey: entry.idempotencyKey })
+      return { id, bytes: bytes.slice(), idempotencyKey: entry.idempotencyKey }
+    })
+
+  readonly appendRemote = (ws: WorkspaceId, doc: DocId, updates: ReadonlyArray<Uint8Array>, cursor: number) =>
+    this.db.transaction("rw", [this.db.docs, this.db.updates], async () => {
+      const row = await this.docRow(ws, doc)
+      let nextId = row.nextId
+      await this.db.updates.bulkAdd(updates.map((bytes) => ({ ws, doc, id: nextId++, bytes: bytes.slice() })))
+      await this.db.docs.put({ ...row, nextId, cursor: Math.max(row.cursor, cursor) })
+    })
+
+  readonly outbox = async (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<OutboxEntry>> =>
+    (await this.range(this.db.outboxRows, ws, doc).toArray()).map((r) => ({
+      id: r.id,
+      bytes: r.bytes,
+      idempotencyKey: r.idempotencyKey,
+    }))
+
+  readonly ackOutbox = async (ws: WorkspaceId, doc: DocId, id: number): Promise<void> => {
+    await this.db.outboxRows.delete([ws, doc, id])
+  }
+
+  readonly rejectOutbox = (ws: WorkspaceId, doc: DocId, id: number, error: RejectedEntry["error"]) =>
+    this.db.transaction("rw", [this.db.outboxRows, this.db.rejected], async () => {
+      const row = await this.db.outboxRows.get([ws, doc, id])
+      if (row === undefined) return
+      await this.db.outboxRows.delete([ws, doc, id])
+      await this.db.rejected.put({ ...row, error })
+    })
+
+  readonly rejectedOutbox = async (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<RejectedEntry>> =>
+    (await this.range(this.db.rejected, ws, doc).toArray()).map((r) => ({
+      id: r.id,
+      bytes: r.bytes,
+      idempotencyKey: r.idempotencyKey,
+      error: r.error,
+    }))
+
+  readonly compact = (ws: WorkspaceId, doc: DocId, snapshot: Uint8Array, upToUpdateId: number) =>
+    this.db.transaction("rw", [this.db.docs, this.db.updates], async () => {
+      const row = await this.docRow(ws, doc)
+      await this.range(this.db.updates, ws, doc, upToUpdateId).delete()
+      await this.db.docs.put({ ...row, snapshot: snapshot.slice() })
+    })
+
+  readonly setSchemaVersion = (ws: WorkspaceId, doc: DocId, version: number) =>
+    this.db.transaction("rw", [this.db.docs], async () => {
+      await this.db.docs.put({ ...(await this.docRow(ws, doc)), schemaVersion: version })
+    })
+
+  readonly putWorkspace = async (meta: WorkspaceMeta): Promise<void> => {
+    await this.db.workspaces.put({ ...meta })
+  }
+
+  readonly getWorkspace = (ws: WorkspaceId): Promise<WorkspaceMeta | undefined> => this.db.workspaces.get(ws)
+
+  readonly listWorkspaces = (): Promise<ReadonlyArray<WorkspaceMeta>> => this.db.workspaces.toArray()
+}
