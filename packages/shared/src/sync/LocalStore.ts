@@ -1,4 +1,5 @@
 import type { DocId, Role, WorkspaceId } from "@vibestack/schema"
+import type { WireError } from "../protocol/errors.js"
 
 /**
  * What a device keeps per document. Implementations: `MemoryLocalStore` (tests,
@@ -13,7 +14,10 @@ export interface LocalStore {
   readonly loadDoc: (ws: WorkspaceId, doc: DocId) => Promise<StoredDoc>
   /** Persists a local commit: appended to the update log and the outbox in one step. */
   readonly appendLocal: (ws: WorkspaceId, doc: DocId, entry: OutboxInput) => Promise<OutboxEntry>
-  /** Persists updates pulled from the server and advances the cursor, in one step. */
+  /**
+   * Persists updates pulled from the server and advances the cursor, in one step.
+   * The cursor never goes down: a call with a lower cursor keeps the higher one.
+   */
   readonly appendRemote: (
     ws: WorkspaceId,
     doc: DocId,
@@ -22,8 +26,16 @@ export interface LocalStore {
   ) => Promise<void>
   /** Unacknowledged local commits, oldest first. */
   readonly outbox: (ws: WorkspaceId, doc: DocId) => Promise<ReadonlyArray<OutboxEntry>>
-  /** The server acknowledged outbox entry `id` (it stays in the update log). */
+  /** The server acknowledged outbox entry `id` (it stays in the update log). Unknown ids: no-op. */
   readonly ackOutbox: (ws: WorkspaceId, doc: DocId, id: number) => Promise<void>
+  /**
+   * The server refused outbox entry `id` for good (a `rejected` error kind): it leaves the
+   * outbox, so it stops blocking later commits, and is kept in the rejected list with the
+   * reason, never silently dropped (SPEC C8). Unknown ids: no-op.
+   */
+  readonly rejectOutbox: (ws: WorkspaceId, doc: DocId, id: number, error: WireError) => Promise<void>
+  /** Entries the server refused, oldest first. */
+  readonly rejectedOutbox: (ws: WorkspaceId, doc: DocId) => Promise<ReadonlyArray<RejectedEntry>>
   /**
    * Replaces the snapshot and drops the update-log entries it covers (ids ≤ `upToUpdateId`).
    * The outbox is untouched: compaction never loses an unsent commit.
@@ -55,6 +67,10 @@ export interface OutboxEntry extends OutboxInput {
   readonly id: number
 }
 
+export interface RejectedEntry extends OutboxEntry {
+  readonly error: WireError
+}
+
 export interface WorkspaceMeta {
   readonly workspaceId: WorkspaceId
   readonly name: string
@@ -64,6 +80,8 @@ export interface WorkspaceMeta {
   readonly token: string | undefined
   readonly role: Role
   readonly createdAt: number
+  /** Secret the creator sends with registration so a retried registration is recognised as its own. */
+  readonly creatorKey?: string | undefined
   /** Set when the server said the token is no longer valid. */
   readonly fatal?: string | undefined
 }

@@ -9,7 +9,12 @@ import type { SeqBlob } from "../protocol/updatesBody.js"
  * (`reactionOf` in protocol/errors.ts); nothing else is thrown.
  */
 export interface Transport {
-  readonly register: (ws: WorkspaceId, name: string) => Promise<{ readonly masterToken: string }>
+  /** `creatorKey` lets the creator retry a registration whose answer was lost. */
+  readonly register: (
+    ws: WorkspaceId,
+    name: string,
+    options?: { readonly creatorKey?: string },
+  ) => Promise<{ readonly masterToken: string }>
   readonly info: (token: string, ws: WorkspaceId) => Promise<WorkspaceInfo>
   readonly push: (
     token: string,
@@ -49,6 +54,8 @@ export interface PullPage {
 
 export interface LiveHandlers {
   readonly onUpdate: (doc: DocId, seq: number, bytes: Uint8Array) => void
+  /** The server confirmed a subscription; `cursor` is its newest seq then (pull up to it). */
+  readonly onSubscribed?: (doc: DocId, cursor: number) => void
   /** The socket closed; `error` is set when the server said why (fatal kinds stop the engine). */
   readonly onClose: (error: WireError | undefined) => void
 }

@@ -1,0 +1,381 @@
+import type { DocId, WorkspaceId } from "@vibestack/schema"
+import { type ErrorKind, reactionOf } from "../protocol/errors.js"
+import type { SeqBlob } from "../protocol/updatesBody.js"
+import type { BackoffOptions } from "./backoff.js"
+import { type Clock, systemClock } from "./Clock.js"
+import type { DocHost } from "./DocHost.js"
+import type { LocalStore, OutboxEntry } from "./LocalStore.js"
+import type { Lock } from "./Lock.js"
+import {
+  initialState,
+  isIdle,
+  type MachineState,
+  type SyncEffect,
+  type SyncError,
+  type SyncEvent,
+  type SyncStatus,
+  statusOf,
+  transition,
+} from "./SyncMachine.js"
+import { type LiveConnection, type Transport, TransportError } from "./Transport.js"
+
+export interface SyncEngineOptions {
+  readonly store: LocalStore
+  readonly transport: Transport
+  readonly host: DocHost
+  readonly workspaceId: WorkspaceId
+  readonly docId: DocId
+  readonly token: string
+  readonly clock?: Clock
+  /** In [0, 1); seeds the backoff jitter and idempotency keys when `newKey` is absent. */
+  readonly random?: () => number
+  readonly newKey?: () => string
+  /** Held for the engine's lifetime: one leader per document per origin. */
+  readonly lock?: Lock
+  readonly pullLimit?: number
+  /** Compact the local update log after this many stored updates. */
+  readonly compactEvery?: number
+  readonly backoff?: BackoffOptions
+  readonly online?: boolean
+  /** Observes every batch of remote updates stored, in order (tests check I2/I4 with it). */
+  readonly onRemoteStored?: (records: ReadonlyArray<SeqBlob>, cursor: number, viaSnapshot: boolean) => void
+}
+
+const toSyncError = (e: unknown, fallback: ErrorKind = "Internal"): SyncError =>
+  e instanceof TransportError ? { kind: e.kind, message: e.message } : { kind: fallback, message: String(e) }
+
+const randomKey = (): string => {
+  const b = new Uint8Array(16)
+  crypto.getRandomValues(b)
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("")
+}
+
+/**
+ * Runs the sync machine's effects against a transport, a local store and a document host
+ * for one document. Every async step ends in an event, never in an unhandled rejection.
+ */
+export class SyncEngine {
+  private state: MachineState
+  private readonly clock: Clock
+  private readonly random: () => number
+  private readonly newKey: () => string
+  private readonly listeners = new Set<(s: SyncStatus) => void>()
+  private status: SyncStatus
+  private live: LiveConnection | undefined
+  private timer: unknown
+  private queue: Array<SyncEvent> = []
+  private dispatching = false
+  private localChain: Promise<unknown> = Promise.resolve()
+  private remoteChain: Promise<unknown> = Promise.resolve()
+  private storedCursor = 0
+  private pending = 0
+  private storedSinceCompact = 0
+  private unsubscribeHost: (() => void) | undefined
+  private release: (() => void) | undefined
+  private stopped = false
+
+  private constructor(private readonly o: SyncEngineOptions) {
+    this.clock = o.clock ?? systemClock
+    this.random = o.random ?? Math.random
+    this.newKey = o.newKey ?? randomKey
+    this.state = initialState(o.backoff ? { backoff: o.backoff } : {})
+    this.status = statusOf(this.state)
+  }
+
+  /** Loads cursor and outbox from the store, starts listening to local commits and connects. */
+  static async start(options: SyncEngineOptions): Promise<SyncEngine> {
+    const engine = new SyncEngine(options)
+    if (options.lock)
+      engine.release = await options.lock.acquire(`vibestack-sync:${options.workspaceId}:${options.docId}`)
+    const stored = await options.store.loadDoc(options.workspaceId, options.docId)
+    const outbox = await options.store.outbox(options.workspaceId, options.docId)
+    engine.storedCursor = stored.cursor
+    engine.pending = outbox.length
+    engine.storedSinceCompact = stored.updates.length
+    engine.unsubscribeHost = options.host.onLocalUpdate((bytes) => {
+      engine.recordLocal(bytes).catch(() => undefined)
+    })
+    engine.dispatch({
+      _tag: "Start",
+      cursor: stored.cursor,
+      pending: outbox.length,
+      needsSnapshot: stored.cursor === 0,
+      online: options.online ?? true,
+      seed: Math.floor(engine.random() * 2 ** 31),
+    })
+    return engine
+  }
+
+  getStatus(): SyncStatus {
+    return this.status
+  }
+
+  get cursor(): number {
+    return this.storedCursor
+  }
+
+  subscribe(listener: (s: SyncStatus) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /**
+   * Persists a local commit to the outbox (C1); resolves once it counts. The host calls
+   * this for every commit; writes are chained so the outbox keeps commit order (C3).
+   */
+  recordLocal(bytes: Uint8Array): Promise<OutboxEntry> {
+    const { store, workspaceId, docId } = this.o
+    const write = this.localChain.then(() =>
+      store.appendLocal(workspaceId, docId, { bytes, idempotencyKey: this.newKey() }),
+    )
+    this.localChain = write.then(
+      () => {
+        this.pending++
+        this.storedSinceCompact++
+        this.dispatch({ _tag: "LocalCommit", pending: this.pending })
+      },
+      (e) => this.setError(toSyncError(e)),
+    )
+    return write
+  }
+
+  /** Resolves once every local commit seen so far is persisted. */
+  async flushLocal(): Promise<void> {
+    await this.localChain
+  }
+
+  setOnline(online: boolean): void {
+    this.dispatch({ _tag: online ? "NetworkOnline" : "NetworkOffline" })
+  }
+
+  /** Resolves when everything is pushed and pulled; rejects if the engine stops or time runs out. */
+  async waitIdle(timeoutMs = 10_000): Promise<void> {
+    await this.localChain
+    if (isIdle(this.state)) return
+    await new Promise<void>((resolve, reject) => {
+      const deadline = globalThis.setTimeout(() => {
+        off()
+        reject(new Error(`not idle after ${timeoutMs} ms: ${JSON.stringify(this.status)}`))
+      }, timeoutMs)
+      const off = this.subscribe((s) => {
+        if (isIdle(this.state) || s.state === "stopped") {
+          globalThis.clearTimeout(deadline)
+          off()
+          if (s.state === "stopped") reject(new Error(`sync stopped: ${s.error?.kind ?? "stopped"}`))
+          else resolve()
+        }
+      })
+    })
+  }
+
+  /** Stops syncing: closes the socket, clears the timer, releases the lock. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.dispatch({ _tag: "Stop" })
+    this.stopped = true
+    this.unsubscribeHost?.()
+    await this.localChain
+    this.release?.()
+  }
+
+  private setError(error: SyncError): void {
+    this.status = { ...this.status, error }
+    for (const l of this.listeners) l(this.status)
+  }
+
+  private dispatch(event: SyncEvent): void {
+    if (this.stopped) return
+    this.queue.push(event)
+    if (this.dispatching) return
+    this.dispatching = true
+    try {
+      for (let guard = 0; this.queue.length > 0 && guard < 100_000; guard++) {
+        const e = this.queue.shift()!
+        const t = transition(this.state, e, this.clock.now())
+        this.state = t.state
+        for (const effect of t.effects) this.run(effect)
+      }
+    } finally {
+      this.dispatching = false
+    }
+    const next = statusOf(this.state)
+    const s = this.status
+    if (
+      next.state !== s.state ||
+      next.pending !== s.pending ||
+      next.lastSyncedAt !== s.lastSyncedAt ||
+      next.error !== s.error ||
+      next.online !== s.online ||
+      isIdle(this.state)
+    ) {
+      this.status = next
+      for (const l of this.listeners) l(next)
+    }
+  }
+
+  private fail(gen: number, e: unknown): void {
+    this.dispatch({ _tag: "Failed", gen, error: toSyncError(e) })
+  }
+
+  private run(effect: SyncEffect): void {
+    switch (effect._tag) {
+      case "OpenSocket":
+        return void this.openSocket(effect.gen).catch((e) => this.fail(effect.gen, e))
+      case "CloseSocket": {
+        const live = this.live
+        this.live = undefined
+        live?.close()
+        return
+      }
+      case "PushNext":
+        return void this.pushNext(effect.gen).catch((e) => this.fail(effect.gen, e))
+      case "Pull":
+        return void this.pull(effect.gen, effect.after).catch((e) => this.fail(effect.gen, e))
+      case "FetchSnapshot":
+        return void this.fetchSnapshot(effect.gen).catch((e) => this.fail(effect.gen, e))
+      case "StoreLive":
+        return void this.storeLive(effect.gen, effect.seq, effect.bytes).catch((e) => this.fail(effect.gen, e))
+      case "ScheduleTimer":
+        this.clearTimer()
+        this.timer = this.clock.setTimeout(() => {
+          this.timer = undefined
+          this.dispatch({ _tag: "TimerFired", gen: effect.gen })
+        }, effect.delayMs)
+        return
+      case "CancelTimer":
+        this.clearTimer()
+        return
+      case "Fatal":
+        return void this.recordFatal(effect.error).catch(() => undefined)
+    }
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  private current(gen: number): boolean {
+    return !this.stopped && gen === this.state.generation
+  }
+
+  private async openSocket(gen: number): Promise<void> {
+    const { transport, token, workspaceId, docId } = this.o
+    const conn = await transport.connectLive(token, workspaceId, {
+      onUpdate: (doc, seq, bytes) => {
+        if (doc === docId) this.dispatch({ _tag: "LiveUpdate", gen, seq, bytes })
+      },
+      onSubscribed: (doc, cursor) => {
+        if (doc === docId) this.dispatch({ _tag: "Subscribed", gen, cursor })
+      },
+      onClose: (error) => this.dispatch({ _tag: "SocketClosed", gen, error }),
+    })
+    if (!this.current(gen)) return conn.close()
+    this.live?.close()
+    this.live = conn
+    conn.subscribe(docId)
+    this.dispatch({ _tag: "SocketOpened", gen })
+  }
+
+  private async pushNext(gen: number): Promise<void> {
+    const { store, transport, token, workspaceId, docId } = this.o
+    await this.localChain
+    const entry = (await store.outbox(workspaceId, docId))[0]
+    if (!this.current(gen)) return
+    if (entry === undefined) return this.dispatch({ _tag: "PushNothing", gen, pending: (this.pending = 0) })
+    try {
+      const r = await transport.push(token, workspaceId, docId, entry.bytes, entry.idempotencyKey)
+      // A result for an abandoned connection is dropped; the entry is pushed again with the
+      // same key and the server answers `duplicate` (C4).
+      if (!this.current(gen)) return
+      await store.ackOutbox(workspaceId, docId, entry.id)
+      this.pending = Math.max(0, this.pending - 1)
+      this.dispatch({ _tag: "PushOk", gen, seq: r.seq, pending: this.pending })
+    } catch (e) {
+      if (!(e instanceof TransportError) || !this.current(gen)) throw e
+      if (reactionOf(e.kind) !== "rejected") throw e
+      await store.rejectOutbox(workspaceId, docId, entry.id, { kind: e.kind, message: e.message })
+      this.pending = Math.max(0, this.pending - 1)
+      this.dispatch({ _tag: "PushRejected", gen, error: { kind: e.kind, message: e.message }, pending: this.pending })
+    }
+  }
+
+  private async pull(gen: number, after: number): Promise<void> {
+    const { transport, token, workspaceId, docId } = this.o
+    const page = await transport.pull(token, workspaceId, docId, after, this.o.pullLimit ?? 500)
+    if (!this.current(gen)) return
+    const last = page.updates.at(-1)
+    if (page.cursor < after || (last !== undefined && (page.updates[0]!.seq <= after || last.seq > page.cursor))) {
+      throw new TransportError("Internal", `pull page inconsistent with cursor ${after}`)
+    }
+    await this.storeRemote(gen, page.updates, page.cursor, false)
+    this.dispatch({ _tag: "PullPage", gen, cursor: page.cursor, more: page.more })
+  }
+
+  private async fetchSnapshot(gen: number): Promise<void> {
+    const { transport, token, workspaceId, docId } = this.o
+    let snap: { readonly bytes: Uint8Array; readonly cursor: number }
+    try {
+      snap = await transport.snapshot(token, workspaceId, docId)
+    } catch (e) {
+      // No snapshot yet for this document: start from an empty pull instead.
+      if (!(e instanceof TransportError) || e.kind !== "NotFound") throw e
+      snap = { bytes: new Uint8Array(), cursor: 0 }
+    }
+    if (!this.current(gen)) return
+    if (snap.cursor > 0) await this.storeRemote(gen, [{ seq: snap.cursor, bytes: snap.bytes }], snap.cursor, true)
+    this.dispatch({ _tag: "SnapshotLoaded", gen, cursor: snap.cursor })
+  }
+
+  private async storeLive(gen: number, seq: number, bytes: Uint8Array): Promise<void> {
+    await this.storeRemote(gen, [{ seq, bytes }], seq, false)
+    this.dispatch({ _tag: "LiveStored", gen, seq })
+  }
+
+  /**
+   * Applies to the document, then stores and advances the cursor in one store call (C2).
+   * Serialised, and anything at or below the stored cursor is skipped, so the cursor only grows.
+   */
+  private storeRemote(
+    gen: number,
+    records: ReadonlyArray<SeqBlob>,
+    cursor: number,
+    viaSnapshot: boolean,
+  ): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (!this.current(gen) || cursor <= this.storedCursor) return
+      const fresh = viaSnapshot ? records : records.filter((r) => r.seq > this.storedCursor)
+      const bytes = fresh.map((r) => r.bytes)
+      try {
+        await this.o.host.applyRemote(bytes)
+      } catch (e) {
+        throw new TransportError("Internal", `server update did not import: ${String(e)}`)
+      }
+      await this.o.store.appendRemote(this.o.workspaceId, this.o.docId, bytes, cursor)
+      this.storedCursor = cursor
+      this.storedSinceCompact += bytes.length
+      this.o.onRemoteStored?.(fresh, cursor, viaSnapshot)
+      if (this.storedSinceCompact >= (this.o.compactEvery ?? 500)) await this.compact()
+    }
+    const result = this.remoteChain.then(run)
+    this.remoteChain = result.catch(() => undefined)
+    return result
+  }
+
+  /** Replaces the stored log by a snapshot of the document; the outbox is untouched. */
+  private async compact(): Promise<void> {
+    const { store, workspaceId, docId, host } = this.o
+    const stored = await store.loadDoc(workspaceId, docId)
+    const upTo = stored.updates.at(-1)?.id
+    if (upTo === undefined) return
+    // The document is ahead of the store (apply before store), so this snapshot covers ≤ upTo.
+    const snapshot = await host.exportSnapshot()
+    await store.compact(workspaceId, docId, snapshot, upTo)
+    this.storedSinceCompact = 0
+  }
+
+  private async recordFatal(error: SyncError): Promise<void> {
+    const meta = await this.o.store.getWorkspace(this.o.workspaceId)
+    if (meta) await this.o.store.putWorkspace({ ...meta, fatal: `${error.kind}: ${error.message}` })
+  }
+}

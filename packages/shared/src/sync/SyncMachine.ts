@@ -1,0 +1,274 @@
+import { type ErrorKind, reactionOf } from "../protocol/errors.js"
+import { type BackoffOptions, backoffDelay, defaultBackoff, nextRandom } from "./backoff.js"
+
+/**
+ * The sync client as a pure transition `(state, event, now) → { state, effects }` (SPEC.md).
+ * The engine (`SyncEngine.ts`) owns all IO: it runs the effects and feeds their outcomes
+ * back as events tagged with the connection generation they belong to, so an outcome from
+ * an abandoned connection is ignored instead of corrupting the current one.
+ */
+export type Phase = "idle" | "connecting" | "catchingUp" | "live" | "offline" | "stopped"
+
+export interface SyncError {
+  readonly kind: ErrorKind
+  readonly message: string
+}
+
+export interface MachineState {
+  readonly phase: Phase
+  /** Last network signal from the platform (navigator.onLine, or always true headless). */
+  readonly online: boolean
+  /** Highest server seq stored locally; only grows (C2). */
+  readonly cursor: number
+  /** Highest seq the server is known to have (live frames, Subscribed, own push acks). */
+  readonly head: number
+  /** New device: fetch a snapshot before pulling. */
+  readonly needsSnapshot: boolean
+  /** Another pull page is known or assumed to be waiting. */
+  readonly pullMore: boolean
+  readonly pending: number
+  readonly pushing: boolean
+  readonly pulling: boolean
+  /** A live update being stored (its seq). */
+  readonly storing: number | undefined
+  readonly attempt: number
+  readonly seed: number
+  readonly generation: number
+  readonly lastSyncedAt: number | undefined
+  readonly error: SyncError | undefined
+  readonly options: MachineOptions
+}
+
+export interface MachineOptions {
+  readonly backoff: BackoffOptions
+}
+
+export type SyncEvent =
+  | {
+      readonly _tag: "Start"
+      readonly cursor: number
+      readonly pending: number
+      readonly needsSnapshot: boolean
+      readonly online: boolean
+      readonly seed: number
+    }
+  | { readonly _tag: "Stop" }
+  | { readonly _tag: "SocketOpened"; readonly gen: number }
+  | { readonly _tag: "SocketClosed"; readonly gen: number; readonly error: SyncError | undefined }
+  | { readonly _tag: "Subscribed"; readonly gen: number; readonly cursor: number }
+  | { readonly _tag: "LiveUpdate"; readonly gen: number; readonly seq: number; readonly bytes: Uint8Array }
+  | { readonly _tag: "LiveStored"; readonly gen: number; readonly seq: number }
+  | { readonly _tag: "PushOk"; readonly gen: number; readonly seq: number; readonly pending: number }
+  | { readonly _tag: "PushRejected"; readonly gen: number; readonly error: SyncError; readonly pending: number }
+  | { readonly _tag: "PushNothing"; readonly gen: number; readonly pending: number }
+  | { readonly _tag: "PullPage"; readonly gen: number; readonly cursor: number; readonly more: boolean }
+  | { readonly _tag: "SnapshotLoaded"; readonly gen: number; readonly cursor: number }
+  /** Any IO step of the current connection failed (push, pull, snapshot, store). */
+  | { readonly _tag: "Failed"; readonly gen: number; readonly error: SyncError }
+  | { readonly _tag: "LocalCommit"; readonly pending: number }
+  | { readonly _tag: "TimerFired"; readonly gen: number }
+  | { readonly _tag: "NetworkOnline" }
+  | { readonly _tag: "NetworkOffline" }
+
+export type SyncEffect =
+  | { readonly _tag: "OpenSocket"; readonly gen: number }
+  | { readonly _tag: "CloseSocket" }
+  /** Push the oldest outbox entry with its stored idempotency key (C3, C4). */
+  | { readonly _tag: "PushNext"; readonly gen: number }
+  | { readonly _tag: "Pull"; readonly gen: number; readonly after: number }
+  | { readonly _tag: "FetchSnapshot"; readonly gen: number }
+  | { readonly _tag: "StoreLive"; readonly gen: number; readonly seq: number; readonly bytes: Uint8Array }
+  | { readonly _tag: "ScheduleTimer"; readonly gen: number; readonly delayMs: number }
+  | { readonly _tag: "CancelTimer" }
+  /** A fatal error stopped syncing; the engine records it (e.g. on the workspace meta). */
+  | { readonly _tag: "Fatal"; readonly error: SyncError }
+
+export interface Transition {
+  readonly state: MachineState
+  readonly effects: ReadonlyArray<SyncEffect>
+}
+
+export const initialState = (options: Partial<MachineOptions> = {}): MachineState => ({
+  phase: "idle",
+  online: true,
+  cursor: 0,
+  head: 0,
+  needsSnapshot: false,
+  pullMore: false,
+  pending: 0,
+  pushing: false,
+  pulling: false,
+  storing: undefined,
+  attempt: 0,
+  seed: 1,
+  generation: 0,
+  lastSyncedAt: undefined,
+  error: undefined,
+  options: { backoff: options.backoff ?? defaultBackoff },
+})
+
+/** Status the UI shows. `online` means connected to the server, not the network signal. */
+export interface SyncStatus {
+  readonly state: Phase
+  readonly online: boolean
+  readonly pending: number
+  readonly lastSyncedAt: number | undefined
+  readonly error: SyncError | undefined
+}
+
+export const statusOf = (s: MachineState): SyncStatus => ({
+  state: s.phase,
+  online: s.phase === "live" || s.phase === "catchingUp",
+  pending: s.pending,
+  lastSyncedAt: s.lastSyncedAt,
+  error: s.error,
+})
+
+/** Fully in step with the server: nothing to push, pull or store. */
+export const isIdle = (s: MachineState): boolean =>
+  s.phase === "live" && s.pending === 0 && !s.pushing && !s.pulling && s.storing === undefined && s.cursor >= s.head
+
+const connected = (s: MachineState): boolean => s.phase === "catchingUp" || s.phase === "live"
+
+const stale = (s: MachineState, e: SyncEvent): boolean => "gen" in e && e.gen !== s.generation
+
+export const transition = (s: MachineState, e: SyncEvent, now: number): Transition => {
+  if (s.phase === "stopped" && e._tag !== "NetworkOnline" && e._tag !== "NetworkOffline")
+    return { state: s, effects: [] }
+  if (stale(s, e)) return { state: s, effects: [] }
+  switch (e._tag) {
+    case "Start": {
+      const base: MachineState = {
+        ...s,
+        cursor: e.cursor,
+        head: e.cursor,
+        pending: e.pending,
+        needsSnapshot: e.needsSnapshot,
+        online: e.online,
+        seed: e.seed,
+      }
+      return e.online ? connect(base) : goOffline(base, undefined)
+    }
+    case "Stop":
+      return {
+        state: { ...s, phase: "stopped", generation: s.generation + 1 },
+        effects: [{ _tag: "CloseSocket" }, { _tag: "CancelTimer" }],
+      }
+    case "SocketOpened":
+      return drive({ ...s, phase: "catchingUp", pullMore: true, error: undefined }, now)
+    case "SocketClosed":
+      return fail(s, e.error ?? { kind: "Unavailable", message: "live socket closed" })
+    case "Subscribed":
+      return drive({ ...s, head: Math.max(s.head, e.cursor) }, now)
+    case "LiveUpdate": {
+      if (!connected(s) || e.seq <= s.cursor || (s.storing !== undefined && e.seq <= s.storing)) {
+        return { state: s, effects: [] }
+      }
+      if (e.seq === s.cursor + 1 && !s.pulling && s.storing === undefined && !s.needsSnapshot) {
+        const next = { ...s, storing: e.seq, head: Math.max(s.head, e.seq) }
+        return { state: next, effects: [{ _tag: "StoreLive", gen: s.generation, seq: e.seq, bytes: e.bytes }] }
+      }
+      // A gap (or busy): never skip a cursor (C2); fill it by pulling.
+      return drive({ ...s, head: Math.max(s.head, e.seq) }, now)
+    }
+    case "LiveStored":
+      return drive({ ...s, storing: undefined, cursor: Math.max(s.cursor, e.seq) }, now)
+    case "PushOk":
+      return drive({ ...s, pushing: false, pending: e.pending, head: Math.max(s.head, e.seq) }, now)
+    case "PushRejected":
+      return drive({ ...s, pushing: false, pending: e.pending, error: e.error }, now)
+    case "PushNothing":
+      return drive({ ...s, pushing: false, pending: e.pending }, now)
+    case "PullPage": {
+      // An empty final page means the server has nothing more: trust it over an announced head,
+      // so a head that never materialises cannot spin the pull loop.
+      const stuck = !e.more && e.cursor <= s.cursor
+      const cursor = Math.max(s.cursor, e.cursor)
+      return drive({ ...s, pulling: false, cursor, pullMore: e.more, head: stuck ? cursor : s.head }, now)
+    }
+    case "SnapshotLoaded":
+      return drive(
+        { ...s, pulling: false, needsSnapshot: false, pullMore: true, cursor: Math.max(s.cursor, e.cursor) },
+        now,
+      )
+    case "Failed":
+      return fail(s, e.error)
+    case "LocalCommit":
+      return drive({ ...s, pending: e.pending }, now)
+    case "TimerFired":
+      return s.phase === "offline" ? connect(s) : { state: s, effects: [] }
+    case "NetworkOnline":
+      if (s.phase === "offline") {
+        const t = connect({ ...s, online: true })
+        return { state: t.state, effects: [{ _tag: "CancelTimer" }, ...t.effects] }
+      }
+      return { state: { ...s, online: true }, effects: [] }
+    case "NetworkOffline":
+      if (s.phase === "stopped") return { state: { ...s, online: false }, effects: [] }
+      return goOffline({ ...s, online: false }, s.error)
+  }
+}
+
+const connect = (s: MachineState): Transition => {
+  const generation = s.generation + 1
+  return {
+    state: { ...s, phase: "connecting", generation, pushing: false, pulling: false, storing: undefined },
+    effects: [{ _tag: "OpenSocket", gen: generation }],
+  }
+}
+
+/** Leave the current connection and retry on a jittered timer (C7). */
+const goOffline = (s: MachineState, error: SyncError | undefined): Transition => {
+  const r = nextRandom(s.seed)
+  const generation = s.generation + 1
+  const delayMs = backoffDelay(s.attempt, r.value, s.options.backoff)
+  return {
+    state: {
+      ...s,
+      phase: "offline",
+      generation,
+      seed: r.seed,
+      attempt: s.attempt + 1,
+      pushing: false,
+      pulling: false,
+      storing: undefined,
+      error,
+    },
+    effects: [{ _tag: "CloseSocket" }, { _tag: "ScheduleTimer", gen: generation, delayMs }],
+  }
+}
+
+const fail = (s: MachineState, error: SyncError): Transition => {
+  if (reactionOf(error.kind) === "fatal") {
+    return {
+      state: { ...s, phase: "stopped", error, generation: s.generation + 1 },
+      effects: [{ _tag: "CloseSocket" }, { _tag: "CancelTimer" }, { _tag: "Fatal", error }],
+    }
+  }
+  return goOffline(s, error)
+}
+
+/** Starts whatever IO the connected state still needs, and notices when it is caught up. */
+const drive = (s0: MachineState, now: number): Transition => {
+  if (!connected(s0)) return { state: s0, effects: [] }
+  let s = s0
+  const effects: Array<SyncEffect> = []
+  if (!s.pulling && s.storing === undefined) {
+    if (s.needsSnapshot) {
+      s = { ...s, pulling: true }
+      effects.push({ _tag: "FetchSnapshot", gen: s.generation })
+    } else if (s.pullMore || s.cursor < s.head) {
+      s = { ...s, pulling: true }
+      effects.push({ _tag: "Pull", gen: s.generation, after: s.cursor })
+    }
+  }
+  if (s.pending > 0 && !s.pushing) {
+    s = { ...s, pushing: true }
+    effects.push({ _tag: "PushNext", gen: s.generation })
+  }
+  if (s.phase === "catchingUp" && !s.pulling && !s.needsSnapshot && s.storing === undefined) {
+    s = { ...s, phase: "live", attempt: 0 }
+  }
+  if (isIdle(s)) s = { ...s, lastSyncedAt: now }
+  return { state: s, effects }
+}
