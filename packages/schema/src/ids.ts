@@ -22,3 +22,30 @@ export const AccessRole = Schema.Literal("editor", "viewer")
 export type AccessRole = typeof AccessRole.Type
 
 export const canWrite = (role: Role): boolean => role !== "viewer"
+
+/** Domain entity ids: the same opaque id format, branded per entity so they cannot be mixed up. */
+export const ProjectId = IdString.pipe(Schema.brand("ProjectId"))
+export type ProjectId = typeof ProjectId.Type
+
+export const TaskId = IdString.pipe(Schema.brand("TaskId"))
+export type TaskId = typeof TaskId.Type
+
+export const CommentId = IdString.pipe(Schema.brand("CommentId"))
+export type CommentId = typeof CommentId.Type
+
+export const MemberId = IdString.pipe(Schema.brand("MemberId"))
+export type MemberId = typeof MemberId.Type
+
+const ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+/**
+ * A fresh random id (21 base-62 chars, ~125 bits) from Web Crypto, which browsers, workers and
+ * Node 20 all provide. Random ids are what make entity creation conflict-free across devices.
+ */
+export const newId = <A extends string>(): A => {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(21))
+  let out = ""
+  // 248 = 4 * 62 keeps b % 62 uniform; the remaining 8 byte values fold back with a negligible bias.
+  for (const b of bytes) out += ID_ALPHABET[b % 62]
+  return out as A
+}

@@ -1,1 +1,76 @@
-export * from "./ids.js"
+export { COMMENT_BODY_MAX, Comment } from "./Comment.js"
+export { Color, EpochMillis, IsoDate, Name } from "./common.js"
+export {
+  AccessRole,
+  CommentId,
+  canWrite,
+  DocId,
+  MAIN_DOC,
+  MemberId,
+  newId,
+  ProjectId,
+  Role,
+  TaskId,
+  TokenId,
+  WorkspaceId,
+} from "./ids.js"
+export { Member } from "./Member.js"
+export {
+  ChangedEntities,
+  changedEntitiesBetween,
+  changedEntitiesOfEvents,
+  type EntityRef,
+  entitiesOfChange,
+} from "./mapping/changes.js"
+export { addComment, deleteComment, type NewComment } from "./mapping/comments.js"
+export { decodeEntity, type EntityOf, effectiveStatus, type ReadIssue, StoredTask } from "./mapping/decode.js"
+export { InvalidWrite } from "./mapping/InvalidWrite.js"
+export {
+  COLLECTIONS,
+  type Collection,
+  collectionMap,
+  DOC_LAYOUT_VERSION,
+  isCollection,
+  META,
+  metaMap,
+  readSchemaVersion,
+  SCHEMA_VERSION_KEY,
+  TaskKeys,
+} from "./mapping/layout.js"
+export { deleteMember, type MemberInput, upsertMember } from "./mapping/members.js"
+export { createProject, deleteProject, type NewProject, type ProjectPatch, updateProject } from "./mapping/projects.js"
+export {
+  compareTasks,
+  type EntityRead,
+  readEntities,
+  readEntity,
+  readWorkspace,
+  type TaskView,
+  type WorkspaceView,
+} from "./mapping/read.js"
+export { keyBetween, plainKeyBetween, SortKeyError } from "./mapping/sortKey.js"
+export {
+  createTask,
+  deleteTask,
+  moveTask,
+  type NewTask,
+  setTaskDescription,
+  type TaskPatch,
+  type TaskPosition,
+  taskDescription,
+  updateTask,
+} from "./mapping/tasks.js"
+export type { WriteOptions } from "./mapping/WriteOptions.js"
+export { Project } from "./Project.js"
+export { type SeedOptions, type SeedResult, seededRandom, seedWorkspace } from "./seed.js"
+export { SortKey, TASK_DESCRIPTION_MAX, TASK_TITLE_MAX, Task, TaskPriority, TaskStatus } from "./Task.js"
+export {
+  type ColumnDef,
+  commentsTable,
+  membersTable,
+  projectionTables,
+  projectsTable,
+  type SqlValue,
+  type TableDef,
+  tasksTable,
+} from "./tables.js"

@@ -1,0 +1,11 @@
+import { Schema } from "effect"
+import { Color, Name } from "./common.js"
+import { MemberId } from "./ids.js"
+
+/** A person in the workspace, as shown on tasks and comments (not an auth principal). */
+export const Member = Schema.Struct({
+  id: MemberId,
+  name: Name(100),
+  color: Color,
+})
+export type Member = typeof Member.Type
