@@ -1,0 +1,132 @@
+import { LoroDoc } from "loro-crdt"
+import { afterEach, describe, expect, it } from "vitest"
+import { LoroPool } from "./LoroPool.js"
+import { MemoryDocSource } from "./MemoryDocSource.js"
+import { TestClient } from "./testFixtures.js"
+
+const pools: Array<LoroPool> = []
+const makePool = (workers = 2, maxDocsPerWorker = 8) => {
+  const source = new MemoryDocSource()
+  const pool = new LoroPool({ workers, maxDocsPerWorker, source })
+  pools.push(pool)
+  return { pool, source }
+}
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.close()))
+})
+
+/** What the byte store does: validate, append what passed, tell the pool. */
+const push = async (pool: LoroPool, source: MemoryDocSource, ws: string, doc: string, blobs: Array<Uint8Array>) => {
+  const results = await pool.validate(ws, doc, blobs)
+  const ok = blobs.filter((_, i) => results[i]!.ok)
+  if (ok.length > 0) await pool.markCommitted(ws, doc, source.append(ws, doc, ok))
+  return results
+}
+
+describe("LoroPool", () => {
+  it("accepts valid updates and answers toJSON and versionInfo at the committed state", async () => {
+    const { pool, source } = makePool()
+    const client = new TestClient(11n)
+    expect(await push(pool, source, "w1", "main", [client.addEntities(0, 3)])).toEqual([{ ok: true }])
+    expect(
+      await push(pool, source, "w1", "main", [client.edit((e) => e.delete("e1")), client.addEntities(3, 1)]),
+    ).toEqual([{ ok: true }, { ok: true }])
+    const { json, seq } = await pool.run("w1", "main", "toJSON", undefined)
+    expect(json).toEqual(client.doc.toJSON())
+    expect(seq).toBe(3)
+    const info = await pool.run("w1", "main", "versionInfo", undefined)
+    expect(info.versionVector).toEqual({ "11": client.doc.oplogVersion().get("11") })
+    expect(info.changeCount).toBe(client.doc.changeCount())
+    expect(pool.stats()).toMatchObject({ validated: 3, refused: 0, recycles: 0 })
+  })
+
+  it("exports an honest snapshot: validated-but-uncommitted updates are not in it", async () => {
+    const { pool, source } = makePool(1)
+    const client = new TestClient(12n)
+    await push(pool, source, "w1", "main", [client.addEntities(0, 2)])
+    const committedJson = client.doc.toJSON()
+    expect(await pool.validate("w1", "main", [client.addEntities(2, 1)])).toEqual([{ ok: true }])
+    const snap = await pool.exportSnapshot("w1", "main")
+    expect(snap.seq).toBe(1)
+    const fresh = new LoroDoc()
+    fresh.import(snap.bytes)
+    expect(fresh.toJSON()).toEqual(committedJson)
+    expect((await pool.run("w1", "main", "toJSON", undefined)).json).toEqual(committedJson)
+    // The commit fails: the copy is dropped and reloads without the update.
+    await pool.discard("w1", "main")
+    expect((await pool.run("w1", "main", "toJSON", undefined)).json).toEqual(committedJson)
+  })
+
+  it("commits in order and exports the committed snapshot after markCommitted", async () => {
+    const { pool, source } = makePool(1)
+    const client = new TestClient(13n)
+    await push(pool, source, "w1", "main", [client.addEntities(0, 5)])
+    await push(pool, source, "w1", "main", [client.addEntities(5, 5)])
+    const snap = await pool.exportSnapshot("w1", "main")
+    expect(snap.seq).toBe(2)
+    const fresh = new LoroDoc()
+    fresh.import(snap.bytes)
+    expect(fresh.toJSON()).toEqual(client.doc.toJSON())
+  })
+
+  it("buildSnapshot builds from stored bytes on a throwaway doc", async () => {
+    const { pool } = makePool(1)
+    const client = new TestClient(14n)
+    const a = client.addEntities(0, 2)
+    const b = client.addEntities(2, 2)
+    const bytes = await pool.buildSnapshot(undefined, [a, b])
+    const again = await pool.buildSnapshot(bytes, [])
+    const fresh = new LoroDoc()
+    fresh.import(again)
+    expect(fresh.toJSON()).toEqual(client.doc.toJSON())
+  })
+
+  it("refuses updates whose dependencies the server does not have", async () => {
+    const { pool, source } = makePool(1)
+    const client = new TestClient(15n)
+    client.addEntities(0, 1) // never pushed
+    expect((await push(pool, source, "w1", "main", [client.addEntities(1, 1)]))[0]).toMatchObject({ ok: false })
+  })
+
+  it("validates concurrently on different docs", async () => {
+    const { pool, source } = makePool(2)
+    const clients = Array.from({ length: 6 }, (_, i) => new TestClient(BigInt(100 + i)))
+    await Promise.all(
+      clients.map(async (c, i) => {
+        for (let round = 0; round < 4; round++) {
+          const r = await push(pool, source, "w", `doc${i}`, [c.addEntities(round * 2, 2)])
+          expect(r).toEqual([{ ok: true }])
+        }
+      }),
+    )
+    for (const [i, c] of clients.entries()) {
+      expect((await pool.run("w", `doc${i}`, "toJSON", undefined)).json).toEqual(c.doc.toJSON())
+    }
+  })
+
+  it("evicts least recently used docs and reloads them from the source", async () => {
+    const { pool, source } = makePool(1, 2)
+    const clients = Array.from({ length: 5 }, (_, i) => new TestClient(BigInt(200 + i)))
+    for (const [i, c] of clients.entries()) await push(pool, source, "w", `d${i}`, [c.addEntities(0, 3)])
+    const loadedBefore = pool.stats().docsLoaded
+    expect(loadedBefore).toBe(5)
+    for (const [i, c] of clients.entries()) {
+      await push(pool, source, "w", `d${i}`, [c.addEntities(3, 1)])
+      expect((await pool.run("w", `d${i}`, "toJSON", undefined)).json).toEqual(c.doc.toJSON())
+    }
+    expect(pool.stats().docsLoaded).toBe(10)
+  })
+
+  it("reloads from a compacted source (snapshot plus later log)", async () => {
+    const { pool, source } = makePool(1, 1)
+    const client = new TestClient(16n)
+    await push(pool, source, "w", "a", [client.addEntities(0, 3)])
+    await push(pool, source, "w", "a", [client.addEntities(3, 3)])
+    const snap = await pool.exportSnapshot("w", "a")
+    source.compact("w", "a", snap.bytes, snap.seq)
+    await push(pool, source, "w", "a", [client.addEntities(6, 1)])
+    await push(pool, source, "w", "other", [new TestClient(17n).addEntities(0, 1)]) // evicts "a"
+    expect((await pool.run("w", "a", "toJSON", undefined)).json).toEqual(client.doc.toJSON())
+    expect((await pool.exportSnapshot("w", "a")).seq).toBe(3)
+  })
+})

@@ -1,0 +1,149 @@
+/**
+ * A pool worker: owns the server's copies of some documents and is the only place where
+ * untrusted bytes meet Loro. Any WebAssembly RuntimeError poisons this worker: it answers
+ * the culprit with Crashed, everything after with Poisoned, and waits to be terminated.
+ */
+import { parentPort, workerData } from "node:worker_threads"
+import { type Frontiers, LoroDoc } from "loro-crdt"
+import { DocCache } from "./DocCache.js"
+import { checkHealth } from "./healthCheck.js"
+import { poolOps } from "./ops/index.js"
+import type { OpContext } from "./ops/PoolOp.js"
+import type { DocKey, WorkerEnvelope, WorkerRequest, WorkerResponse } from "./protocol.js"
+
+interface Entry {
+  readonly doc: LoroDoc
+  committedSeq: number
+  committedFrontiers: Frontiers
+  /** Validated batches not yet committed, oldest first. */
+  readonly pending: Array<{ readonly batchId: number; frontiers: Frontiers }>
+}
+
+const port = parentPort
+if (port === null) throw new Error("poolWorker must run in a worker thread")
+const { maxDocs } = workerData as { maxDocs: number }
+
+const freeQuietly = (doc: LoroDoc) => {
+  try {
+    doc.free()
+  } catch {
+    // A doc of a poisoned instance may not free; the worker is about to go anyway.
+  }
+}
+const cache = new DocCache<Entry>(maxDocs, (e) => freeQuietly(e.doc))
+let poisoned = false
+
+const keyOf = (k: DocKey) => `${k.ws}\u0000${k.doc}`
+// WebAssembly.RuntimeError (a Rust panic, e.g. `unreachable`); Loro's own errors are plain strings.
+const isCrash = (e: unknown) => e instanceof Error && e.name === "RuntimeError"
+const describe = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 300)
+
+const newDoc = (snapshot: Uint8Array | undefined, updates: ReadonlyArray<Uint8Array>): LoroDoc => {
+  const doc = new LoroDoc()
+  const all = snapshot === undefined ? [...updates] : [snapshot, ...updates]
+  if (all.length > 0) doc.importBatch(all)
+  return doc
+}
+
+const context = (e: Entry): OpContext => ({
+  doc: e.doc,
+  committedSeq: e.committedSeq,
+  atCommitted: (f) => {
+    if (e.pending.length === 0) return f(e.doc)
+    e.doc.checkout(e.committedFrontiers)
+    try {
+      return f(e.doc)
+    } finally {
+      e.doc.checkoutToLatest()
+    }
+  },
+})
+
+const validate = (key: string, e: Entry, req: Extract<WorkerRequest, { _tag: "Validate" }>): WorkerResponse => {
+  for (const blob of req.reapply) e.doc.import(blob)
+  const from = e.doc.oplogVersion()
+  try {
+    for (const blob of req.blobs) {
+      const status = e.doc.import(blob)
+      if (status.pending !== undefined && status.pending !== null) {
+        throw new Error("update depends on operations the server does not have")
+      }
+    }
+    checkHealth(e.doc, from)
+  } catch (err) {
+    // Whatever the blobs left behind must not stay: drop the copy, the next call reloads it.
+    cache.delete(key)
+    if (isCrash(err)) throw err
+    return { _tag: "Refused", reason: describe(err) }
+  }
+  const frontiers = e.doc.oplogFrontiers()
+  const batch = e.pending.find((p) => p.batchId === req.batchId)
+  if (batch === undefined) e.pending.push({ batchId: req.batchId, frontiers })
+  else batch.frontiers = frontiers
+  return { _tag: "Ok", value: undefined }
+}
+
+const handle = (req: WorkerRequest): WorkerResponse => {
+  if (req._tag === "Build") return { _tag: "Ok", value: buildSnapshot(req.snapshot, req.updates) }
+  const key = keyOf(req.key)
+  if (req._tag === "Load") {
+    const doc = newDoc(req.snapshot, req.updates)
+    cache.set(key, { doc, committedSeq: req.seq, committedFrontiers: doc.oplogFrontiers(), pending: [] })
+    return { _tag: "Ok", value: undefined }
+  }
+  if (req._tag === "Discard") {
+    cache.delete(key)
+    return { _tag: "Ok", value: undefined }
+  }
+  const e = cache.get(key)
+  if (req._tag === "Commit") {
+    const i = e === undefined ? -1 : e.pending.findIndex((p) => p.batchId === req.batchId)
+    // Not pending here (the copy was reloaded since): the copy is stale, reload it later.
+    if (e === undefined || i !== 0) cache.delete(key)
+    else {
+      const [batch] = e.pending.splice(0, 1)
+      e.committedSeq = req.seq
+      e.committedFrontiers = batch!.frontiers
+    }
+    return { _tag: "Ok", value: undefined }
+  }
+  if (e === undefined) return { _tag: "NeedLoad" }
+  switch (req._tag) {
+    case "Validate":
+      return validate(key, e, req)
+    case "ExportSnapshot":
+      if (e.pending.length > 0) return { _tag: "NeedSource" }
+      return { _tag: "Ok", value: { bytes: e.doc.export({ mode: "snapshot" }), seq: e.committedSeq } }
+    case "Run": {
+      const op = (poolOps as Record<string, ((ctx: OpContext, args: unknown) => unknown) | undefined>)[req.op]
+      if (op === undefined) return { _tag: "Failed", message: `unknown pool operation "${req.op}"` }
+      return { _tag: "Ok", value: op(context(e), req.args) }
+    }
+  }
+}
+
+const buildSnapshot = (snapshot: Uint8Array | undefined, updates: ReadonlyArray<Uint8Array>): Uint8Array => {
+  const doc = newDoc(snapshot, updates)
+  try {
+    return doc.export({ mode: "snapshot" })
+  } finally {
+    doc.free()
+  }
+}
+
+port.on("message", ({ id, body }: WorkerEnvelope<WorkerRequest>) => {
+  let res: WorkerResponse
+  if (poisoned) res = { _tag: "Poisoned" }
+  else {
+    try {
+      res = handle(body)
+    } catch (err) {
+      if (isCrash(err)) {
+        poisoned = true
+        res = { _tag: "Crashed", reason: `Loro panicked: ${describe(err)}` }
+      } else res = { _tag: "Failed", message: describe(err) }
+    }
+  }
+  const out: WorkerEnvelope<WorkerResponse> = { id, body: res }
+  port.postMessage(out)
+})

@@ -1,0 +1,52 @@
+/**
+ * Messages between LoroPool (main thread) and poolWorker. Both ends are our own code in
+ * one process, so messages are typed, not schema-decoded; the untrusted part (blob
+ * bytes) is only ever interpreted by Loro inside the worker.
+ */
+
+export interface DocKey {
+  readonly ws: string
+  readonly doc: string
+}
+
+export type WorkerRequest =
+  | {
+      readonly _tag: "Load"
+      readonly key: DocKey
+      readonly snapshot: Uint8Array | undefined
+      readonly updates: ReadonlyArray<Uint8Array>
+      readonly seq: number
+    }
+  | {
+      readonly _tag: "Validate"
+      readonly key: DocKey
+      readonly batchId: number
+      /** Blobs of this batch that already passed before the copy was reloaded. */
+      readonly reapply: ReadonlyArray<Uint8Array>
+      readonly blobs: ReadonlyArray<Uint8Array>
+    }
+  | { readonly _tag: "Commit"; readonly key: DocKey; readonly batchId: number; readonly seq: number }
+  | { readonly _tag: "Discard"; readonly key: DocKey }
+  | { readonly _tag: "ExportSnapshot"; readonly key: DocKey }
+  | { readonly _tag: "Build"; readonly snapshot: Uint8Array | undefined; readonly updates: ReadonlyArray<Uint8Array> }
+  | { readonly _tag: "Run"; readonly key: DocKey; readonly op: string; readonly args: unknown }
+
+export type WorkerResponse =
+  /** The document is not in this worker's cache: send Load, then the request again. */
+  | { readonly _tag: "NeedLoad" }
+  /** The copy holds validated-but-uncommitted updates: answer from the source instead. */
+  | { readonly _tag: "NeedSource" }
+  | { readonly _tag: "Ok"; readonly value: unknown }
+  /** Loro refused the blobs cleanly (or they broke the health check); the copy was dropped. */
+  | { readonly _tag: "Refused"; readonly reason: string }
+  /** Loro's WebAssembly instance panicked; this worker is dead for Loro work and must be recycled. */
+  | { readonly _tag: "Crashed"; readonly reason: string }
+  /** An earlier request crashed this worker; the request was not run. */
+  | { readonly _tag: "Poisoned" }
+  /** An operation failed without a crash (bad op name, a Loro error string in a read). */
+  | { readonly _tag: "Failed"; readonly message: string }
+
+export interface WorkerEnvelope<A> {
+  readonly id: number
+  readonly body: A
+}
