@@ -1,0 +1,42 @@
+import { Context, Effect, Layer } from "effect"
+import { type DocSource, LoroPool, type LoroPoolOptions } from "./LoroPool.js"
+import { PoolError } from "./PoolError.js"
+
+/**
+ * The pool as an Effect service. `layer` owns the workers: they start with the layer and
+ * are terminated when its scope closes. Methods fail with PoolError (never a Loro string).
+ */
+export class LoroPoolService extends Context.Tag("@vibestack/server/LoroPoolService")<LoroPoolService, LoroPool>() {
+  static readonly layer = (options: LoroPoolOptions): Layer.Layer<LoroPoolService> =>
+    Layer.scoped(
+      LoroPoolService,
+      Effect.acquireRelease(
+        Effect.sync(() => new LoroPool(options)),
+        (pool) => Effect.promise(() => pool.close()),
+      ),
+    )
+
+  /** Like `layer`, with the DocSource taken from the environment (the byte store provides it). */
+  static readonly layerFromSource = <E, R>(
+    source: Effect.Effect<DocSource, E, R>,
+    options: Omit<LoroPoolOptions, "source">,
+  ): Layer.Layer<LoroPoolService, E, R> =>
+    Layer.scoped(
+      LoroPoolService,
+      Effect.flatMap(source, (s) =>
+        Effect.acquireRelease(
+          Effect.sync(() => new LoroPool({ ...options, source: s })),
+          (pool) => Effect.promise(() => pool.close()),
+        ),
+      ),
+    )
+}
+
+/** Lifts a pool call into Effect: PoolError stays typed, anything else becomes a PoolError "Internal". */
+export const usePool = <A>(f: (pool: LoroPool) => Promise<A>): Effect.Effect<A, PoolError, LoroPoolService> =>
+  Effect.flatMap(LoroPoolService, (pool) =>
+    Effect.tryPromise({
+      try: () => f(pool),
+      catch: (err) => (err instanceof PoolError ? err : new PoolError({ kind: "Internal", message: String(err) })),
+    }),
+  )

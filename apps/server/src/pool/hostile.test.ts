@@ -1,0 +1,123 @@
+import { LoroDoc } from "loro-crdt"
+import { afterEach, describe, expect, it } from "vitest"
+import { checkPushBlob, writeLoroChecksum } from "../store/blobHeader.js"
+import { LoroPool } from "./LoroPool.js"
+import { MemoryDocSource } from "./MemoryDocSource.js"
+import { loadHostileFixtures, prng, TestClient } from "./testFixtures.js"
+
+const { base, hostile } = loadHostileFixtures()
+const pools: Array<LoroPool> = []
+const makePool = (workers = 1) => {
+  const source = new MemoryDocSource()
+  const pool = new LoroPool({ workers, maxDocsPerWorker: 8, source })
+  pools.push(pool)
+  return { pool, source }
+}
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.close()))
+})
+
+const push = async (pool: LoroPool, source: MemoryDocSource, ws: string, doc: string, blobs: Array<Uint8Array>) => {
+  const results = await pool.validate(ws, doc, blobs)
+  const ok = blobs.filter((_, i) => results[i]!.ok)
+  if (ok.length > 0) await pool.markCommitted(ws, doc, source.append(ws, doc, ok))
+  return results
+}
+
+/** The copy is healthy: its snapshot loads in a fresh document and reads as expected. */
+const expectHealthy = async (pool: LoroPool, ws: string, doc: string, expected: unknown) => {
+  const snap = await pool.exportSnapshot(ws, doc)
+  const fresh = new LoroDoc()
+  fresh.import(snap.bytes)
+  expect(fresh.toJSON()).toEqual(expected)
+  expect((await pool.run(ws, doc, "toJSON", undefined)).json).toEqual(expected)
+}
+
+describe("LoroPool against hostile blobs", () => {
+  it("refuses every fixture, on an empty doc and on a doc with content, and stays healthy", async () => {
+    const { pool, source } = makePool()
+    const client = new TestClient(21n)
+    await push(pool, source, "w", "full", [client.addEntities(0, 5)])
+    const expected = client.doc.toJSON()
+    for (const { name, bytes } of hostile) {
+      expect(checkPushBlob(bytes).ok, name).toBe(true) // only the pool can catch these
+      expect(await pool.validate("w", "empty", [bytes]), name).toEqual([{ ok: false, reason: expect.any(String) }])
+      expect(await pool.validate("w", "full", [bytes]), name).toEqual([{ ok: false, reason: expect.any(String) }])
+    }
+    expect(pool.stats().refused).toBe(hostile.length * 2)
+    expect(pool.stats().recycles).toBeGreaterThan(0)
+    await expectHealthy(pool, "w", "full", expected)
+    // The valid base update still goes in afterwards.
+    expect(await push(pool, source, "w", "empty", [base])).toEqual([{ ok: true }])
+    const reference = new LoroDoc()
+    reference.import(base)
+    await expectHealthy(pool, "w", "empty", reference.toJSON())
+  })
+
+  it("refuses the hostile blobs of a mixed batch and keeps the valid ones, in order", async () => {
+    const { pool, source } = makePool()
+    const client = new TestClient(22n)
+    const batch = [client.addEntities(0, 1), hostile[0]!.bytes, client.addEntities(1, 1), hostile.at(-1)!.bytes]
+    batch.push(client.addEntities(2, 1))
+    const results = await push(pool, source, "w", "d", batch)
+    expect(results.map((r) => r.ok)).toEqual([true, false, true, false, true])
+    await expectHealthy(pool, "w", "d", client.doc.toJSON())
+    expect((await pool.exportSnapshot("w", "d")).seq).toBe(3)
+  })
+
+  it("survives hundreds of hostile blobs in a row and keeps serving valid pushes", async () => {
+    const { pool, source } = makePool(2)
+    const client = new TestClient(23n)
+    const rssBefore = process.memoryUsage().rss
+    for (let i = 0; i < 200; i++) {
+      const { name, bytes } = hostile[i % hostile.length]!
+      expect(await pool.validate("w", `d${i % 3}`, [bytes]), name).toMatchObject([{ ok: false }])
+      if (i % 50 === 0)
+        expect(await push(pool, source, "w", "good", [client.addEntities(i, 1)])).toEqual([{ ok: true }])
+    }
+    expect(pool.stats().recycles).toBeGreaterThan(30)
+    expect(await push(pool, source, "w", "good", [client.addEntities(1000, 1)])).toEqual([{ ok: true }])
+    await expectHealthy(pool, "w", "good", client.doc.toJSON())
+    // Recycled workers give their WebAssembly memory back: a loose bound, not a timing.
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(1024 * 1024 * 1024)
+  })
+
+  it("fuzz: mutated valid updates with recomputed checksums are refused or leave the doc exportable", async () => {
+    const seed = Number(process.env.POOL_FUZZ_SEED ?? 20240601)
+    const random = prng(seed)
+    const { pool, source } = makePool(2)
+    const client = new TestClient(24n)
+    await push(pool, source, "w", "doc", [client.addEntities(0, 3)])
+    const valid = [base, client.addEntities(3, 2), client.edit((e) => e.delete("e0"))]
+    expect(await push(pool, source, "w", "doc", valid.slice(1))).toEqual([{ ok: true }, { ok: true }])
+    let accepted = 0
+    for (let i = 0; i < 150; i++) {
+      const original = valid[i % valid.length]!
+      const bytes = original.slice()
+      const edits = 1 + Math.floor(random() * 3)
+      for (let k = 0; k < edits; k++) {
+        const at = 22 + Math.floor(random() * (bytes.length - 22))
+        const kind = random()
+        bytes[at] =
+          kind < 0.4
+            ? bytes[at]! ^ (1 << Math.floor(random() * 8))
+            : kind < 0.7
+              ? ~bytes[at]! & 0xff
+              : Math.floor(random() * 256)
+      }
+      writeLoroChecksum(bytes)
+      const doc = `fuzz${i % 4}`
+      const [result] = await push(pool, source, "w", doc, [bytes])
+      if (result!.ok) {
+        accepted++
+        // Accepted means the copy still exports, and the export rebuilds in another worker.
+        const snap = await pool.exportSnapshot("w", doc)
+        await expect(pool.buildSnapshot(snap.bytes, []), `seed ${seed} step ${i}`).resolves.toBeInstanceOf(Uint8Array)
+      }
+    }
+    // The valid doc is untouched by all of this and still takes pushes.
+    expect(await push(pool, source, "w", "doc", [client.addEntities(10, 1)])).toEqual([{ ok: true }])
+    await expectHealthy(pool, "w", "doc", client.doc.toJSON())
+    expect(pool.stats().refused + accepted).toBe(150)
+  })
+})
