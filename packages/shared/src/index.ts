@@ -1,3 +1,5 @@
+export * from "./api/Api.js"
+export * from "./api/ApiErrors.js"
 export * from "./protocol/down.js"
 export * from "./protocol/errors.js"
 export * from "./protocol/frame.js"

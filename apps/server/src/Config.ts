@@ -1,0 +1,43 @@
+import { Config, type Option, type Redacted } from "effect"
+
+/** Everything configurable, read once through Effect's Config (environment by default). */
+export interface ServerConfig {
+  readonly port: number
+  readonly host: string
+  /** Unset: embedded Postgres under `dataDir`. */
+  readonly databaseUrl: Option.Option<Redacted.Redacted>
+  readonly dataDir: string
+  /** Port of the embedded Postgres; default PORT + 2432 (3000 → 5432). */
+  readonly embeddedPgPort: Option.Option<number>
+  /** Unset: generated once into `dataDir/jwt-secret`. */
+  readonly jwtSecret: Option.Option<Redacted.Redacted>
+  /** Base of share links; unset: `http://host:port`. */
+  readonly publicUrl: Option.Option<string>
+  /** Allowed `Origin`s for the live socket; empty: same host only. */
+  readonly allowedOrigins: ReadonlyArray<string>
+  readonly maxUpdateBytes: number
+  readonly maxJsonBytes: number
+  readonly maxPullLimit: number
+  readonly pullPageBytes: number
+  readonly clientDist: Option.Option<string>
+  readonly nodeId: string
+  readonly metricsPublic: boolean
+}
+
+export const ServerConfig: Config.Config<ServerConfig> = Config.all({
+  port: Config.integer("PORT").pipe(Config.withDefault(3000)),
+  host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1")),
+  databaseUrl: Config.option(Config.redacted("DATABASE_URL")),
+  dataDir: Config.string("VIBESTACK_DATA_DIR").pipe(Config.withDefault(".vibestack")),
+  embeddedPgPort: Config.option(Config.integer("VIBESTACK_PG_PORT")),
+  jwtSecret: Config.option(Config.redacted("VIBESTACK_JWT_SECRET")),
+  publicUrl: Config.option(Config.string("VIBESTACK_PUBLIC_URL")),
+  allowedOrigins: Config.array(Config.string(), "VIBESTACK_ALLOWED_ORIGINS").pipe(Config.withDefault([])),
+  maxUpdateBytes: Config.integer("VIBESTACK_MAX_UPDATE_BYTES").pipe(Config.withDefault(4 * 1024 * 1024)),
+  maxJsonBytes: Config.integer("VIBESTACK_MAX_JSON_BYTES").pipe(Config.withDefault(64 * 1024)),
+  maxPullLimit: Config.integer("VIBESTACK_MAX_PULL_LIMIT").pipe(Config.withDefault(10_000)),
+  pullPageBytes: Config.integer("VIBESTACK_PULL_PAGE_BYTES").pipe(Config.withDefault(8 * 1024 * 1024)),
+  clientDist: Config.option(Config.string("VIBESTACK_CLIENT_DIST")),
+  nodeId: Config.string("VIBESTACK_NODE_ID").pipe(Config.withDefault(`node-${process.pid}`)),
+  metricsPublic: Config.boolean("VIBESTACK_METRICS_PUBLIC").pipe(Config.withDefault(true)),
+})

@@ -1,0 +1,63 @@
+import { HttpApiBuilder, HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { VibeStackApi } from "@vibestack/shared"
+import { Effect, Layer, Option } from "effect"
+import { JwtSecret } from "./auth/JwtSecret.js"
+import { Tokens } from "./auth/Tokens.js"
+import { Bus } from "./bus/Bus.js"
+import type { ServerConfig } from "./Config.js"
+import { checkWalLevel, DatabaseLive, migrate } from "./db/Database.js"
+import { AuthenticationLive } from "./http/AuthenticationLive.js"
+import { DocsLive } from "./http/DocsLive.js"
+import { HealthProbes } from "./http/HealthProbes.js"
+import { makeMiddleware } from "./http/middleware.js"
+import { NodeServer } from "./http/NodeServer.js"
+import { SystemLive } from "./http/SystemLive.js"
+import { staticFiles } from "./http/staticFiles.js"
+import { TokensLive, WorkspacesLive } from "./http/WorkspacesLive.js"
+import { Metrics } from "./metrics/Metrics.js"
+import { ServerConfigTag } from "./ServerConfigTag.js"
+import { ByteStore } from "./store/ByteStore.js"
+import { DocPoolLive } from "./store/DocPoolLive.js"
+import { PushService } from "./store/PushService.js"
+
+/** Migrations and the wal_level check run before anything serves. */
+const DatabaseReady = Layer.effectDiscard(Effect.zipRight(checkWalLevel, migrate))
+
+/** The server's services, without HTTP: also what the CLI's database commands use. */
+export const CoreLive = (config: ServerConfig) => {
+  const db = Layer.merge(DatabaseLive(config), Layer.succeed(ServerConfigTag, config))
+  const base = Layer.mergeAll(Metrics.Default, Bus.Default, JwtSecret.layer(config), HealthProbes.layer).pipe(
+    Layer.provideMerge(DatabaseReady),
+  )
+  const store = ByteStore.Default
+  const pool = DocPoolLive({ workers: 2, maxDocsPerWorker: 256 })
+  const services = Layer.mergeAll(Tokens.Default, PushService.Default).pipe(
+    Layer.provideMerge(pool),
+    Layer.provideMerge(store),
+    Layer.provideMerge(base),
+  )
+  return services.pipe(Layer.provideMerge(db))
+}
+
+export const ApiLive = HttpApiBuilder.api(VibeStackApi).pipe(
+  Layer.provide([WorkspacesLive, TokensLive, DocsLive, SystemLive]),
+  Layer.provide(AuthenticationLive),
+)
+
+/** The whole server: HTTP API, live socket, static web app, on one Node server. */
+export const ServerLive = (config: ServerConfig, nodeServer: NodeServer = new NodeServer()) => {
+  const clientDist = Option.getOrElse(config.clientDist, () => "apps/client/dist")
+  const StaticLive = HttpApiBuilder.Router.use((router) => router.get("*", staticFiles(clientDist)))
+  const HttpLive = Layer.unwrapEffect(
+    Effect.map(Metrics, (metrics) =>
+      HttpApiBuilder.serve(makeMiddleware({ metrics, maxJsonBytes: config.maxJsonBytes })),
+    ),
+  ).pipe(
+    Layer.provide(StaticLive),
+    Layer.provide(ApiLive),
+    HttpServer.withLogAddress,
+    Layer.provide(NodeHttpServer.layer(() => nodeServer, { port: config.port, host: config.host })),
+  )
+  return HttpLive.pipe(Layer.provideMerge(CoreLive(config)))
+}

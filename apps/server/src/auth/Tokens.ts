@@ -1,0 +1,152 @@
+import { createHash, randomBytes } from "node:crypto"
+import { SqlClient } from "@effect/sql"
+import type { AccessRole, Role, TokenId, WorkspaceId } from "@vibestack/schema"
+import { apiError } from "@vibestack/shared"
+import { Effect, PubSub, Queue, Redacted } from "effect"
+import { Bus, Channel } from "../bus/Bus.js"
+import { JwtSecret } from "./JwtSecret.js"
+import { signToken, verifyToken } from "./jwt.js"
+
+export interface Principal {
+  readonly workspaceId: WorkspaceId
+  readonly role: Role
+  readonly tokenId: TokenId
+}
+
+interface TokenRow {
+  readonly id: string
+  readonly workspaceId: string
+  readonly role: Role
+  readonly label: string
+  readonly expiresAt: Date
+  readonly revokedAt: Date | null
+}
+
+const MASTER_TTL_MS = 10 * 365 * 24 * 3600 * 1000
+const DEFAULT_ACCESS_TTL_S = 30 * 24 * 3600
+/** A cached token row is trusted this long; revocation NOTIFYs evict sooner, on every node. */
+const CACHE_TTL_MS = 30_000
+const CACHE_MAX = 50_000
+
+export const newId = (bytes = 16): string => randomBytes(bytes).toString("base64url")
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex")
+
+export class Tokens extends Effect.Service<Tokens>()("Tokens", {
+  scoped: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const bus = yield* Bus
+    const secret = Redacted.value(yield* JwtSecret)
+    const cache = new Map<string, { row: TokenRow | undefined; at: number }>()
+
+    // Evict revoked tokens as soon as any node announces them.
+    const revoked = yield* PubSub.subscribe(bus.tokens)
+    yield* Queue.take(revoked).pipe(
+      Effect.tap((s) => Effect.sync(() => cache.delete(s.tokenId))),
+      Effect.forever,
+      Effect.forkScoped,
+    )
+
+    const loadRow = (id: string) =>
+      Effect.gen(function* () {
+        const hit = cache.get(id)
+        if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.row
+        const rows =
+          yield* sql<TokenRow>`select id, workspace_id, role, label, expires_at, revoked_at from tokens where id = ${id}`
+        if (cache.size >= CACHE_MAX) cache.clear()
+        cache.set(id, { row: rows[0], at: Date.now() })
+        return rows[0]
+      })
+
+    const issue = (row: { id: string; workspaceId: string; role: Role; expiresAt: Date }) =>
+      signToken(secret, {
+        tokenId: row.id as TokenId,
+        workspaceId: row.workspaceId as WorkspaceId,
+        role: row.role,
+        expiresAt: row.expiresAt,
+      })
+
+    /** Verifies signature, claims and the token's row; fails with an `Unauthorized` API error. */
+    const verify = Effect.fn("Tokens.verify")(function* (token: string) {
+      const claims = verifyToken(secret, token)
+      if (typeof claims === "string") return yield* Effect.fail(apiError("Unauthorized", `invalid token: ${claims}`))
+      const row = yield* loadRow(claims.tokenId).pipe(
+        Effect.mapError(() => apiError("Unavailable", "token store unavailable")),
+      )
+      if (!row || row.workspaceId !== claims.workspaceId || row.role !== claims.role)
+        return yield* Effect.fail(apiError("Unauthorized", "unknown token"))
+      if (row.revokedAt) return yield* Effect.fail(apiError("Unauthorized", "token revoked"))
+      if (row.expiresAt.getTime() <= Date.now()) return yield* Effect.fail(apiError("Unauthorized", "token expired"))
+      return { workspaceId: claims.workspaceId, role: claims.role, tokenId: claims.tokenId } satisfies Principal
+    })
+
+    /** Register a client-created workspace. The creator (same id + creatorKey) may retry; anyone else gets 409. */
+    const register = Effect.fn("Tokens.register")(function* (input: {
+      id: string | undefined
+      name: string
+      creatorKey: string | undefined
+    }) {
+      const id = input.id ?? newId(12)
+      const keyHash = sha256(input.creatorKey ?? newId(32))
+      const masterId = newId()
+      const expiresAt = new Date(Date.now() + MASTER_TTL_MS)
+      const created = yield* sql.withTransaction(
+        Effect.gen(function* () {
+          const inserted = yield* sql`
+            insert into workspaces (id, name, creator_key_hash, master_token_id)
+            values (${id}, ${input.name}, ${keyHash}, ${masterId})
+            on conflict (id) do nothing returning id`
+          if (inserted.length === 0) return false
+          yield* sql`insert into tokens (id, workspace_id, role, label, expires_at)
+                     values (${masterId}, ${id}, 'master', 'master', ${expiresAt})`
+          yield* sql`insert into docs (workspace_id, doc_id) values (${id}, 'main')`
+          return true
+        }),
+      )
+      if (created)
+        return { workspaceId: id, masterToken: issue({ id: masterId, workspaceId: id, role: "master", expiresAt }) }
+      const existing = yield* sql<{ creatorKeyHash: string; masterTokenId: string }>`
+        select creator_key_hash, master_token_id from workspaces where id = ${id}`
+      const ws = existing[0]
+      if (!ws || input.creatorKey === undefined || ws.creatorKeyHash !== keyHash)
+        return yield* Effect.fail(apiError("Conflict", "a workspace with this id already exists"))
+      const row =
+        (yield* sql<TokenRow>`select id, workspace_id, role, label, expires_at, revoked_at from tokens where id = ${ws.masterTokenId}`)[0]
+      if (!row) return yield* Effect.dieMessage(`workspace ${id} has no master token row`)
+      return { workspaceId: id, masterToken: issue(row) }
+    })
+
+    const mint = Effect.fn("Tokens.mint")(function* (
+      ws: WorkspaceId,
+      input: { role: AccessRole; label: string | undefined; expiresInSeconds: number | undefined },
+    ) {
+      const id = newId()
+      const expiresAt = new Date(Date.now() + (input.expiresInSeconds ?? DEFAULT_ACCESS_TTL_S) * 1000)
+      yield* sql`insert into tokens (id, workspace_id, role, label, expires_at)
+                 values (${id}, ${ws}, ${input.role}, ${input.label ?? ""}, ${expiresAt})`
+      return { tokenId: id as TokenId, token: issue({ id, workspaceId: ws, role: input.role, expiresAt }), expiresAt }
+    })
+
+    const list = (ws: WorkspaceId) =>
+      sql<TokenRow>`select id, workspace_id, role, label, expires_at, revoked_at from tokens
+                    where workspace_id = ${ws} order by created_at, id`
+
+    /** Revokes an access token (never the master's); announces it to every node in the same transaction. */
+    const revoke = Effect.fn("Tokens.revoke")(function* (ws: WorkspaceId, tokenId: string) {
+      const done = yield* sql.withTransaction(
+        Effect.gen(function* () {
+          const rows = yield* sql`update tokens set revoked_at = coalesce(revoked_at, now())
+                                  where id = ${tokenId} and workspace_id = ${ws} and role <> 'master' returning id`
+          if (rows.length > 0) yield* bus.notify(Channel.tokens, { tokenId, ws })
+          return rows.length > 0
+        }),
+      )
+      cache.delete(tokenId)
+      return done
+    })
+
+    const workspaceName = (ws: WorkspaceId) =>
+      Effect.map(sql<{ name: string }>`select name from workspaces where id = ${ws}`, (rows) => rows[0]?.name)
+
+    return { verify, register, mint, list, revoke, workspaceName } as const
+  }),
+}) {}

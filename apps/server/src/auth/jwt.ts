@@ -1,0 +1,56 @@
+import type { Role, TokenId, WorkspaceId } from "@vibestack/schema"
+import jwt from "jsonwebtoken"
+
+/**
+ * Token format: an HS256 JWT with `iss`, `aud`, `exp` (required), `jti` = the row in
+ * `tokens`, and claims `ws` + `role`. Verification pins the algorithm list, so
+ * `alg: none` and key-confusion tricks are refused before any claim is read.
+ */
+export const ISSUER = "vibestack"
+export const AUDIENCE = "vibestack-api"
+const ALGORITHMS: Array<jwt.Algorithm> = ["HS256"]
+/** Seconds of clock skew tolerated between nodes (and clients) on exp/nbf/iat. */
+export const CLOCK_TOLERANCE_SECONDS = 60
+
+export interface TokenClaims {
+  readonly tokenId: TokenId
+  readonly workspaceId: WorkspaceId
+  readonly role: Role
+  readonly expiresAt: Date
+}
+
+export const signToken = (secret: string, claims: TokenClaims): string =>
+  jwt.sign({ ws: claims.workspaceId, role: claims.role }, secret, {
+    algorithm: "HS256",
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwtid: claims.tokenId,
+    expiresIn: Math.max(1, Math.floor((claims.expiresAt.getTime() - Date.now()) / 1000)),
+  })
+
+/** Returns the claims, or a reason the token is refused. Never throws. */
+export const verifyToken = (secret: string, token: string): TokenClaims | string => {
+  if (token.length > 4096) return "token too long"
+  let payload: string | jwt.JwtPayload
+  try {
+    payload = jwt.verify(token, secret, {
+      algorithms: ALGORITHMS,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    })
+  } catch (e) {
+    return e instanceof Error ? e.message : "invalid token"
+  }
+  if (typeof payload !== "object") return "token payload is not an object"
+  const { exp, jti, ws, role } = payload as Record<string, unknown>
+  if (typeof exp !== "number") return "token has no exp"
+  if (typeof jti !== "string" || typeof ws !== "string") return "token lacks jti or ws"
+  if (role !== "master" && role !== "editor" && role !== "viewer") return "token has no valid role"
+  return {
+    tokenId: jti as TokenId,
+    workspaceId: ws as WorkspaceId,
+    role,
+    expiresAt: new Date(exp * 1000),
+  }
+}

@@ -1,0 +1,222 @@
+import { SqlClient } from "@effect/sql"
+import type { DocId, WorkspaceId } from "@vibestack/schema"
+import { type ApiError, apiError, type SeqBlob } from "@vibestack/shared"
+import { Deferred, Effect, Queue } from "effect"
+import { Channel } from "../bus/Bus.js"
+import { Metrics } from "../metrics/Metrics.js"
+
+/**
+ * The byte store: per-document append-only logs of opaque Loro blobs.
+ *
+ * Pushes are group-committed: concurrent pushes queue up and are written by a few
+ * committer fibers, many per transaction, so one fsync acknowledges many pushes.
+ * Inside each transaction the documents' rows in `docs` are locked in a fixed order
+ * before seqs are allocated, so seqs of one document commit in order (the cursor
+ * rule: a reader that has seen up to `c` never later finds a new update ≤ `c`),
+ * and idempotency keys are checked under that lock, so a retry is stored once.
+ */
+export interface PushInput {
+  readonly ws: WorkspaceId
+  readonly doc: DocId
+  readonly bytes: Uint8Array
+  readonly idempotencyKey: string | undefined
+  readonly clientId: string | undefined
+}
+export interface PushOutcome {
+  readonly seq: number
+  readonly duplicate: boolean
+}
+
+interface Pending extends PushInput {
+  readonly done: Deferred.Deferred<PushOutcome, ApiError>
+}
+
+const MAX_BATCH = 512
+const COMMITTERS = 2
+export const MAX_DOCS_PER_WORKSPACE = 1000
+
+const docKey = (ws: string, doc: string) => `${ws}\u0000${doc}`
+
+export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
+  scoped: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const metrics = yield* Metrics
+    const queue = yield* Queue.unbounded<Pending>()
+
+    const commitBatch = (batch: ReadonlyArray<Pending>) =>
+      sql.withTransaction(
+        Effect.gen(function* () {
+          const docs = [...new Map(batch.map((p) => [docKey(p.ws, p.doc), p] as const)).values()].sort((a, b) =>
+            docKey(a.ws, a.doc) < docKey(b.ws, b.doc) ? -1 : 1,
+          )
+          const wsArr = docs.map((d) => d.ws)
+          const docArr = docs.map((d) => d.doc)
+          yield* sql.unsafe(
+            `insert into docs (workspace_id, doc_id)
+             select * from unnest($1::text[], $2::text[]) on conflict do nothing`,
+            [wsArr, docArr],
+          )
+          const locked = yield* sql.unsafe<{ workspaceId: string; docId: string; lastSeq: number }>(
+            `select d.workspace_id, d.doc_id, d.last_seq from docs d
+             join unnest($1::text[], $2::text[]) as k(ws, doc) on d.workspace_id = k.ws and d.doc_id = k.doc
+             order by d.workspace_id, d.doc_id for update of d`,
+            [wsArr, docArr],
+          )
+          const lastSeq = new Map(locked.map((r) => [docKey(r.workspaceId, r.docId), r.lastSeq]))
+          const keyed = batch.filter((p) => p.idempotencyKey !== undefined)
+          const seen = new Map<string, number>()
+          if (keyed.length > 0) {
+            const existing = yield* sql.unsafe<{
+              workspaceId: string
+              docId: string
+              idempotencyKey: string
+              seq: number
+            }>(
+              `select u.workspace_id, u.doc_id, u.idempotency_key, u.seq from doc_updates u
+               join unnest($1::text[], $2::text[], $3::text[]) as k(ws, doc, key)
+                 on u.workspace_id = k.ws and u.doc_id = k.doc and u.idempotency_key = k.key`,
+              [keyed.map((p) => p.ws), keyed.map((p) => p.doc), keyed.map((p) => p.idempotencyKey)],
+            )
+            for (const r of existing) seen.set(`${docKey(r.workspaceId, r.docId)}\u0000${r.idempotencyKey}`, r.seq)
+          }
+          const outcomes: Array<PushOutcome> = []
+          const rows: Array<Pending & { seq: number }> = []
+          for (const p of batch) {
+            const dk = docKey(p.ws, p.doc)
+            const ik = p.idempotencyKey === undefined ? undefined : `${dk}\u0000${p.idempotencyKey}`
+            const prior = ik === undefined ? undefined : seen.get(ik)
+            if (prior !== undefined) {
+              outcomes.push({ seq: prior, duplicate: true })
+              continue
+            }
+            const seq = (lastSeq.get(dk) ?? 0) + 1
+            lastSeq.set(dk, seq)
+            if (ik !== undefined) seen.set(ik, seq)
+            rows.push({ ...p, seq })
+            outcomes.push({ seq, duplicate: false })
+          }
+          if (rows.length > 0) {
+            yield* sql.unsafe(
+              `insert into doc_updates (workspace_id, doc_id, seq, bytes, client_id, idempotency_key)
+               select * from unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[], $5::text[], $6::text[])`,
+              [
+                rows.map((r) => r.ws),
+                rows.map((r) => r.doc),
+                rows.map((r) => r.seq),
+                rows.map((r) => Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength)),
+                rows.map((r) => r.clientId ?? null),
+                rows.map((r) => r.idempotencyKey ?? null),
+              ],
+            )
+            const grownKeys = new Set(rows.map((r) => docKey(r.ws, r.doc)))
+            const grown = docs.filter((d) => grownKeys.has(docKey(d.ws, d.doc)))
+            yield* sql.unsafe(
+              `update docs d set last_seq = k.seq from unnest($1::text[], $2::text[], $3::bigint[]) as k(ws, doc, seq)
+               where d.workspace_id = k.ws and d.doc_id = k.doc`,
+              [grown.map((d) => d.ws), grown.map((d) => d.doc), grown.map((d) => lastSeq.get(docKey(d.ws, d.doc)))],
+            )
+            // Delivered to every node's LISTEN only if this transaction commits.
+            yield* sql.unsafe(`select pg_notify($1, p) from unnest($2::text[]) as p`, [
+              Channel.updates,
+              grown.map((d) => JSON.stringify({ ws: d.ws, doc: d.doc, seq: lastSeq.get(docKey(d.ws, d.doc)) })),
+            ])
+          }
+          return outcomes
+        }),
+      )
+
+    const committer = Effect.gen(function* () {
+      const batch = [...(yield* Queue.takeBetween(queue, 1, MAX_BATCH))]
+      const started = performance.now()
+      yield* commitBatch(batch).pipe(
+        Effect.matchEffect({
+          onSuccess: (outcomes) =>
+            Effect.forEach(batch, (p, i) => Deferred.succeed(p.done, outcomes[i]!), { discard: true }),
+          onFailure: (e) =>
+            Effect.logWarning("push batch failed; nothing acknowledged", e).pipe(
+              Effect.zipRight(
+                Effect.forEach(
+                  batch,
+                  (p) =>
+                    Deferred.fail(
+                      p.done,
+                      apiError("Unavailable", "could not commit; retry with the same Idempotency-Key"),
+                    ),
+                  { discard: true },
+                ),
+              ),
+            ),
+        }),
+      )
+      metrics.observe("vibestack_push_batch_seconds", (performance.now() - started) / 1000)
+      metrics.observe("vibestack_push_batch_size", batch.length)
+    }).pipe(Effect.forever)
+    for (let i = 0; i < COMMITTERS; i++) yield* Effect.forkScoped(committer)
+
+    /** Appends one blob; succeeds only after its transaction committed. */
+    const append = Effect.fn("ByteStore.append")(function* (input: PushInput) {
+      const done = yield* Deferred.make<PushOutcome, ApiError>()
+      yield* Queue.offer(queue, { ...input, done })
+      return yield* Deferred.await(done)
+    })
+
+    /** Updates after `after`, at most `limit` records and about `maxBytes` (always at least one). */
+    const pull = Effect.fn("ByteStore.pull")(function* (
+      ws: WorkspaceId,
+      doc: DocId,
+      after: number,
+      limit: number,
+      maxBytes: number,
+    ) {
+      const rows = yield* sql<{ seq: number; bytes: Uint8Array }>`
+        select seq, bytes from doc_updates
+        where workspace_id = ${ws} and doc_id = ${doc} and seq > ${after}
+        order by seq limit ${limit + 1}`
+      const out: Array<SeqBlob> = []
+      let size = 0
+      for (const r of rows.slice(0, limit)) {
+        if (out.length > 0 && size + r.bytes.length > maxBytes) break
+        out.push({ seq: r.seq, bytes: r.bytes })
+        size += r.bytes.length
+      }
+      return { records: out, more: rows.length > out.length }
+    })
+
+    const docCursors = (ws: WorkspaceId) =>
+      sql<{
+        docId: DocId
+        cursor: number
+      }>`select doc_id, last_seq as cursor from docs where workspace_id = ${ws} order by doc_id`
+
+    const docCursor = (ws: WorkspaceId, doc: DocId) =>
+      Effect.map(
+        sql<{ lastSeq: number }>`select last_seq from docs where workspace_id = ${ws} and doc_id = ${doc}`,
+        (rows) => rows[0]?.lastSeq,
+      )
+
+    const countDocs = (ws: WorkspaceId) =>
+      Effect.map(
+        sql<{ n: number }>`select count(*)::int8 as n from docs where workspace_id = ${ws}`,
+        (r) => r[0]?.n ?? 0,
+      )
+
+    /** The newest stored snapshot and every update after it: what a fresh copy of the document is built from. */
+    const loadDoc = Effect.fn("ByteStore.loadDoc")(function* (ws: string, doc: string) {
+      const snaps = yield* sql<{ seq: number; bytes: Uint8Array }>`
+        select seq, bytes from doc_snapshots where workspace_id = ${ws} and doc_id = ${doc}
+        order by seq desc limit 1`
+      const snapshotSeq = snaps[0]?.seq ?? 0
+      const updates = yield* sql<{ seq: number; bytes: Uint8Array }>`
+        select seq, bytes from doc_updates where workspace_id = ${ws} and doc_id = ${doc} and seq > ${snapshotSeq}
+        order by seq`
+      return { snapshot: snaps[0]?.bytes, snapshotSeq, updates }
+    })
+
+    const saveSnapshot = (ws: string, doc: string, seq: number, bytes: Uint8Array) =>
+      sql`insert into doc_snapshots (workspace_id, doc_id, seq, bytes)
+          values (${ws}, ${doc}, ${seq}, ${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)})
+          on conflict do nothing`.pipe(Effect.asVoid)
+
+    return { append, pull, docCursors, docCursor, countDocs, loadDoc, saveSnapshot } as const
+  }),
+}) {}

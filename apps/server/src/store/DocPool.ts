@@ -1,0 +1,20 @@
+import type { DocId, WorkspaceId } from "@vibestack/schema"
+import type { Internal, InvalidUpdate } from "@vibestack/shared"
+import { Context, type Effect } from "effect"
+
+/**
+ * What the byte store needs from the isolated Loro pool (apps/server/src/pool):
+ * the server's copy of each document lives there, never in the main thread.
+ */
+export interface DocPoolApi {
+  /** Imports the blob into the pool's copy and proves the document healthy; refuses it otherwise. */
+  readonly validate: (ws: WorkspaceId, doc: DocId, bytes: Uint8Array) => Effect.Effect<void, InvalidUpdate | Internal>
+  /** The validated blob is committed as `seq`. */
+  readonly committed: (ws: WorkspaceId, doc: DocId, seq: number) => Effect.Effect<void>
+  /** The validated blob did not commit: the copy must be rebuilt from the store. */
+  readonly discard: (ws: WorkspaceId, doc: DocId) => Effect.Effect<void>
+  /** A full snapshot of the committed document and the seq it covers. */
+  readonly snapshot: (ws: WorkspaceId, doc: DocId) => Effect.Effect<{ bytes: Uint8Array; seq: number }, Internal>
+}
+
+export class DocPool extends Context.Tag("DocPool")<DocPool, DocPoolApi>() {}

@@ -1,0 +1,59 @@
+import { apiError } from "@vibestack/shared"
+import { Effect, Layer, Runtime } from "effect"
+import { Metrics } from "../metrics/Metrics.js"
+import { LoroPool } from "../pool/LoroPool.js"
+import { ByteStore } from "./ByteStore.js"
+import { DocPool } from "./DocPool.js"
+
+export interface DocPoolOptions {
+  readonly workers: number
+  readonly maxDocsPerWorker: number
+}
+
+/** The byte store's view of the isolated Loro pool; the pool reloads documents from the store. */
+export const DocPoolLive = (options: DocPoolOptions) =>
+  Layer.scoped(
+    DocPool,
+    Effect.gen(function* () {
+      const store = yield* ByteStore
+      const metrics = yield* Metrics
+      const runPromise = Runtime.runPromise(yield* Effect.runtime<never>())
+      const pool = yield* Effect.acquireRelease(
+        Effect.sync(
+          () =>
+            new LoroPool({
+              workers: options.workers,
+              maxDocsPerWorker: options.maxDocsPerWorker,
+              source: { load: (ws, doc) => runPromise(store.loadDoc(ws, doc)) },
+            }),
+        ),
+        (p) => Effect.promise(() => p.close()),
+      )
+      metrics.gauge("vibestack_pool_recycles", () => pool.stats().recycles, "Loro pool workers recycled after a crash")
+      metrics.gauge("vibestack_pool_refused", () => pool.stats().refused, "blobs the Loro pool refused")
+      metrics.gauge("vibestack_pool_docs_loaded", () => pool.stats().docsLoaded, "documents (re)loaded into the pool")
+
+      const internal = (what: string) => (e: unknown) =>
+        apiError("Internal", `${what}: ${e instanceof Error ? e.message : String(e)}`)
+
+      return DocPool.of({
+        validate: (ws, doc, bytes) =>
+          Effect.tryPromise({
+            try: () => pool.validate(ws, doc, [bytes]),
+            catch: internal("validation unavailable"),
+          }).pipe(
+            Effect.flatMap(([result]) =>
+              result?.ok
+                ? Effect.void
+                : Effect.fail(apiError("InvalidUpdate", `update refused: ${result?.reason ?? "unknown"}`)),
+            ),
+          ),
+        committed: (ws, doc, seq) => Effect.promise(() => pool.markCommitted(ws, doc, seq).catch(() => {})),
+        discard: (ws, doc) => Effect.promise(() => pool.discard(ws, doc).catch(() => {})),
+        snapshot: (ws, doc) =>
+          Effect.tryPromise({ try: () => pool.exportSnapshot(ws, doc), catch: internal("snapshot failed") }),
+      })
+    }),
+  )
+
+export type { LoroPool }

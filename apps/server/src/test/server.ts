@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
+import type { ServerConfig } from "../Config.js"
+import { NodeServer } from "../http/NodeServer.js"
+import { ServerLive } from "../Server.js"
+import { freePort, startTestPg, type TestPg } from "./pg.js"
+
+export interface TestServer {
+  readonly url: string
+  readonly port: number
+  readonly pg: TestPg
+  readonly config: ServerConfig
+  /** Stops the server (and Postgres, if this server started it). */
+  readonly stop: () => Promise<void>
+}
+
+export const testConfig = (databaseUrl: string, overrides: Partial<ServerConfig> & { port: number }): ServerConfig => {
+  const rest = overrides
+  return {
+    host: "127.0.0.1",
+    dataDir: mkdtempSync(join(tmpdir(), "vibestack-data-")),
+    embeddedPgPort: Option.none(),
+    jwtSecret: Option.some(Redacted.make("test-secret-that-is-long-enough-for-hs256")),
+    publicUrl: Option.none(),
+    allowedOrigins: [],
+    maxUpdateBytes: 1024 * 1024,
+    maxJsonBytes: 64 * 1024,
+    maxPullLimit: 10_000,
+    pullPageBytes: 8 * 1024 * 1024,
+    clientDist: Option.none(),
+    nodeId: `test-${process.pid}`,
+    metricsPublic: true,
+    ...rest,
+    databaseUrl: Option.some(Redacted.make(databaseUrl)),
+  }
+}
+
+/**
+ * A real server in this process on a free 127.0.0.1 port, against a real Postgres
+ * (its own, unless `pg` is given so several servers can share one).
+ */
+export const startTestServer = async (
+  options: { pg?: TestPg; config?: Partial<ServerConfig> } = {},
+): Promise<TestServer> => {
+  const pg = options.pg ?? (await startTestPg())
+  const port = await freePort()
+  const config = testConfig(pg.url, { port, ...options.config })
+  const scope = Effect.runSync(Scope.make())
+  await Effect.runPromise(Layer.buildWithScope(ServerLive(config, new NodeServer()), scope))
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    pg,
+    config,
+    stop: async () => {
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+      rmSync(config.dataDir, { recursive: true, force: true })
+      if (!options.pg) await pg.dispose()
+    },
+  }
+}
