@@ -1,0 +1,247 @@
+import { randomBytes } from "node:crypto"
+import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises"
+import { join } from "node:path"
+import type { DocId, WorkspaceId } from "@vibestack/schema"
+import type {
+  LocalStore,
+  OutboxEntry,
+  OutboxInput,
+  RejectedEntry,
+  StoredDoc,
+  WireError,
+  WorkspaceMeta,
+} from "@vibestack/shared"
+
+/**
+ * A document's manifest is the commit point: blobs are written to fresh files first, then
+ * the manifest is replaced by write-temp-then-rename, then files it no longer names are
+ * deleted. A kill at any moment leaves the old or the new manifest, both complete; stray
+ * blob files are swept on the next load.
+ */
+interface Manifest {
+  cursor: number
+  schemaVersion: number
+  nextId: number
+  snapshot: string | undefined
+  updates: Array<{ id: number; file: string }>
+  outbox: Array<{ id: number; file: string; key: string }>
+  rejected: Array<{ id: number; file: string; key: string; error: WireError }>
+}
+
+const emptyManifest = (): Manifest => ({
+  cursor: 0,
+  schemaVersion: 0,
+  nextId: 1,
+  snapshot: undefined,
+  updates: [],
+  outbox: [],
+  rejected: [],
+})
+
+const writeFileDurable = async (path: string, data: Uint8Array | string, fsync: boolean) => {
+  const fh = await open(path, "w")
+  try {
+    await fh.writeFile(data)
+    if (fsync) await fh.sync()
+  } finally {
+    await fh.close()
+  }
+}
+
+/** Write to a temp file, then rename over the target: readers see the old or the new file. */
+const writeAtomic = async (path: string, data: string, fsync: boolean) => {
+  const tmp = `${path}.tmp-${randomBytes(4).toString("hex")}`
+  await writeFileDurable(tmp, data, fsync)
+  await rename(tmp, path)
+}
+
+export interface FileLocalStoreOptions {
+  /** fsync files before renaming (survives power loss, not only process kill). Default true. */
+  readonly fsync?: boolean
+}
+
+export class FileLocalStore implements LocalStore {
+  private readonly manifests = new Map<string, Manifest>()
+  private chain: Promise<unknown> = Promise.resolve()
+  private readonly fsync: boolean
+
+  constructor(
+    readonly dir: string,
+    options: FileLocalStoreOptions = {},
+  ) {
+    this.fsync = options.fsync ?? true
+  }
+
+  /** Calls run one at a time: each is a read-modify-write of a manifest. */
+  private serial<A>(f: () => Promise<A>): Promise<A> {
+    const r = this.chain.then(f)
+    this.chain = r.catch(() => undefined)
+    return r
+  }
+
+  private docDir(ws: WorkspaceId, doc: DocId): string {
+    return join(this.dir, "docs", `${ws}~${doc}`)
+  }
+
+  private async manifest(ws: WorkspaceId, doc: DocId): Promise<Manifest> {
+    const key = `${ws}/${doc}`
+    const cached = this.manifests.get(key)
+    if (cached) return cached
+    const dir = this.docDir(ws, doc)
+    await mkdir(dir, { recursive: true })
+    let m: Manifest
+    try {
+      m = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as Manifest
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e
+      m = emptyManifest()
+    }
+    const live = referenced(m)
+    for (const f of await readdir(dir))
+      if (f !== "manifest.json" && !live.has(f)) await rm(join(dir, f), { force: true })
+    this.manifests.set(key, m)
+    return m
+  }
+
+  private async commit(ws: WorkspaceId, doc: DocId, before: Manifest, after: Manifest): Promise<void> {
+    const dir = this.docDir(ws, doc)
+    await writeAtomic(join(dir, "manifest.json"), JSON.stringify(after), this.fsync)
+    this.manifests.set(`${ws}/${doc}`, after)
+    const live = referenced(after)
+    for (const f of referenced(before)) if (!live.has(f)) await rm(join(dir, f), { force: true })
+  }
+
+  private async putBlob(ws: WorkspaceId, doc: DocId, prefix: string, bytes: Uint8Array): Promise<string> {
+    const file = `${prefix}-${randomBytes(6).toString("hex")}.bin`
+    await writeFileDurable(join(this.docDir(ws, doc), file), bytes, this.fsync)
+    return file
+  }
+
+  private blob(ws: WorkspaceId, doc: DocId, file: string): Promise<Uint8Array> {
+    return readFile(join(this.docDir(ws, doc), file)).then((b) => new Uint8Array(b))
+  }
+
+  readonly loadDoc = (ws: WorkspaceId, doc: DocId): Promise<StoredDoc> =>
+    this.serial(async () => {
+      const m = await this.manifest(ws, doc)
+      return {
+        snapshot: m.snapshot ? await this.blob(ws, doc, m.snapshot) : undefined,
+        updates: await Promise.all(m.updates.map(async (u) => ({ id: u.id, bytes: await this.blob(ws, doc, u.file) }))),
+        cursor: m.cursor,
+        schemaVersion: m.schemaVersion,
+      }
+    })
+
+  readonly appendLocal = (ws: WorkspaceId, doc: DocId, entry: OutboxInput): Promise<OutboxEntry> =>
+    this.serial(async () => {
+      const m = await this.manifest(ws, doc)
+      const id = m.nextId
+      const file = await this.putBlob(ws, doc, `u${id}`, entry.bytes)
+      await this.commit(ws, doc, m, {
+        ...m,
+        nextId: id + 1,
+        updates: [...m.updates, { id, file }],
+        outbox: [...m.outbox, { id, file, key: entry.idempotencyKey }],
+      })
+      return { id, bytes: entry.bytes.slice(), idempotencyKey: entry.idempotencyKey }
+    })
+
+  readonly appendRemote = (ws: WorkspaceId, doc: DocId, updates: ReadonlyArray<Uint8Array>, cursor: number) =>
+    this.serial(async () => {
+      const m = await this.manifest(ws, doc)
+      let nextId = m.nextId
+      const added: Array<{ id: number; file: string }> = []
+      for (const bytes of updates) {
+        const id = nextId++
+        added.push({ id, file: await this.putBlob(ws, doc, `u${id}`, bytes) })
+      }
+      await this.commit(ws, doc, m, {
+        ...m,
+        nextId,
+        updates: [...m.updates, ...added],
+        cursor: Math.max(m.cursor, cursor),
+      })
+    })
+
+  readonly outbox = (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<OutboxEntry>> =>
+    this.serial(async () => {
+      const m = await this.manifest(ws, doc)
+      return Promise.all(
+        m.outbox.map(async (e) => ({ id: e.id, bytes: await this.blob(ws, doc, e.file), idempotencyKey: e.key })),
+      )
+    })
+
+  readonly ackOutbox = (ws: WorkspaceId, doc: DocId, id: number) =>
+    this.serial(async () => {
+      const m = await this.manifest(ws, doc)
+      if (!m.outbox.some((e) => e.id === id)) return
+      await this.commit(ws, doc, m, { ...m, outbox: m.outbox.filter((e) => e.id !== id) })
+    })
+
+  readonly rejectOutbox = (ws: WorkspaceId, doc: DocId, id: number, error: WireError) =>
+    this.serial(async () => {
+      const m = await this.manifest(ws, doc)
+      const e = m.outbox.find((x) => x.id === id)
+      if (!e) return
+      await this.commit(ws, doc, m, {
+        ...m,
+        outbox: m.outbox.filter((x) => x.id !== id),
+        rejected: [...m.rejected, { ...e, error }],
+      })
+    })
+
+  readonly rejectedOutbox = (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<RejectedEntry>> =>
+    this.serial(async () => {
+      const m = await this.manifest(ws, doc)
+      return Promise.all(
+        m.rejected.map(async (e) => ({
+          id: e.id,
+          bytes: await this.blob(ws, doc, e.file),
+          idempotencyKey: e.key,
+          error: e.error,
+        })),
+      )
+    })
+
+  readonly compact = (ws: WorkspaceId, doc: DocId, snapshot: Uint8Array, upToUpdateId: number) =>
+    this.serial(async () => {
+      const m = await this.manifest(ws, doc)
+      const file = await this.putBlob(ws, doc, "snap", snapshot)
+      await this.commit(ws, doc, m, { ...m, snapshot: file, updates: m.updates.filter((u) => u.id > upToUpdateId) })
+    })
+
+  readonly setSchemaVersion = (ws: WorkspaceId, doc: DocId, version: number) =>
+    this.serial(async () => {
+      const m = await this.manifest(ws, doc)
+      await this.commit(ws, doc, m, { ...m, schemaVersion: version })
+    })
+
+  private async readWorkspaces(): Promise<Record<string, WorkspaceMeta>> {
+    try {
+      return JSON.parse(await readFile(join(this.dir, "workspaces.json"), "utf8")) as Record<string, WorkspaceMeta>
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return {}
+      throw e
+    }
+  }
+
+  readonly putWorkspace = (meta: WorkspaceMeta) =>
+    this.serial(async () => {
+      await mkdir(this.dir, { recursive: true })
+      const all = await this.readWorkspaces()
+      all[meta.workspaceId] = meta
+      await writeAtomic(join(this.dir, "workspaces.json"), JSON.stringify(all), this.fsync)
+    })
+
+  readonly getWorkspace = (ws: WorkspaceId) => this.serial(async () => (await this.readWorkspaces())[ws])
+
+  readonly listWorkspaces = () => this.serial(async () => Object.values(await this.readWorkspaces()))
+}
+
+const referenced = (m: Manifest): Set<string> =>
+  new Set([
+    ...(m.snapshot ? [m.snapshot] : []),
+    ...m.updates.map((u) => u.file),
+    ...m.outbox.map((e) => e.file),
+    ...m.rejected.map((e) => e.file),
+  ])
