@@ -30,6 +30,15 @@ const freeQuietly = (doc: LoroDoc) => {
     // A doc of a poisoned instance may not free; the worker is about to go anyway.
   }
 }
+// Loro's panic hook prints a full WebAssembly stack per panic; a hostile client can cause
+// many, so keep one line each (the refusal reason carries the rest).
+const printError = console.error.bind(console)
+console.error = (...args: Array<unknown>) => {
+  const first = String(args[0] ?? "")
+  if (first.includes("panicked at")) printError(`[loro pool] ${first.split("\n").slice(0, 2).join(" ")}`)
+  else printError(...args)
+}
+
 const cache = new DocCache<Entry>(maxDocs, (e) => freeQuietly(e.doc))
 let poisoned = false
 
