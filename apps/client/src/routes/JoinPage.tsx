@@ -1,5 +1,61 @@
-export const JoinPage = () => (
-  <main className="page">
-    <p>Joining…</p>
-  </main>
-)
+import { useNavigate, useParams } from "@tanstack/react-router"
+import { Role, WorkspaceId } from "@vibestack/schema"
+import { Either, Schema } from "effect"
+import { useEffect, useState } from "react"
+import { tabSync } from "../sync/runtime.js"
+
+const Claims = Schema.Struct({ role: Role })
+const decodeClaims = Schema.decodeUnknownEither(Schema.parseJson(Claims))
+
+/** The role claim of a share token, for the UI only (the server enforces it). */
+const roleOf = (token: string): Role | undefined => {
+  const payload = token.split(".")[1]
+  if (payload === undefined) return undefined
+  try {
+    const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"))
+    const r = decodeClaims(json)
+    return Either.isRight(r) ? r.right.role : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * `/join/WS#token=…`: the token arrives in the fragment so it never reaches a server log.
+ * It is stored in IndexedDB and wiped from the address bar before anything else happens.
+ */
+export const JoinPage = () => {
+  const { workspaceId } = useParams({ from: "/join/$workspaceId" })
+  const navigate = useNavigate()
+  const [error, setError] = useState<string | undefined>(undefined)
+
+  useEffect(() => {
+    const token = new URLSearchParams(location.hash.slice(1)).get("token")
+    history.replaceState(history.state, "", location.pathname)
+    const ws = Schema.decodeUnknownEither(WorkspaceId)(workspaceId)
+    if (token === null || token === "" || Either.isLeft(ws)) {
+      setError("This share link is incomplete: ask for a new one.")
+      return
+    }
+    void (async () => {
+      const store = tabSync().store
+      const existing = await store.getWorkspace(ws.right)
+      await store.putWorkspace({
+        workspaceId: ws.right,
+        name: existing?.name ?? "Shared workspace",
+        serverUrl: location.origin,
+        token,
+        role: roleOf(token) ?? "viewer",
+        createdAt: existing?.createdAt ?? Date.now(),
+      })
+      tabSync().workspacesChanged()
+      await navigate({ to: "/w/$workspaceId", params: { workspaceId: ws.right }, replace: true })
+    })()
+  }, [workspaceId, navigate])
+
+  return (
+    <main className="page">
+      <p role="status">{error ?? "Joining…"}</p>
+    </main>
+  )
+}

@@ -1,0 +1,166 @@
+import { Either, Schema } from "effect"
+import { type FormEvent, useCallback, useEffect, useRef, useState } from "react"
+
+const TokenRow = Schema.Struct({
+  tokenId: Schema.String,
+  role: Schema.String,
+  label: Schema.NullishOr(Schema.String),
+  expiresAt: Schema.NullishOr(Schema.Union(Schema.String, Schema.Number)),
+  revokedAt: Schema.NullishOr(Schema.Union(Schema.String, Schema.Number)),
+})
+const TokenList = Schema.Struct({ tokens: Schema.Array(TokenRow) })
+const Minted = Schema.Struct({ tokenId: Schema.String, shareUrl: Schema.String })
+
+const api = async <A, I>(
+  schema: Schema.Schema<A, I>,
+  token: string,
+  path: string,
+  init?: RequestInit,
+): Promise<A | undefined> => {
+  const res = await fetch(path, {
+    ...init,
+    headers: { ...init?.headers, Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+  })
+  if (!res.ok) throw new Error(`${res.status}: ${(await res.text()).slice(0, 200)}`)
+  if (res.status === 204) return undefined
+  const r = Schema.decodeUnknownEither(schema)(await res.json())
+  if (Either.isLeft(r)) throw new Error("unexpected answer from the server")
+  return r.right
+}
+
+const EXPIRIES = [
+  { label: "1 day", seconds: 86_400 },
+  { label: "7 days", seconds: 7 * 86_400 },
+  { label: "30 days", seconds: 30 * 86_400 },
+]
+
+/** The master mints, lists and revokes share links. Needs the server: it says so when offline. */
+export const ShareDialog = (p: {
+  readonly workspaceId: string
+  readonly token: string
+  readonly onClose: () => void
+}) => {
+  const base = `/api/v1/workspaces/${encodeURIComponent(p.workspaceId)}/tokens`
+  const [tokens, setTokens] = useState<ReadonlyArray<typeof TokenRow.Type>>([])
+  const [role, setRole] = useState<"editor" | "viewer">("editor")
+  const [label, setLabel] = useState("")
+  const [expires, setExpires] = useState(EXPIRIES[1]!.seconds)
+  const [link, setLink] = useState<string | undefined>(undefined)
+  const [error, setError] = useState<string | undefined>(undefined)
+  const dialog = useRef<HTMLDialogElement>(null)
+
+  const refresh = useCallback(async () => {
+    try {
+      setTokens((await api(TokenList, p.token, base))?.tokens ?? [])
+      setError(undefined)
+    } catch (e) {
+      setError(`Could not list links (offline?): ${String(e)}`)
+    }
+  }, [p.token, base])
+
+  useEffect(() => {
+    dialog.current?.showModal()
+    void refresh()
+  }, [refresh])
+
+  const mint = async (e: FormEvent) => {
+    e.preventDefault()
+    try {
+      const body = JSON.stringify({
+        role,
+        expiresInSeconds: expires,
+        ...(label.trim() !== "" ? { label: label.trim() } : {}),
+      })
+      const r = await api(Minted, p.token, base, { method: "POST", body })
+      // The server's shareUrl carries the token in the fragment; rebuild it on this origin.
+      if (r !== undefined) setLink(`${location.origin}/join/${p.workspaceId}${new URL(r.shareUrl).hash}`)
+      setLabel("")
+      await refresh()
+    } catch (err) {
+      setError(`Could not create a link: ${String(err)}`)
+    }
+  }
+
+  const revoke = async (tokenId: string) => {
+    try {
+      await api(Schema.Unknown, p.token, `${base}/${encodeURIComponent(tokenId)}`, { method: "DELETE" })
+      await refresh()
+    } catch (err) {
+      setError(`Could not revoke: ${String(err)}`)
+    }
+  }
+
+  return (
+    <dialog ref={dialog} className="share-dialog" aria-labelledby="share-title" onClose={p.onClose}>
+      <h2 id="share-title">Share this workspace</h2>
+      <form onSubmit={mint} className="share-form">
+        <label htmlFor="share-role">Role</label>
+        <select id="share-role" value={role} onChange={(e) => setRole(e.target.value as "editor" | "viewer")}>
+          <option value="editor">Editor (can change)</option>
+          <option value="viewer">Viewer (read only)</option>
+        </select>
+        <label htmlFor="share-label">Label</label>
+        <input
+          id="share-label"
+          value={label}
+          onChange={(e) => setLabel(e.target.value)}
+          placeholder="e.g. Alice's laptop"
+        />
+        <label htmlFor="share-expiry">Expires in</label>
+        <select id="share-expiry" value={expires} onChange={(e) => setExpires(Number(e.target.value))}>
+          {EXPIRIES.map((x) => (
+            <option key={x.seconds} value={x.seconds}>
+              {x.label}
+            </option>
+          ))}
+        </select>
+        <button type="submit">Create link</button>
+      </form>
+      {link !== undefined && (
+        <p className="row">
+          <input aria-label="Share link" readOnly value={link} onFocus={(e) => e.target.select()} />
+          <button type="button" onClick={() => void navigator.clipboard.writeText(link)}>
+            Copy
+          </button>
+        </p>
+      )}
+      {error !== undefined && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <table>
+        <caption>Links</caption>
+        <thead>
+          <tr>
+            <th scope="col">Label</th>
+            <th scope="col">Role</th>
+            <th scope="col">Expires</th>
+            <th scope="col">State</th>
+          </tr>
+        </thead>
+        <tbody>
+          {tokens.map((t) => (
+            <tr key={t.tokenId}>
+              <td>{t.label ?? "—"}</td>
+              <td>{t.role}</td>
+              <td>{t.expiresAt != null ? new Date(t.expiresAt).toLocaleString() : "never"}</td>
+              <td>
+                {t.revokedAt != null ? (
+                  "revoked"
+                ) : (
+                  <button type="button" onClick={() => void revoke(t.tokenId)}>
+                    Revoke
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button type="button" onClick={() => dialog.current?.close()}>
+        Close
+      </button>
+    </dialog>
+  )
+}

@@ -1,0 +1,100 @@
+import { deleteTask, moveTask, type Task, TaskPriority, TaskStatus, updateTask } from "@vibestack/schema"
+import { memo, useEffect, useState } from "react"
+import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
+
+interface Props {
+  readonly task: Task
+  readonly prevId: string | undefined
+  readonly prevPrevId: string | undefined
+  readonly nextId: string | undefined
+  readonly nextNextId: string | undefined
+  readonly session: WorkspaceSession
+  readonly readOnly: boolean
+  readonly selected: boolean
+  readonly onSelect: (id: string) => void
+}
+
+/**
+ * One task. Memoised on the task object: the entity index keeps unchanged tasks' identity,
+ * so a keystroke elsewhere re-renders only the row it touches. The title is edited locally
+ * and committed on Enter or blur (one change record per edit, not one per key).
+ */
+export const TaskRow = memo((p: Props) => {
+  const { task, session, readOnly } = p
+  const [title, setTitle] = useState(task.title)
+  useEffect(() => setTitle(task.title), [task.title])
+  const commitTitle = () => {
+    const t = title.trim()
+    if (t !== "" && t !== task.title) session.change((d) => updateTask(d, task.id, { title: t }))
+    else setTitle(task.title)
+  }
+  const move = (after: string | null, before: string | null) =>
+    session.change((d) => moveTask(d, task.id, { after, before }))
+  return (
+    <li className={p.selected ? "task selected" : "task"} data-task-id={task.id}>
+      <input
+        className="task-title"
+        aria-label="Task title"
+        value={title}
+        disabled={readOnly}
+        onChange={(e) => setTitle(e.target.value)}
+        onBlur={commitTitle}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") commitTitle()
+          if (e.key === "Escape") setTitle(task.title)
+        }}
+      />
+      <select
+        aria-label="Status"
+        value={task.status}
+        disabled={readOnly}
+        onChange={(e) => session.change((d) => updateTask(d, task.id, { status: e.target.value as TaskStatus }))}
+      >
+        {TaskStatus.literals.map((s) => (
+          <option key={s} value={s}>
+            {s.replace("_", " ")}
+          </option>
+        ))}
+      </select>
+      <select
+        aria-label="Priority"
+        value={task.priority}
+        disabled={readOnly}
+        onChange={(e) => session.change((d) => updateTask(d, task.id, { priority: e.target.value as TaskPriority }))}
+      >
+        {TaskPriority.literals.map((s) => (
+          <option key={s} value={s}>
+            {s}
+          </option>
+        ))}
+      </select>
+      <button
+        type="button"
+        aria-label="Move up"
+        disabled={readOnly || p.prevId === undefined}
+        onClick={() => move(p.prevPrevId ?? null, p.prevId ?? null)}
+      >
+        ↑
+      </button>
+      <button
+        type="button"
+        aria-label="Move down"
+        disabled={readOnly || p.nextId === undefined}
+        onClick={() => move(p.nextId ?? null, p.nextNextId ?? null)}
+      >
+        ↓
+      </button>
+      <button type="button" onClick={() => p.onSelect(task.id)} aria-pressed={p.selected}>
+        Details
+      </button>
+      <button
+        type="button"
+        aria-label="Delete task"
+        disabled={readOnly}
+        onClick={() => session.change((d) => deleteTask(d, task.id))}
+      >
+        ✕
+      </button>
+    </li>
+  )
+})

@@ -1,0 +1,101 @@
+import type { DocId, WorkspaceId } from "@vibestack/schema"
+import type { DocHost, LocalStore, OutboxEntry } from "@vibestack/shared"
+import { LoroDoc } from "loro-crdt"
+
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
+
+/**
+ * The sync worker's replica of one document. Tabs own the documents people edit; the leader
+ * keeps its own copy so it can check server bytes before storing them (`applyRemote` rejects
+ * what does not import) and export snapshots for compaction without asking any tab.
+ *
+ * Tabs write their commits to the Dexie outbox themselves (durable before they count, and
+ * nothing is lost when the leader tab closes mid-flight). The engine, though, learns of a
+ * commit through `onLocalUpdate` and records it with `store.appendLocal`; `tabCommitStore`
+ * below turns that second append into a lookup of the entry the tab already wrote.
+ */
+export class WorkerDocHost implements DocHost {
+  private readonly listeners = new Set<(bytes: Uint8Array) => void>()
+
+  constructor(
+    readonly doc: LoroDoc,
+    private readonly store: LocalStore,
+    private readonly ws: WorkspaceId,
+    private readonly docId: DocId,
+  ) {}
+
+  static async load(store: LocalStore, ws: WorkspaceId, docId: DocId): Promise<WorkerDocHost> {
+    const doc = new LoroDoc()
+    const host = new WorkerDocHost(doc, store, ws, docId)
+    await host.importStored()
+    return host
+  }
+
+  /** Imports whatever the store holds; Loro ignores what the document already has. */
+  private async importStored(): Promise<void> {
+    const stored = await this.store.loadDoc(this.ws, this.docId)
+    const blobs = [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes)]
+    if (blobs.length === 0) return
+    try {
+      this.doc.importBatch(blobs)
+    } catch (e) {
+      throw asError(e)
+    }
+  }
+
+  /** A tab's commit (already in the outbox): import it and tell the engine. */
+  acceptTabCommit(bytes: Uint8Array): void {
+    try {
+      this.doc.import(bytes)
+    } catch {
+      // The tab's own document produced it, so this cannot happen short of a Loro bug; the
+      // engine still pushes it from the outbox and the server decides.
+    }
+    for (const l of this.listeners) l(bytes)
+  }
+
+  readonly applyRemote = (updates: ReadonlyArray<Uint8Array>): void => {
+    if (updates.length === 0) return
+    try {
+      this.doc.importBatch([...updates])
+    } catch (e) {
+      throw asError(e)
+    }
+  }
+
+  readonly onLocalUpdate = (listener: (bytes: Uint8Array) => void): (() => void) => {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /**
+   * The engine compacts the log up to the last id it just read; a tab may have written an
+   * entry below that id whose broadcast has not arrived yet, so re-import the store first
+   * and the snapshot covers everything it replaces.
+   */
+  readonly exportSnapshot = async (): Promise<Uint8Array> => {
+    await this.importStored()
+    return this.doc.export({ mode: "snapshot" })
+  }
+}
+
+/**
+ * Wraps the store for the engine: `appendLocal` of bytes a tab already persisted returns that
+ * tab's entry instead of writing a duplicate. Keyed by the very `Uint8Array` object that
+ * `acceptTabCommit` hands the engine, so nothing else can match.
+ */
+export const tabCommitStore = (
+  store: LocalStore,
+): { readonly store: LocalStore; readonly remember: (bytes: Uint8Array, entry: OutboxEntry) => void } => {
+  const known = new WeakMap<Uint8Array, OutboxEntry>()
+  return {
+    remember: (bytes, entry) => known.set(bytes, entry),
+    store: {
+      ...store,
+      appendLocal: (ws, doc, input) => {
+        const entry = known.get(input.bytes)
+        return entry !== undefined ? Promise.resolve(entry) : store.appendLocal(ws, doc, input)
+      },
+    },
+  }
+}

@@ -1,0 +1,135 @@
+import { changedEntitiesOfEvents, MAIN_DOC, newId, type WorkspaceId } from "@vibestack/schema"
+import type { WorkspaceMeta } from "@vibestack/shared"
+import { LoroDoc } from "loro-crdt"
+import { EntityIndex } from "./EntityIndex.js"
+import type { TabSync } from "./TabSync.js"
+
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
+
+/**
+ * The open workspace in this tab: its LoroDoc (own random peer id, never persisted), the
+ * entity index React reads, and the path of every local commit:
+ *   commit → `subscribeLocalUpdates` bytes → Dexie outbox (durable) → BroadcastChannel
+ * so other tabs and the leader's worker get it with or without a server. Remote bytes come
+ * back over the channel (`RemoteUpdates` from the leader, `LocalCommit` from other tabs).
+ */
+export class WorkspaceSession {
+  readonly doc = new LoroDoc()
+  readonly index = new EntityIndex()
+  private readonly listeners = new Set<() => void>()
+  private readonly cleanups: Array<() => void> = []
+  private chain: Promise<void> = Promise.resolve()
+  private unsavedCount = 0
+  private versionNo = 0
+  private saveError: string | undefined
+
+  private constructor(
+    private readonly sync: TabSync,
+    readonly meta: WorkspaceMeta,
+  ) {}
+
+  static async open(sync: TabSync, ws: WorkspaceId): Promise<WorkspaceSession | undefined> {
+    const meta = await sync.store.getWorkspace(ws)
+    if (meta === undefined) return undefined
+    const s = new WorkspaceSession(sync, meta)
+    // Listen before loading: whatever arrives meanwhile is imported after (imports are idempotent).
+    const early: Array<Uint8Array> = []
+    let loaded = false
+    s.cleanups.push(
+      sync.onMessage((m) => {
+        if (m._tag !== "LocalCommit" && m._tag !== "RemoteUpdates") return
+        if (m.ws !== ws || m.doc !== MAIN_DOC) return
+        const blobs = m._tag === "LocalCommit" ? [m.bytes] : [...m.updates]
+        if (loaded) s.importRemote(blobs)
+        else early.push(...blobs)
+      }),
+    )
+    const stored = await sync.store.loadDoc(ws, MAIN_DOC)
+    const blobs = [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes), ...early]
+    if (blobs.length > 0) {
+      try {
+        s.doc.importBatch(blobs)
+      } catch (e) {
+        throw asError(e)
+      }
+    }
+    loaded = true
+    s.index.loadAll(s.doc)
+    s.cleanups.push(
+      s.doc.subscribe((batch) => {
+        s.index.apply(s.doc, changedEntitiesOfEvents(batch))
+        s.bump()
+      }),
+    )
+    s.cleanups.push(s.doc.subscribeLocalUpdates((bytes) => s.persist(bytes)))
+    return s
+  }
+
+  private importRemote(blobs: ReadonlyArray<Uint8Array>): void {
+    try {
+      this.doc.importBatch([...blobs])
+    } catch {
+      // Bytes another tab or the leader already stored and imported; a failure here means a
+      // corrupt broadcast, and the next open rebuilds from Dexie.
+    }
+  }
+
+  /** Writes the commit to the outbox, in commit order, then tells everyone else. */
+  private persist(bytes: Uint8Array): void {
+    this.unsavedCount++
+    this.bump()
+    const ws = this.meta.workspaceId
+    this.chain = this.chain.then(async () => {
+      try {
+        const idempotencyKey = newId<string>()
+        const entry = await this.sync.store.appendLocal(ws, MAIN_DOC, { bytes, idempotencyKey })
+        this.sync.post({ _tag: "LocalCommit", ws, doc: MAIN_DOC, id: entry.id, idempotencyKey, bytes })
+      } catch (e) {
+        this.saveError = `could not save locally: ${String(e)}`
+      } finally {
+        this.unsavedCount--
+        this.bump()
+      }
+    })
+  }
+
+  /** One user action: mutate through the schema helpers, then one commit. */
+  readonly change = (fn: (doc: LoroDoc) => void): void => {
+    try {
+      fn(this.doc)
+    } finally {
+      this.doc.commit()
+    }
+  }
+
+  /** Resolves when every commit so far is in IndexedDB. */
+  flush(): Promise<void> {
+    return this.chain
+  }
+
+  get unsaved(): number {
+    return this.unsavedCount
+  }
+
+  get error(): string | undefined {
+    return this.saveError
+  }
+
+  private bump(): void {
+    this.versionNo++
+    for (const l of this.listeners) l()
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** A number that changes with every document change (the `useSyncExternalStore` snapshot). */
+  readonly version = (): number => this.versionNo
+
+  close(): void {
+    for (const c of this.cleanups.splice(0)) c()
+    this.listeners.clear()
+  }
+}

@@ -1,0 +1,82 @@
+import { ErrorKind } from "@vibestack/shared"
+import { Either, Schema } from "effect"
+
+/**
+ * Everything that crosses a thread or tab boundary: the BroadcastChannel between tabs and
+ * the sync worker, and the worker's own `postMessage`. Another tab may run an older or newer
+ * build of the app, so every payload is decoded here before anything acts on it.
+ */
+const Bytes = Schema.Uint8ArrayFromSelf
+const Id = Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_-]{1,64}$/))
+
+/** A tab committed locally; the commit is already durable in the Dexie outbox (entry `id`). */
+export const LocalCommit = Schema.TaggedStruct("LocalCommit", {
+  ws: Id,
+  doc: Id,
+  id: Schema.Int,
+  idempotencyKey: Schema.String,
+  bytes: Bytes,
+})
+
+/** The leader stored updates from the server (already durable in Dexie). */
+export const RemoteUpdates = Schema.TaggedStruct("RemoteUpdates", {
+  ws: Id,
+  doc: Id,
+  updates: Schema.Array(Bytes),
+})
+
+export const SyncStatusWire = Schema.Struct({
+  state: Schema.Literal("idle", "connecting", "catchingUp", "live", "offline", "stopped", "unregistered"),
+  online: Schema.Boolean,
+  pending: Schema.Int,
+  lastSyncedAt: Schema.UndefinedOr(Schema.Number),
+  error: Schema.UndefinedOr(Schema.Struct({ kind: ErrorKind, message: Schema.String })),
+})
+export type SyncStatusWire = typeof SyncStatusWire.Type
+
+export const StatusReport = Schema.TaggedStruct("StatusReport", { ws: Id, status: SyncStatusWire })
+
+/** A new tab asks the leader to repeat every workspace's status. */
+export const StatusRequest = Schema.TaggedStruct("StatusRequest", {})
+
+/** A workspace was created, joined or registered: tabs reload the list, the leader rescans. */
+export const WorkspacesChanged = Schema.TaggedStruct("WorkspacesChanged", {})
+
+export const ChannelMessage = Schema.Union(LocalCommit, RemoteUpdates, StatusReport, StatusRequest, WorkspacesChanged)
+export type ChannelMessage = typeof ChannelMessage.Type
+
+const decodeChannel = Schema.decodeUnknownEither(ChannelMessage)
+
+/** Decodes a channel payload; anything malformed (e.g. from another build) is dropped. */
+export const parseChannelMessage = (data: unknown): ChannelMessage | undefined => {
+  const r = decodeChannel(data)
+  return Either.isRight(r) ? r.right : undefined
+}
+
+/** Owner tab → its sync worker. */
+export const WorkerCommand = Schema.Union(Schema.TaggedStruct("Stop", {}))
+export type WorkerCommand = typeof WorkerCommand.Type
+
+const decodeCommand = Schema.decodeUnknownEither(WorkerCommand)
+
+export const parseWorkerCommand = (data: unknown): WorkerCommand | undefined => {
+  const r = decodeCommand(data)
+  return Either.isRight(r) ? r.right : undefined
+}
+
+/** Sync worker → owner tab: it started, or failed to start. */
+export const WorkerEvent = Schema.Union(
+  Schema.TaggedStruct("Ready", {}),
+  Schema.TaggedStruct("Crashed", { message: Schema.String }),
+)
+export type WorkerEvent = typeof WorkerEvent.Type
+
+const decodeEvent = Schema.decodeUnknownEither(WorkerEvent)
+
+export const parseWorkerEvent = (data: unknown): WorkerEvent | undefined => {
+  const r = decodeEvent(data)
+  return Either.isRight(r) ? r.right : undefined
+}
+
+export const CHANNEL_NAME = "vibestack-sync"
+export const LEADER_LOCK = "vibestack-sync-leader"
