@@ -1,7 +1,7 @@
 import type { LoroDoc } from "loro-crdt"
 import { Comment } from "../Comment.js"
 import { type CommentId, newId } from "../ids.js"
-import { createEntityMap, entityMap, writeFields } from "./entityMap.js"
+import { createEntityMap, entityMap, setFields } from "./entityMap.js"
 import { InvalidWrite, validateWrite } from "./InvalidWrite.js"
 import { collectionMap } from "./layout.js"
 import { nowOf, type WriteOptions } from "./WriteOptions.js"
@@ -27,7 +27,7 @@ export const addComment = (doc: LoroDoc, input: NewComment, options?: WriteOptio
     throw new InvalidWrite({ collection: "comments", id, message: `task ${comment.taskId} does not exist` })
   }
   const map = createEntityMap(doc, "comments", id)
-  writeFields(map, {
+  setFields(map, {
     taskId: comment.taskId,
     authorId: comment.authorId,
     body: comment.body,

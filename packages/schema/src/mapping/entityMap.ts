@@ -49,3 +49,11 @@ export const writeFields = (map: LoroMap, fields: Record<string, Value | undefin
     } else if (old !== value) map.set(key, value)
   }
 }
+
+/** Sets the defined fields of a freshly created map (no reads: creation is the hot path of bulk imports). */
+export const setFields = (map: LoroMap, fields: Record<string, Value | undefined>): void => {
+  for (const key in fields) {
+    const value = fields[key]
+    if (value !== undefined) map.set(key, value)
+  }
+}

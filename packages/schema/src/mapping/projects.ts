@@ -2,7 +2,7 @@ import type { LoroDoc } from "loro-crdt"
 import { newId, type ProjectId } from "../ids.js"
 import { Project } from "../Project.js"
 import { deleteComment } from "./comments.js"
-import { createEntityMap, currentEntity, entityMap, writeFields } from "./entityMap.js"
+import { createEntityMap, currentEntity, entityMap, setFields, writeFields } from "./entityMap.js"
 import { validateWrite } from "./InvalidWrite.js"
 import { collectionMap } from "./layout.js"
 import { nowOf, type WriteOptions } from "./WriteOptions.js"
@@ -31,7 +31,7 @@ export const createProject = (doc: LoroDoc, input: NewProject, options?: WriteOp
     createdAt: nowOf(options),
   })
   const map = createEntityMap(doc, "projects", id)
-  writeFields(map, {
+  setFields(map, {
     name: project.name,
     color: project.color,
     archived: project.archived,

@@ -2,7 +2,7 @@ import { type LoroDoc, LoroText } from "loro-crdt"
 import { newId, type TaskId } from "../ids.js"
 import { TASK_DESCRIPTION_MAX, Task, type TaskPriority, type TaskStatus } from "../Task.js"
 import { deleteComment } from "./comments.js"
-import { createEntityMap, currentEntity, entityMap, writeFields } from "./entityMap.js"
+import { createEntityMap, currentEntity, entityMap, setFields, writeFields } from "./entityMap.js"
 import { InvalidWrite, validateWrite } from "./InvalidWrite.js"
 import { collectionMap, TaskKeys } from "./layout.js"
 import { keyBetween, SortKeyError } from "./sortKey.js"
@@ -112,7 +112,7 @@ export const createTask = (doc: LoroDoc, input: NewTask, options?: WriteOptions)
     sortKey: sortKeyAt(doc, id, draft.projectId, input.position, options?.random),
   })
   const map = createEntityMap(doc, "tasks", id)
-  writeFields(map, {
+  setFields(map, {
     projectId: task.projectId,
     title: task.title,
     status: task.status,

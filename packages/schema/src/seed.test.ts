@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest"
+import { readWorkspace } from "./mapping/read.js"
+import { seedWorkspace } from "./seed.js"
+import { testDoc } from "./test/testDoc.js"
+
+describe("seedWorkspace", () => {
+  it("writes valid data only, with the counts asked for", () => {
+    const doc = testDoc()
+    const r = seedWorkspace(doc, { projects: 4, tasks: 500, comments: 50, members: 5, seed: 7 })
+    const ws = readWorkspace(doc)
+    expect(ws.issues).toEqual([])
+    expect([ws.projects.length, ws.tasks.length, ws.comments.length, ws.members.length]).toEqual([4, 500, 50, 5])
+    expect(r.taskIds).toHaveLength(500)
+    expect(new Set(ws.tasks.map((t) => t.status)).size).toBeGreaterThan(3)
+    expect(ws.tasks.some((t) => t.dueDate !== undefined && t.assigneeId !== undefined)).toBe(true)
+    // Tasks are appended in creation order within each project.
+    for (const p of ws.projects) {
+      const inP = ws.tasks.filter((t) => t.projectId === p.id)
+      expect(inP.map((t) => t.createdAt)).toEqual([...inP.map((t) => t.createdAt)].sort((x, y) => x - y))
+    }
+  })
+
+  it("is deterministic for a seed", () => {
+    const a = testDoc()
+    const b = testDoc()
+    seedWorkspace(a, { projects: 2, tasks: 100, seed: 42 })
+    seedWorkspace(b, { projects: 2, tasks: 100, seed: 42 })
+    expect(a.toJSON()).toEqual(b.toJSON())
+    const c = testDoc()
+    seedWorkspace(c, { projects: 2, tasks: 100, seed: 43 })
+    expect(c.toJSON()).not.toEqual(a.toJSON())
+  })
+})
