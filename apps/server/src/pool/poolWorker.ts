@@ -111,7 +111,7 @@ const handle = (req: WorkerRequest): WorkerResponse => {
     if (e === undefined || i !== 0) cache.delete(key)
     else {
       const [batch] = e.pending.splice(0, 1)
-      e.committedSeq = req.seq
+      e.committedSeq = Math.max(e.committedSeq, req.seq)
       e.committedFrontiers = batch!.frontiers
     }
     return { _tag: "Ok", value: undefined }
