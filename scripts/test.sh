@@ -3,6 +3,7 @@
 # `N passed, N failed` summing all of them. Exits non-zero on any failure.
 #   --faults  also the full fault tier (*.faults.test.ts)
 set -uo pipefail
+export TURBO_TELEMETRY_DISABLED=1
 cd "$(dirname "$0")/.."
 
 bash scripts/ensure.sh --browser --pgtools || { echo "0 passed, 1 failed"; exit 1; }

@@ -25,8 +25,8 @@ import { PushService } from "./store/PushService.js"
 const DatabaseReady = Layer.effectDiscard(Effect.zipRight(checkWalLevel, migrate))
 
 /** The server's services, without HTTP: also what the CLI's database commands use. */
-export const CoreLive = (config: ServerConfig) => {
-  const db = Layer.merge(DatabaseLive(config), Layer.succeed(ServerConfigTag, config))
+export const CoreLive = (config: ServerConfig, options: { attachEmbedded?: boolean } = {}) => {
+  const db = Layer.merge(DatabaseLive(config, options), Layer.succeed(ServerConfigTag, config))
   const base = Layer.mergeAll(Metrics.Default, Bus.Default, JwtSecret.layer(config), HealthProbes.layer).pipe(
     Layer.provideMerge(DatabaseReady),
   )

@@ -1,3 +1,4 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Migrator, SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
@@ -5,7 +6,7 @@ import { sqlMigrations } from "@vibestack/migrations"
 import { Data, Effect, Layer, Option, Redacted, String as Str } from "effect"
 import pg from "pg"
 import type { ServerConfig } from "../Config.js"
-import { startEmbeddedPg } from "./EmbeddedPostgres.js"
+import { runningEmbeddedPg, startEmbeddedPg } from "./EmbeddedPostgres.js"
 
 export class DatabaseError extends Data.TaggedError("DatabaseError")<{ readonly message: string }> {}
 
@@ -18,17 +19,23 @@ const types: pg.CustomTypesConfig = {
 }
 
 /** The connection URL: the configured one, or an embedded Postgres started for this process. */
-export const resolveDatabaseUrl = (config: ServerConfig) =>
+export const resolveDatabaseUrl = (config: ServerConfig, options: { attachEmbedded?: boolean } = {}) =>
   Option.match(config.databaseUrl, {
     onSome: (url) => Effect.succeed(url),
     onNone: () =>
       Effect.acquireRelease(
         Effect.tryPromise({
-          try: () =>
-            startEmbeddedPg({
+          try: async () => {
+            const dataDir = join(config.dataDir, "pg")
+            const running = options.attachEmbedded ? runningEmbeddedPg(dataDir) : undefined
+            if (running) return running
+            // A server owns its embedded Postgres; a postmaster left by a killed server is stopped first.
+            guardSingleServer(config.dataDir, options.attachEmbedded === true)
+            return startEmbeddedPg({
               dataDir: join(config.dataDir, "pg"),
               port: Option.getOrElse(config.embeddedPgPort, () => config.port + 2432),
-            }),
+            })
+          },
           catch: (e) => new DatabaseError({ message: `could not start embedded Postgres: ${String(e)}` }),
         }),
         (pgServer) => Effect.promise(() => pgServer.stop().catch(() => {})),
@@ -67,5 +74,27 @@ export const migrate = Effect.gen(function* () {
   return yield* run.pipe(Effect.retry({ times: 2 }))
 })
 
-export const DatabaseLive = (config: ServerConfig) =>
-  Layer.unwrapScoped(Effect.map(resolveDatabaseUrl(config), (url) => pgLayer(url)))
+export const DatabaseLive = (config: ServerConfig, options: { attachEmbedded?: boolean } = {}) =>
+  Layer.unwrapScoped(Effect.map(resolveDatabaseUrl(config, options), (url) => pgLayer(url)))
+
+/** Two servers must not both own one embedded data folder; a dead one's pid file is taken over. */
+const guardSingleServer = (dataDir: string, isCli: boolean) => {
+  if (isCli) return
+  mkdirSync(dataDir, { recursive: true })
+  const file = join(dataDir, "server.pid")
+  if (existsSync(file)) {
+    const pid = Number(readFileSync(file, "utf8"))
+    if (pid !== process.pid && Number.isInteger(pid) && pid > 0 && isAlive(pid))
+      throw new Error(`another VibeStack server (pid ${pid}) is using ${dataDir}; stop it or set VIBESTACK_DATA_DIR`)
+  }
+  writeFileSync(file, String(process.pid))
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

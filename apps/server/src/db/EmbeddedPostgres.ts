@@ -36,6 +36,25 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, string>> = {
   max_connections: "200",
 }
 
+/**
+ * The postmaster already running on `dataDir`, if any: a CLI command attaches to the
+ * one its server runs rather than starting a second.
+ */
+export const runningEmbeddedPg = (dataDir: string, password = "vibestack"): EmbeddedPg | undefined => {
+  const pidFile = `${resolve(dataDir)}/postmaster.pid`
+  if (!existsSync(pidFile)) return undefined
+  const lines = readFileSync(pidFile, "utf8").split("\n")
+  const pid = Number(lines[0])
+  const port = Number(lines[3])
+  if (!Number.isInteger(pid) || !isAlive(pid) || !Number.isInteger(port)) return undefined
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    port,
+    dataDir: resolve(dataDir),
+    stop: async () => {},
+  }
+}
+
 export const startEmbeddedPg = async (options: EmbeddedPgOptions): Promise<EmbeddedPg> => {
   const dataDir = resolve(options.dataDir)
   const password = options.password ?? "vibestack"

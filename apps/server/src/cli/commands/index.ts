@@ -1,0 +1,5 @@
+import type { Command } from "../Command.js"
+import { adminCommands } from "./admin.js"
+
+/** Every `vibestack` subcommand but `serve`. Features add theirs here, one line each. */
+export const commands: ReadonlyArray<Command> = [...adminCommands]

@@ -1,0 +1,73 @@
+import { LoroDoc } from "loro-crdt"
+
+/** Small fetch helpers for tests against a real server. */
+export const api = (base: string) => {
+  const call = async (
+    method: string,
+    path: string,
+    init: { token?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {},
+  ) => {
+    const headers: Record<string, string> = { ...init.headers }
+    if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`
+    let body = init.body
+    if (init.json !== undefined) {
+      headers["content-type"] = "application/json"
+      body = JSON.stringify(init.json)
+    }
+    const res = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) })
+    const buf = new Uint8Array(await res.arrayBuffer())
+    let json: any
+    try {
+      json = JSON.parse(new TextDecoder().decode(buf))
+    } catch {
+      json = undefined
+    }
+    return { status: res.status, headers: res.headers, bytes: buf, json }
+  }
+  return {
+    call,
+    register: async (name = "Acme", id?: string) => {
+      const r = await call("POST", "/api/v1/workspaces", { json: id === undefined ? { name } : { name, id } })
+      if (r.status !== 201) throw new Error(`register failed: ${r.status} ${JSON.stringify(r.json)}`)
+      return r.json as { workspaceId: string; masterToken: string }
+    },
+    mint: async (ws: string, master: string, role: "editor" | "viewer", extra: Record<string, unknown> = {}) => {
+      const r = await call("POST", `/api/v1/workspaces/${ws}/tokens`, { token: master, json: { role, ...extra } })
+      if (r.status !== 201) throw new Error(`mint failed: ${r.status} ${JSON.stringify(r.json)}`)
+      return r.json as { tokenId: string; token: string; shareUrl: string }
+    },
+    push: (ws: string, token: string, bytes: Uint8Array, key?: string, doc = "main") =>
+      call("POST", `/api/v1/workspaces/${ws}/docs/${doc}/updates`, {
+        token,
+        body: bytes,
+        headers: { "content-type": "application/octet-stream", ...(key ? { "idempotency-key": key } : {}) },
+      }),
+    pull: (ws: string, token: string, after = 0, limit?: number, doc = "main") =>
+      call("GET", `/api/v1/workspaces/${ws}/docs/${doc}/updates?after=${after}${limit ? `&limit=${limit}` : ""}`, {
+        token,
+      }),
+  }
+}
+
+/** A valid Loro update: a fresh document with `n` small edits, exported from the start. */
+export const loroUpdate = (n = 1, peer?: bigint): Uint8Array => {
+  const doc = new LoroDoc()
+  if (peer !== undefined) doc.setPeerId(peer)
+  const m = doc.getMap("m")
+  for (let i = 0; i < n; i++) m.set(`k${i}`, i)
+  doc.commit()
+  return doc.export({ mode: "update" })
+}
+
+/** A chain of updates from one writer: each exported from the previous version. */
+export const updateChain = (count: number): Array<Uint8Array> => {
+  const doc = new LoroDoc()
+  const out: Array<Uint8Array> = []
+  for (let i = 0; i < count; i++) {
+    const vv = doc.oplogVersion()
+    doc.getMap("m").set(`k${i}`, i)
+    doc.commit()
+    out.push(doc.export({ mode: "update", from: vv }))
+  }
+  return out
+}
