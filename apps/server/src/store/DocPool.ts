@@ -1,5 +1,5 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import type { Internal, InvalidUpdate } from "@vibestack/shared"
+import type { Internal } from "@vibestack/shared"
 import { Context, type Effect } from "effect"
 
 /**
@@ -7,11 +7,18 @@ import { Context, type Effect } from "effect"
  * the server's copy of each document lives there, never in the main thread.
  */
 export interface DocPoolApi {
-  /** Imports the blob into the pool's copy and proves the document healthy; refuses it otherwise. */
-  readonly validate: (ws: WorkspaceId, doc: DocId, bytes: Uint8Array) => Effect.Effect<void, InvalidUpdate | Internal>
-  /** The validated blob is committed as `seq`. */
+  /**
+   * Imports the blobs (in order) into the pool's copy and proves the document healthy;
+   * one result per blob. Refused blobs are left out of the copy.
+   */
+  readonly validate: (
+    ws: WorkspaceId,
+    doc: DocId,
+    blobs: ReadonlyArray<Uint8Array>,
+  ) => Effect.Effect<ReadonlyArray<{ readonly ok: true } | { readonly ok: false; readonly reason: string }>, Internal>
+  /** The last validated batch of this document is committed, up to `seq`. */
   readonly committed: (ws: WorkspaceId, doc: DocId, seq: number) => Effect.Effect<void>
-  /** The validated blob did not commit: the copy must be rebuilt from the store. */
+  /** The last validated batch did not commit: the copy must be rebuilt from the store. */
   readonly discard: (ws: WorkspaceId, doc: DocId) => Effect.Effect<void>
   /** A full snapshot of the committed document and the seq it covers. */
   readonly snapshot: (ws: WorkspaceId, doc: DocId) => Effect.Effect<{ bytes: Uint8Array; seq: number }, Internal>

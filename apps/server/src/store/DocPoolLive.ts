@@ -37,17 +37,8 @@ export const DocPoolLive = (options: DocPoolOptions) =>
         apiError("Internal", `${what}: ${e instanceof Error ? e.message : String(e)}`)
 
       return DocPool.of({
-        validate: (ws, doc, bytes) =>
-          Effect.tryPromise({
-            try: () => pool.validate(ws, doc, [bytes]),
-            catch: internal("validation unavailable"),
-          }).pipe(
-            Effect.flatMap(([result]) =>
-              result?.ok
-                ? Effect.void
-                : Effect.fail(apiError("InvalidUpdate", `update refused: ${result?.reason ?? "unknown"}`)),
-            ),
-          ),
+        validate: (ws, doc, blobs) =>
+          Effect.tryPromise({ try: () => pool.validate(ws, doc, blobs), catch: internal("validation unavailable") }),
         committed: (ws, doc, seq) => Effect.promise(() => pool.markCommitted(ws, doc, seq).catch(() => {})),
         discard: (ws, doc) => Effect.promise(() => pool.discard(ws, doc).catch(() => {})),
         snapshot: (ws, doc) =>

@@ -1,32 +1,91 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import { apiError } from "@vibestack/shared"
-import { Effect } from "effect"
+import { type ApiError, apiError } from "@vibestack/shared"
+import { Deferred, Effect, Exit } from "effect"
 import { Metrics } from "../metrics/Metrics.js"
-import { ByteStore, MAX_DOCS_PER_WORKSPACE, type PushInput } from "./ByteStore.js"
-import { checkBlobHeader } from "./blobHeader.js"
+import { ByteStore, MAX_DOCS_PER_WORKSPACE, type PushInput, type PushOutcome } from "./ByteStore.js"
+import { checkPushBlob } from "./blobHeader.js"
 import { DocPool } from "./DocPool.js"
+
+interface Job {
+  readonly input: PushInput
+  readonly done: Deferred.Deferred<PushOutcome, ApiError>
+}
+
+/** Pushes to one document validated together at most; bigger bursts wait for the next round. */
+const MAX_LANE_BATCH = 64
 
 /**
  * The push path shared by HTTP and the live socket: cheap pure-JS checks, then
  * validation in the isolated Loro pool, then the group commit. Only a blob that
  * imported cleanly is stored; only a committed one is acknowledged (and fanned out,
  * by the commit's NOTIFY).
+ *
+ * Each document has a lane: pushes that arrive while its previous batch is in flight
+ * queue up and are validated as one batch (one health check instead of many), then
+ * committed together, then marked committed in the pool, so the pool's copy and the
+ * log advance in the same order.
  */
 export class PushService extends Effect.Service<PushService>()("PushService", {
   effect: Effect.gen(function* () {
     const store = yield* ByteStore
     const pool = yield* DocPool
     const metrics = yield* Metrics
+    const lanes = new Map<string, Array<Job>>()
 
-    const refuse = (reason: string, message: string) => {
-      metrics.inc("vibestack_refused_blobs_total", { reason })
-      return Effect.fail(apiError("InvalidUpdate", message))
-    }
+    const refused = (reason: string) => metrics.inc("vibestack_refused_blobs_total", { reason })
+
+    const runBatch = (ws: WorkspaceId, doc: DocId, jobs: ReadonlyArray<Job>) =>
+      Effect.gen(function* () {
+        const results = yield* pool.validate(
+          ws,
+          doc,
+          jobs.map((j) => j.input.bytes),
+        )
+        const accepted: Array<Job> = []
+        for (const [i, job] of jobs.entries()) {
+          const r = results[i]
+          if (r?.ok) accepted.push(job)
+          else {
+            refused("invalid")
+            yield* Deferred.fail(job.done, apiError("InvalidUpdate", `update refused: ${r?.reason ?? "no result"}`))
+          }
+        }
+        if (accepted.length === 0) return
+        const exits = yield* Effect.forEach(accepted, (j) => Effect.exit(store.append(j.input)), {
+          concurrency: "unbounded",
+        })
+        const seqs = exits.flatMap((e) => (Exit.isSuccess(e) ? [e.value.seq] : []))
+        if (seqs.length === exits.length) yield* pool.committed(ws, doc, Math.max(...seqs))
+        else yield* pool.discard(ws, doc)
+        for (const [i, job] of accepted.entries()) yield* Deferred.complete(job.done, exits[i]!)
+      }).pipe(
+        Effect.catchAll((e) =>
+          Effect.forEach(jobs, (j) => Deferred.fail(j.done, e), { discard: true }).pipe(
+            Effect.tap(() => refused("pool")),
+          ),
+        ),
+      )
+
+    /** Drains one document's lane until it is empty, then removes it (synchronously, so no push is stranded). */
+    const drain = (key: string, ws: WorkspaceId, doc: DocId): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const lane = lanes.get(key)!
+        const jobs = lane.splice(0, MAX_LANE_BATCH)
+        if (jobs.length === 0) {
+          lanes.delete(key)
+          return Effect.void
+        }
+        metrics.observe("vibestack_validate_batch_size", jobs.length)
+        return Effect.zipRight(runBatch(ws, doc, jobs), drain(key, ws, doc))
+      })
 
     const push = Effect.fn("PushService.push")(function* (input: PushInput) {
       const started = performance.now()
-      const header = checkBlobHeader(input.bytes)
-      if (!header.ok) return yield* refuse("header", `not a Loro update: ${header.reason}`)
+      const header = checkPushBlob(input.bytes)
+      if (!header.ok) {
+        refused("header")
+        return yield* Effect.fail(apiError("InvalidUpdate", `not a Loro update: ${header.reason}`))
+      }
       const cursor = yield* store.docCursor(input.ws, input.doc).pipe(Effect.orElseSucceed(() => undefined))
       if (cursor === undefined) {
         const count = yield* store.countDocs(input.ws).pipe(Effect.orElseSucceed(() => 0))
@@ -35,17 +94,15 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
             apiError("BadRequest", `a workspace may hold at most ${MAX_DOCS_PER_WORKSPACE} documents`),
           )
       }
-      yield* pool.validate(input.ws, input.doc, input.bytes).pipe(
-        Effect.tapError((e) =>
-          Effect.sync(() =>
-            metrics.inc("vibestack_refused_blobs_total", {
-              reason: e.error.kind === "Internal" ? "pool" : "invalid",
-            }),
-          ),
-        ),
-      )
-      const outcome = yield* store.append(input).pipe(Effect.tapError(() => pool.discard(input.ws, input.doc)))
-      yield* pool.committed(input.ws, input.doc, outcome.seq)
+      const done = yield* Deferred.make<PushOutcome, ApiError>()
+      const key = `${input.ws}\u0000${input.doc}`
+      const lane = lanes.get(key)
+      if (lane) lane.push({ input, done })
+      else {
+        lanes.set(key, [{ input, done }])
+        yield* Effect.forkDaemon(drain(key, input.ws, input.doc))
+      }
+      const outcome = yield* Deferred.await(done)
       metrics.inc("vibestack_pushes_total", { duplicate: String(outcome.duplicate) })
       metrics.inc("vibestack_push_bytes_total", undefined, input.bytes.length)
       metrics.observe("vibestack_push_seconds", (performance.now() - started) / 1000)
@@ -55,5 +112,3 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
     return { push } as const
   }),
 }) {}
-
-export type { DocId, WorkspaceId }

@@ -5,7 +5,7 @@ export const api = (base: string) => {
   const call = async (
     method: string,
     path: string,
-    init: { token?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {},
+    init: { token?: string; json?: unknown; body?: RequestInit["body"]; headers?: Record<string, string> } = {},
   ) => {
     const headers: Record<string, string> = { ...init.headers }
     if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`
