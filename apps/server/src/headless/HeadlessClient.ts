@@ -1,0 +1,160 @@
+import { randomBytes } from "node:crypto"
+import { type DocId, MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
+import {
+  type Clock,
+  HttpTransport,
+  LoroDocHost,
+  SyncEngine,
+  type SyncStatus,
+  type Transport,
+  TransportError,
+  type WebSocketCtor,
+} from "@vibestack/shared"
+import type { LoroDoc } from "loro-crdt"
+import { WebSocket } from "ws"
+import { FileLocalStore } from "./FileLocalStore.js"
+
+export interface HeadlessOptions {
+  /** Folder the local store lives in; reopen the same folder to resume after a kill. */
+  readonly dir: string
+  readonly docId?: DocId
+  readonly fsync?: boolean
+  readonly clock?: Clock
+  readonly compactEvery?: number
+  readonly requestTimeoutMs?: number
+  readonly pingIntervalMs?: number
+  /** Replaces the HTTP transport (e.g. to go through a fault proxy). */
+  readonly transport?: Transport
+}
+
+const newWorkspaceId = (): WorkspaceId => randomBytes(12).toString("base64url") as WorkspaceId
+
+/**
+ * A Node client running the same sync core as the browser worker: LoroDoc + SyncEngine +
+ * HttpTransport (`ws` for the socket) + FileLocalStore. Used by tests, benchmarks, fault runs.
+ */
+export class HeadlessClient {
+  private constructor(
+    readonly workspaceId: WorkspaceId,
+    readonly token: string,
+    readonly store: FileLocalStore,
+    readonly host: LoroDocHost,
+    readonly engine: SyncEngine,
+  ) {}
+
+  get doc(): LoroDoc {
+    return this.host.doc
+  }
+
+  get status(): SyncStatus {
+    return this.engine.getStatus()
+  }
+
+  private static transport(serverUrl: string, o: HeadlessOptions): Transport {
+    return (
+      o.transport ??
+      new HttpTransport({
+        baseUrl: serverUrl,
+        WebSocket: WebSocket as unknown as WebSocketCtor,
+        ...(o.clock ? { clock: o.clock } : {}),
+        ...(o.requestTimeoutMs ? { requestTimeoutMs: o.requestTimeoutMs } : {}),
+        ...(o.pingIntervalMs ? { pingIntervalMs: o.pingIntervalMs } : {}),
+      })
+    )
+  }
+
+  /**
+   * Creates a workspace on this device, then registers it. The creator key is stored first,
+   * so a registration whose answer was lost is retried as the same creator.
+   */
+  static async create(serverUrl: string, name: string, o: HeadlessOptions): Promise<HeadlessClient> {
+    const store = new FileLocalStore(o.dir, o.fsync === undefined ? {} : { fsync: o.fsync })
+    const workspaceId = newWorkspaceId()
+    const creatorKey = randomBytes(16).toString("hex")
+    const meta = {
+      workspaceId,
+      name,
+      serverUrl,
+      token: undefined,
+      role: "master" as const,
+      createdAt: Date.now(),
+      creatorKey,
+    }
+    await store.putWorkspace(meta)
+    const transport = HeadlessClient.transport(serverUrl, o)
+    let masterToken: string | undefined
+    for (let attempt = 0; masterToken === undefined; attempt++) {
+      try {
+        masterToken = (await transport.register(workspaceId, name, { creatorKey })).masterToken
+      } catch (e) {
+        if (!(e instanceof TransportError) || e.kind !== "Unavailable" || attempt >= 4) throw e
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt))
+      }
+    }
+    await store.putWorkspace({ ...meta, token: masterToken })
+    return HeadlessClient.start(serverUrl, workspaceId, masterToken, store, transport, o)
+  }
+
+  /** Opens (or resumes, from `dir`) a workspace with a master or access token. */
+  static async open(
+    serverUrl: string,
+    workspaceId: WorkspaceId,
+    token: string,
+    o: HeadlessOptions,
+  ): Promise<HeadlessClient> {
+    const store = new FileLocalStore(o.dir, o.fsync === undefined ? {} : { fsync: o.fsync })
+    const transport = HeadlessClient.transport(serverUrl, o)
+    const meta = await store.getWorkspace(workspaceId)
+    if (!meta || meta.token !== token) {
+      // Role is informational here; the server enforces it.
+      const info = await transport.info(token, workspaceId).catch(() => undefined)
+      await store.putWorkspace({
+        ...(meta ?? { createdAt: Date.now() }),
+        workspaceId,
+        name: info?.name ?? meta?.name ?? workspaceId,
+        serverUrl,
+        token,
+        role: info?.role ?? meta?.role ?? "editor",
+      })
+    }
+    return HeadlessClient.start(serverUrl, workspaceId, token, store, transport, o)
+  }
+
+  private static async start(
+    _serverUrl: string,
+    workspaceId: WorkspaceId,
+    token: string,
+    store: FileLocalStore,
+    transport: Transport,
+    o: HeadlessOptions,
+  ): Promise<HeadlessClient> {
+    const docId = o.docId ?? MAIN_DOC
+    const host = LoroDocHost.fromStored(await store.loadDoc(workspaceId, docId))
+    const engine = await SyncEngine.start({
+      store,
+      transport,
+      host,
+      workspaceId,
+      docId,
+      token,
+      ...(o.clock ? { clock: o.clock } : {}),
+      ...(o.compactEvery ? { compactEvery: o.compactEvery } : {}),
+    })
+    return new HeadlessClient(workspaceId, token, store, host, engine)
+  }
+
+  /** Runs `fn` on the document and commits; resolves once the commit is in the outbox (C1). */
+  async edit(fn: (doc: LoroDoc) => void): Promise<void> {
+    fn(this.doc)
+    this.doc.commit()
+    await this.engine.flushLocal()
+  }
+
+  waitIdle(timeoutMs?: number): Promise<void> {
+    return this.engine.waitIdle(timeoutMs)
+  }
+
+  close(): Promise<void> {
+    return this.engine.stop()
+  }
+}
