@@ -44,6 +44,20 @@ describe("concurrent edits from two devices converge", () => {
     expect(order.slice(order.indexOf("t1") + 1, order.indexOf("t1") + 3).sort()).toEqual(["na", "nb"])
   })
 
+  it("two devices giving a task its first description concurrently share one text", () => {
+    const { a, b } = setupPair()
+    taskDescription(a, "t3").insert(0, "from A.")
+    setTaskDescription(b, "t3", "from B.")
+    a.commit()
+    b.commit()
+    syncDocs(a, b)
+    const text = readWorkspace(a).tasks.find((t) => t.id === "t3")!.description
+    expect(text).toEqual(readWorkspace(b).tasks.find((t) => t.id === "t3")!.description)
+    expect(text.length).toBe("from A.from B.".length)
+    expect(text).toContain("from A.")
+    expect(text).toContain("from B.")
+  })
+
   it("random concurrent moves keep every task exactly once in one agreed order", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(4), fc.nat(5)), { minLength: 1, maxLength: 20 }), (moves) => {

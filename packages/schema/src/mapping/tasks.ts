@@ -124,8 +124,9 @@ export const createTask = (doc: LoroDoc, input: NewTask, options?: WriteOptions)
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
   })
-  const text = map.setContainer(TaskKeys.description, new LoroText())
-  if (task.description !== "") text.insert(0, task.description)
+  // Created only when there is text (most tasks start without): a child container per task
+  // made bulk creation several times slower. Mergeable, so devices adding it later concurrently share one.
+  if (task.description !== "") map.ensureMergeableText(TaskKeys.description).insert(0, task.description)
   return task
 }
 
@@ -179,8 +180,8 @@ export const deleteTask = (doc: LoroDoc, id: string): void => {
 }
 
 /**
- * The task's collaborative description, for editors bound to it. A task without one (written
- * by another client) gets a mergeable LoroText, so devices repairing it concurrently share it.
+ * The task's collaborative description, for editors bound to it. Created on first use as a
+ * mergeable LoroText: two devices creating it concurrently get the same container.
  */
 export const taskDescription = (doc: LoroDoc, id: string): LoroText => {
   const map = entityMap(doc, "tasks", id)
