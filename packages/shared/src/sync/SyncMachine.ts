@@ -267,8 +267,10 @@ const drive = (s0: MachineState, now: number): Transition => {
     effects.push({ _tag: "PushNext", gen: s.generation })
   }
   if (s.phase === "catchingUp" && !s.pulling && !s.needsSnapshot && s.storing === undefined) {
-    s = { ...s, phase: "live", attempt: 0 }
+    s = { ...s, phase: "live" }
   }
-  if (isIdle(s)) s = { ...s, lastSyncedAt: now }
+  // Backoff resets only once fully in sync, so a push that keeps failing right after each
+  // reconnect still backs off further every time.
+  if (isIdle(s)) s = { ...s, lastSyncedAt: now, attempt: 0 }
   return { state: s, effects }
 }

@@ -1,0 +1,171 @@
+import { describe, expect, it } from "vitest"
+import { backoffDelay } from "./backoff.js"
+import { initialState, isIdle, type MachineState, type SyncEvent, statusOf, transition } from "./SyncMachine.js"
+
+const NOW = 1_000
+const start = (over: Partial<Extract<SyncEvent, { _tag: "Start" }>> = {}) =>
+  transition(
+    initialState(),
+    { _tag: "Start", cursor: 5, pending: 0, needsSnapshot: false, online: true, seed: 7, ...over },
+    NOW,
+  )
+
+/** Applies events in order, collecting every effect tag. */
+const run = (s0: MachineState, events: ReadonlyArray<SyncEvent>) => {
+  let s = s0
+  const effects: Array<string> = []
+  for (const e of events) {
+    const t = transition(s, e, NOW)
+    s = t.state
+    effects.push(...t.effects.map((x) => x._tag))
+  }
+  return { s, effects }
+}
+
+const live = () => {
+  const t = start()
+  const opened = transition(t.state, { _tag: "SocketOpened", gen: t.state.generation }, NOW)
+  const g = opened.state.generation
+  return run(opened.state, [{ _tag: "PullPage", gen: g, cursor: 5, more: false }]).s
+}
+
+describe("SyncMachine", () => {
+  it("starts by opening the socket, then pulls after its cursor", () => {
+    const t = start()
+    expect(t.state.phase).toBe("connecting")
+    expect(t.effects).toEqual([{ _tag: "OpenSocket", gen: t.state.generation }])
+    const o = transition(t.state, { _tag: "SocketOpened", gen: t.state.generation }, NOW)
+    expect(o.state.phase).toBe("catchingUp")
+    expect(o.effects).toEqual([{ _tag: "Pull", gen: t.state.generation, after: 5 }])
+  })
+
+  it("a new device fetches a snapshot before pulling", () => {
+    const t = start({ cursor: 0, needsSnapshot: true })
+    const g = t.state.generation
+    const o = run(t.state, [{ _tag: "SocketOpened", gen: g }])
+    expect(o.effects).toEqual(["FetchSnapshot"])
+    const p = transition(o.s, { _tag: "SnapshotLoaded", gen: g, cursor: 40 }, NOW)
+    expect(p.effects).toEqual([{ _tag: "Pull", gen: g, after: 40 }])
+  })
+
+  it("[C2] pulls page after page until the server says no more, then goes live", () => {
+    const t = start()
+    const g = t.state.generation
+    const o = run(t.state, [
+      { _tag: "SocketOpened", gen: g },
+      { _tag: "PullPage", gen: g, cursor: 8, more: true },
+    ])
+    expect(o.s.phase).toBe("catchingUp")
+    const last = transition(o.s, { _tag: "PullPage", gen: g, cursor: 9, more: false }, NOW)
+    expect(last.state.phase).toBe("live")
+    expect(last.state.lastSyncedAt).toBe(NOW)
+  })
+
+  it("[C2] a live update right after the cursor is stored; one past a gap triggers a pull; an old one is ignored", () => {
+    const s = live()
+    const g = s.generation
+    const bytes = new Uint8Array([1])
+    const next = transition(s, { _tag: "LiveUpdate", gen: g, seq: 6, bytes }, NOW)
+    expect(next.effects).toEqual([{ _tag: "StoreLive", gen: g, seq: 6, bytes }])
+    const gap = transition(s, { _tag: "LiveUpdate", gen: g, seq: 8, bytes }, NOW)
+    expect(gap.effects).toEqual([{ _tag: "Pull", gen: g, after: 5 }])
+    expect(transition(s, { _tag: "LiveUpdate", gen: g, seq: 5, bytes }, NOW).effects).toEqual([])
+    expect(transition(s, { _tag: "LiveUpdate", gen: g, seq: 3, bytes }, NOW).state).toBe(s)
+  })
+
+  it("[C2] an empty final page ends the pull loop even if a larger head was announced", () => {
+    const s = live()
+    const g = s.generation
+    const r = run(s, [
+      { _tag: "Subscribed", gen: g, cursor: 9 },
+      { _tag: "PullPage", gen: g, cursor: 5, more: false },
+    ])
+    expect(r.effects).toEqual(["Pull"])
+    expect(isIdle(r.s)).toBe(true)
+  })
+
+  it("[C3] pushes one outbox entry at a time, the next only after the ack", () => {
+    const s = live()
+    const g = s.generation
+    const a = transition(s, { _tag: "LocalCommit", pending: 1 }, NOW)
+    expect(a.effects).toEqual([{ _tag: "PushNext", gen: g }])
+    const b = transition(a.state, { _tag: "LocalCommit", pending: 2 }, NOW)
+    expect(b.effects).toEqual([])
+    const c = transition(b.state, { _tag: "PushOk", gen: g, seq: 6, pending: 1 }, NOW)
+    expect(c.effects.map((e) => e._tag).sort()).toEqual(["Pull", "PushNext"])
+  })
+
+  it("[C8] a rejected push is surfaced and the next entry goes out", () => {
+    const s = transition(live(), { _tag: "LocalCommit", pending: 2 }, NOW).state
+    const error = { kind: "InvalidUpdate", message: "bad" } as const
+    const r = transition(s, { _tag: "PushRejected", gen: s.generation, error, pending: 1 }, NOW)
+    expect(r.effects).toEqual([{ _tag: "PushNext", gen: s.generation }])
+    expect(statusOf(r.state).error).toEqual(error)
+  })
+
+  it("[C7] a retryable failure backs off with growing, jittered, capped delays and retries on the timer", () => {
+    let s = live()
+    const delays: Array<number> = []
+    for (let i = 0; i < 12; i++) {
+      const f = transition(s, { _tag: "Failed", gen: s.generation, error: { kind: "Unavailable", message: "x" } }, NOW)
+      const timer = f.effects.find((e) => e._tag === "ScheduleTimer")
+      if (timer?._tag !== "ScheduleTimer") throw new Error("no timer")
+      delays.push(timer.delayMs)
+      expect(f.state.phase).toBe("offline")
+      const fired = transition(f.state, { _tag: "TimerFired", gen: timer.gen }, NOW)
+      expect(fired.effects).toEqual([{ _tag: "OpenSocket", gen: fired.state.generation }])
+      s = transition(fired.state, { _tag: "SocketOpened", gen: fired.state.generation }, NOW).state
+    }
+    delays.forEach((d, i) => {
+      const window = Math.min(30_000, 500 * 2 ** i)
+      expect(d).toBeGreaterThanOrEqual(window / 2)
+      expect(d).toBeLessThanOrEqual(window)
+    })
+    expect(new Set(delays.slice(-4)).size).toBeGreaterThan(1) // jitter: capped delays still differ
+  })
+
+  it("[C7] the same seed gives the same delays; the network coming back reconnects at once", () => {
+    const fail = (seed: number) => {
+      const s = live()
+      const t = transition(
+        { ...s, seed },
+        { _tag: "Failed", gen: s.generation, error: { kind: "Internal", message: "" } },
+        NOW,
+      )
+      return t
+    }
+    expect(fail(3).effects).toEqual(fail(3).effects)
+    const on = transition(fail(3).state, { _tag: "NetworkOnline" }, NOW)
+    expect(on.effects.map((e) => e._tag)).toEqual(["CancelTimer", "OpenSocket"])
+    expect(backoffDelay(0, 0)).toBe(250)
+  })
+
+  it("[C6] a fatal error stops the machine with the reason; later events do nothing", () => {
+    const s = live()
+    const error = { kind: "Unauthorized", message: "revoked" } as const
+    const t = transition(s, { _tag: "SocketClosed", gen: s.generation, error }, NOW)
+    expect(t.state.phase).toBe("stopped")
+    expect(t.effects.map((e) => e._tag)).toEqual(["CloseSocket", "CancelTimer", "Fatal"])
+    expect(statusOf(t.state)).toMatchObject({ state: "stopped", error })
+    expect(transition(t.state, { _tag: "TimerFired", gen: t.state.generation }, NOW).effects).toEqual([])
+    expect(transition(t.state, { _tag: "LocalCommit", pending: 3 }, NOW).effects).toEqual([])
+  })
+
+  it("outcomes of an abandoned connection are ignored", () => {
+    const s = live()
+    const f = transition(s, { _tag: "Failed", gen: s.generation, error: { kind: "Unavailable", message: "" } }, NOW)
+    const late = transition(f.state, { _tag: "PullPage", gen: s.generation, cursor: 99, more: false }, NOW)
+    expect(late.state).toBe(f.state)
+    expect(late.effects).toEqual([])
+  })
+
+  it("an offline signal closes the socket and keeps a retry timer; pending commits wait", () => {
+    const s = live()
+    const off = transition(s, { _tag: "NetworkOffline" }, NOW)
+    expect(off.state.phase).toBe("offline")
+    expect(off.effects.map((e) => e._tag)).toEqual(["CloseSocket", "ScheduleTimer"])
+    const commit = transition(off.state, { _tag: "LocalCommit", pending: 1 }, NOW)
+    expect(commit.effects).toEqual([])
+    expect(statusOf(commit.state)).toMatchObject({ online: false, pending: 1 })
+  })
+})
