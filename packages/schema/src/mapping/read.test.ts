@@ -1,3 +1,4 @@
+import fc from "fast-check"
 import { LoroList, LoroMap, LoroText } from "loro-crdt"
 import { describe, expect, it } from "vitest"
 import { testDoc } from "../test/testDoc.js"
@@ -71,5 +72,38 @@ describe("readers never crash on bad remote data", () => {
     expect(readEntity(doc, "tasks", t.id)).toMatchObject({ _tag: "Found", entity: { description: "" } })
     m.setContainer("description", new LoroText())
     expect(readEntity(doc, "tasks", t.id)).toMatchObject({ _tag: "Found", entity: { description: "" } })
+  })
+
+  it("account for every stored entity, valid or not, whatever the field values (property)", () => {
+    const field = fc.constantFrom(
+      "projectId",
+      "title",
+      "status",
+      "done",
+      "priority",
+      "sortKey",
+      "createdAt",
+      "updatedAt",
+      "dueDate",
+      "assigneeId",
+    )
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(3), field, fc.jsonValue({ maxDepth: 2 }))), (writes) => {
+        const doc = testDoc()
+        const p = createProject(doc, { id: "p1", name: "P", color: "#000000" })
+        for (let i = 0; i < 4; i++)
+          createTask(doc, { id: `t${i}`, projectId: p.id, title: "ok", dueDate: "2025-01-01" })
+        for (const [i, key, value] of writes) (doc.getMap("tasks").get(`t${i}`) as LoroMap).set(key, value as never)
+        doc.commit()
+        const ws = readWorkspace(doc)
+        expect(ws.tasks.length + ws.issues.length).toBe(4)
+        for (const t of ws.tasks)
+          expect(readEntity(doc, "tasks", t.id)).toEqual({
+            _tag: "Found",
+            entity: expect.objectContaining({ id: t.id, status: t.status }),
+          })
+      }),
+      { numRuns: 100 },
+    )
   })
 })
