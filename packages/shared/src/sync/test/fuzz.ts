@@ -16,6 +16,8 @@ export interface FuzzBackend {
   readonly connect: (peer: number, random: () => number) => FuzzLink
   /** The committed log in seq order. */
   readonly log: () => Promise<ReadonlyArray<SeqBlob>>
+  /** One round of letting IO happen; a real network needs real time (default: one macrotask). */
+  readonly pause?: () => Promise<void>
 }
 
 export interface FuzzLink {
@@ -56,9 +58,14 @@ export interface FuzzWorld {
 }
 
 /** Lets IO settle: real macrotask turns (bounded), moving the manual clock so backoff timers fire. */
-export const settle = async (clock: ManualClock, rounds: number, stepMs: number): Promise<void> => {
+export const settle = async (
+  clock: ManualClock,
+  rounds: number,
+  stepMs: number,
+  pause: () => Promise<void> = () => new Promise((r) => setTimeout(r, 0)),
+): Promise<void> => {
   for (let i = 0; i < rounds; i++) {
-    await new Promise((r) => setTimeout(r, 0))
+    await pause()
     clock.advance(stepMs)
   }
 }
@@ -117,7 +124,7 @@ export const runFuzz = async (o: FuzzOptions): Promise<FuzzWorld> => {
     } else if (roll < 0.82) {
       links[i]!.inject(pick(FAULTS))
     } else {
-      await settle(clock, 1 + Math.floor(random() * 4), Math.floor(random() * 3000))
+      await settle(clock, 1 + Math.floor(random() * 4), Math.floor(random() * 3000), o.backend.pause)
     }
   }
 
@@ -128,16 +135,14 @@ export const runFuzz = async (o: FuzzOptions): Promise<FuzzWorld> => {
     peers[i]!.engine.setOnline(true)
   }
   for (let round = 0; round < 400; round++) {
-    await settle(clock, 1, 30_000)
-    if (peers.every((p) => p.engine.getStatus().state === "live" && p.engine.getStatus().pending === 0)) {
-      await settle(clock, 5, 1_000)
-      if (peers.every((p) => isQuiet(p))) break
-    }
+    await settle(clock, 1, 30_000, o.backend.pause)
+    const head = (await o.backend.log()).length
+    if (peers.every((p) => isQuiet(p, head))) break
   }
   return { peers, clock, links, started }
 }
 
-const isQuiet = (p: Peer): boolean => {
+const isQuiet = (p: Peer, head: number): boolean => {
   const s = p.engine.getStatus()
-  return s.state === "live" && s.pending === 0
+  return s.state === "live" && s.pending === 0 && p.engine.cursor === head
 }
