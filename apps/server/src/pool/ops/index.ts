@@ -1,4 +1,5 @@
 import type { PoolOp } from "./PoolOp.js"
+import { projectEntities } from "./projectEntities.js"
 import { toJSON } from "./toJSON.js"
 import { versionInfo } from "./versionInfo.js"
 
@@ -9,6 +10,7 @@ import { versionInfo } from "./versionInfo.js"
 export const poolOps = {
   toJSON,
   versionInfo,
+  projectEntities,
 } satisfies Record<string, PoolOp<never, unknown>>
 
 export type PoolOps = typeof poolOps

@@ -1,0 +1,37 @@
+import { Config } from "effect"
+
+/** Tuning of the projection job, from the environment (`VIBESTACK_PROJECTION_*`). */
+export interface ProjectionConfig {
+  /** Run the background job on this node (the CLI builds the service without it). */
+  readonly enabled: boolean
+  /** Most updates imported and projected per transaction. */
+  readonly batchUpdates: number
+  /** Most bytes of updates loaded per batch (at least one update is always taken). */
+  readonly batchBytes: number
+  /** Write a Loro snapshot to `doc_snapshots` every this many updates. */
+  readonly snapshotEvery: number
+  /** Backstop for missed notifications: how often every document's lag is checked. */
+  readonly sweepMs: number
+  /** A lease with no work for this long is released, so other nodes can balance. */
+  readonly leaseIdleMs: number
+  /** Most workspaces this node projects at once; the rest are left to other nodes. */
+  readonly maxLeases: number
+  /** Workspaces projected concurrently on this node. */
+  readonly concurrency: number
+  /** Worker threads of the projection's own Loro pool, and documents cached per worker. */
+  readonly poolWorkers: number
+  readonly poolDocsPerWorker: number
+}
+
+export const ProjectionConfig: Config.Config<ProjectionConfig> = Config.all({
+  enabled: Config.boolean("VIBESTACK_PROJECTION_ENABLED").pipe(Config.withDefault(true)),
+  batchUpdates: Config.integer("VIBESTACK_PROJECTION_BATCH").pipe(Config.withDefault(500)),
+  batchBytes: Config.integer("VIBESTACK_PROJECTION_BATCH_BYTES").pipe(Config.withDefault(32 * 1024 * 1024)),
+  snapshotEvery: Config.integer("VIBESTACK_PROJECTION_SNAPSHOT_EVERY").pipe(Config.withDefault(500)),
+  sweepMs: Config.integer("VIBESTACK_PROJECTION_SWEEP_MS").pipe(Config.withDefault(2000)),
+  leaseIdleMs: Config.integer("VIBESTACK_PROJECTION_LEASE_IDLE_MS").pipe(Config.withDefault(60_000)),
+  maxLeases: Config.integer("VIBESTACK_PROJECTION_MAX_LEASES").pipe(Config.withDefault(10_000)),
+  concurrency: Config.integer("VIBESTACK_PROJECTION_CONCURRENCY").pipe(Config.withDefault(2)),
+  poolWorkers: Config.integer("VIBESTACK_PROJECTION_POOL_WORKERS").pipe(Config.withDefault(1)),
+  poolDocsPerWorker: Config.integer("VIBESTACK_PROJECTION_POOL_DOCS").pipe(Config.withDefault(128)),
+})

@@ -1,0 +1,226 @@
+import { SqlClient } from "@effect/sql"
+import { type Collection, projectionTables, type ReadIssue, type SqlValue } from "@vibestack/schema"
+import { Effect } from "effect"
+import type { ProjectedChanges } from "../pool/ops/projectEntities.js"
+
+/**
+ * Quarantine reasons carry their kind as a prefix: `import:` rows were skipped (the bytes never
+ * entered the projection's copy, so reloads skip them too); `entities:` rows imported fine but
+ * left unreadable entities, whose rows are absent until a later update repairs them.
+ */
+export const QuarantineKind = { import: "import: ", entities: "entities: " } as const
+
+export interface DocState {
+  readonly projectedSeq: number
+  readonly snapshotSeq: number
+}
+
+export interface DocStatus {
+  readonly workspaceId: string
+  readonly docId: string
+  readonly lastSeq: number
+  readonly projectedSeq: number
+  readonly lag: number
+  readonly snapshotSeq: number
+  readonly issues: number
+  readonly quarantined: number
+}
+
+const STATEMENT_ROWS = 5000
+const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+
+/** `insert … select * from unnest(…) on conflict do update`, built once per table from its definition. */
+const upsertSql = (table: Collection): string => {
+  const def = projectionTables[table]
+  const names = def.columns.map((c) => c.name)
+  const casts = def.columns.map((c, i) => `$${i + 1}::${c.type.replace(/\s+collate.*$/, "")}[]`)
+  const set = names.filter((n) => !def.primaryKey.includes(n)).map((n) => `${n} = excluded.${n}`)
+  return `insert into ${def.name} (${names.join(", ")}) select * from unnest(${casts.join(", ")})
+          on conflict (${def.primaryKey.join(", ")}) do update set ${set.join(", ")}`
+}
+const UPSERTS = Object.fromEntries(
+  (Object.keys(projectionTables) as Array<Collection>).map((t) => [t, upsertSql(t)]),
+) as Record<Collection, string>
+
+const columnsOf = (rows: ReadonlyArray<ReadonlyArray<SqlValue>>, width: number): Array<Array<SqlValue>> => {
+  const cols: Array<Array<SqlValue>> = Array.from({ length: width }, () => [])
+  for (const row of rows) for (let i = 0; i < width; i++) cols[i]!.push(row[i] ?? null)
+  return cols
+}
+
+const describeIssues = (issues: ReadonlyArray<ReadIssue>): string =>
+  issues
+    .slice(0, 20)
+    .map((i) => `${i.collection}/${i.id}: ${i.message.split("\n")[0]}`)
+    .join("; ")
+    .slice(0, 2000)
+
+/** The projection's SQL: reads of the byte store and the transaction that applies one batch. */
+export const makeProjectionStore = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+
+  const state = (ws: string, doc: string) =>
+    Effect.gen(function* () {
+      yield* sql`insert into projection_state (workspace_id, doc_id) values (${ws}, ${doc}) on conflict do nothing`
+      const rows = yield* sql<DocState>`select projected_seq, snapshot_seq from projection_state
+        where workspace_id = ${ws} and doc_id = ${doc}`
+      return rows[0] ?? { projectedSeq: 0, snapshotSeq: 0 }
+    })
+
+  /** Committed updates after `after`, in seq order, at most `limit` and about `maxBytes`. */
+  const updatesAfter = (ws: string, doc: string, after: number, limit: number, maxBytes: number) =>
+    sql<{ seq: number; bytes: Uint8Array }>`
+      select seq, bytes from (
+        select seq, bytes, sum(octet_length(bytes)) over (order by seq) - octet_length(bytes) as before
+        from (select seq, bytes from doc_updates where workspace_id = ${ws} and doc_id = ${doc} and seq > ${after}
+              order by seq limit ${limit}) first
+      ) sized where before = 0 or before < ${maxBytes} order by seq`
+
+  /**
+   * What the projection's pool copy is built from: the state at `projected_seq` (newest
+   * snapshot at or below it, the updates after it up to it, minus those quarantined as
+   * unimportable). `snapshotSeq` is reported as `projected_seq` so the pool's copy says it
+   * covers exactly the committed projection, even when trailing updates were skipped.
+   */
+  const loadAtProjected = (ws: string, doc: string) =>
+    Effect.gen(function* () {
+      const { projectedSeq } = yield* state(ws, doc)
+      const snaps = yield* sql<{ seq: number; bytes: Uint8Array }>`
+        select seq, bytes from doc_snapshots where workspace_id = ${ws} and doc_id = ${doc} and seq <= ${projectedSeq}
+        order by seq desc limit 1`
+      const from = snaps[0]?.seq ?? 0
+      const updates = yield* sql<{ seq: number; bytes: Uint8Array }>`
+        select u.seq, u.bytes from doc_updates u
+        where u.workspace_id = ${ws} and u.doc_id = ${doc} and u.seq > ${from} and u.seq <= ${projectedSeq}
+          and not exists (select 1 from projection_quarantine q where q.workspace_id = u.workspace_id
+            and q.doc_id = u.doc_id and q.seq = u.seq and q.reason like ${`${QuarantineKind.import}%`})
+        order by u.seq`
+      return { snapshot: snaps[0]?.bytes, snapshotSeq: projectedSeq, updates }
+    })
+
+  /**
+   * Applies one batch: rows, quarantine, and `projected_seq` from `fromSeq` to `toSeq`, in one
+   * transaction. The `projected_seq = fromSeq` check (under the row lock) fences out a node
+   * that lost its lease mid-batch and a concurrent rebuild: it then returns false, changing nothing.
+   */
+  const apply = (
+    ws: string,
+    doc: string,
+    fromSeq: number,
+    toSeq: number,
+    changes: ProjectedChanges,
+    skipped: ReadonlyArray<{ readonly seq: number; readonly reason: string }>,
+    onStatement: Effect.Effect<void> = Effect.void,
+  ) =>
+    sql.withTransaction(
+      Effect.gen(function* () {
+        const cur = yield* sql<{ projectedSeq: number }>`select projected_seq from projection_state
+          where workspace_id = ${ws} and doc_id = ${doc} for update`
+        if (cur[0]?.projectedSeq !== fromSeq) return false
+        for (const t of changes.tables) {
+          const width = projectionTables[t.table].columns.length
+          for (let i = 0; i < t.upserts.length; i += STATEMENT_ROWS) {
+            yield* onStatement
+            yield* sql.unsafe(UPSERTS[t.table], columnsOf(t.upserts.slice(i, i + STATEMENT_ROWS), width))
+          }
+          if (t.deletes.length > 0) {
+            yield* onStatement
+            yield* sql.unsafe(
+              `delete from ${projectionTables[t.table].name} where workspace_id = $1 and id = any($2::text[])`,
+              [ws, t.deletes],
+            )
+          }
+        }
+        const quarantine = skipped.map((s) => ({ seq: s.seq, reason: `${QuarantineKind.import}${s.reason}` }))
+        if (changes.issues.length > 0)
+          quarantine.push({ seq: toSeq, reason: `${QuarantineKind.entities}${describeIssues(changes.issues)}` })
+        if (quarantine.length > 0) {
+          yield* onStatement
+          yield* sql.unsafe(
+            `insert into projection_quarantine (workspace_id, doc_id, seq, reason)
+             select $1, $2, * from unnest($3::bigint[], $4::text[]) on conflict do nothing`,
+            [ws, doc, quarantine.map((q) => q.seq), quarantine.map((q) => q.reason)],
+          )
+        }
+        yield* onStatement
+        yield* sql`update projection_state set projected_seq = ${toSeq}, issues = issues + ${changes.issues.length},
+          updated_at = now() where workspace_id = ${ws} and doc_id = ${doc}`
+        yield* onStatement
+        return true
+      }),
+    )
+
+  const saveSnapshot = (ws: string, doc: string, seq: number, bytes: Uint8Array) =>
+    sql.withTransaction(
+      Effect.gen(function* () {
+        yield* sql`insert into doc_snapshots (workspace_id, doc_id, seq, bytes)
+          values (${ws}, ${doc}, ${seq}, ${buf(bytes)}) on conflict do nothing`
+        yield* sql`update projection_state set snapshot_seq = greatest(snapshot_seq, ${seq})
+          where workspace_id = ${ws} and doc_id = ${doc}`
+      }),
+    )
+
+  /** Documents whose log is ahead of their projection, grouped by workspace. */
+  const lagging = Effect.map(
+    sql<{ workspaceId: string }>`select distinct d.workspace_id from docs d
+      left join projection_state p on p.workspace_id = d.workspace_id and p.doc_id = d.doc_id
+      where d.last_seq > coalesce(p.projected_seq, 0)`,
+    (rows) => rows.map((r) => r.workspaceId),
+  )
+
+  const laggingDocs = (ws: string) =>
+    Effect.map(
+      sql<{ docId: string }>`select d.doc_id from docs d
+        left join projection_state p on p.workspace_id = d.workspace_id and p.doc_id = d.doc_id
+        where d.workspace_id = ${ws} and d.last_seq > coalesce(p.projected_seq, 0) order by d.doc_id`,
+      (rows) => rows.map((r) => r.docId),
+    )
+
+  const totalLag = Effect.map(
+    sql<{ lag: number }>`select coalesce(sum(d.last_seq - coalesce(p.projected_seq, 0)), 0)::int8 as lag from docs d
+      left join projection_state p on p.workspace_id = d.workspace_id and p.doc_id = d.doc_id`,
+    (rows) => rows[0]?.lag ?? 0,
+  )
+
+  const status = (ws?: string) =>
+    sql<DocStatus>`select d.workspace_id, d.doc_id, d.last_seq, coalesce(p.projected_seq, 0)::int8 as projected_seq,
+        (d.last_seq - coalesce(p.projected_seq, 0))::int8 as lag, coalesce(p.snapshot_seq, 0)::int8 as snapshot_seq,
+        coalesce(p.issues, 0) as issues,
+        (select count(*) from projection_quarantine q where q.workspace_id = d.workspace_id
+          and q.doc_id = d.doc_id)::int8 as quarantined
+      from docs d left join projection_state p on p.workspace_id = d.workspace_id and p.doc_id = d.doc_id
+      ${ws === undefined ? sql`` : sql`where d.workspace_id = ${ws}`}
+      order by d.workspace_id, d.doc_id`
+
+  /** Forgets a workspace's projection (rows, quarantine, progress) so it replays from zero. */
+  const reset = (ws: string) =>
+    sql.withTransaction(
+      Effect.gen(function* () {
+        // Taking the state rows' locks first waits out an in-flight batch of another node.
+        yield* sql`select 1 from projection_state where workspace_id = ${ws} for update`
+        for (const t of Object.values(projectionTables))
+          yield* sql.unsafe(`delete from ${t.name} where workspace_id = $1`, [ws])
+        yield* sql`delete from projection_quarantine where workspace_id = ${ws}`
+        yield* sql`update projection_state set projected_seq = 0, snapshot_seq = 0, issues = 0, updated_at = now()
+          where workspace_id = ${ws}`
+      }),
+    )
+
+  const workspaces = Effect.map(sql<{ id: string }>`select id from workspaces order by id`, (r) => r.map((x) => x.id))
+
+  return {
+    state,
+    updatesAfter,
+    loadAtProjected,
+    apply,
+    saveSnapshot,
+    lagging,
+    laggingDocs,
+    totalLag,
+    status,
+    reset,
+    workspaces,
+  }
+})
+
+export type ProjectionStore = Effect.Effect.Success<typeof makeProjectionStore>

@@ -1,0 +1,98 @@
+import { Data, Effect } from "effect"
+import type { LoroPool } from "../pool/LoroPool.js"
+import { PoolError } from "../pool/PoolError.js"
+import { ProjectionFaults } from "./ProjectionFaults.js"
+import type { ProjectionStore } from "./ProjectionStore.js"
+
+/** The pool's copy or the database moved under this batch (a restart, a rebuild, another node): redo it. */
+export class ProjectionConflict extends Data.TaggedError("ProjectionConflict")<{ readonly message: string }> {}
+
+export interface BatchOptions {
+  readonly batchUpdates: number
+  readonly batchBytes: number
+  readonly snapshotEvery: number
+}
+
+export interface BatchOutcome {
+  readonly updates: number
+  readonly entityChanges: number
+  readonly quarantined: number
+  readonly issues: number
+  /** False when the document was already caught up. */
+  readonly progressed: boolean
+}
+
+const usePool = <A>(pool: LoroPool, f: (p: LoroPool) => Promise<A>) =>
+  Effect.tryPromise({
+    try: () => f(pool),
+    catch: (e) => (e instanceof PoolError ? e : new PoolError({ kind: "Internal", message: String(e) })),
+  })
+
+/**
+ * Projects the next batch of one document, exactly once:
+ *  1. read `projected_seq` = P and the committed updates after it;
+ *  2. the pool imports them into the projection's copy (`validate`: a blob that does not
+ *     import is refused, and quarantined below) and reports the rows of every entity that
+ *     changed since the copy's committed state, which must be P (else the copy is stale:
+ *     drop it, it reloads from the database's state at P);
+ *  3. one transaction writes rows + quarantine and moves `projected_seq` P → last seq,
+ *     only if it is still P;
+ *  4. the copy's new state becomes committed; every `snapshotEvery` updates a snapshot is stored.
+ * Any failure or interruption between 2 and 4 drops the copy, so it can never run ahead of
+ * the database: a restart recomputes from the last committed state.
+ */
+export const projectBatch = (
+  store: ProjectionStore,
+  pool: LoroPool,
+  ws: string,
+  doc: string,
+  options: BatchOptions,
+): Effect.Effect<BatchOutcome, PoolError | ProjectionConflict | import("@effect/sql").SqlError.SqlError> =>
+  Effect.gen(function* () {
+    const faults = yield* ProjectionFaults
+    const { projectedSeq: from, snapshotSeq } = yield* store.state(ws, doc)
+    const updates = yield* store.updatesAfter(ws, doc, from, options.batchUpdates, options.batchBytes)
+    if (updates.length === 0) return { updates: 0, entityChanges: 0, quarantined: 0, issues: 0, progressed: false }
+    yield* faults.step("loaded")
+    const to = updates[updates.length - 1]!.seq
+    let clean = false
+    const outcome = yield* Effect.gen(function* () {
+      const results = yield* usePool(pool, (p) =>
+        p.validate(
+          ws,
+          doc,
+          updates.map((u) => u.bytes),
+        ),
+      )
+      yield* faults.step("imported")
+      const changes = yield* usePool(pool, (p) => p.run(ws, doc, "projectEntities", { ws }))
+      if (changes.fromSeq !== from)
+        return yield* new ProjectionConflict({ message: `pool copy at ${changes.fromSeq}, projection at ${from}` })
+      yield* faults.step("projected")
+      const skipped = updates.flatMap((u, i) => {
+        const r = results[i]
+        return r !== undefined && !r.ok ? [{ seq: u.seq, reason: r.reason }] : []
+      })
+      const applied = yield* store.apply(ws, doc, from, to, changes, skipped, faults.step("statement"))
+      if (!applied)
+        return yield* new ProjectionConflict({ message: `projected_seq of ${ws}/${doc} moved from ${from}` })
+      yield* faults.step("committed")
+      yield* usePool(pool, (p) => p.markCommitted(ws, doc, to))
+      clean = true
+      return {
+        updates: updates.length,
+        entityChanges: changes.entityChanges,
+        quarantined: skipped.length,
+        issues: changes.issues.length,
+        progressed: true,
+      }
+    }).pipe(Effect.onExit(() => (clean ? Effect.void : Effect.promise(() => pool.discard(ws, doc).catch(() => {})))))
+    if (to - snapshotSeq >= options.snapshotEvery) {
+      // An optimisation (faster reloads): a failure here is logged, never fatal to the batch.
+      yield* usePool(pool, (p) => p.exportSnapshot(ws, doc)).pipe(
+        Effect.flatMap((s) => (s.seq === to ? store.saveSnapshot(ws, doc, s.seq, s.bytes) : Effect.void)),
+        Effect.catchAll((e) => Effect.logWarning(`projection snapshot of ${ws}/${doc} failed`, e)),
+      )
+    }
+    return outcome
+  })

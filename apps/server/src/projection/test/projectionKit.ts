@@ -1,0 +1,110 @@
+import { COLLECTIONS, type Collection, projectionTables, readWorkspace, type SqlValue } from "@vibestack/schema"
+import { ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import type { LoroDoc, VersionVector } from "loro-crdt"
+import pg from "pg"
+import { Bus } from "../../bus/Bus.js"
+import { pgLayer } from "../../db/Database.js"
+import { HealthProbes } from "../../http/HealthProbes.js"
+import { Metrics } from "../../metrics/Metrics.js"
+import { Projector } from "../Projector.js"
+
+/** Test harness for the projection: table reads in a comparable form, waiting, extra projector instances. */
+
+export type Tables = Record<Collection, Array<Array<SqlValue>>>
+
+/** One column as text exactly as `toRow` writes it (ISO timestamps in UTC with ms, `YYYY-MM-DD` dates). */
+const selectOf = (c: { name: string; type: string }) =>
+  c.type === "timestamptz"
+    ? `to_char(${c.name} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+    : c.type === "date"
+      ? `to_char(${c.name}, 'YYYY-MM-DD')`
+      : c.name
+
+export const readTables = async (db: pg.Client, ws: string): Promise<Tables> => {
+  const out = {} as Tables
+  for (const c of COLLECTIONS) {
+    const t = projectionTables[c]
+    const res = await db.query({
+      text: `select ${t.columns.map(selectOf).join(", ")} from ${t.name} where workspace_id = $1 order by id collate "C"`,
+      values: [ws],
+      rowMode: "array",
+    })
+    out[c] = res.rows as Array<Array<SqlValue>>
+  }
+  return out
+}
+
+/** What the tables must hold for `doc`: every readable entity through `toRow`, sorted by id. */
+export const expectedTables = (doc: LoroDoc, ws: string): Tables => {
+  const view = readWorkspace(doc)
+  const rows = <E extends { id: string }>(c: Collection, xs: ReadonlyArray<E>) =>
+    [...xs]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((e) => [...(projectionTables[c].toRow as (ws: string, e: E) => ReadonlyArray<SqlValue>)(ws, e)])
+  return {
+    projects: rows("projects", view.projects),
+    tasks: rows(
+      "tasks",
+      view.tasks.map(({ orderIndex: _, ...t }) => t),
+    ),
+    comments: rows("comments", view.comments),
+    members: rows("members", view.members),
+  }
+}
+
+export const connect = async (url: string): Promise<pg.Client> => {
+  const db = new pg.Client({ connectionString: url })
+  await db.connect()
+  return db
+}
+
+/** Polls until every document of `ws` is projected up to its log's head (bounded). */
+export const waitProjected = async (db: pg.Client, ws: string, deadlineMs = 60_000): Promise<void> => {
+  const until = Date.now() + deadlineMs
+  while (Date.now() < until) {
+    const r = await db.query(
+      `select count(*)::int as n from docs d left join projection_state p using (workspace_id, doc_id)
+       where d.workspace_id = $1 and d.last_seq > coalesce(p.projected_seq, 0)`,
+      [ws],
+    )
+    if (r.rows[0].n === 0) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`workspace ${ws} was not projected within ${deadlineMs} ms`)
+}
+
+/** A Loro client that pushes what it wrote since its last push. */
+export class PushingClient {
+  private sent: VersionVector | undefined
+  constructor(
+    readonly doc: LoroDoc,
+    private readonly push: (bytes: Uint8Array, key: string) => Promise<{ status: number }>,
+  ) {}
+  private n = 0
+  async flush(): Promise<void> {
+    const bytes = this.doc.export(this.sent === undefined ? { mode: "update" } : { mode: "update", from: this.sent })
+    this.sent = this.doc.oplogVersion()
+    const r = await this.push(bytes, `${this.doc.peerIdStr}-${this.n++}`)
+    if (r.status !== 200) throw new Error(`push failed: ${r.status}`)
+  }
+}
+
+/** A projector of its own (own connections, own pool): a second node, or one to kill. */
+export const startProjector = async (url: string, env: Record<string, string> = {}, manual = false) => {
+  const provider = ConfigProvider.fromMap(new Map(Object.entries({ VIBESTACK_PROJECTION_SWEEP_MS: "200", ...env })))
+  const deps = Layer.mergeAll(Metrics.Default, Bus.Default, HealthProbes.layer).pipe(
+    Layer.provideMerge(pgLayer(Redacted.make(url), 5)),
+  )
+  const layer = (manual ? Projector.Manual : Projector.Default).pipe(
+    Layer.provide(deps),
+    Layer.provide(Layer.setConfigProvider(provider)),
+  )
+  const scope = Effect.runSync(Scope.make())
+  const ctx = await Effect.runPromise(Layer.buildWithScope(layer, scope))
+  const projector = Context.get(ctx, Projector)
+  return {
+    projector,
+    run: <A, E>(e: (p: Projector) => Effect.Effect<A, E>) => Effect.runPromise(e(projector)),
+    stop: () => Effect.runPromise(Scope.close(scope, Exit.void)),
+  }
+}
