@@ -16,6 +16,7 @@ import { SystemLive } from "./http/SystemLive.js"
 import { staticFiles } from "./http/staticFiles.js"
 import { TokensLive, WorkspacesLive } from "./http/WorkspacesLive.js"
 import { Metrics } from "./metrics/Metrics.js"
+import { Projector } from "./projection/Projector.js"
 import { ServerConfigTag } from "./ServerConfigTag.js"
 import { ByteStore } from "./store/ByteStore.js"
 import { DocPoolLive } from "./store/DocPoolLive.js"
@@ -32,7 +33,9 @@ export const CoreLive = (config: ServerConfig, options: { attachEmbedded?: boole
   )
   const store = ByteStore.Default
   const pool = DocPoolLive({ workers: 2, maxDocsPerWorker: 256 })
-  const services = Layer.mergeAll(Tokens.Default, PushService.Default).pipe(
+  // The CLI drives the projection itself (rebuild/status); only a server runs it in the background.
+  const projector = options.attachEmbedded ? Projector.Manual : Projector.Default
+  const services = Layer.mergeAll(Tokens.Default, PushService.Default, projector).pipe(
     Layer.provideMerge(pool),
     Layer.provideMerge(store),
     Layer.provideMerge(base),
