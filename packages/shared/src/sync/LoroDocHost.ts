@@ -16,8 +16,14 @@ export class LoroDocHost implements DocHost {
     if (blobs.length > 0) {
       try {
         doc.importBatch(blobs)
-      } catch (e) {
-        throw asError(e)
+      } catch {
+        // One unreadable entry must not make the whole document unloadable: import the
+        // rest one by one and keep going (the server copy still has everything acknowledged).
+        for (const b of blobs) {
+          try {
+            doc.import(b)
+          } catch {}
+        }
       }
     }
     return new LoroDocHost(doc)

@@ -2,8 +2,11 @@ import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { describe, expect, it } from "vitest"
 import { nextRandom } from "./backoff.js"
 import { ManualClock } from "./Clock.js"
+import { MemoryLock } from "./Lock.js"
+import { LoroDocHost } from "./LoroDocHost.js"
 import { MemoryServer } from "./MemoryServer.js"
 import { MemoryTransport } from "./MemoryTransport.js"
+import { SyncEngine } from "./SyncEngine.js"
 import { Peer } from "./test/Peer.js"
 
 const ws = "ws-engine" as WorkspaceId
@@ -87,6 +90,70 @@ describe("SyncEngine against MemoryServer", () => {
     await settle(clock)
     expect(p.engine.getStatus()).toMatchObject({ state: "stopped", error: { kind: "Unauthorized" } })
     expect((await p.store.getWorkspace(ws))?.fatal).toMatch(/Unauthorized/)
+    expect(clock.pendingTimers).toBe(0)
+  })
+
+  it("[C8] a refused commit moves to the rejected list and later commits still go out", async () => {
+    const { server, clock, peers } = await world(1)
+    const p = peers[0]!
+    await settle(clock)
+    await p.engine.recordLocal(new Uint8Array([1, 2, 3]))
+    await p.edit((d) => d.getMap("m").set("ok", true))
+    await settle(clock)
+    const rejected = await p.store.rejectedOutbox(ws, docId)
+    expect(rejected.map((r) => r.error.kind)).toEqual(["InvalidUpdate"])
+    expect(await p.store.outbox(ws, docId)).toEqual([])
+    expect(p.engine.getStatus()).toMatchObject({ pending: 0, error: { kind: "InvalidUpdate" } })
+    expect(server.referenceDoc(ws, docId).toJSON()).toEqual({ m: { ok: true } })
+    // The refused bytes stay in the local log, and still do not stop the document loading.
+    expect(LoroDocHost.fromStored(await p.store.loadDoc(ws, docId)).doc.toJSON()).toEqual({ m: { ok: true } })
+  })
+
+  it("[C11] compaction keeps the store bounded and the document reloadable", async () => {
+    const { clock, peers } = await world(1)
+    const p = peers[0]!
+    for (let i = 0; i < 20; i++) await p.edit((d) => d.getList("l").push(i))
+    await settle(clock)
+    const stored = await p.store.loadDoc(ws, docId)
+    expect(stored.snapshot).toBeDefined()
+    expect(stored.updates.length).toBeLessThan(20)
+    expect(LoroDocHost.fromStored(stored).doc.toJSON()).toEqual(p.doc.toJSON())
+  })
+
+  it("[C12] stop clears timers and a second engine on the same lock waits for the first", async () => {
+    const server = new MemoryServer()
+    const { masterToken } = server.register(ws, "Team", undefined)
+    const clock = new ManualClock()
+    const lock = new MemoryLock()
+    const transport = new MemoryTransport(server)
+    transport.setOnline(false)
+    const p = new Peer({ name: "a", transport, workspaceId: ws, docId, token: masterToken, clock, random: seeded(1) })
+    await p.start()
+    await settle(clock, 3)
+    expect(p.engine.getStatus().state).toBe("offline")
+    const first = await lock.acquire(`vibestack-sync:${ws}:${docId}`)
+    let started = false
+    const second = SyncEngine.start({
+      store: p.store,
+      transport,
+      host: LoroDocHost.fromStored(await p.store.loadDoc(ws, docId)),
+      workspaceId: ws,
+      docId,
+      token: masterToken,
+      clock,
+      lock,
+    }).then((e) => {
+      started = true
+      return e
+    })
+    await settle(clock, 3)
+    expect(started).toBe(false)
+    await p.engine.stop()
+    expect(clock.pendingTimers).toBe(0)
+    first()
+    const e2 = await second
+    expect(started).toBe(true)
+    await e2.stop()
     expect(clock.pendingTimers).toBe(0)
   })
 })
