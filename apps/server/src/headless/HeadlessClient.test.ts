@@ -64,7 +64,7 @@ describe("HeadlessClient over HTTP + WebSocket", () => {
     await a.edit((d) => d.getMap("tasks").set("t1", "survive"))
     await a.close()
     expect(await a.store.outbox(a.workspaceId, MAIN_DOC)).toHaveLength(1)
-    const again = await client(HeadlessClient.open(s.url, a.workspaceId, a.token, { dir, fsync: false }))
+    const again = await client(HeadlessClient.resume(a.workspaceId, { dir, fsync: false }))
     expect(again.doc.toJSON()).toEqual({ tasks: { t1: "survive" } })
     await again.waitIdle()
     expect(s.server.log(a.workspaceId, MAIN_DOC)).toHaveLength(1)

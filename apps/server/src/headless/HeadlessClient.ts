@@ -95,13 +95,14 @@ export class HeadlessClient {
     return HeadlessClient.start(serverUrl, workspaceId, masterToken, store, transport, o)
   }
 
-  /** Opens (or resumes, from `dir`) a workspace with a master or access token. */
+  /** Opens (or resumes, from the folder) a workspace with a master or access token. */
   static async open(
     serverUrl: string,
     workspaceId: WorkspaceId,
     token: string,
-    o: HeadlessOptions,
+    dirOrOptions: string | HeadlessOptions,
   ): Promise<HeadlessClient> {
+    const o: HeadlessOptions = typeof dirOrOptions === "string" ? { dir: dirOrOptions } : dirOrOptions
     const store = new FileLocalStore(o.dir, o.fsync === undefined ? {} : { fsync: o.fsync })
     const transport = HeadlessClient.transport(serverUrl, o)
     const meta = await store.getWorkspace(workspaceId)
@@ -118,6 +119,14 @@ export class HeadlessClient {
       })
     }
     return HeadlessClient.start(serverUrl, workspaceId, token, store, transport, o)
+  }
+
+  /** Resumes a workspace this folder already holds (after a restart or a kill), with its stored token. */
+  static async resume(workspaceId: WorkspaceId, o: HeadlessOptions): Promise<HeadlessClient> {
+    const meta = await new FileLocalStore(o.dir, { fsync: false }).getWorkspace(workspaceId)
+    if (!meta?.token) throw new Error(`workspace ${workspaceId} is not registered in ${o.dir}`)
+    if (meta.fatal) throw new Error(`workspace ${workspaceId} stopped syncing: ${meta.fatal}`)
+    return HeadlessClient.open(meta.serverUrl, workspaceId, meta.token, o)
   }
 
   private static async start(

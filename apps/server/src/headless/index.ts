@@ -1,0 +1,2 @@
+export * from "./FileLocalStore.js"
+export * from "./HeadlessClient.js"
