@@ -6,6 +6,7 @@ import { Bus } from "../../bus/Bus.js"
 import { pgLayer } from "../../db/Database.js"
 import { HealthProbes } from "../../http/HealthProbes.js"
 import { Metrics } from "../../metrics/Metrics.js"
+import { ProjectionFaults } from "../ProjectionFaults.js"
 import { Projector } from "../Projector.js"
 
 /** Test harness for the projection: table reads in a comparable form, waiting, extra projector instances. */
@@ -90,7 +91,12 @@ export class PushingClient {
 }
 
 /** A projector of its own (own connections, own pool): a second node, or one to kill. */
-export const startProjector = async (url: string, env: Record<string, string> = {}, manual = false) => {
+export const startProjector = async (
+  url: string,
+  env: Record<string, string> = {},
+  manual = false,
+  faults?: ProjectionFaults["Type"],
+) => {
   const provider = ConfigProvider.fromMap(new Map(Object.entries({ VIBESTACK_PROJECTION_SWEEP_MS: "200", ...env })))
   const deps = Layer.mergeAll(Metrics.Default, Bus.Default, HealthProbes.layer).pipe(
     Layer.provideMerge(pgLayer(Redacted.make(url), 5)),
@@ -98,6 +104,7 @@ export const startProjector = async (url: string, env: Record<string, string> = 
   const layer = (manual ? Projector.Manual : Projector.Default).pipe(
     Layer.provide(deps),
     Layer.provide(Layer.setConfigProvider(provider)),
+    Layer.provide(faults === undefined ? Layer.empty : Layer.succeed(ProjectionFaults, faults)),
   )
   const scope = Effect.runSync(Scope.make())
   const ctx = await Effect.runPromise(Layer.buildWithScope(layer, scope))
@@ -107,4 +114,23 @@ export const startProjector = async (url: string, env: Record<string, string> = 
     run: <A, E>(e: (p: Projector) => Effect.Effect<A, E>) => Effect.runPromise(e(projector)),
     stop: () => Effect.runPromise(Scope.close(scope, Exit.void)),
   }
+}
+
+/** The tables a correct projection holds at `seq`: the committed updates up to it, minus quarantined ones, read by the schema. */
+export const expectedAtSeq = async (db: pg.Client, ws: string, doc = "main") => {
+  const state = await db.query("select projected_seq from projection_state where workspace_id = $1 and doc_id = $2", [
+    ws,
+    doc,
+  ])
+  const seq = Number(state.rows[0]?.projected_seq ?? 0)
+  const rows = await db.query(
+    `select u.bytes from doc_updates u where workspace_id = $1 and doc_id = $2 and seq <= $3 and not exists
+       (select 1 from projection_quarantine q where q.workspace_id = u.workspace_id and q.doc_id = u.doc_id
+        and q.seq = u.seq and q.reason like 'import:%') order by seq`,
+    [ws, doc, seq],
+  )
+  const { LoroDoc } = await import("loro-crdt")
+  const d = new LoroDoc()
+  if (rows.rows.length > 0) d.importBatch(rows.rows.map((r) => new Uint8Array(r.bytes)))
+  return { seq, tables: expectedTables(d, ws) }
 }

@@ -1,0 +1,175 @@
+import { newId } from "@vibestack/schema"
+import { Effect } from "effect"
+import { LoroDoc, LoroMap } from "loro-crdt"
+import type pg from "pg"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { api } from "../test/http.js"
+import { startTestServer, type TestServer } from "../test/server.js"
+import { ProjectionFaults } from "./ProjectionFaults.js"
+import {
+  connect,
+  expectedAtSeq,
+  expectedTables,
+  PushingClient,
+  readTables,
+  startProjector,
+  waitProjected,
+} from "./test/projectionKit.js"
+import { randomEdit, seededRandom } from "./test/workload.js"
+
+// The server in this file runs no projector: each test starts and kills its own.
+let server: TestServer
+let db: pg.Client
+
+beforeAll(async () => {
+  process.env.VIBESTACK_PROJECTION_ENABLED = "false"
+  server = await startTestServer()
+  db = await connect(server.pg.url)
+})
+afterAll(async () => {
+  await db?.end()
+  await server?.stop()
+})
+
+const newWorkspace = async () => {
+  const a = api(server.url)
+  const { workspaceId, masterToken } = await a.register("Acme", newId())
+  const doc = new LoroDoc()
+  const client = new PushingClient(doc, (bytes, key) => a.push(workspaceId, masterToken, bytes, key))
+  return { ws: workspaceId, token: masterToken, doc, client }
+}
+
+const lastSeq = async (ws: string) =>
+  Number(
+    (await db.query("select last_seq from docs where workspace_id = $1 and doc_id = 'main'", [ws])).rows[0].last_seq,
+  )
+
+describe("projection faults", () => {
+  it("[F5][I5] killed at random points mid-batch and restarted, the tables equal a replay at the watermark every time", async () => {
+    const seed = Number(process.env.PROJECTION_SEED ?? Date.now() % 100_000)
+    console.log(`projection crash seed ${seed}`)
+    const random = seededRandom(seed)
+    const s = await newWorkspace()
+    for (let i = 0; i < 120; i++) {
+      randomEdit(s.doc, random)
+      if (random() < 0.5) await s.client.flush()
+    }
+    await s.client.flush()
+    const env = { VIBESTACK_PROJECTION_BATCH: "7", VIBESTACK_PROJECTION_SNAPSHOT_EVERY: "10" }
+    const faults = {
+      step: (label: string) =>
+        Effect.suspend(() => {
+          const r = random()
+          if (r < 0.06) return Effect.interrupt
+          if (r < 0.12) return Effect.die(new Error(`injected crash at ${label}`))
+          return Effect.void
+        }),
+    }
+    let node = await startProjector(server.pg.url, env, true)
+    let kills = 0
+    let failures = 0
+    for (let attempt = 0; attempt < 300; attempt++) {
+      const exit = await Effect.runPromise(
+        Effect.exit(node.projector.projectDoc(s.ws, "main").pipe(Effect.provideService(ProjectionFaults, faults))),
+      )
+      if (exit._tag === "Failure") failures++
+      const { seq, tables } = await expectedAtSeq(db, s.ws)
+      expect(await readTables(db, s.ws), `seed ${seed} attempt ${attempt} at seq ${seq}`).toEqual(tables)
+      if (seq === (await lastSeq(s.ws))) break
+      // Half the time the whole node dies (pool copies lost); otherwise only the batch did.
+      if (random() < 0.5) {
+        await node.stop()
+        node = await startProjector(server.pg.url, env, true)
+        kills++
+      }
+    }
+    await node.stop()
+    expect(await lastSeq(s.ws)).toBe((await expectedAtSeq(db, s.ws)).seq)
+    expect(await readTables(db, s.ws)).toEqual(expectedTables(s.doc, s.ws))
+    console.log(`projection crash test: ${failures} injected failures, ${kills} node restarts`)
+    expect(failures).toBeGreaterThan(0)
+  })
+
+  it("quarantines an update that cannot import and reports unreadable entities, while other workspaces keep projecting", async () => {
+    const bad = await newWorkspace()
+    const good = await newWorkspace()
+    const random = seededRandom(7)
+    for (let i = 0; i < 10; i++) randomEdit(bad.doc, random)
+    await bad.client.flush()
+    // Committed behind the push path's back: garbage that no Loro import accepts.
+    const garbageSeq = (await lastSeq(bad.ws)) + 1
+    await db.query("insert into doc_updates (workspace_id, doc_id, seq, bytes) values ($1, 'main', $2, $3)", [
+      bad.ws,
+      garbageSeq,
+      Buffer.from("this is not a loro update at all"),
+    ])
+    await db.query("update docs set last_seq = $2 where workspace_id = $1 and doc_id = 'main'", [bad.ws, garbageSeq])
+    // Imports fine, but the task it writes is not a valid task.
+    const poisoned = bad.doc.getMap("tasks").setContainer("tpoison", new LoroMap())
+    poisoned.set("title", 42)
+    bad.doc.commit()
+    await bad.client.flush()
+    for (let i = 0; i < 5; i++) randomEdit(bad.doc, random)
+    await bad.client.flush()
+    for (let i = 0; i < 10; i++) randomEdit(good.doc, random)
+    await good.client.flush()
+
+    const node = await startProjector(server.pg.url)
+    try {
+      await waitProjected(db, good.ws)
+      await waitProjected(db, bad.ws)
+    } finally {
+      await node.stop()
+    }
+    const q = await db.query("select seq, reason from projection_quarantine where workspace_id = $1 order by seq", [
+      bad.ws,
+    ])
+    expect(q.rows.find((r) => Number(r.seq) === garbageSeq)?.reason).toMatch(/^import: /)
+    expect(q.rows.some((r) => /^entities: tasks\/tpoison/.test(r.reason))).toBe(true)
+    expect(await readTables(db, bad.ws)).toEqual(expectedTables(bad.doc, bad.ws))
+    expect(await readTables(db, good.ws)).toEqual(expectedTables(good.doc, good.ws))
+    const status = await db.query("select count(*)::int as n from tasks where workspace_id = $1 and id = 'tpoison'", [
+      bad.ws,
+    ])
+    expect(status.rows[0].n).toBe(0)
+  })
+
+  it("two projectors share workspaces by lease; killing one moves its workspaces to the other", async () => {
+    const spaces = await Promise.all([newWorkspace(), newWorkspace(), newWorkspace(), newWorkspace()])
+    const random = seededRandom(11)
+    const write = async () => {
+      for (const s of spaces) {
+        for (let i = 0; i < 5; i++) randomEdit(s.doc, random)
+        await s.client.flush()
+      }
+    }
+    await write()
+    const a = await startProjector(server.pg.url, { VIBESTACK_PROJECTION_MAX_LEASES: "2" })
+    const b = { current: undefined as Awaited<ReturnType<typeof startProjector>> | undefined }
+    try {
+      const until = Date.now() + 60_000
+      while ((await a.run((p) => p.leases)).length < 2 && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 50))
+      b.current = await startProjector(server.pg.url, { VIBESTACK_PROJECTION_MAX_LEASES: "4" })
+      for (const s of spaces) await waitProjected(db, s.ws)
+      const la = await a.run((p) => p.leases)
+      const lb = await b.current.run((p) => p.leases)
+      expect(la.length).toBe(2)
+      expect(lb.length).toBe(2)
+      expect(new Set([...la, ...lb])).toEqual(new Set(spaces.map((s) => s.ws)))
+      const locks = await db.query(
+        "select count(*)::int as n from pg_locks where locktype = 'advisory' and classid = 28777",
+      )
+      expect(locks.rows[0].n).toBe(4)
+
+      await a.stop() // its lease connection closes: Postgres frees its locks
+      await write()
+      for (const s of spaces) await waitProjected(db, s.ws)
+      expect(await b.current.run((p) => p.leases)).toEqual(spaces.map((s) => s.ws).sort())
+      for (const s of spaces) expect(await readTables(db, s.ws)).toEqual(expectedTables(s.doc, s.ws))
+    } finally {
+      await a.stop().catch(() => {})
+      await b.current?.stop()
+    }
+  })
+})
