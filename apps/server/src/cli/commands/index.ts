@@ -1,5 +1,7 @@
 import type { Command } from "../Command.js"
 import { adminCommands } from "./admin.js"
+import { projectionCommands } from "./projection.js"
+import { seedCommands } from "./seed.js"
 
 /** Every `vibestack` subcommand but `serve`. Features add theirs here, one line each. */
-export const commands: ReadonlyArray<Command> = [...adminCommands]
+export const commands: ReadonlyArray<Command> = [...adminCommands, ...projectionCommands, ...seedCommands]
