@@ -10,7 +10,7 @@ import { checkWalLevel, DatabaseLive, migrate } from "./db/Database.js"
 import { AuthenticationLive } from "./http/AuthenticationLive.js"
 import { DocsLive } from "./http/DocsLive.js"
 import { HealthProbes } from "./http/HealthProbes.js"
-import { makeMiddleware } from "./http/middleware.js"
+import { ErrorShapeLive, makeMiddleware } from "./http/middleware.js"
 import { NodeServer } from "./http/NodeServer.js"
 import { SystemLive } from "./http/SystemLive.js"
 import { staticFiles } from "./http/staticFiles.js"
@@ -46,6 +46,7 @@ export const CoreLive = (config: ServerConfig, options: { attachEmbedded?: boole
 export const ApiLive = HttpApiBuilder.api(VibeStackApi).pipe(
   Layer.provide([WorkspacesLive, TokensLive, DocsLive, SystemLive]),
   Layer.provide(AuthenticationLive),
+  Layer.provide(ErrorShapeLive),
 )
 
 /** The whole server: HTTP API, live socket, static web app, on one Node server. */

@@ -1,5 +1,6 @@
-import { type HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect } from "effect"
+import { HttpApiBuilder, type HttpApp, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { type ErrorKind, statusOfKind } from "@vibestack/shared"
+import { Cause, Effect, Option } from "effect"
 import type { Metrics } from "../metrics/Metrics.js"
 
 const decoder = new TextDecoder()
@@ -8,22 +9,28 @@ const errorJson = (status: number, kind: string, message: string) =>
   HttpServerResponse.unsafeJson({ error: { kind, message } }, { status })
 
 /**
- * Keeps every error in the one documented shape `{"error": {"kind", "message"}}`:
- * the platform's own schema-decode errors and unknown routes are rewritten here.
+ * HttpApi-level middleware keeping every error in the one documented shape
+ * `{"error": {"kind", "message"}}`: the platform's own failures (schema decode,
+ * unparsable bodies, unknown routes) are answered here; ours already have the shape.
  */
-const normalizeErrors = (res: HttpServerResponse.HttpServerResponse): HttpServerResponse.HttpServerResponse => {
-  if (res.status === 400 && res.body._tag === "Uint8Array") {
-    try {
-      const parsed = JSON.parse(decoder.decode(res.body.body)) as { _tag?: string; message?: string }
-      if (parsed._tag === "HttpApiDecodeError")
-        return errorJson(400, "BadRequest", parsed.message ?? "malformed request")
-    } catch {
-      // Not JSON: leave it.
-    }
-  }
-  if (res.status === 404 && res.body._tag === "Empty") return errorJson(404, "NotFound", "no such route")
-  return res
-}
+export const ErrorShapeLive = HttpApiBuilder.middleware(
+  (app) =>
+    Effect.catchAllCause(app, (cause) => {
+      // Body parse errors arrive as defects, our API errors and decode errors as failures.
+      const failure = Option.orElse(Cause.failureOption(cause), () => Cause.dieOption(cause))
+      if (Option.isSome(failure)) {
+        const e = failure.value as { _tag?: string; message?: string; error?: { kind: ErrorKind; message: string } }
+        if (e.error && typeof e.error.kind === "string")
+          return Effect.succeed(errorJson(statusOfKind[e.error.kind] ?? 400, e.error.kind, e.error.message))
+        if (e._tag === "HttpApiDecodeError" || e._tag === "RequestError" || e._tag === "ParseError")
+          return Effect.succeed(errorJson(400, "BadRequest", firstLine(e.message ?? "malformed request")))
+        if (e._tag === "RouteNotFound") return Effect.succeed(errorJson(404, "NotFound", "no such route"))
+      }
+      return Effect.failCause(cause)
+    }) as HttpApp.Default,
+)
+
+const firstLine = (s: string) => s.split("\n")[0]!.slice(0, 500)
 
 export const makeMiddleware =
   (options: { metrics: Metrics; maxJsonBytes: number }) =>
@@ -36,12 +43,17 @@ export const makeMiddleware =
       // JSON bodies are small; the push route enforces its own, larger limit while reading.
       if (!isPush && Number.isFinite(declared) && declared > options.maxJsonBytes)
         return errorJson(413, "PayloadTooLarge", `request bodies may be at most ${options.maxJsonBytes} bytes`)
+      // Failures reach here as Respondable errors (our API errors, the platform's decode
+      // errors, route-not-found); turn each into its response so it can be normalized.
       const res = yield* app.pipe(
-        Effect.catchAllDefect((defect) =>
-          Effect.logError("request failed", defect).pipe(Effect.as(errorJson(500, "Internal", "internal error"))),
+        Effect.catchAllCause((cause) =>
+          Effect.map(HttpServerError.causeResponse(cause), ([response, rest]) => {
+            if (response.status >= 500) Effect.runFork(Effect.logError("request failed", rest))
+            return response
+          }),
         ),
       )
-      const out = normalizeErrors(res)
+      const out = res
       const route = req.url.startsWith("/api/") ? "api" : req.url.split("?")[0] === "/healthz" ? "healthz" : "other"
       options.metrics.inc("vibestack_http_requests_total", { route, method: req.method, status: out.status })
       options.metrics.observe("vibestack_http_request_seconds", (performance.now() - started) / 1000)

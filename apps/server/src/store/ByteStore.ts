@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import { type ApiError, apiError, type SeqBlob } from "@vibestack/shared"
+import { apiError, type SeqBlob, type Unavailable } from "@vibestack/shared"
 import { Deferred, Effect, Queue } from "effect"
 import { Channel } from "../bus/Bus.js"
 import { Metrics } from "../metrics/Metrics.js"
@@ -28,7 +28,7 @@ export interface PushOutcome {
 }
 
 interface Pending extends PushInput {
-  readonly done: Deferred.Deferred<PushOutcome, ApiError>
+  readonly done: Deferred.Deferred<PushOutcome, Unavailable>
 }
 
 const MAX_BATCH = 512
@@ -155,7 +155,7 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
 
     /** Appends one blob; succeeds only after its transaction committed. */
     const append = Effect.fn("ByteStore.append")(function* (input: PushInput) {
-      const done = yield* Deferred.make<PushOutcome, ApiError>()
+      const done = yield* Deferred.make<PushOutcome, Unavailable>()
       yield* Queue.offer(queue, { ...input, done })
       return yield* Deferred.await(done)
     })

@@ -1,14 +1,16 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import { type ApiError, apiError } from "@vibestack/shared"
+import { apiError, type Internal, type InvalidUpdate, type Unavailable } from "@vibestack/shared"
 import { Deferred, Effect, Exit } from "effect"
 import { Metrics } from "../metrics/Metrics.js"
 import { ByteStore, MAX_DOCS_PER_WORKSPACE, type PushInput, type PushOutcome } from "./ByteStore.js"
 import { checkPushBlob } from "./blobHeader.js"
 import { DocPool } from "./DocPool.js"
 
+type PushError = InvalidUpdate | Unavailable | Internal
+
 interface Job {
   readonly input: PushInput
-  readonly done: Deferred.Deferred<PushOutcome, ApiError>
+  readonly done: Deferred.Deferred<PushOutcome, PushError>
 }
 
 /** Pushes to one document validated together at most; bigger bursts wait for the next round. */
@@ -94,7 +96,7 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
             apiError("BadRequest", `a workspace may hold at most ${MAX_DOCS_PER_WORKSPACE} documents`),
           )
       }
-      const done = yield* Deferred.make<PushOutcome, ApiError>()
+      const done = yield* Deferred.make<PushOutcome, PushError>()
       const key = `${input.ws}\u0000${input.doc}`
       const lane = lanes.get(key)
       if (lane) lane.push({ input, done })
