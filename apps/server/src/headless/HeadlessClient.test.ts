@@ -71,6 +71,20 @@ describe("HeadlessClient over HTTP + WebSocket", () => {
     expect(await again.store.outbox(a.workspaceId, MAIN_DOC)).toEqual([])
   })
 
+  it("[C13] with WebSocket upgrades refused, clients still sync over HTTP", async () => {
+    const s = await startMemoryHttpServer(undefined, { noLive: true })
+    cleanups.push(s.close)
+    const a = await client(HeadlessClient.create(s.url, "Team", { dir: await freshDir(), fsync: false }))
+    await a.edit((d) => d.getMap("tasks").set("t1", "no socket"))
+    await a.waitIdle()
+    const b = await client(
+      HeadlessClient.open(s.url, a.workspaceId, s.server.mintToken(a.workspaceId, "viewer"), await freshDir()),
+    )
+    await b.waitIdle()
+    expect(b.doc.toJSON()).toEqual({ tasks: { t1: "no socket" } })
+    expect(b.status).toMatchObject({ state: "live", online: true })
+  })
+
   it("[C6] revoking the token stops the client with the reason", async () => {
     const s = await serve()
     const a = await client(HeadlessClient.create(s.url, "Team", { dir: await freshDir(), fsync: false }))

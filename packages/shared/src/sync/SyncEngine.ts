@@ -220,7 +220,9 @@ export class SyncEngine {
   private run(effect: SyncEffect): void {
     switch (effect._tag) {
       case "OpenSocket":
-        return void this.openSocket(effect.gen).catch((e) => this.fail(effect.gen, e))
+        return void this.openSocket(effect.gen).catch((e) =>
+          this.dispatch({ _tag: "SocketFailed", gen: effect.gen, error: toSyncError(e) }),
+        )
       case "CloseSocket": {
         const live = this.live
         this.live = undefined

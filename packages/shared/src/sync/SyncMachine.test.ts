@@ -168,4 +168,29 @@ describe("SyncMachine", () => {
     expect(commit.effects).toEqual([])
     expect(statusOf(commit.state)).toMatchObject({ online: false, pending: 1 })
   })
+
+  it("[C13] without a socket it syncs over HTTP, polls, and retries the socket on a timer", () => {
+    const t = start({ pending: 1 })
+    const g = t.state.generation
+    const failed = transition(
+      t.state,
+      { _tag: "SocketFailed", gen: g, error: { kind: "Unavailable", message: "no ws" } },
+      NOW,
+    )
+    expect(failed.state).toMatchObject({ phase: "catchingUp", socketUp: false })
+    expect(failed.effects.map((e) => e._tag)).toEqual(["Pull", "PushNext", "ScheduleTimer"])
+    const caughtUp = run(failed.state, [
+      { _tag: "PullPage", gen: g, cursor: 5, more: false },
+      { _tag: "PushOk", gen: g, seq: 6, pending: 0 },
+      { _tag: "PullPage", gen: g, cursor: 6, more: false },
+    ]).s
+    expect(isIdle(caughtUp)).toBe(true)
+    const poll = transition(caughtUp, { _tag: "TimerFired", gen: g }, NOW)
+    expect(poll.effects).toEqual([
+      { _tag: "OpenSocket", gen: g },
+      { _tag: "Pull", gen: g, after: 6 },
+    ])
+    const fatal = transition(t.state, { _tag: "SocketFailed", gen: g, error: { kind: "Forbidden", message: "" } }, NOW)
+    expect(fatal.state.phase).toBe("stopped")
+  })
 })

@@ -32,6 +32,9 @@ export interface MachineState {
   /** A live update being stored (its seq). */
   readonly storing: number | undefined
   readonly attempt: number
+  /** The live socket is open. Without it the machine still syncs over HTTP and polls. */
+  readonly socketUp: boolean
+  readonly socketAttempt: number
   readonly seed: number
   readonly generation: number
   readonly lastSyncedAt: number | undefined
@@ -54,6 +57,8 @@ export type SyncEvent =
     }
   | { readonly _tag: "Stop" }
   | { readonly _tag: "SocketOpened"; readonly gen: number }
+  /** The live socket could not be opened (HTTP may still work). */
+  | { readonly _tag: "SocketFailed"; readonly gen: number; readonly error: SyncError }
   | { readonly _tag: "SocketClosed"; readonly gen: number; readonly error: SyncError | undefined }
   | { readonly _tag: "Subscribed"; readonly gen: number; readonly cursor: number }
   | { readonly _tag: "LiveUpdate"; readonly gen: number; readonly seq: number; readonly bytes: Uint8Array }
@@ -100,6 +105,8 @@ export const initialState = (options: Partial<MachineOptions> = {}): MachineStat
   pulling: false,
   storing: undefined,
   attempt: 0,
+  socketUp: false,
+  socketAttempt: 0,
   seed: 1,
   generation: 0,
   lastSyncedAt: undefined,
@@ -155,7 +162,33 @@ export const transition = (s: MachineState, e: SyncEvent, now: number): Transiti
         effects: [{ _tag: "CloseSocket" }, { _tag: "CancelTimer" }],
       }
     case "SocketOpened":
-      return drive({ ...s, phase: "catchingUp", pullMore: true, error: undefined }, now)
+      return drive(
+        {
+          ...s,
+          phase: s.phase === "connecting" ? "catchingUp" : s.phase,
+          socketUp: true,
+          socketAttempt: 0,
+          pullMore: true,
+          error: undefined,
+        },
+        now,
+      )
+    case "SocketFailed": {
+      if (reactionOf(e.error.kind) === "fatal") return fail(s, e.error)
+      // Degrade instead of giving up: sync over HTTP, poll, and retry the socket on a timer.
+      const r = nextRandom(s.seed)
+      const delayMs = backoffDelay(s.socketAttempt, r.value, s.options.backoff)
+      const next: MachineState = {
+        ...s,
+        phase: s.phase === "connecting" ? "catchingUp" : s.phase,
+        socketUp: false,
+        socketAttempt: s.socketAttempt + 1,
+        seed: r.seed,
+        pullMore: true,
+      }
+      const t = drive(next, now)
+      return { state: t.state, effects: [...t.effects, { _tag: "ScheduleTimer", gen: s.generation, delayMs }] }
+    }
     case "SocketClosed":
       return fail(s, e.error ?? { kind: "Unavailable", message: "live socket closed" })
     case "Subscribed":
@@ -196,7 +229,13 @@ export const transition = (s: MachineState, e: SyncEvent, now: number): Transiti
     case "LocalCommit":
       return drive({ ...s, pending: e.pending }, now)
     case "TimerFired":
-      return s.phase === "offline" ? connect(s) : { state: s, effects: [] }
+      if (s.phase === "offline") return connect(s)
+      if (connected(s) && !s.socketUp) {
+        // HTTP-only: poll for what the socket would have announced, and try the socket again.
+        const t = drive({ ...s, pullMore: true }, now)
+        return { state: t.state, effects: [{ _tag: "OpenSocket", gen: s.generation }, ...t.effects] }
+      }
+      return { state: s, effects: [] }
     case "NetworkOnline":
       if (s.phase === "offline") {
         const t = connect({ ...s, online: true })
@@ -212,7 +251,15 @@ export const transition = (s: MachineState, e: SyncEvent, now: number): Transiti
 const connect = (s: MachineState): Transition => {
   const generation = s.generation + 1
   return {
-    state: { ...s, phase: "connecting", generation, pushing: false, pulling: false, storing: undefined },
+    state: {
+      ...s,
+      phase: "connecting",
+      generation,
+      pushing: false,
+      pulling: false,
+      storing: undefined,
+      socketUp: false,
+    },
     effects: [{ _tag: "OpenSocket", gen: generation }],
   }
 }
@@ -229,6 +276,7 @@ const goOffline = (s: MachineState, error: SyncError | undefined): Transition =>
       generation,
       seed: r.seed,
       attempt: s.attempt + 1,
+      socketUp: false,
       pushing: false,
       pulling: false,
       storing: undefined,

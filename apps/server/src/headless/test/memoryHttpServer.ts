@@ -29,7 +29,7 @@ export interface HttpFaults {
  * The public HTTP + WebSocket contract served over a `MemoryServer`, for testing
  * `HttpTransport` and `HeadlessClient` before (and independently of) the real server.
  */
-export const startMemoryHttpServer = async (server = new MemoryServer()) => {
+export const startMemoryHttpServer = async (server = new MemoryServer(), options: { noLive?: boolean } = {}) => {
   const faults: HttpFaults = { garbagePull: 0, hangNext: 0, mutePongs: false }
   const hung: Array<ServerResponse> = []
   const readBody = (req: IncomingMessage) =>
@@ -98,7 +98,8 @@ export const startMemoryHttpServer = async (server = new MemoryServer()) => {
       return json(res, statusOf[kind] ?? 500, { error: { kind, message: String(e) } })
     }
   })
-  const wss = new WebSocketServer({ server: http })
+  // `noLive`: a server (or proxy) that refuses WebSocket upgrades; clients must fall back to HTTP.
+  const wss = new WebSocketServer({ server: http, verifyClient: () => !options.noLive })
   wss.on("connection", (sock, req) => {
     const ws = (req.url ?? "").split("/")[4] as WorkspaceId
     let off: (() => void) | undefined
