@@ -7,6 +7,9 @@ import { Tokens } from "./auth/Tokens.js"
 import { Bus } from "./bus/Bus.js"
 import type { ServerConfig } from "./Config.js"
 import { checkWalLevel, DatabaseLive, migrate } from "./db/Database.js"
+import { Feed } from "./feed/Feed.js"
+import { ShapeRouteLive } from "./feed/ShapeRoute.js"
+import { ShapeService } from "./feed/ShapeService.js"
 import { AuthenticationLive } from "./http/AuthenticationLive.js"
 import { DocsLive } from "./http/DocsLive.js"
 import { HealthProbes } from "./http/HealthProbes.js"
@@ -40,7 +43,9 @@ export const CoreLive = (config: ServerConfig, options: { attachEmbedded?: boole
     Layer.provideMerge(store),
     Layer.provideMerge(base),
   )
-  return services.pipe(Layer.provideMerge(db))
+  // The change feed's consumer starts only when the shape route is mounted (servers, not the CLI).
+  const feed = ShapeService.Default.pipe(Layer.provideMerge(Feed.layer()))
+  return feed.pipe(Layer.provideMerge(services), Layer.provideMerge(db))
 }
 
 export const ApiLive = HttpApiBuilder.api(VibeStackApi).pipe(
@@ -59,6 +64,7 @@ export const ServerLive = (config: ServerConfig, nodeServer: NodeServer = new No
     ),
   ).pipe(
     Layer.provide(StaticLive),
+    Layer.provide(ShapeRouteLive),
     Layer.provide(ApiLive),
     HttpServer.withLogAddress,
     Layer.provide(NodeHttpServer.layer(() => nodeServer, { port: config.port, host: config.host })),

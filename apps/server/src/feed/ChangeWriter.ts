@@ -1,0 +1,165 @@
+import pg from "pg"
+
+export interface PendingChange {
+  readonly tbl: string
+  readonly ws: string
+  readonly id: string
+  readonly op: "i" | "u" | "d" | "t"
+  readonly value: string
+}
+
+/** A received transaction (or, with no changes, a fence or keepalive position). */
+export interface PendingTx {
+  readonly xid: number
+  readonly lsn: number
+  readonly endLsn: number
+  readonly at: Date
+  readonly changes: Array<PendingChange>
+}
+
+export interface WriterHooks {
+  /** Everything below `lsn` is committed in change_log: the slot may confirm it. */
+  readonly onStored: (lsn: number) => void
+  readonly onFailed: (error: unknown) => void
+  readonly onDrained: () => void
+}
+
+const LOCK = "74617, 1"
+const BATCH_CHANGES = 20_000
+
+const INSERT = `
+with ins as (
+  insert into change_log (lsn, pos, xid, tbl, workspace_id, row_id, op, value, committed_at)
+  select * from unnest($1::int8[], $2::int4[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::"char"[], $8::text[], $9::timestamptz[])
+  on conflict (lsn, pos) do nothing
+  returning 1
+), st as (
+  update feed_state set stored_lsn = greatest(stored_lsn, $10), updated_at = now() where id = 1 returning stored_lsn
+)
+select pg_notify('vibestack_feed', $11) as n, (select count(*) from ins)::int as inserted`
+
+/** Longer NOTIFY payloads name no shapes: every long-poll re-checks. */
+const MAX_TOUCHED = 6000
+
+/**
+ * The consumer's own Postgres session: it holds the feed's advisory lock (so a dead node
+ * releases it with its connection) and group-commits received transactions into
+ * change_log. Redelivered changes hit the (lsn, pos) key and are dropped (rule F2); the
+ * insert, the stored position and the NOTIFY to every node commit as one statement.
+ */
+export class ChangeWriter {
+  storedLsn = 0
+  inserted = 0
+  private client: pg.Client | undefined
+  private locked = false
+  private pending: Array<PendingTx> = []
+  private pendingChanges = 0
+  private flushing = false
+  private generation = 0
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly hooks: WriterHooks,
+  ) {}
+
+  async holdLock(): Promise<boolean> {
+    if (this.locked && this.client) return true
+    if (!this.client) {
+      const client = new pg.Client({ connectionString: this.connectionString, application_name: "vibestack-feed" })
+      client.on("error", () => this.lost(client))
+      await client.connect()
+      this.client = client
+    }
+    const r = await this.client.query<{ ok: boolean }>(`select pg_try_advisory_lock(${LOCK}) as ok`)
+    this.locked = r.rows[0]?.ok === true
+    if (this.locked) {
+      const s = await this.client.query<{ stored: string }>("select stored_lsn as stored from feed_state where id = 1")
+      this.storedLsn = Number(s.rows[0]?.stored ?? 0)
+    }
+    return this.locked
+  }
+
+  query<R extends pg.QueryResultRow>(text: string, values?: ReadonlyArray<unknown>): Promise<pg.QueryResult<R>> {
+    if (!this.client || !this.locked) return Promise.reject(new Error("feed lock not held"))
+    return this.client.query<R>(text, values as Array<unknown>)
+  }
+
+  enqueue(tx: PendingTx): number {
+    this.pending.push(tx)
+    this.pendingChanges += tx.changes.length
+    void this.flush()
+    return this.pendingChanges
+  }
+
+  idle(): boolean {
+    return this.pending.length === 0 && !this.flushing
+  }
+
+  /** After a stream failure: the slot redelivers everything not confirmed. */
+  discardPending(): void {
+    this.generation++
+    this.pending = []
+    this.pendingChanges = 0
+  }
+
+  async close(): Promise<void> {
+    const c = this.client
+    this.client = undefined
+    this.locked = false
+    await c?.end().catch(() => {})
+  }
+
+  private lost(client: pg.Client): void {
+    if (this.client !== client) return
+    this.client = undefined
+    this.locked = false
+    this.hooks.onFailed("feed lock session lost")
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return
+    this.flushing = true
+    const generation = this.generation
+    try {
+      while (this.pending.length > 0 && generation === this.generation) {
+        let n = 0
+        let take = 0
+        while (take < this.pending.length && (take === 0 || n + this.pending[take]!.changes.length <= BATCH_CHANGES))
+          n += this.pending[take++]!.changes.length
+        const batch = this.pending.slice(0, take)
+        const cols: Array<Array<unknown>> = [[], [], [], [], [], [], [], [], []]
+        let stored = this.storedLsn
+        const touched = new Set<string>()
+        for (const tx of batch) {
+          for (const c of tx.changes) touched.add(/[,|*]/.test(c.ws) ? "*" : `${c.tbl}:${c.ws}`)
+          stored = Math.max(stored, tx.endLsn)
+          tx.changes.forEach((c, i) => {
+            cols[0]!.push(tx.lsn)
+            cols[1]!.push(i + 1)
+            cols[2]!.push(tx.xid)
+            cols[3]!.push(c.tbl)
+            cols[4]!.push(c.ws)
+            cols[5]!.push(c.id)
+            cols[6]!.push(c.op)
+            cols[7]!.push(c.value)
+            cols[8]!.push(tx.at)
+          })
+        }
+        const names = [...touched].join(",")
+        const payload = `${stored}|${names.length > MAX_TOUCHED || names.includes("*") ? "*" : names}`
+        const r = await this.query<{ inserted: number }>(INSERT, [...cols, stored, payload])
+        if (generation !== this.generation) return
+        this.inserted += r.rows[0]?.inserted ?? 0
+        this.pending.splice(0, take)
+        this.pendingChanges -= n
+        this.storedLsn = stored
+        this.hooks.onStored(stored)
+      }
+      this.hooks.onDrained()
+    } catch (e) {
+      if (generation === this.generation) this.hooks.onFailed(e)
+    } finally {
+      this.flushing = false
+    }
+  }
+}

@@ -1,0 +1,223 @@
+import { LogicalReplicationService, type Pgoutput, PgoutputPlugin } from "pg-logical-replication"
+import { ChangeWriter, type PendingTx } from "./ChangeWriter.js"
+import { parseLsn } from "./offset.js"
+import { SlotManager } from "./SlotManager.js"
+
+export const FENCE_PREFIX = "vibestack_feed_fence"
+/** Both the stream and the snapshot reads render values with these, so they agree. */
+export const SESSION_OPTIONS = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=3"
+
+export interface WalConsumerOptions {
+  readonly connectionString: string
+  readonly slotName: string
+  readonly publication: string
+  readonly nodeId: string
+  readonly log: (level: "info" | "warn" | "error", message: string) => void
+  /** Transactions held in memory before the stream is paused. */
+  readonly maxPendingChanges?: number
+}
+
+type Status = "starting" | "standby" | "streaming" | "stalled" | "stopped"
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * Reads the projection tables' changes from a pgoutput slot and stores them in change_log
+ * (rule F1). Acknowledgement is manual: the slot advances only to a position whose changes
+ * are committed in change_log; keepalives are answered with the stored position, or the
+ * server's position when nothing is in flight. One node holds the advisory lock and the
+ * slot; the others poll for the lock and take over when its session dies (rule F7).
+ */
+export class WalConsumer {
+  status: Status = "starting"
+  private stopped = false
+  private stalled = false
+  private service: LogicalReplicationService | undefined
+  private readonly writer: ChangeWriter
+  private readonly slots: SlotManager
+  private open: PendingTx | undefined
+  private loop: Promise<void> | undefined
+
+  constructor(private readonly options: WalConsumerOptions) {
+    this.writer = new ChangeWriter(options.connectionString, {
+      onStored: (lsn) => this.acknowledge(lsn),
+      onFailed: (e) => this.restartStream(`store failed: ${String(e)}`),
+      onDrained: () => this.resumeStream(),
+    })
+    this.slots = new SlotManager(this.writer, options)
+  }
+
+  start(): void {
+    this.loop ??= this.run()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.status = "stopped"
+    await this.service?.destroy().catch(() => {})
+    await this.loop
+    await this.writer.close()
+  }
+
+  /** Test and operator hook: drop the stream and do not read the slot until `resume`. */
+  async stall(): Promise<void> {
+    this.stalled = true
+    await this.service?.stop().catch(() => {})
+  }
+
+  resume(): void {
+    this.stalled = false
+  }
+
+  get epoch(): number {
+    return this.slots.epoch
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 200
+    while (!this.stopped) {
+      try {
+        if (!(await this.writer.holdLock())) {
+          this.status = "standby"
+          await sleep(1000)
+          continue
+        }
+        if (this.stalled) {
+          this.status = "stalled"
+          await sleep(100)
+          continue
+        }
+        await this.slots.ensureSlot()
+        this.status = "streaming"
+        await this.stream()
+        backoff = 200
+      } catch (e) {
+        if (!this.stopped) this.options.log("warn", `change feed consumer: ${String(e)}`)
+      }
+      this.writer.discardPending()
+      this.open = undefined
+      if (!this.stopped) await sleep((backoff = Math.min(backoff * 2, 5000)))
+    }
+  }
+
+  private async stream(): Promise<void> {
+    const service = new LogicalReplicationService(
+      { connectionString: this.options.connectionString, options: SESSION_OPTIONS } as never,
+      // The library's defaults acknowledge on receipt and on a timer: that loses changes.
+      { acknowledge: { auto: false, timeoutSeconds: 0 } },
+    )
+    this.service = service
+    const plugin = new PgoutputPlugin({
+      protoVersion: 1,
+      publicationNames: [this.options.publication],
+      messages: true,
+    })
+    service.on("data", (_lsn: string, msg: Pgoutput.Message) => this.onMessage(msg))
+    service.on("heartbeat", (lsn: string) => {
+      // Nothing received and unstored: the server's position is safe to confirm.
+      if (!this.open && this.writer.idle()) this.acknowledge(parseLsn(lsn))
+      else this.acknowledge(this.writer.storedLsn)
+    })
+    service.on("error", () => {})
+    try {
+      // "0/0" starts at the slot's confirmed position, never past it.
+      await service.subscribe(plugin, this.options.slotName, "0/0")
+    } finally {
+      this.service = undefined
+      await service.destroy().catch(() => {})
+    }
+  }
+
+  private onMessage(msg: Pgoutput.Message): void {
+    switch (msg.tag) {
+      case "relation":
+        // Keep Postgres' text rendering: the shape protocol sends text values.
+        for (const c of msg.columns) c.parser = (raw: unknown) => raw
+        return
+      case "begin":
+        this.open = {
+          xid: msg.xid >>> 0,
+          lsn: parseLsn(msg.commitLsn ?? "0/0"),
+          endLsn: 0,
+          at: new Date(),
+          changes: [],
+        }
+        return
+      case "insert":
+        this.push(msg.relation.name, "i", msg.new)
+        return
+      case "update": {
+        const key = msg.key
+        if (key && (key.id !== msg.new.id || key.workspace_id !== msg.new.workspace_id)) {
+          this.push(msg.relation.name, "d", { workspace_id: key.workspace_id, id: key.id })
+          this.push(msg.relation.name, "i", msg.new)
+        } else this.push(msg.relation.name, "u", msg.new)
+        return
+      }
+      case "delete": {
+        const key = msg.key ?? msg.old ?? {}
+        this.push(msg.relation.name, "d", { workspace_id: key.workspace_id, id: key.id })
+        return
+      }
+      case "truncate":
+        for (const r of msg.relations) this.open?.changes.push({ tbl: r.name, ws: "*", id: "", op: "t", value: "{}" })
+        return
+      case "commit": {
+        const tx = this.open
+        this.open = undefined
+        if (!tx) return
+        const done: PendingTx = {
+          ...tx,
+          endLsn: parseLsn(msg.commitEndLsn ?? "0/0"),
+          at: new Date(Number(msg.commitTime as bigint) / 1000),
+        }
+        this.enqueue(done)
+        return
+      }
+      case "message":
+        // A fence: every commit below it has been received (see Feed.awaitStored).
+        if (!msg.transactional && msg.prefix === FENCE_PREFIX && msg.messageLsn)
+          this.enqueue({ xid: 0, lsn: 0, endLsn: parseLsn(msg.messageLsn), at: new Date(), changes: [] })
+        return
+      default:
+        return
+    }
+  }
+
+  private push(tbl: string, op: "i" | "u" | "d", row: Record<string, unknown>): void {
+    const value = JSON.stringify(row)
+    this.open?.changes.push({ tbl, ws: String(row.workspace_id), id: String(row.id), op, value })
+  }
+
+  private enqueue(tx: PendingTx): void {
+    const pending = this.writer.enqueue(tx)
+    if (pending > (this.options.maxPendingChanges ?? 50_000)) this.pauseStream()
+  }
+
+  /** The library adds one to the position it sends; the slot must confirm exactly `lsn`. */
+  private acknowledge(lsn: number): void {
+    if (lsn > 0) void this.service?.acknowledge(formatMinusOne(lsn)).catch(() => {})
+  }
+
+  private socket(): { pause?: () => void; resume?: () => void } | undefined {
+    // The library exposes no flow control that keeps keepalives in order; pause the socket.
+    return (this.service as unknown as { _connection?: { stream?: { pause?: () => void; resume?: () => void } } })
+      ?._connection?.stream
+  }
+  private pauseStream(): void {
+    this.socket()?.pause?.()
+  }
+  private resumeStream(): void {
+    this.socket()?.resume?.()
+  }
+  private restartStream(reason: string): void {
+    this.options.log("warn", `change feed consumer restarting: ${reason}`)
+    void this.service?.stop().catch(() => {})
+  }
+}
+
+const formatMinusOne = (lsn: number): string => {
+  const v = lsn - 1
+  const hi = Math.floor(v / 2 ** 32)
+  return `${hi.toString(16)}/${(v - hi * 2 ** 32).toString(16)}`
+}

@@ -1,0 +1,28 @@
+import type { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+
+/** Rows looked at per run from the old end, so one run never scans the whole log. */
+const SCAN = 200_000
+
+/**
+ * Deletes change_log history older than `maxAgeMs` or beyond the newest `maxRows`, and
+ * raises `low_water_lsn` in the same transaction: a consumer whose offset is at or below
+ * it gets must-refetch (rule F6). Returns the number of rows deleted.
+ */
+export const trimChangeLog = (sql: SqlClient.SqlClient, policy: { maxAgeMs: number; maxRows: number }) =>
+  sql.withTransaction(
+    Effect.gen(function* () {
+      const cutoffAt = new Date(Date.now() - policy.maxAgeMs)
+      const byAge = yield* sql<{ lsn: number | null }>`
+        select max(lsn) as lsn from (select lsn, committed_at from change_log order by lsn, pos limit ${SCAN}) x
+        where committed_at < ${cutoffAt}`
+      const byRows = yield* sql<{ lsn: number }>`
+        select lsn from change_log order by lsn desc, pos desc offset ${policy.maxRows} limit 1`
+      const cutoff = Math.max(byAge[0]?.lsn ?? 0, byRows[0]?.lsn ?? 0)
+      if (cutoff === 0) return 0
+      const deleted = yield* sql<{ n: number }>`
+        with d as (delete from change_log where lsn <= ${cutoff} returning 1) select count(*)::int as n from d`
+      yield* sql`update feed_state set low_water_lsn = greatest(low_water_lsn, ${cutoff}) where id = 1`
+      return deleted[0]?.n ?? 0
+    }),
+  )
