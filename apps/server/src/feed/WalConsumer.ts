@@ -30,6 +30,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
  */
 export class WalConsumer {
   status: Status = "starting"
+  /** Test hook: store without confirming, so a restart redelivers what was stored (rule F2). */
+  acking = true
   private stopped = false
   private stalled = false
   private service: LogicalReplicationService | undefined
@@ -71,6 +73,11 @@ export class WalConsumer {
 
   get epoch(): number {
     return this.slots.epoch
+  }
+
+  /** Changes this node inserted into change_log (redeliveries excluded). */
+  get inserted(): number {
+    return this.writer.inserted
   }
 
   private async run(): Promise<void> {
@@ -196,7 +203,7 @@ export class WalConsumer {
 
   /** The library adds one to the position it sends; the slot must confirm exactly `lsn`. */
   private acknowledge(lsn: number): void {
-    if (lsn > 0) void this.service?.acknowledge(formatMinusOne(lsn)).catch(() => {})
+    if (lsn > 0 && this.acking) void this.service?.acknowledge(formatMinusOne(lsn)).catch(() => {})
   }
 
   private socket(): { pause?: () => void; resume?: () => void } | undefined {

@@ -1,0 +1,204 @@
+import { type Message, type Row, Shape, ShapeStream } from "@electric-sql/client"
+import type pg from "pg"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { startTestPg, type TestPg } from "../test/pg.js"
+import { shapeTestHooks } from "./ShapeService.js"
+import {
+  connect,
+  type FeedServer,
+  insertTask,
+  mintToken,
+  registerWorkspace,
+  startFeedServer,
+  tableRows,
+  waitFor,
+} from "./test/feedServer.js"
+
+describe("change feed", () => {
+  let pgServer: TestPg
+  let srv: FeedServer
+  let db: pg.Client
+  const aborts: Array<AbortController> = []
+  const follow = (token: string, table = "tasks") => {
+    const abort = new AbortController()
+    aborts.push(abort)
+    const stream = new ShapeStream({
+      url: `${srv.url}/api/v1/shape`,
+      params: { table },
+      headers: { Authorization: `Bearer ${token}` },
+      signal: abort.signal,
+    })
+    return { stream, shape: new Shape(stream as never), abort }
+  }
+  const get = (query: string, token?: string) =>
+    fetch(`${srv.url}/api/v1/shape?${query}`, token ? { headers: { authorization: `Bearer ${token}` } } : {})
+
+  beforeAll(async () => {
+    pgServer = await startTestPg()
+    srv = await startFeedServer(pgServer)
+    db = await connect(pgServer.url)
+  }, 60_000)
+  afterAll(async () => {
+    for (const a of aborts) a.abort()
+    await db?.end()
+    await srv?.stop()
+    await pgServer?.dispose()
+  })
+
+  it("[F8] answers 401 without a valid token and 400 for bad parameters", async () => {
+    const { workspaceId, masterToken } = await registerWorkspace(srv.url, "Params")
+    const viewer = await mintToken(srv.url, workspaceId, masterToken, "viewer")
+    expect((await get("table=tasks&offset=-1")).status).toBe(401)
+    expect((await get("table=tasks&offset=-1", "garbage")).status).toBe(401)
+    const ok = await get("table=tasks&offset=-1", viewer)
+    expect(ok.status).toBe(200)
+    const handle = ok.headers.get("electric-handle")!
+    for (const q of [
+      "table=tokens&offset=-1",
+      "table=pg_class&offset=-1",
+      "offset=-1",
+      "table=tasks",
+      "table=tasks&offset=abc",
+      "table=tasks&offset=1_2",
+      `table=tasks&offset=-5_1&handle=${handle}`,
+      "table=tasks&offset=1_1&handle=nonsense!",
+      `table=projects&offset=1_1&handle=${handle}`,
+      "table=tasks&offset=-1&where=true",
+      "table=tasks&offset=-1&live=maybe",
+    ]) {
+      const res = await get(q, viewer)
+      expect(res.status, q).toBe(400)
+      expect(((await res.json()) as { error: { kind: string } }).error.kind).toBe("BadRequest")
+    }
+  })
+
+  it("[F8] a workspace's token never sees another workspace's rows", async () => {
+    const a = await registerWorkspace(srv.url, "A")
+    const b = await registerWorkspace(srv.url, "B")
+    await insertTask(db, a.workspaceId, "secret", "A only")
+    const fb = follow(b.masterToken)
+    expect(await fb.shape.rows).toEqual([])
+    const seen: Array<Message<Row>> = []
+    fb.stream.subscribe((m) => {
+      seen.push(...m)
+    })
+    await insertTask(db, a.workspaceId, "secret2", "A only")
+    await insertTask(db, b.workspaceId, "mine", "B's")
+    await waitFor(() => fb.shape.currentRows.length === 1)
+    expect(fb.shape.currentRows.map((r) => r.id)).toEqual(["mine"])
+    expect(JSON.stringify(seen)).not.toContain("secret")
+  })
+
+  it("[F2] redelivery after a consumer restart is deduped by offset", async () => {
+    const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "Dedupe")
+    const f = follow(masterToken)
+    await f.shape.rows
+    const changes: Array<string> = []
+    f.stream.subscribe((msgs) => {
+      for (const m of msgs) if ("key" in m) changes.push(`${m.headers.operation}:${(m.value as { id: string }).id}`)
+    })
+    const consumer = srv.feed.consumer()!
+    consumer.acking = false
+    for (let i = 0; i < 20; i++) await insertTask(db, ws, `d${i}`, `x${i}`)
+    await waitFor(() => changes.length === 20, 15_000, "20 changes")
+    const insertedBefore = consumer.inserted
+    // Restart the stream: the slot was never confirmed, so Postgres sends everything again.
+    await consumer.stall()
+    consumer.acking = true
+    consumer.resume()
+    const head = async () =>
+      (
+        await db.query<{ ok: boolean }>(
+          `select pg_wal_lsn_diff(confirmed_flush_lsn, '0/0') > (select max(lsn) from change_log) as ok
+           from pg_replication_slots where slot_name = 'vibestack_feed'`,
+        )
+      ).rows[0]?.ok === true
+    await waitFor(head, 15_000, "redelivery confirmed")
+    expect(consumer.inserted).toBe(insertedBefore)
+    const logged = await db.query("select count(*)::int as n from change_log where workspace_id = $1", [ws])
+    expect(logged.rows[0].n).toBe(20)
+    await insertTask(db, ws, "after", "after")
+    await waitFor(() => changes.length === 21, 15_000, "change after restart")
+    expect(new Set(changes).size).toBe(21)
+  })
+
+  it("[F3] an initial sync applies changes its snapshot could not see (in flight, or begun after it)", async () => {
+    const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "Window")
+    await insertTask(db, ws, "inflight", "v0")
+    await insertTask(db, ws, "later", "v0")
+    const other = await connect(pgServer.url)
+    const third = await connect(pgServer.url)
+    try {
+      // In flight while the snapshot is taken, committed before the WAL position is read.
+      await other.query("begin")
+      await other.query("update tasks set title = 'v1' where workspace_id = $1 and id = 'inflight'", [ws])
+      shapeTestHooks.afterSnapshot = async () => {
+        shapeTestHooks.afterSnapshot = undefined
+        await other.query("commit")
+        await third.query("update tasks set title = 'v1' where workspace_id = $1 and id = 'later'", [ws])
+      }
+      const f = follow(masterToken)
+      const rows = await f.shape.rows
+      const titles = Object.fromEntries(rows.map((r) => [r.id, r.title]))
+      expect(titles).toEqual({ inflight: "v1", later: "v1" })
+      expect(new Map(f.shape.currentRows.map((r) => [String(r.id), r]))).toEqual(await tableRows(db, "tasks", ws))
+    } finally {
+      shapeTestHooks.afterSnapshot = undefined
+      await other.end()
+      await third.end()
+    }
+  })
+
+  it("[F3] concurrent writes during initial syncs: no gap, no duplicate, no row going back", async () => {
+    const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "Race")
+    const ids = Array.from({ length: 10 }, (_, i) => `r${i}`)
+    for (const id of ids) await insertTask(db, ws, id, "0")
+    let stop = false
+    let version = 0
+    const writer = (async () => {
+      const w = await connect(pgServer.url)
+      while (!stop) {
+        version++
+        await w.query("update tasks set title = $2 where workspace_id = $1 and id = $3", [
+          ws,
+          String(version),
+          ids[version % ids.length],
+        ])
+      }
+      await w.end()
+    })()
+    const followers = []
+    for (let i = 0; i < 6; i++) {
+      const f = follow(masterToken)
+      const last = new Map<string, number>()
+      const violations: Array<string> = []
+      f.stream.subscribe((msgs) => {
+        for (const m of msgs) {
+          if (!("key" in m)) continue
+          const v = m.value as { id: string; title?: string }
+          if (v.title === undefined) continue
+          const n = Number(v.title)
+          const prev = last.get(v.id) ?? -1
+          // Each row's title only grows; seeing the same version twice is a duplicate.
+          if (n <= prev) violations.push(`${v.id}: ${prev} then ${n}`)
+          last.set(v.id, n)
+        }
+      })
+      followers.push({ f, violations })
+      await new Promise((r) => setTimeout(r, 40))
+    }
+    await Promise.all(followers.map(({ f }) => f.shape.rows))
+    stop = true
+    await writer
+    const expected = await tableRows(db, "tasks", ws)
+    for (const { f, violations } of followers) {
+      await waitFor(
+        () => JSON.stringify([...expected]) === JSON.stringify(f.shape.currentRows.map((r) => [r.id, r])),
+        15_000,
+        "follower converges",
+      ).catch(() => {})
+      expect(violations).toEqual([])
+      expect(new Map(f.shape.currentRows.map((r) => [String(r.id), r]))).toEqual(expected)
+    }
+  })
+})
