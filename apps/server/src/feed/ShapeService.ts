@@ -37,7 +37,7 @@ const error = (status: number, kind: string, message: string): ShapeResponse => 
 })
 
 /** Test hook: runs between an initial sync's snapshot and its WAL position read. */
-export const shapeTestHooks: { afterSnapshot?: () => Promise<void> } = {}
+export const shapeTestHooks: { afterSnapshot?: (() => Promise<void>) | undefined } = {}
 
 /**
  * `GET /api/v1/shape`: Electric's HTTP shape protocol over the change feed, for whole

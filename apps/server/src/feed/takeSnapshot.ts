@@ -23,7 +23,7 @@ export const takeSnapshot = (
   feed: FeedApi,
   info: { readonly name: string; readonly valueSql: string },
   ws: string,
-  hooks: { afterSnapshot?: () => Promise<void> },
+  hooks: { afterSnapshot?: (() => Promise<void>) | undefined },
 ) =>
   Effect.gen(function* () {
     for (let attempt = 0; attempt < 3; attempt++) {
