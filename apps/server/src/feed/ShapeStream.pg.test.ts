@@ -1,4 +1,5 @@
 import { Shape, ShapeStream } from "@electric-sql/client"
+import { Effect } from "effect"
 import type pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startTestPg, type TestPg } from "../test/pg.js"
@@ -31,7 +32,8 @@ describe("shape endpoint with the Electric client", () => {
       signal: abort.signal,
       ...(opts.offset ? { offset: opts.offset as never, handle: opts.handle } : {}),
     })
-    return { stream, shape: new Shape(stream as never), abort }
+    const shape = new Shape(stream as never)
+    return { stream, shape, abort }
   }
 
   beforeAll(async () => {
@@ -75,5 +77,53 @@ describe("shape endpoint with the Electric client", () => {
     await waitFor(() => seen.includes("t5"), 15_000, "resumed change")
     // Only the change made while away, not a second initial sync.
     expect(seen).toEqual(["t5"])
+    resumed.abort.abort()
+  })
+
+  it("[F4] a follower resumes from its offset across a server restart", async () => {
+    const { stream, shape, abort } = follow()
+    await shape.rows
+    const offset = stream.lastOffset
+    const handle = stream.shapeHandle!
+    abort.abort()
+    await srv.stop()
+    await db.query("update tasks set title = 'while down' where workspace_id = $1 and id = 't6'", [ws])
+    srv = await startFeedServer(pgServer, { nodeId: "b" })
+    const resumed = follow({ offset, handle })
+    const seen: Array<string> = []
+    resumed.stream.subscribe((msgs) => {
+      for (const m of msgs) if ("key" in m) seen.push(String((m.value as { id: string }).id))
+    })
+    await waitFor(() => seen.includes("t6"), 15_000, "change made while the server was down")
+    expect(seen).toEqual(["t6"])
+    resumed.abort.abort()
+  })
+
+  it("[F6] a follower older than the retained history gets must-refetch and recovers", async () => {
+    const { stream, shape, abort } = follow()
+    await shape.rows
+    const offset = stream.lastOffset
+    const handle = stream.shapeHandle!
+    abort.abort()
+    await db.query("update tasks set title = 'trimmed' where workspace_id = $1 and id = 't7'", [ws])
+    await waitFor(async () => {
+      const r = await db.query("select count(*)::int as n from change_log where row_id = 't7'")
+      return r.rows[0].n > 0
+    })
+    expect(await Effect.runPromise(srv.feed.trim({ maxAgeMs: 0 }))).toBeGreaterThan(0)
+    const res = await fetch(`${srv.url}/api/v1/shape?table=tasks&offset=${offset}&handle=${handle}`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(res.status).toBe(409)
+    expect(await res.json()).toEqual([{ headers: { control: "must-refetch" } }])
+    const resumed = follow({ offset, handle })
+    const controls: Array<string> = []
+    resumed.stream.subscribe((msgs) => {
+      for (const m of msgs) if (!("key" in m)) controls.push(String(m.headers.control))
+    })
+    await waitFor(() => controls.includes("up-to-date"), 15_000, "refetched")
+    expect(controls[0]).toBe("must-refetch")
+    expect(rowsOf(resumed.shape)).toEqual(await tableRows(db, "tasks", ws))
+    resumed.abort.abort()
   })
 })
