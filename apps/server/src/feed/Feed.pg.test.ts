@@ -1,8 +1,12 @@
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { type Message, type Row, Shape, ShapeStream } from "@electric-sql/client"
 import type pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startTestPg, type TestPg } from "../test/pg.js"
 import { shapeTestHooks } from "./ShapeService.js"
+import { tailShape } from "./tailShape.js"
 import {
   connect,
   type FeedServer,
@@ -87,6 +91,31 @@ describe("change feed", () => {
     await waitFor(() => fb.shape.currentRows.length === 1)
     expect(fb.shape.currentRows.map((r) => r.id)).toEqual(["mine"])
     expect(JSON.stringify(seen)).not.toContain("secret")
+  })
+
+  it("[F4] feed tail prints changes and resumes from its offset file", async () => {
+    const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "Tail")
+    const file = join(mkdtempSync(join(tmpdir(), "tail-")), "offset.json")
+    await insertTask(db, ws, "x1", "one")
+    const lines: Array<string> = []
+    const tail = () =>
+      tailShape({
+        url: srv.url,
+        table: "tasks",
+        token: masterToken,
+        offsetFile: file,
+        once: true,
+        print: (l) => lines.push(l),
+      })
+    await tail()
+    expect(lines.map((l) => JSON.parse(l).op)).toEqual(["insert"])
+    await db.query("update tasks set title = 'two' where workspace_id = $1 and id = 'x1'", [ws])
+    await waitFor(async () => {
+      const r = await db.query("select count(*)::int as n from change_log where workspace_id = $1", [ws])
+      return r.rows[0].n === 2
+    })
+    await tail()
+    expect(lines.slice(1).map((l) => [JSON.parse(l).op, JSON.parse(l).value.title])).toEqual([["update", "two"]])
   })
 
   it("[F2] redelivery after a consumer restart is deduped by offset", async () => {
