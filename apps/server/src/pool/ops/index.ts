@@ -1,5 +1,9 @@
+import { blobMetas } from "./blobMetas.js"
+import { inspectSnapshot } from "./inspectSnapshot.js"
 import type { PoolOp } from "./PoolOp.js"
 import { projectEntities } from "./projectEntities.js"
+import { revertDoc } from "./revertDoc.js"
+import { stateAt } from "./stateAt.js"
 import { toJSON } from "./toJSON.js"
 import { versionInfo } from "./versionInfo.js"
 
@@ -11,6 +15,10 @@ export const poolOps = {
   toJSON,
   versionInfo,
   projectEntities,
+  inspectSnapshot,
+  revertDoc,
+  blobMetas,
+  stateAt,
 } satisfies Record<string, PoolOp<never, unknown>>
 
 export type PoolOps = typeof poolOps

@@ -1,0 +1,44 @@
+import { readSchemaVersion } from "@vibestack/schema"
+import { decodeImportBlobMeta, LoroDoc, VersionVector } from "loro-crdt"
+import { checkHealth } from "../healthCheck.js"
+import type { PoolOp } from "./PoolOp.js"
+
+export interface SnapshotInfo {
+  readonly schemaVersion: number
+  /** Peer id (decimal string) → next counter. */
+  readonly versionVector: Record<string, number>
+  readonly changeCount: number
+}
+
+/**
+ * Loads a snapshot (from a backup: our own, or an uploaded file) into a scratch document
+ * and reports what it holds. With `verify`, the document must also pass the push path's
+ * health check, which is how an uploaded file proves it is safe to store. The scratch
+ * document is thrown away; the worker's own copy (`ctx`) is not touched.
+ */
+export const inspectSnapshot: PoolOp<{ readonly snapshot: Uint8Array; readonly verify: boolean }, SnapshotInfo> = (
+  _ctx,
+  args,
+) => {
+  const mode = decodeImportBlobMeta(args.snapshot, true).mode
+  if (mode !== "snapshot") throw new Error(`expected a full Loro snapshot, got ${mode}`)
+  const scratch = new LoroDoc()
+  try {
+    const status = scratch.import(args.snapshot)
+    if (status.pending !== undefined && status.pending !== null) throw new Error("the snapshot is incomplete")
+    if (args.verify) checkHealth(scratch, new VersionVector(null))
+    return {
+      schemaVersion: readSchemaVersion(scratch),
+      versionVector: vvRecord(scratch.oplogVersion()),
+      changeCount: scratch.changeCount(),
+    }
+  } finally {
+    scratch.free()
+  }
+}
+
+export const vvRecord = (vv: VersionVector): Record<string, number> => {
+  const out: Record<string, number> = {}
+  for (const [peer, counter] of vv.toJSON()) out[String(peer)] = counter
+  return out
+}
