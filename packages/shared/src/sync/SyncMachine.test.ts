@@ -24,37 +24,45 @@ const run = (s0: MachineState, events: ReadonlyArray<SyncEvent>) => {
 
 const live = () => {
   const t = start()
-  const opened = transition(t.state, { _tag: "SocketOpened", gen: t.state.generation }, NOW)
-  const g = opened.state.generation
-  return run(opened.state, [{ _tag: "PullPage", gen: g, cursor: 5, more: false }]).s
+  const g = t.state.generation
+  const s = run(t.state, [
+    { _tag: "SocketOpened", gen: g },
+    { _tag: "PullPage", gen: g, cursor: 5, more: false },
+    { _tag: "PullPage", gen: g, cursor: 5, more: false },
+  ]).s
+  if (!isIdle(s)) throw new Error("not live")
+  return s
 }
 
 describe("SyncMachine", () => {
-  it("starts by opening the socket, then pulls after its cursor", () => {
+  it("[C2] starts the socket and the pull together, and pulls once more after the socket opens", () => {
     const t = start()
+    const g = t.state.generation
     expect(t.state.phase).toBe("connecting")
-    expect(t.effects).toEqual([{ _tag: "OpenSocket", gen: t.state.generation }])
-    const o = transition(t.state, { _tag: "SocketOpened", gen: t.state.generation }, NOW)
+    expect(t.effects).toEqual([
+      { _tag: "OpenSocket", gen: g },
+      { _tag: "Pull", gen: g, after: 5 },
+    ])
+    const o = transition(t.state, { _tag: "SocketOpened", gen: g }, NOW)
     expect(o.state.phase).toBe("catchingUp")
-    expect(o.effects).toEqual([{ _tag: "Pull", gen: t.state.generation, after: 5 }])
+    expect(o.effects).toEqual([])
+    // The first pull may have read before the subscription started: one more closes that gap.
+    const p = transition(o.state, { _tag: "PullPage", gen: g, cursor: 5, more: false }, NOW)
+    expect(p.effects).toEqual([{ _tag: "Pull", gen: g, after: 5 }])
   })
 
   it("a new device fetches a snapshot before pulling", () => {
     const t = start({ cursor: 0, needsSnapshot: true })
     const g = t.state.generation
-    const o = run(t.state, [{ _tag: "SocketOpened", gen: g }])
-    expect(o.effects).toEqual(["FetchSnapshot"])
-    const p = transition(o.s, { _tag: "SnapshotLoaded", gen: g, cursor: 40 }, NOW)
+    expect(t.effects.map((e) => e._tag)).toEqual(["OpenSocket", "FetchSnapshot"])
+    const p = transition(t.state, { _tag: "SnapshotLoaded", gen: g, cursor: 40 }, NOW)
     expect(p.effects).toEqual([{ _tag: "Pull", gen: g, after: 40 }])
   })
 
   it("[C2] pulls page after page until the server says no more, then goes live", () => {
     const t = start()
     const g = t.state.generation
-    const o = run(t.state, [
-      { _tag: "SocketOpened", gen: g },
-      { _tag: "PullPage", gen: g, cursor: 8, more: true },
-    ])
+    const o = run(t.state, [{ _tag: "PullPage", gen: g, cursor: 8, more: true }])
     expect(o.s.phase).toBe("catchingUp")
     const last = transition(o.s, { _tag: "PullPage", gen: g, cursor: 9, more: false }, NOW)
     expect(last.state.phase).toBe("live")
@@ -113,7 +121,7 @@ describe("SyncMachine", () => {
       delays.push(timer.delayMs)
       expect(f.state.phase).toBe("offline")
       const fired = transition(f.state, { _tag: "TimerFired", gen: timer.gen }, NOW)
-      expect(fired.effects).toEqual([{ _tag: "OpenSocket", gen: fired.state.generation }])
+      expect(fired.effects[0]).toEqual({ _tag: "OpenSocket", gen: fired.state.generation })
       s = transition(fired.state, { _tag: "SocketOpened", gen: fired.state.generation }, NOW).state
     }
     delays.forEach((d, i) => {
@@ -136,7 +144,7 @@ describe("SyncMachine", () => {
     }
     expect(fail(3).effects).toEqual(fail(3).effects)
     const on = transition(fail(3).state, { _tag: "NetworkOnline" }, NOW)
-    expect(on.effects.map((e) => e._tag)).toEqual(["CancelTimer", "OpenSocket"])
+    expect(on.effects.map((e) => e._tag)).toEqual(["CancelTimer", "OpenSocket", "Pull"])
     expect(backoffDelay(0, 0)).toBe(250)
   })
 
@@ -172,13 +180,14 @@ describe("SyncMachine", () => {
   it("[C13] without a socket it syncs over HTTP, polls, and retries the socket on a timer", () => {
     const t = start({ pending: 1 })
     const g = t.state.generation
+    expect(t.effects.map((e) => e._tag)).toEqual(["OpenSocket", "Pull", "PushNext"])
     const failed = transition(
       t.state,
       { _tag: "SocketFailed", gen: g, error: { kind: "Unavailable", message: "no ws" } },
       NOW,
     )
-    expect(failed.state).toMatchObject({ phase: "catchingUp", socketUp: false })
-    expect(failed.effects.map((e) => e._tag)).toEqual(["Pull", "PushNext", "ScheduleTimer"])
+    expect(failed.state).toMatchObject({ socketUp: false, pollArmed: true })
+    expect(failed.effects.map((e) => e._tag)).toEqual(["ScheduleTimer"])
     const caughtUp = run(failed.state, [
       { _tag: "PullPage", gen: g, cursor: 5, more: false },
       { _tag: "PushOk", gen: g, seq: 6, pending: 0 },
@@ -186,10 +195,14 @@ describe("SyncMachine", () => {
     ]).s
     expect(isIdle(caughtUp)).toBe(true)
     const poll = transition(caughtUp, { _tag: "TimerFired", gen: g }, NOW)
-    expect(poll.effects).toEqual([
-      { _tag: "OpenSocket", gen: g },
-      { _tag: "Pull", gen: g, after: 6 },
-    ])
+    expect(poll.effects.map((e) => e._tag)).toEqual(["OpenSocket", "Pull", "ScheduleTimer"])
+    // A socket attempt that hangs does not hold up polling, and is not doubled.
+    const polled = transition(poll.state, { _tag: "PullPage", gen: g, cursor: 6, more: false }, NOW)
+    const again = transition(polled.state, { _tag: "TimerFired", gen: g }, NOW)
+    expect(again.effects.map((e) => e._tag)).toEqual(["Pull", "ScheduleTimer"])
+    const up = transition(again.state, { _tag: "SocketOpened", gen: g }, NOW)
+    expect(up.state).toMatchObject({ socketUp: true, socketOpening: false })
+    expect(transition(up.state, { _tag: "TimerFired", gen: g }, NOW).effects).toEqual([])
     const fatal = transition(t.state, { _tag: "SocketFailed", gen: g, error: { kind: "Forbidden", message: "" } }, NOW)
     expect(fatal.state.phase).toBe("stopped")
   })

@@ -26,6 +26,8 @@ export interface MachineState {
   readonly needsSnapshot: boolean
   /** Another pull page is known or assumed to be waiting. */
   readonly pullMore: boolean
+  /** The socket opened while a pull was in flight: pull once more after it (covers the gap). */
+  readonly pullAgain: boolean
   readonly pending: number
   readonly pushing: boolean
   readonly pulling: boolean
@@ -34,6 +36,10 @@ export interface MachineState {
   readonly attempt: number
   /** The live socket is open. Without it the machine still syncs over HTTP and polls. */
   readonly socketUp: boolean
+  /** A socket attempt is under way (it may hang until the transport's auth timeout). */
+  readonly socketOpening: boolean
+  /** The HTTP-only poll timer is armed. */
+  readonly pollArmed: boolean
   readonly socketAttempt: number
   readonly seed: number
   readonly generation: number
@@ -100,12 +106,15 @@ export const initialState = (options: Partial<MachineOptions> = {}): MachineStat
   head: 0,
   needsSnapshot: false,
   pullMore: false,
+  pullAgain: false,
   pending: 0,
   pushing: false,
   pulling: false,
   storing: undefined,
   attempt: 0,
   socketUp: false,
+  socketOpening: false,
+  pollArmed: false,
   socketAttempt: 0,
   seed: 1,
   generation: 0,
@@ -135,7 +144,12 @@ export const statusOf = (s: MachineState): SyncStatus => ({
 export const isIdle = (s: MachineState): boolean =>
   s.phase === "live" && s.pending === 0 && !s.pushing && !s.pulling && s.storing === undefined && s.cursor >= s.head
 
-const connected = (s: MachineState): boolean => s.phase === "catchingUp" || s.phase === "live"
+/** HTTP work runs from the moment a connection starts: it never waits for the socket (C13). */
+const connected = (s: MachineState): boolean =>
+  s.phase === "connecting" || s.phase === "catchingUp" || s.phase === "live"
+
+/** The server answered: the connection is past `connecting`. */
+const contact = (s: MachineState): MachineState => (s.phase === "connecting" ? { ...s, phase: "catchingUp" } : s)
 
 const stale = (s: MachineState, e: SyncEvent): boolean => "gen" in e && e.gen !== s.generation
 
@@ -167,27 +181,20 @@ export const transition = (s: MachineState, e: SyncEvent, now: number): Transiti
           ...s,
           phase: s.phase === "connecting" ? "catchingUp" : s.phase,
           socketUp: true,
+          socketOpening: false,
           socketAttempt: 0,
           pullMore: true,
+          pullAgain: s.pulling,
           error: undefined,
         },
         now,
       )
     case "SocketFailed": {
       if (reactionOf(e.error.kind) === "fatal") return fail(s, e.error)
-      // Degrade instead of giving up: sync over HTTP, poll, and retry the socket on a timer.
-      const r = nextRandom(s.seed)
-      const delayMs = backoffDelay(s.socketAttempt, r.value, s.options.backoff)
-      const next: MachineState = {
-        ...s,
-        phase: s.phase === "connecting" ? "catchingUp" : s.phase,
-        socketUp: false,
-        socketAttempt: s.socketAttempt + 1,
-        seed: r.seed,
-        pullMore: true,
-      }
-      const t = drive(next, now)
-      return { state: t.state, effects: [...t.effects, { _tag: "ScheduleTimer", gen: s.generation, delayMs }] }
+      // Degrade instead of giving up: sync over HTTP, and poll on a timer that also retries
+      // the socket. The first failure arms the timer; later ones find it armed.
+      const t = drive({ ...s, socketUp: false, socketOpening: false, pullMore: true }, now)
+      return s.pollArmed ? t : withPollTimer(t)
     }
     case "SocketClosed":
       return fail(s, e.error ?? { kind: "Unavailable", message: "live socket closed" })
@@ -207,9 +214,9 @@ export const transition = (s: MachineState, e: SyncEvent, now: number): Transiti
     case "LiveStored":
       return drive({ ...s, storing: undefined, cursor: Math.max(s.cursor, e.seq) }, now)
     case "PushOk":
-      return drive({ ...s, pushing: false, pending: e.pending, head: Math.max(s.head, e.seq) }, now)
+      return drive({ ...contact(s), pushing: false, pending: e.pending, head: Math.max(s.head, e.seq) }, now)
     case "PushRejected":
-      return drive({ ...s, pushing: false, pending: e.pending, error: e.error }, now)
+      return drive({ ...contact(s), pushing: false, pending: e.pending, error: e.error }, now)
     case "PushNothing":
       return drive({ ...s, pushing: false, pending: e.pending }, now)
     case "PullPage": {
@@ -217,11 +224,21 @@ export const transition = (s: MachineState, e: SyncEvent, now: number): Transiti
       // so a head that never materialises cannot spin the pull loop.
       const stuck = !e.more && e.cursor <= s.cursor
       const cursor = Math.max(s.cursor, e.cursor)
-      return drive({ ...s, pulling: false, cursor, pullMore: e.more, head: stuck ? cursor : s.head }, now)
+      return drive(
+        {
+          ...contact(s),
+          pulling: false,
+          cursor,
+          pullMore: e.more || s.pullAgain,
+          pullAgain: false,
+          head: stuck ? cursor : s.head,
+        },
+        now,
+      )
     }
     case "SnapshotLoaded":
       return drive(
-        { ...s, pulling: false, needsSnapshot: false, pullMore: true, cursor: Math.max(s.cursor, e.cursor) },
+        { ...contact(s), pulling: false, needsSnapshot: false, pullMore: true, cursor: Math.max(s.cursor, e.cursor) },
         now,
       )
     case "Failed":
@@ -230,10 +247,13 @@ export const transition = (s: MachineState, e: SyncEvent, now: number): Transiti
       return drive({ ...s, pending: e.pending }, now)
     case "TimerFired":
       if (s.phase === "offline") return connect(s)
-      if (connected(s) && !s.socketUp) {
-        // HTTP-only: poll for what the socket would have announced, and try the socket again.
-        const t = drive({ ...s, pullMore: true }, now)
-        return { state: t.state, effects: [{ _tag: "OpenSocket", gen: s.generation }, ...t.effects] }
+      if (connected(s) && s.socketUp) return { state: { ...s, pollArmed: false }, effects: [] }
+      if (connected(s)) {
+        // HTTP-only: poll for what the socket would have announced, and try the socket again
+        // unless an attempt is still hanging; polling never waits for it.
+        const t = withPollTimer(drive({ ...s, pullMore: true, socketOpening: true }, now))
+        const open: Array<SyncEffect> = s.socketOpening ? [] : [{ _tag: "OpenSocket", gen: s.generation }]
+        return { state: t.state, effects: [...open, ...t.effects] }
       }
       return { state: s, effects: [] }
     case "NetworkOnline":
@@ -250,18 +270,20 @@ export const transition = (s: MachineState, e: SyncEvent, now: number): Transiti
 
 const connect = (s: MachineState): Transition => {
   const generation = s.generation + 1
-  return {
-    state: {
-      ...s,
-      phase: "connecting",
-      generation,
-      pushing: false,
-      pulling: false,
-      storing: undefined,
-      socketUp: false,
-    },
-    effects: [{ _tag: "OpenSocket", gen: generation }],
+  const next: MachineState = {
+    ...s,
+    phase: "connecting",
+    generation,
+    pushing: false,
+    pulling: false,
+    storing: undefined,
+    socketUp: false,
+    socketOpening: true,
+    pollArmed: false,
+    pullMore: true,
   }
+  const t = drive(next, 0)
+  return { state: t.state, effects: [{ _tag: "OpenSocket", gen: generation }, ...t.effects] }
 }
 
 /** Leave the current connection and retry on a jittered timer (C7). */
@@ -277,12 +299,25 @@ const goOffline = (s: MachineState, error: SyncError | undefined): Transition =>
       seed: r.seed,
       attempt: s.attempt + 1,
       socketUp: false,
+      socketOpening: false,
+      pollArmed: false,
       pushing: false,
       pulling: false,
       storing: undefined,
       error,
     },
     effects: [{ _tag: "CloseSocket" }, { _tag: "ScheduleTimer", gen: generation, delayMs }],
+  }
+}
+
+/** Arms the HTTP-only poll timer: jittered backoff over the poll count, capped like reconnects. */
+const withPollTimer = (t: Transition): Transition => {
+  const s = t.state
+  const r = nextRandom(s.seed)
+  const delayMs = backoffDelay(s.socketAttempt, r.value, s.options.backoff)
+  return {
+    state: { ...s, seed: r.seed, socketAttempt: s.socketAttempt + 1, pollArmed: true },
+    effects: [...t.effects, { _tag: "ScheduleTimer", gen: s.generation, delayMs }],
   }
 }
 
