@@ -18,6 +18,7 @@ import { NodeServer } from "./http/NodeServer.js"
 import { SystemLive } from "./http/SystemLive.js"
 import { staticFiles } from "./http/staticFiles.js"
 import { TokensLive, WorkspacesLive } from "./http/WorkspacesLive.js"
+import { HttpNodeServer, LiveServerLive } from "./live/LiveServer.js"
 import { Metrics } from "./metrics/Metrics.js"
 import { Projector } from "./projection/Projector.js"
 import { ServerConfigTag } from "./ServerConfigTag.js"
@@ -69,5 +70,6 @@ export const ServerLive = (config: ServerConfig, nodeServer: NodeServer = new No
     HttpServer.withLogAddress,
     Layer.provide(NodeHttpServer.layer(() => nodeServer, { port: config.port, host: config.host })),
   )
-  return HttpLive.pipe(Layer.provideMerge(CoreLive(config)))
+  const LiveLive = LiveServerLive().pipe(Layer.provide(Layer.succeed(HttpNodeServer, nodeServer)))
+  return Layer.merge(HttpLive, LiveLive).pipe(Layer.provideMerge(CoreLive(config)))
 }

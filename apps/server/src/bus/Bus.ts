@@ -18,6 +18,8 @@ export interface UpdatesSignal {
   readonly ws: string
   readonly doc: string
   readonly seq: number
+  /** When the committing node built the transaction (ms since epoch), for fan-out latency. */
+  readonly t?: number
 }
 export interface TokenSignal {
   readonly tokenId: string

@@ -3,8 +3,6 @@ import { type ErrorKind, statusOfKind } from "@vibestack/shared"
 import { Cause, Effect, Option } from "effect"
 import type { Metrics } from "../metrics/Metrics.js"
 
-const decoder = new TextDecoder()
-
 const errorJson = (status: number, kind: string, message: string) =>
   HttpServerResponse.unsafeJson({ error: { kind, message } }, { status })
 

@@ -118,7 +118,9 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
             // Delivered to every node's LISTEN only if this transaction commits.
             yield* sql.unsafe(`select pg_notify($1, p) from unnest($2::text[]) as p`, [
               Channel.updates,
-              grown.map((d) => JSON.stringify({ ws: d.ws, doc: d.doc, seq: lastSeq.get(docKey(d.ws, d.doc)) })),
+              grown.map((d) =>
+                JSON.stringify({ ws: d.ws, doc: d.doc, seq: lastSeq.get(docKey(d.ws, d.doc)), t: Date.now() }),
+              ),
             ])
           }
           return outcomes

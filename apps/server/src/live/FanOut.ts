@@ -1,0 +1,93 @@
+import type { DocId, WorkspaceId } from "@vibestack/schema"
+import { encodeFrame } from "@vibestack/shared"
+import type { Connection } from "./Connection.js"
+
+type Pull = (
+  ws: WorkspaceId,
+  doc: DocId,
+  after: number,
+) => Promise<{ records: ReadonlyArray<{ seq: number; bytes: Uint8Array }>; more: boolean }>
+
+/**
+ * Per-node fan-out: which local sockets follow which document, and how far this node
+ * has sent each document. A commit NOTIFY (from any node) names a document and its new
+ * last seq; the node reads what it has not sent yet from the log once and sends the
+ * same frames to every local subscriber, in seq order. One read runs per document at
+ * a time; notifications arriving meanwhile only raise the target.
+ */
+export class FanOut {
+  private readonly subscribers = new Map<string, Set<Connection>>()
+  private readonly sent = new Map<string, number>()
+  private readonly target = new Map<string, number>()
+  private readonly running = new Set<string>()
+
+  constructor(
+    private readonly pull: Pull,
+    private readonly send: (conn: Connection, frame: Uint8Array) => void,
+    private readonly observe: (latencyMs: number) => void,
+  ) {}
+
+  subscribe(conn: Connection, doc: DocId, cursor: number): void {
+    const key = this.key(conn.workspaceId, doc)
+    let set = this.subscribers.get(key)
+    if (!set) {
+      set = new Set()
+      this.subscribers.set(key, set)
+      this.sent.set(key, cursor)
+    }
+    set.add(conn)
+  }
+
+  unsubscribe(conn: Connection, doc: DocId): void {
+    const key = this.key(conn.workspaceId, doc)
+    const set = this.subscribers.get(key)
+    if (!set) return
+    set.delete(conn)
+    if (set.size === 0) {
+      this.subscribers.delete(key)
+      this.sent.delete(key)
+      this.target.delete(key)
+    }
+  }
+
+  /** A document's log grew to `seq` (committed at `committedAt`, ms since epoch, if known). */
+  notify(ws: WorkspaceId, doc: DocId, seq: number, committedAt?: number): void {
+    const key = this.key(ws, doc)
+    if (!this.subscribers.has(key)) return
+    this.target.set(key, Math.max(this.target.get(key) ?? 0, seq))
+    if (this.running.has(key)) return
+    this.running.add(key)
+    void this.drain(key, ws, doc, committedAt).finally(() => this.running.delete(key))
+  }
+
+  get docsFollowed(): number {
+    return this.subscribers.size
+  }
+
+  private async drain(key: string, ws: WorkspaceId, doc: DocId, committedAt?: number): Promise<void> {
+    for (let rounds = 0; rounds < 10_000; rounds++) {
+      const sent = this.sent.get(key)
+      const target = this.target.get(key)
+      if (sent === undefined || target === undefined || sent >= target) return
+      let page: Awaited<ReturnType<Pull>>
+      try {
+        page = await this.pull(ws, doc, sent)
+      } catch {
+        return // The next notification or the client's own catch-up pull fills the gap.
+      }
+      if (page.records.length === 0) return
+      const subs = this.subscribers.get(key)
+      if (!subs) return
+      for (const r of page.records) {
+        const frame = encodeFrame({ _tag: "Update", docId: doc, seq: r.seq }, r.bytes)
+        for (const conn of subs) this.send(conn, frame)
+      }
+      if (committedAt !== undefined) this.observe(Date.now() - committedAt)
+      this.sent.set(key, page.records.at(-1)!.seq)
+    }
+  }
+
+  private key(ws: string, doc: string): string {
+    return `${ws}\u0000${doc}`
+  }
+}

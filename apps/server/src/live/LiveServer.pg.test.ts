@@ -1,0 +1,198 @@
+import { readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { api, loroUpdate, updateChain } from "../test/http.js"
+import { liveClient, subscribed } from "../test/liveClient.js"
+import { startTestPg, type TestPg } from "../test/pg.js"
+import { startTestServer, type TestServer } from "../test/server.js"
+
+const FIXTURES = join(import.meta.dirname, "../../../../../shared/fixtures/loro-hostile")
+
+describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
+  let pg: TestPg
+  let a: TestServer
+  let b: TestServer
+  let http: ReturnType<typeof api>
+  let ws: string
+  let master: string
+  beforeAll(async () => {
+    pg = await startTestPg()
+    a = await startTestServer({ pg })
+    b = await startTestServer({ pg })
+    http = api(a.url)
+    ;({ workspaceId: ws, masterToken: master } = await http.register("Live"))
+  })
+  afterAll(async () => {
+    await a?.stop()
+    await b?.stop()
+    await pg?.dispose()
+  })
+
+  it("[L1] sends committed updates to subscribers on every node, in seq order, and acks socket pushes", async () => {
+    const onA = await subscribed(a.url, ws, master)
+    const onB = await subscribed(b.url, ws, master)
+    const chain = updateChain(5)
+    for (const [i, u] of chain.slice(0, 3).entries()) expect((await http.push(ws, master, u, `h${i}`)).status).toBe(200)
+    // Push the rest over node B's socket.
+    onB.push("main", 1, "s3", chain[3]!)
+    onB.push("main", 2, "s4", chain[4]!)
+    onB.push("main", 3, "s4", chain[4]!)
+    await onB.waitFor(() => onB.texts.filter((t) => t._tag === "PushAck").length === 3)
+    // Acks answer in commit order, which need not be request order within one batch.
+    const acks = onB.texts.filter((t) => t._tag === "PushAck").sort((x, y) => x.requestId - y.requestId)
+    expect(acks.map((x) => [x.requestId, x.seq, x.duplicate])).toEqual([
+      [1, 4, false],
+      [2, 5, false],
+      [3, 5, true],
+    ])
+    for (const c of [onA, onB]) {
+      await c.waitFor(() => c.updates.length === 5)
+      expect(c.updates.map((u) => u.seq)).toEqual([1, 2, 3, 4, 5])
+      c.updates.forEach((u, i) => expect(Buffer.from(u.bytes).equals(Buffer.from(chain[i]!))).toBe(true))
+      c.socket.close()
+    }
+  })
+
+  it("[B5] closes a socket that does not authenticate in time, or sends frames first", async () => {
+    const silent = liveClient(a.url, ws)
+    await silent.opened
+    expect((await silent.closed).code).toBe(4008)
+    const binaryFirst = liveClient(a.url, ws)
+    await binaryFirst.opened
+    binaryFirst.socket.send(new Uint8Array([1, 2, 3]))
+    expect((await binaryFirst.closed).code).toBe(4001)
+    const garbageFirst = liveClient(a.url, ws)
+    await garbageFirst.opened
+    garbageFirst.socket.send("{not json")
+    expect((await garbageFirst.closed).code).toBe(4001)
+  })
+
+  it("[B5] refuses a browser Origin that is not ours before upgrading", async () => {
+    const evil = liveClient(a.url, ws, { origin: "https://evil.example" })
+    await expect(evil.opened).rejects.toThrow(/403/)
+    const ours = liveClient(a.url, ws, { origin: a.url })
+    await ours.opened
+    ours.socket.close()
+  })
+
+  it("[B4][B6] bad tokens, other workspaces' tokens and viewers pushing are refused", async () => {
+    const bad = liveClient(a.url, ws)
+    await bad.opened
+    bad.sendJson({ _tag: "Auth", token: "nope" })
+    expect((await bad.closed).code).toBe(4001)
+    const other = await http.register("Other")
+    const cross = liveClient(a.url, ws)
+    await cross.opened
+    cross.sendJson({ _tag: "Auth", token: other.masterToken })
+    expect((await cross.closed).code).toBe(4003)
+    expect(cross.updates.length).toBe(0)
+
+    const viewer = await http.mint(ws, master, "viewer")
+    const v = await subscribed(a.url, ws, viewer.token)
+    const before = (await http.call("GET", `/api/v1/workspaces/${ws}`, { token: master })).json.docs[0].cursor
+    v.push("main", 9, "viewer", loroUpdate(1, 99n))
+    const rej = await v.waitFor(() => v.texts.find((t) => t._tag === "PushRejected"))
+    expect(rej.error.kind).toBe("Forbidden")
+    expect((await http.call("GET", `/api/v1/workspaces/${ws}`, { token: master })).json.docs[0].cursor).toBe(before)
+    v.socket.close()
+  })
+
+  it("[B4] revoking a token closes its sockets on every node within 5 s", async () => {
+    const editor = await http.mint(ws, master, "editor")
+    const onA = await subscribed(a.url, ws, editor.token)
+    const onB = await subscribed(b.url, ws, editor.token)
+    const started = Date.now()
+    expect(
+      (await http.call("DELETE", `/api/v1/workspaces/${ws}/tokens/${editor.tokenId}`, { token: master })).status,
+    ).toBe(204)
+    const [ca, cb] = await Promise.all([onA.closed, onB.closed])
+    expect(ca.code).toBe(4011)
+    expect(cb.code).toBe(4011)
+    expect(Date.now() - started).toBeLessThan(5_000)
+    // The revoked token cannot come back.
+    const again = liveClient(b.url, ws)
+    await again.opened
+    again.sendJson({ _tag: "Auth", token: editor.token })
+    expect((await again.closed).code).toBe(4001)
+  })
+
+  it("[B2][B3] oversized and fragmented messages get 1009, malformed ones 1007", async () => {
+    const big = await subscribed(a.url, ws, master)
+    big.socket.send(new Uint8Array(a.config.maxUpdateBytes + 10_000))
+    expect((await big.closed).code).toBe(1009)
+    const frag = await subscribed(a.url, ws, master)
+    const chunk = new Uint8Array(256 * 1024)
+    for (let i = 0; i < 8 && frag.socket.readyState === frag.socket.OPEN; i++) frag.socket.send(chunk, { fin: false })
+    expect((await frag.closed).code).toBe(1009)
+    for (const bad of [
+      '{"_tag":"Subscribe","docId":5}',
+      '{"_tag":"Nope"}',
+      '{"__proto__":{"x":1},"_tag":"Ping","id":"a"}',
+      "[]",
+    ]) {
+      const c = await subscribed(a.url, ws, master)
+      c.socket.send(bad)
+      expect((await c.closed).code, bad).toBe(1007)
+    }
+    const badFrame = await subscribed(a.url, ws, master)
+    badFrame.socket.send(new Uint8Array([0, 0, 0, 200, 1]))
+    expect((await badFrame.closed).code).toBe(1007)
+    expect((await http.call("GET", "/healthz")).status).toBe(200)
+  })
+
+  it("[B1] hostile blobs pushed over the socket are rejected, stored nowhere and sent to no one", async () => {
+    const watcher = await subscribed(b.url, ws, master)
+    const pusher = await subscribed(a.url, ws, master)
+    const before = (await http.call("GET", `/api/v1/workspaces/${ws}`, { token: master })).json.docs[0].cursor
+    const files = readdirSync(FIXTURES)
+      .filter((f) => f.endsWith(".bin") && f !== "base-update.bin")
+      .slice(0, 12)
+    files.forEach((f, i) =>
+      pusher.push("main", 100 + i, `hostile-${i}`, new Uint8Array(readFileSync(join(FIXTURES, f)))),
+    )
+    pusher.push("main", 200, "garbage", new Uint8Array(64).fill(7))
+    await pusher.waitFor(
+      () => pusher.texts.filter((t) => t._tag === "PushRejected").length === files.length + 1,
+      60_000,
+    )
+    for (const r of pusher.texts.filter((t) => t._tag === "PushRejected")) expect(r.error.kind).toBe("InvalidUpdate")
+    expect((await http.call("GET", `/api/v1/workspaces/${ws}`, { token: master })).json.docs[0].cursor).toBe(before)
+    // A valid push afterwards still flows to the watcher on the other node, and nothing else did.
+    pusher.push("main", 300, "after-hostile", loroUpdate(2, 4242n))
+    await watcher.waitFor(() => watcher.updates.length === 1)
+    expect(watcher.updates[0]!.seq).toBe(before + 1)
+    watcher.socket.close()
+    pusher.socket.close()
+  })
+
+  it("[L4] a subscriber that stops reading is closed; others get everything", async () => {
+    const { workspaceId, masterToken } = await http.register("Busy")
+    const healthy = await subscribed(a.url, workspaceId, masterToken)
+    const slow = await subscribed(a.url, workspaceId, masterToken)
+    // Stop reading at the TCP level: the server's send buffer for it fills up.
+    const tcp = (slow.socket as unknown as { _socket: import("node:net").Socket })._socket
+    tcp.on("error", () => {}) // the server cuts it off; the reset is expected
+    tcp.pause()
+    const doc = (await import("loro-crdt")).LoroDoc
+    const d = new doc()
+    const updates: Array<Uint8Array> = []
+    for (let i = 0; i < 24; i++) {
+      const vv = d.oplogVersion()
+      d.getText("t").insert(0, "x".repeat(600_000))
+      d.commit()
+      updates.push(d.export({ mode: "update", from: vv }))
+    }
+    for (const [i, u] of updates.entries())
+      expect((await http.push(workspaceId, masterToken, u, `big${i}`)).status).toBe(200)
+    await healthy.waitFor(() => healthy.updates.length === updates.length, 60_000)
+    tcp.resume()
+    // The close frame sits behind the unread data, so the reader may only see the cut (1006).
+    expect([4009, 1006]).toContain((await slow.closed).code)
+    const metrics = await http.call("GET", "/metrics")
+    expect(new TextDecoder().decode(metrics.bytes)).toMatch(/vibestack_live_slow_consumers_total [1-9]/)
+    const info = await http.call("GET", `/api/v1/workspaces/${workspaceId}`, { token: masterToken })
+    expect(info.json.docs[0].cursor).toBe(updates.length)
+    expect(healthy.updates.map((u) => u.seq)).toEqual(updates.map((_, i) => i + 1))
+    healthy.socket.close()
+  })
+})

@@ -1,0 +1,301 @@
+import type { IncomingMessage } from "node:http"
+import type { Duplex } from "node:stream"
+import { type DocId, WorkspaceId } from "@vibestack/schema"
+import {
+  AuthOk,
+  CloseCode,
+  decodeFrame,
+  Fault,
+  MIN_CLIENT_PROTOCOL_VERSION,
+  Pong,
+  PROTOCOL_VERSION,
+  PushAck,
+  PushRejected,
+  Subscribed,
+  UpBinaryHeader,
+  UpText,
+} from "@vibestack/shared"
+import { Context, Effect, Either, Layer, PubSub, Queue, Runtime, Schema } from "effect"
+import { type RawData, type WebSocket, WebSocketServer } from "ws"
+import { Tokens } from "../auth/Tokens.js"
+import { Bus } from "../bus/Bus.js"
+import type { NodeServer } from "../http/NodeServer.js"
+import { Metrics } from "../metrics/Metrics.js"
+import { ServerConfigTag } from "../ServerConfigTag.js"
+import { ByteStore } from "../store/ByteStore.js"
+import { PushService } from "../store/PushService.js"
+import { type Connection, defaultLiveLimits, type LiveLimits } from "./Connection.js"
+import { FanOut } from "./FanOut.js"
+
+const LIVE_PATH = /^\/api\/v1\/workspaces\/([^/?#]+)\/live(?:\?.*)?$/
+const decodeUpText = Schema.decodeUnknownEither(Schema.parseJson(UpText))
+const decodePushHeader = Schema.decodeUnknownEither(UpBinaryHeader)
+const decodeWorkspaceId = Schema.decodeUnknownEither(WorkspaceId)
+
+export class HttpNodeServer extends Context.Tag("HttpNodeServer")<HttpNodeServer, NodeServer>() {}
+
+/**
+ * The live socket `/api/v1/workspaces/:ws/live` (see packages/shared/SPEC.md): token in
+ * the first frame within the auth timeout, then Subscribe/Ping text frames and binary
+ * Push frames; the server sends committed updates of subscribed documents as binary
+ * frames. Served by `ws` directly so message size, backpressure and heartbeats are ours.
+ */
+export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const node = yield* HttpNodeServer
+      const tokens = yield* Tokens
+      const store = yield* ByteStore
+      const pushes = yield* PushService
+      const bus = yield* Bus
+      const metrics = yield* Metrics
+      const config = yield* ServerConfigTag
+      const runtime = yield* Effect.runtime<never>()
+      const run = Runtime.runPromise(runtime)
+      const connections = new Set<Connection>()
+      let pending = 0
+
+      const wss = new WebSocketServer({
+        noServer: true,
+        // One frame carries at most one update plus its small header.
+        maxPayload: config.maxUpdateBytes + 4096,
+        perMessageDeflate: false,
+      })
+
+      const close = (socket: WebSocket, code: number, reason: string) => {
+        if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason)
+        // A peer that does not answer the close handshake is cut off.
+        setTimeout(() => socket.terminate(), 2_000).unref()
+      }
+      const sendJson = (conn: Connection | WebSocket, msg: unknown) => {
+        const socket = "socket" in conn ? conn.socket : conn
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg))
+      }
+      const sendFrame = (conn: Connection, frame: Uint8Array) => {
+        if (conn.socket.readyState !== conn.socket.OPEN) return
+        // Backpressure: a reader that lets this much pile up is closed, never buffered forever.
+        if (conn.socket.bufferedAmount + frame.length > limits.maxBufferedBytes) {
+          metrics.inc("vibestack_live_slow_consumers_total")
+          sendJson(conn, new Fault({ kind: "Overloaded", message: "too slow: reconnect and catch up by pull" }))
+          close(conn.socket, CloseCode.SlowConsumer, "slow consumer")
+          return
+        }
+        conn.socket.send(frame)
+      }
+
+      const fanOut = new FanOut(
+        (ws, doc, after) => run(store.pull(ws, doc, after, 500, 4 * 1024 * 1024)),
+        sendFrame,
+        (ms) => metrics.observe("vibestack_fanout_seconds", ms / 1000),
+      )
+
+      // Commits on any node reach this one through LISTEN/NOTIFY.
+      const updates = yield* PubSub.subscribe(bus.updates)
+      yield* Queue.take(updates).pipe(
+        Effect.tap((s) => Effect.sync(() => fanOut.notify(s.ws as WorkspaceId, s.doc as DocId, s.seq, s.t))),
+        Effect.forever,
+        Effect.forkScoped,
+      )
+      // Revocation on any node closes this node's sockets of that token at once.
+      const revoked = yield* PubSub.subscribe(bus.tokens)
+      yield* Queue.take(revoked).pipe(
+        Effect.tap((s) =>
+          Effect.sync(() => {
+            for (const c of connections)
+              if (c.tokenId === s.tokenId) {
+                sendJson(c, new Fault({ kind: "Unauthorized", message: "token revoked" }))
+                close(c.socket, CloseCode.TokenRevoked, "token revoked")
+              }
+          }),
+        ),
+        Effect.forever,
+        Effect.forkScoped,
+      )
+
+      const onAuthed = async (socket: WebSocket, ws: WorkspaceId, text: string): Promise<Connection | undefined> => {
+        const msg = decodeUpText(text)
+        if (Either.isLeft(msg) || msg.right._tag !== "Auth") {
+          close(socket, CloseCode.Unauthorized, "first frame must be Auth")
+          return undefined
+        }
+        if ((msg.right.protocolVersion ?? PROTOCOL_VERSION) < MIN_CLIENT_PROTOCOL_VERSION) {
+          sendJson(
+            socket,
+            new Fault({ kind: "ClientTooOld", message: `protocol ${MIN_CLIENT_PROTOCOL_VERSION}+ required` }),
+          )
+          close(socket, CloseCode.ClientTooOld, "client too old")
+          return undefined
+        }
+        const principal = await run(Effect.either(tokens.verify(msg.right.token)))
+        if (Either.isLeft(principal)) {
+          sendJson(socket, new Fault(principal.left.error))
+          close(socket, CloseCode.Unauthorized, principal.left.error.message.slice(0, 100))
+          return undefined
+        }
+        if (principal.right.workspaceId !== ws) {
+          sendJson(socket, new Fault({ kind: "Forbidden", message: "this token is not valid for this workspace" }))
+          close(socket, CloseCode.Forbidden, "wrong workspace")
+          return undefined
+        }
+        const docs = await run(Effect.orElseSucceed(store.docCursors(ws), () => []))
+        if (socket.readyState !== socket.OPEN) return undefined
+        const conn: Connection = {
+          socket,
+          workspaceId: ws,
+          role: principal.right.role,
+          tokenId: principal.right.tokenId,
+          docs: new Set(),
+          inFlight: 0,
+          alive: true,
+        }
+        connections.add(conn)
+        sendJson(conn, new AuthOk({ workspaceId: ws, role: conn.role, protocolVersion: PROTOCOL_VERSION, docs }))
+        return conn
+      }
+
+      const onText = async (conn: Connection, text: string) => {
+        const msg = decodeUpText(text)
+        if (Either.isLeft(msg)) return close(conn.socket, CloseCode.InvalidPayload, "malformed message")
+        const m = msg.right
+        switch (m._tag) {
+          case "Auth":
+            return close(conn.socket, CloseCode.PolicyViolation, "already authenticated")
+          case "Ping":
+            return sendJson(conn, new Pong(m.id === undefined ? {} : { id: m.id }))
+          case "Unsubscribe":
+            conn.docs.delete(m.docId)
+            return fanOut.unsubscribe(conn, m.docId)
+          case "Subscribe": {
+            if (conn.docs.has(m.docId)) return
+            if (conn.docs.size >= limits.maxSubscriptions)
+              return close(conn.socket, CloseCode.PolicyViolation, "too many subscriptions")
+            conn.docs.add(m.docId)
+            const cursor = (await run(Effect.orElseSucceed(store.docCursor(conn.workspaceId, m.docId), () => 0))) ?? 0
+            // Register before answering: anything committed after `cursor` is sent live.
+            fanOut.subscribe(conn, m.docId, cursor)
+            return sendJson(conn, new Subscribed({ docId: m.docId, cursor }))
+          }
+        }
+      }
+
+      const onBinary = async (conn: Connection, data: Uint8Array) => {
+        const frame = decodeFrame(data)
+        if (typeof frame === "string") return close(conn.socket, CloseCode.InvalidPayload, frame)
+        const header = decodePushHeader(frame.header)
+        if (Either.isLeft(header)) return close(conn.socket, CloseCode.InvalidPayload, "malformed push header")
+        const { requestId, docId, idempotencyKey } = header.right
+        const reject = (kind: "Forbidden" | "Overloaded", message: string) =>
+          sendJson(conn, new PushRejected({ requestId, error: { kind, message } }))
+        if (conn.role === "viewer") return reject("Forbidden", "viewers cannot push")
+        if (conn.inFlight >= limits.maxInFlightPushes) return reject("Overloaded", "too many pushes in flight")
+        conn.inFlight++
+        try {
+          const out = await run(
+            Effect.either(
+              pushes.push({ ws: conn.workspaceId, doc: docId, bytes: frame.blob, idempotencyKey, clientId: undefined }),
+            ),
+          )
+          if (Either.isRight(out)) sendJson(conn, new PushAck({ requestId, ...out.right }))
+          else sendJson(conn, new PushRejected({ requestId, error: out.left.error }))
+        } finally {
+          conn.inFlight--
+        }
+      }
+
+      const onConnection = (socket: WebSocket, ws: WorkspaceId) => {
+        let conn: Connection | undefined
+        let authing = false
+        const authTimer = setTimeout(() => {
+          if (!conn) close(socket, CloseCode.AuthTimeout, "no Auth in time")
+        }, limits.authTimeoutMs)
+        socket.on("pong", () => {
+          if (conn) conn.alive = true
+        })
+        socket.on("message", (data: RawData, isBinary: boolean) => {
+          const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
+          if (!conn) {
+            // Nothing is processed before Auth; a second frame before AuthOk is a violation.
+            if (authing || isBinary) return close(socket, CloseCode.Unauthorized, "frames before Auth")
+            authing = true
+            void onAuthed(socket, ws, bytes.toString("utf8")).then((c) => {
+              conn = c
+              clearTimeout(authTimer)
+            })
+            return
+          }
+          const c = conn
+          if (isBinary) void onBinary(c, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+          else void onText(c, bytes.toString("utf8"))
+        })
+        socket.on("close", () => {
+          clearTimeout(authTimer)
+          if (!conn) return
+          connections.delete(conn)
+          for (const d of conn.docs) fanOut.unsubscribe(conn, d)
+        })
+        socket.on("error", () => socket.terminate())
+      }
+
+      const originAllowed = (req: IncomingMessage): boolean => {
+        const origin = req.headers.origin
+        // Non-browser clients send no Origin; browsers always do, and it must be ours.
+        if (origin === undefined) return true
+        if (config.allowedOrigins.includes(origin)) return true
+        try {
+          return new URL(origin).host === req.headers.host
+        } catch {
+          return false
+        }
+      }
+
+      const reject = (socket: Duplex, status: number, message: string) => {
+        socket.end(
+          `HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n` +
+            JSON.stringify({
+              error: { kind: status === 403 ? "Forbidden" : status === 404 ? "NotFound" : "Overloaded", message },
+            }),
+        )
+      }
+
+      const removeHandler = node.addUpgradeHandler((req, socket, head) => {
+        const match = LIVE_PATH.exec(req.url ?? "")
+        if (!match) return false
+        const ws = decodeWorkspaceId(decodeURIComponent(match[1]!))
+        if (Either.isLeft(ws)) reject(socket, 404, "no such workspace")
+        else if (!originAllowed(req)) reject(socket, 403, "origin not allowed")
+        else if (connections.size + pending >= limits.maxConnections) reject(socket, 503, "too many connections")
+        else {
+          pending++
+          wss.handleUpgrade(req, socket, head, (s) => {
+            pending--
+            onConnection(s, ws.right)
+          })
+        }
+        return true
+      })
+
+      // Heartbeat: a socket that did not answer the last ping is half-open; cut it off.
+      const heartbeat = setInterval(() => {
+        for (const c of connections) {
+          if (!c.alive) {
+            c.socket.terminate()
+            continue
+          }
+          c.alive = false
+          c.socket.ping()
+        }
+      }, limits.heartbeatMs)
+
+      metrics.gauge("vibestack_live_sockets", () => connections.size, "open authenticated live sockets")
+      metrics.gauge("vibestack_live_docs_followed", () => fanOut.docsFollowed, "documents with local subscribers")
+
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          clearInterval(heartbeat)
+          removeHandler()
+          for (const c of connections) close(c.socket, CloseCode.ServerShutdown, "server shutting down")
+          wss.close()
+        }),
+      )
+    }),
+  )
