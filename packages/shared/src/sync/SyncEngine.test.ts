@@ -156,4 +156,43 @@ describe("SyncEngine against MemoryServer", () => {
     await e2.stop()
     expect(clock.pendingTimers).toBe(0)
   })
+
+  it("[C13] regression (real-server fuzz seed 2): a hanging socket attempt does not stop polling, and an ack that runs ahead of the pull still converges", async () => {
+    const server = new MemoryServer()
+    const { masterToken } = server.register(ws, "Team", undefined)
+    const clock = new ManualClock()
+    const random = seeded(2)
+    const inner = [new MemoryTransport(server), new MemoryTransport(server)]
+    let lagging = true
+    // The real server had no socket route yet (upgrades hung) and made a push visible to pulls
+    // a little after acknowledging it.
+    const flaky = (t: MemoryTransport): MemoryTransport =>
+      Object.assign(Object.create(t) as MemoryTransport, {
+        connectLive: () => new Promise<never>(() => undefined),
+        pull: async (...args: Parameters<MemoryTransport["pull"]>) => {
+          const page = await t.pull(...args)
+          if (!lagging || page.updates.length === 0) return page
+          const visible = page.updates.slice(0, -1)
+          return { updates: visible, cursor: visible.at(-1)?.seq ?? args[3], more: false }
+        },
+      })
+    const peers = inner.map(
+      (t, i) =>
+        new Peer({ name: `r${i}`, transport: flaky(t), workspaceId: ws, docId, token: masterToken, clock, random }),
+    )
+    for (const p of peers) await p.start()
+    await peers[0]!.edit((d) => d.getMap("m").set("a", 1))
+    await peers[1]!.edit((d) => d.getMap("m").set("b", 2))
+    await settle(clock, 10)
+    lagging = false
+    await settle(clock, 40)
+    const ref = server.referenceDoc(ws, docId).toJSON()
+    expect(ref).toEqual({ m: { a: 1, b: 2 } })
+    for (const p of peers) {
+      expect(p.doc.toJSON()).toEqual(ref)
+      expect(p.engine.cursor).toBe(2)
+      expect(p.engine.getStatus()).toMatchObject({ state: "live", pending: 0 })
+      await p.engine.stop()
+    }
+  })
 })

@@ -39,10 +39,12 @@ describe("SyncMachine", () => {
     const t = start()
     const g = t.state.generation
     expect(t.state.phase).toBe("connecting")
-    expect(t.effects).toEqual([
+    expect(t.effects.slice(0, 2)).toEqual([
       { _tag: "OpenSocket", gen: g },
       { _tag: "Pull", gen: g, after: 5 },
     ])
+    // The poll timer is armed at once, in case the socket attempt hangs (C13).
+    expect(t.effects[2]?._tag).toBe("ScheduleTimer")
     const o = transition(t.state, { _tag: "SocketOpened", gen: g }, NOW)
     expect(o.state.phase).toBe("catchingUp")
     expect(o.effects).toEqual([])
@@ -54,7 +56,7 @@ describe("SyncMachine", () => {
   it("a new device fetches a snapshot before pulling", () => {
     const t = start({ cursor: 0, needsSnapshot: true })
     const g = t.state.generation
-    expect(t.effects.map((e) => e._tag)).toEqual(["OpenSocket", "FetchSnapshot"])
+    expect(t.effects.map((e) => e._tag)).toEqual(["OpenSocket", "FetchSnapshot", "ScheduleTimer"])
     const p = transition(t.state, { _tag: "SnapshotLoaded", gen: g, cursor: 40 }, NOW)
     expect(p.effects).toEqual([{ _tag: "Pull", gen: g, after: 40 }])
   })
@@ -144,7 +146,7 @@ describe("SyncMachine", () => {
     }
     expect(fail(3).effects).toEqual(fail(3).effects)
     const on = transition(fail(3).state, { _tag: "NetworkOnline" }, NOW)
-    expect(on.effects.map((e) => e._tag)).toEqual(["CancelTimer", "OpenSocket", "Pull"])
+    expect(on.effects.map((e) => e._tag)).toEqual(["CancelTimer", "OpenSocket", "Pull", "ScheduleTimer"])
     expect(backoffDelay(0, 0)).toBe(250)
   })
 
@@ -180,14 +182,14 @@ describe("SyncMachine", () => {
   it("[C13] without a socket it syncs over HTTP, polls, and retries the socket on a timer", () => {
     const t = start({ pending: 1 })
     const g = t.state.generation
-    expect(t.effects.map((e) => e._tag)).toEqual(["OpenSocket", "Pull", "PushNext"])
+    expect(t.effects.map((e) => e._tag)).toEqual(["OpenSocket", "Pull", "PushNext", "ScheduleTimer"])
     const failed = transition(
       t.state,
       { _tag: "SocketFailed", gen: g, error: { kind: "Unavailable", message: "no ws" } },
       NOW,
     )
     expect(failed.state).toMatchObject({ socketUp: false, pollArmed: true })
-    expect(failed.effects.map((e) => e._tag)).toEqual(["ScheduleTimer"])
+    expect(failed.effects).toEqual([]) // the poll timer is already armed
     const caughtUp = run(failed.state, [
       { _tag: "PullPage", gen: g, cursor: 5, more: false },
       { _tag: "PushOk", gen: g, seq: 6, pending: 0 },

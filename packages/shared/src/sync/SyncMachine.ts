@@ -282,7 +282,9 @@ const connect = (s: MachineState): Transition => {
     pollArmed: false,
     pullMore: true,
   }
-  const t = drive(next, 0)
+  // The poll timer is armed from the start: a socket attempt that hangs (no answer, no
+  // error) must not leave the client without polling until the transport gives up.
+  const t = withPollTimer(drive(next, 0))
   return { state: t.state, effects: [{ _tag: "OpenSocket", gen: generation }, ...t.effects] }
 }
 
