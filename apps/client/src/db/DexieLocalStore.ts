@@ -111,6 +111,13 @@ export class DexieLocalStore implements LocalStore {
       idempotencyKey: r.idempotencyKey,
     }))
 
+  /** Counts without reading the bytes (the status bar asks often). */
+  readonly outboxCount = (ws: WorkspaceId, doc: DocId): Promise<number> =>
+    this.range(this.db.outboxRows, ws, doc).count()
+
+  readonly rejectedCount = (ws: WorkspaceId, doc: DocId): Promise<number> =>
+    this.range(this.db.rejected, ws, doc).count()
+
   readonly ackOutbox = async (ws: WorkspaceId, doc: DocId, id: number): Promise<void> => {
     await this.db.outboxRows.delete([ws, doc, id])
   }

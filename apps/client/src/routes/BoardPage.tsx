@@ -16,7 +16,7 @@ export const BoardPage = () => {
   const { workspacesVersion } = useTabSync()
   const state = useWorkspaceSession(workspaceId as WorkspaceId, workspacesVersion)
   const session = state._tag === "Open" ? state.session : undefined
-  useDocVersion(session)
+  const docVersion = useDocVersion(session)
   const [projectName, setProjectName] = useState("")
   const [selected, setSelected] = useState<string | undefined>(undefined)
   const [sharing, setSharing] = useState(false)
@@ -42,7 +42,7 @@ export const BoardPage = () => {
     )
 
   const s = state.session
-  const readOnly = !canWrite(s.meta.role) || s.meta.fatal !== undefined
+  const readOnly = !canWrite(s.meta.role) || s.meta.fatal !== undefined || s.readOnlyReason !== undefined
   const guarded = (fn: () => void) => {
     try {
       fn()
@@ -70,6 +70,11 @@ export const BoardPage = () => {
           </button>
         )}
       </header>
+      {s.readOnlyReason !== undefined && (
+        <p role="alert" className="banner warn" data-testid="too-new">
+          {s.readOnlyReason}
+        </p>
+      )}
       {error !== undefined && (
         <p role="alert" className="error">
           {error}
@@ -103,7 +108,7 @@ export const BoardPage = () => {
       {sharing && s.meta.token !== undefined && (
         <ShareDialog workspaceId={s.meta.workspaceId} token={s.meta.token} onClose={() => setSharing(false)} />
       )}
-      <StatusBar meta={s.meta} unsaved={s.unsaved} />
+      <StatusBar meta={s.meta} unsaved={s.unsaved} docVersion={docVersion} readOnlyReason={s.readOnlyReason} />
     </div>
   )
 }

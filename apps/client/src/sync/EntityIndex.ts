@@ -24,6 +24,7 @@ export class EntityIndex {
   readonly tasks = new Map<string, Task>()
   readonly comments = new Map<string, Comment>()
   readonly members = new Map<string, Member>()
+  /** Sorted tasks per project, kept up to date incrementally (built on first use). */
   private tasksByProjectCache: Map<string, ReadonlyArray<Task>> | undefined
   private commentsByTaskCache: Map<string, ReadonlyArray<Comment>> | undefined
 
@@ -48,13 +49,46 @@ export class EntityIndex {
       const ids = changed.ids(c)
       if (ids.size === 0) continue
       const target = this.map(c)
+      const before = c === "tasks" ? new Map([...ids].map((id) => [id, this.tasks.get(id)])) : undefined
       for (const [id, read] of readEntities(doc, c, ids)) {
         if (read._tag === "Found") target.set(id, read.entity)
         else target.delete(id)
       }
-      if (c === "tasks") this.tasksByProjectCache = undefined
+      if (before !== undefined) this.regroupTasks(before)
       if (c === "comments") this.commentsByTaskCache = undefined
     }
+  }
+
+  /**
+   * Moves only the changed tasks between the cached per-project arrays: an edit costs a
+   * binary search and a splice in its project, not a re-sort of every task. Touched projects
+   * get a new array (so their column re-renders); the others keep theirs.
+   */
+  private regroupTasks(before: ReadonlyMap<string, Task | undefined>): void {
+    const groups = this.tasksByProjectCache
+    if (groups === undefined) return
+    const touched = new Map<string, Array<Task>>()
+    const group = (projectId: string): Array<Task> => {
+      let g = touched.get(projectId)
+      if (g === undefined) {
+        g = [...(groups.get(projectId) ?? [])]
+        touched.set(projectId, g)
+      }
+      return g
+    }
+    for (const [id, old] of before) {
+      if (old !== undefined) {
+        const g = group(old.projectId)
+        const at = indexOf(g, old)
+        if (at >= 0) g.splice(at, 1)
+      }
+      const now = this.tasks.get(id)
+      if (now !== undefined) {
+        const g = group(now.projectId)
+        g.splice(insertionPoint(g, now), 0, now)
+      }
+    }
+    for (const [projectId, g] of touched) groups.set(projectId, g)
   }
 
   /** Projects in creation order. */
@@ -89,4 +123,23 @@ export class EntityIndex {
     }
     return this.commentsByTaskCache.get(taskId) ?? []
   }
+}
+
+/** First index whose task sorts at or after `t`. */
+const insertionPoint = (g: ReadonlyArray<Task>, t: Task): number => {
+  let lo = 0
+  let hi = g.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (compareTasks(g[mid]!, t) < 0) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+const indexOf = (g: ReadonlyArray<Task>, t: Task): number => {
+  const at = insertionPoint(g, t)
+  if (g[at]?.id === t.id) return at
+  // Not where its sort key says (should not happen): fall back to a scan.
+  return g.findIndex((x) => x.id === t.id)
 }

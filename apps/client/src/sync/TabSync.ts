@@ -51,6 +51,9 @@ export class TabSync {
       for (const l of this.messageListeners) l(m)
     }
     this.post({ _tag: "StatusRequest" })
+    const network = () => this.post({ _tag: "NetworkChanged", online: navigator.onLine })
+    addEventListener("online", network)
+    addEventListener("offline", network)
     void webLocksLock()
       .acquire(LEADER_LOCK)
       .then(() => this.becomeLeader())

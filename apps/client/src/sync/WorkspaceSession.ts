@@ -1,6 +1,8 @@
-import { changedEntitiesOfEvents, MAIN_DOC, newId, type WorkspaceId } from "@vibestack/schema"
+import { canWrite, changedEntitiesOfEvents, MAIN_DOC, newId, type WorkspaceId } from "@vibestack/schema"
 import type { WorkspaceMeta } from "@vibestack/shared"
 import { LoroDoc } from "loro-crdt"
+import { journalEntries, journalRemove, journalWrite } from "./CommitJournal.js"
+import { type DocGate, gateDoc } from "./docGate.js"
 import { EntityIndex } from "./EntityIndex.js"
 import type { TabSync } from "./TabSync.js"
 
@@ -22,6 +24,7 @@ export class WorkspaceSession {
   private unsavedCount = 0
   private versionNo = 0
   private saveError: string | undefined
+  private gate: DocGate = { _tag: "Writable" }
 
   private constructor(
     private readonly sync: TabSync,
@@ -44,6 +47,7 @@ export class WorkspaceSession {
         else early.push(...blobs)
       }),
     )
+    await s.replayJournal()
     const stored = await sync.store.loadDoc(ws, MAIN_DOC)
     const blobs = [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes), ...early]
     if (blobs.length > 0) {
@@ -62,7 +66,35 @@ export class WorkspaceSession {
       }),
     )
     s.cleanups.push(s.doc.subscribeLocalUpdates((bytes) => s.persist(bytes)))
+    // Migrations run before the UI sees the document (their commit goes to the outbox).
+    s.regate()
     return s
+  }
+
+  /** Commits a closed tab journaled but may not have written to the outbox (see CommitJournal). */
+  private async replayJournal(): Promise<void> {
+    const ws = this.meta.workspaceId
+    for (const e of journalEntries(ws)) {
+      const entry = await this.sync.store.appendLocal(ws, MAIN_DOC, {
+        bytes: e.bytes,
+        idempotencyKey: e.idempotencyKey,
+      })
+      this.sync.post({
+        _tag: "LocalCommit",
+        ws,
+        doc: MAIN_DOC,
+        id: entry.id,
+        idempotencyKey: e.idempotencyKey,
+        bytes: e.bytes,
+      })
+      journalRemove(e.key)
+    }
+  }
+
+  private regate(): void {
+    const before = this.gate
+    this.gate = gateDoc(this.doc, { canWrite: canWrite(this.meta.role) && this.meta.fatal === undefined })
+    if (before._tag !== this.gate._tag) this.bump()
   }
 
   private importRemote(blobs: ReadonlyArray<Uint8Array>): void {
@@ -72,6 +104,13 @@ export class WorkspaceSession {
       // Bytes another tab or the leader already stored and imported; a failure here means a
       // corrupt broadcast, and the next open rebuilds from Dexie.
     }
+    // A newer (or older) device's data may have arrived.
+    this.regate()
+  }
+
+  /** Why this tab must not write, beyond the role: a document from a newer app version. */
+  get readOnlyReason(): string | undefined {
+    return this.gate._tag === "TooNew" ? this.gate.message : undefined
   }
 
   /** Writes the commit to the outbox, in commit order, then tells everyone else. */
@@ -79,10 +118,13 @@ export class WorkspaceSession {
     this.unsavedCount++
     this.bump()
     const ws = this.meta.workspaceId
+    // Journaled synchronously, in the commit's own task: survives the tab closing right now.
+    const idempotencyKey = newId<string>()
+    const journalKey = journalWrite(ws, idempotencyKey, bytes)
     this.chain = this.chain.then(async () => {
       try {
-        const idempotencyKey = newId<string>()
         const entry = await this.sync.store.appendLocal(ws, MAIN_DOC, { bytes, idempotencyKey })
+        if (journalKey !== undefined) journalRemove(journalKey)
         this.sync.post({ _tag: "LocalCommit", ws, doc: MAIN_DOC, id: entry.id, idempotencyKey, bytes })
       } catch (e) {
         this.saveError = `could not save locally: ${String(e)}`
@@ -95,6 +137,7 @@ export class WorkspaceSession {
 
   /** One user action: mutate through the schema helpers, then one commit. */
   readonly change = (fn: (doc: LoroDoc) => void): void => {
+    if (this.gate._tag === "TooNew") throw new Error(this.gate.message)
     try {
       fn(this.doc)
     } finally {

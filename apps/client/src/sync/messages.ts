@@ -39,10 +39,23 @@ export const StatusReport = Schema.TaggedStruct("StatusReport", { ws: Id, status
 /** A new tab asks the leader to repeat every workspace's status. */
 export const StatusRequest = Schema.TaggedStruct("StatusRequest", {})
 
+/**
+ * A tab saw the browser go on- or offline. Workers do not reliably get these events (and
+ * devtools network emulation only reaches pages), so tabs forward them to the leader.
+ */
+export const NetworkChanged = Schema.TaggedStruct("NetworkChanged", { online: Schema.Boolean })
+
 /** A workspace was created, joined or registered: tabs reload the list, the leader rescans. */
 export const WorkspacesChanged = Schema.TaggedStruct("WorkspacesChanged", {})
 
-export const ChannelMessage = Schema.Union(LocalCommit, RemoteUpdates, StatusReport, StatusRequest, WorkspacesChanged)
+export const ChannelMessage = Schema.Union(
+  LocalCommit,
+  RemoteUpdates,
+  StatusReport,
+  StatusRequest,
+  WorkspacesChanged,
+  NetworkChanged,
+)
 export type ChannelMessage = typeof ChannelMessage.Type
 
 const decodeChannel = Schema.decodeUnknownEither(ChannelMessage)

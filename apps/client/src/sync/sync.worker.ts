@@ -2,6 +2,7 @@
 import { MAIN_DOC } from "@vibestack/schema"
 import { SyncEngine, type SyncStatus, TransportError, type WorkspaceMeta } from "@vibestack/shared"
 import { DexieLocalStore } from "../db/DexieLocalStore.js"
+import { fatalText } from "./fatalMessage.js"
 import {
   CHANNEL_NAME,
   type ChannelMessage,
@@ -72,9 +73,21 @@ const startEngine = async (meta: WorkspaceMeta & { readonly token: string }): Pr
   early.delete(ws)
   engine.subscribe((s) => {
     report(ws, s)
-    if (s.state === "stopped" && s.error !== undefined) post({ _tag: "WorkspacesChanged" })
+    if (s.state === "stopped" && s.error !== undefined && running.get(ws) === r) void stopFatal(ws, s.error)
   })
   report(ws, engine.getStatus())
+}
+
+/**
+ * The server refused this device for good (revoked or expired token, app too old): record
+ * why on the workspace (tabs turn read-only and say so) and forget the engine, so joining
+ * again with a new link starts a fresh one.
+ */
+const stopFatal = async (ws: string, error: { readonly kind: string; readonly message: string }): Promise<void> => {
+  running.delete(ws)
+  const meta = await store.getWorkspace(ws as WorkspaceMeta["workspaceId"])
+  if (meta !== undefined && meta.fatal === undefined) await store.putWorkspace({ ...meta, fatal: fatalText(error) })
+  post({ _tag: "WorkspacesChanged" })
 }
 
 const acceptCommit = (r: Running, m: Extract<ChannelMessage, { _tag: "LocalCommit" }>): void => {
@@ -148,6 +161,9 @@ channel.onmessage = (event: MessageEvent) => {
       return
     case "WorkspacesChanged":
       void scan()
+      return
+    case "NetworkChanged":
+      setOnline(m.online)
       return
     case "RemoteUpdates":
     case "StatusReport":

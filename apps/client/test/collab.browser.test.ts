@@ -1,0 +1,155 @@
+import { mkdirSync } from "node:fs"
+import { join } from "node:path"
+import { CURRENT_DOC_VERSION } from "@vibestack/migrations"
+import { createProject, createTask, MAIN_DOC, metaMap, SCHEMA_VERSION_KEY } from "@vibestack/schema"
+import { LoroDoc } from "loro-crdt"
+import type { Browser } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { buildClient, launchChromium, resultsDir } from "./harness.js"
+import {
+  addTask,
+  createWorkspace,
+  mintLink,
+  poll,
+  startAppServer,
+  type TestServer,
+  taskRow,
+  taskTitles,
+} from "./serverHarness.js"
+
+/**
+ * The built app against the real server (embedded Postgres), two browser contexts = two
+ * devices. Everything goes through the server: contexts share no storage or channel.
+ */
+let browser: Browser
+let server: TestServer
+
+beforeAll(async () => {
+  mkdirSync(resultsDir, { recursive: true })
+  await buildClient()
+  server = await startAppServer()
+  browser = await launchChromium()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+describe("two devices through the real server", () => {
+  it("register a workspace, share an editor link, see each other's edits", async () => {
+    const ctxA = await browser.newContext()
+    const ctxB = await browser.newContext()
+    const a = await createWorkspace(ctxA, server.url, "Team Live", "Launch")
+    const link = await mintLink(a, "editor", "Bob's laptop")
+    await a.screenshot({ path: join(resultsDir, "share-dialog.png") })
+    await a.getByRole("dialog").getByRole("button", { name: "Close" }).click()
+
+    const b = await ctxB.newPage()
+    await b.goto(link)
+    await b.waitForURL(/\/w\//)
+    // B starts with nothing local: the project arrives from the server.
+    await expect.poll(() => b.getByRole("heading", { name: "Launch" }).count(), poll).toBe(1)
+
+    await addTask(a, "Launch", "From A")
+    await expect.poll(() => taskTitles(b), poll).toEqual(["From A"])
+    await addTask(b, "Launch", "From B")
+    await expect.poll(() => taskTitles(a), poll).toEqual(["From A", "From B"])
+    await taskRow(b, "From A").getByLabel("Status").selectOption("done")
+    await expect.poll(() => taskRow(a, "From A").getByLabel("Status").inputValue(), poll).toBe("done")
+    await expect.poll(() => a.getByTestId("pending").textContent(), poll).toBe("All changes uploaded")
+    await a.screenshot({ path: join(resultsDir, "board.png") })
+    await ctxA.close()
+    await ctxB.close()
+  })
+
+  it("viewer links are read-only (and the server says 403), a revoked editor link stops with a clear message", async () => {
+    const ctxA = await browser.newContext()
+    const a = await createWorkspace(ctxA, server.url, "Team Share", "Docs")
+    await addTask(a, "Docs", "Read me")
+    const viewerLink = await mintLink(a, "viewer", "Viewer V")
+    const editorLink = await mintLink(a, "editor", "Editor E")
+
+    const ctxV = await browser.newContext()
+    const v = await ctxV.newPage()
+    await v.goto(viewerLink)
+    await expect.poll(() => taskTitles(v), poll).toEqual(["Read me"])
+    expect(await v.getByLabel("Task title").isDisabled()).toBe(true)
+    expect(await v.getByLabel("Status").isDisabled()).toBe(true)
+    expect(await v.getByLabel("Delete task").isDisabled()).toBe(true)
+    expect(await v.getByLabel("New project").count()).toBe(0)
+    expect(await v.getByRole("button", { name: "Add task" }).count()).toBe(0)
+    expect(await v.getByRole("button", { name: "Share" }).count()).toBe(0)
+    // Forcing a push with the viewer's token: the server refuses it whatever the UI does.
+    const url = new URL(viewerLink)
+    const ws = url.pathname.split("/").at(-1) ?? ""
+    const token = new URLSearchParams(url.hash.slice(1)).get("token") ?? ""
+    const forged = new LoroDoc()
+    forged.getMap("vandalism").set("x", 1)
+    const res = await fetch(`${server.url}/api/v1/workspaces/${ws}/docs/${MAIN_DOC}/updates`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/octet-stream" },
+      body: forged.export({ mode: "update" }).slice().buffer as ArrayBuffer,
+    })
+    expect(res.status).toBe(403)
+
+    const ctxE = await browser.newContext()
+    const e = await ctxE.newPage()
+    await e.goto(editorLink)
+    await expect.poll(() => taskTitles(e), poll).toEqual(["Read me"])
+    await addTask(e, "Docs", "Editor was here")
+    await expect.poll(() => taskTitles(a), poll).toEqual(["Read me", "Editor was here"])
+    await expect.poll(() => taskTitles(v), poll).toEqual(["Read me", "Editor was here"])
+
+    // The master revokes the editor's link; the editor's next contact with the server fails for good.
+    await a
+      .getByRole("row", { name: /Editor E/ })
+      .getByRole("button", { name: "Revoke" })
+      .click()
+    await expect.poll(() => a.getByRole("row", { name: /Editor E/ }).textContent(), poll).toContain("revoked")
+    // Its next poll or push learns it (whichever comes first; the form goes once it knows).
+    await e
+      .getByLabel("New task in Docs")
+      .fill("After revocation", { timeout: 2_000 })
+      .then(() => e.getByRole("button", { name: "Add task" }).click({ timeout: 2_000 }))
+      .catch(() => undefined)
+    await expect
+      .poll(() => e.getByTestId("sync-fatal").textContent(), { ...poll, timeout: 45_000 })
+      .toContain("revoked")
+    await expect.poll(() => e.getByLabel("Task title").first().isDisabled(), poll).toBe(true)
+    await e.screenshot({ path: join(resultsDir, "revoked-editor.png") })
+    expect(await taskTitles(a)).toEqual(["Read me", "Editor was here"])
+    await Promise.all([ctxA.close(), ctxV.close(), ctxE.close()])
+  })
+
+  it("a document saved by a newer app version opens read-only with the message", async () => {
+    // Seeded through the API as a newer client would have written it.
+    const reg = await fetch(`${server.url}/api/v1/workspaces`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "From the future" }),
+    })
+    expect(reg.status).toBe(201)
+    const { workspaceId, masterToken } = (await reg.json()) as { workspaceId: string; masterToken: string }
+    const doc = new LoroDoc()
+    const project = createProject(doc, { name: "Future", color: "#4f7cff" })
+    createTask(doc, { projectId: project.id, title: "Written by v-next" })
+    metaMap(doc).set(SCHEMA_VERSION_KEY, CURRENT_DOC_VERSION + 1)
+    doc.commit()
+    const push = await fetch(`${server.url}/api/v1/workspaces/${workspaceId}/docs/${MAIN_DOC}/updates`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${masterToken}`, "Content-Type": "application/octet-stream" },
+      body: doc.export({ mode: "update" }).slice().buffer as ArrayBuffer,
+    })
+    expect(push.status).toBe(200)
+
+    const ctx = await browser.newContext()
+    const p = await ctx.newPage()
+    await p.goto(`${server.url}/join/${workspaceId}#token=${masterToken}`)
+    await expect.poll(() => taskTitles(p), poll).toEqual(["Written by v-next"])
+    await expect.poll(() => p.getByTestId("too-new").textContent(), poll).toContain("newer version of VibeStack")
+    expect(await p.getByLabel("Task title").isDisabled()).toBe(true)
+    expect(await p.getByLabel("New project").count()).toBe(0)
+    await ctx.close()
+  })
+})
