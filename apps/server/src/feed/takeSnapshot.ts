@@ -50,10 +50,18 @@ export const takeSnapshot = (
       if (!(yield* feed.awaitStored(snap.l1)))
         return { _tag: "Unavailable", message: "the change feed is behind; retry" } as const
       // Changes below L1 the snapshot did not see: in flight when it was taken, or begun after.
-      const unseen = yield* sql<LoggedChange>`
+      // Two index scans: an OR of the two conditions would read the workspace's whole history.
+      const recent = yield* sql<LoggedChange>`
         select lsn, pos, xid, row_id, op, value from change_log
-        where tbl = ${info.name} and workspace_id in (${ws}, '*') and lsn < ${snap.l1}
-          and (lsn >= ${l0} or xid in ${sql.in(snap.snapshot.xip.length ? snap.snapshot.xip : [-1])})`
+        where tbl = ${info.name} and workspace_id in (${ws}, '*') and lsn >= ${l0} and lsn < ${snap.l1}`
+      const inFlight =
+        snap.snapshot.xip.length === 0
+          ? []
+          : yield* sql<LoggedChange>`
+              select lsn, pos, xid, row_id, op, value from change_log
+              where xid in ${sql.in(snap.snapshot.xip)} and lsn < ${snap.l1} and lsn < ${l0}
+                and tbl = ${info.name} and workspace_id in (${ws}, '*')`
+      const unseen = [...recent, ...inFlight]
       const byId = new Map<string, string>()
       for (const r of snap.rows) byId.set(r.id, r.v)
       if (!applyUnseen(byId, unseen, snap.snapshot)) continue
