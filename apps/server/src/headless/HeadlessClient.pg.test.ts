@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { MAIN_DOC } from "@vibestack/schema"
+import { ManualClock } from "@vibestack/shared"
 import { LoroDoc } from "loro-crdt"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runFuzz } from "../../../../packages/shared/src/sync/test/fuzz.js"
@@ -59,6 +60,31 @@ describe("HeadlessClient against the real server (Postgres)", () => {
       }
     } finally {
       await a.close()
+    }
+  }, 60_000)
+
+  it("[C2] an edit reaches the other client through the live socket alone", async () => {
+    // A clock that never moves: no poll timer can fire, so only the socket can deliver.
+    const clock = new ManualClock()
+    const a = await HeadlessClient.create(server.url, "Live", { dir: await freshDir(), fsync: false, clock })
+    const editor = await mint(a.workspaceId, a.token, "editor")
+    const b = await HeadlessClient.open(server.url, a.workspaceId, editor, {
+      dir: await freshDir(),
+      fsync: false,
+      clock,
+    })
+    try {
+      await a.waitIdle(30_000)
+      await b.waitIdle(30_000)
+      // Let both sockets authenticate and subscribe (bounded wait, real time).
+      for (let i = 0; i < 500 && a.engine.getStatus().state !== "live"; i++) await new Promise((r) => setTimeout(r, 10))
+      await new Promise((r) => setTimeout(r, 300))
+      await b.edit((d) => d.getMap("tasks").set("t", "via socket"))
+      for (let i = 0; i < 1000 && a.engine.cursor < 1; i++) await new Promise((r) => setTimeout(r, 10))
+      expect(a.doc.toJSON()).toEqual({ tasks: { t: "via socket" } })
+    } finally {
+      await a.close()
+      await b.close()
     }
   }, 60_000)
 
