@@ -1,0 +1,33 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import { join } from "node:path"
+
+const BIN = join(import.meta.dirname, "../../bin/vibestack.mjs")
+
+/** `vibestack serve` as a child process (so tests can SIGKILL it), ready once /healthz answers. */
+export const spawnServer = async (
+  env: Record<string, string>,
+  port: number,
+): Promise<{ child: ChildProcess; url: string; log: () => string; exited: Promise<number | null> }> => {
+  const child = spawn(process.execPath, [BIN, "serve"], {
+    env: { ...process.env, PORT: String(port), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  })
+  let log = ""
+  child.stdout!.on("data", (d) => (log += d))
+  child.stderr!.on("data", (d) => (log += d))
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)))
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 90_000
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited early:\n${log}`)
+    try {
+      if ((await fetch(`${url}/healthz`)).status === 200) break
+    } catch {}
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL")
+      throw new Error(`server did not become healthy:\n${log}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return { child, url, log: () => log, exited }
+}
