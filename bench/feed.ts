@@ -13,7 +13,8 @@ const ROWS = Number(process.argv[2] ?? 100_000)
 const LIVE = Number(process.argv[3] ?? 20_000)
 const LATENCY_SAMPLES = 300
 
-const pct = (xs: Array<number>, p: number) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!
+const pct = (xs: Array<number>, p: number) =>
+  xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const pgServer = await startTestPg()
@@ -70,8 +71,16 @@ const rows: Array<[string, string, string]> = []
   }
   while (viaShape.length < LATENCY_SAMPLES) await sleep(20)
   await listener.end()
-  rows.push(["commit → ShapeStream subscriber p50 / p99", `${pct(viaShape, 0.5).toFixed(1)} / ${pct(viaShape, 0.99).toFixed(1)} ms`, "p99 ≤ 100 ms"])
-  rows.push(["commit → LISTEN/NOTIFY listener p50 / p99 (floor)", `${pct(viaNotify, 0.5).toFixed(1)} / ${pct(viaNotify, 0.99).toFixed(1)} ms`, ""])
+  rows.push([
+    "commit → ShapeStream subscriber p50 / p99",
+    `${pct(viaShape, 0.5).toFixed(1)} / ${pct(viaShape, 0.99).toFixed(1)} ms`,
+    "p99 ≤ 100 ms",
+  ])
+  rows.push([
+    "commit → LISTEN/NOTIFY listener p50 / p99 (floor)",
+    `${pct(viaNotify, 0.5).toFixed(1)} / ${pct(viaNotify, 0.99).toFixed(1)} ms`,
+    "",
+  ])
 }
 
 // 2. Initial sync of a ROWS-row shape vs a plain SQL read of the same rows.
@@ -92,7 +101,9 @@ const rows: Array<[string, string, string]> = []
   let fetched = 0
   let q = "offset=-1"
   for (;;) {
-    const res = await fetch(`${srv.url}/api/v1/shape?table=tasks&${q}`, { headers: { authorization: `Bearer ${masterToken}` } })
+    const res = await fetch(`${srv.url}/api/v1/shape?table=tasks&${q}`, {
+      headers: { authorization: `Bearer ${masterToken}` },
+    })
     fetched += ((await res.json()) as Array<unknown>).length
     const offset = res.headers.get("electric-offset")!
     if (!offset.startsWith("0_")) break
@@ -105,9 +116,21 @@ const rows: Array<[string, string, string]> = []
   const got = await shape.rows
   const shapeMs = performance.now() - t1
   if (got.length !== ROWS || plain.rows.length !== ROWS) throw new Error(`expected ${ROWS} rows, got ${got.length}`)
-  rows.push([`initial sync of ${ROWS} rows (ShapeStream)`, `${Math.round(ROWS / (shapeMs / 1000))} rows/s (${shapeMs.toFixed(0)} ms)`, "≥ 100,000 rows/s"])
-  rows.push([`  of which the server (raw HTTP pages, JSON.parse)`, `${Math.round(ROWS / (rawMs / 1000))} rows/s (${rawMs.toFixed(0)} ms)`, ""])
-  rows.push([`plain SQL read of the same rows (pg)`, `${Math.round(ROWS / (sqlMs / 1000))} rows/s (${sqlMs.toFixed(0)} ms)`, ""])
+  rows.push([
+    `initial sync of ${ROWS} rows (ShapeStream)`,
+    `${Math.round(ROWS / (shapeMs / 1000))} rows/s (${shapeMs.toFixed(0)} ms)`,
+    "≥ 100,000 rows/s",
+  ])
+  rows.push([
+    `  of which the server (raw HTTP pages, JSON.parse)`,
+    `${Math.round(ROWS / (rawMs / 1000))} rows/s (${rawMs.toFixed(0)} ms)`,
+    "",
+  ])
+  rows.push([
+    `plain SQL read of the same rows (pg)`,
+    `${Math.round(ROWS / (sqlMs / 1000))} rows/s (${sqlMs.toFixed(0)} ms)`,
+    "",
+  ])
 }
 
 // 3. Live throughput: LIVE inserts in transactions of 500 rows while a subscriber follows.
@@ -124,7 +147,11 @@ const rows: Array<[string, string, string]> = []
   const writeMs = performance.now() - t0
   while (seen < LIVE) await sleep(5)
   const ms = performance.now() - t0
-  rows.push([`live: ${LIVE} row changes, written → all received`, `${Math.round(LIVE / (ms / 1000))} changes/s (${ms.toFixed(0)} ms; writes took ${writeMs.toFixed(0)} ms)`, "≥ 10,000 changes/s"])
+  rows.push([
+    `live: ${LIVE} row changes, written → all received`,
+    `${Math.round(LIVE / (ms / 1000))} changes/s (${ms.toFixed(0)} ms; writes took ${writeMs.toFixed(0)} ms)`,
+    "≥ 10,000 changes/s",
+  ])
 }
 
 for (const a of aborts) a.abort()
