@@ -4,6 +4,8 @@ import { VibeStackApi } from "@vibestack/shared"
 import { Effect, Layer, Option } from "effect"
 import { JwtSecret } from "./auth/JwtSecret.js"
 import { Tokens } from "./auth/Tokens.js"
+import { BackupCore } from "./backup/BackupCore.js"
+import { BackupImportLive, BackupsLive } from "./backup/BackupsLive.js"
 import { Bus } from "./bus/Bus.js"
 import type { ServerConfig } from "./Config.js"
 import { checkWalLevel, DatabaseLive, migrate } from "./db/Database.js"
@@ -46,11 +48,12 @@ export const CoreLive = (config: ServerConfig, options: { attachEmbedded?: boole
   )
   // The change feed's consumer starts only when the shape route is mounted (servers, not the CLI).
   const feed = ShapeService.Default.pipe(Layer.provideMerge(Feed.layer()))
-  return feed.pipe(Layer.provideMerge(services), Layer.provideMerge(db))
+  const backups = BackupCore({ scheduled: !options.attachEmbedded })
+  return Layer.merge(feed, backups).pipe(Layer.provideMerge(services), Layer.provideMerge(db))
 }
 
 export const ApiLive = HttpApiBuilder.api(VibeStackApi).pipe(
-  Layer.provide([WorkspacesLive, TokensLive, DocsLive, SystemLive]),
+  Layer.provide([WorkspacesLive, TokensLive, DocsLive, SystemLive, BackupsLive, BackupImportLive]),
   Layer.provide(AuthenticationLive),
   Layer.provide(ErrorShapeLive),
 )

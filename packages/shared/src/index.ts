@@ -1,5 +1,6 @@
 export * from "./api/Api.js"
 export * from "./api/ApiErrors.js"
+export * from "./api/BackupApi.js"
 export * from "./protocol/down.js"
 export * from "./protocol/errors.js"
 export * from "./protocol/frame.js"

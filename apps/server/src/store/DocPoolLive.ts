@@ -1,7 +1,8 @@
 import { apiError } from "@vibestack/shared"
-import { Effect, Layer, Runtime } from "effect"
+import { Context, Effect, Layer, Runtime } from "effect"
 import { Metrics } from "../metrics/Metrics.js"
 import { LoroPool } from "../pool/LoroPool.js"
+import { LoroPoolService } from "../pool/LoroPoolService.js"
 import { ByteStore } from "./ByteStore.js"
 import { DocPool } from "./DocPool.js"
 
@@ -10,10 +11,12 @@ export interface DocPoolOptions {
   readonly maxDocsPerWorker: number
 }
 
-/** The byte store's view of the isolated Loro pool; the pool reloads documents from the store. */
+/**
+ * The byte store's view of the isolated Loro pool; the pool reloads documents from the store.
+ * The pool itself is provided too (`LoroPoolService`), for named operations (backups, history).
+ */
 export const DocPoolLive = (options: DocPoolOptions) =>
-  Layer.scoped(
-    DocPool,
+  Layer.scopedContext(
     Effect.gen(function* () {
       const store = yield* ByteStore
       const metrics = yield* Metrics
@@ -36,7 +39,7 @@ export const DocPoolLive = (options: DocPoolOptions) =>
       const internal = (what: string) => (e: unknown) =>
         apiError("Internal", `${what}: ${e instanceof Error ? e.message : String(e)}`)
 
-      return DocPool.of({
+      const docPool = DocPool.of({
         validate: (ws, doc, blobs) =>
           Effect.tryPromise({ try: () => pool.validate(ws, doc, blobs), catch: internal("validation unavailable") }),
         committed: (ws, doc, seq) => Effect.promise(() => pool.markCommitted(ws, doc, seq).catch(() => {})),
@@ -44,6 +47,7 @@ export const DocPoolLive = (options: DocPoolOptions) =>
         snapshot: (ws, doc) =>
           Effect.tryPromise({ try: () => pool.exportSnapshot(ws, doc), catch: internal("snapshot failed") }),
       })
+      return Context.make(DocPool, docPool).pipe(Context.add(LoroPoolService, pool))
     }),
   )
 

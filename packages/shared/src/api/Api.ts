@@ -20,6 +20,7 @@ import {
   Unauthorized,
   Unavailable,
 } from "./ApiErrors.js"
+import { BackupImportGroup, BackupsGroup } from "./BackupApi.js"
 
 /**
  * The HTTP contract of ARCHITECTURE.md "Public surface", as one `HttpApi`. The server
@@ -181,4 +182,6 @@ export class VibeStackApi extends HttpApi.make("vibestack")
   .add(TokensGroup.prefix("/api/v1"))
   .add(DocsGroup.prefix("/api/v1"))
   .add(SystemGroup)
+  .add(BackupsGroup.middleware(Authentication).prefix("/api/v1"))
+  .add(BackupImportGroup.prefix("/api/v1"))
   .annotate(OpenApi.Title, "VibeStack sync API") {}
