@@ -77,7 +77,8 @@ export class HttpTransport implements Transport {
         method,
         headers,
         signal: ctrl.signal,
-        ...(init.body !== undefined ? { body: init.body } : {}),
+        // Loro bytes are a plain Uint8Array; DOM typings want an ArrayBuffer-backed view.
+        ...(init.body !== undefined ? { body: init.body as unknown as RequestInit["body"] & string } : {}),
       })
       const body = new Uint8Array(await res.arrayBuffer())
       if (res.status >= 400) {
