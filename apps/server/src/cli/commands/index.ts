@@ -1,5 +1,6 @@
 import type { Command } from "../Command.js"
 import { adminCommands } from "./admin.js"
+import { backupCommands } from "./backup.js"
 import { feedCommands } from "./feed.js"
 import { projectionCommands } from "./projection.js"
 import { seedCommands } from "./seed.js"
@@ -10,4 +11,5 @@ export const commands: ReadonlyArray<Command> = [
   ...projectionCommands,
   ...seedCommands,
   ...feedCommands,
+  ...backupCommands,
 ]

@@ -1,0 +1,105 @@
+import type { WorkspaceId } from "@vibestack/schema"
+import { Effect } from "effect"
+import { BackupService } from "../../backup/BackupService.js"
+import { readWithProgress, writeWithProgress } from "../../backup/progressBar.js"
+import { CliError, type Command } from "../Command.js"
+import { runCore } from "../runCore.js"
+
+type Flags = Readonly<Record<string, string | boolean | undefined>>
+
+const need = (flags: Flags, name: string) =>
+  Effect.suspend(() => {
+    const v = flags[name]
+    return typeof v === "string" && v.length > 0
+      ? Effect.succeed(v)
+      : Effect.fail(new CliError(`--${name} is required`))
+  })
+
+const withBackups = <A, E>(f: (s: BackupService) => Effect.Effect<A, E>) => runCore(Effect.flatMap(BackupService, f))
+
+/**
+ * `vibestack backup …`: the same operations as the HTTP routes, straight against the
+ * server's database (so they also work while no server runs, e.g. for disaster recovery).
+ */
+export const backupCommands: ReadonlyArray<Command> = [
+  {
+    group: "backup",
+    name: "create",
+    summary: "back up a workspace now; prints the backup's metadata",
+    flags: { workspace: { type: "string", description: "workspace id", required: true } },
+    run: (flags) => Effect.flatMap(need(flags, "workspace"), (ws) => withBackups((s) => s.create(ws as WorkspaceId))),
+  },
+  {
+    group: "backup",
+    name: "list",
+    summary: "list a workspace's backups, newest first",
+    flags: { workspace: { type: "string", description: "workspace id", required: true } },
+    run: (flags) => Effect.flatMap(need(flags, "workspace"), (ws) => withBackups((s) => s.list(ws as WorkspaceId))),
+  },
+  {
+    group: "backup",
+    name: "export",
+    summary: "write a backup to one file (progress bar on a terminal)",
+    flags: {
+      workspace: { type: "string", description: "workspace id", required: true },
+      backup: { type: "string", description: "backup id (default: a new backup, made now)" },
+      out: { type: "string", description: "file to write", required: true },
+    },
+    run: (flags) =>
+      Effect.gen(function* () {
+        const ws = (yield* need(flags, "workspace")) as WorkspaceId
+        const out = yield* need(flags, "out")
+        const { id, file } = yield* withBackups((s) =>
+          Effect.gen(function* () {
+            const id = typeof flags.backup === "string" ? flags.backup : (yield* s.create(ws)).backupId
+            return { id, file: yield* s.file(ws, id) }
+          }),
+        )
+        yield* Effect.tryPromise({
+          try: () => writeWithProgress(out, file, "export"),
+          catch: (e) => new CliError(`could not write ${out}: ${String(e)}`),
+        })
+        return { backupId: id, file: out, size: file.length }
+      }),
+  },
+  {
+    group: "backup",
+    name: "import",
+    summary: "create a workspace from a backup file (disaster recovery); prints its id and master token",
+    flags: {
+      file: { type: "string", description: "backup file", required: true },
+      name: { type: "string", description: "workspace name (default: the backup's)" },
+    },
+    run: (flags) =>
+      Effect.gen(function* () {
+        const path = yield* need(flags, "file")
+        const bytes = yield* Effect.tryPromise({
+          try: () => readWithProgress(path, "import"),
+          catch: (e) => new CliError(`could not read ${path}: ${String(e)}`),
+        })
+        const name = typeof flags.name === "string" ? flags.name : undefined
+        return yield* withBackups((s) => s.importFile(bytes, name))
+      }),
+  },
+  {
+    group: "backup",
+    name: "restore",
+    summary: "restore a backup: --mode revert (live workspace, forward ops) or fork (new workspace)",
+    flags: {
+      workspace: { type: "string", description: "workspace id", required: true },
+      backup: { type: "string", description: "backup id", required: true },
+      mode: { type: "string", description: "revert | fork", required: true },
+      name: { type: "string", description: "name of the forked workspace" },
+    },
+    run: (flags) =>
+      Effect.gen(function* () {
+        const ws = (yield* need(flags, "workspace")) as WorkspaceId
+        const id = yield* need(flags, "backup")
+        const mode = yield* need(flags, "mode")
+        if (mode === "revert") return yield* withBackups((s) => s.revert(ws, id))
+        if (mode !== "fork") return yield* Effect.fail(new CliError("--mode must be revert or fork"))
+        const name = typeof flags.name === "string" ? flags.name : `${ws} (restored)`
+        return yield* withBackups((s) => s.fork(ws, id, name))
+      }),
+  },
+]
