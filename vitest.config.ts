@@ -12,6 +12,8 @@ const full = process.env.VIBESTACK_FAULTS === "1"
 export default defineConfig({
   test: {
     projects: ["packages/*", "apps/*"],
+    // Many test files start their own Postgres or Chromium; two cores, so two files at a time.
+    maxWorkers: 2,
     exclude: ["**/node_modules/**", "**/dist/**", ...(full ? [] : ["**/*.faults.test.ts"])],
   },
 })

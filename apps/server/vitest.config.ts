@@ -11,7 +11,5 @@ export default defineProject({
     // Real Postgres and real sockets: generous bounds, never used as timings.
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    // Each test file starts its own Postgres; two cores, so two at a time.
-    maxWorkers: 2,
   },
 })
