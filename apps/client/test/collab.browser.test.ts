@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs"
+import { mkdirSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { CURRENT_DOC_VERSION } from "@vibestack/migrations"
 import { createProject, createTask, MAIN_DOC, metaMap, SCHEMA_VERSION_KEY } from "@vibestack/schema"
@@ -59,6 +59,21 @@ describe("two devices through the real server", () => {
     await expect.poll(() => taskRow(a, "From A").getByLabel("Status").inputValue(), poll).toBe("done")
     await expect.poll(() => a.getByTestId("pending").textContent(), poll).toBe("All changes uploaded")
     await a.screenshot({ path: join(resultsDir, "board.png") })
+
+    // History: every version is browsable, read-only, from the tab's own document.
+    await a.getByRole("button", { name: "History" }).click()
+    const history = a.getByRole("dialog", { name: "History" })
+    const buttons = history.locator("[data-version-index]")
+    const seen: Array<string> = []
+    for (let i = 0; i < (await buttons.count()); i++) {
+      await buttons.nth(i).click()
+      await expect.poll(() => buttons.nth(i).getAttribute("aria-pressed"), poll).toBe("true")
+      seen.push((await history.getByTestId("history-task").allTextContents()).join(" | "))
+    }
+    expect(seen[0]).toContain("From A — done")
+    expect(seen.some((t) => t.includes("From A — todo") && !t.includes("From B"))).toBe(true)
+    await a.screenshot({ path: join(resultsDir, "history.png") })
+    await history.getByRole("button", { name: "Close" }).click()
     await ctxA.close()
     await ctxB.close()
   })
@@ -150,6 +165,40 @@ describe("two devices through the real server", () => {
     await expect.poll(() => p.getByTestId("too-new").textContent(), poll).toContain("newer version of VibeStack")
     expect(await p.getByLabel("Task title").isDisabled()).toBe(true)
     expect(await p.getByLabel("New project").count()).toBe(0)
+    await ctx.close()
+  })
+
+  it("master backs up, downloads the file, and restores the board to the backup", async () => {
+    const ctx = await browser.newContext({ acceptDownloads: true })
+    const a = await createWorkspace(ctx, server.url, "Team Backup", "Ops")
+    await addTask(a, "Ops", "Keep me")
+    await expect.poll(() => a.getByTestId("pending").textContent(), poll).toBe("All changes uploaded")
+    await a.getByRole("button", { name: "Backups" }).click()
+    const dialog = a.getByRole("dialog", { name: "Backups" })
+    await dialog.getByRole("button", { name: "Back up now" }).click()
+    await expect.poll(() => dialog.getByTestId("backup-row").count(), poll).toBe(1)
+    const [download] = await Promise.all([
+      a.waitForEvent("download"),
+      dialog.getByRole("button", { name: "Download" }).click(),
+    ])
+    const file = join(resultsDir, "backup.vsbackup")
+    await download.saveAs(file)
+    expect(statSync(file).size).toBeGreaterThan(0)
+    await a.screenshot({ path: join(resultsDir, "backups-dialog.png") })
+    await dialog.getByRole("button", { name: "Close" }).click()
+
+    // Changes after the backup, synced; then the master restores.
+    await taskRow(a, "Keep me").getByLabel("Status").selectOption("done")
+    await addTask(a, "Ops", "After the backup")
+    await expect.poll(() => a.getByTestId("pending").textContent(), poll).toBe("All changes uploaded")
+    await a.getByRole("button", { name: "Backups" }).click()
+    await dialog.getByRole("button", { name: "Restore…" }).click()
+    await dialog.getByRole("button", { name: "Confirm restore" }).click()
+    await expect.poll(() => dialog.getByTestId("backup-notice").textContent(), poll).toContain("Restored")
+    await dialog.getByRole("button", { name: "Close" }).click()
+    // The revert arrives like any other server update.
+    await expect.poll(() => taskTitles(a), poll).toEqual(["Keep me"])
+    await expect.poll(() => taskRow(a, "Keep me").getByLabel("Status").inputValue(), poll).toBe("todo")
     await ctx.close()
   })
 })

@@ -13,7 +13,7 @@ export interface TestServer {
  * (another package, with its own tsconfig and work in progress).
  */
 export const startAppServer = async (): Promise<TestServer> => {
-  const path = "../../server/src/test/server.js"
+  const path = new URL("../../server/src/test/server.ts", import.meta.url).href
   const mod = (await import(/* @vite-ignore */ path)) as {
     readonly startTestServer: (o: { readonly config: Record<string, unknown> }) => Promise<TestServer>
   }

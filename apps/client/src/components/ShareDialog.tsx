@@ -1,5 +1,6 @@
-import { Either, Schema } from "effect"
+import { Schema } from "effect"
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react"
+import { serverApi as api } from "../sync/serverApi.js"
 
 const TokenRow = Schema.Struct({
   tokenId: Schema.String,
@@ -10,23 +11,6 @@ const TokenRow = Schema.Struct({
 })
 const TokenList = Schema.Struct({ tokens: Schema.Array(TokenRow) })
 const Minted = Schema.Struct({ tokenId: Schema.String, shareUrl: Schema.String })
-
-const api = async <A, I>(
-  schema: Schema.Schema<A, I>,
-  token: string,
-  path: string,
-  init?: RequestInit,
-): Promise<A | undefined> => {
-  const res = await fetch(path, {
-    ...init,
-    headers: { ...init?.headers, Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-  })
-  if (!res.ok) throw new Error(`${res.status}: ${(await res.text()).slice(0, 200)}`)
-  if (res.status === 204) return undefined
-  const r = Schema.decodeUnknownEither(schema)(await res.json())
-  if (Either.isLeft(r)) throw new Error("unexpected answer from the server")
-  return r.right
-}
 
 const EXPIRIES = [
   { label: "1 day", seconds: 86_400 },

@@ -10,9 +10,13 @@ export type SessionState =
   | { readonly _tag: "Open"; readonly session: WorkspaceSession }
 
 /** Opens the workspace's document in this tab for as long as the component is mounted. */
-export const useWorkspaceSession = (ws: WorkspaceId, reloadKey: number): SessionState => {
+export const useWorkspaceSession = (ws: WorkspaceId, metaVersion: number): SessionState => {
   const [state, setState] = useState<SessionState>({ _tag: "Loading" })
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reloadKey is the trigger: the workspace meta changed
+  const session = state._tag === "Open" ? state.session : undefined
+  // biome-ignore lint/correctness/useExhaustiveDependencies: metaVersion is the trigger: the workspace meta changed
+  useEffect(() => {
+    void session?.refreshMeta()
+  }, [session, metaVersion])
   useEffect(() => {
     let live = true
     let opened: WorkspaceSession | undefined
@@ -29,7 +33,7 @@ export const useWorkspaceSession = (ws: WorkspaceId, reloadKey: number): Session
       live = false
       opened?.close()
     }
-  }, [ws, reloadKey])
+  }, [ws])
   return state
 }
 

@@ -1,10 +1,12 @@
 import { Link, useParams } from "@tanstack/react-router"
 import { canWrite, createProject, type WorkspaceId } from "@vibestack/schema"
 import { type FormEvent, useEffect, useState } from "react"
+import { BackupsDialog } from "../backups/BackupsDialog.js"
 import { ProjectColumn } from "../components/ProjectColumn.js"
 import { ShareDialog } from "../components/ShareDialog.js"
 import { StatusBar } from "../components/StatusBar.js"
 import { TaskPanel } from "../components/TaskPanel.js"
+import { HistoryDialog } from "../history/HistoryDialog.js"
 import { useTabSync } from "../hooks/useTabSync.js"
 import { useDocVersion, useWorkspaceSession } from "../hooks/useWorkspaceSession.js"
 
@@ -20,6 +22,8 @@ export const BoardPage = () => {
   const [projectName, setProjectName] = useState("")
   const [selected, setSelected] = useState<string | undefined>(undefined)
   const [sharing, setSharing] = useState(false)
+  const [history, setHistory] = useState(false)
+  const [backups, setBackups] = useState(false)
   const [error, setError] = useState<string | undefined>(undefined)
   useEffect(() => {
     document.title = session ? `${session.meta.name} · VibeStack` : "VibeStack"
@@ -64,22 +68,32 @@ export const BoardPage = () => {
       <header className="topbar row">
         <Link to="/">← Workspaces</Link>
         <h1>{s.meta.name}</h1>
+        <button type="button" onClick={() => setHistory(true)}>
+          History
+        </button>
         {s.meta.role === "master" && s.meta.token !== undefined && (
-          <button type="button" onClick={() => setSharing(true)}>
-            Share
-          </button>
+          <>
+            <button type="button" onClick={() => setSharing(true)}>
+              Share
+            </button>
+            <button type="button" onClick={() => setBackups(true)}>
+              Backups
+            </button>
+          </>
         )}
       </header>
-      {s.readOnlyReason !== undefined && (
-        <p role="alert" className="banner warn" data-testid="too-new">
-          {s.readOnlyReason}
-        </p>
-      )}
-      {error !== undefined && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <div className="board-alerts">
+        {s.readOnlyReason !== undefined && (
+          <p role="alert" className="banner warn" data-testid="too-new">
+            {s.readOnlyReason}
+          </p>
+        )}
+        {error !== undefined && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
+      </div>
       <main className="board">
         {!readOnly && (
           <form className="row" onSubmit={addProject}>
@@ -108,6 +122,10 @@ export const BoardPage = () => {
       {sharing && s.meta.token !== undefined && (
         <ShareDialog workspaceId={s.meta.workspaceId} token={s.meta.token} onClose={() => setSharing(false)} />
       )}
+      {backups && s.meta.token !== undefined && (
+        <BackupsDialog workspaceId={s.meta.workspaceId} token={s.meta.token} onClose={() => setBackups(false)} />
+      )}
+      {history && <HistoryDialog doc={s.doc} docVersion={docVersion} onClose={() => setHistory(false)} />}
       <StatusBar meta={s.meta} unsaved={s.unsaved} docVersion={docVersion} readOnlyReason={s.readOnlyReason} />
     </div>
   )

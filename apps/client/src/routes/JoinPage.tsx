@@ -3,6 +3,7 @@ import { Role, WorkspaceId } from "@vibestack/schema"
 import { Either, Schema } from "effect"
 import { useEffect, useState } from "react"
 import { tabSync } from "../sync/runtime.js"
+import { serverApi } from "../sync/serverApi.js"
 
 const Claims = Schema.Struct({ role: Role })
 const decodeClaims = Schema.decodeUnknownEither(Schema.parseJson(Claims))
@@ -15,6 +16,20 @@ const roleOf = (token: string): Role | undefined => {
     const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"))
     const r = decodeClaims(json)
     return Either.isRight(r) ? r.right.role : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const Info = Schema.Struct({ name: Schema.String })
+
+/** The workspace's name, if the server answers soon; joining works offline too (name later). */
+const nameFromServer = async (ws: string, token: string): Promise<string | undefined> => {
+  try {
+    const info = await serverApi(Info, token, `/api/v1/workspaces/${encodeURIComponent(ws)}`, {
+      signal: AbortSignal.timeout(3_000),
+    })
+    return info?.name
   } catch {
     return undefined
   }
@@ -42,7 +57,7 @@ export const JoinPage = () => {
       const existing = await store.getWorkspace(ws.right)
       await store.putWorkspace({
         workspaceId: ws.right,
-        name: existing?.name ?? "Shared workspace",
+        name: (await nameFromServer(ws.right, token)) ?? existing?.name ?? "Shared workspace",
         serverUrl: location.origin,
         token,
         role: roleOf(token) ?? "viewer",

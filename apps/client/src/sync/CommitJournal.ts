@@ -35,8 +35,10 @@ const storage = (): Storage | undefined => {
 /** Returns the entry's key, or undefined when the journal is unavailable (full, disabled). */
 export const journalWrite = (ws: string, idempotencyKey: string, bytes: Uint8Array): string | undefined => {
   const key = `${PREFIX}${ws}:${idempotencyKey}`
+  const s = storage()
+  if (s === undefined) return undefined
   try {
-    storage()?.setItem(key, JSON.stringify({ t: Date.now(), b: toBase64(bytes) }))
+    s.setItem(key, JSON.stringify({ t: Date.now(), b: toBase64(bytes) }))
     return key
   } catch {
     return undefined

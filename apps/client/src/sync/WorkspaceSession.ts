@@ -1,3 +1,4 @@
+import { docVersionStatus, migrateDoc } from "@vibestack/migrations"
 import { canWrite, changedEntitiesOfEvents, MAIN_DOC, newId, type WorkspaceId } from "@vibestack/schema"
 import type { WorkspaceMeta } from "@vibestack/shared"
 import { LoroDoc } from "loro-crdt"
@@ -28,8 +29,12 @@ export class WorkspaceSession {
 
   private constructor(
     private readonly sync: TabSync,
-    readonly meta: WorkspaceMeta,
-  ) {}
+    private currentMeta: WorkspaceMeta,
+  ) {
+    // History shows when each version was made; merge a burst of edits into one change, not a session.
+    this.doc.setRecordTimestamp(true)
+    this.doc.setChangeMergeInterval(10)
+  }
 
   static async open(sync: TabSync, ws: WorkspaceId): Promise<WorkspaceSession | undefined> {
     const meta = await sync.store.getWorkspace(ws)
@@ -108,6 +113,23 @@ export class WorkspaceSession {
     this.regate()
   }
 
+  /** Token, role and fatal state: they change while the board is open (registration, revocation). */
+  get meta(): WorkspaceMeta {
+    return this.currentMeta
+  }
+
+  /**
+   * Re-reads the meta in place. The document stays open: reopening it would race commits
+   * still on their way to IndexedDB (and a tab never hears its own broadcasts).
+   */
+  async refreshMeta(): Promise<void> {
+    const meta = await this.sync.store.getWorkspace(this.currentMeta.workspaceId)
+    if (meta === undefined) return
+    this.currentMeta = meta
+    this.regate()
+    this.bump()
+  }
+
   /** Why this tab must not write, beyond the role: a document from a newer app version. */
   get readOnlyReason(): string | undefined {
     return this.gate._tag === "TooNew" ? this.gate.message : undefined
@@ -138,6 +160,8 @@ export class WorkspaceSession {
   /** One user action: mutate through the schema helpers, then one commit. */
   readonly change = (fn: (doc: LoroDoc) => void): void => {
     if (this.gate._tag === "TooNew") throw new Error(this.gate.message)
+    // A new workspace's first write stamps the layout version (the gate skips empty docs).
+    if (docVersionStatus(this.doc) === "needs-migration") migrateDoc(this.doc)
     try {
       fn(this.doc)
     } finally {

@@ -1,0 +1,166 @@
+import { Schema } from "effect"
+import { useCallback, useEffect, useRef, useState } from "react"
+import { serverApi } from "../sync/serverApi.js"
+
+/** The fields of the server's `BackupInfo` (packages/shared BackupApi) this view shows. */
+const Backup = Schema.Struct({
+  backupId: Schema.String,
+  kind: Schema.String,
+  createdAt: Schema.String,
+  size: Schema.Number,
+  sha256: Schema.String,
+})
+const Listing = Schema.Struct({ backups: Schema.Array(Backup) })
+const Restored = Schema.Struct({ mode: Schema.Literal("revert") })
+
+const kb = (n: number) => (n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`)
+
+/**
+ * Backups of this workspace (master only): create one now, list, download the file, restore.
+ * Restore is a revert: the server pushes ordinary forward operations that bring the document
+ * back to the backup's state, so every device just syncs them (nothing is rewound or lost
+ * from history). Needs the server: offline it says so.
+ */
+export const BackupsDialog = (p: {
+  readonly workspaceId: string
+  readonly token: string
+  readonly onClose: () => void
+}) => {
+  const base = `/api/v1/workspaces/${encodeURIComponent(p.workspaceId)}/backups`
+  const [backups, setBackups] = useState<ReadonlyArray<typeof Backup.Type> | undefined>(undefined)
+  const [busy, setBusy] = useState(false)
+  const [confirming, setConfirming] = useState<string | undefined>(undefined)
+  const [notice, setNotice] = useState<string | undefined>(undefined)
+  const [error, setError] = useState<string | undefined>(undefined)
+  const dialog = useRef<HTMLDialogElement>(null)
+
+  const run = useCallback(async (what: string, fn: () => Promise<void>) => {
+    setBusy(true)
+    try {
+      await fn()
+      setError(undefined)
+    } catch (e) {
+      setError(`${what} failed (the server is needed for backups): ${String(e)}`)
+    } finally {
+      setBusy(false)
+    }
+  }, [])
+
+  const refresh = useCallback(
+    () =>
+      run("Listing backups", async () => {
+        const l = await serverApi(Listing, p.token, base)
+        setBackups([...(l?.backups ?? [])].sort((a, b) => b.createdAt.localeCompare(a.createdAt)))
+      }),
+    [run, p.token, base],
+  )
+
+  useEffect(() => {
+    dialog.current?.showModal()
+    void refresh()
+  }, [refresh])
+
+  const create = () =>
+    run("Creating a backup", async () => {
+      await serverApi(Backup, p.token, base, { method: "POST", body: "{}" })
+      setNotice("Backup created.")
+      await refresh()
+    })
+
+  const download = (b: typeof Backup.Type) =>
+    run("Downloading", async () => {
+      const res = await fetch(`${base}/${encodeURIComponent(b.backupId)}/file`, {
+        headers: { Authorization: `Bearer ${p.token}` },
+      })
+      if (!res.ok) throw new Error(`${res.status}`)
+      const url = URL.createObjectURL(await res.blob())
+      const a = document.createElement("a")
+      a.href = url
+      a.download = `vibestack-${p.workspaceId}-${b.createdAt.replace(/[:.]/g, "-")}.vsbackup`
+      a.click()
+      setTimeout(() => URL.revokeObjectURL(url), 10_000)
+    })
+
+  const restore = (b: typeof Backup.Type) =>
+    run("Restoring", async () => {
+      await serverApi(Restored, p.token, `${base}/${encodeURIComponent(b.backupId)}/restore`, {
+        method: "POST",
+        body: JSON.stringify({ mode: "revert" }),
+      })
+      setConfirming(undefined)
+      setNotice(`Restored to the backup of ${new Date(b.createdAt).toLocaleString()}; every device syncs the change.`)
+    })
+
+  return (
+    <dialog ref={dialog} className="share-dialog" aria-labelledby="backups-title" onClose={p.onClose}>
+      <h2 id="backups-title">Backups</h2>
+      <p className="row">
+        <button type="button" disabled={busy} onClick={() => void create()}>
+          Back up now
+        </button>
+      </p>
+      {notice !== undefined && (
+        <p role="status" data-testid="backup-notice">
+          {notice}
+        </p>
+      )}
+      {error !== undefined && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <table>
+        <caption>Backups</caption>
+        <thead>
+          <tr>
+            <th scope="col">Created</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Size</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {backups === undefined ? (
+            <tr>
+              <td colSpan={4}>Loading…</td>
+            </tr>
+          ) : backups.length === 0 ? (
+            <tr>
+              <td colSpan={4}>No backups yet.</td>
+            </tr>
+          ) : (
+            backups.map((b) => (
+              <tr key={b.backupId} data-testid="backup-row">
+                <td>{new Date(b.createdAt).toLocaleString()}</td>
+                <td>{b.kind}</td>
+                <td title={`sha256 ${b.sha256}`}>{kb(b.size)}</td>
+                <td className="row">
+                  <button type="button" disabled={busy} onClick={() => void download(b)}>
+                    Download
+                  </button>
+                  {confirming === b.backupId ? (
+                    <>
+                      <button type="button" disabled={busy} onClick={() => void restore(b)}>
+                        Confirm restore
+                      </button>
+                      <button type="button" onClick={() => setConfirming(undefined)}>
+                        Cancel
+                      </button>
+                    </>
+                  ) : (
+                    <button type="button" disabled={busy} onClick={() => setConfirming(b.backupId)}>
+                      Restore…
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+      <button type="button" onClick={() => dialog.current?.close()}>
+        Close
+      </button>
+    </dialog>
+  )
+}
