@@ -254,4 +254,19 @@ describe("backups (real Postgres, clients over HTTP)", () => {
     })
     expect(missing.status).toBe(404)
   }, 120_000)
+
+  it("the OpenAPI document lists the backup and history routes", async () => {
+    const doc = (await api(server.url).call("GET", "/api/v1/openapi.json")).json
+    for (const path of [
+      "/api/v1/workspaces/{ws}/backups",
+      "/api/v1/workspaces/{ws}/backups/{backupId}/file",
+      "/api/v1/workspaces/{ws}/backups/{backupId}/restore",
+      "/api/v1/workspaces/{ws}/backups/upload",
+      "/api/v1/backups/import",
+      "/api/v1/workspaces/{ws}/docs/{doc}/history",
+      "/api/v1/workspaces/{ws}/docs/{doc}/history/state",
+      "/api/v1/workspaces/{ws}/docs/{doc}/history/restore",
+    ])
+      expect(Object.keys(doc.paths)).toContain(path)
+  })
 })
