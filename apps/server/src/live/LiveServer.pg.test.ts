@@ -140,7 +140,9 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
     expect((await http.call("GET", "/healthz")).status).toBe(200)
   })
 
-  it("[B1] hostile blobs pushed over the socket are rejected, stored nowhere and sent to no one", async () => {
+  it("[B1] hostile blobs pushed over the socket are rejected, stored nowhere and sent to no one", {
+    timeout: 600_000,
+  }, async () => {
     const watcher = await subscribed(b.url, ws, master)
     const pusher = await subscribed(a.url, ws, master)
     const before = (await http.call("GET", `/api/v1/workspaces/${ws}`, { token: master })).json.docs[0].cursor
