@@ -3,6 +3,7 @@ import { Either } from "effect"
 import { LoroDoc } from "loro-crdt"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { connect, expectedTables, readTables, waitProjected } from "../projection/test/projectionKit.js"
 import { api } from "../test/http.js"
 import { startTestServer, type TestServer } from "../test/server.js"
 import { decodeBackup } from "./backupFile.js"
@@ -155,6 +156,21 @@ describe("backups (real Postgres, clients over HTTP)", () => {
     expect(imported.json.sourceWorkspaceId).toBe(ws)
     const importDoc = await serverDoc(server.url, imported.json.workspaceId, imported.json.masterToken)
     expect(normalize(importDoc.toJSON())).toEqual(backupJson(file))
+    // The projection follows: the new workspaces' tables equal what their documents say.
+    const db = await connect(server.pg.url)
+    try {
+      for (const [id, doc] of [
+        [forked.json.workspaceId, forkDoc],
+        [imported.json.workspaceId, importDoc],
+      ] as const) {
+        await waitProjected(db, id)
+        const tables = await readTables(db, id)
+        expect(tables).toEqual(expectedTables(doc, id))
+        expect(tables.tasks.length).toBe(20)
+      }
+    } finally {
+      await db.end()
+    }
     // The new master token is the new workspace's master, and opens nothing else.
     const info = await api(server.url).call("GET", `/api/v1/workspaces/${imported.json.workspaceId}`, {
       token: imported.json.masterToken,
