@@ -65,6 +65,26 @@ export class LoroPool {
 
   /** Imports each blob into the pool's copy, in order, and keeps those that leave it healthy. */
   validate(ws: string, doc: string, blobs: ReadonlyArray<Uint8Array>): Promise<ReadonlyArray<ValidateResult>> {
+    return this.importBlobs(ws, doc, blobs, true)
+  }
+
+  /**
+   * Like `validate`, for bytes that were validated before they were stored (the log, a stored
+   * snapshot): imports without the health check, which costs a full snapshot export. A blob
+   * that does not import (garbage written behind the push path's back, missing dependencies,
+   * a Loro crash) is still refused, and the batch goes on with the rest. Same contract after:
+   * `markCommitted` or `discard`.
+   */
+  importStored(ws: string, doc: string, blobs: ReadonlyArray<Uint8Array>): Promise<ReadonlyArray<ValidateResult>> {
+    return this.importBlobs(ws, doc, blobs, false)
+  }
+
+  private importBlobs(
+    ws: string,
+    doc: string,
+    blobs: ReadonlyArray<Uint8Array>,
+    check: boolean,
+  ): Promise<ReadonlyArray<ValidateResult>> {
     const key: DocKey = { ws, doc }
     return this.serialize(key, async () => {
       const batchId = this.nextBatch++
@@ -79,6 +99,7 @@ export class LoroPool {
           batchId,
           reapply: reloaded ? accepted.slice() : [],
           blobs: chunk,
+          check,
         }))
         if (res._tag === "Ok") {
           accepted.push(...chunk)

@@ -78,7 +78,7 @@ const validate = (key: string, e: Entry, req: Extract<WorkerRequest, { _tag: "Va
         throw new Error("update depends on operations the server does not have")
       }
     }
-    checkHealth(e.doc, from)
+    if (req.check) checkHealth(e.doc, from)
   } catch (err) {
     // Whatever the blobs left behind must not stay: drop the copy, the next call reloads it.
     cache.delete(key)

@@ -24,6 +24,8 @@ export type WorkerRequest =
       /** Blobs of this batch that already passed before the copy was reloaded. */
       readonly reapply: ReadonlyArray<Uint8Array>
       readonly blobs: ReadonlyArray<Uint8Array>
+      /** Run the health check (untrusted bytes); false for bytes already validated and stored. */
+      readonly check: boolean
     }
   | { readonly _tag: "Commit"; readonly key: DocKey; readonly batchId: number; readonly seq: number }
   | { readonly _tag: "Discard"; readonly key: DocKey }

@@ -10,6 +10,8 @@ export interface ProjectionConfig {
   readonly batchBytes: number
   /** Write a Loro snapshot to `doc_snapshots` every this many updates. */
   readonly snapshotEvery: number
+  /** …or after a batch that imported at least this many bytes (a replay, a big paste). */
+  readonly snapshotBytes: number
   /** Backstop for missed notifications: how often every document's lag is checked. */
   readonly sweepMs: number
   /** A lease with no work for this long is released, so other nodes can balance. */
@@ -28,6 +30,7 @@ export const ProjectionConfig: Config.Config<ProjectionConfig> = Config.all({
   batchUpdates: Config.integer("VIBESTACK_PROJECTION_BATCH").pipe(Config.withDefault(500)),
   batchBytes: Config.integer("VIBESTACK_PROJECTION_BATCH_BYTES").pipe(Config.withDefault(32 * 1024 * 1024)),
   snapshotEvery: Config.integer("VIBESTACK_PROJECTION_SNAPSHOT_EVERY").pipe(Config.withDefault(500)),
+  snapshotBytes: Config.integer("VIBESTACK_PROJECTION_SNAPSHOT_BYTES").pipe(Config.withDefault(1024 * 1024)),
   sweepMs: Config.integer("VIBESTACK_PROJECTION_SWEEP_MS").pipe(Config.withDefault(2000)),
   leaseIdleMs: Config.integer("VIBESTACK_PROJECTION_LEASE_IDLE_MS").pipe(Config.withDefault(60_000)),
   maxLeases: Config.integer("VIBESTACK_PROJECTION_MAX_LEASES").pipe(Config.withDefault(10_000)),

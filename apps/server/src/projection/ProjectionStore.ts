@@ -77,6 +77,17 @@ export const makeProjectionStore = Effect.gen(function* () {
       ) sized where before = 0 or before < ${maxBytes} order by seq`
 
   /**
+   * The newest stored snapshot of a document (the projection's or the push path's): a full
+   * Loro snapshot covers every update up to its seq, so a replay from zero starts there.
+   */
+  const newestSnapshot = (ws: string, doc: string) =>
+    Effect.map(
+      sql<{ seq: number; bytes: Uint8Array }>`select seq, bytes from doc_snapshots
+        where workspace_id = ${ws} and doc_id = ${doc} order by seq desc limit 1`,
+      (rows) => rows[0],
+    )
+
+  /**
    * What the projection's pool copy is built from: the state at `projected_seq` (newest
    * snapshot at or below it, the updates after it up to it, minus those quarantined as
    * unimportable). `snapshotSeq` is reported as `projected_seq` so the pool's copy says it
@@ -111,6 +122,8 @@ export const makeProjectionStore = Effect.gen(function* () {
     changes: ProjectedChanges,
     skipped: ReadonlyArray<{ readonly seq: number; readonly reason: string }>,
     onStatement: Effect.Effect<void> = Effect.void,
+    /** The batch started from a stored snapshot at this seq (recorded as the state's snapshot). */
+    fromSnapshotSeq = 0,
   ) =>
     sql.withTransaction(
       Effect.gen(function* () {
@@ -144,7 +157,7 @@ export const makeProjectionStore = Effect.gen(function* () {
         }
         yield* onStatement
         yield* sql`update projection_state set projected_seq = ${toSeq}, issues = issues + ${changes.issues.length},
-          updated_at = now() where workspace_id = ${ws} and doc_id = ${doc}`
+          snapshot_seq = greatest(snapshot_seq, ${fromSnapshotSeq}), updated_at = now() where workspace_id = ${ws} and doc_id = ${doc}`
         yield* onStatement
         return true
       }),
@@ -211,6 +224,7 @@ export const makeProjectionStore = Effect.gen(function* () {
   return {
     state,
     updatesAfter,
+    newestSnapshot,
     loadAtProjected,
     apply,
     saveSnapshot,

@@ -11,6 +11,7 @@ export interface BatchOptions {
   readonly batchUpdates: number
   readonly batchBytes: number
   readonly snapshotEvery: number
+  readonly snapshotBytes: number
 }
 
 export interface BatchOutcome {
@@ -30,14 +31,17 @@ const usePool = <A>(pool: LoroPool, f: (p: LoroPool) => Promise<A>) =>
 
 /**
  * Projects the next batch of one document, exactly once:
- *  1. read `projected_seq` = P and the committed updates after it;
- *  2. the pool imports them into the projection's copy (`validate`: a blob that does not
- *     import is refused, and quarantined below) and reports the rows of every entity that
- *     changed since the copy's committed state, which must be P (else the copy is stale:
- *     drop it, it reloads from the database's state at P);
+ *  1. read `projected_seq` = P and the committed updates after it; from zero (a new document,
+ *     a rebuild) the batch starts with the newest stored snapshot instead, and the updates after it;
+ *  2. the pool imports them into the projection's copy (`importStored`: these bytes were
+ *     validated before they were stored, so no health check; one that does not import is
+ *     refused, and quarantined below) and reports the rows of every entity that changed since
+ *     the copy's committed state, which must be P (else the copy is stale: drop it, it reloads
+ *     from the database's state at P);
  *  3. one transaction writes rows + quarantine and moves `projected_seq` P → last seq,
  *     only if it is still P;
- *  4. the copy's new state becomes committed; every `snapshotEvery` updates a snapshot is stored.
+ *  4. the copy's new state becomes committed; every `snapshotEvery` updates, or after a batch
+ *     of at least `snapshotBytes`, a snapshot is stored.
  * Any failure or interruption between 2 and 4 drops the copy, so it can never run ahead of
  * the database: a restart recomputes from the last committed state.
  */
@@ -47,23 +51,28 @@ export const projectBatch = (
   ws: string,
   doc: string,
   options: BatchOptions,
+  useSnapshot = true,
 ): Effect.Effect<BatchOutcome, PoolError | ProjectionConflict | import("@effect/sql").SqlError.SqlError> =>
   Effect.gen(function* () {
     const faults = yield* ProjectionFaults
     const { projectedSeq: from, snapshotSeq } = yield* store.state(ws, doc)
-    const updates = yield* store.updatesAfter(ws, doc, from, options.batchUpdates, options.batchBytes)
-    if (updates.length === 0) return { updates: 0, entityChanges: 0, quarantined: 0, issues: 0, progressed: false }
+    // The rows are empty at zero, so a snapshot's state can be projected as one batch: it
+    // saves importing (and diffing) the whole log, by far the most expensive part of a replay.
+    const start = from === 0 && useSnapshot ? yield* store.newestSnapshot(ws, doc) : undefined
+    const after = start?.seq ?? from
+    const updates = yield* store.updatesAfter(ws, doc, after, options.batchUpdates, options.batchBytes)
+    if (updates.length === 0 && start === undefined)
+      return { updates: 0, entityChanges: 0, quarantined: 0, issues: 0, progressed: false }
     yield* faults.step("loaded")
-    const to = updates[updates.length - 1]!.seq
+    const to = updates.length === 0 ? after : updates[updates.length - 1]!.seq
+    const blobs = updates.map((u) => u.bytes)
     let clean = false
     const outcome = yield* Effect.gen(function* () {
-      const results = yield* usePool(pool, (p) =>
-        p.validate(
-          ws,
-          doc,
-          updates.map((u) => u.bytes),
-        ),
+      const imported = yield* usePool(pool, (p) =>
+        p.importStored(ws, doc, start === undefined ? blobs : [start.bytes, ...blobs]),
       )
+      if (start !== undefined && imported[0]?.ok !== true) return undefined
+      const results = start === undefined ? imported : imported.slice(1)
       yield* faults.step("imported")
       const changes = yield* usePool(pool, (p) => p.run(ws, doc, "projectEntities", { ws }))
       if (changes.fromSeq !== from)
@@ -73,7 +82,7 @@ export const projectBatch = (
         const r = results[i]
         return r !== undefined && !r.ok ? [{ seq: u.seq, reason: r.reason }] : []
       })
-      const applied = yield* store.apply(ws, doc, from, to, changes, skipped, faults.step("statement"))
+      const applied = yield* store.apply(ws, doc, from, to, changes, skipped, faults.step("statement"), start?.seq)
       if (!applied)
         return yield* new ProjectionConflict({ message: `projected_seq of ${ws}/${doc} moved from ${from}` })
       yield* faults.step("committed")
@@ -87,7 +96,12 @@ export const projectBatch = (
         progressed: true,
       }
     }).pipe(Effect.onExit(() => (clean ? Effect.void : Effect.promise(() => pool.discard(ws, doc).catch(() => {})))))
-    if (to - snapshotSeq >= options.snapshotEvery) {
+    if (outcome === undefined) {
+      yield* Effect.logWarning(`stored snapshot ${start?.seq} of ${ws}/${doc} does not import; replaying the log`)
+      return yield* projectBatch(store, pool, ws, doc, options, false)
+    }
+    const bytes = blobs.reduce((n, b) => n + b.byteLength, 0)
+    if (to - Math.max(snapshotSeq, start?.seq ?? 0) >= options.snapshotEvery || bytes >= options.snapshotBytes) {
       // An optimisation (faster reloads): a failure here is logged, never fatal to the batch.
       yield* usePool(pool, (p) => p.exportSnapshot(ws, doc)).pipe(
         Effect.flatMap((s) => (s.seq === to ? store.saveSnapshot(ws, doc, s.seq, s.bytes) : Effect.void)),

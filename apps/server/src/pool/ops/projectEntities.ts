@@ -2,12 +2,15 @@ import {
   COLLECTIONS,
   type Collection,
   changedEntitiesBetween,
-  collectionMap,
+  decodeEntity,
+  type EntityRead,
   projectionTables,
   type ReadIssue,
   readEntities,
+  readEntity,
   type SqlValue,
 } from "@vibestack/schema"
+import { Either } from "effect"
 import type { LoroDoc } from "loro-crdt"
 import type { PoolOp } from "./PoolOp.js"
 
@@ -32,38 +35,59 @@ export interface ProjectedChanges {
  * The projection's step: the copy holds validated-but-uncommitted updates on top of its
  * committed state; this reports the rows of every entity that changed between the two
  * (rows read at the latest state, v1 `done` applied by the schema's readers). From an empty
- * committed state (a replay from zero) every entity is read directly: cheaper than a diff.
+ * committed state (a replay from zero) every entity is read, from one `toJSON` per collection:
+ * no diff, and several times cheaper than materialising each entity map on its own.
  */
 export const projectEntities: PoolOp<{ readonly ws: string }, ProjectedChanges> = (ctx, args) => {
   const from = ctx.atCommitted((d) => d.frontiers())
   const doc = ctx.doc
-  const ids = new Map<Collection, Iterable<string>>()
-  if (from.length === 0) for (const c of COLLECTIONS) ids.set(c, collectionMap(doc, c).keys())
-  else {
-    const changed = changedEntitiesBetween(doc, from, doc.oplogFrontiers())
-    for (const c of COLLECTIONS) ids.set(c, changed.ids(c))
-  }
+  const changed = from.length === 0 ? undefined : changedEntitiesBetween(doc, from, doc.oplogFrontiers())
   const issues: Array<ReadIssue> = []
   let entityChanges = 0
   const tables = COLLECTIONS.map((c) => {
-    const out = rowsOf(doc, c, ids.get(c) ?? [], args.ws, issues)
+    const reads = changed === undefined ? readAllEntities(doc, c) : readEntities(doc, c, changed.ids(c))
+    const out = rowsOf(c, reads, args.ws, issues)
     entityChanges += out.upserts.length + out.deletes.length
     return out
   })
   return { fromSeq: ctx.committedSeq, tables, issues, entityChanges }
 }
 
-const rowsOf = (
-  doc: LoroDoc,
-  collection: Collection,
-  ids: Iterable<string>,
+const isMapId = (v: unknown): boolean => typeof v === "string" && v.startsWith("cid:") && v.endsWith(":Map")
+
+/**
+ * Every entity of a collection, read exactly like `readEntities` over all its keys, but from
+ * the collection's deep JSON. The shallow value tells child maps (a container id) from plain
+ * values that merely look like a map in JSON; anything that is not a child map, and the
+ * `__proto__` key that JS objects misread, go through `readEntity` so their result and message
+ * are the schema's own.
+ */
+export const readAllEntities = <C extends Collection>(doc: LoroDoc, collection: C): Map<string, EntityRead<C>> => {
+  const map = doc.getMap(collection)
+  const shallow = map.getShallowValue() as Record<string, unknown>
+  const deep = map.toJSON() as Record<string, unknown>
+  const out = new Map<string, EntityRead<C>>()
+  for (const id of map.keys()) {
+    if (id === "__proto__" || !isMapId(shallow[id]) || !Object.hasOwn(deep, id)) {
+      out.set(id, readEntity(doc, collection, id))
+      continue
+    }
+    const r = decodeEntity(collection, id, deep[id])
+    out.set(id, Either.isRight(r) ? { _tag: "Found", entity: r.right } : { _tag: "Invalid", issue: r.left })
+  }
+  return out
+}
+
+const rowsOf = <C extends Collection>(
+  collection: C,
+  reads: Map<string, EntityRead<C>>,
   ws: string,
   issues: Array<ReadIssue>,
 ): TableChanges => {
   const upserts: Array<ReadonlyArray<SqlValue>> = []
   const deletes: Array<string> = []
   const toRow = projectionTables[collection].toRow as (ws: string, e: unknown) => ReadonlyArray<SqlValue>
-  for (const [id, read] of readEntities(doc, collection, ids)) {
+  for (const [id, read] of reads) {
     if (read._tag === "Found") upserts.push(toRow(ws, read.entity))
     else {
       deletes.push(id)

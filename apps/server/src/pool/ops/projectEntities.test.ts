@@ -1,0 +1,50 @@
+import { COLLECTIONS, readEntities } from "@vibestack/schema"
+import { LoroDoc, LoroList, LoroMap, LoroText } from "loro-crdt"
+import { describe, expect, it } from "vitest"
+import { randomEdit, seededRandom } from "../../projection/test/workload.js"
+import { readAllEntities } from "./projectEntities.js"
+
+/** Whatever a (buggy or hostile) client may leave under a collection's keys. */
+const addOddEntries = (doc: LoroDoc) => {
+  const tasks = doc.getMap("tasks")
+  tasks.set("plainObject", {
+    projectId: "p",
+    title: "t",
+    status: "todo",
+    priority: "none",
+    sortKey: "a0",
+    createdAt: 1,
+    updatedAt: 1,
+  })
+  tasks.set("looksLikeId", "cid:1@2:Map")
+  tasks.set("nullValue", null)
+  tasks.setContainer("textChild", new LoroText()).insert(0, "x")
+  tasks.setContainer("listChild", new LoroList()).push(1)
+  tasks.setContainer("__proto__", new LoroMap()).set("title", "x")
+  const bad = tasks.setContainer("badTask", new LoroMap())
+  bad.set("title", 42)
+  const members = doc.getMap("members")
+  members.setContainer("mNested", new LoroMap()).setContainer("name", new LoroMap()).set("x", 1)
+  doc.commit()
+}
+
+describe("readAllEntities", () => {
+  it("reads every entity exactly like readEntities over all keys, whatever the stored values", () => {
+    for (const seed of [1, 2, 3]) {
+      const doc = new LoroDoc()
+      const random = seededRandom(seed)
+      for (let i = 0; i < 150; i++) randomEdit(doc, random)
+      addOddEntries(doc)
+      // Read both from a snapshot-loaded copy too: that is how the projection usually starts.
+      const copy = new LoroDoc()
+      copy.import(doc.export({ mode: "snapshot" }))
+      for (const d of [doc, copy])
+        for (const c of COLLECTIONS) {
+          const expected = readEntities(d, c, d.getMap(c).keys())
+          expect(readAllEntities(d, c), `seed ${seed} ${c}`).toEqual(expected)
+        }
+      expect(readAllEntities(doc, "tasks").get("plainObject")?._tag).toBe("Invalid")
+      expect(readAllEntities(doc, "tasks").get("badTask")?._tag).toBe("Invalid")
+    }
+  })
+})
