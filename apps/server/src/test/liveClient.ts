@@ -44,7 +44,7 @@ export const liveClient = (baseUrl: string, ws: string, headers: Record<string, 
     sendJson: (msg) => socket.send(JSON.stringify(msg)),
     push: (docId, requestId, key, bytes) =>
       socket.send(encodeFrame({ _tag: "Push", docId, requestId, idempotencyKey: key }, bytes)),
-    waitFor: async (pred, timeoutMs = 10_000) => {
+    waitFor: async (pred, timeoutMs = 60_000) => {
       const deadline = Date.now() + timeoutMs
       for (;;) {
         const v = pred()
