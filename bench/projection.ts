@@ -40,13 +40,20 @@ try {
     await manual.run((p) => p.rebuild(t.workspaceId))
     rates.push((await entities(t.workspaceId)) / ((performance.now() - started) / 1000))
   }
-  rows.push(["throughput (replay)", `${Math.round(median(rates)).toLocaleString("en")} entity changes/s`, "≥ 10,000/s"])
+  // Run 1 replays the whole log (nothing was projected yet); later runs start from the snapshot it stored.
+  const fmt = (r: number) => Math.round(r).toLocaleString("en")
+  rows.push([
+    "throughput (replay)",
+    `${fmt(median(rates))} entity changes/s (runs: ${rates.map(fmt).join(", ")})`,
+    "≥ 10,000/s",
+  ])
 
   // 2. Rebuild of a large workspace.
   const big = await seedOverHttp({ url: server.url, tasks: rebuildTasks, projects: 50, seed: 2 })
   const times: Array<number> = []
   for (let i = 0; i < 3; i++) {
     const started = performance.now()
+    // Run 1 is the workspace's first projection (whole log); later runs start from its snapshot.
     await manual.run((p) => p.rebuild(big.workspaceId))
     times.push((performance.now() - started) / 1000)
   }

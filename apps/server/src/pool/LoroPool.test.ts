@@ -129,4 +129,23 @@ describe("LoroPool", () => {
     expect((await pool.run("w", "a", "toJSON", undefined)).json).toEqual(client.doc.toJSON())
     expect((await pool.exportSnapshot("w", "a")).seq).toBe(3)
   })
+
+  it("importStored imports stored bytes (a snapshot, updates) and still refuses what does not import", async () => {
+    const { pool, source } = makePool(1)
+    const client = new TestClient(18n)
+    client.addEntities(0, 3)
+    const snapshot = client.doc.export({ mode: "snapshot" })
+    const later = client.addEntities(3, 2)
+    const orphan = new TestClient(19n)
+    orphan.addEntities(0, 1)
+    const missingDeps = orphan.addEntities(1, 1) // depends on ops the copy never saw
+    const garbage = new TextEncoder().encode("not a loro update")
+    const results = await pool.importStored("w", "d", [snapshot, garbage, later, missingDeps])
+    expect(results.map((r) => r.ok)).toEqual([true, false, true, false])
+    // Uncommitted until markCommitted, like validate.
+    expect((await pool.run("w", "d", "toJSON", undefined)).json).toEqual({})
+    await pool.markCommitted("w", "d", source.append("w", "d", [snapshot, later]))
+    expect((await pool.run("w", "d", "toJSON", undefined)).json).toEqual(client.doc.toJSON())
+    expect(pool.stats()).toMatchObject({ validated: 2, refused: 2, recycles: 0 })
+  })
 })

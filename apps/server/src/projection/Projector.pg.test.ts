@@ -65,6 +65,47 @@ describe("Projector", () => {
     expect(after, `seed ${seed}`).toEqual(before)
   })
 
+  it("[I5] a rebuild starts from the newest stored snapshot, and replays the log when that snapshot does not import", async () => {
+    const s = await newWorkspace()
+    const random = seededRandom(Number(process.env.PROJECTION_SEED ?? 5))
+    for (let i = 0; i < 30; i++) randomEdit(s.doc, random)
+    await s.client.flush()
+    await waitProjected(db, s.ws)
+    const head = async () =>
+      Number((await db.query("select last_seq from docs where workspace_id = $1", [s.ws])).rows[0].last_seq)
+    // A full snapshot covering the log up to its seq, as the projection or the push path stores one.
+    const snapshotSeq = await head()
+    await db.query("insert into doc_snapshots (workspace_id, doc_id, seq, bytes) values ($1, 'main', $2, $3)", [
+      s.ws,
+      snapshotSeq,
+      Buffer.from(s.doc.export({ mode: "snapshot" })),
+    ])
+    for (let i = 0; i < 10; i++) randomEdit(s.doc, random)
+    await s.client.flush()
+    await waitProjected(db, s.ws)
+    const cli = await startProjector(server.pg.url, {}, true)
+    try {
+      await cli.run((p) => p.rebuild(s.ws))
+      expect(await readTables(db, s.ws)).toEqual(expectedTables(s.doc, s.ws))
+      const [status] = await cli.run((p) => p.status(s.ws))
+      expect(status?.snapshotSeq).toBe(snapshotSeq) // only a batch that started from it records it
+      expect(status?.projectedSeq).toBe(await head())
+
+      await db.query("update doc_snapshots set bytes = $2 where workspace_id = $1 and seq = $3", [
+        s.ws,
+        Buffer.from("not a loro snapshot"),
+        snapshotSeq,
+      ])
+      await cli.run((p) => p.rebuild(s.ws))
+      expect(await readTables(db, s.ws)).toEqual(expectedTables(s.doc, s.ws))
+      const [after] = await cli.run((p) => p.status(s.ws))
+      expect(after?.quarantined).toBe(0)
+    } finally {
+      await db.query("delete from doc_snapshots where workspace_id = $1", [s.ws])
+      await cli.stop()
+    }
+  })
+
   it("projects an offline v1 client's done=true edit made after migration as status done", async () => {
     const s = await newWorkspace()
     // A v1 document: tasks carry `done`, no `status`, no schemaVersion.
