@@ -1,21 +1,23 @@
-import { createTask, deleteProject, type Project } from "@vibestack/schema"
-import { type FormEvent, useState } from "react"
+import { createTask, deleteProject, type Project, type Task } from "@vibestack/schema"
+import { type FormEvent, memo, useState } from "react"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { TaskRow } from "./TaskRow.js"
 
-/** Rows rendered at first; more on request, so a 10,000-task project paints quickly. */
-const PAGE = 100
+/** Rows rendered at first; more on request, so a 10,000-task workspace paints quickly. */
+const PAGE = 50
 
 interface Props {
   readonly project: Project
+  /** This project's tasks in order; a new array only when one of them changed (EntityIndex). */
+  readonly tasks: ReadonlyArray<Task>
   readonly session: WorkspaceSession
   readonly readOnly: boolean
   readonly selectedTask: string | undefined
   readonly onSelect: (id: string) => void
 }
 
-export const ProjectColumn = ({ project, session, readOnly, selectedTask, onSelect }: Props) => {
-  const tasks = session.index.tasksOf(project.id)
+/** Memoised: a change elsewhere in the workspace does not re-render this column. */
+export const ProjectColumn = memo(({ project, tasks, session, readOnly, selectedTask, onSelect }: Props) => {
   const [limit, setLimit] = useState(PAGE)
   const [title, setTitle] = useState("")
   const add = (e: FormEvent) => {
@@ -86,4 +88,4 @@ export const ProjectColumn = ({ project, session, readOnly, selectedTask, onSele
       )}
     </section>
   )
-}
+})

@@ -1,5 +1,5 @@
 import { addComment, deleteComment, setTaskDescription, updateTask } from "@vibestack/schema"
-import { type FormEvent, useState } from "react"
+import { type FormEvent, useEffect, useState } from "react"
 import { deviceAuthorId } from "../sync/deviceAuthorId.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 
@@ -18,6 +18,11 @@ interface Props {
 export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
   const task = session.index.tasks.get(taskId)
   const [comment, setComment] = useState("")
+  // The textarea keeps its own value: the document's change event arrives after a microtask,
+  // and a controlled value lagging one render would reset the caret on every keystroke.
+  const description = task?.description ?? ""
+  const [text, setText] = useState(description)
+  useEffect(() => setText(description), [description])
   if (task === undefined) return null
   const members = [...session.index.members.values()]
   const comments = session.index.commentsOf(taskId)
@@ -40,10 +45,11 @@ export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
       <textarea
         id="task-description"
         rows={8}
-        value={task.description}
+        value={text}
         disabled={readOnly}
         onChange={(e) => {
           const value = e.target.value
+          setText(value)
           session.change((d) => setTaskDescription(d, taskId, value))
         }}
       />

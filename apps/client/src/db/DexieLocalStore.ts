@@ -1,4 +1,4 @@
-import type { DocId, WorkspaceId } from "@vibestack/schema"
+import type { Comment, DocId, Member, Project, Task, WorkspaceId } from "@vibestack/schema"
 import type { LocalStore, OutboxEntry, RejectedEntry, StoredDoc, WorkspaceMeta } from "@vibestack/shared"
 import { Dexie, type EntityTable, type Table } from "dexie"
 
@@ -29,6 +29,17 @@ interface RejectedRow extends OutboxRow {
 
 type Key = [string, string, number]
 
+/** A plain copy of the tab's entity index for one workspace, valid only at `version`. */
+export interface IndexCacheRow {
+  readonly ws: string
+  /** Normalised JSON of the document frontiers the entities were read at. */
+  readonly version: string
+  readonly projects: ReadonlyArray<Project>
+  readonly tasks: ReadonlyArray<Task>
+  readonly comments: ReadonlyArray<Comment>
+  readonly members: ReadonlyArray<Member>
+}
+
 /**
  * The browser's `LocalStore` over IndexedDB. Every method runs in one Dexie `rw`
  * transaction, so a crash or a closed tab leaves a document before or after a call.
@@ -45,6 +56,7 @@ export class DexieLocalStore implements LocalStore {
     outboxRows: Table<OutboxRow, Key>
     rejected: Table<RejectedRow, Key>
     workspaces: EntityTable<WorkspaceMeta, "workspaceId">
+    indexCache: Table<IndexCacheRow, string>
   }
 
   constructor(name = "vibestack", options?: { readonly indexedDB: IDBFactory; readonly IDBKeyRange: unknown }) {
@@ -56,6 +68,16 @@ export class DexieLocalStore implements LocalStore {
       rejected: "[ws+doc+id]",
       workspaces: "workspaceId",
     })
+    // v2: the tab's entity index, cached per workspace at an exact document version.
+    this.db.version(2).stores({ indexCache: "ws" })
+  }
+
+  /** The entity index of `ws` cached at some document version (see IndexCache.ts); a cache, never data. */
+  readonly getIndexCache = (ws: string): Promise<IndexCacheRow | undefined> =>
+    this.db.indexCache.get(ws).catch(() => undefined)
+
+  readonly putIndexCache = async (row: IndexCacheRow): Promise<void> => {
+    await this.db.indexCache.put(row)
   }
 
   close(): void {

@@ -108,6 +108,7 @@ export const BoardPage = () => {
             <ProjectColumn
               key={p.id}
               project={p}
+              tasks={s.index.tasksOf(p.id)}
               session={s}
               readOnly={readOnly}
               selectedTask={selected}

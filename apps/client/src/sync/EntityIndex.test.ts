@@ -2,7 +2,7 @@ import { createProject, createTask, deleteTask, moveTask, readWorkspace, updateT
 import fc from "fast-check"
 import { LoroDoc } from "loro-crdt"
 import { describe, expect, it } from "vitest"
-import { EntityIndex } from "./EntityIndex.js"
+import { EntityIndex, versionKey } from "./EntityIndex.js"
 
 /** The index after incremental updates equals a from-scratch read of the document. */
 const settle = () => new Promise((r) => setTimeout(r, 0))
@@ -21,7 +21,7 @@ describe("EntityIndex", () => {
           index.loadAll(doc)
           index.tasksOf(p1.id)
           const { changedEntitiesOfEvents } = await import("@vibestack/schema")
-          doc.subscribe((batch) => index.apply(doc, changedEntitiesOfEvents(batch)))
+          doc.subscribe((batch) => index.apply(doc, changedEntitiesOfEvents(batch), batch.to))
           const ids: Array<string> = []
           for (const [op, x, y] of ops) {
             const pick = ids[x % Math.max(1, ids.length)]
@@ -42,10 +42,16 @@ describe("EntityIndex", () => {
             doc.commit()
             await settle()
           }
+          // A cache row taken now reads back as the same index, at this exact version.
+          const row = index.toCache("ws")
+          expect(row?.version).toBe(versionKey(doc.frontiers()))
+          const copy = new EntityIndex()
+          if (row !== undefined) copy.loadCache(row)
           const truth = readWorkspace(doc).tasks
           for (const p of [p1.id, p2.id]) {
             const expected = truth.filter((t) => t.projectId === p).map((t) => t.id)
             expect(index.tasksOf(p).map((t) => t.id)).toEqual(expected)
+            expect(copy.tasksOf(p)).toEqual(index.tasksOf(p))
           }
         },
       ),

@@ -11,7 +11,11 @@ import {
   readWorkspace,
   type Task,
 } from "@vibestack/schema"
-import type { LoroDoc } from "loro-crdt"
+import type { Frontiers, LoroDoc } from "loro-crdt"
+import type { IndexCacheRow } from "../db/DexieLocalStore.js"
+
+/** Frontiers as a stable string: the cache key of an index read at that document version. */
+export const versionKey = (f: Frontiers): string => JSON.stringify([...f].map((x) => `${x.counter}@${x.peer}`).sort())
 
 /**
  * Plain, immutable entity objects mirrored from the LoroDoc. Filled once at open, then only
@@ -25,6 +29,8 @@ export class EntityIndex {
   readonly comments = new Map<string, Comment>()
   readonly members = new Map<string, Member>()
   /** Sorted tasks per project, kept up to date incrementally (built on first use). */
+  /** The document version the entities mirror (advanced by each applied batch). */
+  version: string | undefined
   private tasksByProjectCache: Map<string, ReadonlyArray<Task>> | undefined
   private commentsByTaskCache: Map<string, ReadonlyArray<Comment>> | undefined
 
@@ -35,6 +41,7 @@ export class EntityIndex {
   }
 
   loadAll(doc: LoroDoc): void {
+    this.version = versionKey(doc.frontiers())
     const view = readWorkspace(doc)
     for (const p of view.projects) this.projects.set(p.id, p)
     for (const { orderIndex: _, ...t } of view.tasks) this.tasks.set(t.id, t)
@@ -44,7 +51,32 @@ export class EntityIndex {
     this.commentsByTaskCache = undefined
   }
 
-  apply(doc: LoroDoc, changed: ChangedEntities): void {
+  /** Fills the index from a cache row taken at exactly this document version (skips reading the doc). */
+  loadCache(row: IndexCacheRow): void {
+    this.version = row.version
+    for (const p of row.projects) this.projects.set(p.id, p)
+    for (const t of row.tasks) this.tasks.set(t.id, t)
+    for (const c of row.comments) this.comments.set(c.id, c)
+    for (const m of row.members) this.members.set(m.id, m)
+    this.tasksByProjectCache = undefined
+    this.commentsByTaskCache = undefined
+  }
+
+  toCache(ws: string): IndexCacheRow | undefined {
+    if (this.version === undefined) return undefined
+    return {
+      ws,
+      version: this.version,
+      projects: [...this.projects.values()],
+      tasks: [...this.tasks.values()],
+      comments: [...this.comments.values()],
+      members: [...this.members.values()],
+    }
+  }
+
+  /** `to`: the frontiers after the batch (`LoroEventBatch.to`). */
+  apply(doc: LoroDoc, changed: ChangedEntities, to?: Frontiers): void {
+    if (to !== undefined) this.version = versionKey(to)
     for (const c of COLLECTIONS) {
       const ids = changed.ids(c)
       if (ids.size === 0) continue

@@ -4,7 +4,7 @@ import type { WorkspaceMeta } from "@vibestack/shared"
 import { LoroDoc } from "loro-crdt"
 import { journalEntries, journalRemove, journalWrite } from "./CommitJournal.js"
 import { type DocGate, gateDoc } from "./docGate.js"
-import { EntityIndex } from "./EntityIndex.js"
+import { EntityIndex, versionKey } from "./EntityIndex.js"
 import type { TabSync } from "./TabSync.js"
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
@@ -26,6 +26,8 @@ export class WorkspaceSession {
   private versionNo = 0
   private saveError: string | undefined
   private gate: DocGate = { _tag: "Writable" }
+  private indexDirty = false
+  private saveTimer: ReturnType<typeof setTimeout> | undefined
 
   private constructor(
     private readonly sync: TabSync,
@@ -53,7 +55,7 @@ export class WorkspaceSession {
       }),
     )
     await s.replayJournal()
-    const stored = await sync.store.loadDoc(ws, MAIN_DOC)
+    const [stored, cached] = await Promise.all([sync.store.loadDoc(ws, MAIN_DOC), sync.store.getIndexCache(ws)])
     const blobs = [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes), ...early]
     if (blobs.length > 0) {
       try {
@@ -63,13 +65,28 @@ export class WorkspaceSession {
       }
     }
     loaded = true
-    s.index.loadAll(s.doc)
+    // Reading every entity out of a large document is the slow part of opening it: reuse the
+    // index cached at exactly this version when there is one.
+    const hit = cached !== undefined && cached.version === versionKey(s.doc.frontiers())
+    if (hit) s.index.loadCache(cached)
+    else s.index.loadAll(s.doc)
+    s.saveIndexSoon(hit ? 30_000 : 2_000, !hit)
     s.cleanups.push(
       s.doc.subscribe((batch) => {
-        s.index.apply(s.doc, changedEntitiesOfEvents(batch))
+        s.index.apply(s.doc, changedEntitiesOfEvents(batch), batch.to)
+        s.indexDirty = true
         s.bump()
       }),
     )
+    const save = () => {
+      if (document.visibilityState === "hidden" && s.indexDirty) s.saveIndex()
+    }
+    document.addEventListener("visibilitychange", save)
+    addEventListener("pagehide", save)
+    s.cleanups.push(() => {
+      document.removeEventListener("visibilitychange", save)
+      removeEventListener("pagehide", save)
+    })
     s.cleanups.push(s.doc.subscribeLocalUpdates((bytes) => s.persist(bytes)))
     // Migrations run before the UI sees the document (their commit goes to the outbox).
     s.regate()
@@ -111,6 +128,29 @@ export class WorkspaceSession {
     }
     // A newer (or older) device's data may have arrived.
     this.regate()
+  }
+
+  /**
+   * Writes the index cache: soon after a full read, then every 30 s while it changes, and when
+   * the page is hidden. Off the typing path: in an idle callback where there is one.
+   */
+  private saveIndexSoon(delayMs: number, force: boolean): void {
+    if (this.saveTimer !== undefined) return
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined
+      const run = () => {
+        if (force || this.indexDirty) this.saveIndex()
+        this.saveIndexSoon(30_000, false)
+      }
+      if (typeof requestIdleCallback === "function") requestIdleCallback(run, { timeout: 5_000 })
+      else run()
+    }, delayMs)
+  }
+
+  private saveIndex(): void {
+    const row = this.index.toCache(this.meta.workspaceId)
+    this.indexDirty = false
+    if (row !== undefined) void this.sync.store.putIndexCache(row).catch(() => undefined)
   }
 
   /** Token, role and fatal state: they change while the board is open (registration, revocation). */
@@ -196,6 +236,8 @@ export class WorkspaceSession {
   readonly version = (): number => this.versionNo
 
   close(): void {
+    if (this.saveTimer !== undefined) clearTimeout(this.saveTimer)
+    if (this.indexDirty) this.saveIndex()
     for (const c of this.cleanups.splice(0)) c()
     this.listeners.clear()
   }

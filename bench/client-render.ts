@@ -1,0 +1,104 @@
+/**
+ * Web app render benchmark: the built app in real Chromium against a real server, with a
+ * seeded workspace of N tasks (default 10,000). Measures
+ *   - first rendered board from the server (fresh browser profile: snapshot + pull + render),
+ *   - first rendered board from IndexedDB (reloads of the same profile),
+ *   - keypress → next paint in a task description with the whole workspace loaded.
+ * Issue targets: ≤ 2 s, ≤ 500 ms, p99 ≤ 16 ms. Reported, never asserted.
+ * Run: node --import tsx bench/client-render.ts [tasks=10000] [reloads=5] [keys=200]
+ */
+import { fileURLToPath } from "node:url"
+import { Option } from "effect"
+import { chromium, type Page } from "playwright-core"
+import { build } from "vite"
+import { seedOverHttp } from "../apps/server/src/cli/commands/seed.js"
+import { startTestServer } from "../apps/server/src/test/server.js"
+
+const tasks = Number(process.argv[2] ?? 10_000)
+const reloads = Number(process.argv[3] ?? 5)
+const keys = Number(process.argv[4] ?? 200)
+const clientDir = fileURLToPath(new URL("../apps/client", import.meta.url))
+const sorted = (xs: ReadonlyArray<number>) => xs.slice().sort((a, b) => a - b)
+const pct = (xs: ReadonlyArray<number>, p: number) => sorted(xs)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!
+const median = (xs: ReadonlyArray<number>) => pct(xs, 0.5)
+
+/** Records, in the page, when the first task row exists (ms since navigation start). */
+const FIRST_BOARD = `
+  new MutationObserver((_, obs) => {
+    if (document.querySelector("input.task-title")) {
+      window.__firstBoard = performance.now()
+      obs.disconnect()
+    }
+  }).observe(document, { childList: true, subtree: true })
+`
+
+const firstBoard = async (page: Page): Promise<number> => {
+  await page.waitForFunction(() => (window as { __firstBoard?: number }).__firstBoard !== undefined, null, {
+    timeout: 120_000,
+  })
+  return page.evaluate(() => (window as unknown as { __firstBoard: number }).__firstBoard)
+}
+
+console.log(`building the app…`)
+await build({ root: clientDir, logLevel: "warn" })
+const server = await startTestServer({ config: { clientDist: Option.some(`${clientDir}/dist`) } })
+try {
+  console.log(`seeding ${tasks} tasks…`)
+  const seeded = await seedOverHttp({ url: server.url, tasks, projects: 10, seed: 7 })
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
+  })
+  const context = await browser.newContext()
+  await context.addInitScript(FIRST_BOARD)
+  const page = await context.newPage()
+
+  await page.goto(`${server.url}/join/${seeded.workspaceId}#token=${seeded.masterToken}`)
+  const fromServer = await firstBoard(page)
+  // Let the leader finish storing what it pulled before timing local opens.
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="sync-state"]')?.textContent?.includes("Up to date"),
+    null,
+    { timeout: 120_000 },
+  )
+
+  const fromIdb: Array<number> = []
+  for (let i = 0; i < reloads; i++) {
+    await page.reload()
+    fromIdb.push(await firstBoard(page))
+  }
+
+  // Keypress → paint: the time from the key event to the frame after React committed it.
+  await page.locator("li.task").first().getByRole("button", { name: "Details" }).click()
+  const area = page.getByLabel("Description")
+  await area.click()
+  await page.evaluate(() => {
+    const w = window as unknown as { __lat: Array<number> }
+    w.__lat = []
+    document.getElementById("task-description")?.addEventListener("keydown", (e) => {
+      const start = e.timeStamp
+      requestAnimationFrame(() => {
+        const { port1, port2 } = new MessageChannel()
+        port1.onmessage = () => w.__lat.push(performance.now() - start)
+        port2.postMessage(0)
+      })
+    })
+  })
+  for (let i = 0; i < keys; i++) await page.keyboard.press(i % 20 === 19 ? "Space" : "a", { delay: 0 })
+  await page.waitForFunction((n) => (window as unknown as { __lat: Array<number> }).__lat.length >= n, keys)
+  const lat = await page.evaluate(() => (window as unknown as { __lat: Array<number> }).__lat)
+
+  const rows = [
+    ["first board from the server (fresh profile)", `${fromServer.toFixed(0)} ms`, "≤ 2000 ms"],
+    [`first board from IndexedDB (median of ${reloads} reloads)`, `${median(fromIdb).toFixed(0)} ms`, "≤ 500 ms"],
+    ["  (min / max)", `${sorted(fromIdb)[0]!.toFixed(0)} / ${sorted(fromIdb).at(-1)!.toFixed(0)} ms`, ""],
+    [`keypress → paint, description (${keys} keys) p50`, `${median(lat).toFixed(1)} ms`, ""],
+    ["keypress → paint p99", `${pct(lat, 0.99).toFixed(1)} ms`, "≤ 16 ms"],
+  ]
+  console.log(`\nclient render, ${tasks} tasks in 10 projects (${seeded.updates} updates, ${seeded.bytes} bytes)`)
+  const w = Math.max(...rows.map((r) => r[0]!.length))
+  for (const [what, value, target] of rows) console.log(`${what!.padEnd(w)}  ${value!.padStart(14)}  ${target}`)
+  await browser.close()
+} finally {
+  await server.stop()
+}
