@@ -132,6 +132,9 @@ export const ShareDialog = (p: {
               <td>
                 {t.revokedAt != null ? (
                   "revoked"
+                ) : t.role === "master" ? (
+                  // Revoking the master token from here would lock this device out for good.
+                  "owner"
                 ) : (
                   <button type="button" onClick={() => void revoke(t.tokenId)}>
                     Revoke

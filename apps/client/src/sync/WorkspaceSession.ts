@@ -27,6 +27,7 @@ export class WorkspaceSession {
   private saveError: string | undefined
   private gate: DocGate = { _tag: "Writable" }
   private indexDirty = false
+  private lastLocalCommit = 0
   private saveTimer: ReturnType<typeof setTimeout> | undefined
 
   private constructor(
@@ -139,6 +140,8 @@ export class WorkspaceSession {
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined
       const run = () => {
+        // Never while someone is typing: copying a large index blocks the main thread.
+        if (Date.now() - this.lastLocalCommit < 5_000) return this.saveIndexSoon(5_000, force)
         if (force || this.indexDirty) this.saveIndex()
         this.saveIndexSoon(30_000, false)
       }
@@ -177,6 +180,7 @@ export class WorkspaceSession {
 
   /** Writes the commit to the outbox, in commit order, then tells everyone else. */
   private persist(bytes: Uint8Array): void {
+    this.lastLocalCommit = Date.now()
     this.unsavedCount++
     this.bump()
     const ws = this.meta.workspaceId
