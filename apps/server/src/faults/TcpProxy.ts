@@ -63,8 +63,11 @@ export const startTcpProxy = async (target: { readonly host?: string; readonly p
     })
   }
 
+  const all = new Set<Socket>()
   const server: Server = createServer((client) => {
     accepted++
+    all.add(client)
+    client.on("close", () => all.delete(client))
     const p: Pair = { client, upstream: undefined }
     client.on("error", () => kill(p, false))
     if (mode === "drop") {
@@ -114,6 +117,7 @@ export const startTcpProxy = async (target: { readonly host?: string; readonly p
     },
     close: async () => {
       for (const p of [...pairs]) kill(p, false)
+      for (const c of all) c.destroy()
       await new Promise<void>((r) => server.close(() => r()))
     },
   }

@@ -67,7 +67,7 @@ export const startStage = async (extraEnv: Record<string, string> = {}, pg?: Tes
 
 /** Quiesces the fleet, then checks I1–I4 against the log in SQL; throws with the seed on violation. */
 export const settleAndCheck = async (
-  stage: Stage,
+  stage: { readonly pg: { readonly url: string }; readonly audit: AuditLog },
   fleet: Fleet,
   seed: number,
   timeoutMs = 60_000,
