@@ -9,8 +9,8 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { LoroDoc } from "loro-crdt"
 import { HttpTransport, type WebSocketCtor } from "@vibestack/shared"
+import { LoroDoc } from "loro-crdt"
 import WebSocket from "ws"
 import { HeadlessClient } from "../apps/server/src/headless/HeadlessClient.js"
 import { freePort, startTestPg } from "../apps/server/src/test/pg.js"
@@ -83,14 +83,13 @@ try {
     const catchupBytes = received
 
     const raw0 = performance.now()
-    let rawBytes = 0
     let after = 0
     for (let page = 0; page < 1000; page++) {
       const res = await fetch(
         `${server.url}/api/v1/workspaces/${writer.workspaceId}/docs/main/updates?after=${after}&limit=10000`,
         { headers: { authorization: `Bearer ${writer.token}` } },
       )
-      rawBytes += (await res.arrayBuffer()).byteLength
+      await res.arrayBuffer()
       after = Number(res.headers.get("x-vibestack-cursor"))
       if (res.headers.get("x-vibestack-more") !== "1") break
     }

@@ -58,7 +58,11 @@ const fanOut = async (subscribers: number) => {
     )
     const res = await fetch(`${server.url}/api/v1/workspaces/${ws}/docs/main/updates`, {
       method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream", "idempotency-key": `b${i}` },
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/octet-stream",
+        "idempotency-key": `b${i}`,
+      },
       body: bytes,
     })
     if (res.status !== 200) throw new Error(`push ${res.status}`)
@@ -84,7 +88,17 @@ const bareFanOut = async (subscribers: number) => {
   const payload = new Uint8Array(80)
   for (let i = 0; i < pushes; i++) {
     const started = performance.now()
-    const arrived = Promise.all(clients.map((c) => new Promise<void>((r) => c.once("message", () => (latencies.push(performance.now() - started), r())))))
+    const arrived = Promise.all(
+      clients.map(
+        (c) =>
+          new Promise<void>((r) =>
+            c.once("message", () => {
+              latencies.push(performance.now() - started)
+              r()
+            }),
+          ),
+      ),
+    )
     for (const s of wss.clients) s.send(payload)
     await arrived
     await new Promise((r) => setTimeout(r, 20))

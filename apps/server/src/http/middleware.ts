@@ -1,4 +1,11 @@
-import { HttpApiBuilder, type HttpApp, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import {
+  HttpApiBuilder,
+  type HttpApp,
+  HttpIncomingMessage,
+  HttpServerError,
+  HttpServerRequest,
+  HttpServerResponse,
+} from "@effect/platform"
 import { type ErrorKind, statusOfKind } from "@vibestack/shared"
 import { Cause, Effect, Option } from "effect"
 import type { Metrics } from "../metrics/Metrics.js"
@@ -30,20 +37,32 @@ export const ErrorShapeLive = HttpApiBuilder.middleware(
 
 const firstLine = (s: string) => s.split("\n")[0]!.slice(0, 500)
 
+/** Routes that read (and bound) their own binary bodies: pushes, backup uploads and imports. */
+const OWN_LIMIT_ROUTES = [
+  /^\/api\/v1\/workspaces\/[^/]+\/docs\/[^/]+\/updates$/,
+  /^\/api\/v1\/workspaces\/[^/]+\/backups\/upload$/,
+  /^\/api\/v1\/backups\/import$/,
+]
+
 export const makeMiddleware =
   (options: { metrics: Metrics; maxJsonBytes: number }) =>
   (app: HttpApp.Default): HttpApp.Default =>
     Effect.gen(function* () {
       const req = yield* HttpServerRequest.HttpServerRequest
       const started = performance.now()
-      const isPush = req.method === "POST" && req.url.includes("/docs/")
+      const path = req.url.split("?")[0]!
+      const streamsItsOwnBody = req.method === "POST" && OWN_LIMIT_ROUTES.some((r) => r.test(path))
       const declared = Number(req.headers["content-length"])
-      // JSON bodies are small; the push route enforces its own, larger limit while reading.
-      if (!isPush && Number.isFinite(declared) && declared > options.maxJsonBytes)
+      // JSON bodies are small; binary routes enforce their own, larger limits while reading.
+      if (!streamsItsOwnBody && Number.isFinite(declared) && declared > options.maxJsonBytes)
         return errorJson(413, "PayloadTooLarge", `request bodies may be at most ${options.maxJsonBytes} bytes`)
+      // Chunked bodies carry no length: the same cap applies while they are read.
+      const limited = streamsItsOwnBody
+        ? app
+        : HttpIncomingMessage.withMaxBodySize(app, Option.some(options.maxJsonBytes))
       // Failures reach here as Respondable errors (our API errors, the platform's decode
       // errors, route-not-found); turn each into its response so it can be normalized.
-      const res = yield* app.pipe(
+      const res = yield* limited.pipe(
         Effect.catchAllCause((cause) =>
           Effect.map(HttpServerError.causeResponse(cause), ([response, rest]) => {
             if (response.status >= 500) Effect.runFork(Effect.logError("request failed", rest))
