@@ -14,7 +14,9 @@ import { fmt, median, pct, table } from "./lib/stats.js"
 const [workspaces = 100, concurrency = 256, seconds = 8, runs = 3] = process.argv.slice(2).map(Number)
 
 const db = await startTestPg()
-const server = await startServerProcess(db.url, await freePort())
+const server = await startServerProcess(db.url, await freePort(), {
+  VIBESTACK_PROJECTION_ENABLED: process.env.VIBESTACK_PROJECTION_ENABLED ?? "true",
+})
 
 const register = () =>
   fetch(`${server.url}/api/v1/workspaces`, {

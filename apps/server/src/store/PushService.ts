@@ -38,11 +38,13 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
 
     const runBatch = (ws: WorkspaceId, doc: DocId, jobs: ReadonlyArray<Job>) =>
       Effect.gen(function* () {
+        const validating = performance.now()
         const results = yield* pool.validate(
           ws,
           doc,
           jobs.map((j) => j.input.bytes),
         )
+        metrics.observe("vibestack_validate_seconds", (performance.now() - validating) / 1000)
         const accepted: Array<Job> = []
         for (const [i, job] of jobs.entries()) {
           const r = results[i]
