@@ -57,6 +57,7 @@ const newDoc = (snapshot: Uint8Array | undefined, updates: ReadonlyArray<Uint8Ar
 const context = (e: Entry): OpContext => ({
   doc: e.doc,
   committedSeq: e.committedSeq,
+  committedFrontiers: e.committedFrontiers,
   atCommitted: (f) => {
     if (e.pending.length === 0) return f(e.doc)
     e.doc.checkout(e.committedFrontiers)

@@ -61,10 +61,13 @@ export const makeProjectionStore = Effect.gen(function* () {
 
   const state = (ws: string, doc: string) =>
     Effect.gen(function* () {
-      yield* sql`insert into projection_state (workspace_id, doc_id) values (${ws}, ${doc}) on conflict do nothing`
-      const rows = yield* sql<DocState>`select projected_seq, snapshot_seq from projection_state
+      const read = sql<DocState>`select projected_seq, snapshot_seq from projection_state
         where workspace_id = ${ws} and doc_id = ${doc}`
-      return rows[0] ?? { projectedSeq: 0, snapshotSeq: 0 }
+      const rows = yield* read
+      if (rows[0] !== undefined) return rows[0]
+      // Only a document's first batch writes here (not every batch: this is on the ack→row path).
+      yield* sql`insert into projection_state (workspace_id, doc_id) values (${ws}, ${doc}) on conflict do nothing`
+      return (yield* read)[0] ?? { projectedSeq: 0, snapshotSeq: 0 }
     })
 
   /** Committed updates after `after`, in seq order, at most `limit` and about `maxBytes`. */

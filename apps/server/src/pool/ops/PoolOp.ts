@@ -1,4 +1,4 @@
-import type { LoroDoc } from "loro-crdt"
+import type { Frontiers, LoroDoc } from "loro-crdt"
 
 /** What a named operation sees of one worker-owned document. */
 export interface OpContext {
@@ -6,6 +6,8 @@ export interface OpContext {
   readonly doc: LoroDoc
   /** The byte-store seq the committed state covers. */
   readonly committedSeq: number
+  /** The committed state's oplog frontiers (read without a checkout, which costs O(document)). */
+  readonly committedFrontiers: Frontiers
   /**
    * Runs `f` with the document at its committed state: validated-but-uncommitted updates
    * are hidden by a checkout for the duration of `f`.
