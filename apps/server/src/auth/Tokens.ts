@@ -46,6 +46,14 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
       Effect.forkScoped,
     )
 
+    // Revocations announced while the LISTEN connection was down were missed: forget everything.
+    const missed = yield* PubSub.subscribe(bus.resync)
+    yield* Queue.take(missed).pipe(
+      Effect.tap(() => Effect.sync(() => cache.clear())),
+      Effect.forever,
+      Effect.forkScoped,
+    )
+
     const loadRow = (id: string) =>
       Effect.gen(function* () {
         const hit = cache.get(id)

@@ -1,11 +1,17 @@
 import { SqlClient } from "@effect/sql"
-import { PgClient } from "@effect/sql-pg"
-import { Effect, PubSub, Schedule, Stream } from "effect"
+import { Effect, PubSub, Redacted, Runtime } from "effect"
+import pg from "pg"
+import { DatabaseUrl } from "../db/Database.js"
 
 /**
  * Cross-node signals over Postgres LISTEN/NOTIFY. Every node listens; a NOTIFY sent
  * inside a transaction is delivered only if it commits, so "committed" and "announced"
  * cannot disagree. Payloads are small JSON; the data itself is read from the tables.
+ *
+ * The LISTEN connection is our own `pg.Client` (the one in @effect/sql-pg 0.53 swallows
+ * connection errors, so a Postgres restart silently ended every live feed). When it drops
+ * it is re-established, and `resync` tells followers that notifications may have been
+ * missed meanwhile, so they re-read what they follow instead of waiting for the next one.
  */
 export const Channel = {
   /** `{ ws, doc, seq }`: a document's log grew up to `seq`. */
@@ -26,33 +32,68 @@ export interface TokenSignal {
   readonly ws: string
 }
 
+const RECONNECT_MS = 500
+
 export class Bus extends Effect.Service<Bus>()("Bus", {
   scoped: Effect.gen(function* () {
-    const pgClient = yield* PgClient.PgClient
+    const url = Redacted.value(yield* DatabaseUrl)
     const sql = yield* SqlClient.SqlClient
     const updates = yield* PubSub.unbounded<UpdatesSignal>()
     const tokens = yield* PubSub.unbounded<TokenSignal>()
+    const resync = yield* PubSub.unbounded<void>()
+    const runSync = Runtime.runSync(yield* Effect.runtime<never>())
 
-    const follow = <A>(channel: string, hub: PubSub.PubSub<A>) =>
-      pgClient.listen(channel).pipe(
-        Stream.mapEffect((payload) =>
-          Effect.try(() => JSON.parse(payload) as A).pipe(
-            Effect.flatMap((a) => PubSub.publish(hub, a)),
-            Effect.catchAll(() => Effect.logWarning(`ignoring malformed ${channel} payload`)),
-          ),
-        ),
-        Stream.runDrain,
-        // A dropped LISTEN connection is re-established; revocation also has a TTL fallback.
-        Effect.retry(Schedule.spaced("500 millis")),
-        Effect.forkScoped,
-      )
-    yield* follow(Channel.updates, updates)
-    yield* follow(Channel.tokens, tokens)
+    let client: pg.Client | undefined
+    let closed = false
+    let timer: NodeJS.Timeout | undefined
+
+    const onNotification = (m: pg.Notification) => {
+      let payload: unknown
+      try {
+        payload = JSON.parse(m.payload ?? "")
+      } catch {
+        return // Only our own code notifies on these channels; a malformed one is ignored.
+      }
+      if (m.channel === Channel.updates) runSync(PubSub.publish(updates, payload as UpdatesSignal))
+      else if (m.channel === Channel.tokens) runSync(PubSub.publish(tokens, payload as TokenSignal))
+    }
+
+    const connect = (isReconnect: boolean): void => {
+      if (closed) return
+      const c = new pg.Client({ connectionString: url, application_name: "vibestack-listen" })
+      let dropped = false
+      const drop = () => {
+        if (dropped) return
+        dropped = true
+        c.removeAllListeners("notification")
+        c.end().catch(() => {})
+        if (client === c) client = undefined
+        if (!closed) timer = setTimeout(() => connect(true), RECONNECT_MS)
+      }
+      c.on("notification", onNotification)
+      c.on("error", drop)
+      c.on("end", drop)
+      c.connect()
+        .then(() => c.query(`LISTEN ${Channel.updates}; LISTEN ${Channel.tokens}`))
+        .then(() => {
+          client = c
+          if (isReconnect) runSync(PubSub.publish(resync, undefined))
+        })
+        .catch(drop)
+    }
+    connect(false)
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(async () => {
+        closed = true
+        clearTimeout(timer)
+        await client?.end().catch(() => {})
+      }),
+    )
 
     /** `pg_notify` rather than PgClient.notify, which is broken in @effect/sql-pg 0.53. */
     const notify = (channel: string, payload: unknown) =>
       sql`select pg_notify(${channel}, ${JSON.stringify(payload)})`.pipe(Effect.asVoid)
 
-    return { updates, tokens, notify } as const
+    return { updates, tokens, resync, notify } as const
   }),
 }) {}

@@ -3,7 +3,7 @@ import { join } from "node:path"
 import { Migrator, SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { sqlMigrations } from "@vibestack/migrations"
-import { Data, Effect, Layer, Option, Redacted, String as Str } from "effect"
+import { Context, Data, Effect, Layer, Option, Redacted, String as Str } from "effect"
 import pg from "pg"
 import type { ServerConfig } from "../Config.js"
 import { runningEmbeddedPg, startEmbeddedPg } from "./EmbeddedPostgres.js"
@@ -74,8 +74,15 @@ export const migrate = Effect.gen(function* () {
   return yield* run.pipe(Effect.retry({ times: 2 }))
 })
 
+/** The connection URL, for the few clients that need a dedicated connection (LISTEN, replication). */
+export class DatabaseUrl extends Context.Tag("DatabaseUrl")<DatabaseUrl, Redacted.Redacted>() {}
+
 export const DatabaseLive = (config: ServerConfig, options: { attachEmbedded?: boolean } = {}) =>
-  Layer.unwrapScoped(Effect.map(resolveDatabaseUrl(config, options), (url) => pgLayer(url)))
+  Layer.unwrapScoped(
+    Effect.map(resolveDatabaseUrl(config, options), (url) =>
+      Layer.merge(pgLayer(url), Layer.succeed(DatabaseUrl, url)),
+    ),
+  )
 
 /** Two servers must not both own one embedded data folder; a dead one's pid file is taken over. */
 const guardSingleServer = (dataDir: string, isCli: boolean) => {

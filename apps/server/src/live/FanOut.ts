@@ -60,6 +60,15 @@ export class FanOut {
     void this.drain(key, ws, doc, committedAt).finally(() => this.running.delete(key))
   }
 
+  /** Notifications may have been missed (the LISTEN connection dropped): re-read every followed document. */
+  resyncAll(): void {
+    for (const key of [...this.subscribers.keys()]) {
+      const [ws, doc] = key.split("\u0000") as [WorkspaceId, DocId]
+      // An unbounded target: the drain stops at the first empty page.
+      this.notify(ws, doc, Number.MAX_SAFE_INTEGER)
+    }
+  }
+
   get docsFollowed(): number {
     return this.subscribers.size
   }

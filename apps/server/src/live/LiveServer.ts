@@ -96,6 +96,12 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
         Effect.forever,
         Effect.forkScoped,
       )
+      const missed = yield* PubSub.subscribe(bus.resync)
+      yield* Queue.take(missed).pipe(
+        Effect.tap(() => Effect.sync(() => fanOut.resyncAll())),
+        Effect.forever,
+        Effect.forkScoped,
+      )
       // Revocation on any node closes this node's sockets of that token at once.
       const revoked = yield* PubSub.subscribe(bus.tokens)
       yield* Queue.take(revoked).pipe(

@@ -1,5 +1,5 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import type { Internal } from "@vibestack/shared"
+import type { Internal, Unavailable } from "@vibestack/shared"
 import { Context, type Effect } from "effect"
 
 /**
@@ -15,13 +15,19 @@ export interface DocPoolApi {
     ws: WorkspaceId,
     doc: DocId,
     blobs: ReadonlyArray<Uint8Array>,
-  ) => Effect.Effect<ReadonlyArray<{ readonly ok: true } | { readonly ok: false; readonly reason: string }>, Internal>
+  ) => Effect.Effect<
+    ReadonlyArray<{ readonly ok: true } | { readonly ok: false; readonly reason: string }>,
+    Internal | Unavailable
+  >
   /** The last validated batch of this document is committed, up to `seq`. */
   readonly committed: (ws: WorkspaceId, doc: DocId, seq: number) => Effect.Effect<void>
   /** The last validated batch did not commit: the copy must be rebuilt from the store. */
   readonly discard: (ws: WorkspaceId, doc: DocId) => Effect.Effect<void>
   /** A full snapshot of the committed document and the seq it covers. */
-  readonly snapshot: (ws: WorkspaceId, doc: DocId) => Effect.Effect<{ bytes: Uint8Array; seq: number }, Internal>
+  readonly snapshot: (
+    ws: WorkspaceId,
+    doc: DocId,
+  ) => Effect.Effect<{ bytes: Uint8Array; seq: number }, Internal | Unavailable>
 }
 
 export class DocPool extends Context.Tag("DocPool")<DocPool, DocPoolApi>() {}

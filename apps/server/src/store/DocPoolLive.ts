@@ -3,6 +3,7 @@ import { Context, Effect, Layer, Runtime } from "effect"
 import { Metrics } from "../metrics/Metrics.js"
 import { LoroPool } from "../pool/LoroPool.js"
 import { LoroPoolService } from "../pool/LoroPoolService.js"
+import { PoolError } from "../pool/PoolError.js"
 import { ByteStore } from "./ByteStore.js"
 import { DocPool } from "./DocPool.js"
 
@@ -36,8 +37,16 @@ export const DocPoolLive = (options: DocPoolOptions) =>
       metrics.gauge("vibestack_pool_refused", () => pool.stats().refused, "blobs the Loro pool refused")
       metrics.gauge("vibestack_pool_docs_loaded", () => pool.stats().docsLoaded, "documents (re)loaded into the pool")
 
-      const internal = (what: string) => (e: unknown) =>
-        apiError("Internal", `${what}: ${e instanceof Error ? e.message : String(e)}`)
+      // Start the workers now (they compile through tsx and load the WASM), not on the first push.
+      yield* Effect.promise(() => pool.buildSnapshot(undefined, []).catch(() => undefined))
+
+      /** The pool's own kinds: `Unavailable` (a recycled worker, a store that cannot be read) is retryable. */
+      const internal = (what: string) => (e: unknown) => {
+        const message = `${what}: ${e instanceof Error ? e.message : String(e)}`
+        return e instanceof PoolError && e.kind === "Unavailable"
+          ? apiError("Unavailable", message)
+          : apiError("Internal", message)
+      }
 
       const docPool = DocPool.of({
         validate: (ws, doc, blobs) =>

@@ -169,6 +169,7 @@ export class DocsGroup extends HttpApiGroup.make("docs")
   .addError(BadRequest)
   .addError(NotFound)
   .addError(Internal)
+  .addError(Unavailable)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Documents (opaque Loro bytes)") {}
 

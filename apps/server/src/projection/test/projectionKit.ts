@@ -3,7 +3,7 @@ import { ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope } from "e
 import type { LoroDoc, VersionVector } from "loro-crdt"
 import pg from "pg"
 import { Bus } from "../../bus/Bus.js"
-import { pgLayer } from "../../db/Database.js"
+import { DatabaseUrl, pgLayer } from "../../db/Database.js"
 import { HealthProbes } from "../../http/HealthProbes.js"
 import { Metrics } from "../../metrics/Metrics.js"
 import { ProjectionFaults } from "../ProjectionFaults.js"
@@ -99,7 +99,7 @@ export const startProjector = async (
 ) => {
   const provider = ConfigProvider.fromMap(new Map(Object.entries({ VIBESTACK_PROJECTION_SWEEP_MS: "200", ...env })))
   const deps = Layer.mergeAll(Metrics.Default, Bus.Default, HealthProbes.layer).pipe(
-    Layer.provideMerge(pgLayer(Redacted.make(url), 5)),
+    Layer.provideMerge(Layer.merge(pgLayer(Redacted.make(url), 5), Layer.succeed(DatabaseUrl, Redacted.make(url)))),
   )
   const layer = (manual ? Projector.Manual : Projector.Default).pipe(
     Layer.provide(deps),
