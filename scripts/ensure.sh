@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 
 if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "ensure: installing npm packages" >&2
-  # `npm ci` when the lock file is complete; this registry mirror's lock files can lack other
-  # platforms' optional packages, which `npm ci` refuses, so fall back to a locked `npm install`.
-  npm ci --no-audit --no-fund >&2 || npm install --no-audit --no-fund >&2
+  # `npm install` honours package-lock.json; `npm ci` would refuse it, because lock files written
+  # through this registry mirror lack other platforms' optional packages (biome, turbo binaries).
+  npm install --no-audit --no-fund >&2
 fi
 
 apt_updated=0
