@@ -20,7 +20,7 @@ export const startAppServer = async (): Promise<TestServer> => {
   return mod.startTestServer({ config: { clientDist: Option.some(distDir) } })
 }
 
-export const poll = { timeout: 30_000, interval: 100 } as const
+export const poll = { timeout: 90_000, interval: 100 } as const
 
 export const taskTitles = (p: Page): Promise<ReadonlyArray<string>> =>
   p.locator("input.task-title").evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))
