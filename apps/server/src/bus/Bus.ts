@@ -58,6 +58,12 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
       else if (m.channel === Channel.tokens) runSync(PubSub.publish(tokens, payload as TokenSignal))
     }
 
+    /** Resolves once LISTEN is active on a connection (each attempt that fails schedules the next). */
+    let listening: () => void = () => {}
+    const firstListen = new Promise<void>((resolve) => {
+      listening = resolve
+    })
+
     const connect = (isReconnect: boolean): void => {
       if (closed) return
       const c = new pg.Client({ connectionString: url, application_name: "vibestack-listen" })
@@ -77,11 +83,17 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
         .then(() => c.query(`LISTEN ${Channel.updates}; LISTEN ${Channel.tokens}`))
         .then(() => {
           client = c
+          listening()
           if (isReconnect) runSync(PubSub.publish(resync, undefined))
         })
         .catch(drop)
     }
     connect(false)
+    // Serve nothing before this node hears commits: a subscriber must not miss the first one.
+    yield* Effect.promise(() => firstListen).pipe(
+      Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error("could not LISTEN on Postgres") }),
+      Effect.orDie,
+    )
     yield* Effect.addFinalizer(() =>
       Effect.promise(async () => {
         closed = true
