@@ -6,7 +6,7 @@ import { sqlMigrations } from "@vibestack/migrations"
 import { Context, Data, Effect, Layer, Option, Redacted, String as Str } from "effect"
 import pg from "pg"
 import type { ServerConfig } from "../Config.js"
-import { runningEmbeddedPg, startEmbeddedPg } from "./EmbeddedPostgres.js"
+import { isAlive, runningEmbeddedPg, startEmbeddedPg } from "./EmbeddedPostgres.js"
 
 export class DatabaseError extends Data.TaggedError("DatabaseError")<{ readonly message: string }> {}
 
@@ -95,13 +95,4 @@ const guardSingleServer = (dataDir: string, isCli: boolean) => {
       throw new Error(`another VibeStack server (pid ${pid}) is using ${dataDir}; stop it or set VIBESTACK_DATA_DIR`)
   }
   writeFileSync(file, String(process.pid))
-}
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }

@@ -105,7 +105,8 @@ const stopLeftoverPostmaster = async (dataDir: string): Promise<void> => {
   while (isAlive(pid)) await new Promise((r) => setTimeout(r, 50))
 }
 
-const isAlive = (pid: number): boolean => {
+/** Whether a process with this pid exists (signal 0 probes without sending anything). */
+export const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0)
     return true

@@ -1,12 +1,9 @@
-import { readdirSync, readFileSync } from "node:fs"
-import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { loadHostileFixtures } from "../pool/testFixtures.js"
 import { api, loroUpdate, updateChain } from "../test/http.js"
 import { liveClient, subscribed } from "../test/liveClient.js"
 import { startTestPg, type TestPg } from "../test/pg.js"
 import { startTestServer, type TestServer } from "../test/server.js"
-
-const FIXTURES = join(import.meta.dirname, "../../../../../shared/fixtures/loro-hostile")
 
 describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
   let pg: TestPg
@@ -146,12 +143,8 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
     const watcher = await subscribed(b.url, ws, master)
     const pusher = await subscribed(a.url, ws, master)
     const before = (await http.call("GET", `/api/v1/workspaces/${ws}`, { token: master })).json.docs[0].cursor
-    const files = readdirSync(FIXTURES)
-      .filter((f) => f.endsWith(".bin") && f !== "base-update.bin")
-      .slice(0, 12)
-    files.forEach((f, i) =>
-      pusher.push("main", 100 + i, `hostile-${i}`, new Uint8Array(readFileSync(join(FIXTURES, f)))),
-    )
+    const files = loadHostileFixtures().hostile.slice(0, 12)
+    files.forEach((f, i) => pusher.push("main", 100 + i, `hostile-${i}`, f.bytes))
     pusher.push("main", 200, "garbage", new Uint8Array(64).fill(7))
     await pusher.waitFor(
       () => pusher.texts.filter((t) => t._tag === "PushRejected").length === files.length + 1,

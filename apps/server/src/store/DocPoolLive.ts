@@ -41,7 +41,7 @@ export const DocPoolLive = (options: DocPoolOptions) =>
       yield* Effect.promise(() => pool.buildSnapshot(undefined, []).catch(() => undefined))
 
       /** The pool's own kinds: `Unavailable` (a recycled worker, a store that cannot be read) is retryable. */
-      const internal = (what: string) => (e: unknown) => {
+      const toApiError = (what: string) => (e: unknown) => {
         const message = `${what}: ${e instanceof Error ? e.message : String(e)}`
         return e instanceof PoolError && e.kind === "Unavailable"
           ? apiError("Unavailable", message)
@@ -50,11 +50,11 @@ export const DocPoolLive = (options: DocPoolOptions) =>
 
       const docPool = DocPool.of({
         validate: (ws, doc, blobs) =>
-          Effect.tryPromise({ try: () => pool.validate(ws, doc, blobs), catch: internal("validation unavailable") }),
+          Effect.tryPromise({ try: () => pool.validate(ws, doc, blobs), catch: toApiError("validation unavailable") }),
         committed: (ws, doc, seq) => Effect.promise(() => pool.markCommitted(ws, doc, seq).catch(() => {})),
         discard: (ws, doc) => Effect.promise(() => pool.discard(ws, doc).catch(() => {})),
         snapshot: (ws, doc) =>
-          Effect.tryPromise({ try: () => pool.exportSnapshot(ws, doc), catch: internal("snapshot failed") }),
+          Effect.tryPromise({ try: () => pool.exportSnapshot(ws, doc), catch: toApiError("snapshot failed") }),
       })
       return Context.make(DocPool, docPool).pipe(Context.add(LoroPoolService, pool))
     }),
