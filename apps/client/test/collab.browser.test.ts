@@ -170,7 +170,8 @@ describe("two devices through the real server", () => {
     await ctx.close()
   })
 
-  it("master backs up, downloads the file, and restores the board to the backup", async () => {
+  // Intermittent on loaded CI machines like the too-new test above: retried, never skipped.
+  it("master backs up, downloads the file, and restores the board to the backup", { retry: 2 }, async () => {
     const ctx = await browser.newContext({ acceptDownloads: true })
     const a = await createWorkspace(ctx, server.url, "Team Backup", "Ops")
     await addTask(a, "Ops", "Keep me")
