@@ -14,6 +14,8 @@ import { Metrics } from "../metrics/Metrics.js"
  * before seqs are allocated, so seqs of one document commit in order (the cursor
  * rule: a reader that has seen up to `c` never later finds a new update ≤ `c`),
  * and idempotency keys are checked under that lock, so a retry is stored once.
+ * `appendAll` keeps a group together: its blobs commit in one transaction, in order,
+ * so a document's validated batch lands in the log in the order it was validated.
  */
 export interface PushInput {
   readonly ws: WorkspaceId
@@ -27,8 +29,9 @@ export interface PushOutcome {
   readonly duplicate: boolean
 }
 
-interface Pending extends PushInput {
-  readonly done: Deferred.Deferred<PushOutcome, Unavailable>
+interface Pending {
+  readonly group: ReadonlyArray<PushInput>
+  readonly done: Deferred.Deferred<ReadonlyArray<PushOutcome>, Unavailable>
 }
 
 const MAX_BATCH = 512
@@ -43,7 +46,7 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
     const metrics = yield* Metrics
     const queue = yield* Queue.unbounded<Pending>()
 
-    const commitBatch = (batch: ReadonlyArray<Pending>) =>
+    const commitBatch = (batch: ReadonlyArray<PushInput>) =>
       sql.withTransaction(
         Effect.gen(function* () {
           const docs = [...new Map(batch.map((p) => [docKey(p.ws, p.doc), p] as const)).values()].sort((a, b) =>
@@ -80,7 +83,7 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
             for (const r of existing) seen.set(`${docKey(r.workspaceId, r.docId)}\u0000${r.idempotencyKey}`, r.seq)
           }
           const outcomes: Array<PushOutcome> = []
-          const rows: Array<Pending & { seq: number }> = []
+          const rows: Array<PushInput & { seq: number }> = []
           for (const p of batch) {
             const dk = docKey(p.ws, p.doc)
             const ik = p.idempotencyKey === undefined ? undefined : `${dk}\u0000${p.idempotencyKey}`
@@ -128,20 +131,31 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
       )
 
     const committer = Effect.gen(function* () {
-      const batch = [...(yield* Queue.takeBetween(queue, 1, MAX_BATCH))]
+      const groups = [...(yield* Queue.takeBetween(queue, 1, MAX_BATCH))]
+      const batch = groups.flatMap((g) => g.group)
       const started = performance.now()
       yield* commitBatch(batch).pipe(
         Effect.matchEffect({
-          onSuccess: (outcomes) =>
-            Effect.forEach(batch, (p, i) => Deferred.succeed(p.done, outcomes[i]!), { discard: true }),
+          onSuccess: (outcomes) => {
+            let at = 0
+            return Effect.forEach(
+              groups,
+              (g) => {
+                const mine = outcomes.slice(at, at + g.group.length)
+                at += g.group.length
+                return Deferred.succeed(g.done, mine)
+              },
+              { discard: true },
+            )
+          },
           onFailure: (e) =>
             Effect.logWarning("push batch failed; nothing acknowledged", e).pipe(
               Effect.zipRight(
                 Effect.forEach(
-                  batch,
-                  (p) =>
+                  groups,
+                  (g) =>
                     Deferred.fail(
-                      p.done,
+                      g.done,
                       apiError("Unavailable", "could not commit; retry with the same Idempotency-Key"),
                     ),
                   { discard: true },
@@ -155,12 +169,16 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
     }).pipe(Effect.forever)
     for (let i = 0; i < COMMITTERS; i++) yield* Effect.forkScoped(committer)
 
-    /** Appends one blob; succeeds only after its transaction committed. */
-    const append = Effect.fn("ByteStore.append")(function* (input: PushInput) {
-      const done = yield* Deferred.make<PushOutcome, Unavailable>()
-      yield* Queue.offer(queue, { ...input, done })
+    /** Appends blobs in one transaction, in order; succeeds only after it committed. */
+    const appendAll = Effect.fn("ByteStore.appendAll")(function* (group: ReadonlyArray<PushInput>) {
+      if (group.length === 0) return []
+      const done = yield* Deferred.make<ReadonlyArray<PushOutcome>, Unavailable>()
+      yield* Queue.offer(queue, { group, done })
       return yield* Deferred.await(done)
     })
+
+    /** Appends one blob; succeeds only after its transaction committed. */
+    const append = (input: PushInput) => Effect.map(appendAll([input]), (outcomes) => outcomes[0]!)
 
     /** Updates after `after`, at most `limit` records and about `maxBytes` (always at least one). */
     const pull = Effect.fn("ByteStore.pull")(function* (
@@ -219,6 +237,6 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
           values (${ws}, ${doc}, ${seq}, ${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)})
           on conflict do nothing`.pipe(Effect.asVoid)
 
-    return { append, pull, docCursors, docCursor, countDocs, loadDoc, saveSnapshot } as const
+    return { append, appendAll, pull, docCursors, docCursor, countDocs, loadDoc, saveSnapshot } as const
   }),
 }) {}

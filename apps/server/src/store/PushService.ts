@@ -1,12 +1,12 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import { apiError, type Internal, type InvalidUpdate, type Unavailable } from "@vibestack/shared"
-import { Deferred, Effect, Exit } from "effect"
+import { apiError, type BadRequest, type Internal, type InvalidUpdate, type Unavailable } from "@vibestack/shared"
+import { Deferred, Effect, Exit, FiberId } from "effect"
 import { Metrics } from "../metrics/Metrics.js"
 import { ByteStore, MAX_DOCS_PER_WORKSPACE, type PushInput, type PushOutcome } from "./ByteStore.js"
 import { checkPushBlob } from "./blobHeader.js"
 import { DocPool } from "./DocPool.js"
 
-type PushError = InvalidUpdate | Unavailable | Internal
+type PushError = BadRequest | InvalidUpdate | Unavailable | Internal
 
 interface Job {
   readonly input: PushInput
@@ -26,6 +26,10 @@ const MAX_LANE_BATCH = 64
  * queue up and are validated as one batch (one health check instead of many), then
  * committed together, then marked committed in the pool, so the pool's copy and the
  * log advance in the same order.
+ *
+ * A push joins its lane before anything asynchronous happens, so pushes reach the
+ * pool in the order they arrived: a client that sends update B (which depends on A)
+ * right after A on one socket must not see B validated first and refused (S11).
  */
 export class PushService extends Effect.Service<PushService>()("PushService", {
   effect: Effect.gen(function* () {
@@ -36,8 +40,21 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
 
     const refused = (reason: string) => metrics.inc("vibestack_refused_blobs_total", { reason })
 
+    /** A new document counts against the workspace's limit; checked once per batch, in lane order. */
+    const roomForDoc = (ws: WorkspaceId, doc: DocId) =>
+      Effect.gen(function* () {
+        const cursor = yield* store.docCursor(ws, doc).pipe(Effect.orElseSucceed(() => undefined))
+        if (cursor !== undefined) return true
+        const count = yield* store.countDocs(ws).pipe(Effect.orElseSucceed(() => 0))
+        return count < MAX_DOCS_PER_WORKSPACE
+      })
+
     const runBatch = (ws: WorkspaceId, doc: DocId, jobs: ReadonlyArray<Job>) =>
       Effect.gen(function* () {
+        if (!(yield* roomForDoc(ws, doc))) {
+          const full = apiError("BadRequest", `a workspace may hold at most ${MAX_DOCS_PER_WORKSPACE} documents`)
+          return yield* Effect.forEach(jobs, (j) => Deferred.fail(j.done, full), { discard: true })
+        }
         const validating = performance.now()
         const results = yield* pool.validate(
           ws,
@@ -55,13 +72,15 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
           }
         }
         if (accepted.length === 0) return
-        const exits = yield* Effect.forEach(accepted, (j) => Effect.exit(store.append(j.input)), {
-          concurrency: "unbounded",
-        })
-        const seqs = exits.flatMap((e) => (Exit.isSuccess(e) ? [e.value.seq] : []))
-        if (seqs.length === exits.length) yield* pool.committed(ws, doc, Math.max(...seqs))
-        else yield* pool.discard(ws, doc)
-        for (const [i, job] of accepted.entries()) yield* Deferred.complete(job.done, exits[i]!)
+        // One transaction, in validation order: the log holds the batch as the pool imported it.
+        const exit = yield* Effect.exit(store.appendAll(accepted.map((j) => j.input)))
+        if (Exit.isSuccess(exit)) {
+          yield* pool.committed(ws, doc, Math.max(...exit.value.map((o) => o.seq)))
+          for (const [i, job] of accepted.entries()) yield* Deferred.succeed(job.done, exit.value[i]!)
+        } else {
+          yield* pool.discard(ws, doc)
+          for (const job of accepted) yield* Deferred.failCause(job.done, exit.cause)
+        }
       }).pipe(
         Effect.catchAll((e) =>
           Effect.forEach(jobs, (j) => Deferred.fail(j.done, e), { discard: true }).pipe(
@@ -90,15 +109,8 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
         refused("header")
         return yield* Effect.fail(apiError("InvalidUpdate", `not a Loro update: ${header.reason}`))
       }
-      const cursor = yield* store.docCursor(input.ws, input.doc).pipe(Effect.orElseSucceed(() => undefined))
-      if (cursor === undefined) {
-        const count = yield* store.countDocs(input.ws).pipe(Effect.orElseSucceed(() => 0))
-        if (count >= MAX_DOCS_PER_WORKSPACE)
-          return yield* Effect.fail(
-            apiError("BadRequest", `a workspace may hold at most ${MAX_DOCS_PER_WORKSPACE} documents`),
-          )
-      }
-      const done = yield* Deferred.make<PushOutcome, PushError>()
+      // Nothing asynchronous before the lane: see the class comment.
+      const done = Deferred.unsafeMake<PushOutcome, PushError>(FiberId.none)
       const key = `${input.ws}\u0000${input.doc}`
       const lane = lanes.get(key)
       if (lane) lane.push({ input, done })

@@ -49,7 +49,10 @@ export const liveClient = (baseUrl: string, ws: string, headers: Record<string, 
       for (;;) {
         const v = pred()
         if (v !== undefined && v !== false) return v as never
-        if (Date.now() > deadline) throw new Error("waitFor timed out")
+        if (Date.now() > deadline)
+          throw new Error(
+            `waitFor timed out; texts ${JSON.stringify(texts)}; update seqs ${JSON.stringify(updates.map((u) => u.seq))}`,
+          )
         await new Promise((r) => setTimeout(r, 10))
       }
     },
