@@ -34,7 +34,13 @@ export class SlotManager {
     const slot = rows.rows[0]
     const state = await this.writer.query<{ epoch: number }>("select epoch from feed_state where id = 1")
     this.epoch = state.rows[0]?.epoch ?? 0
-    if (slot && slot.wal_status !== "lost" && this.epoch > 0) return
+    if (slot && slot.wal_status !== "lost" && this.epoch > 0) {
+      // A standby that took over: record who streams now (operators read it; the lock decides).
+      await this.writer.query("update feed_state set holder = $1 where id = 1 and holder is distinct from $1", [
+        this.options.nodeId,
+      ])
+      return
+    }
     if (slot) {
       this.options.log("warn", `replication slot ${name} was invalidated (wal_status=lost); recreating it`)
       if (slot.active_pid) await this.writer.query("select pg_terminate_backend($1)", [slot.active_pid])
