@@ -3,6 +3,7 @@
 #   scripts/ensure.sh            npm packages
 #   scripts/ensure.sh --browser  also Debian's chromium (browser tests)
 #   scripts/ensure.sh --pgtools  also Debian's postgresql-client-15 (pg_dump/pg_restore tests)
+#   scripts/ensure.sh --faketime also Debian's faketime (libfaketime: F9 clock-skew tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,5 +28,6 @@ for arg in "$@"; do
   case "$arg" in
     --browser) command -v chromium >/dev/null 2>&1 || apt_install chromium ;;
     --pgtools) command -v pg_dump >/dev/null 2>&1 || apt_install postgresql-client-15 ;;
+    --faketime) command -v faketime >/dev/null 2>&1 || apt_install faketime ;;
   esac
 done

@@ -6,7 +6,7 @@ set -uo pipefail
 export TURBO_TELEMETRY_DISABLED=1
 cd "$(dirname "$0")/.."
 
-bash scripts/ensure.sh --browser --pgtools || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/ensure.sh --browser --pgtools --faketime || { echo "0 passed, 1 failed"; exit 1; }
 
 for arg in "$@"; do
   case "$arg" in
