@@ -18,8 +18,15 @@ import {
  * - garbageBody: a pull body arrives corrupted (framing broken)
  * - garbageBlob: a pull body is well framed but one blob is not a Loro update
  * - closeSocket: the live socket drops (checked on every delivery)
+ * - loseLive: one live update is silently never sent (a server missed the commit's NOTIFY)
  */
-export type FaultKind = "failBeforeCommit" | "dropAfterCommit" | "garbageBody" | "garbageBlob" | "closeSocket"
+export type FaultKind =
+  | "failBeforeCommit"
+  | "dropAfterCommit"
+  | "garbageBody"
+  | "garbageBlob"
+  | "closeSocket"
+  | "loseLive"
 
 export interface MemoryTransportOptions {
   /** Per-request fault probabilities, drawn from `random`. */
@@ -153,6 +160,7 @@ export class MemoryTransport implements Transport {
           queueMicrotask(() => {
             if (!open) return
             if (this.fault("closeSocket")) return socket.close(undefined)
+            if (this.fault("loseLive")) return
             handlers.onUpdate(doc, seq, bytes)
           }),
         kick: (kind, message) => socket.close({ kind, message }),

@@ -109,6 +109,21 @@ describe("SyncEngine against MemoryServer", () => {
     expect(LoroDocHost.fromStored(await p.store.loadDoc(ws, docId)).doc.toJSON()).toEqual({ m: { ok: true } })
   })
 
+  it("[C13] a live client whose announcements are lost still gets the updates by its safety poll", async () => {
+    const { clock, peers } = await world(2)
+    const [a, b] = [peers[0]!, peers[1]!]
+    await settle(clock, 5)
+    expect(b.engine.getStatus().state).toBe("live")
+    ;(b.o.transport as MemoryTransport).faults = { loseLive: 1 }
+    await a.edit((d) => d.getMap("m").set("x", 1))
+    await settle(clock, 5)
+    // Still live, nothing announced: only the safety poll can bring it.
+    expect(b.engine.getStatus().state).toBe("live")
+    expect(b.doc.toJSON()).toEqual({})
+    await settle(clock, 90)
+    expect(b.doc.toJSON()).toEqual(a.doc.toJSON())
+  })
+
   it("[C11] compaction keeps the store bounded and the document reloadable", async () => {
     const { clock, peers } = await world(1)
     const p = peers[0]!

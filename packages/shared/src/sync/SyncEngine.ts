@@ -36,6 +36,8 @@ export interface SyncEngineOptions {
   /** Compact the local update log after this many stored updates. */
   readonly compactEvery?: number
   readonly backoff?: BackoffOptions
+  /** Mean interval of the safety pull while live (C13); default one minute. */
+  readonly livePollMs?: number
   readonly online?: boolean
   /** Observes every batch of remote updates stored, in order (tests check I2/I4 with it). */
   readonly onRemoteStored?: (records: ReadonlyArray<SeqBlob>, cursor: number, viaSnapshot: boolean) => void
@@ -78,7 +80,10 @@ export class SyncEngine {
     this.clock = o.clock ?? systemClock
     this.random = o.random ?? Math.random
     this.newKey = o.newKey ?? randomKey
-    this.state = initialState(o.backoff ? { backoff: o.backoff } : {})
+    this.state = initialState({
+      ...(o.backoff ? { backoff: o.backoff } : {}),
+      ...(o.livePollMs ? { livePollMs: o.livePollMs } : {}),
+    })
     this.status = statusOf(this.state)
   }
 

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest"
 import { backoffDelay } from "./backoff.js"
-import { initialState, isIdle, type MachineState, type SyncEvent, statusOf, transition } from "./SyncMachine.js"
+import {
+  DEFAULT_LIVE_POLL_MS,
+  initialState,
+  isIdle,
+  type MachineState,
+  type SyncEffect,
+  type SyncEvent,
+  statusOf,
+  transition,
+} from "./SyncMachine.js"
 
 const NOW = 1_000
 const start = (over: Partial<Extract<SyncEvent, { _tag: "Start" }>> = {}) =>
@@ -204,8 +213,33 @@ describe("SyncMachine", () => {
     expect(again.effects.map((e) => e._tag)).toEqual(["Pull", "ScheduleTimer"])
     const up = transition(again.state, { _tag: "SocketOpened", gen: g }, NOW)
     expect(up.state).toMatchObject({ socketUp: true, socketOpening: false })
-    expect(transition(up.state, { _tag: "TimerFired", gen: g }, NOW).effects).toEqual([])
+    // Once the socket is up the same timer becomes the slow safety poll (next test); the pull
+    // the socket's opening started is still in flight, so it only re-arms.
+    expect(transition(up.state, { _tag: "TimerFired", gen: g }, NOW).effects.map((e) => e._tag)).toEqual([
+      "ScheduleTimer",
+    ])
     const fatal = transition(t.state, { _tag: "SocketFailed", gen: g, error: { kind: "Forbidden", message: "" } }, NOW)
     expect(fatal.state.phase).toBe("stopped")
+  })
+
+  it("[C13] while live, a slow jittered safety poll pulls, so a lost announcement still arrives", () => {
+    let s = live()
+    const g = s.generation
+    const delays: Array<number> = []
+    for (let i = 0; i < 50; i++) {
+      const fired = transition(s, { _tag: "TimerFired", gen: g }, NOW)
+      expect(fired.effects.map((e) => e._tag)).toEqual(["Pull", "ScheduleTimer"])
+      const timer = fired.effects[1] as Extract<SyncEffect, { _tag: "ScheduleTimer" }>
+      delays.push(timer.delayMs)
+      // The server had seq 7 committed but its announcement never came: the poll finds it.
+      const pull = fired.effects[0] as Extract<SyncEffect, { _tag: "Pull" }>
+      const page = transition(fired.state, { _tag: "PullPage", gen: g, cursor: pull.after + 1, more: false }, NOW)
+      expect(page.state.cursor).toBe(pull.after + 1)
+      expect(isIdle(page.state)).toBe(true)
+      s = page.state
+    }
+    const mean = DEFAULT_LIVE_POLL_MS
+    for (const d of delays) expect(d >= mean * 0.75 && d <= mean * 1.25).toBe(true)
+    expect(new Set(delays).size).toBeGreaterThan(40) // jittered, so devices do not poll in step
   })
 })

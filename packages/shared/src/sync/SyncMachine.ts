@@ -38,7 +38,7 @@ export interface MachineState {
   readonly socketUp: boolean
   /** A socket attempt is under way (it may hang until the transport's auth timeout). */
   readonly socketOpening: boolean
-  /** The HTTP-only poll timer is armed. */
+  /** The poll timer is armed (fast while HTTP-only, the slow safety poll while the socket is up). */
   readonly pollArmed: boolean
   readonly socketAttempt: number
   readonly seed: number
@@ -50,7 +50,11 @@ export interface MachineState {
 
 export interface MachineOptions {
   readonly backoff: BackoffOptions
+  /** Mean interval of the safety pull while the socket is up (C13), jittered ±25%. */
+  readonly livePollMs: number
 }
+
+export const DEFAULT_LIVE_POLL_MS = 60_000
 
 export type SyncEvent =
   | {
@@ -120,7 +124,7 @@ export const initialState = (options: Partial<MachineOptions> = {}): MachineStat
   generation: 0,
   lastSyncedAt: undefined,
   error: undefined,
-  options: { backoff: options.backoff ?? defaultBackoff },
+  options: { backoff: options.backoff ?? defaultBackoff, livePollMs: options.livePollMs ?? DEFAULT_LIVE_POLL_MS },
 })
 
 /** Status the UI shows. `online` means connected to the server, not the network signal. */
@@ -247,7 +251,9 @@ export const transition = (s: MachineState, e: SyncEvent, now: number): Transiti
       return drive({ ...s, pending: e.pending }, now)
     case "TimerFired":
       if (s.phase === "offline") return connect(s)
-      if (connected(s) && s.socketUp) return { state: { ...s, pollArmed: false }, effects: [] }
+      // Live: the socket announces commits, but an announcement can be lost (a NOTIFY missed
+      // while the server's LISTEN reconnected); a slow pull guarantees the gap closes anyway.
+      if (connected(s) && s.socketUp) return withLivePoll(drive({ ...s, pullMore: true }, now))
       if (connected(s)) {
         // HTTP-only: poll for what the socket would have announced, and try the socket again
         // unless an attempt is still hanging; polling never waits for it.
@@ -319,6 +325,17 @@ const withPollTimer = (t: Transition): Transition => {
   const delayMs = backoffDelay(s.socketAttempt, r.value, s.options.backoff)
   return {
     state: { ...s, seed: r.seed, socketAttempt: s.socketAttempt + 1, pollArmed: true },
+    effects: [...t.effects, { _tag: "ScheduleTimer", gen: s.generation, delayMs }],
+  }
+}
+
+/** Arms the safety poll of a live connection: `livePollMs` ±25%. */
+const withLivePoll = (t: Transition): Transition => {
+  const s = t.state
+  const r = nextRandom(s.seed)
+  const delayMs = Math.round(s.options.livePollMs * (0.75 + 0.5 * r.value))
+  return {
+    state: { ...s, seed: r.seed, pollArmed: true },
     effects: [...t.effects, { _tag: "ScheduleTimer", gen: s.generation, delayMs }],
   }
 }
