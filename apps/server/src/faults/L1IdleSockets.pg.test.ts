@@ -1,0 +1,24 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Stage, startStage } from "./faultRun.js"
+import { inspectableEnv, runIdleSockets } from "./load.js"
+
+let stage: Stage
+beforeAll(async () => {
+  stage = await startStage(inspectableEnv())
+})
+afterAll(async () => {
+  await stage?.dispose()
+})
+
+describe("L1 idle sockets (quick tier)", () => {
+  it("[L1] 200 idle sockets survive two heartbeat checks, still carry updates, and are released on close", async () => {
+    const r = await runIdleSockets(stage, { sockets: 200, pings: 2 })
+    expect(r.heldAtOpen).toBe(r.baseline + 200)
+    expect(r.closesWhileIdle).toEqual([])
+    expect(r.minPings).toBeGreaterThanOrEqual(2)
+    expect(r.heldAfterIdle).toBe(r.baseline + 200)
+    expect(r.pushStatus).toBe(200)
+    expect(r.gaps).toEqual([])
+    expect(r.released).toBe(r.baseline)
+  })
+})
