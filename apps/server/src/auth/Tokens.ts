@@ -155,6 +155,16 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
     const workspaceName = (ws: WorkspaceId) =>
       Effect.map(sql<{ name: string }>`select name from workspaces where id = ${ws}`, (rows) => rows[0]?.name)
 
-    return { verify, register, mint, list, revoke, workspaceName } as const
+    /** Which of these tokens are revoked or expired now, read from the table (never the cache). */
+    const invalidAmong = (ids: ReadonlyArray<string>) =>
+      ids.length === 0
+        ? Effect.succeed(new Set<string>())
+        : Effect.map(
+            sql<{ id: string }>`select id from tokens where id = any(${ids as Array<string>})
+                                and (revoked_at is not null or (expires_at is not null and expires_at < now()))`,
+            (rows) => new Set(rows.map((r) => r.id)),
+          )
+
+    return { verify, register, mint, list, revoke, workspaceName, invalidAmong } as const
   }),
 }) {}

@@ -18,6 +18,8 @@ export const Channel = {
   updates: "vibestack_updates",
   /** `{ tokenId, ws }`: a token was revoked. */
   tokens: "vibestack_tokens",
+  /** `stored_lsn|tbl:ws,…` (plain text, see feed/Feed.ts): change_log grew. */
+  feed: "vibestack_feed",
 } as const
 
 export interface UpdatesSignal {
@@ -40,6 +42,7 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
     const sql = yield* SqlClient.SqlClient
     const updates = yield* PubSub.unbounded<UpdatesSignal>()
     const tokens = yield* PubSub.unbounded<TokenSignal>()
+    const feed = yield* PubSub.unbounded<string>()
     const resync = yield* PubSub.unbounded<void>()
     const runSync = Runtime.runSync(yield* Effect.runtime<never>())
 
@@ -48,6 +51,10 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
     let timer: NodeJS.Timeout | undefined
 
     const onNotification = (m: pg.Notification) => {
+      if (m.channel === Channel.feed) {
+        runSync(PubSub.publish(feed, m.payload ?? ""))
+        return
+      }
       let payload: unknown
       try {
         payload = JSON.parse(m.payload ?? "")
@@ -80,7 +87,7 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
       c.on("error", drop)
       c.on("end", drop)
       c.connect()
-        .then(() => c.query(`LISTEN ${Channel.updates}; LISTEN ${Channel.tokens}`))
+        .then(() => c.query(`LISTEN ${Channel.updates}; LISTEN ${Channel.tokens}; LISTEN ${Channel.feed}`))
         .then(() => {
           client = c
           listening()
@@ -106,6 +113,6 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
     const notify = (channel: string, payload: unknown) =>
       sql`select pg_notify(${channel}, ${JSON.stringify(payload)})`.pipe(Effect.asVoid)
 
-    return { updates, tokens, resync, notify } as const
+    return { updates, tokens, feed, resync, notify } as const
   }),
 }) {}

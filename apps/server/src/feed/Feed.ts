@@ -1,6 +1,7 @@
 import { SqlClient, type SqlError } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Layer, Option, Redacted, Ref, Schedule, Scope, Stream } from "effect"
+import { Context, Effect, Layer, Option, PubSub, Queue, Redacted, Ref, Schedule, Scope } from "effect"
+import { Bus } from "../bus/Bus.js"
 import { HealthProbes } from "../http/HealthProbes.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { ServerConfigTag } from "../ServerConfigTag.js"
@@ -45,6 +46,7 @@ const make = (overrides: Partial<FeedOptions>) =>
     const sql = yield* SqlClient.SqlClient
     const pgClient = yield* PgClient.PgClient
     const metrics = yield* Metrics
+    const bus = yield* Bus
     const probes = yield* HealthProbes
     const server = yield* ServerConfigTag
     const url = Redacted.value(Option.getOrThrow(Option.fromNullable(pgClient.config.url)))
@@ -61,13 +63,27 @@ const make = (overrides: Partial<FeedOptions>) =>
       const keys = touched === "*" ? undefined : new Set(touched.split(","))
       for (const w of waiters) if (!keys || keys.has(w.key)) w.resolve()
     }
-    yield* pgClient.listen("vibestack_feed").pipe(
-      Stream.runForEach((p) => Effect.sync(() => onNotify(p))),
-      Effect.retry(Schedule.spaced("500 millis")),
+    const readStored = Effect.map(
+      sql<{ storedLsn: number }>`select stored_lsn from feed_state where id = 1`,
+      (rows) => rows[0]?.storedLsn ?? 0,
+    )
+    // Through the Bus's own LISTEN connection, which survives a Postgres restart.
+    const notified = yield* PubSub.subscribe(bus.feed)
+    yield* Queue.take(notified).pipe(
+      Effect.tap((p) => Effect.sync(() => onNotify(p))),
+      Effect.forever,
       Effect.forkScoped,
     )
-    const initial = yield* sql<{ storedLsn: number }>`select stored_lsn from feed_state where id = 1`
-    stored = initial[0]?.storedLsn ?? 0
+    // Notifications missed while that connection was down: catch up and wake every long-poll.
+    const missed = yield* PubSub.subscribe(bus.resync)
+    yield* Queue.take(missed).pipe(
+      Effect.zipRight(readStored),
+      Effect.tap((lsn) => Effect.sync(() => onNotify(`${lsn}|*`))),
+      Effect.catchAllCause((cause) => Effect.logWarning("change feed resync failed", cause)),
+      Effect.forever,
+      Effect.forkScoped,
+    )
+    stored = yield* readStored
 
     const wait = (key: string, ready: () => boolean, timeoutMs: number) =>
       Effect.async<void>((resume) => {

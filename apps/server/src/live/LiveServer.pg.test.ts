@@ -1,3 +1,4 @@
+import pgLib from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { loadHostileFixtures } from "../pool/testFixtures.js"
 import { api, loroUpdate, updateChain } from "../test/http.js"
@@ -125,6 +126,24 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
     await again.opened
     again.sendJson({ _tag: "Auth", token: editor.token })
     expect((await again.closed).code).toBe(4001)
+  })
+
+  it("[B4] a token revoked while a node's LISTEN was down is closed when the node reconnects", async () => {
+    const editor = await http.mint(ws, master, "editor")
+    const onA = await subscribed(a.url, ws, editor.token)
+    const db = new pgLib.Client({ connectionString: pg.url })
+    await db.connect()
+    try {
+      // Revoked with no NOTIFY: exactly what a node misses while its LISTEN connection is down.
+      await db.query("update tokens set revoked_at = now() where id = $1", [editor.tokenId])
+      const cut = await db.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'vibestack-listen'",
+      )
+      expect(cut.rows.length).toBeGreaterThan(0)
+      expect((await onA.closed).code).toBe(4011)
+    } finally {
+      await db.end()
+    }
   })
 
   it("[B2][B3] oversized and fragmented messages get 1009, malformed ones 1007", async () => {

@@ -96,24 +96,31 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
         Effect.forever,
         Effect.forkScoped,
       )
+      const closeToken = (tokenId: string) => {
+        for (const c of connections)
+          if (c.tokenId === tokenId) {
+            sendJson(c, new Fault({ kind: "Unauthorized", message: "token revoked" }))
+            close(c.socket, CloseCode.TokenRevoked, "token revoked")
+          }
+      }
+      // Notifications sent while this node's LISTEN was down are lost: re-read every open
+      // document, and re-check every open socket's token (a revocation may be among them).
       const missed = yield* PubSub.subscribe(bus.resync)
       yield* Queue.take(missed).pipe(
         Effect.tap(() => Effect.sync(() => fanOut.resyncAll())),
+        Effect.zipRight(
+          Effect.suspend(() => tokens.invalidAmong([...new Set([...connections].map((c) => c.tokenId))])).pipe(
+            Effect.tap((ids) => Effect.sync(() => ids.forEach(closeToken))),
+            Effect.catchAllCause((cause) => Effect.logWarning("re-checking live sockets' tokens failed", cause)),
+          ),
+        ),
         Effect.forever,
         Effect.forkScoped,
       )
       // Revocation on any node closes this node's sockets of that token at once.
       const revoked = yield* PubSub.subscribe(bus.tokens)
       yield* Queue.take(revoked).pipe(
-        Effect.tap((s) =>
-          Effect.sync(() => {
-            for (const c of connections)
-              if (c.tokenId === s.tokenId) {
-                sendJson(c, new Fault({ kind: "Unauthorized", message: "token revoked" }))
-                close(c.socket, CloseCode.TokenRevoked, "token revoked")
-              }
-          }),
-        ),
+        Effect.tap((s) => Effect.sync(() => closeToken(s.tokenId))),
         Effect.forever,
         Effect.forkScoped,
       )
