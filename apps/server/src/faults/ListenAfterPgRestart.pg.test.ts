@@ -5,12 +5,10 @@ import { startTestServer, type TestServer } from "../test/server.js"
 import { RestartablePg } from "./RestartablePg.js"
 
 /**
- * FAILS until the server is fixed (full tier only, so the quick tier stays green).
- * Regression for the F2 finding (seed 464007799): @effect/sql-pg 0.53's `listen` swallows
- * errors of its LISTEN connection, so the stream never fails, `Bus`'s retry never runs, and
- * after a Postgres restart live sockets silently stop receiving updates. after Postgres restarts, an open live
- * socket must still be told about new commits. The fan-out hears of commits through
- * LISTEN/NOTIFY, so the server has to re-establish its LISTEN connection.
+ * Regression for the F2 finding (seed 464007799): @effect/sql-pg 0.53's `listen` swallowed
+ * errors of its LISTEN connection, so after a Postgres restart live sockets silently stopped
+ * receiving updates. The Bus now owns a reconnecting LISTEN connection; an open live socket
+ * must still be told about commits made after a restart.
  */
 let pg: RestartablePg
 let server: TestServer
