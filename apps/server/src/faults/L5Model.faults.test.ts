@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { api, loroUpdate } from "../test/http.js"
+import { startTestPg, type TestPg } from "../test/pg.js"
+import { startTestServer, type TestServer } from "../test/server.js"
+import { runL5 } from "./model/runModel.js"
+
+/**
+ * L5 (full tier): the quick tier's model and commands (faults/model/), many more and
+ * longer runs. `VIBESTACK_L5_RUNS` / `VIBESTACK_L5_COMMANDS` override the counts; the
+ * seed is printed, replay with VIBESTACK_FAULT_SEED=N.
+ */
+const runs = Number(process.env.VIBESTACK_L5_RUNS ?? 200)
+const maxCommands = Number(process.env.VIBESTACK_L5_COMMANDS ?? 60)
+
+let pg: TestPg
+let server: TestServer
+beforeAll(async () => {
+  pg = await startTestPg()
+  server = await startTestServer({ pg })
+  const http = api(server.url)
+  const { workspaceId, masterToken } = await http.register("L5 warm-up")
+  expect((await http.push(workspaceId, masterToken, loroUpdate(1, 1n), "warm")).status).toBe(200)
+})
+afterAll(async () => {
+  await server?.stop()
+  await pg?.dispose()
+})
+
+describe("L5 model-based run (full)", () => {
+  it(`[L5] ${runs} runs of up to ${maxCommands} commands: model and server agree`, { timeout: 3_600_000 }, async () => {
+    const stats = await runL5(server.url, { runs, maxCommands, label: "full", retryWithOtherBytes: false })
+    expect(stats.runs).toBeGreaterThanOrEqual(runs)
+  })
+
+  // Fails while the server keeps a duplicate's other bytes in its copy of the document
+  // (faults/model/README.md, "Found"); shrinks to Backup, Push, Push(retryOtherBytes), Restore(revert).
+  it(`[L5][S3] with retries that reuse a key for other bytes: model and server agree`, {
+    timeout: 3_600_000,
+  }, async () => {
+    const stats = await runL5(server.url, {
+      runs: Math.ceil(runs / 4),
+      maxCommands,
+      label: "full, other-bytes retries",
+      retryWithOtherBytes: true,
+    })
+    expect(stats.runs).toBeGreaterThanOrEqual(Math.ceil(runs / 4))
+  })
+})
