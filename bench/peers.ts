@@ -1,0 +1,538 @@
+/**
+ * Issue 9: VibeStack side by side with Hocuspocus, y-websocket and loro-websocket, same workload,
+ * same machine, same run. Each server runs alone in its own child process while it is measured;
+ * clients are raw sockets in this process speaking each system's own protocol (bench/peers/systems.ts).
+ *   3. server memory per connected client and per loaded document (RSS and heap after GC);
+ *   1. edit → every other client in the document received it, p50/p99 at 10 / 100 / 500 clients;
+ *   2. acknowledged edits/s before ack p99 exceeds 50 ms (stepped open-loop rate ramp);
+ *   5. catch-up after offline for 1,000 and 10,000 remote edits: time, bytes vs the missing edits;
+ *   4. initial load of a 100,000-task document on a new client: time and bytes.
+ * Writes bench/RESULTS.md (between the generated markers) and bench/results/*.svg.
+ *
+ * Run: node --import tsx bench/peers.ts [--quick] [--only=VibeStack,Hocuspocus]
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { cpus, loadavg } from "node:os"
+import { join } from "node:path"
+import { parseUpdateMeta } from "yjs"
+import { startTestPg } from "../apps/server/src/test/pg.js"
+import { fmt, median, pct, table } from "./lib/stats.js"
+import { cdfChart, rampChart } from "./peers/svg.js"
+import { type Conn, makeSystems, type System, sendAll } from "./peers/systems.js"
+
+const quick = process.argv.includes("--quick")
+const only = process.argv
+  .find((a) => a.startsWith("--only="))
+  ?.slice(7)
+  .split(",")
+const P = quick
+  ? {
+      fanout: [10, 100, 500],
+      edits: 40,
+      rates: [25, 50, 100, 200, 400, 800, 1600, 3200],
+      stepS: 1.5,
+      docs: 4,
+      writers: 5,
+      memClients: 200,
+      memDocs: 20,
+      memTasks: 100,
+      backlogs: [1000],
+      catchRuns: 1,
+      loadTasks: 20_000,
+    }
+  : {
+      fanout: [10, 100, 500],
+      edits: 150,
+      rates: [25, 50, 100, 200, 400, 800, 1600, 3200, 6400],
+      stepS: 4,
+      docs: 10,
+      writers: 5,
+      memClients: 1000,
+      memDocs: 100,
+      memTasks: 100,
+      backlogs: [1000, 10_000],
+      catchRuns: 3,
+      loadTasks: 100_000,
+    }
+const P99_LIMIT = 50
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" / ")
+const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)} load ${load()}] ${s}`)
+const version = (pkg: string) =>
+  (
+    JSON.parse(readFileSync(join(import.meta.dirname, "../node_modules", pkg, "package.json"), "utf8")) as {
+      version: string
+    }
+  ).version
+
+/** Opens `n` clients on `doc`, 20 at a time. */
+const connectMany = async (sys: System, doc: string, n: number) => {
+  const out: Array<Conn> = []
+  for (let i = 0; i < n; i += 20)
+    out.push(...(await Promise.all(Array.from({ length: Math.min(20, n - i) }, () => sys.connect(doc)))))
+  return out
+}
+
+interface Results {
+  fanout: Map<number, Array<number>>
+  ramp: Array<{ rate: number; achieved: number; p50: number; p99: number; lost: number }>
+  sustained: number
+  mem: { perClientRss: number; perClientHeap: number; perDocRss: number; perDocHeap: number }
+  catchup: Map<number, Array<{ ms: number; bytes: number; missing: number }>>
+  initial?: { ms: number; bytes: number; content: number } | string
+}
+
+/** Scenario 1: one writer, `n` receivers, one edit at a time; latency to each receiver's socket. */
+const fanout = async (sys: System, n: number) => {
+  const doc = await sys.newDoc()
+  const writer = await sys.connect(doc)
+  const receivers = await connectMany(sys, doc, n)
+  const ed = sys.editor()
+  const latencies: Array<number> = []
+  for (let e = 0; e < P.edits; e++) {
+    const update = ed.next(`e${e}`)
+    let got = 0
+    const t0 = performance.now()
+    const all = new Promise<void>((resolve) => {
+      for (const r of receivers)
+        r.onRemote = (_, at) => {
+          r.onRemote = () => {}
+          latencies.push(at - t0)
+          if (++got === n) resolve()
+        }
+    })
+    void writer.send(update).catch((err) => console.error(`${sys.name}: ${err}`))
+    await Promise.race([all, sleep(30_000).then(() => Promise.reject(new Error(`${sys.name}: fan-out timed out`)))])
+    await sleep(20)
+  }
+  for (const c of [writer, ...receivers]) c.close()
+  await sleep(500)
+  return latencies
+}
+
+/**
+ * Scenario 2: `docs` documents × `writers` writers, each writer sending on its own schedule at
+ * rate/writers per second (open loop: latency counts from the scheduled time, so a server that
+ * falls behind shows it). Acknowledgement per protocol; y-websocket has none, so its edits count
+ * as acknowledged when an observer client in the document receives them.
+ */
+const ramp = async (sys: System) => {
+  let lat: Array<number> = []
+  const writers: Array<{ conn: Conn; ed: ReturnType<System["editor"]>; queue: Array<number> }> = []
+  const observers: Array<Conn> = []
+  for (let d = 0; d < P.docs; d++) {
+    const doc = await sys.newDoc()
+    const mine: typeof writers = []
+    for (let w = 0; w < P.writers; w++) mine.push({ conn: await sys.connect(doc), ed: sys.editor(), queue: [] })
+    writers.push(...mine)
+    if (!sys.acks) {
+      const byPeer = new Map(mine.map((w) => [w.ed.peer, w]))
+      const obs = await sys.connect(doc)
+      obs.onRemote = (u, at) => {
+        const peer = String([...parseUpdateMeta(u).from.keys()][0])
+        const w = byPeer.get(peer)
+        const scheduled = w?.queue.shift()
+        if (scheduled !== undefined) lat.push(at - scheduled)
+      }
+      observers.push(obs)
+    }
+  }
+  const steps: Results["ramp"] = []
+  let key = 0
+  const step = async (rate: number) => {
+    for (const w of writers) w.queue.length = 0
+    lat = []
+    let sent = 0
+    let failed = 0
+    const interval = (1000 * writers.length) / rate
+    const t0 = performance.now()
+    const end = t0 + P.stepS * 1000
+    const due = writers.map((_, i) => t0 + (interval * i) / writers.length)
+    while (performance.now() < end) {
+      const now = performance.now()
+      for (let i = 0; i < writers.length; i++) {
+        const w = writers[i]!
+        while (due[i]! <= now && due[i]! < end) {
+          const scheduled = due[i]!
+          due[i] = scheduled + interval
+          const update = w.ed.next(`r${key++}`)
+          sent++
+          if (sys.acks)
+            w.conn.send(update).then(
+              () => void lat.push(performance.now() - scheduled),
+              () => void failed++,
+            )
+          else {
+            w.queue.push(scheduled)
+            void w.conn.send(update)
+          }
+        }
+      }
+      await sleep(1)
+    }
+    // Grace for the tail, then anything unanswered counts as lost.
+    const grace = performance.now() + 5_000
+    while (lat.length + failed < sent && performance.now() < grace) await sleep(5)
+    const elapsed = (performance.now() - t0) / 1000
+    const lost = sent - lat.length
+    const r = {
+      rate,
+      achieved: lat.length / elapsed,
+      p50: pct(lat, 0.5),
+      p99: lost > 0 ? Number.POSITIVE_INFINITY : pct(lat, 0.99),
+      lost,
+    }
+    log(
+      `${sys.name} ramp ${rate}/s: acked ${fmt(r.achieved, 0)}/s p50 ${fmt(r.p50, 1)} p99 ${fmt(pct(lat, 0.99), 1)} ms lost ${lost}`,
+    )
+    await sleep(1000)
+    return r
+  }
+  for (const rate of P.rates) {
+    let r = await step(rate)
+    // The machine is shared: a failing step gets one more try, and the better attempt counts.
+    if (!(r.p99 <= P99_LIMIT)) {
+      const again = await step(rate)
+      if (again.p99 < r.p99 || again.lost < r.lost) r = again
+    }
+    steps.push(r)
+    if (!(r.p99 <= P99_LIMIT)) break
+  }
+  for (const c of [...writers.map((w) => w.conn), ...observers]) c.close()
+  await sleep(500)
+  const passing = steps.filter((s) => s.p99 <= P99_LIMIT)
+  return { steps, sustained: passing.length ? Math.max(...passing.map((s) => s.achieved)) : 0 }
+}
+
+/** Scenario 3: memory per connected client (one document), then per loaded document. */
+const memory = async (sys: System) => {
+  // Warm-up round (sockets, buffers, JIT, worker pools), so first-use growth is not counted.
+  const warm = await connectMany(sys, await sys.newDoc(), P.memClients)
+  for (const c of warm) c.close()
+  for (let d = 0; d < 5; d++) {
+    const conn = await sys.connect(await sys.newDoc())
+    const ed = sys.editor()
+    await sendAll(
+      conn,
+      Array.from({ length: P.memTasks }, (_, i) => ed.next(`w${i}`)),
+    )
+    conn.close()
+  }
+  await sleep(2000)
+  const base = await sys.memory()
+  const doc = await sys.newDoc()
+  const clients = await connectMany(sys, doc, P.memClients)
+  await sleep(2000)
+  const withClients = await sys.memory()
+  for (const c of clients) c.close()
+  await sleep(2000)
+  const beforeDocs = await sys.memory()
+  const holders: Array<Conn> = []
+  for (let d = 0; d < P.memDocs; d++) {
+    const doc = await sys.newDoc()
+    const conn = await sys.connect(doc)
+    const ed = sys.editor()
+    await sendAll(
+      conn,
+      Array.from({ length: P.memTasks }, (_, i) => ed.next(`m${i}`)),
+    )
+    holders.push(conn)
+  }
+  await sleep(sys.acks ? 2000 : 4000)
+  const withDocs = await sys.memory()
+  for (const c of holders) c.close()
+  const perClientRss = (withClients.rss - base.rss) / P.memClients
+  const perClientHeap = (withClients.heap - base.heap) / P.memClients
+  return {
+    perClientRss,
+    perClientHeap,
+    // The holder client of each document is subtracted at the per-client cost just measured.
+    perDocRss: (withDocs.rss - beforeDocs.rss) / P.memDocs - perClientRss,
+    perDocHeap: (withDocs.heap - beforeDocs.heap) / P.memDocs - perClientHeap,
+  }
+}
+
+/** A writer that stays connected (documents stay loaded) and an observer holding a replica as the barrier. */
+const writeAll = async (sys: System, doc: string, updates: Array<Uint8Array>, expected: number) => {
+  const writer = await sys.connect(doc)
+  const replica = sys.replica()
+  const observer = await sys.connect(doc, replica)
+  await sendAll(writer, updates)
+  const deadline = Date.now() + 600_000
+  while (replica.count() < expected) {
+    if (Date.now() > deadline) throw new Error(`${sys.name}: observer saw ${replica.count()} of ${expected}`)
+    await sleep(5)
+  }
+  return [writer, observer]
+}
+
+/** Scenario 5: catch-up of a client that was offline while `n` remote edits were made. */
+const catchup = async (sys: System, n: number) => {
+  const doc = await sys.newDoc()
+  const offline = await sys.offlineClient(doc)
+  const ed = sys.editor()
+  const updates = Array.from({ length: n }, (_, i) => ed.next(`c${i}`))
+  const missing = updates.reduce((a, u) => a + u.length, 0)
+  const conns = await writeAll(sys, doc, updates, n)
+  const r = await offline.resume(n)
+  for (const c of conns) c.close()
+  await sleep(500)
+  return { ...r, missing }
+}
+
+/** Scenario 4: a document of `tasks` tasks written 1,000 per update, loaded by a new client. */
+const initialLoad = async (sys: System, tasks: number) => {
+  const doc = await sys.newDoc()
+  const ed = sys.editor()
+  const updates: Array<Uint8Array> = []
+  for (let i = 0; i < tasks; i += 1000)
+    updates.push(ed.next(...Array.from({ length: Math.min(1000, tasks - i) }, (_, j) => `t${i + j}`)))
+  const conns = await writeAll(sys, doc, updates, tasks)
+  try {
+    return { ...(await sys.newClient(doc, tasks)), content: updates.reduce((a, u) => a + u.length, 0) }
+  } finally {
+    for (const c of conns) c.close()
+  }
+}
+
+const systems = makeSystems().filter((s) => !only || only.includes(s.name))
+const results = new Map<string, Results>()
+const db = await startTestPg()
+const loadStart = load()
+log(`peers benchmark${quick ? " (--quick)" : ""}; ${cpus().length} cores`)
+try {
+  for (const sys of systems) {
+    log(`starting ${sys.name}`)
+    await sys.start(db.url)
+    try {
+      const r: Results = {
+        fanout: new Map(),
+        ramp: [],
+        sustained: 0,
+        mem: await memory(sys),
+        catchup: new Map(),
+      }
+      log(`${sys.name} memory: ${JSON.stringify(r.mem)}`)
+      for (const n of P.fanout) {
+        r.fanout.set(n, await fanout(sys, n))
+        log(
+          `${sys.name} fan-out ${n}: p50 ${fmt(pct(r.fanout.get(n)!, 0.5))} p99 ${fmt(pct(r.fanout.get(n)!, 0.99))} ms`,
+        )
+      }
+      const rr = await ramp(sys)
+      r.ramp = rr.steps
+      r.sustained = rr.sustained
+      for (const n of P.backlogs) {
+        const runs = []
+        for (let i = 0; i < P.catchRuns; i++) runs.push(await catchup(sys, n))
+        r.catchup.set(n, runs)
+        log(`${sys.name} catch-up ${n}: ${runs.map((x) => `${fmt(x.ms, 0)} ms ${x.bytes} B`).join(", ")}`)
+      }
+      try {
+        r.initial = await initialLoad(sys, P.loadTasks)
+        log(`${sys.name} initial load: ${JSON.stringify(r.initial)}`)
+      } catch (e) {
+        r.initial = `failed: ${String(e instanceof Error ? e.message : e).slice(0, 120)}`
+        log(`${sys.name} initial load ${r.initial}`)
+      }
+      results.set(sys.name, r)
+    } finally {
+      await sys.stop()
+    }
+  }
+} finally {
+  await db.dispose()
+}
+const loadEnd = load()
+
+// ---- report ----
+const names = [...results.keys()]
+const ours = results.get("VibeStack")
+const peers = names.filter((n) => n !== "VibeStack")
+const kb = (b: number) => fmt(b / 1024, 1)
+const out: Array<string> = []
+const section = (title: string, note: string, head: Array<string>, rows: Array<Array<string>>) => {
+  out.push(`### ${title}`, "", note, "", table(head, rows), "")
+}
+
+section(
+  "Systems",
+  "Which peers acknowledge before persisting: every peer. VibeStack acknowledges only after a durable Postgres commit.",
+  ["system", "version", "acknowledgement / persistence"],
+  systems
+    .filter((s) => results.has(s.name))
+    .map((s) => [
+      s.name,
+      s.name === "VibeStack"
+        ? "this repo"
+        : s.name === "Hocuspocus"
+          ? `@hocuspocus/server ${version("@hocuspocus/server")}`
+          : s.name === "y-websocket"
+            ? `@y/websocket-server ${version("@y/websocket-server")}, yjs ${version("yjs")}`
+            : `loro-websocket ${version("loro-websocket")}, loro-crdt ${version("loro-crdt")}`,
+      s.ack,
+    ]),
+)
+section(
+  "1. Edit → other clients receive it (ms)",
+  `One writer, N receivers in one document, ${P.edits} edits 20 ms apart, time from send to each receiver's socket. Ratio columns: VibeStack p99 ÷ peer p99 (below 1: we are faster).`,
+  ["system", ...P.fanout.flatMap((n) => [`${n} p50`, `${n} p99`])],
+  names.map((n) => [
+    n,
+    ...P.fanout.flatMap((k) => [
+      fmt(pct(results.get(n)!.fanout.get(k)!, 0.5), 1),
+      fmt(pct(results.get(n)!.fanout.get(k)!, 0.99), 1),
+    ]),
+  ]),
+)
+out.push(
+  table(
+    ["VibeStack p99 ÷", ...P.fanout.map((n) => `${n} clients`)],
+    peers.map((p) => [
+      p,
+      ...P.fanout.map((k) =>
+        ours ? `${fmt(pct(ours.fanout.get(k)!, 0.99) / pct(results.get(p)!.fanout.get(k)!, 0.99), 2)}×` : "n/a",
+      ),
+    ]),
+  ),
+  "",
+)
+section(
+  `2. Sustained acknowledged edits/s with ack p99 ≤ ${P99_LIMIT} ms`,
+  `${P.docs} documents × ${P.writers} writers, open-loop steps of ${P.stepS} s at ${P.rates.join(", ")} edits/s; the ramp stops at the first step over the limit or with an edit unanswered. "Sustained" is the achieved rate of the best passing step; a system that passes the last step may go higher.`,
+  ["system", "sustained acked edits/s", "p50 / p99 at that step (ms)", "first failing step", "VibeStack ÷ this"],
+  names.map((n, i) => {
+    const r = results.get(n)!
+    const best = r.ramp.filter((s) => s.p99 <= P99_LIMIT).at(-1)
+    const fail = r.ramp.find((s) => !(s.p99 <= P99_LIMIT))
+    return [
+      n,
+      fmt(r.sustained, 0),
+      best ? `${fmt(best.p50, 1)} / ${fmt(best.p99, 1)}` : "n/a",
+      fail
+        ? `${fail.rate}/s (p50 ${fmt(fail.p50, 1)}${fail.lost ? `, ${fail.lost} unanswered` : `, p99 ${fmt(fail.p99, 1)}`})`
+        : "none",
+      i === 0 ? "" : ours ? `${fmt(ours.sustained / r.sustained, 2)}×` : "n/a",
+    ]
+  }),
+)
+section(
+  "3. Server memory",
+  `RSS from /proc (includes worker threads) and main-isolate heap + external + array buffers after a forced GC, both of the server process. Per client: ${P.memClients} clients in one document. Per document: ${P.memDocs} documents of ${P.memTasks} tasks each with one client, that client's cost subtracted. Ratio: VibeStack ÷ peer (RSS).`,
+  ["system", "per client RSS KB", "per client heap KB", "per document RSS KB", "per document heap KB"],
+  names.map((n) => {
+    const m = results.get(n)!.mem
+    return [n, kb(m.perClientRss), kb(m.perClientHeap), kb(m.perDocRss), kb(m.perDocHeap)]
+  }),
+)
+out.push(
+  table(
+    ["VibeStack ÷", "per client RSS", "per client heap", "per document RSS", "per document heap"],
+    peers.map((p) => [
+      p,
+      ...(["perClientRss", "perClientHeap", "perDocRss", "perDocHeap"] as const).map((k) =>
+        ours ? `${fmt(ours.mem[k] / results.get(p)!.mem[k], 2)}×` : "n/a",
+      ),
+    ]),
+  ),
+  "",
+)
+section(
+  "5. Catch-up after being offline",
+  `A synced client goes offline, N single-task edits are made by another client, the client reconnects: time until it holds all N, bytes it received ÷ the bytes of the missing updates (each system's own encoding). Median of ${P.catchRuns} run(s). VibeStack uses the real HeadlessClient (engine, file store, Loro import); peers use a raw protocol client applying into a Y.Doc / LoroDoc.`,
+  ["system", ...P.backlogs.flatMap((n) => [`${n} ms`, `${n} bytes / missing`])],
+  names.map((n) => [
+    n,
+    ...P.backlogs.flatMap((k) => {
+      const runs = results.get(n)!.catchup.get(k)!
+      return [
+        fmt(median(runs.map((x) => x.ms)), 0),
+        `${fmt(median(runs.map((x) => x.bytes / x.missing)), 2)} (${kb(median(runs.map((x) => x.missing)))} KB missing)`,
+      ]
+    }),
+  ]),
+)
+out.push(
+  table(
+    ["VibeStack ÷ (time)", ...P.backlogs.map((n) => `${n} edits`)],
+    peers.map((p) => [
+      p,
+      ...P.backlogs.map((k) =>
+        ours
+          ? `${fmt(
+              median(ours.catchup.get(k)!.map((x) => x.ms)) /
+                median(
+                  results
+                    .get(p)!
+                    .catchup.get(k)!
+                    .map((x) => x.ms),
+                ),
+              2,
+            )}×`
+          : "n/a",
+      ),
+    ]),
+  ),
+  "",
+)
+section(
+  `4. Initial load of a ${P.loadTasks.toLocaleString("en")}-task document on a new client`,
+  "Written 1,000 tasks per update while the writer stays connected; a new client joins and is timed until it holds every task. Bytes received vs the sum of the updates that built the document.",
+  ["system", "time ms", "bytes received", "bytes / content", "VibeStack ÷ this (time)"],
+  names.map((n, i) => {
+    const x = results.get(n)!.initial
+    if (typeof x === "string" || !x) return [n, x ?? "n/a", "", "", ""]
+    const o = ours?.initial
+    return [
+      n,
+      fmt(x.ms, 0),
+      String(x.bytes),
+      fmt(x.bytes / x.content, 2),
+      i === 0 || typeof o !== "object" ? "" : `${fmt(o.ms / x.ms, 2)}×`,
+    ]
+  }),
+)
+
+const header = [
+  `Run ${new Date().toISOString().slice(0, 16)}Z${quick ? " (--quick)" : ""}, Node ${process.version}, ${cpus().length} cores shared with other work; load average (1/5/15 min) ${loadStart} at start, ${loadEnd} at end. One system's server runs at a time, as its own process; the load generator is this one Node process. Figures are what this run measured, not targets.`,
+  "",
+]
+const report = [...header, ...out].join("\n")
+console.log(`\n${report}`)
+
+// Charts and RESULTS.md (only the generated part is replaced; notes around it are kept).
+const resultsDir = join(import.meta.dirname, "results")
+mkdirSync(resultsDir, { recursive: true })
+for (const n of P.fanout)
+  writeFileSync(
+    join(resultsDir, `fanout-${n}.svg`),
+    cdfChart(
+      `edit → other clients received it, ${n} clients in one document`,
+      names.map((s) => ({ name: s, values: results.get(s)!.fanout.get(n)! })),
+    ),
+  )
+writeFileSync(
+  join(resultsDir, "ramp.svg"),
+  rampChart(
+    "acknowledged edits: p99 against offered rate",
+    names.map((s) => ({ name: s, points: results.get(s)!.ramp.map((x) => ({ rate: x.rate, p99: x.p99 })) })),
+    P99_LIMIT,
+  ),
+)
+if (!only) {
+  const file = join(import.meta.dirname, "RESULTS.md")
+  const START = "<!-- generated by bench/peers.ts: start -->"
+  const END = "<!-- generated by bench/peers.ts: end -->"
+  const prev = existsSync(file) ? readFileSync(file, "utf8") : `# Peer benchmark results\n\n${START}\n${END}\n`
+  const charts = [...P.fanout.map((n) => `![fan-out ${n}](results/fanout-${n}.svg)`), "![rate ramp](results/ramp.svg)"]
+  const body = `${START}\n${report}\n${charts.join("\n")}\n${END}`
+  writeFileSync(
+    file,
+    prev.includes(START) ? prev.replace(new RegExp(`${START}[\\s\\S]*${END}`), body) : `${prev}\n${body}\n`,
+  )
+  log(`wrote ${file} and ${resultsDir}/*.svg`)
+}
