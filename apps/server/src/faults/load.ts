@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs"
 import { decodeFrame, type Transport } from "@vibestack/shared"
 import WebSocket from "ws"
 import { median, pct } from "../../../../bench/lib/stats.js"
@@ -10,13 +9,6 @@ import { checkInvariants } from "./checkInvariants.js"
 import { Fleet } from "./Fleet.js"
 import { runSeed, type Stage, seeded, sleep } from "./faultRun.js"
 import { type LogRow, readServerLog } from "./serverLog.js"
-
-/** The server process's resident memory in bytes (Linux /proc; the server runs as a child). */
-export const rssBytes = (pid: number): number => {
-  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]
-  if (kb === undefined) throw new Error(`no VmRSS for ${pid}`)
-  return Number(kb) * 1024
-}
 
 /**
  * Environment for a server child whose memory can be read through the inspector: it listens
@@ -281,8 +273,7 @@ const hashesOf = (log: ReadonlyArray<LogRow>) => new Map(log.map((r) => [r.seq, 
  * and closing them must bring the server's socket count back. Memory is printed.
  */
 export const runIdleSockets = async (stage: Stage, o: { readonly sockets: number; readonly pings: number }) => {
-  const { url, pid } = stage.server
-  if (pid === undefined) throw new Error("server not running")
+  const { url } = stage.server
   const http = api(url)
   const { workspaceId, masterToken } = await http.register("L1")
   const baseline = await metric(url, "vibestack_live_sockets")
@@ -290,7 +281,6 @@ export const runIdleSockets = async (stage: Stage, o: { readonly sockets: number
   await (await SocketHolder.open(url, workspaceId, masterToken, Math.min(50, o.sockets))).close()
   await waitForValue(() => metric(url, "vibestack_live_sockets"), baseline, 15_000)
   const heapBefore = await serverHeapBytes(stage.server.log())
-  const rssBefore = rssBytes(pid)
   const t0 = Date.now()
   const holder = await SocketHolder.open(url, workspaceId, masterToken, o.sockets)
   const openMs = Date.now() - t0
@@ -302,7 +292,6 @@ export const runIdleSockets = async (stage: Stage, o: { readonly sockets: number
     await holder.waitForPings(o.pings, (o.pings + 1) * heartbeatMs + 20_000)
     const idleMs = Date.now() - t1
     const heapIdle = await serverHeapBytes(stage.server.log())
-    const rssIdle = rssBytes(pid)
     const heldAfterIdle = await metric(url, "vibestack_live_sockets")
     const closesWhileIdle = holder.unexpectedCloses()
     // Idle must not mean dead: after the heartbeats, one update still reaches every socket.
@@ -320,8 +309,7 @@ export const runIdleSockets = async (stage: Stage, o: { readonly sockets: number
     )
     console.log(
       `[load] L1 server heap+external after GC: ${mib(heapBefore)} MiB before → ${mib(heapOpen)} MiB open → ${mib(heapIdle)} MiB after idling → ${mib(heapClosed)} MiB closed; ` +
-        `${kb((heapOpen - heapBefore) / o.sockets)} KB per socket at open, ${kb((heapIdle - heapBefore) / o.sockets)} KB after idling (budget ≤ 20 KB); ` +
-        `RSS +${kb((rssIdle - rssBefore) / o.sockets)} KB per socket (no GC, includes heap slack)`,
+        `${kb((heapOpen - heapBefore) / o.sockets)} KB per socket at open, ${kb((heapIdle - heapBefore) / o.sockets)} KB after idling (budget ≤ 20 KB)`,
     )
     return {
       heldAtOpen,
@@ -441,7 +429,9 @@ export const runPushLoad = async (
   const fleets: Array<{ fleet: Fleet; audit: TimedAudit; name: string }> = []
   const fleet = async (name: string, clients: number) => {
     const audit = new TimedAudit()
-    const f = await Fleet.create({ url, directUrl: url, clients, audit })
+    // The transport's default heartbeat (15 s), as a browser runs: the fleet's 1 s (made for
+    // fast half-open detection in F3) misses pongs on a loaded machine and turns load into reconnects.
+    const f = await Fleet.create({ url, directUrl: url, clients, audit, pingIntervalMs: 15_000 })
     const entry = { fleet: f, audit, name }
     fleets.push(entry)
     return entry
@@ -473,11 +463,13 @@ export const runPushLoad = async (
     const bad: Array<string> = []
     let rows = 0
     let errors = 0
+    let duplicates = 0
     for (const { fleet: f, audit, name } of fleets) {
       await f.quiesce(o.quiesceMs)
       const log = await readServerLog(stage.pg.url, f.workspaceId)
       rows += log.length
       errors += audit.pushes.length - audit.acked().length
+      duplicates += audit.acked().filter((p) => p.duplicate).length
       if (log.length === 0) bad.push(`${name}: nothing stored`)
       for (const v of await checkInvariants(log, audit, f.checked())) bad.push(`${name}: ${v}`)
     }
@@ -486,7 +478,8 @@ export const runPushLoad = async (
       `[load] L2 seed=${seed}: ${o.workspaces} workspaces × ${o.clientsPerWorkspace} clients × ${o.edits} edits ` +
         `(set up in ${setupMs} ms, pushed and quiet in ${spreadMs} ms, ${(spreadAcks.length / (spreadMs / 1000)).toFixed(0)} acks/s); ` +
         `hot workspace ${o.hotClients} clients × ${o.hotEdits} edits in ${hotMs} ms ` +
-        `(${(hot.audit.ackMs.length / (hotMs / 1000)).toFixed(0)} acks/s); ${rows} rows, ${errors} failed push attempts (retried)`,
+        `(${(hot.audit.ackMs.length / (hotMs / 1000)).toFixed(0)} acks/s); ${rows} rows, ${errors} failed push attempts (retried), ` +
+        `${duplicates} acks answered "duplicate" (a push repeated after its connection was abandoned)`,
     )
     report("L2 ack, many workspaces", spreadAcks, "ms", "issue #2: ≥ 5,000 pushes/s; no p99 budget written down")
     report("L2 ack, hot workspace", hot.audit.ackMs, "ms", "issue #2: ≥ 5,000 pushes/s; no p99 budget written down")
