@@ -19,9 +19,9 @@ export const inspectableEnv = (): Record<string, string> => ({
 })
 
 /**
- * The server's main-isolate memory (V8 heap + external + array buffers) after full GCs, read
- * through the inspector of a child started with `inspectableEnv()` (as bench/live-memory.ts
- * measures an in-process server). RSS alone is mostly heap slack and worker threads.
+ * The server's main-isolate memory (V8 heap + external, which includes array buffers) after
+ * full GCs, read through the inspector of a child started with `inspectableEnv()`, as
+ * bench/live-memory.ts measures an in-process server. RSS is mostly heap slack and worker threads.
  */
 export const serverHeapBytes = async (serverLog: string): Promise<number> => {
   const url = [...serverLog.matchAll(/Debugger listening on (ws:\/\/\S+)/g)].at(-1)?.[1]
@@ -48,7 +48,7 @@ export const serverHeapBytes = async (serverLog: string): Promise<number> => {
       await sleep(200)
     }
     const r = await call("Runtime.evaluate", {
-      expression: "(() => { const m = process.memoryUsage(); return m.heapUsed + m.external + m.arrayBuffers })()",
+      expression: "(() => { const m = process.memoryUsage(); return m.heapUsed + m.external })()",
       returnByValue: true,
     })
     return r.result.value as number
@@ -308,7 +308,7 @@ export const runIdleSockets = async (stage: Stage, o: { readonly sockets: number
       `[load] L1 ${o.sockets} idle sockets: opened in ${openMs} ms, held ${idleMs} ms (≥ ${o.pings} pings each, heartbeat ${heartbeatMs} ms)`,
     )
     console.log(
-      `[load] L1 server heap+external after GC: ${mib(heapBefore)} MiB before → ${mib(heapOpen)} MiB open → ${mib(heapIdle)} MiB after idling → ${mib(heapClosed)} MiB closed; ` +
+      `[load] L1 server heap + external after GC: ${mib(heapBefore)} MiB before → ${mib(heapOpen)} MiB open → ${mib(heapIdle)} MiB after idling → ${mib(heapClosed)} MiB closed; ` +
         `${kb((heapOpen - heapBefore) / o.sockets)} KB per socket at open, ${kb((heapIdle - heapBefore) / o.sockets)} KB after idling (budget ≤ 20 KB)`,
     )
     return {
