@@ -70,8 +70,9 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
       const cursors = yield* orInternal(bytes.docCursors(ws))
       const docs: Array<{ docId: string; cursor: number; snapshot: Uint8Array }> = []
       let schemaVersion = 1
-      for (const { docId } of cursors) {
-        const snap = yield* usePool(pool, (p) => p.exportSnapshot(ws, docId))
+      for (const { docId, cursor } of cursors) {
+        // At least the cursor read above: this node's copy may predate other nodes' commits.
+        const snap = yield* usePool(pool, (p) => p.exportSnapshot(ws, docId, cursor))
         docs.push({ docId, cursor: snap.seq, snapshot: snap.bytes })
         if (docId === MAIN_DOC) {
           const info = yield* usePool(pool, (p) =>

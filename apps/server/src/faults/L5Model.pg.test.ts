@@ -26,7 +26,7 @@ afterAll(async () => {
 
 describe("L5 model-based run (quick)", () => {
   it("[L5] model and server agree on logs, duplicates, roles, revocation, sockets and backups", async () => {
-    const stats = await runL5(server.url, { runs: 15, maxCommands: 25, label: "quick", retryWithOtherBytes: false })
+    const stats = await runL5(server.url, { runs: 15, maxCommands: 25, label: "quick", retryWithOtherBytes: true })
     expect(stats.runs).toBeGreaterThanOrEqual(15)
     expect(stats.commands).toBeGreaterThan(0)
   })

@@ -65,6 +65,26 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
     c.socket.close()
   })
 
+  it("[S12] one document pushed through two nodes: each accepts updates built on the other's commits", async () => {
+    const own = await http.register("Two nodes")
+    const viaB = api(b.url)
+    // Each update depends on the one before, and consecutive ones go through different nodes;
+    // both nodes have the document loaded (and so cached) before the other node moves it on.
+    const chain = updateChain(8)
+    for (const [i, u] of chain.entries()) {
+      const res = await (i % 2 === 0 ? http : viaB).push(own.workspaceId, own.masterToken, u, `two-${i}`)
+      expect(res.status, `push ${i} through node ${i % 2 === 0 ? "a" : "b"}`).toBe(200)
+    }
+    // A snapshot from either node covers the whole log.
+    for (const node of [http, viaB]) {
+      const snap = await node.call("GET", `/api/v1/workspaces/${own.workspaceId}/docs/main/snapshot`, {
+        token: own.masterToken,
+      })
+      expect(snap.status).toBe(200)
+      expect(snap.headers.get("x-vibestack-cursor")).toBe(String(chain.length))
+    }
+  })
+
   it("[B5] closes a socket that does not authenticate in time, or sends frames first", async () => {
     const silent = liveClient(a.url, ws)
     await silent.opened

@@ -64,8 +64,13 @@ export class LoroPool {
   }
 
   /** Imports each blob into the pool's copy, in order, and keeps those that leave it healthy. */
-  validate(ws: string, doc: string, blobs: ReadonlyArray<Uint8Array>): Promise<ReadonlyArray<ValidateResult>> {
-    return this.importBlobs(ws, doc, blobs, true)
+  validate(
+    ws: string,
+    doc: string,
+    blobs: ReadonlyArray<Uint8Array>,
+    atLeastSeq?: number,
+  ): Promise<ReadonlyArray<ValidateResult>> {
+    return this.importBlobs(ws, doc, blobs, true, atLeastSeq)
   }
 
   /**
@@ -84,6 +89,7 @@ export class LoroPool {
     doc: string,
     blobs: ReadonlyArray<Uint8Array>,
     check: boolean,
+    atLeastSeq?: number,
   ): Promise<ReadonlyArray<ValidateResult>> {
     const key: DocKey = { ws, doc }
     return this.serialize(key, async () => {
@@ -100,6 +106,7 @@ export class LoroPool {
           reapply: reloaded ? accepted.slice() : [],
           blobs: chunk,
           check,
+          atLeastSeq,
         }))
         if (res._tag === "Ok") {
           accepted.push(...chunk)
@@ -120,13 +127,16 @@ export class LoroPool {
     })
   }
 
-  /** The oldest validated batch of this document was committed; its last update has `upToSeq`. */
-  markCommitted(ws: string, doc: string, upToSeq: number): Promise<void> {
+  /**
+   * The oldest validated batch of this document was committed; its last update has `upToSeq`
+   * and, when given, its first `fromSeq` (a gap before it means the copy missed entries).
+   */
+  markCommitted(ws: string, doc: string, upToSeq: number, fromSeq?: number): Promise<void> {
     const key: DocKey = { ws, doc }
     return this.serialize(key, async () => {
       const batchId = this.takeOldestBatch(key)
       const req: WorkerRequest =
-        batchId === undefined ? { _tag: "Discard", key } : { _tag: "Commit", key, batchId, seq: upToSeq }
+        batchId === undefined ? { _tag: "Discard", key } : { _tag: "Commit", key, batchId, seq: upToSeq, fromSeq }
       expectOk("markCommitted", await this.request(key, () => req))
     })
   }
@@ -140,11 +150,11 @@ export class LoroPool {
     })
   }
 
-  /** A full snapshot of the committed state and the seq it covers. */
-  exportSnapshot(ws: string, doc: string): Promise<{ bytes: Uint8Array; seq: number }> {
+  /** A full snapshot of the committed state and the seq it covers (at least `atLeastSeq`). */
+  exportSnapshot(ws: string, doc: string, atLeastSeq?: number): Promise<{ bytes: Uint8Array; seq: number }> {
     const key: DocKey = { ws, doc }
     return this.serialize(key, async () => {
-      const res = await this.request(key, () => ({ _tag: "ExportSnapshot", key }))
+      const res = await this.request(key, () => ({ _tag: "ExportSnapshot", key, atLeastSeq }))
       if (res._tag !== "NeedSource") return expectOk("exportSnapshot", res) as { bytes: Uint8Array; seq: number }
       // The copy holds uncommitted updates: build from committed data instead, so `seq` is honest.
       const data = await this.loadSource(key)

@@ -110,7 +110,10 @@ const handle = (req: WorkerRequest): WorkerResponse => {
     const i = e === undefined ? -1 : e.pending.findIndex((p) => p.batchId === req.batchId)
     // Not pending here (the copy was reloaded since): the copy is stale, reload it later.
     if (e === undefined || i !== 0) cache.delete(key)
-    else {
+    else if (req.fromSeq !== undefined && req.fromSeq - 1 > e.committedSeq) {
+      // Another node committed entries between this copy's last and this batch: it lacks them.
+      cache.delete(key)
+    } else {
       const [batch] = e.pending.splice(0, 1)
       e.committedSeq = Math.max(e.committedSeq, req.seq)
       e.committedFrontiers = batch!.frontiers
@@ -120,9 +123,19 @@ const handle = (req: WorkerRequest): WorkerResponse => {
   if (e === undefined) return { _tag: "NeedLoad" }
   switch (req._tag) {
     case "Validate":
+      // Behind the log (another node committed meanwhile): reload before judging new bytes,
+      // or an update built on those commits would be refused as missing its dependencies.
+      if (req.atLeastSeq !== undefined && e.pending.length === 0 && e.committedSeq < req.atLeastSeq) {
+        cache.delete(key)
+        return { _tag: "NeedLoad" }
+      }
       return validate(key, e, req)
     case "ExportSnapshot":
       if (e.pending.length > 0) return { _tag: "NeedSource" }
+      if (req.atLeastSeq !== undefined && e.committedSeq < req.atLeastSeq) {
+        cache.delete(key)
+        return { _tag: "NeedLoad" }
+      }
       return { _tag: "Ok", value: { bytes: e.doc.export({ mode: "snapshot" }), seq: e.committedSeq } }
     case "Run": {
       const op = (poolOps as Record<string, ((ctx: OpContext, args: unknown) => unknown) | undefined>)[req.op]

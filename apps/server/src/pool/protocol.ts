@@ -26,10 +26,22 @@ export type WorkerRequest =
       readonly blobs: ReadonlyArray<Uint8Array>
       /** Run the health check (untrusted bytes); false for bytes already validated and stored. */
       readonly check: boolean
+      /**
+       * The log's head as the caller last read it: a copy committed below it lacks what other
+       * nodes committed since, so it is reloaded first (NeedLoad).
+       */
+      readonly atLeastSeq?: number | undefined
     }
-  | { readonly _tag: "Commit"; readonly key: DocKey; readonly batchId: number; readonly seq: number }
+  | {
+      readonly _tag: "Commit"
+      readonly key: DocKey
+      readonly batchId: number
+      readonly seq: number
+      /** The batch's first seq: past `committedSeq + 1`, the copy missed entries and is dropped. */
+      readonly fromSeq?: number | undefined
+    }
   | { readonly _tag: "Discard"; readonly key: DocKey }
-  | { readonly _tag: "ExportSnapshot"; readonly key: DocKey }
+  | { readonly _tag: "ExportSnapshot"; readonly key: DocKey; readonly atLeastSeq?: number | undefined }
   | { readonly _tag: "Build"; readonly snapshot: Uint8Array | undefined; readonly updates: ReadonlyArray<Uint8Array> }
   | { readonly _tag: "Run"; readonly key: DocKey; readonly op: string; readonly args: unknown }
 

@@ -9,18 +9,20 @@ import { Context, type Effect } from "effect"
 export interface DocPoolApi {
   /**
    * Imports the blobs (in order) into the pool's copy and proves the document healthy;
-   * one result per blob. Refused blobs are left out of the copy.
+   * one result per blob. Refused blobs are left out of the copy. `head` is the log's last
+   * seq as the caller read it: a copy behind it (other nodes committed) is reloaded first.
    */
   readonly validate: (
     ws: WorkspaceId,
     doc: DocId,
     blobs: ReadonlyArray<Uint8Array>,
+    head?: number,
   ) => Effect.Effect<
     ReadonlyArray<{ readonly ok: true } | { readonly ok: false; readonly reason: string }>,
     Internal | Unavailable
   >
-  /** The last validated batch of this document is committed, up to `seq`. */
-  readonly committed: (ws: WorkspaceId, doc: DocId, seq: number) => Effect.Effect<void>
+  /** The last validated batch of this document is committed as seqs `from..to`. */
+  readonly committed: (ws: WorkspaceId, doc: DocId, from: number, to: number) => Effect.Effect<void>
   /** The last validated batch did not commit: the copy must be rebuilt from the store. */
   readonly discard: (ws: WorkspaceId, doc: DocId) => Effect.Effect<void>
   /** A full snapshot of the committed document and the seq it covers. */

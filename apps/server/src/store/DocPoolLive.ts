@@ -49,12 +49,21 @@ export const DocPoolLive = (options: DocPoolOptions) =>
       }
 
       const docPool = DocPool.of({
-        validate: (ws, doc, blobs) =>
-          Effect.tryPromise({ try: () => pool.validate(ws, doc, blobs), catch: toApiError("validation unavailable") }),
-        committed: (ws, doc, seq) => Effect.promise(() => pool.markCommitted(ws, doc, seq).catch(() => {})),
+        validate: (ws, doc, blobs, head) =>
+          Effect.tryPromise({
+            try: () => pool.validate(ws, doc, blobs, head),
+            catch: toApiError("validation unavailable"),
+          }),
+        committed: (ws, doc, from, to) => Effect.promise(() => pool.markCommitted(ws, doc, to, from).catch(() => {})),
         discard: (ws, doc) => Effect.promise(() => pool.discard(ws, doc).catch(() => {})),
+        // At least at the log's head: another node may have committed since this copy loaded.
         snapshot: (ws, doc) =>
-          Effect.tryPromise({ try: () => pool.exportSnapshot(ws, doc), catch: toApiError("snapshot failed") }),
+          Effect.flatMap(store.docCursor(ws, doc).pipe(Effect.orElseSucceed(() => undefined)), (head) =>
+            Effect.tryPromise({
+              try: () => pool.exportSnapshot(ws, doc, head),
+              catch: toApiError("snapshot failed"),
+            }),
+          ),
       })
       return Context.make(DocPool, docPool).pipe(Context.add(LoroPoolService, pool))
     }),

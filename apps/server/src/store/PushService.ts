@@ -40,26 +40,33 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
 
     const refused = (reason: string) => metrics.inc("vibestack_refused_blobs_total", { reason })
 
-    /** A new document counts against the workspace's limit; checked once per batch, in lane order. */
-    const roomForDoc = (ws: WorkspaceId, doc: DocId) =>
+    /**
+     * The log's head (0 for a new document), read once per batch in lane order; undefined when
+     * a new document would pass the workspace's limit.
+     */
+    const headOrFull = (ws: WorkspaceId, doc: DocId) =>
       Effect.gen(function* () {
         const cursor = yield* store.docCursor(ws, doc).pipe(Effect.orElseSucceed(() => undefined))
-        if (cursor !== undefined) return true
+        if (cursor !== undefined) return cursor
         const count = yield* store.countDocs(ws).pipe(Effect.orElseSucceed(() => 0))
-        return count < MAX_DOCS_PER_WORKSPACE
+        return count < MAX_DOCS_PER_WORKSPACE ? 0 : undefined
       })
 
     const runBatch = (ws: WorkspaceId, doc: DocId, jobs: ReadonlyArray<Job>) =>
       Effect.gen(function* () {
-        if (!(yield* roomForDoc(ws, doc))) {
+        const head = yield* headOrFull(ws, doc)
+        if (head === undefined) {
           const full = apiError("BadRequest", `a workspace may hold at most ${MAX_DOCS_PER_WORKSPACE} documents`)
           return yield* Effect.forEach(jobs, (j) => Deferred.fail(j.done, full), { discard: true })
         }
         const validating = performance.now()
+        // Against a copy at least at `head`: other nodes' commits, which a client may build on
+        // (it can only have seen committed ones), are in the copy before its bytes are judged.
         const results = yield* pool.validate(
           ws,
           doc,
           jobs.map((j) => j.input.bytes),
+          head,
         )
         metrics.observe("vibestack_validate_seconds", (performance.now() - validating) / 1000)
         const accepted: Array<Job> = []
@@ -75,7 +82,11 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
         // One transaction, in validation order: the log holds the batch as the pool imported it.
         const exit = yield* Effect.exit(store.appendAll(accepted.map((j) => j.input)))
         if (Exit.isSuccess(exit)) {
-          yield* pool.committed(ws, doc, Math.max(...exit.value.map((o) => o.seq)))
+          // A duplicate key stored nothing, but its bytes (possibly not the first push's) were
+          // imported into the pool's copy: reload that copy from the log rather than trust it.
+          const seqs = exit.value.map((o) => o.seq)
+          if (exit.value.some((o) => o.duplicate)) yield* pool.discard(ws, doc)
+          else yield* pool.committed(ws, doc, Math.min(...seqs), Math.max(...seqs))
           for (const [i, job] of accepted.entries()) yield* Deferred.succeed(job.done, exit.value[i]!)
         } else {
           yield* pool.discard(ws, doc)
