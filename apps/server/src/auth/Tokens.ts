@@ -5,7 +5,7 @@ import { apiError } from "@vibestack/shared"
 import { Effect, PubSub, Queue, Redacted } from "effect"
 import { Bus, Channel } from "../bus/Bus.js"
 import { JwtSecret } from "./JwtSecret.js"
-import { signToken, verifyToken } from "./jwt.js"
+import { CLOCK_TOLERANCE_SECONDS, signToken, verifyToken } from "./jwt.js"
 
 export interface Principal {
   readonly workspaceId: WorkspaceId
@@ -83,7 +83,9 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
       if (!row || row.workspaceId !== claims.workspaceId || row.role !== claims.role)
         return yield* Effect.fail(apiError("Unauthorized", "unknown token"))
       if (row.revokedAt) return yield* Effect.fail(apiError("Unauthorized", "token revoked"))
-      if (row.expiresAt.getTime() <= Date.now()) return yield* Effect.fail(apiError("Unauthorized", "token expired"))
+      // The same tolerance as the JWT's own exp check: nodes' clocks may differ by that much.
+      if (row.expiresAt.getTime() + CLOCK_TOLERANCE_SECONDS * 1000 <= Date.now())
+        return yield* Effect.fail(apiError("Unauthorized", "token expired"))
       return { workspaceId: claims.workspaceId, role: claims.role, tokenId: claims.tokenId } satisfies Principal
     })
 
@@ -161,7 +163,7 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
         ? Effect.succeed(new Set<string>())
         : Effect.map(
             sql<{ id: string }>`select id from tokens where id = any(${ids as Array<string>})
-                                and (revoked_at is not null or (expires_at is not null and expires_at < now()))`,
+                                and (revoked_at is not null or (expires_at is not null and expires_at < now() - make_interval(secs => ${CLOCK_TOLERANCE_SECONDS})))`,
             (rows) => new Set(rows.map((r) => r.id)),
           )
 
