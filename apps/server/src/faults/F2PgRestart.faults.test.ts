@@ -23,9 +23,9 @@ afterAll(async () => {
 })
 
 /**
- * Full tier only while it FAILS on server bugs it found (see faults/README.md): a push while
- * Postgres is down answers 500, not 503; after an immediate stop a push hangs past 10 s;
- * live fan-out goes silent after a restart (ListenAfterPgRestart.faults.test.ts).
+ * Full tier (two restarts with clients writing take ~30 s). It found two bugs, both fixed (see
+ * README.md): a push while Postgres was down answered 500, not 503, and after an immediate
+ * stop a push could hang past 10 s. `ListenAfterPgRestart.pg.test.ts` covers the quick tier.
  */
 describe("F2 Postgres restarted under load", () => {
   it("[F2] fast and immediate stops: pushes during the outage fail retryably, never acked falsely; I1–I4 after", async () => {

@@ -12,10 +12,10 @@ import { readServerLog } from "./serverLog.js"
 
 /**
  * Full tier. F9's quick test sends every push of a workspace through one node; this one
- * spreads them over two nodes 20 min apart, as a load balancer would. It fails today for a
- * reason that has nothing to do with clocks (it fails the same with both clocks real): each
- * node validates pushes against its own cached pool copy of the document, and nothing
- * refreshes that copy when another node commits.
+ * spreads them over two nodes 20 min apart, as a load balancer would. It found a bug that had
+ * nothing to do with clocks (it failed the same with both clocks real): each node validated
+ * pushes against its own cached pool copy, never refreshed by other nodes' commits. Fixed by
+ * S12 (apps/server/SPEC.md); this stays as its regression.
  */
 const LIBFAKETIME = [
   "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",

@@ -32,8 +32,8 @@ describe("L5 model-based run (full)", () => {
     expect(stats.runs).toBeGreaterThanOrEqual(runs)
   })
 
-  // Fails while the server keeps a duplicate's other bytes in its copy of the document
-  // (faults/model/README.md, "Found"); shrinks to Backup, Push, Push(retryOtherBytes), Restore(revert).
+  // Found the server keeping a duplicate's other bytes in its copy of the document (fixed, S12;
+  // faults/model/README.md, "Found"); it shrank to Backup, Push, Push(retryOtherBytes), Restore(revert).
   it(`[L5][S3] with retries that reuse a key for other bytes: model and server agree`, {
     timeout: 3_600_000,
   }, async () => {
