@@ -22,6 +22,8 @@ export interface ServerConfig {
   readonly clientDist: Option.Option<string>
   readonly nodeId: string
   readonly metricsPublic: boolean
+  /** Server ping interval on live sockets; a socket that misses one ping is cut off. */
+  readonly liveHeartbeatMs: number
 }
 
 export const ServerConfig: Config.Config<ServerConfig> = Config.all({
@@ -40,4 +42,11 @@ export const ServerConfig: Config.Config<ServerConfig> = Config.all({
   clientDist: Config.option(Config.string("VIBESTACK_CLIENT_DIST")),
   nodeId: Config.string("VIBESTACK_NODE_ID").pipe(Config.withDefault(`node-${process.pid}`)),
   metricsPublic: Config.boolean("VIBESTACK_METRICS_PUBLIC").pipe(Config.withDefault(true)),
+  liveHeartbeatMs: Config.integer("VIBESTACK_LIVE_HEARTBEAT_MS").pipe(
+    Config.validate({
+      message: "VIBESTACK_LIVE_HEARTBEAT_MS must be between 1000 and 300000",
+      validation: (n) => n >= 1000 && n <= 300_000,
+    }),
+    Config.withDefault(15_000),
+  ),
 })

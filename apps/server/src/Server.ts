@@ -20,6 +20,7 @@ import { NodeServer } from "./http/NodeServer.js"
 import { SystemLive } from "./http/SystemLive.js"
 import { staticFiles } from "./http/staticFiles.js"
 import { TokensLive, WorkspacesLive } from "./http/WorkspacesLive.js"
+import { defaultLiveLimits } from "./live/Connection.js"
 import { HttpNodeServer, LiveServerLive } from "./live/LiveServer.js"
 import { Metrics } from "./metrics/Metrics.js"
 import { Projector } from "./projection/Projector.js"
@@ -73,6 +74,8 @@ export const ServerLive = (config: ServerConfig, nodeServer: NodeServer = new No
     HttpServer.withLogAddress,
     Layer.provide(NodeHttpServer.layer(() => nodeServer, { port: config.port, host: config.host })),
   )
-  const LiveLive = LiveServerLive().pipe(Layer.provide(Layer.succeed(HttpNodeServer, nodeServer)))
+  const LiveLive = LiveServerLive({ ...defaultLiveLimits, heartbeatMs: config.liveHeartbeatMs }).pipe(
+    Layer.provide(Layer.succeed(HttpNodeServer, nodeServer)),
+  )
   return Layer.merge(HttpLive, LiveLive).pipe(Layer.provideMerge(CoreLive(config)))
 }

@@ -272,7 +272,10 @@ const hashesOf = (log: ReadonlyArray<LogRow>) => new Map(log.map((r) => [r.seq, 
  * received `pings` server heartbeat pings; then one push must still reach every one of them,
  * and closing them must bring the server's socket count back. Memory is printed.
  */
-export const runIdleSockets = async (stage: Stage, o: { readonly sockets: number; readonly pings: number }) => {
+export const runIdleSockets = async (
+  stage: Stage,
+  o: { readonly sockets: number; readonly pings: number; readonly heartbeatMs?: number },
+) => {
   const { url } = stage.server
   const http = api(url)
   const { workspaceId, masterToken } = await http.register("L1")
@@ -288,7 +291,7 @@ export const runIdleSockets = async (stage: Stage, o: { readonly sockets: number
     const heldAtOpen = await waitForValue(() => metric(url, "vibestack_live_sockets"), baseline + o.sockets, 10_000)
     const heapOpen = await serverHeapBytes(stage.server.log())
     const t1 = Date.now()
-    const heartbeatMs = defaultLiveLimits.heartbeatMs
+    const heartbeatMs = o.heartbeatMs ?? defaultLiveLimits.heartbeatMs
     await holder.waitForPings(o.pings, (o.pings + 1) * heartbeatMs + 20_000)
     const idleMs = Date.now() - t1
     const heapIdle = await serverHeapBytes(stage.server.log())

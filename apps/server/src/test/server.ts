@@ -32,6 +32,7 @@ export const testConfig = (databaseUrl: string, overrides: Partial<ServerConfig>
     clientDist: Option.none(),
     nodeId: `test-${process.pid}`,
     metricsPublic: true,
+    liveHeartbeatMs: 15_000,
     ...rest,
     databaseUrl: Option.some(Redacted.make(databaseUrl)),
   }
