@@ -45,6 +45,7 @@ const legend = (names: ReadonlyArray<string>) =>
 /** Cumulative distribution of latencies per system, log-scale x axis. */
 export const cdfChart = (title: string, series: ReadonlyArray<{ name: string; values: ReadonlyArray<number> }>) => {
   const all = series.flatMap((s) => s.values).filter((v) => v > 0)
+  if (all.length === 0) return frame(title, "no data", "", [])
   const lo = Math.max(0.05, Math.min(...all) * 0.8)
   const hi = Math.max(...all) * 1.2
   const x = (v: number) =>
@@ -81,6 +82,7 @@ export const rampChart = (
   limitMs: number,
 ) => {
   const pts = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.p99))
+  if (pts.length === 0) return frame(title, "no passing step", "", [])
   const rLo = Math.min(...pts.map((p) => p.rate)) / 1.3
   const rHi = Math.max(...pts.map((p) => p.rate)) * 1.3
   const lLo = Math.max(0.1, Math.min(...pts.map((p) => p.p99)) / 1.5)

@@ -9,6 +9,7 @@
  * Every edit is the same shape: `tasks[key] = { title, status }` in a map, one update per edit.
  */
 import { type ChildProcess, spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createConnection } from "node:net"
 import { tmpdir } from "node:os"
@@ -549,6 +550,7 @@ export class VibeStack implements System {
     ws.binaryType = "nodebuffer"
     const acks = new Map<number, { resolve: () => void; reject: (e: Error) => void }>()
     let requestId = 0
+    const keyPrefix = randomBytes(8).toString("hex")
     const texts: Array<{ _tag: string }> = []
     const conn: Conn = {
       bytesIn: 0,
@@ -557,7 +559,8 @@ export class VibeStack implements System {
         new Promise<void>((resolve, reject) => {
           const id = requestId++
           acks.set(id, { resolve, reject })
-          ws.send(encodeFrame({ _tag: "Push", docId: "main", requestId: id, idempotencyKey: `k${id}` }, u))
+          // Keys are per workspace: several writers share one, so each socket gets its own prefix.
+          ws.send(encodeFrame({ _tag: "Push", docId: "main", requestId: id, idempotencyKey: `${keyPrefix}-${id}` }, u))
         }),
       close: () => ws.close(),
     }
@@ -575,7 +578,9 @@ export class VibeStack implements System {
       }
       const msg = JSON.parse(Buffer.from(bytes).toString("utf8"))
       if (msg._tag === "PushAck") {
-        acks.get(msg.requestId)?.resolve()
+        // Every push here is new: a duplicate would mean nothing was committed for it.
+        if (msg.duplicate) acks.get(msg.requestId)?.reject(new Error("push acknowledged as a duplicate"))
+        else acks.get(msg.requestId)?.resolve()
         acks.delete(msg.requestId)
       } else if (msg._tag === "PushRejected") {
         acks.get(msg.requestId)?.reject(new Error(`push rejected: ${JSON.stringify(msg.error)}`))
