@@ -46,6 +46,8 @@ export const pgLayer = (url: Redacted.Redacted, maxConnections = 20) =>
   PgClient.layer({
     url,
     maxConnections,
+    // pg's pool otherwise waits forever for a connection Postgres never completes.
+    connectTimeout: "10 seconds",
     types,
     transformResultNames: Str.snakeToCamel,
     applicationName: "vibestack",

@@ -35,6 +35,12 @@ interface Pending {
 }
 
 const MAX_BATCH = 512
+/**
+ * A commit that has not answered by then is given up on: its pushes get Unavailable (retry
+ * with the same key, S1), so a connection that hangs (seen when Postgres stops mid-transaction)
+ * cannot hold a document's lane forever. If it commits after all, the retry is a duplicate.
+ */
+const COMMIT_TIMEOUT = "20 seconds"
 const COMMITTERS = 2
 export const MAX_DOCS_PER_WORKSPACE = 1000
 
@@ -135,6 +141,11 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
       const batch = groups.flatMap((g) => g.group)
       const started = performance.now()
       yield* commitBatch(batch).pipe(
+        // Disconnected: the timeout answers now even if interrupting the stuck query cannot finish.
+        Effect.disconnect,
+        Effect.timeoutFail({ duration: COMMIT_TIMEOUT, onTimeout: () => new Error("commit timed out") }),
+        // Every cause, defects too: a committer that died would leave every later push unanswered.
+        Effect.sandbox,
         Effect.matchEffect({
           onSuccess: (outcomes) => {
             let at = 0
