@@ -28,12 +28,15 @@ const dir = () => {
   return d
 }
 
-/** Counts bytes of every response body the client reads. */
+/** Counts bytes of every response body the client reads, and which routes it used. */
 let received = 0
+const routes = new Map<string, number>()
 const countingFetch: typeof fetch = async (input, init) => {
   const res = await fetch(input, init)
   const body = new Uint8Array(await res.arrayBuffer())
   received += body.length
+  const route = new URL(String(input instanceof Request ? input.url : input)).pathname.split("/").at(-1) ?? "?"
+  routes.set(route, (routes.get(route) ?? 0) + 1)
   return new Response(body, { status: res.status, headers: res.headers })
 }
 
@@ -76,11 +79,20 @@ try {
     }
 
     received = 0
+    routes.clear()
     const started = performance.now()
     const back = await HeadlessClient.resume(writer.workspaceId, { dir: readerDir, fsync: false, transport: counted() })
     await back.waitIdle()
     const catchupMs = performance.now() - started
     const catchupBytes = received
+    // A figure only counts if the client really caught up: its document holds every remote edit.
+    const tasks = back.doc.getMap("tasks")
+    if (
+      tasks.size !== backlog ||
+      JSON.stringify(tasks.get(`t${backlog - 1}`)) !== JSON.stringify(doc.getMap("tasks").get(`t${backlog - 1}`))
+    )
+      throw new Error(`the resumed client did not catch up: ${tasks.size} of ${backlog} tasks`)
+    console.log(`run ${run + 1}: catch-up requests by route ${JSON.stringify(Object.fromEntries(routes))}`)
 
     const raw0 = performance.now()
     let after = 0
