@@ -466,7 +466,7 @@ section(
 )
 section(
   "3. Server memory",
-  `RSS from /proc (includes worker threads) and main-isolate heap + external + array buffers after a forced GC, both of the server process. Per client: ${P.memClients} clients in one document. Per document: ${P.memDocs} documents of ${P.memTasks} tasks each with one client, that client's cost subtracted. Ratio: VibeStack ÷ peer (RSS).`,
+  `RSS from /proc (includes worker threads) and main-isolate heap + external + array buffers after a forced GC, both of the server process. Per client: ${P.memClients} clients in one document. Per document: ${P.memDocs} documents of ${P.memTasks} tasks each with one client, that client's cost subtracted. A negative figure means the server used less after loading than before (GC and worker-thread churn larger than what the documents cost).`,
   ["system", "per client RSS KB", "per client heap KB", "per document RSS KB", "per document heap KB"],
   names.map((n) => {
     const m = results.get(n)!.mem
@@ -479,7 +479,11 @@ out.push(
     peers.map((p) => [
       p,
       ...(["perClientRss", "perClientHeap", "perDocRss", "perDocHeap"] as const).map((k) =>
-        ours ? `${fmt(ours.mem[k] / results.get(p)!.mem[k], 2)}×` : "n/a",
+        !ours
+          ? "n/a"
+          : ours.mem[k] <= 0
+            ? "ours ≤ 0 (below noise)"
+            : `${fmt(ours.mem[k] / results.get(p)!.mem[k], 2)}×`,
       ),
     ]),
   ),
@@ -537,7 +541,7 @@ section(
 )
 
 const header = [
-  `Run ${new Date().toISOString().slice(0, 16)}Z${quick ? " (--quick)" : ""}, Node ${process.version}, ${cpus().length} cores shared with other work; load average (1/5/15 min) ${loadStart} at start, ${loadEnd} at end. One system's server runs at a time, as its own process; the load generator is this one Node process. Figures are what this run measured, not targets.`,
+  `Run ${new Date().toISOString().slice(0, 16)}Z${quick ? " (--quick)" : ""}, Node ${process.version}, ${cpus().length} cores shared with other work; load average (1/5/15 min) ${loadStart} at start, ${loadEnd} at end. Every server runs as its own process (all started at the beginning, idle while another is measured) and each scenario visits the systems in turn; the load generator is this one Node process. Figures are what this run measured, not targets.`,
   "",
 ]
 const report = [...header, ...out].join("\n")

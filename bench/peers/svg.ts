@@ -46,8 +46,9 @@ const legend = (names: ReadonlyArray<string>) =>
 export const cdfChart = (title: string, series: ReadonlyArray<{ name: string; values: ReadonlyArray<number> }>) => {
   const all = series.flatMap((s) => s.values).filter((v) => v > 0)
   if (all.length === 0) return frame(title, "no data", "", [])
-  const lo = Math.max(0.05, Math.min(...all) * 0.8)
-  const hi = Math.max(...all) * 1.2
+  // reduce, not spread: hundreds of thousands of samples overflow the argument stack.
+  const lo = Math.max(0.05, all.reduce((a, b) => Math.min(a, b)) * 0.8)
+  const hi = all.reduce((a, b) => Math.max(a, b)) * 1.2
   const x = (v: number) =>
     M.l + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / Math.log10(hi / lo)) * (W - M.l - M.r)
   const y = (p: number) => H - M.b - p * (H - M.t - M.b)
@@ -57,7 +58,7 @@ export const cdfChart = (title: string, series: ReadonlyArray<{ name: string; va
       `<line x1="${x(t)}" x2="${x(t)}" y1="${M.t}" y2="${H - M.b}" stroke="#eee"/>`,
       `<text x="${x(t)}" y="${H - M.b + 16}" text-anchor="middle">${t}</text>`,
     )
-  for (const p of [0, 0.25, 0.5, 0.75, 0.9, 0.99, 1])
+  for (const p of [0, 0.25, 0.5, 0.75, 0.9, 0.99])
     body.push(
       `<line x1="${M.l}" x2="${W - M.r}" y1="${y(p)}" y2="${y(p)}" stroke="${p === 0.5 || p === 0.99 ? "#ccc" : "#f3f3f3"}"/>`,
       `<text x="${M.l - 6}" y="${y(p) + 4}" text-anchor="end">p${Math.round(p * 100)}</text>`,

@@ -91,6 +91,8 @@ export interface Conn {
   onRemote: (update: Uint8Array, at: number) => void
   /** Bytes received on the socket since it opened. */
   bytesIn: number
+  /** Set when the server reported that this client cannot be brought up to date. */
+  error?: string
   close(): void
 }
 
@@ -251,7 +253,8 @@ abstract class YjsSystem extends ChildServer {
     const replica = yReplica()
     const t0 = performance.now()
     const c = await this.connect(doc, replica)
-    await until(() => replica.count() >= expected, "initial load")
+    await until(() => replica.count() >= expected || c.error !== undefined, "initial load")
+    if (c.error !== undefined) throw new Error(`server refused: ${c.error}`)
     const r = { ms: performance.now() - t0, bytes: c.bytesIn }
     c.close()
     return r
@@ -464,7 +467,11 @@ export class LoroWebsocket extends ChildServer {
           conn.onRemote(u, at)
         }
       } else if (m.type === LoroMsg.JoinResponseOk) joined = true
-      else if (m.type === LoroMsg.JoinError) failed = m.message
+      else if (m.type === LoroMsg.JoinError) {
+        // Can also follow JoinResponseOk (the backfill failed to encode): the client then never catches up.
+        failed = m.message
+        conn.error = m.message
+      }
     })
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve())
@@ -498,7 +505,8 @@ export class LoroWebsocket extends ChildServer {
     const replica = loroReplica()
     const t0 = performance.now()
     const c = await this.connect(doc, replica)
-    await until(() => replica.count() >= expected, "initial load")
+    await until(() => replica.count() >= expected || c.error !== undefined, "initial load")
+    if (c.error !== undefined) throw new Error(`server refused: ${c.error}`)
     const r = { ms: performance.now() - t0, bytes: c.bytesIn }
     c.close()
     return r
