@@ -47,11 +47,31 @@ const keyOf = (k: DocKey) => `${k.ws}\u0000${k.doc}`
 const isCrash = (e: unknown) => e instanceof Error && e.name === "RuntimeError"
 const describe = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 300)
 
+/**
+ * The committed document from stored bytes. A stored blob that does not import (written behind
+ * the push path's back, or a snapshot gone bad) is left out, as the projection quarantines it,
+ * rather than making the whole document unloadable; a WebAssembly crash still propagates.
+ */
 const newDoc = (snapshot: Uint8Array | undefined, updates: ReadonlyArray<Uint8Array>): LoroDoc => {
-  const doc = new LoroDoc()
   const all = snapshot === undefined ? [...updates] : [snapshot, ...updates]
-  if (all.length > 0) doc.importBatch(all)
-  return doc
+  const doc = new LoroDoc()
+  if (all.length === 0) return doc
+  try {
+    doc.importBatch(all)
+    return doc
+  } catch (err) {
+    freeQuietly(doc)
+    if (isCrash(err)) throw err
+  }
+  const oneByOne = new LoroDoc()
+  for (const blob of all) {
+    try {
+      oneByOne.import(blob)
+    } catch (err) {
+      if (isCrash(err)) throw err
+    }
+  }
+  return oneByOne
 }
 
 const context = (e: Entry): OpContext => ({

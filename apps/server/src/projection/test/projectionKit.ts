@@ -86,7 +86,7 @@ export class PushingClient {
     const bytes = this.doc.export(this.sent === undefined ? { mode: "update" } : { mode: "update", from: this.sent })
     this.sent = this.doc.oplogVersion()
     const r = await this.push(bytes, `${this.doc.peerIdStr}-${this.n++}`)
-    if (r.status !== 200) throw new Error(`push failed: ${r.status}`)
+    if (r.status !== 200) throw new Error(`push failed: ${r.status} ${JSON.stringify((r as { json?: unknown }).json)}`)
   }
 }
 
