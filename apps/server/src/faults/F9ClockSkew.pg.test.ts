@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process"
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -17,26 +17,13 @@ import { freePort, startTestPg, type TestPg } from "../test/pg.js"
 import { startTestServer, type TestServer } from "../test/server.js"
 import { AuditLog, type PushRecord } from "./AuditTransport.js"
 import { type CheckedClient, checkInvariants, referenceDoc } from "./checkInvariants.js"
+import { skewEnv } from "./faketime.js"
 import { JWT_SECRET, runSeed, seeded, sleep } from "./faultRun.js"
 import { ServerProcess } from "./ServerProcess.js"
 import { readServerLog } from "./serverLog.js"
 
 /** The skew under test: 10 minutes, each way. */
 const SKEW_S = 600
-const LIBFAKETIME = [
-  "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
-  "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
-  "/usr/lib/faketime/libfaketime.so.1",
-].find((p) => existsSync(p))
-
-/**
- * The environment that runs a process under libfaketime at `offset` ("+600s"). Only the
- * wall clock moves: with a faked monotonic clock, timers and timeouts would move too.
- */
-const skewEnv = (offset: string): Record<string, string> => {
-  if (LIBFAKETIME === undefined) throw new Error("libfaketime is not installed: run scripts/ensure.sh --faketime")
-  return { LD_PRELOAD: LIBFAKETIME, FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: "1" }
-}
 
 const SERVER_DIR = join(import.meta.dirname, "../..")
 

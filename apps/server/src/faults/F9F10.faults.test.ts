@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { LoroDoc } from "loro-crdt"
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { api, updateChain } from "../test/http.js"
 import { freePort, startTestPg, type TestPg } from "../test/pg.js"
 import { referenceDoc } from "./checkInvariants.js"
+import { skewEnv } from "./faketime.js"
 import { JWT_SECRET } from "./faultRun.js"
 import { ServerProcess } from "./ServerProcess.js"
 import { readServerLog } from "./serverLog.js"
@@ -17,15 +18,6 @@ import { readServerLog } from "./serverLog.js"
  * pushes against its own cached pool copy, never refreshed by other nodes' commits. Fixed by
  * S12 (apps/server/SPEC.md); this stays as its regression.
  */
-const LIBFAKETIME = [
-  "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
-  "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
-  "/usr/lib/faketime/libfaketime.so.1",
-].find((p) => existsSync(p))
-const skewEnv = (offset: string): Record<string, string> => {
-  if (LIBFAKETIME === undefined) throw new Error("libfaketime is not installed: run scripts/ensure.sh --faketime")
-  return { LD_PRELOAD: LIBFAKETIME, FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: "1" }
-}
 
 let pg: TestPg
 const procs: Array<ServerProcess> = []

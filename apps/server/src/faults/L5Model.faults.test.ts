@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { api, loroUpdate } from "../test/http.js"
-import { startTestPg, type TestPg } from "../test/pg.js"
-import { startTestServer, type TestServer } from "../test/server.js"
-import { runL5 } from "./model/runModel.js"
+import { runL5, startL5Server } from "./model/runModel.js"
 
 /**
  * L5 (full tier): the quick tier's model and commands (faults/model/), many more and
@@ -12,18 +9,12 @@ import { runL5 } from "./model/runModel.js"
 const runs = Number(process.env.VIBESTACK_L5_RUNS ?? 200)
 const maxCommands = Number(process.env.VIBESTACK_L5_COMMANDS ?? 60)
 
-let pg: TestPg
-let server: TestServer
+let server: Awaited<ReturnType<typeof startL5Server>>
 beforeAll(async () => {
-  pg = await startTestPg()
-  server = await startTestServer({ pg })
-  const http = api(server.url)
-  const { workspaceId, masterToken } = await http.register("L5 warm-up")
-  expect((await http.push(workspaceId, masterToken, loroUpdate(1, 1n), "warm")).status).toBe(200)
+  server = await startL5Server()
 })
 afterAll(async () => {
-  await server?.stop()
-  await pg?.dispose()
+  await server?.dispose()
 })
 
 describe("L5 model-based run (full)", () => {

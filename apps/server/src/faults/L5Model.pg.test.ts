@@ -1,27 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { api, loroUpdate } from "../test/http.js"
-import { startTestPg, type TestPg } from "../test/pg.js"
-import { startTestServer, type TestServer } from "../test/server.js"
-import { runL5 } from "./model/runModel.js"
+import { runL5, startL5Server } from "./model/runModel.js"
 
 /**
  * L5 (quick tier): fast-check's model-based run of push, pull, reconnect, mint/revoke,
  * backup/restore and snapshot against one real server on real Postgres, each run on a
  * fresh workspace. The seed is printed; replay with VIBESTACK_FAULT_SEED=N.
  */
-let pg: TestPg
-let server: TestServer
+let server: Awaited<ReturnType<typeof startL5Server>>
 beforeAll(async () => {
-  pg = await startTestPg()
-  server = await startTestServer({ pg })
-  // Warm the Loro pool so the first command does not pay the workers' start.
-  const http = api(server.url)
-  const { workspaceId, masterToken } = await http.register("L5 warm-up")
-  expect((await http.push(workspaceId, masterToken, loroUpdate(1, 1n), "warm")).status).toBe(200)
+  server = await startL5Server()
 })
 afterAll(async () => {
-  await server?.stop()
-  await pg?.dispose()
+  await server?.dispose()
 })
 
 describe("L5 model-based run (quick)", () => {

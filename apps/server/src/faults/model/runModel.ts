@@ -1,7 +1,30 @@
 import fc from "fast-check"
+import { api, loroUpdate } from "../../test/http.js"
+import { startTestPg } from "../../test/pg.js"
+import { startTestServer } from "../../test/server.js"
 import { runSeed } from "../faultRun.js"
 import { commandArbitraries, type MixOptions } from "./commands.js"
 import { checkAll, setupRun } from "./Real.js"
+
+/**
+ * One real server on its own Postgres for L5 runs, its Loro pool warmed (a push answered) so
+ * the first command does not pay the workers' start.
+ */
+export const startL5Server = async () => {
+  const pg = await startTestPg()
+  const server = await startTestServer({ pg })
+  const http = api(server.url)
+  const { workspaceId, masterToken } = await http.register("L5 warm-up")
+  const warm = await http.push(workspaceId, masterToken, loroUpdate(1, 1n), "warm")
+  if (warm.status !== 200) throw new Error(`warm-up push answered ${warm.status}`)
+  return {
+    url: server.url,
+    dispose: async () => {
+      await server.stop()
+      await pg.dispose()
+    },
+  }
+}
 
 export interface L5Stats {
   seed: number
