@@ -1,19 +1,54 @@
-import { Server as HttpServer, type IncomingMessage } from "node:http"
+import { Server as HttpServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http"
 import type { Duplex } from "node:stream"
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean
+
+/** Told about every exception a handler let escape (S13): already answered 400 by then. */
+export type HandlerErrorReport = (error: unknown, where: { readonly method: string; readonly path: string }) => void
+
+/**
+ * A complete HTTP/1.1 error response in the documented shape `{"error": {kind, message}}`,
+ * written on a raw socket (upgrades, client errors): the connection closes after it.
+ */
+export const rawErrorResponse = (
+  status: number,
+  kind: string,
+  message: string,
+  headers: Readonly<Record<string, string>> = {},
+): string => {
+  const body = JSON.stringify({ error: { kind, message } })
+  const lines = Object.entries({
+    Connection: "close",
+    "Content-Type": "application/json",
+    "Content-Length": String(Buffer.byteLength(body)),
+    ...headers,
+  }).map(([k, v]) => `${k}: ${v}`)
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n${lines.join("\r\n")}\r\n\r\n${body}`
+}
+
+/** The path without its query string (where tokens could ride), for logs. */
+export const pathForLog = (url: string | undefined): string => (url ?? "").split("?")[0]!.slice(0, 300)
 
 /**
  * The Node HTTP server. The live socket is served by `ws` directly (so its frame limits
  * and backpressure are ours to set), so upgrades for it are taken here before the Effect
  * platform's own upgrade handler sees them; everything else goes to the HttpApi app.
+ *
+ * No exception thrown by a request or upgrade handler gets past this class (S13): it is
+ * reported (method and path, never the query or headers) and the request is answered 400
+ * with the documented error shape, then its connection is closed. Malformed HTTP is
+ * answered in the same shape too.
  */
 export class NodeServer extends HttpServer {
   private upgradeHandlers: Array<UpgradeHandler> = []
+  /** Replaced by the server layer with one that logs through Effect and counts a metric. */
+  onHandlerError: HandlerErrorReport = (error, where) =>
+    console.error(`handler threw on ${where.method} ${where.path} (answered 400):`, error)
 
   constructor() {
     super({ requestTimeout: 60_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 })
     this.maxHeadersCount = 100
+    this.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => this.answerClientError(error, socket))
   }
 
   addUpgradeHandler(handler: UpgradeHandler): () => void {
@@ -26,8 +61,52 @@ export class NodeServer extends HttpServer {
   override emit(event: string, ...args: Array<any>): boolean {
     if (event === "upgrade") {
       const [req, socket, head] = args as [IncomingMessage, Duplex, Buffer]
-      for (const h of this.upgradeHandlers) if (h(req, socket, head)) return true
+      try {
+        for (const h of this.upgradeHandlers) if (h(req, socket, head)) return true
+        return super.emit(event, ...args)
+      } catch (error) {
+        this.report(error, req)
+        if (socket.writable) socket.end(rawErrorResponse(400, "BadRequest", "malformed request"))
+        else socket.destroy()
+        return true
+      }
+    }
+    if (event === "request") {
+      const [req, res] = args as [IncomingMessage, ServerResponse]
+      try {
+        return super.emit(event, ...args)
+      } catch (error) {
+        this.report(error, req)
+        if (res.headersSent) res.destroy()
+        else {
+          res.shouldKeepAlive = false
+          res.writeHead(400, { "content-type": "application/json", connection: "close" })
+          res.end(JSON.stringify({ error: { kind: "BadRequest", message: "malformed request" } }))
+        }
+        return true
+      }
     }
     return super.emit(event, ...args)
+  }
+
+  private report(error: unknown, req: IncomingMessage) {
+    try {
+      this.onHandlerError(error, { method: String(req.method), path: pathForLog(req.url) })
+    } catch {
+      // A broken reporter must not undo the guard.
+    }
+  }
+
+  /** What Node does by default for unparsable requests, with a JSON body in our shape. */
+  private answerClientError(error: NodeJS.ErrnoException, socket: Duplex) {
+    const busy = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent
+    if (!socket.writable || busy || error.code === "ECONNRESET") return socket.destroy()
+    const [status, message] =
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "request headers too large"]
+        : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? [408, "request took too long"]
+          : [400, "malformed HTTP request"]
+    socket.end(rawErrorResponse(status, status === 408 ? "Unavailable" : "BadRequest", message))
   }
 }

@@ -1,6 +1,5 @@
-import type { IncomingMessage } from "node:http"
 import type { Duplex } from "node:stream"
-import { type DocId, WorkspaceId } from "@vibestack/schema"
+import type { DocId, WorkspaceId } from "@vibestack/schema"
 import {
   AuthOk,
   CloseCode,
@@ -19,18 +18,18 @@ import { Context, Effect, Either, Layer, PubSub, Queue, Runtime, Schema } from "
 import { type RawData, type WebSocket, WebSocketServer } from "ws"
 import { Tokens } from "../auth/Tokens.js"
 import { Bus } from "../bus/Bus.js"
-import type { NodeServer } from "../http/NodeServer.js"
+import { type NodeServer, rawErrorResponse } from "../http/NodeServer.js"
+import { allowedOrigins, originAllowed } from "../http/origins.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { ServerConfigTag } from "../ServerConfigTag.js"
 import { ByteStore } from "../store/ByteStore.js"
 import { PushService } from "../store/PushService.js"
 import { type Connection, defaultLiveLimits, type LiveLimits } from "./Connection.js"
 import { FanOut } from "./FanOut.js"
+import { checkUpgrade, isLivePath, type UpgradeRefusal } from "./upgradeCheck.js"
 
-const LIVE_PATH = /^\/api\/v1\/workspaces\/([^/?#]+)\/live(?:\?.*)?$/
 const decodeUpText = Schema.decodeUnknownEither(Schema.parseJson(UpText))
 const decodePushHeader = Schema.decodeUnknownEither(UpBinaryHeader)
-const decodeWorkspaceId = Schema.decodeUnknownEither(WorkspaceId)
 
 export class HttpNodeServer extends Context.Tag("HttpNodeServer")<HttpNodeServer, NodeServer>() {}
 
@@ -249,38 +248,36 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
         socket.on("error", () => socket.terminate())
       }
 
-      const originAllowed = (req: IncomingMessage): boolean => {
-        const origin = req.headers.origin
-        // Non-browser clients send no Origin; browsers always do, and it must be ours.
-        if (origin === undefined) return true
-        if (config.allowedOrigins.includes(origin)) return true
-        try {
-          return new URL(origin).host === req.headers.host
-        } catch {
-          return false
-        }
-      }
-
-      const reject = (socket: Duplex, status: number, message: string) => {
-        socket.end(
-          `HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n` +
-            JSON.stringify({
-              error: { kind: status === 403 ? "Forbidden" : status === 404 ? "NotFound" : "Overloaded", message },
-            }),
-        )
-      }
+      // Compared with the configured and listen origins, never the request's Host (DNS rebinding).
+      const origins = allowedOrigins(config)
+      const reject = (socket: Duplex, refusal: UpgradeRefusal) =>
+        socket.end(rawErrorResponse(refusal.status, refusal.kind, refusal.message, refusal.headers))
 
       const removeHandler = node.addUpgradeHandler((req, socket, head) => {
-        const match = LIVE_PATH.exec(req.url ?? "")
+        const match = isLivePath(req.url)
         if (!match) return false
-        const ws = decodeWorkspaceId(decodeURIComponent(match[1]!))
-        if (Either.isLeft(ws)) reject(socket, 404, "no such workspace")
-        else if (!originAllowed(req)) reject(socket, 403, "origin not allowed")
-        else if (connections.size + pending >= limits.maxConnections) reject(socket, 503, "too many connections")
+        const ws = checkUpgrade(req, match[1]!)
+        if (Either.isLeft(ws)) reject(socket, ws.left)
+        else if (!originAllowed(origins, req.headers.origin))
+          reject(socket, { status: 403, kind: "Forbidden", message: "origin not allowed" })
+        else if (connections.size + pending >= limits.maxConnections)
+          reject(socket, {
+            status: 503,
+            kind: "Overloaded",
+            message: "too many connections",
+            headers: { "Retry-After": "5" },
+          })
         else {
+          // Counted until upgraded or gone: `ws` drops a socket that closed meanwhile without calling back.
           pending++
+          let counted = true
+          const settle = () => {
+            if (counted) pending--
+            counted = false
+          }
+          socket.once("close", settle)
           wss.handleUpgrade(req, socket, head, (s) => {
-            pending--
+            settle()
             onConnection(s, ws.right)
           })
         }

@@ -1,0 +1,180 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { connect } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Option } from "effect"
+import pgLib from "pg"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { api } from "../test/http.js"
+import { startTestPg, type TestPg } from "../test/pg.js"
+import { rawRequest, upgradeRequest } from "../test/rawHttp.js"
+import { startTestServer, type TestServer } from "../test/server.js"
+
+/** Issue #13's hostile requests against a real server (findings 1, 7, 8, 9). */
+describe("hostile requests (issue #13)", () => {
+  let pg: TestPg
+  let srv: TestServer
+  let web: TestServer
+  const folder = mkdtempSync(join(tmpdir(), "vibestack-static-"))
+  beforeAll(async () => {
+    // A built app in dist/ and a sibling folder whose name starts the same (finding 7).
+    mkdirSync(join(folder, "dist"))
+    mkdirSync(join(folder, "dist.bak"))
+    writeFileSync(join(folder, "dist", "index.html"), "<!doctype html><title>app</title>")
+    writeFileSync(join(folder, "dist", "app.js"), "console.log('app')")
+    writeFileSync(join(folder, "dist.bak", "secret.txt"), "SECRET-FROM-SIBLING")
+    writeFileSync(join(folder, "secret-above.txt"), "SECRET-ABOVE")
+    pg = await startTestPg()
+    srv = await startTestServer({ pg })
+    web = await startTestServer({ pg, config: { clientDist: Option.some(join(folder, "dist")) } })
+  })
+  afterAll(async () => {
+    await srv?.stop()
+    await web?.stop()
+    await pg?.dispose()
+    rmSync(folder, { recursive: true, force: true })
+  })
+
+  const count = async (table: string) => {
+    const db = new pgLib.Client({ connectionString: pg.url })
+    await db.connect()
+    try {
+      return (await db.query(`select count(*)::int as n from ${table}`)).rows[0].n as number
+    } finally {
+      await db.end()
+    }
+  }
+  const healthy = async () => expect((await api(srv.url).call("GET", "/healthz")).status).toBe(200)
+
+  it("[S13][B5] an upgrade to a path with a malformed percent-escape is answered 400 and the server stays up", async () => {
+    for (const path of [
+      "/api/v1/workspaces/%E0%A4%A/live",
+      "/api/v1/workspaces/%/live",
+      "/api/v1/workspaces/%ff/live",
+    ]) {
+      const r = await rawRequest(srv.port, upgradeRequest(path))
+      expect(r.status, path).toBe(400)
+      expect(JSON.parse(r.body).error.kind, path).toBe("BadRequest")
+      await healthy()
+    }
+  })
+
+  it("[S16][B3] static files never leave the app's folder, also through a sibling whose name starts the same", async () => {
+    const traversals = [
+      "/..%2fdist.bak%2fsecret.txt",
+      "/..%2Fdist.bak/secret.txt",
+      "/%2e%2e/dist.bak/secret.txt",
+      "/..%5cdist.bak%5csecret.txt",
+      "/..%2fsecret-above.txt",
+      "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    ]
+    for (const path of traversals) {
+      const r = await rawRequest(web.port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
+      expect(r.status, path).toBeLessThan(500)
+      expect(r.raw, path).not.toContain("SECRET")
+    }
+    // The app itself is still served, and unknown app paths fall back to index.html.
+    const app = await fetch(`${web.url}/app.js`)
+    expect(await app.text()).toContain("console.log")
+    expect(await (await fetch(`${web.url}/w/some/route`)).text()).toContain("<title>app</title>")
+    // Malformed escapes are a 400 in the error shape, not a 500.
+    const bad = await rawRequest(web.port, "GET /%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    expect(bad.status).toBe(400)
+    expect(JSON.parse(bad.body).error.kind).toBe("BadRequest")
+  })
+
+  it("[S14][B3] a JSON body nested 30,000 deep is a 400 in the error shape", async () => {
+    const deep = `{"name":${"[".repeat(30_000)}${"]".repeat(30_000)}}`
+    for (const path of ["/api/v1/workspaces", "/api/v1/backups/import"]) {
+      const r = await api(srv.url).call("POST", path, { body: deep, headers: { "content-type": "application/json" } })
+      expect(r.status, path).toBeGreaterThanOrEqual(400)
+      expect(r.status, path).toBeLessThan(500)
+      expect(typeof r.json?.error?.kind, path).toBe("string")
+    }
+    const r = await api(srv.url).call("POST", "/api/v1/workspaces", {
+      body: deep,
+      headers: { "content-type": "application/json" },
+    })
+    expect(r.status).toBe(400)
+    expect(r.json.error.kind).toBe("BadRequest")
+    await healthy()
+  })
+
+  it("[S14][B2] a chunked JSON body past the limit is answered 413, after 100 Continue, without a reset", async () => {
+    const answer = await new Promise<{ raw: string; error?: string }>((resolve) => {
+      const socket = connect({ port: srv.port, host: "127.0.0.1" })
+      let raw = ""
+      let sending = false
+      socket.on("data", (d) => {
+        raw += d.toString("latin1")
+        if (!sending && raw.startsWith("HTTP/1.1 100")) {
+          sending = true
+          // 256 KiB in 16 KiB chunks, then the last chunk: four times the JSON limit.
+          const chunk = `{"name":"${"x".repeat(16_000)}"}`
+          const size = Buffer.byteLength(chunk).toString(16)
+          for (let i = 0; i < 16; i++) socket.write(`${size}\r\n${chunk}\r\n`)
+          socket.write("0\r\n\r\n")
+        }
+      })
+      socket.on("error", (e) => resolve({ raw, error: String(e) }))
+      socket.on("close", () => resolve({ raw }))
+      socket.write(
+        "POST /api/v1/workspaces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+          "Transfer-Encoding: chunked\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+      )
+    })
+    expect(answer.error).toBeUndefined()
+    const final = answer.raw.replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, "")
+    expect(final).toMatch(/^HTTP\/1\.1 413 /)
+    expect(
+      JSON.parse(final.slice(final.indexOf("\r\n\r\n") + 4).replace(/^[0-9a-f]+\r\n|\r\n0\r\n\r\n$/g, "")).error.kind,
+    ).toBe("PayloadTooLarge")
+    await healthy()
+  })
+
+  it("[S15][B5] state-changing routes refuse foreign origins and non-JSON bodies (browser CSRF)", async () => {
+    const http = api(srv.url)
+    const before = await count("workspaces")
+    const form = await http.call("POST", "/api/v1/workspaces", {
+      body: "name=evil",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "http://evil.example" },
+    })
+    expect(form.status).toBe(403)
+    expect(form.json.error.kind).toBe("Forbidden")
+    // The right type from a foreign origin, and a form from no origin at all: both refused.
+    const foreign = await http.call("POST", "/api/v1/workspaces", {
+      json: { name: "evil" },
+      headers: { origin: "http://evil.example" },
+    })
+    expect(foreign.status).toBe(403)
+    for (const type of ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x"]) {
+      const r = await http.call("POST", "/api/v1/workspaces", {
+        body: JSON.stringify({ name: "evil" }),
+        headers: { "content-type": type },
+      })
+      expect(r.status, type).toBe(415)
+      expect(r.json.error.kind, type).toBe("BadRequest")
+    }
+    expect(await count("workspaces")).toBe(before)
+    // Our own origin (what the web app sends), and no Origin (CLI, headless clients), pass.
+    for (const origin of [srv.url, `http://localhost:${srv.port}`, undefined]) {
+      const r = await http.call("POST", "/api/v1/workspaces", {
+        json: { name: "ours" },
+        headers: origin === undefined ? {} : { origin },
+      })
+      expect(r.status, origin).toBe(201)
+    }
+  })
+
+  it("[S15][B5] the live socket's Origin check does not trust the Host header (DNS rebinding)", async () => {
+    const path = "/api/v1/workspaces/some-workspace/live"
+    const rebinding = await rawRequest(
+      srv.port,
+      upgradeRequest(path, ["Origin: http://evil.example:1234"]).replace("Host: 127.0.0.1", "Host: evil.example:1234"),
+    )
+    expect(rebinding.status).toBe(403)
+    expect(JSON.parse(rebinding.body).error.kind).toBe("Forbidden")
+    const ours = await rawRequest(srv.port, upgradeRequest(path, [`Origin: ${srv.url}`]))
+    expect(ours.status).toBe(101)
+  })
+})
