@@ -1,4 +1,5 @@
 import { Config, type Option, type Redacted } from "effect"
+import { LimitsConfig } from "./limits/LimitsConfig.js"
 
 /** Everything configurable, read once through Effect's Config (environment by default). */
 export interface ServerConfig {
@@ -13,7 +14,10 @@ export interface ServerConfig {
   readonly jwtSecret: Option.Option<Redacted.Redacted>
   /** Base of share links; unset: `http://host:port`. */
   readonly publicUrl: Option.Option<string>
-  /** Allowed `Origin`s for the live socket; empty: same host only. */
+  /**
+   * Browser origins allowed besides the public URL and the listen origin(s), for
+   * state-changing requests and the live socket (http/origins.ts).
+   */
   readonly allowedOrigins: ReadonlyArray<string>
   readonly maxUpdateBytes: number
   readonly maxJsonBytes: number
@@ -24,6 +28,10 @@ export interface ServerConfig {
   readonly metricsPublic: boolean
   /** Server ping interval on live sockets; a socket that misses one ping is cut off. */
   readonly liveHeartbeatMs: number
+  /** Seconds of clock skew tolerated on token expiry (JWT `exp`, the tokens row, open sockets). */
+  readonly clockToleranceSeconds: number
+  /** Rate limits and quotas (docs/SECURITY.md). */
+  readonly limits: LimitsConfig
 }
 
 export const ServerConfig: Config.Config<ServerConfig> = Config.all({
@@ -49,4 +57,12 @@ export const ServerConfig: Config.Config<ServerConfig> = Config.all({
     }),
     Config.withDefault(15_000),
   ),
+  clockToleranceSeconds: Config.integer("VIBESTACK_CLOCK_TOLERANCE_SECONDS").pipe(
+    Config.validate({
+      message: "VIBESTACK_CLOCK_TOLERANCE_SECONDS must be between 0 and 600",
+      validation: (n) => n >= 0 && n <= 600,
+    }),
+    Config.withDefault(60),
+  ),
+  limits: LimitsConfig,
 })

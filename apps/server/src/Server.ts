@@ -17,9 +17,11 @@ import { DocsLive } from "./http/DocsLive.js"
 import { HealthProbes } from "./http/HealthProbes.js"
 import { ErrorShapeLive, makeMiddleware } from "./http/middleware.js"
 import { NodeServer } from "./http/NodeServer.js"
+import { allowedOrigins } from "./http/origins.js"
 import { SystemLive } from "./http/SystemLive.js"
 import { staticFiles } from "./http/staticFiles.js"
 import { TokensLive, WorkspacesLive } from "./http/WorkspacesLive.js"
+import { Limits } from "./limits/Limits.js"
 import { defaultLiveLimits } from "./live/Connection.js"
 import { HttpNodeServer, LiveServerLive } from "./live/LiveServer.js"
 import { Metrics } from "./metrics/Metrics.js"
@@ -43,6 +45,7 @@ export const CoreLive = (config: ServerConfig, options: { attachEmbedded?: boole
   // The CLI drives the projection itself (rebuild/status); only a server runs it in the background.
   const projector = options.attachEmbedded ? Projector.Manual : Projector.Default
   const services = Layer.mergeAll(Tokens.Default, PushService.Default, projector).pipe(
+    Layer.provideMerge(Limits.Default),
     Layer.provideMerge(pool),
     Layer.provideMerge(store),
     Layer.provideMerge(base),
@@ -64,8 +67,10 @@ export const ServerLive = (config: ServerConfig, nodeServer: NodeServer = new No
   const clientDist = Option.getOrElse(config.clientDist, () => "apps/client/dist")
   const StaticLive = HttpApiBuilder.Router.use((router) => router.get("*", staticFiles(clientDist)))
   const HttpLive = Layer.unwrapEffect(
-    Effect.map(Metrics, (metrics) =>
-      HttpApiBuilder.serve(makeMiddleware({ metrics, maxJsonBytes: config.maxJsonBytes })),
+    Effect.map(Effect.all([Metrics, Limits]), ([metrics, limits]) =>
+      HttpApiBuilder.serve(
+        makeMiddleware({ metrics, limits, maxJsonBytes: config.maxJsonBytes, origins: allowedOrigins(config) }),
+      ),
     ),
   ).pipe(
     Layer.provide(StaticLive),

@@ -4,13 +4,19 @@ import type { AccessRole, Role, TokenId, WorkspaceId } from "@vibestack/schema"
 import { apiError } from "@vibestack/shared"
 import { Effect, PubSub, Queue, Redacted } from "effect"
 import { Bus, Channel } from "../bus/Bus.js"
+import { ServerConfigTag } from "../ServerConfigTag.js"
 import { JwtSecret } from "./JwtSecret.js"
-import { CLOCK_TOLERANCE_SECONDS, signToken, verifyToken } from "./jwt.js"
+import { signToken, verifyToken } from "./jwt.js"
 
 export interface Principal {
   readonly workspaceId: WorkspaceId
   readonly role: Role
   readonly tokenId: TokenId
+}
+
+/** A verified token: whom it speaks for, and until when (its expiry plus the clock tolerance). */
+export interface Verified extends Principal {
+  readonly validUntil: Date
 }
 
 interface TokenRow {
@@ -36,6 +42,7 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
     const sql = yield* SqlClient.SqlClient
     const bus = yield* Bus
     const secret = Redacted.value(yield* JwtSecret)
+    const tolerance = (yield* ServerConfigTag).clockToleranceSeconds
     const cache = new Map<string, { row: TokenRow | undefined; at: number }>()
 
     // Evict revoked tokens as soon as any node announces them.
@@ -75,7 +82,7 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
 
     /** Verifies signature, claims and the token's row; fails with an `Unauthorized` API error. */
     const verify = Effect.fn("Tokens.verify")(function* (token: string) {
-      const claims = verifyToken(secret, token)
+      const claims = verifyToken(secret, token, tolerance)
       if (typeof claims === "string") return yield* Effect.fail(apiError("Unauthorized", `invalid token: ${claims}`))
       const row = yield* loadRow(claims.tokenId).pipe(
         Effect.mapError(() => apiError("Unavailable", "token store unavailable")),
@@ -84,9 +91,14 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
         return yield* Effect.fail(apiError("Unauthorized", "unknown token"))
       if (row.revokedAt) return yield* Effect.fail(apiError("Unauthorized", "token revoked"))
       // The same tolerance as the JWT's own exp check: nodes' clocks may differ by that much.
-      if (row.expiresAt.getTime() + CLOCK_TOLERANCE_SECONDS * 1000 <= Date.now())
-        return yield* Effect.fail(apiError("Unauthorized", "token expired"))
-      return { workspaceId: claims.workspaceId, role: claims.role, tokenId: claims.tokenId } satisfies Principal
+      const validUntil = new Date(Math.min(row.expiresAt.getTime(), claims.expiresAt.getTime()) + tolerance * 1000)
+      if (validUntil.getTime() <= Date.now()) return yield* Effect.fail(apiError("Unauthorized", "token expired"))
+      return {
+        workspaceId: claims.workspaceId,
+        role: claims.role,
+        tokenId: claims.tokenId,
+        validUntil,
+      } satisfies Verified
     })
 
     /** Register a client-created workspace. The creator (same id + creatorKey) may retry; anyone else gets 409. */
@@ -163,7 +175,7 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
         ? Effect.succeed(new Set<string>())
         : Effect.map(
             sql<{ id: string }>`select id from tokens where id = any(${ids as Array<string>})
-                                and (revoked_at is not null or (expires_at is not null and expires_at < now() - make_interval(secs => ${CLOCK_TOLERANCE_SECONDS})))`,
+                                and (revoked_at is not null or (expires_at is not null and expires_at < now() - make_interval(secs => ${tolerance})))`,
             (rows) => new Set(rows.map((r) => r.id)),
           )
 

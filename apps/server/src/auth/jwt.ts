@@ -9,7 +9,11 @@ import jwt from "jsonwebtoken"
 export const ISSUER = "vibestack"
 export const AUDIENCE = "vibestack-api"
 const ALGORITHMS: Array<jwt.Algorithm> = ["HS256"]
-/** Seconds of clock skew tolerated between nodes (and clients) on exp/nbf/iat. */
+/**
+ * Seconds of clock skew tolerated between nodes (and clients) on exp/nbf/iat, by default
+ * (`VIBESTACK_CLOCK_TOLERANCE_SECONDS`). A token is honoured until `exp` + this, on HTTP and
+ * on open live sockets alike.
+ */
 export const CLOCK_TOLERANCE_SECONDS = 60
 
 export interface TokenClaims {
@@ -29,7 +33,11 @@ export const signToken = (secret: string, claims: TokenClaims): string =>
   })
 
 /** Returns the claims, or a reason the token is refused. Never throws. */
-export const verifyToken = (secret: string, token: string): TokenClaims | string => {
+export const verifyToken = (
+  secret: string,
+  token: string,
+  toleranceSeconds = CLOCK_TOLERANCE_SECONDS,
+): TokenClaims | string => {
   if (token.length > 4096) return "token too long"
   let payload: string | jwt.JwtPayload
   try {
@@ -37,7 +45,7 @@ export const verifyToken = (secret: string, token: string): TokenClaims | string
       algorithms: ALGORITHMS,
       issuer: ISSUER,
       audience: AUDIENCE,
-      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      clockTolerance: toleranceSeconds,
     })
   } catch (e) {
     return e instanceof Error ? e.message : "invalid token"

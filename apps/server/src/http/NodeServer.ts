@@ -98,9 +98,12 @@ export class NodeServer extends HttpServer {
   }
 
   /** What Node does by default for unparsable requests, with a JSON body in our shape. */
-  private answerClientError(error: NodeJS.ErrnoException, socket: Duplex) {
+  private answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
     const busy = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent
-    if (!socket.writable || busy || error.code === "ECONNRESET") return socket.destroy()
+    if (!socket.writable || busy || error.code === "ECONNRESET") {
+      socket.destroy()
+      return
+    }
     const [status, message] =
       error.code === "HPE_HEADER_OVERFLOW"
         ? [431, "request headers too large"]

@@ -1,17 +1,15 @@
-import {
-  HttpApiBuilder,
-  type HttpApp,
-  HttpIncomingMessage,
-  HttpServerError,
-  HttpServerRequest,
-  HttpServerResponse,
-} from "@effect/platform"
+import { HttpApiBuilder, HttpApp, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServerRequest } from "@effect/platform-node"
 import { type ErrorKind, statusOfKind } from "@vibestack/shared"
-import { Cause, Effect, Option } from "effect"
+import { Cause, Effect, FiberRef, Option } from "effect"
+import type { AnonymousRoute, Limits } from "../limits/Limits.js"
+import { RetryAfter } from "../limits/Limits.js"
 import type { Metrics } from "../metrics/Metrics.js"
+import { originAllowed } from "./origins.js"
+import { jsonTooDeep, readBody } from "./readBody.js"
 
-const errorJson = (status: number, kind: string, message: string) =>
-  HttpServerResponse.unsafeJson({ error: { kind, message } }, { status })
+const errorJson = (status: number, kind: string, message: string, headers?: Record<string, string>) =>
+  HttpServerResponse.unsafeJson({ error: { kind, message } }, { status, ...(headers ? { headers } : {}) })
 
 /**
  * HttpApi-level middleware keeping every error in the one documented shape
@@ -38,41 +36,136 @@ export const ErrorShapeLive = HttpApiBuilder.middleware(
 const firstLine = (s: string) => s.split("\n")[0]!.slice(0, 500)
 
 /** Routes that read (and bound) their own binary bodies: pushes, backup uploads and imports. */
-const OWN_LIMIT_ROUTES = [
+const BINARY_ROUTES = [
   /^\/api\/v1\/workspaces\/[^/]+\/docs\/[^/]+\/updates$/,
   /^\/api\/v1\/workspaces\/[^/]+\/backups\/upload$/,
   /^\/api\/v1\/backups\/import$/,
 ]
+/** Routes anyone may call, limited per client address (S17). */
+const ANONYMOUS_ROUTES: ReadonlyArray<readonly [RegExp, AnonymousRoute]> = [
+  [/^\/api\/v1\/workspaces$/, "workspaceCreate"],
+  [/^\/api\/v1\/backups\/import$/, "backupImport"],
+]
+const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"])
+/** Deeper than any request of ours; recursion in decoding and error messages stays shallow (S14). */
+export const MAX_JSON_DEPTH = 64
 
+const mediaType = (header: string | undefined) => header?.split(";")[0]?.trim().toLowerCase()
+const hasBody = (headers: Readonly<Record<string, string | undefined>>) =>
+  headers["transfer-encoding"] !== undefined || Number(headers["content-length"] ?? 0) !== 0
+
+export interface MiddlewareOptions {
+  readonly metrics: Metrics
+  readonly limits: Limits
+  readonly maxJsonBytes: number
+  /** Browser origins allowed on state-changing requests (S15, http/origins.ts). */
+  readonly origins: ReadonlySet<string>
+}
+
+/**
+ * What every HTTP request passes before its handler, in order: browser checks on
+ * state-changing requests (a foreign `Origin` is 403, a body of the wrong media type 415:
+ * S15), per-address limits on anonymous routes (429: S17), and for JSON routes a body read
+ * to at most `maxJsonBytes` (413, answered after draining: S14) and nested at most
+ * `MAX_JSON_DEPTH` deep (400). After it: every 5xx gets the error shape too (S10), every 429
+ * its `Retry-After`.
+ */
 export const makeMiddleware =
-  (options: { metrics: Metrics; maxJsonBytes: number }) =>
+  (options: MiddlewareOptions) =>
   (app: HttpApp.Default): HttpApp.Default =>
     Effect.gen(function* () {
       const req = yield* HttpServerRequest.HttpServerRequest
       const started = performance.now()
       const path = req.url.split("?")[0]!
-      const streamsItsOwnBody = req.method === "POST" && OWN_LIMIT_ROUTES.some((r) => r.test(path))
-      const declared = Number(req.headers["content-length"])
-      // JSON bodies are small; binary routes enforce their own, larger limits while reading.
-      if (!streamsItsOwnBody && Number.isFinite(declared) && declared > options.maxJsonBytes)
-        return errorJson(413, "PayloadTooLarge", `request bodies may be at most ${options.maxJsonBytes} bytes`)
-      // Chunked bodies carry no length: the same cap applies while they are read.
-      const limited = streamsItsOwnBody
-        ? app
-        : HttpIncomingMessage.withMaxBodySize(app, Option.some(options.maxJsonBytes))
-      // Failures reach here as Respondable errors (our API errors, the platform's decode
-      // errors, route-not-found); turn each into its response so it can be normalized.
-      const res = yield* limited.pipe(
+      // `app` writes its own response; this hook is the last word on it.
+      yield* HttpApp.appendPreResponseHandler((_req, res) => finish(res))
+      const out = yield* Effect.gen(function* () {
+        const refusal = yield* checks(options, req, path)
+        if (refusal) return refusal
+        const body = yield* bufferedJsonBody(options, req, path)
+        if (body && typeof body !== "string") return body
+        // The handler reads the body already read here: the request, with only its text replaced.
+        return yield* body === undefined
+          ? app
+          : Effect.provideService(app, HttpServerRequest.HttpServerRequest, withText(req, body))
+      }).pipe(
+        // Failures reach here as Respondable errors (our API errors, the platform's decode
+        // errors, route-not-found); turn each into its response so it can be normalized.
         Effect.catchAllCause((cause) =>
           Effect.map(HttpServerError.causeResponse(cause), ([response, rest]) => {
-            if (response.status >= 500) Effect.runFork(Effect.logError("request failed", rest))
+            if (response.status >= 500 && !Cause.isInterruptedOnly(rest))
+              Effect.runFork(Effect.logError(`request failed: ${req.method} ${path.slice(0, 300)}`, rest))
             return response
           }),
         ),
+        Effect.flatMap(finish),
       )
-      const out = res
-      const route = req.url.startsWith("/api/") ? "api" : req.url.split("?")[0] === "/healthz" ? "healthz" : "other"
+      const route = req.url.startsWith("/api/") ? "api" : path === "/healthz" ? "healthz" : "other"
       options.metrics.inc("vibestack_http_requests_total", { route, method: req.method, status: out.status })
       options.metrics.observe("vibestack_http_request_seconds", (performance.now() - started) / 1000)
       return out
     }) as HttpApp.Default
+
+/** Browser checks (S15) and anonymous rate limits (S17); a response when the request is refused. */
+const checks = (options: MiddlewareOptions, req: HttpServerRequest.HttpServerRequest, path: string) =>
+  Effect.gen(function* () {
+    const binary = BINARY_ROUTES.some((r) => r.test(path))
+    if (STATE_CHANGING.has(req.method)) {
+      if (!originAllowed(options.origins, req.headers.origin))
+        return errorJson(403, "Forbidden", "cross-site request refused: this Origin is not allowed")
+      const expected = binary ? "application/octet-stream" : "application/json"
+      const type = mediaType(req.headers["content-type"])
+      if (type !== undefined ? type !== expected : hasBody(req.headers))
+        return errorJson(415, "BadRequest", `the body must be ${expected}`)
+    }
+    const anonymous = req.method === "POST" ? ANONYMOUS_ROUTES.find(([r]) => r.test(path))?.[1] : undefined
+    if (anonymous !== undefined)
+      yield* options.limits.checkAnonymous(
+        anonymous,
+        Option.getOrElse(req.remoteAddress, () => "unknown"),
+      )
+    return undefined
+  })
+
+/**
+ * A JSON route's body, read to at most `maxJsonBytes` and checked for depth (S14): the text,
+ * a refusal, or undefined when there is nothing to read here (binary routes read their own).
+ */
+const bufferedJsonBody = (options: MiddlewareOptions, req: HttpServerRequest.HttpServerRequest, path: string) =>
+  Effect.gen(function* () {
+    if (!STATE_CHANGING.has(req.method) || !hasBody(req.headers) || BINARY_ROUTES.some((r) => r.test(path)))
+      return undefined
+    const body = yield* Effect.promise(() =>
+      readBody(NodeHttpServerRequest.toIncomingMessage(req), options.maxJsonBytes),
+    )
+    if (body === "too-large")
+      return errorJson(413, "PayloadTooLarge", `request bodies may be at most ${options.maxJsonBytes} bytes`)
+    if (body === "aborted") return errorJson(400, "BadRequest", "request body aborted")
+    const text = new TextDecoder().decode(body)
+    if (jsonTooDeep(text, MAX_JSON_DEPTH))
+      return errorJson(400, "BadRequest", `JSON may nest at most ${MAX_JSON_DEPTH} levels`)
+    return text
+  })
+
+/**
+ * The same request (its Node response, URL, headers, address) whose body reads as `text`.
+ * A Proxy rather than a new request: the platform writes the response through the request
+ * object it finds in context, and marks it there as answered.
+ */
+const withText = (req: HttpServerRequest.HttpServerRequest, text: string): HttpServerRequest.HttpServerRequest => {
+  const body = Effect.succeed(text)
+  return new Proxy(req, {
+    get: (target, key, receiver) => (key === "text" ? body : Reflect.get(target, key, receiver)),
+  })
+}
+
+/** A 5xx without a body gets the error shape; a 429 says when to come back. */
+const finish = (res: HttpServerResponse.HttpServerResponse) =>
+  Effect.gen(function* () {
+    if (res.status >= 500 && res.body._tag === "Empty") return errorJson(res.status, "Internal", "internal error")
+    if (res.status === 429 && res.headers["retry-after"] === undefined) {
+      const seconds = Option.getOrElse(yield* FiberRef.get(RetryAfter), () => 1)
+      return HttpServerResponse.setHeader(res, "retry-after", String(seconds))
+    }
+    return res
+  })

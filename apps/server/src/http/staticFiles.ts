@@ -1,7 +1,31 @@
 import { existsSync, statSync } from "node:fs"
-import { extname, join, normalize, resolve } from "node:path"
+import { extname, isAbsolute, join, relative, resolve, sep } from "node:path"
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect } from "effect"
+
+const errorJson = (status: number, kind: string, message: string) =>
+  HttpServerResponse.unsafeJson({ error: { kind, message } }, { status })
+
+/**
+ * The file under `root` that a request path names, `"outside"` when it would leave `root`,
+ * or `"malformed"` for an escape that does not decode. Compared by whole path segments
+ * (S16): `/..%2fdist.bak/x` resolves to a sibling of `root` whose name merely starts the
+ * same, which a string-prefix check lets through.
+ */
+export const resolveInside = (root: string, pathname: string): string | "outside" | "malformed" => {
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(pathname)
+  } catch {
+    return "malformed"
+  }
+  if (decoded.includes("\0")) return "malformed"
+  const candidate = resolve(root, `.${sep}${decoded}`)
+  const rel = relative(root, candidate)
+  if (rel === "") return candidate
+  if (isAbsolute(rel) || rel === ".." || rel.startsWith(`..${sep}`)) return "outside"
+  return candidate
+}
 
 /**
  * Serves the built web app (apps/client/dist) with an SPA fallback to index.html.
@@ -11,25 +35,28 @@ import { Effect } from "effect"
 export const staticFiles = (dist: string) => {
   const root = resolve(dist)
   const index = join(root, "index.html")
+  const assets = join(root, "assets") + sep
   return Effect.gen(function* () {
     const req = yield* HttpServerRequest.HttpServerRequest
-    const url = new URL(req.url, "http://x")
-    if (url.pathname.startsWith("/api/"))
-      return HttpServerResponse.unsafeJson({ error: { kind: "NotFound", message: "no such route" } }, { status: 404 })
+    const pathname = URL.parse(req.url, "http://x")?.pathname
+    if (pathname === undefined) return errorJson(400, "BadRequest", "malformed path")
+    if (pathname.startsWith("/api/")) return errorJson(404, "NotFound", "no such route")
     if (!existsSync(index))
       return HttpServerResponse.text("VibeStack server is running; the web app is not built (npm run build).", {
         status: 200,
       })
-    const candidate = normalize(join(root, decodeURIComponent(url.pathname)))
-    const inside = candidate.startsWith(root) && existsSync(candidate) && statSync(candidate).isFile()
+    const candidate = resolveInside(root, pathname)
+    if (candidate === "malformed") return errorJson(400, "BadRequest", "malformed path")
+    if (candidate === "outside") return errorJson(404, "NotFound", "no such file")
+    const inside = existsSync(candidate) && statSync(candidate).isFile()
     const file = inside ? candidate : index
-    const immutable = inside && file.includes(`${join(root, "assets")}`)
+    const immutable = inside && file.startsWith(assets)
     const headers = {
       "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
       ...(extname(file) === ".webmanifest" ? { "content-type": "application/manifest+json" } : {}),
     }
     return yield* HttpServerResponse.file(file, { headers }).pipe(
-      Effect.orElseSucceed(() => HttpServerResponse.text("not found", { status: 404 })),
+      Effect.orElseSucceed(() => errorJson(404, "NotFound", "no such file")),
     )
   })
 }

@@ -7,6 +7,8 @@ export interface Connection {
   readonly workspaceId: WorkspaceId
   readonly role: Role
   readonly tokenId: TokenId
+  /** The token's expiry plus the clock tolerance: the socket is closed then (4011). */
+  readonly validUntil: Date
   readonly docs: Set<DocId>
   /** Pushes sent over this socket and not yet answered. */
   inFlight: number

@@ -14,7 +14,7 @@ import {
   UpBinaryHeader,
   UpText,
 } from "@vibestack/shared"
-import { Context, Effect, Either, Layer, PubSub, Queue, Runtime, Schema } from "effect"
+import { Cause, Context, Effect, Either, Layer, PubSub, Queue, Runtime, Schema } from "effect"
 import { type RawData, type WebSocket, WebSocketServer } from "ws"
 import { Tokens } from "../auth/Tokens.js"
 import { Bus } from "../bus/Bus.js"
@@ -28,6 +28,8 @@ import { type Connection, defaultLiveLimits, type LiveLimits } from "./Connectio
 import { FanOut } from "./FanOut.js"
 import { checkUpgrade, isLivePath, type UpgradeRefusal } from "./upgradeCheck.js"
 
+/** RFC 6455: the server hit an unexpected condition. */
+const INTERNAL_ERROR = 1011
 const decodeUpText = Schema.decodeUnknownEither(Schema.parseJson(UpText))
 const decodePushHeader = Schema.decodeUnknownEither(UpBinaryHeader)
 
@@ -156,6 +158,7 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
           workspaceId: ws,
           role: principal.right.role,
           tokenId: principal.right.tokenId,
+          validUntil: principal.right.validUntil,
           docs: new Set(),
           inFlight: 0,
           alive: true,
@@ -214,9 +217,36 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
         }
       }
 
+      // A handler that fails unexpectedly (a defect) closes its socket and is logged; it never
+      // becomes an unhandled rejection that could take the process down (S13).
+      const guard = (socket: WebSocket, handling: Promise<unknown>) =>
+        handling.catch((error: unknown) => {
+          metrics.inc("vibestack_handler_errors_total", { where: "live" })
+          run(Effect.logError("live socket handler failed; socket closed", Cause.die(error))).catch(() => {})
+          close(socket, INTERNAL_ERROR, "internal error")
+        })
+
+      // An expired token is treated like a revoked one: the socket closes when it stops being honoured.
+      const closeWhenExpired = (conn: Connection): (() => void) => {
+        let timer: NodeJS.Timeout | undefined
+        const check = () => {
+          const left = conn.validUntil.getTime() - Date.now()
+          // setTimeout takes at most 2^31-1 ms (master tokens live for years): re-arm until due.
+          if (left > 0) timer = setTimeout(check, Math.min(left, 2 ** 31 - 1))
+          else {
+            metrics.inc("vibestack_live_expired_total")
+            sendJson(conn, new Fault({ kind: "Unauthorized", message: "token expired" }))
+            close(conn.socket, CloseCode.TokenRevoked, "token expired")
+          }
+        }
+        check()
+        return () => clearTimeout(timer)
+      }
+
       const onConnection = (socket: WebSocket, ws: WorkspaceId) => {
         let conn: Connection | undefined
         let authing = false
+        let stopExpiry = () => {}
         const authTimer = setTimeout(() => {
           if (!conn) close(socket, CloseCode.AuthTimeout, "no Auth in time")
         }, limits.authTimeoutMs)
@@ -229,18 +259,23 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
             // Nothing is processed before Auth; a second frame before AuthOk is a violation.
             if (authing || isBinary) return close(socket, CloseCode.Unauthorized, "frames before Auth")
             authing = true
-            void onAuthed(socket, ws, bytes.toString("utf8")).then((c) => {
-              conn = c
-              clearTimeout(authTimer)
-            })
+            guard(
+              socket,
+              onAuthed(socket, ws, bytes.toString("utf8")).then((c) => {
+                conn = c
+                clearTimeout(authTimer)
+                if (c) stopExpiry = closeWhenExpired(c)
+              }),
+            )
             return
           }
           const c = conn
-          if (isBinary) void onBinary(c, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
-          else void onText(c, bytes.toString("utf8"))
+          if (isBinary) guard(socket, onBinary(c, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)))
+          else guard(socket, onText(c, bytes.toString("utf8")))
         })
         socket.on("close", () => {
           clearTimeout(authTimer)
+          stopExpiry()
           if (!conn) return
           connections.delete(conn)
           for (const d of conn.docs) fanOut.unsubscribe(conn, d)

@@ -60,5 +60,5 @@ export const checkUpgrade = (req: IncomingMessage, segment: string): Either.Eith
     if (!list.every((p) => TOKEN.test(p)) || new Set(list).size !== list.length)
       return Either.left(refuse("BadRequest", "invalid Sec-WebSocket-Protocol"))
   }
-  return ws
+  return Either.right(ws.right)
 }

@@ -1,6 +1,7 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { apiError, type BadRequest, type Internal, type InvalidUpdate, type Unavailable } from "@vibestack/shared"
 import { Deferred, Effect, Exit, FiberId } from "effect"
+import { Limits } from "../limits/Limits.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { ByteStore, MAX_DOCS_PER_WORKSPACE, type PushInput, type PushOutcome } from "./ByteStore.js"
 import { checkPushBlob } from "./blobHeader.js"
@@ -36,6 +37,7 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
     const store = yield* ByteStore
     const pool = yield* DocPool
     const metrics = yield* Metrics
+    const limits = yield* Limits
     const lanes = new Map<string, Array<Job>>()
 
     const refused = (reason: string) => metrics.inc("vibestack_refused_blobs_total", { reason })
@@ -114,6 +116,7 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
       })
 
     const push = Effect.fn("PushService.push")(function* (input: PushInput) {
+      yield* limits.checkPush(input.ws, input.doc, input.bytes.length)
       const started = performance.now()
       const header = checkPushBlob(input.bytes)
       if (!header.ok) {

@@ -4,6 +4,7 @@ import { join } from "node:path"
 import { Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import type { ServerConfig } from "../Config.js"
 import { NodeServer } from "../http/NodeServer.js"
+import { defaultLimits, unlimited } from "../limits/LimitsConfig.js"
 import { ServerLive } from "../Server.js"
 import { freePort, startTestPg, type TestPg } from "./pg.js"
 
@@ -33,6 +34,9 @@ export const testConfig = (databaseUrl: string, overrides: Partial<ServerConfig>
     nodeId: `test-${process.pid}`,
     metricsPublic: true,
     liveHeartbeatMs: 15_000,
+    clockToleranceSeconds: 60,
+    // Test files register many workspaces from one address; the limit tests set their own.
+    limits: { ...defaultLimits, workspaceCreates: unlimited, backupImports: unlimited },
     ...rest,
     databaseUrl: Option.some(Redacted.make(databaseUrl)),
   }

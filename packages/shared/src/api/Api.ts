@@ -16,6 +16,7 @@ import {
   Internal,
   InvalidUpdate,
   NotFound,
+  Overloaded,
   PayloadTooLarge,
   Unauthorized,
   Unavailable,
@@ -103,7 +104,8 @@ export class WorkspacesGroup extends HttpApiGroup.make("workspaces")
       .setPayload(RegisterWorkspace)
       .addSuccess(Registered, { status: 201 })
       .addError(Conflict)
-      .addError(BadRequest),
+      .addError(BadRequest)
+      .addError(Overloaded),
   )
   .add(
     HttpApiEndpoint.get("info", "/workspaces/:ws")
@@ -170,6 +172,7 @@ export class DocsGroup extends HttpApiGroup.make("docs")
   .addError(NotFound)
   .addError(Internal)
   .addError(Unavailable)
+  .addError(Overloaded)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Documents (opaque Loro bytes)") {}
 

@@ -5,8 +5,10 @@
  *
  * History:
  * 1: first version (HTTP byte store, live socket with Auth/Subscribe/Push).
+ * 2: 429 `Overloaded` (with Retry-After) on pushes, registration, backup import and restores
+ *    (rate limits and quotas, docs/SECURITY.md); version-1 clients already retry on it.
  */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 /** Oldest client protocol this server still speaks; older clients get `ClientTooOld`. */
 export const MIN_CLIENT_PROTOCOL_VERSION = 1
