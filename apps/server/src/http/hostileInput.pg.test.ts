@@ -2,10 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { connect } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Option } from "effect"
+import { Option, Redacted } from "effect"
 import pgLib from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { api } from "../test/http.js"
+import { signToken } from "../auth/jwt.js"
+import { api, updateChain } from "../test/http.js"
+import { liveClient } from "../test/liveClient.js"
 import { startTestPg, type TestPg } from "../test/pg.js"
 import { rawRequest, upgradeRequest } from "../test/rawHttp.js"
 import { startTestServer, type TestServer } from "../test/server.js"
@@ -15,6 +17,8 @@ describe("hostile requests (issue #13)", () => {
   let pg: TestPg
   let srv: TestServer
   let web: TestServer
+  /** Honours tokens 1 s past their expiry (the default is 60 s) so expiry can be watched. */
+  let strict: TestServer
   const folder = mkdtempSync(join(tmpdir(), "vibestack-static-"))
   beforeAll(async () => {
     // A built app in dist/ and a sibling folder whose name starts the same (finding 7).
@@ -27,23 +31,26 @@ describe("hostile requests (issue #13)", () => {
     pg = await startTestPg()
     srv = await startTestServer({ pg })
     web = await startTestServer({ pg, config: { clientDist: Option.some(join(folder, "dist")) } })
+    strict = await startTestServer({ pg, config: { clockToleranceSeconds: 1 } })
   })
   afterAll(async () => {
     await srv?.stop()
     await web?.stop()
+    await strict?.stop()
     await pg?.dispose()
     rmSync(folder, { recursive: true, force: true })
   })
 
-  const count = async (table: string) => {
+  const query = async (text: string, values: Array<unknown> = []) => {
     const db = new pgLib.Client({ connectionString: pg.url })
     await db.connect()
     try {
-      return (await db.query(`select count(*)::int as n from ${table}`)).rows[0].n as number
+      return (await db.query(text, values)).rows
     } finally {
       await db.end()
     }
   }
+  const count = async (table: string) => (await query(`select count(*)::int as n from ${table}`))[0].n as number
   const healthy = async () => expect((await api(srv.url).call("GET", "/healthz")).status).toBe(200)
 
   it("[S13][B5] an upgrade to a path with a malformed percent-escape is answered 400 and the server stays up", async () => {
@@ -178,5 +185,49 @@ describe("hostile requests (issue #13)", () => {
     expect(JSON.parse(rebinding.body).error.kind).toBe("Forbidden")
     const ours = await rawRequest(srv.port, upgradeRequest(path, [`Origin: ${srv.url}`]))
     expect(ours.status).toBe(101)
+  })
+
+  it("[B4][S8] an expired token's open socket is closed (Fault + 4011) once past the clock tolerance; pushes stop", async () => {
+    const http = api(strict.url)
+    const { workspaceId: ws, masterToken } = await http.register("Expiring")
+    // Minting allows 60 s at least: make a 2-second editor token the way the server does.
+    const tokenId = `short-${Date.now()}`
+    const expiresAt = new Date(Date.now() + 2_000)
+    await query(
+      "insert into tokens (id, workspace_id, role, label, expires_at) values ($1, $2, 'editor', 'short', $3)",
+      [tokenId, ws, expiresAt],
+    )
+    const token = signToken(Redacted.value(Option.getOrThrow(strict.config.jwtSecret)), {
+      tokenId: tokenId as never,
+      workspaceId: ws as never,
+      role: "editor",
+      expiresAt,
+    })
+    const c = liveClient(strict.url, ws)
+    await c.opened
+    c.sendJson({ _tag: "Auth", token, protocolVersion: 2 })
+    await c.waitFor(() => c.texts.find((t) => t._tag === "AuthOk"))
+    const chain = updateChain(2)
+    c.push("main", 1, "before-expiry", chain[0]!)
+    await c.waitFor(() => c.texts.find((t) => t._tag === "PushAck" && t.requestId === 1))
+    const closed = await c.closed
+    expect(closed.code).toBe(4011)
+    expect(closed.reason).toBe("token expired")
+    expect(c.texts.find((t) => t._tag === "Fault")).toMatchObject({ kind: "Unauthorized", message: "token expired" })
+    // Not before the token stopped being honoured: its JWT exp (whole seconds) plus the 1 s tolerance.
+    const exp = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()).exp as number
+    expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000 + 1000 - 20)
+    // HTTP agrees, and nothing after the close was stored.
+    expect((await http.push(ws, token, chain[1]!, "after-expiry")).status).toBe(401)
+    const info = await http.call("GET", `/api/v1/workspaces/${ws}`, { token: masterToken })
+    expect(info.json.docs[0].cursor).toBe(1)
+    // A master token (ten years) arms no timer that fires early (setTimeout's 2^31 ms limit).
+    const m = liveClient(strict.url, ws)
+    await m.opened
+    m.sendJson({ _tag: "Auth", token: masterToken, protocolVersion: 2 })
+    await m.waitFor(() => m.texts.find((t) => t._tag === "AuthOk"))
+    await new Promise((r) => setTimeout(r, 500))
+    expect(m.socket.readyState).toBe(m.socket.OPEN)
+    m.socket.close()
   })
 })

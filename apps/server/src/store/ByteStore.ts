@@ -119,10 +119,19 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
             )
             const grownKeys = new Set(rows.map((r) => docKey(r.ws, r.doc)))
             const grown = docs.filter((d) => grownKeys.has(docKey(d.ws, d.doc)))
+            const added = new Map<string, number>()
+            for (const r of rows) added.set(docKey(r.ws, r.doc), (added.get(docKey(r.ws, r.doc)) ?? 0) + r.bytes.length)
+            // docs.bytes: the document's stored update bytes, read by the storage quota (limits/Limits.ts).
             yield* sql.unsafe(
-              `update docs d set last_seq = k.seq from unnest($1::text[], $2::text[], $3::bigint[]) as k(ws, doc, seq)
+              `update docs d set last_seq = k.seq, bytes = d.bytes + k.bytes
+               from unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) as k(ws, doc, seq, bytes)
                where d.workspace_id = k.ws and d.doc_id = k.doc`,
-              [grown.map((d) => d.ws), grown.map((d) => d.doc), grown.map((d) => lastSeq.get(docKey(d.ws, d.doc)))],
+              [
+                grown.map((d) => d.ws),
+                grown.map((d) => d.doc),
+                grown.map((d) => lastSeq.get(docKey(d.ws, d.doc))),
+                grown.map((d) => added.get(docKey(d.ws, d.doc))),
+              ],
             )
             // Delivered to every node's LISTEN only if this transaction commits.
             yield* sql.unsafe(`select pg_notify($1, p) from unnest($2::text[]) as p`, [
