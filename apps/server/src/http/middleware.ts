@@ -1,10 +1,11 @@
 import { HttpApiBuilder, HttpApp, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { type ErrorKind, statusOfKind } from "@vibestack/shared"
-import { Cause, Effect, FiberRef, Option } from "effect"
+import { Cause, Effect, Either, FiberRef, Option } from "effect"
 import type { AnonymousRoute, Limits } from "../limits/Limits.js"
 import { RetryAfter } from "../limits/Limits.js"
 import type { Metrics } from "../metrics/Metrics.js"
+import { pathForLog } from "./NodeServer.js"
 import { originAllowed } from "./origins.js"
 import { jsonTooDeep, readBody } from "./readBody.js"
 
@@ -50,6 +51,26 @@ const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"])
 /** Deeper than any request of ours; recursion in decoding and error messages stays shallow (S14). */
 export const MAX_JSON_DEPTH = 64
 
+/**
+ * The path as the router matches it (find-my-way-ts, as the platform configures it): no
+ * scheme/host prefix, duplicate slashes merged, cut at `?`, `;` or `#`, URI-decoded, no
+ * trailing slash, lower case. Classifying by anything else would let `/API/v1//workspaces/`
+ * reach a route while dodging its limits.
+ */
+export const routerPath = (url: string): string => {
+  let path = url.charCodeAt(0) === 47 ? url : url.replace(/^https?:\/\/.*?\//, "/")
+  path = path.replace(/\/\/+/g, "/")
+  const cut = path.slice(1).search(/[?;#]/)
+  if (cut >= 0) path = path.slice(0, cut + 1)
+  try {
+    path = decodeURI(path)
+  } catch {
+    // The router does not match an undecodable path either.
+  }
+  if (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1)
+  return path.toLowerCase()
+}
+
 const mediaType = (header: string | undefined) => header?.split(";")[0]?.trim().toLowerCase()
 const hasBody = (headers: Readonly<Record<string, string | undefined>>) =>
   headers["transfer-encoding"] !== undefined || Number(headers["content-length"] ?? 0) !== 0
@@ -76,7 +97,7 @@ export const makeMiddleware =
     Effect.gen(function* () {
       const req = yield* HttpServerRequest.HttpServerRequest
       const started = performance.now()
-      const path = req.url.split("?")[0]!
+      const path = routerPath(req.url)
       // `app` writes its own response; this hook is the last word on it.
       yield* HttpApp.appendPreResponseHandler((_req, res) => finish(res))
       const out = yield* Effect.gen(function* () {
@@ -94,7 +115,7 @@ export const makeMiddleware =
         Effect.catchAllCause((cause) =>
           Effect.map(HttpServerError.causeResponse(cause), ([response, rest]) => {
             if (response.status >= 500 && !Cause.isInterruptedOnly(rest))
-              Effect.runFork(Effect.logError(`request failed: ${req.method} ${path.slice(0, 300)}`, rest))
+              Effect.runFork(Effect.logError(`request failed: ${req.method} ${pathForLog(req.url)}`, rest))
             return response
           }),
         ),
@@ -119,11 +140,11 @@ const checks = (options: MiddlewareOptions, req: HttpServerRequest.HttpServerReq
         return errorJson(415, "BadRequest", `the body must be ${expected}`)
     }
     const anonymous = req.method === "POST" ? ANONYMOUS_ROUTES.find(([r]) => r.test(path))?.[1] : undefined
-    if (anonymous !== undefined)
-      yield* options.limits.checkAnonymous(
-        anonymous,
-        Option.getOrElse(req.remoteAddress, () => "unknown"),
-      )
+    if (anonymous !== undefined) {
+      const address = Option.getOrElse(req.remoteAddress, () => "unknown")
+      const limited = yield* Effect.either(options.limits.checkAnonymous(anonymous, address))
+      if (Either.isLeft(limited)) return errorJson(429, "Overloaded", limited.left.error.message)
+    }
     return undefined
   })
 
