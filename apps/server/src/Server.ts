@@ -14,6 +14,7 @@ import { ShapeRouteLive } from "./feed/ShapeRoute.js"
 import { ShapeService } from "./feed/ShapeService.js"
 import { AuthenticationLive } from "./http/AuthenticationLive.js"
 import { DocsLive } from "./http/DocsLive.js"
+import { HandlerGuardLive } from "./http/HandlerGuard.js"
 import { HealthProbes } from "./http/HealthProbes.js"
 import { ErrorShapeLive, makeMiddleware } from "./http/middleware.js"
 import { NodeServer } from "./http/NodeServer.js"
@@ -62,8 +63,15 @@ export const ApiLive = HttpApiBuilder.api(VibeStackApi).pipe(
   Layer.provide(ErrorShapeLive),
 )
 
-/** The whole server: HTTP API, live socket, static web app, on one Node server. */
-export const ServerLive = (config: ServerConfig, nodeServer: NodeServer = new NodeServer()) => {
+/**
+ * The whole server: HTTP API, live socket, static web app, on one Node server.
+ * `processGuard` (for `vibestack serve`): uncaught exceptions are logged and survived.
+ */
+export const ServerLive = (
+  config: ServerConfig,
+  nodeServer: NodeServer = new NodeServer(),
+  options: { readonly processGuard?: boolean } = {},
+) => {
   const clientDist = Option.getOrElse(config.clientDist, () => "apps/client/dist")
   const StaticLive = HttpApiBuilder.Router.use((router) => router.get("*", staticFiles(clientDist)))
   const HttpLive = Layer.unwrapEffect(
@@ -82,5 +90,6 @@ export const ServerLive = (config: ServerConfig, nodeServer: NodeServer = new No
   const LiveLive = LiveServerLive({ ...defaultLiveLimits, heartbeatMs: config.liveHeartbeatMs }).pipe(
     Layer.provide(Layer.succeed(HttpNodeServer, nodeServer)),
   )
-  return Layer.merge(HttpLive, LiveLive).pipe(Layer.provideMerge(CoreLive(config)))
+  const GuardLive = HandlerGuardLive(nodeServer, { processGuard: options.processGuard ?? false })
+  return Layer.mergeAll(HttpLive, LiveLive, GuardLive).pipe(Layer.provideMerge(CoreLive(config)))
 }

@@ -4,6 +4,7 @@ import { Console, Effect, Layer } from "effect"
 import { ServerConfig } from "./Config.js"
 import { CliError, type Command } from "./cli/Command.js"
 import { commands } from "./cli/commands/index.js"
+import { NodeServer } from "./http/NodeServer.js"
 import { ServerLive } from "./Server.js"
 
 const usage = (): string =>
@@ -17,7 +18,11 @@ const usage = (): string =>
 const [group, maybeName, ...rest] = process.argv.slice(2)
 
 if (group === "serve") {
-  Layer.launch(Layer.unwrapEffect(Effect.map(ServerConfig, (config) => ServerLive(config)))).pipe(NodeRuntime.runMain)
+  Layer.launch(
+    Layer.unwrapEffect(
+      Effect.map(ServerConfig, (config) => ServerLive(config, new NodeServer(), { processGuard: true })),
+    ),
+  ).pipe(NodeRuntime.runMain)
 } else {
   const command = commands.find((c) => c.group === group && (c.name === undefined || c.name === maybeName))
   if (!command || group === undefined || group === "help" || group === "--help") {

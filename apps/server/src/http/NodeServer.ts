@@ -79,9 +79,14 @@ export class NodeServer extends HttpServer {
         this.report(error, req)
         if (res.headersSent) res.destroy()
         else {
+          const body = JSON.stringify({ error: { kind: "BadRequest", message: "malformed request" } })
           res.shouldKeepAlive = false
-          res.writeHead(400, { "content-type": "application/json", connection: "close" })
-          res.end(JSON.stringify({ error: { kind: "BadRequest", message: "malformed request" } }))
+          res.writeHead(400, {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(body),
+            connection: "close",
+          })
+          res.end(body)
         }
         return true
       }

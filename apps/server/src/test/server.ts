@@ -13,6 +13,8 @@ export interface TestServer {
   readonly port: number
   readonly pg: TestPg
   readonly config: ServerConfig
+  /** The Node server under it (tests add handlers to it). */
+  readonly node: NodeServer
   /** Stops the server (and Postgres, if this server started it). */
   readonly stop: () => Promise<void>
 }
@@ -53,12 +55,14 @@ export const startTestServer = async (
   const port = await freePort()
   const config = testConfig(pg.url, { port, ...options.config })
   const scope = Effect.runSync(Scope.make())
-  await Effect.runPromise(Layer.buildWithScope(ServerLive(config, new NodeServer()), scope))
+  const node = new NodeServer()
+  await Effect.runPromise(Layer.buildWithScope(ServerLive(config, node), scope))
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     pg,
     config,
+    node,
     stop: async () => {
       await Effect.runPromise(Scope.close(scope, Exit.void))
       rmSync(config.dataDir, { recursive: true, force: true })

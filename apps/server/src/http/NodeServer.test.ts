@@ -1,0 +1,77 @@
+import { execFile } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { rawRequest, upgradeRequest } from "../test/rawHttp.js"
+import { NodeServer } from "./NodeServer.js"
+
+/** The class fix for issue #13 finding 1: no handler's exception gets past the Node server. */
+describe("NodeServer guards (S13)", () => {
+  const server = new NodeServer()
+  const reported: Array<{ error: string; method: string; path: string }> = []
+  let port = 0
+  beforeAll(async () => {
+    server.onHandlerError = (error, where) => reported.push({ error: String(error), ...where })
+    server.addUpgradeHandler((req) => {
+      if (req.url?.startsWith("/throws")) throw new URIError("URI malformed")
+      return false
+    })
+    // Node sends upgrades to "request" when nothing listens for "upgrade" (the platform does).
+    server.on("upgrade", (_req, socket) => socket.destroy())
+    server.on("request", (req, res) => {
+      if (req.url?.startsWith("/throws")) throw new TypeError("handler bug")
+      res.end("ok")
+    })
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
+    port = (server.address() as { port: number }).port
+  })
+  afterAll(() => new Promise<void>((r) => server.close(() => r())))
+
+  it("[S13] an upgrade handler that throws: 400 in the error shape, reported with method and path (no query)", async () => {
+    const r = await rawRequest(port, upgradeRequest("/throws/here?token=secret"))
+    expect(r.status).toBe(400)
+    expect(r.headers["content-type"]).toBe("application/json")
+    expect(JSON.parse(r.body)).toEqual({ error: { kind: "BadRequest", message: "malformed request" } })
+    expect(r.headers.connection).toBe("close")
+    expect(reported.at(-1)).toEqual({ error: "URIError: URI malformed", method: "GET", path: "/throws/here" })
+    expect(JSON.stringify(reported)).not.toContain("secret")
+  })
+
+  it("[S13] a request handler that throws: 400 in the error shape; the server keeps serving", async () => {
+    const r = await rawRequest(port, "POST /throws?x=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+    expect(r.status).toBe(400)
+    expect(JSON.parse(r.body).error.kind).toBe("BadRequest")
+    expect(reported.at(-1)).toMatchObject({ error: "TypeError: handler bug", method: "POST", path: "/throws" })
+    expect(await (await fetch(`http://127.0.0.1:${port}/fine`)).text()).toBe("ok")
+  })
+
+  it("[S13] malformed HTTP is answered in the error shape too", async () => {
+    for (const bad of [
+      "GARBAGE\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+    ]) {
+      const r = await rawRequest(port, bad)
+      expect(r.status, bad).toBe(400)
+      expect(JSON.parse(r.body).error.kind, bad).toBe("BadRequest")
+    }
+    const huge = await rawRequest(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`)
+    expect(huge.status).toBe(431)
+  })
+
+  it("[S13] the process guard of `vibestack serve` logs an uncaught exception and keeps the process alive", async () => {
+    const guard = fileURLToPath(new URL("./HandlerGuard.ts", import.meta.url))
+    const script = `
+      import { installProcessGuard } from ${JSON.stringify(guard)}
+      installProcessGuard((kind, error) => console.log("caught", kind, String(error)))
+      setTimeout(() => { throw new Error("boom") }, 10)
+      Promise.reject(new Error("nope"))
+      setTimeout(() => console.log("alive"), 200)`
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], (err, stdout) =>
+        err ? reject(err) : resolve(stdout),
+      ),
+    )
+    expect(out).toContain("caught uncaughtException Error: boom")
+    expect(out).toContain("caught unhandledRejection Error: nope")
+    expect(out.trim().endsWith("alive")).toBe(true)
+  }, 60_000)
+})
