@@ -26,6 +26,17 @@ export const rawErrorResponse = (
   return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n${lines.join("\r\n")}\r\n\r\n${body}`
 }
 
+/**
+ * Writes a final answer on a raw socket and closes it. The rest of what the client sent is
+ * read and thrown away (a paused socket with unread bytes never notices the client leaving,
+ * and would stay open forever), and the socket is destroyed shortly after in any case.
+ */
+export const answerAndClose = (socket: Duplex, response: string): void => {
+  if (socket.writable) socket.end(response)
+  socket.resume()
+  setTimeout(() => socket.destroy(), 5_000).unref()
+}
+
 /** The path without its query string (where tokens could ride), for logs. */
 export const pathForLog = (url: string | undefined): string => (url ?? "").split("?")[0]!.slice(0, 300)
 
@@ -49,6 +60,12 @@ export class NodeServer extends HttpServer {
     super({ requestTimeout: 60_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 })
     this.maxHeadersCount = 100
     this.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => this.answerClientError(error, socket))
+    // Node answers an unknown `Expect` with an empty 417; ours has the error shape.
+    this.on("checkExpectation", (_req: IncomingMessage, res: ServerResponse) => {
+      const body = JSON.stringify({ error: { kind: "BadRequest", message: "unsupported Expect header" } })
+      res.writeHead(417, { "content-type": "application/json", "content-length": Buffer.byteLength(body) })
+      res.end(body)
+    })
   }
 
   addUpgradeHandler(handler: UpgradeHandler): () => void {
@@ -63,11 +80,13 @@ export class NodeServer extends HttpServer {
       const [req, socket, head] = args as [IncomingMessage, Duplex, Buffer]
       try {
         for (const h of this.upgradeHandlers) if (h(req, socket, head)) return true
+        // The platform answers other upgrade requests like ordinary ones (no route of ours
+        // upgrades); once that answer is written, the socket must not linger (see answerAndClose).
+        socket.once("finish", () => answerAndClose(socket, ""))
         return super.emit(event, ...args)
       } catch (error) {
         this.report(error, req)
-        if (socket.writable) socket.end(rawErrorResponse(400, "BadRequest", "malformed request"))
-        else socket.destroy()
+        answerAndClose(socket, rawErrorResponse(400, "BadRequest", "malformed request"))
         return true
       }
     }
@@ -115,6 +134,6 @@ export class NodeServer extends HttpServer {
         : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
           ? [408, "request took too long"]
           : [400, "malformed HTTP request"]
-    socket.end(rawErrorResponse(status, status === 408 ? "Unavailable" : "BadRequest", message))
+    answerAndClose(socket, rawErrorResponse(status, status === 408 ? "Unavailable" : "BadRequest", message))
   }
 }

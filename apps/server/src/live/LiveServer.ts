@@ -18,7 +18,7 @@ import { Cause, Context, Effect, Either, Layer, PubSub, Queue, Runtime, Schema }
 import { type RawData, type WebSocket, WebSocketServer } from "ws"
 import { Tokens } from "../auth/Tokens.js"
 import { Bus } from "../bus/Bus.js"
-import { type NodeServer, rawErrorResponse } from "../http/NodeServer.js"
+import { answerAndClose, type NodeServer, rawErrorResponse } from "../http/NodeServer.js"
 import { allowedOrigins, originAllowed } from "../http/origins.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { ServerConfigTag } from "../ServerConfigTag.js"
@@ -286,7 +286,7 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
       // Compared with the configured and listen origins, never the request's Host (DNS rebinding).
       const origins = allowedOrigins(config)
       const reject = (socket: Duplex, refusal: UpgradeRefusal) =>
-        socket.end(rawErrorResponse(refusal.status, refusal.kind, refusal.message, refusal.headers))
+        answerAndClose(socket, rawErrorResponse(refusal.status, refusal.kind, refusal.message, refusal.headers))
 
       const removeHandler = node.addUpgradeHandler((req, socket, head) => {
         const match = isLivePath(req.url)

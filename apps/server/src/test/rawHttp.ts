@@ -38,11 +38,16 @@ const complete = (raw: string): boolean => {
 }
 
 /**
- * Sends `request` (bytes exactly as given) on a fresh TCP connection to 127.0.0.1 and reads
+ * Sends `request` (bytes exactly as given; a string as latin1) on a fresh TCP connection to 127.0.0.1 and reads
  * until the first final response is complete, the server closes, or `waitMs` passes. For
  * requests `fetch` will not send: malformed paths, odd headers, raw upgrades.
  */
-export const rawRequest = (port: number, request: string | Uint8Array, waitMs = 5_000): Promise<RawAnswer> =>
+export const rawRequest = (
+  port: number,
+  request: string | Uint8Array,
+  waitMs = 5_000,
+  options: { readonly halfClose?: boolean } = {},
+): Promise<RawAnswer> =>
   new Promise((resolve) => {
     const socket = connect({ port, host: "127.0.0.1" })
     const chunks: Array<Buffer> = []
@@ -61,7 +66,10 @@ export const rawRequest = (port: number, request: string | Uint8Array, waitMs = 
         if (!next) break
         p = next
       }
-      resolve({ status: p?.status, headers: p?.headers ?? {}, body: p?.rest ?? "", raw, closed })
+      const headers = p?.headers ?? {}
+      const rest = p?.rest ?? ""
+      const body = /chunked/i.test(headers["transfer-encoding"] ?? "") ? dechunk(rest) : rest
+      resolve({ status: p?.status, headers, body, raw, closed })
     }
     const timer = setTimeout(finish, waitMs)
     socket.on("data", (d) => {
@@ -73,8 +81,24 @@ export const rawRequest = (port: number, request: string | Uint8Array, waitMs = 
       closed = true
       finish()
     })
-    socket.write(request)
+    socket.write(typeof request === "string" ? Buffer.from(request, "latin1") : request)
+    // Sent everything: a server still waiting for more body sees the end and must give up.
+    if (options.halfClose) socket.end()
   })
+
+/** The payload of a chunked body (as far as it is well-formed). */
+const dechunk = (s: string): string => {
+  let out = ""
+  let at = 0
+  for (;;) {
+    const eol = s.indexOf("\r\n", at)
+    if (eol < 0) return out
+    const size = Number.parseInt(s.slice(at, eol).split(";")[0]!, 16)
+    if (!Number.isFinite(size) || size === 0) return out
+    out += s.slice(eol + 2, eol + 2 + size)
+    at = eol + 2 + size + 2
+  }
+}
 
 /** An ordinary WebSocket upgrade request for `path`, with extra header lines. */
 export const upgradeRequest = (path: string, extra: ReadonlyArray<string> = []): string =>
