@@ -91,7 +91,51 @@ const body = fc.oneof(
   { weight: 1, arbitrary: fc.constant(0).map(() => loroUpdate(3)) },
 )
 
+/** Requests that get past the front checks (right method, type, token) so handlers see odd bodies. */
+const plausibleArb = (ctx: SurfaceContext): fc.Arbitrary<Req> => {
+  const ws = ctx.workspaceId
+  const json = "application/json"
+  const bin = "application/octet-stream"
+  const route = fc.constantFrom(
+    { method: "POST", path: "/api/v1/workspaces", type: json, auth: false },
+    { method: "POST", path: `/api/v1/workspaces/${ws}/tokens`, type: json, auth: true },
+    { method: "DELETE", path: `/api/v1/workspaces/${ws}/tokens/nope`, type: undefined, auth: true },
+    { method: "POST", path: `/api/v1/workspaces/${ws}/docs/main/updates`, type: bin, auth: true },
+    { method: "POST", path: `/api/v1/workspaces/${ws}/docs/%E0%A4%A/updates`, type: bin, auth: true },
+    { method: "GET", path: `/api/v1/workspaces/${ws}/docs/main/updates?after=0&limit=5`, type: undefined, auth: true },
+    { method: "GET", path: `/api/v1/workspaces/${ws}/docs/main/snapshot`, type: undefined, auth: true },
+    { method: "POST", path: "/api/v1/backups/import?name=x", type: bin, auth: false },
+    { method: "POST", path: `/api/v1/workspaces/${ws}/backups/upload`, type: bin, auth: true },
+    { method: "POST", path: `/api/v1/workspaces/${ws}/backups/nope/restore`, type: json, auth: true },
+    { method: "GET", path: "/api/v1/shape?table=tasks&offset=-1", type: undefined, auth: true },
+  )
+  return fc
+    .record({
+      route,
+      body,
+      origin: fc.constantFrom(undefined, ctx.ownOrigin),
+      framing: fc.constantFrom("length" as const, "chunked" as const),
+      key: fc.option(fc.constantFrom("k1", "k2", "has space")),
+    })
+    .map(({ route: r, body: b, origin, framing, key }) => ({
+      method: r.method,
+      path: r.path,
+      headers: [
+        ...(r.type ? [["Content-Type", r.type] as const] : []),
+        ...(r.auth ? [["Authorization", `Bearer ${ctx.token}`] as const] : []),
+        ...(origin ? [["Origin", origin] as const] : []),
+        ...(key === null ? [] : [["Idempotency-Key", key] as const]),
+      ],
+      body: r.method === "GET" ? new Uint8Array(0) : b,
+      framing: r.method === "GET" ? "none" : framing,
+      upgrade: false,
+    }))
+}
+
 export const requestArb = (ctx: SurfaceContext): fc.Arbitrary<Req> =>
+  fc.oneof({ weight: 2, arbitrary: anyRequestArb(ctx) }, { weight: 1, arbitrary: plausibleArb(ctx) })
+
+const anyRequestArb = (ctx: SurfaceContext): fc.Arbitrary<Req> =>
   fc.record({
     method: fc.oneof(
       { weight: 8, arbitrary: pick("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS") },
