@@ -16,6 +16,8 @@ export const startServerProcess = async (
       DATABASE_URL: databaseUrl,
       VIBESTACK_DATA_DIR: dataDir,
       VIBESTACK_JWT_SECRET: "bench-secret-bench-secret-bench-secret",
+      // Benchmarks measure the engine, not the per-workspace push limiter.
+      VIBESTACK_PUSHES_PER_SECOND: "0",
       ...env,
     },
     port,

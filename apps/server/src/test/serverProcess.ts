@@ -3,13 +3,19 @@ import { join } from "node:path"
 
 const BIN = join(import.meta.dirname, "../../bin/vibestack.mjs")
 
+/**
+ * Test and benchmark servers register many workspaces from one address: the anonymous rate
+ * limits are off unless a test sets them (limits/limits.pg.test.ts does).
+ */
+const TEST_ENV = { VIBESTACK_WORKSPACE_CREATES_PER_MINUTE: "0", VIBESTACK_BACKUP_IMPORTS_PER_MINUTE: "0" }
+
 /** `vibestack serve` as a child process (so tests can SIGKILL it), ready once /healthz answers. */
 export const spawnServer = async (
   env: Record<string, string>,
   port: number,
 ): Promise<{ child: ChildProcess; url: string; log: () => string; exited: Promise<number | null> }> => {
   const child = spawn(process.execPath, [BIN, "serve"], {
-    env: { ...process.env, PORT: String(port), ...env },
+    env: { ...process.env, PORT: String(port), ...TEST_ENV, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   })
   let log = ""

@@ -10,7 +10,11 @@ const post = async (url: string, init: RequestInit, attempts = 5): Promise<Respo
   for (let i = 1; ; i++) {
     try {
       const res = await fetch(url, init)
-      // Retry only what is safe to retry: pushes carry an Idempotency-Key.
+      // Retry only what is safe to retry: pushes carry an Idempotency-Key. A 429 says when.
+      if (res.status === 429 && i < attempts) {
+        await new Promise((r) => setTimeout(r, 1000 * Math.min(60, Number(res.headers.get("retry-after")) || 1)))
+        continue
+      }
       if (res.status < 500 || i >= attempts) return res
     } catch (e) {
       if (i >= attempts) throw e
