@@ -16,6 +16,7 @@ import {
   Internal,
   InvalidUpdate,
   NotFound,
+  Overloaded,
   PayloadTooLarge,
   Unauthorized,
   Unavailable,
@@ -170,6 +171,7 @@ export class DocsGroup extends HttpApiGroup.make("docs")
   .addError(NotFound)
   .addError(Internal)
   .addError(Unavailable)
+  .addError(Overloaded)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Documents (opaque Loro bytes)") {}
 

@@ -8,6 +8,7 @@ import {
   Internal,
   InvalidUpdate,
   NotFound,
+  Overloaded,
   PayloadTooLarge,
   Unavailable,
 } from "./ApiErrors.js"
@@ -164,6 +165,7 @@ export class BackupsGroup extends HttpApiGroup.make("backups")
   .addError(PayloadTooLarge)
   .addError(Unavailable)
   .addError(Internal)
+  .addError(Overloaded)
   .annotate(OpenApi.Title, "Backups and version history") {}
 
 export class BackupImportGroup extends HttpApiGroup.make("backupImport")
