@@ -73,7 +73,10 @@ export class FanOut {
     if (subs === undefined || last === undefined) return
     const sent = this.sent.get(key)!
     if (last.seq <= sent) return
-    if (this.running.has(key) || records[0]!.seq !== sent + 1) return this.notify(ws, doc, last.seq)
+    if (this.running.has(key) || records[0]!.seq !== sent + 1) {
+      this.notify(ws, doc, last.seq)
+      return
+    }
     for (const r of records) {
       const frame = encodeFrame({ _tag: "Update", docId: doc, seq: r.seq }, r.bytes)
       for (const conn of subs) this.send(conn, frame)
