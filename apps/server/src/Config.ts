@@ -24,6 +24,9 @@ export interface ServerConfig {
   readonly metricsPublic: boolean
   /** Server ping interval on live sockets; a socket that misses one ping is cut off. */
   readonly liveHeartbeatMs: number
+  /** Loro panics one workspace may cause per `crashWindowSeconds` before its pushes get 429 (S13). */
+  readonly crashBudget: number
+  readonly crashWindowSeconds: number
 }
 
 export const ServerConfig: Config.Config<ServerConfig> = Config.all({
@@ -49,4 +52,6 @@ export const ServerConfig: Config.Config<ServerConfig> = Config.all({
     }),
     Config.withDefault(15_000),
   ),
+  crashBudget: Config.integer("VIBESTACK_CRASH_BUDGET").pipe(Config.withDefault(3)),
+  crashWindowSeconds: Config.integer("VIBESTACK_CRASH_WINDOW_SECONDS").pipe(Config.withDefault(600)),
 })

@@ -1,9 +1,6 @@
 import { Effect } from "effect"
 import { Metrics } from "../metrics/Metrics.js"
-
-/** Loro panics a workspace may cause per window before its pushes stop reaching Loro. */
-const CRASHES_PER_WINDOW = 3
-const WINDOW_MS = 10 * 60_000
+import { ServerConfigTag } from "../ServerConfigTag.js"
 
 /**
  * A Loro panic costs a pool worker (it is recycled). A tenant whose pushes keep crashing the
@@ -14,6 +11,10 @@ const WINDOW_MS = 10 * 60_000
 export class CrashBudget extends Effect.Service<CrashBudget>()("CrashBudget", {
   effect: Effect.gen(function* () {
     const metrics = yield* Metrics
+    const config = yield* ServerConfigTag
+    /** Loro panics a workspace may cause per window before its pushes stop reaching Loro. */
+    const CRASHES_PER_WINDOW = Math.max(1, config.crashBudget)
+    const WINDOW_MS = config.crashWindowSeconds * 1000
     const crashes = new Map<string, Array<number>>()
 
     const recent = (ws: string, now: number): Array<number> => {

@@ -33,6 +33,8 @@ export const testConfig = (databaseUrl: string, overrides: Partial<ServerConfig>
     nodeId: `test-${process.pid}`,
     metricsPublic: true,
     liveHeartbeatMs: 15_000,
+    crashBudget: 3,
+    crashWindowSeconds: 600,
     ...rest,
     databaseUrl: Option.some(Redacted.make(databaseUrl)),
   }
