@@ -98,8 +98,7 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
 
     /** Proves every document of a checked file healthy, one at a time, in the pool; changes nothing. */
     const check = Effect.fn("BackupService.check")(function* (backup: BackupReader) {
-      for (const [i, d] of backup.meta.docs.entries())
-        yield* checks.backupSnapshot(d.docId, yield* backup.snapshot(i))
+      for (const [i, d] of backup.meta.docs.entries()) yield* checks.backupSnapshot(d.docId, yield* backup.snapshot(i))
     })
 
     /** Adds a downloaded backup file of this workspace to its list. `file` is its path on disk. */

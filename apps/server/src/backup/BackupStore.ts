@@ -47,7 +47,10 @@ export class BackupStore extends Effect.Service<BackupStore>()("BackupStore", {
     const cols = sql.literal("id, workspace_id, kind, created_at, size, sha256, schema_version, docs, file_path")
 
     /** Saves a backup given as bytes, or as a file on disk (an upload: copied, or read once for Postgres). */
-    const save = Effect.fn("BackupStore.save")(function* (info: BackupInfo, file: Uint8Array | { readonly path: string }) {
+    const save = Effect.fn("BackupStore.save")(function* (
+      info: BackupInfo,
+      file: Uint8Array | { readonly path: string },
+    ) {
       const source = file instanceof Uint8Array ? undefined : file.path
       let filePath: string | null = null
       if (Option.isSome(config.dir)) {

@@ -4,8 +4,8 @@ import { Effect } from "effect"
 import { LoroPoolService } from "../pool/LoroPoolService.js"
 import type { DocumentVerdict, ValidateDocumentArgs } from "../pool/ops/validateDocument.js"
 import { PoolError } from "../pool/PoolError.js"
-import { checkBlobHeader } from "../store/blobHeader.js"
 import { ByteStore } from "../store/ByteStore.js"
+import { checkBlobHeader } from "../store/blobHeader.js"
 
 /** Untrusted documents are checked under this key: never a real document (S15). */
 const SCRATCH = { ws: "~document-check", doc: "scratch" } as const
@@ -45,7 +45,8 @@ export class DocumentCheck extends Effect.Service<DocumentCheck>()("DocumentChec
           ),
         )
       const v = yield* verdict({ snapshot, updates: [] })
-      if (!v.ok) return yield* Effect.fail(apiError("InvalidUpdate", `backup document ${docId} is damaged: ${v.reason}`))
+      if (!v.ok)
+        return yield* Effect.fail(apiError("InvalidUpdate", `backup document ${docId} is damaged: ${v.reason}`))
     })
 
     /** The committed document's snapshot, or why it cannot even export one. */
@@ -92,7 +93,10 @@ export class DocumentCheck extends Effect.Service<DocumentCheck>()("DocumentChec
       const before = yield* verdict({ snapshot: c.snapshot, updates: [] })
       if (!before.ok) return yield* Effect.fail(damaged(ws, doc, before.reason))
       return yield* Effect.fail(
-        apiError("InvalidUpdate", `restoring would leave document ${doc} unreadable (${v.reason}); nothing was changed`),
+        apiError(
+          "InvalidUpdate",
+          `restoring would leave document ${doc} unreadable (${v.reason}); nothing was changed`,
+        ),
       )
     })
 

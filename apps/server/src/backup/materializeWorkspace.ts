@@ -21,14 +21,12 @@ export const materializeWorkspace = (backup: BackupReader, name: string, id: str
     const sql = yield* SqlClient.SqlClient
     const tokens = yield* Tokens
     const write = Effect.gen(function* () {
-      const registered = yield* tokens
-        .register({ id, name, creatorKey: undefined })
-        .pipe(
-          Effect.catchIf(
-            (e) => "error" in e && e.error.kind === "Conflict" && id !== undefined,
-            () => tokens.register({ id: undefined, name, creatorKey: undefined }),
-          ),
-        )
+      const registered = yield* tokens.register({ id, name, creatorKey: undefined }).pipe(
+        Effect.catchIf(
+          (e) => "error" in e && e.error.kind === "Conflict" && id !== undefined,
+          () => tokens.register({ id: undefined, name, creatorKey: undefined }),
+        ),
+      )
       const ws = registered.workspaceId as WorkspaceId
       for (const [i, d] of backup.meta.docs.entries()) {
         const bytes = yield* backup.snapshot(i)

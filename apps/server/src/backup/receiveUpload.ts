@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto"
 import { createWriteStream } from "node:fs"
 import { mkdir, readdir, rm, stat } from "node:fs/promises"
-import type { IncomingMessage, ServerResponse } from "node:http"
+import type { IncomingMessage } from "node:http"
 import { join } from "node:path"
 import type { HttpServerRequest } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
@@ -15,9 +15,10 @@ export interface Upload {
 }
 
 /**
- * After answering 413 mid-body, how long the rest of the body may keep arriving (read and
- * dropped, never stored) before the connection is cut: long enough for the client to read
- * the answer (cutting at once resets the connection and the client may never see it).
+ * After answering 413 mid-body, how long the rest of the body may keep arriving (drained and
+ * dropped, never stored) before the connection is cut: cutting at once resets the connection
+ * while the client is still sending, and the client may never read the answer (the lingering
+ * close of nginx and Apache, bounded).
  */
 const LINGER_MS = 2_000
 
@@ -37,9 +38,8 @@ export const receiveUpload = (
     if (type !== "application/octet-stream")
       return yield* Effect.fail(apiError("BadRequest", "the backup file must be sent as application/octet-stream"))
     const req = NodeHttpServerRequest.toIncomingMessage(request)
-    const res = NodeHttpServerRequest.toServerResponse(request)
     const tooLarge = Effect.suspend(() => {
-      cutAfterAnswer(req, res)
+      cutAfterAnswer(req)
       return Effect.fail(apiError("PayloadTooLarge", `a backup file may be at most ${options.max} bytes`))
     })
     const declared = Number(request.headers["content-length"])
@@ -88,16 +88,16 @@ export const receiveUpload = (
     return { path, size: outcome }
   })
 
-/**
- * The 413 goes out while the client may still be sending: the connection closes after it, and
- * whatever still arrives is dropped unread until the answer is out or LINGER_MS pass.
- */
-const cutAfterAnswer = (req: IncomingMessage, res: ServerResponse) => {
-  if (!res.headersSent) res.setHeader("connection", "close")
+/** The 413 goes out while the client may still be sending: drain for LINGER_MS at most, then cut. */
+const cutAfterAnswer = (req: IncomingMessage) => {
   req.removeAllListeners("data")
   req.resume()
-  const timer = setTimeout(() => req.socket.destroy(), LINGER_MS)
+  if (req.complete) return
+  const timer = setTimeout(() => {
+    if (!req.complete) req.socket.destroy()
+  }, LINGER_MS)
   timer.unref()
+  req.once("end", () => clearTimeout(timer))
   req.socket.once("close", () => clearTimeout(timer))
 }
 
