@@ -221,7 +221,6 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
 
     return { create, upload, check, revert, revertDoc, fork, importFile, file, list, remove } as const
   }),
-  dependencies: [DocumentCheck.Default],
 }) {}
 
 const infoOf = (backup: Pick<BackupReader, "meta" | "size" | "sha256">, kind: BackupInfo["kind"]): BackupInfo => ({
