@@ -118,6 +118,11 @@ describe("backup metadata and whole-document validation (real server, real Postg
     })
     expect(restored.status, JSON.stringify(restored.json)).toBe(409)
     expect(restored.json.error.message).toMatch(/vibestack doc repair/)
+    // Reading the history of a damaged document never answers 500.
+    for (const path of ["history", `history/state?version=${head}`, "history/state?version=1"]) {
+      const r = await http.call("GET", `/api/v1/workspaces/${ws}/docs/main/${path}`, { token: editor })
+      expect([200, 409], `${path}: ${JSON.stringify(r.json)}`).toContain(r.status)
+    }
 
     // Nothing stored: no workspace, no document, no log entry (the poisoned backup was swapped for another).
     expect(await counts()).toEqual(before)
