@@ -48,7 +48,7 @@ const usePool = <A, E = Internal>(
  * - **fork** and **import** create a new workspace (new master token) whose documents
  *   start with the backup's snapshot as their first log entry, in one transaction.
  * - Nothing is stored unless every document it would store passes the whole-document check
- *   (DocumentCheck, S15): an upload, import, fork or revert is refused whole (4xx).
+ *   (DocumentCheck, S23): an upload, import, fork or revert is refused whole (4xx).
  */
 export class BackupService extends Effect.Service<BackupService>()("BackupService", {
   effect: Effect.gen(function* () {

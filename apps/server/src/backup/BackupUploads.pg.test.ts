@@ -52,7 +52,7 @@ const eventually = async (f: () => boolean, what: string) => {
 }
 
 describe("backup uploads and imports are streamed to disk and bounded (real server, real sockets)", () => {
-  it("[S13] three parallel 96 MiB imports keep the server's heap + external memory bounded", async () => {
+  it("[S21] three parallel 96 MiB imports keep the server's heap + external memory bounded", async () => {
     const mem = () => {
       const m = process.memoryUsage()
       return m.heapUsed + m.external
@@ -75,13 +75,13 @@ describe("backup uploads and imports are streamed to disk and bounded (real serv
       clearInterval(sampler)
     }
     const grew = peak - before
-    console.log(`[S13] 3 × 96 MiB bodies: heap+external grew by ${(grew / MiB).toFixed(1)} MiB at most`)
+    console.log(`[S21] 3 × 96 MiB bodies: heap+external grew by ${(grew / MiB).toFixed(1)} MiB at most`)
     // Buffering them (as before #13) grows by the bodies' total, 288 MiB.
     expect(grew).toBeLessThan(128 * MiB)
     expect(uploadsOf(big)).toEqual([])
   }, 300_000)
 
-  it("[S13] a body over the limit is answered 413 at once: declared length before any byte, chunked as soon as it passes", async () => {
+  it("[S21] a body over the limit is answered 413 at once: declared length before any byte, chunked as soon as it passes", async () => {
     const before = await workspaceCount()
     const declared = await sendBody(`${small.url}/api/v1/backups/import`, { total: 64 * MiB, declareLength: true })
     expect(declared.status).toBe(413)
@@ -107,7 +107,7 @@ describe("backup uploads and imports are streamed to disk and bounded (real serv
     await eventually(() => uploadsOf(small).length === 0, "no upload file left")
   }, 120_000)
 
-  it("[S13] an upload the client aborts leaves no temporary file", async () => {
+  it("[S21] an upload the client aborts leaves no temporary file", async () => {
     for (const route of ["import", "upload"] as const) {
       const { workspaceId, masterToken } = await api(big.url).register("Aborts")
       let seenDuringUpload = 0

@@ -46,7 +46,7 @@ const lastSeq = async (ws: string, doc = "main") =>
   )
 
 describe("backup metadata and whole-document validation (real server, real Postgres)", () => {
-  it("[S14] an imported file's ids go through the routes' schemas and the document cap; a refusal registers nothing", async () => {
+  it("[S22] an imported file's ids go through the routes' schemas and the document cap; a refusal registers nothing", async () => {
     const before = await counts()
     for (const c of badMetadataCases()) {
       const r = await backupApi(server.url, "-", "-").importFile(c.file)
@@ -59,7 +59,7 @@ describe("backup metadata and whole-document validation (real server, real Postg
     expect(odd).toEqual([])
   }, 120_000)
 
-  it("[S14] an import that fails while it is being stored leaves nothing registered (one transaction)", async () => {
+  it("[S22] an import that fails while it is being stored leaves nothing registered (one transaction)", async () => {
     const { b } = await workspaceWithContent("Atomic")
     const file = await b.file((await b.create()).backupId)
     const before = await counts()
@@ -80,7 +80,7 @@ describe("backup metadata and whole-document validation (real server, real Postg
     expect((await b.importFile(file)).status).toBe(201)
   }, 120_000)
 
-  it("[S15] a backup holding a poisoning entry is refused by import, upload, fork and revert; a history restore too; nothing is stored", async () => {
+  it("[S23] a backup holding a poisoning entry is refused by import, upload, fork and revert; a history restore too; nothing is stored", async () => {
     const { ws, masterToken, editor, b } = await workspaceWithContent("Poisoned")
     const http = api(server.url)
     const healthy = normalize((await serverDoc(server.url, ws, editor)).toJSON())

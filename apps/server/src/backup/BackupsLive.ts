@@ -12,7 +12,7 @@ import { openBackupFile } from "./backupFileReader.js"
 import { receiveUpload, sweepStaleUploads } from "./receiveUpload.js"
 
 /**
- * An uploaded backup file, streamed to a temporary file under the data folder (S13) and
+ * An uploaded backup file, streamed to a temporary file under the data folder (S21) and
  * opened without loading it; both go away when the handler's scope closes.
  */
 const uploadedBackup = Effect.fn("uploadedBackup")(function* (request: HttpServerRequest.HttpServerRequest) {

@@ -7,12 +7,12 @@ import { PoolError } from "../pool/PoolError.js"
 import { ByteStore } from "../store/ByteStore.js"
 import { checkBlobHeader } from "../store/blobHeader.js"
 
-/** Untrusted documents are checked under this key: never a real document (S15). */
+/** Untrusted documents are checked under this key: never a real document (S23). */
 const SCRATCH = { ws: "~document-check", doc: "scratch" } as const
 
 /**
  * Whole-document validation for everything that stores a document other than the push path
- * (S15): backup import, upload and fork store a backup's snapshots, a revert (backup or history
+ * (S23): backup import, upload and fork store a backup's snapshots, a revert (backup or history
  * restore) pushes new ops. Each must prove, in the isolated pool, that the document as it would
  * be stored loads from its snapshot and reads in full (`validateDocument`), before anything is
  * written. A panic in the pool is a refusal of those bytes, not an outage.

@@ -44,7 +44,7 @@ describe("backup file", () => {
     ],
   )
 
-  it("[S13] reads the same from disk (one pass, snapshots on demand) as from memory", async () => {
+  it("[S21] reads the same from disk (one pass, snapshots on demand) as from memory", async () => {
     const mem = decodeBackup(good.bytes)
     expect(Either.isRight(mem)).toBe(true)
     const disk = await fromDisk(good.bytes)
@@ -54,7 +54,7 @@ describe("backup file", () => {
     expect(disk.snapshots).toEqual(Either.getOrThrow(mem).snapshots)
   })
 
-  it("[S13] refuses damaged files from disk like from memory", async () => {
+  it("[S21] refuses damaged files from disk like from memory", async () => {
     const flipped = good.bytes.slice()
     flipped[40]! ^= 1
     for (const bytes of [good.bytes.subarray(0, 30), flipped, new Uint8Array(0), good.bytes.subarray(0, 100)]) {
@@ -64,7 +64,7 @@ describe("backup file", () => {
     }
   })
 
-  it("[S14] refuses metadata whose ids the HTTP routes would refuse, and more documents than a workspace may hold", async () => {
+  it("[S22] refuses metadata whose ids the HTTP routes would refuse, and more documents than a workspace may hold", async () => {
     for (const c of badMetadataCases()) {
       const mem = decodeBackup(c.file)
       expect(Either.isLeft(mem), c.name).toBe(true)

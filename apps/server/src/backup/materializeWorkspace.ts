@@ -9,7 +9,7 @@ import type { BackupReader } from "./backupFileReader.js"
 export const RESTORE_CLIENT = "vibestack:revert"
 
 /**
- * A new workspace holding a (validated) backup's documents, all or nothing (S14): the
+ * A new workspace holding a (validated) backup's documents, all or nothing (S22): the
  * workspace, its master token and every document's first log entry commit in one transaction,
  * so a failure at any document leaves nothing registered. It takes the backup's id when `id`
  * is given and still free, else a new one. Each snapshot is read from the backup when written,

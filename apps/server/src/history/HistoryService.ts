@@ -18,7 +18,7 @@ const SCRATCH = { ws: "~history-scratch", doc: "metas" } as const
  * and its change count (read from the blob's header in the pool). A version's state is the
  * document at the union of everything up to that seq, read on a fork inside the pool.
  * Loro's per-change timestamps are not used: clients do not record them. A restore is proven
- * to leave the document healthy before it is pushed (S15).
+ * to leave the document healthy before it is pushed (S23).
  */
 export class HistoryService extends Effect.Service<HistoryService>()("HistoryService", {
   effect: Effect.gen(function* () {

@@ -4,12 +4,12 @@ import { checkPushBlob } from "../store/blobHeader.js"
 import { EMPTY_UPDATE } from "./emptyUpdate.js"
 
 describe("EMPTY_UPDATE", () => {
-  it("[S16] is exactly an empty document's update export, and a valid push blob", () => {
+  it("[S24] is exactly an empty document's update export, and a valid push blob", () => {
     expect(EMPTY_UPDATE).toEqual(new LoroDoc().export({ mode: "update" }))
     expect(checkPushBlob(EMPTY_UPDATE)).toEqual({ ok: true, mode: "update" })
   })
 
-  it("[S16] imports as a no-op into a document with content, alone and in a batch", () => {
+  it("[S24] imports as a no-op into a document with content, alone and in a batch", () => {
     const doc = new LoroDoc()
     doc.getMap("tasks").setContainer("t1", new LoroMap()).set("title", "kept")
     doc.commit()

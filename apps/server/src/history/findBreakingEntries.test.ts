@@ -21,11 +21,11 @@ const modelCheck = (blobs: ReadonlyArray<Uint8Array>) =>
 const run = (log: string) => Effect.runSync(findBreakingEntries([...log].map(entry), EMPTY, modelCheck))
 
 describe("findBreakingEntries", () => {
-  it("[S16] finds nothing in a healthy log, with one check", () => {
+  it("[S24] finds nothing in a healthy log, with one check", () => {
     expect(run("abcdefgh")).toEqual({ breaking: [], checks: 1 })
   })
 
-  it("[S16] finds a poisoning entry anywhere by bisection, in O(log n) checks", () => {
+  it("[S24] finds a poisoning entry anywhere by bisection, in O(log n) checks", () => {
     for (const at of [0, 1, 500, 998, 999]) {
       const log = Array.from({ length: 1000 }, (_, i) => (i === at ? "P" : "a")).join("")
       const r = run(log)
@@ -34,7 +34,7 @@ describe("findBreakingEntries", () => {
     }
   })
 
-  it("[S16] also takes out entries that depended on a removed one, and several poisons", () => {
+  it("[S24] also takes out entries that depended on a removed one, and several poisons", () => {
     const r = run("abPDcdPef")
     expect(r.breaking.map((b) => b.index)).toEqual([2, 3, 6])
     expect(r.breaking[1]!.reason).toBe("the entry depends on operations the document does not have")

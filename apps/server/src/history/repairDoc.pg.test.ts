@@ -32,7 +32,7 @@ afterAll(() => server?.stop())
 const since = (doc: LoroDoc, from: ReturnType<LoroDoc["oplogVersion"]>) => doc.export({ mode: "update", from })
 
 describe("vibestack doc repair (real Postgres, real CLI process, real server)", () => {
-  it("[S16] quarantines a poisoning entry stored behind the push path and what depended on it; the rest is intact and the document works again", async () => {
+  it("[S24] quarantines a poisoning entry stored behind the push path and what depended on it; the rest is intact and the document works again", async () => {
     const http = api(server.url)
     const { workspaceId: ws, masterToken } = await http.register("Repair")
     const editor = (await http.mint(ws, masterToken, "editor")).token
@@ -163,7 +163,7 @@ describe("vibestack doc repair (real Postgres, real CLI process, real server)", 
     }
   }, 300_000)
 
-  it("[S16] refuses bad ids and unknown documents with a clear message", async () => {
+  it("[S24] refuses bad ids and unknown documents with a clear message", async () => {
     await expect(cli("doc", "repair", "--workspace", "../x", "--doc", "main")).rejects.toMatchObject({
       stderr: expect.stringContaining("--workspace must be 1 to 64 characters"),
     })

@@ -29,7 +29,7 @@ export interface RepairReport {
 const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
 /**
- * `vibestack doc repair` (S16): finds the log entries that break a document (findBreakingEntries,
+ * `vibestack doc repair` (S24): finds the log entries that break a document (findBreakingEntries,
  * each check the whole-document check in the pool) and quarantines them in one transaction:
  * original bytes into `quarantined_updates`, the entry's bytes replaced by an empty update (seqs
  * and cursors stay valid), snapshots built with them deleted, one empty entry appended so every

@@ -41,14 +41,14 @@ const edits = (n: number) => {
 }
 
 describe("validateDocument (pool op)", () => {
-  it("[S15] accepts a healthy document, from a snapshot and from updates", async () => {
+  it("[S23] accepts a healthy document, from a snapshot and from updates", async () => {
     const pool = makePool()
     const { doc, updates } = edits(5)
     expect(await verdict(pool, { updates })).toEqual({ ok: true })
     expect(await verdict(pool, { snapshot: doc.export({ mode: "snapshot" }), updates: [] })).toEqual({ ok: true })
   })
 
-  it("[S15] refuses the poisoning update that the old health check let through, and the worker recovers", async () => {
+  it("[S23] refuses the poisoning update that the old health check let through, and the worker recovers", async () => {
     const pool = makePool()
     const r = await verdict(pool, { updates: [poisoning] })
     expect(r.ok).toBe(false)
@@ -56,7 +56,7 @@ describe("validateDocument (pool op)", () => {
     expect(await verdict(pool, { updates: edits(2).updates })).toEqual({ ok: true })
   })
 
-  it("[S15] refuses updates whose dependencies are missing, naming which one", async () => {
+  it("[S23] refuses updates whose dependencies are missing, naming which one", async () => {
     const pool = makePool()
     const { updates } = edits(3)
     const r = await verdict(pool, { updates: [updates[0]!, updates[2]!] })
