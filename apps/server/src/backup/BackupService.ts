@@ -116,9 +116,9 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
         if (existing.sha256 === backup.sha256) return existing as BackupInfo
         return yield* Effect.fail(apiError("Conflict", "a different backup with this id already exists"))
       }
-      yield* heavy(check(backup))
       const info = infoOf(backup, "uploaded")
-      yield* orInternal(backups.save(info, { path: file }))
+      // Saving into Postgres reads the (checked) file into memory once: inside the permit too.
+      yield* heavy(Effect.zipRight(check(backup), orInternal(backups.save(info, { path: file }))))
       return info
     })
 
@@ -136,11 +136,12 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
         const r = yield* usePool(
           pool,
           (p) => p.run(ws, doc, "revertDoc", { target }),
-          (m) => m,
+          (m) => apiError("BadRequest", `cannot revert ${doc}: ${m}`),
         ).pipe(
+          // Loro failing on the stored document: 409 with the repair command if it is damaged.
           Effect.catchIf(
-            (e): e is string => typeof e === "string",
-            (m) => checks.explainFailure(ws, doc, apiError("BadRequest", `cannot revert ${doc}: ${m}`)),
+            (e) => e.error.kind === "BadRequest",
+            (e) => checks.explainFailure(ws, doc, e),
           ),
         )
         if (r.update !== null) yield* checks.withUpdate(ws, doc, r.update)

@@ -51,25 +51,19 @@ export class BackupStore extends Effect.Service<BackupStore>()("BackupStore", {
       info: BackupInfo,
       file: Uint8Array | { readonly path: string },
     ) {
-      const source = file instanceof Uint8Array ? undefined : file.path
       let filePath: string | null = null
+      let bytes: Uint8Array | null = null
       if (Option.isSome(config.dir)) {
         const dir = join(config.dir.value, info.workspaceId)
-        filePath = join(dir, `${info.backupId}.vsbackup`)
-        const target = filePath
+        const target = join(dir, `${info.backupId}.vsbackup`)
         yield* Effect.promise(async () => {
           await mkdir(dir, { recursive: true })
-          if (source === undefined) await writeFile(`${target}.tmp`, file as Uint8Array)
-          else await copyFile(source, `${target}.tmp`)
+          if (file instanceof Uint8Array) await writeFile(`${target}.tmp`, file)
+          else await copyFile(file.path, `${target}.tmp`)
           await rename(`${target}.tmp`, target)
         })
-      }
-      const bytes =
-        filePath !== null
-          ? null
-          : source === undefined
-            ? (file as Uint8Array)
-            : yield* Effect.promise(() => readFile(source))
+        filePath = target
+      } else bytes = file instanceof Uint8Array ? file : yield* Effect.promise(() => readFile(file.path))
       const buf = bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
       yield* sql`insert into backups (id, workspace_id, kind, created_at, size, sha256, schema_version, docs, bytes, file_path)
         values (${info.backupId}, ${info.workspaceId}, ${info.kind}, ${new Date(info.createdAt)}, ${info.size},

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -14,22 +15,26 @@ const SMALL_CAP = 4 * MiB
 let db: TestPg
 /** Default limit (512 MiB). */
 let big: TestServer
-/** VIBESTACK_MAX_BACKUP_BYTES = 4 MiB. */
+/** VIBESTACK_MAX_BACKUP_BYTES = 4 MiB, files in VIBESTACK_BACKUP_DIR. */
 let small: TestServer
+const backupDir = mkdtempSync(join(tmpdir(), "vibestack-backupdir-"))
 beforeAll(async () => {
   db = await startTestPg()
   big = await startTestServer({ pg: db })
   process.env.VIBESTACK_MAX_BACKUP_BYTES = String(SMALL_CAP)
+  process.env.VIBESTACK_BACKUP_DIR = backupDir
   try {
     small = await startTestServer({ pg: db })
   } finally {
     delete process.env.VIBESTACK_MAX_BACKUP_BYTES
+    delete process.env.VIBESTACK_BACKUP_DIR
   }
 }, 120_000)
 afterAll(async () => {
   await small?.stop()
   await big?.stop()
   await db?.dispose()
+  rmSync(backupDir, { recursive: true, force: true })
 })
 
 const uploadsOf = (s: TestServer) => {
@@ -105,6 +110,19 @@ describe("backup uploads and imports are streamed to disk and bounded (real serv
     expect(upload.status).toBe(413)
     expect(await workspaceCount()).toBe(before + 1)
     await eventually(() => uploadsOf(small).length === 0, "no upload file left")
+    // Under the limit, an upload is stored: copied from the temporary file into the backup folder.
+    const b = backupApi(small.url, workspaceId, masterToken)
+    const made = await b.create()
+    const file = await b.file(made.backupId)
+    await api(small.url).call("DELETE", `/api/v1/workspaces/${workspaceId}/backups/${made.backupId}`, {
+      token: masterToken,
+    })
+    const stored = await b.upload(file)
+    expect(stored.status, JSON.stringify(stored.json)).toBe(201)
+    expect(stored.json.kind).toBe("uploaded")
+    expect(new Uint8Array(readFileSync(join(backupDir, workspaceId, `${made.backupId}.vsbackup`)))).toEqual(file)
+    expect(await b.file(made.backupId)).toEqual(file)
+    expect(uploadsOf(small)).toEqual([])
   }, 120_000)
 
   it("[S21] an upload the client aborts leaves no temporary file", async () => {

@@ -51,6 +51,9 @@ export const receiveUpload = (
       catch: (e) => apiError("Internal", `cannot create ${options.dir}: ${String(e)}`),
     })
     yield* Effect.addFinalizer(() => Effect.promise(() => rm(path, { force: true })))
+    const aborted = apiError("BadRequest", "the upload was aborted before its end")
+    // Gone while the request waited for its handler (auth, a permit): no event will come.
+    if (req.destroyed && !req.complete) return yield* Effect.fail(aborted)
     const outcome = yield* Effect.async<number | "too-large", BadRequest | Internal>((resume) => {
       const file = createWriteStream(path, { flags: "wx" })
       let size = 0
@@ -74,7 +77,7 @@ export const receiveUpload = (
       // Without `end` first, the client went away mid-body.
       const onClose = () => {
         stop()
-        resume(Effect.fail(apiError("BadRequest", "the upload was aborted before its end")))
+        resume(Effect.fail(aborted))
       }
       file.on("error", (e) => {
         stop()
