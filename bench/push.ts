@@ -239,6 +239,16 @@ try {
       ],
     ),
   )
+  // Where the time went, from the server's own histograms (mean over everything this run pushed).
+  const metrics = await (await fetch(`${server.url}/metrics`)).text()
+  const mean = (name: string) => {
+    const sum = Number(/^NAME_sum (\S+)$/m.exec(metrics.replaceAll(name, "NAME"))?.[1])
+    const count = Number(/^NAME_count (\S+)$/m.exec(metrics.replaceAll(name, "NAME"))?.[1])
+    return count > 0 ? sum / count : Number.NaN
+  }
+  console.log(
+    `\nserver means: push ${fmt(mean("vibestack_push_seconds") * 1000, 2)} ms, validate (per tick) ${fmt(mean("vibestack_validate_seconds") * 1000, 2)} ms, commit (per transaction) ${fmt(mean("vibestack_push_batch_seconds") * 1000, 2)} ms, pushes per transaction ${fmt(mean("vibestack_push_batch_size"), 1)}, documents per tick ${fmt(mean("vibestack_tick_docs_size"), 1)}`,
+  )
   const exhausted = all.filter((w) => w.next >= w.chain.length).length
   if (exhausted > 0) console.log(`\nnote: ${exhausted} writers ran out of pre-generated edits`)
   const ratio = peak / median(plain.map((x) => x.rate))

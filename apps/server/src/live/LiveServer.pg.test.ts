@@ -15,8 +15,9 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
   let master: string
   beforeAll(async () => {
     pg = await startTestPg()
-    a = await startTestServer({ pg })
-    b = await startTestServer({ pg })
+    // A slow heartbeat: [L4] must see the buffer limit close a reader that stopped, not a missed ping.
+    a = await startTestServer({ pg, config: { liveHeartbeatMs: 120_000 } })
+    b = await startTestServer({ pg, config: { liveHeartbeatMs: 120_000 } })
     http = api(a.url)
     ;({ workspaceId: ws, masterToken: master } = await http.register("Live"))
   })
