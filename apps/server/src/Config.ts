@@ -32,6 +32,9 @@ export interface ServerConfig {
   readonly clockToleranceSeconds: number
   /** Rate limits and quotas (docs/SECURITY.md). */
   readonly limits: LimitsConfig
+  /** Loro panics one workspace may cause per `crashWindowSeconds` before its pushes get 429 (S13). */
+  readonly crashBudget: number
+  readonly crashWindowSeconds: number
 }
 
 export const ServerConfig: Config.Config<ServerConfig> = Config.all({
@@ -65,4 +68,6 @@ export const ServerConfig: Config.Config<ServerConfig> = Config.all({
     Config.withDefault(60),
   ),
   limits: LimitsConfig,
+  crashBudget: Config.integer("VIBESTACK_CRASH_BUDGET").pipe(Config.withDefault(3)),
+  crashWindowSeconds: Config.integer("VIBESTACK_CRASH_WINDOW_SECONDS").pipe(Config.withDefault(600)),
 })

@@ -29,6 +29,8 @@ import { Metrics } from "./metrics/Metrics.js"
 import { Projector } from "./projection/Projector.js"
 import { ServerConfigTag } from "./ServerConfigTag.js"
 import { ByteStore } from "./store/ByteStore.js"
+import { CommitHub } from "./store/CommitHub.js"
+import { CrashBudget } from "./store/CrashBudget.js"
 import { DocPoolLive } from "./store/DocPoolLive.js"
 import { PushService } from "./store/PushService.js"
 
@@ -38,15 +40,20 @@ const DatabaseReady = Layer.effectDiscard(Effect.zipRight(checkWalLevel, migrate
 /** The server's services, without HTTP: also what the CLI's database commands use. */
 export const CoreLive = (config: ServerConfig, options: { attachEmbedded?: boolean } = {}) => {
   const db = Layer.merge(DatabaseLive(config, options), Layer.succeed(ServerConfigTag, config))
-  const base = Layer.mergeAll(Metrics.Default, Bus.Default, JwtSecret.layer(config), HealthProbes.layer).pipe(
-    Layer.provideMerge(DatabaseReady),
-  )
+  const base = Layer.mergeAll(
+    Metrics.Default,
+    Bus.Default,
+    JwtSecret.layer(config),
+    HealthProbes.layer,
+    CommitHub.Default,
+  ).pipe(Layer.provideMerge(DatabaseReady))
   const store = ByteStore.Default
   const pool = DocPoolLive({ workers: 2, maxDocsPerWorker: 256 })
   // The CLI drives the projection itself (rebuild/status); only a server runs it in the background.
   const projector = options.attachEmbedded ? Projector.Manual : Projector.Default
   const services = Layer.mergeAll(Tokens.Default, PushService.Default, projector).pipe(
     Layer.provideMerge(Limits.Default),
+    Layer.provideMerge(CrashBudget.Default),
     Layer.provideMerge(pool),
     Layer.provideMerge(store),
     Layer.provideMerge(base),

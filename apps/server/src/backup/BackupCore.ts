@@ -4,14 +4,16 @@ import { BackupConfigTag } from "./BackupConfig.js"
 import { BackupScheduler } from "./BackupScheduler.js"
 import { BackupService } from "./BackupService.js"
 import { BackupStore } from "./BackupStore.js"
+import { DocumentCheck } from "./DocumentCheck.js"
 
 /**
- * Backups and version history as one layer for CoreLive (needs the byte store, the pool,
- * the push path and tokens). `scheduled: false` for the CLI, which must not run rounds.
+ * Backups, version history and the whole-document check as one layer for CoreLive (needs the
+ * byte store, the pool, the push path and tokens). `scheduled: false` for the CLI, which must not run rounds.
  */
 export const BackupCore = (options: { readonly scheduled: boolean }) => {
   const core = HistoryService.Default.pipe(
     Layer.provideMerge(BackupService.Default),
+    Layer.provideMerge(DocumentCheck.Default),
     Layer.provideMerge(BackupStore.Default),
     Layer.provideMerge(BackupConfigTag.layer),
   )

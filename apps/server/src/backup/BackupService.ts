@@ -11,11 +11,13 @@ import { PoolError } from "../pool/PoolError.js"
 import { ByteStore } from "../store/ByteStore.js"
 import { PushService } from "../store/PushService.js"
 import { BackupStore } from "./BackupStore.js"
-import { type BackupContents, decodeBackup, encodeBackup, sha256Hex } from "./backupFile.js"
+import { decodeBackup, encodeBackup, sha256Hex } from "./backupFile.js"
+import { type BackupReader, readerOfContents } from "./backupFileReader.js"
+import { DocumentCheck } from "./DocumentCheck.js"
+import { materializeWorkspace, RESTORE_CLIENT } from "./materializeWorkspace.js"
 
-/** Untrusted snapshots (uploads, imports) are inspected under this key: never a real document. */
-const SCRATCH = { ws: "~backup-scratch", doc: "inspect" } as const
-const REVERT_CLIENT = "vibestack:revert"
+/** Backups being checked and stored at once (each holds one snapshot and a pool copy in memory). */
+const CONCURRENT_RESTORES = 2
 
 const newBackupId = () => `bk_${randomBytes(12).toString("base64url")}`
 
@@ -44,7 +46,9 @@ const usePool = <A, E = Internal>(
  *   they arrive, so nothing unsynced is discarded; the result is "backup state + what
  *   came after the revert was computed".
  * - **fork** and **import** create a new workspace (new master token) whose documents
- *   start with the backup's snapshot as their first log entry.
+ *   start with the backup's snapshot as their first log entry, in one transaction.
+ * - Nothing is stored unless every document it would store passes the whole-document check
+ *   (DocumentCheck, S23): an upload, import, fork or revert is refused whole (4xx).
  */
 export class BackupService extends Effect.Service<BackupService>()("BackupService", {
   effect: Effect.gen(function* () {
@@ -54,6 +58,9 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
     const bytes = yield* ByteStore
     const tokens = yield* Tokens
     const backups = yield* BackupStore
+    const checks = yield* DocumentCheck
+    const heavy = (yield* Effect.makeSemaphore(CONCURRENT_RESTORES)).withPermits(1)
+    const context = yield* Effect.context<SqlClient.SqlClient | Tokens>()
     const orInternal = <A, E, R>(e: Effect.Effect<A, E, R>) =>
       Effect.mapError(e, (err) => apiError("Internal", `backup store: ${String(err)}`))
 
@@ -68,7 +75,7 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
     ) {
       const name = yield* workspaceName(ws)
       const cursors = yield* orInternal(bytes.docCursors(ws))
-      const docs: Array<{ docId: string; cursor: number; snapshot: Uint8Array }> = []
+      const docs: Array<{ docId: DocId; cursor: number; snapshot: Uint8Array }> = []
       let schemaVersion = 1
       for (const { docId, cursor } of cursors) {
         // At least the cursor read above: this node's copy may predate other nodes' commits.
@@ -84,44 +91,34 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
       const createdAt = new Date().toISOString()
       const backupId = newBackupId()
       const file = encodeBackup({ backupId, workspaceId: ws, workspaceName: name, createdAt, schemaVersion }, docs)
-      const info: BackupInfo = infoOf(file.bytes, kind, file.meta)
+      const info = infoOf({ meta: file.meta, size: file.bytes.length, sha256: sha256Hex(file.bytes) }, kind)
       yield* orInternal(backups.save(info, file.bytes))
       return info
     })
 
-    /** Decodes a file and proves each snapshot loads cleanly, in the pool; changes nothing. */
-    const check = Effect.fn("BackupService.check")(function* (file: Uint8Array) {
-      const decoded = decodeBackup(file)
-      if (Either.isLeft(decoded)) return yield* Effect.fail(apiError("BadRequest", decoded.left))
-      for (const [i, snapshot] of decoded.right.snapshots.entries()) {
-        const docId = decoded.right.meta.docs[i]!.docId
-        yield* usePool(
-          pool,
-          (p) => p.run(SCRATCH.ws, SCRATCH.doc, "inspectSnapshot", { snapshot, verify: true }),
-          (m) => apiError("InvalidUpdate", `backup document ${docId} does not load: ${m}`),
-        )
-      }
-      return decoded.right
+    /** Proves every document of a checked file healthy, one at a time, in the pool; changes nothing. */
+    const check = Effect.fn("BackupService.check")(function* (backup: BackupReader) {
+      for (const [i, d] of backup.meta.docs.entries()) yield* checks.backupSnapshot(d.docId, yield* backup.snapshot(i))
     })
 
-    /** Adds a downloaded backup file of this workspace to its list. */
-    const upload = Effect.fn("BackupService.upload")(function* (ws: WorkspaceId, file: Uint8Array) {
+    /** Adds a downloaded backup file of this workspace to its list. `file` is its path on disk. */
+    const upload = Effect.fn("BackupService.upload")(function* (ws: WorkspaceId, backup: BackupReader, file: string) {
       yield* workspaceName(ws)
-      const contents = yield* check(file)
-      if (contents.meta.workspaceId !== ws)
+      if (backup.meta.workspaceId !== ws)
         return yield* Effect.fail(
           apiError(
             "BadRequest",
-            `this backup belongs to workspace ${contents.meta.workspaceId}, not ${ws}; import it as a new workspace instead`,
+            `this backup belongs to workspace ${backup.meta.workspaceId}, not ${ws}; import it as a new workspace instead`,
           ),
         )
-      const existing = yield* orInternal(backups.get(ws, contents.meta.backupId))
+      const existing = yield* orInternal(backups.get(ws, backup.meta.backupId))
       if (existing !== undefined) {
-        if (existing.sha256 === sha256Hex(file)) return existing as BackupInfo
+        if (existing.sha256 === backup.sha256) return existing as BackupInfo
         return yield* Effect.fail(apiError("Conflict", "a different backup with this id already exists"))
       }
-      const info = infoOf(file, "uploaded", contents.meta)
-      yield* orInternal(backups.save(info, file))
+      const info = infoOf(backup, "uploaded")
+      // Saving into Postgres reads the (checked) file into memory once: inside the permit too.
+      yield* heavy(Effect.zipRight(check(backup), orInternal(backups.save(info, { path: file }))))
       return info
     })
 
@@ -130,68 +127,66 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
       if (file === undefined) return yield* Effect.fail(apiError("NotFound", "no such backup in this workspace"))
       const decoded = decodeBackup(file)
       if (Either.isLeft(decoded)) return yield* Effect.fail(apiError("Internal", `stored backup: ${decoded.left}`))
-      return decoded.right
+      return readerOfContents(file, decoded.right)
     })
 
-    /** Pushes the ops that bring one document to `target`; the seq, or null when nothing changed. */
-    const revertDoc = (ws: WorkspaceId, doc: DocId, target: RevertTarget) =>
+    /** The ops that bring one document to `target`, proven to leave it healthy; null when nothing changes. */
+    const planRevert = (ws: WorkspaceId, doc: DocId, target: RevertTarget) =>
       Effect.gen(function* () {
         const r = yield* usePool(
           pool,
           (p) => p.run(ws, doc, "revertDoc", { target }),
           (m) => apiError("BadRequest", `cannot revert ${doc}: ${m}`),
+        ).pipe(
+          // Loro failing on the stored document: 409 with the repair command if it is damaged.
+          Effect.catchIf(
+            (e) => e.error.kind === "BadRequest",
+            (e) => checks.explainFailure(ws, doc, e),
+          ),
         )
-        if (r.update === null) return null
-        const out = yield* pushes.push({
-          ws,
-          doc,
-          bytes: r.update,
-          idempotencyKey: `revert-${randomBytes(12).toString("base64url")}`,
-          clientId: REVERT_CLIENT,
-        })
-        return out.seq
+        if (r.update !== null) yield* checks.withUpdate(ws, doc, r.update)
+        return { doc, update: r.update }
       })
 
+    const applyRevert = (ws: WorkspaceId, plan: { doc: DocId; update: Uint8Array | null }) =>
+      plan.update === null
+        ? Effect.succeed(null)
+        : Effect.map(
+            pushes.push({
+              ws,
+              doc: plan.doc,
+              bytes: plan.update,
+              idempotencyKey: `revert-${randomBytes(12).toString("base64url")}`,
+              clientId: RESTORE_CLIENT,
+            }),
+            (out) => out.seq,
+          )
+
+    /** Pushes the ops that bring one document to `target` (history restore); the seq, or null when nothing changed. */
+    const revertDoc = (ws: WorkspaceId, doc: DocId, target: RevertTarget) =>
+      Effect.flatMap(planRevert(ws, doc, target), (plan) => applyRevert(ws, plan))
+
     const revert = Effect.fn("BackupService.revert")(function* (ws: WorkspaceId, backupId: string) {
-      const contents = yield* load(ws, backupId)
-      const inBackup = new Set(contents.meta.docs.map((d) => d.docId))
-      const out: Array<{ docId: DocId; seq: number | null }> = []
-      for (const [i, d] of contents.meta.docs.entries()) {
-        const docId = d.docId as DocId
-        const snapshot = contents.snapshots[i]!
-        out.push({ docId, seq: yield* revertDoc(ws, docId, { _tag: "Snapshot", snapshot }) })
-      }
+      const backup = yield* load(ws, backupId)
+      const inBackup = new Set<string>(backup.meta.docs.map((d) => d.docId))
+      // Every document's revert is computed and proven first: a refusal changes nothing.
+      const plans: Array<{ doc: DocId; update: Uint8Array | null }> = []
+      for (const [i, d] of backup.meta.docs.entries())
+        plans.push(yield* planRevert(ws, d.docId, { _tag: "Snapshot", snapshot: yield* backup.snapshot(i) }))
       // Documents created after the backup go back to empty, as they were then.
       for (const { docId } of yield* orInternal(bytes.docCursors(ws)))
-        if (!inBackup.has(docId))
-          out.push({ docId, seq: yield* revertDoc(ws, docId, { _tag: "Version", versionVector: {} }) })
+        if (!inBackup.has(docId)) plans.push(yield* planRevert(ws, docId, { _tag: "Version", versionVector: {} }))
+      const out: Array<{ docId: DocId; seq: number | null }> = []
+      for (const plan of plans) out.push({ docId: plan.doc, seq: yield* applyRevert(ws, plan) })
       return out
     })
 
-    /** A new workspace holding the backup's documents. */
-    const materialize = (contents: BackupContents, name: string, id: string | undefined) =>
-      Effect.gen(function* () {
-        const registered = yield* tokens
-          .register({ id, name, creatorKey: undefined })
-          .pipe(Effect.catchTag("SqlError", (e) => Effect.fail(apiError("Internal", String(e)))))
-        const ws = registered.workspaceId as WorkspaceId
-        for (const [i, d] of contents.meta.docs.entries()) {
-          // A snapshot is a valid log entry (clients and the projection import it like an
-          // update); it is our own checked bytes, so it skips the push path's update-only rule.
-          yield* bytes.append({
-            ws,
-            doc: d.docId as DocId,
-            bytes: contents.snapshots[i]!,
-            idempotencyKey: `restore-${contents.meta.backupId}`,
-            clientId: REVERT_CLIENT,
-          })
-        }
-        return { workspaceId: ws, masterToken: registered.masterToken }
-      })
+    const materialize = (backup: BackupReader, name: string, id: string | undefined) =>
+      Effect.provide(materializeWorkspace(backup, name, id), context)
 
     const fork = Effect.fn("BackupService.fork")(function* (ws: WorkspaceId, backupId: string, name: string) {
-      const contents = yield* load(ws, backupId)
-      return yield* materialize(contents, name, undefined)
+      const backup = yield* load(ws, backupId)
+      return yield* heavy(Effect.zipRight(check(backup), materialize(backup, name, undefined)))
     })
 
     /**
@@ -199,19 +194,14 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
      * backup's workspace id when that id is free here (so existing share links and devices
      * find it again), else gets a new one.
      */
-    const importFile = Effect.fn("BackupService.importFile")(function* (file: Uint8Array, name?: string) {
-      const contents = yield* check(file)
-      const wanted = contents.meta.workspaceId
-      const taken = yield* orInternal(sql<{ id: string }>`select id from workspaces where id = ${wanted}`)
-      const created = yield* materialize(
-        contents,
-        name ?? contents.meta.workspaceName,
-        taken.length === 0 ? wanted : undefined,
-      ).pipe(
-        Effect.catchIf(
-          (e) => e.error.kind === "Conflict",
-          () => materialize(contents, name ?? contents.meta.workspaceName, undefined),
-        ),
+    const importFile = Effect.fn("BackupService.importFile")(function* (backup: BackupReader, name?: string) {
+      const wanted = backup.meta.workspaceId
+      const created = yield* heavy(
+        Effect.gen(function* () {
+          yield* check(backup)
+          const taken = yield* orInternal(sql<{ id: string }>`select id from workspaces where id = ${wanted}`)
+          return yield* materialize(backup, name ?? backup.meta.workspaceName, taken.length === 0 ? wanted : undefined)
+        }),
       )
       return { ...created, sourceWorkspaceId: wanted }
     })
@@ -234,13 +224,13 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
   }),
 }) {}
 
-const infoOf = (file: Uint8Array, kind: BackupInfo["kind"], meta: BackupContents["meta"]): BackupInfo => ({
-  backupId: meta.backupId,
-  workspaceId: meta.workspaceId as WorkspaceId,
+const infoOf = (backup: Pick<BackupReader, "meta" | "size" | "sha256">, kind: BackupInfo["kind"]): BackupInfo => ({
+  backupId: backup.meta.backupId,
+  workspaceId: backup.meta.workspaceId,
   kind,
-  createdAt: meta.createdAt,
-  size: file.length,
-  sha256: sha256Hex(file),
-  schemaVersion: meta.schemaVersion,
-  docs: meta.docs.map((d) => ({ docId: d.docId as DocId, cursor: d.cursor, size: d.length })),
+  createdAt: backup.meta.createdAt,
+  size: backup.size,
+  sha256: backup.sha256,
+  schemaVersion: backup.meta.schemaVersion,
+  docs: backup.meta.docs.map((d) => ({ docId: d.docId, cursor: d.cursor, size: d.length })),
 })

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises"
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { SqlClient } from "@effect/sql"
 import type { DocId, WorkspaceId } from "@vibestack/schema"
@@ -46,23 +46,29 @@ export class BackupStore extends Effect.Service<BackupStore>()("BackupStore", {
     const config = yield* BackupConfigTag
     const cols = sql.literal("id, workspace_id, kind, created_at, size, sha256, schema_version, docs, file_path")
 
-    const save = Effect.fn("BackupStore.save")(function* (info: BackupInfo, bytes: Uint8Array) {
-      const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    /** Saves a backup given as bytes, or as a file on disk (an upload: copied, or read once for Postgres). */
+    const save = Effect.fn("BackupStore.save")(function* (
+      info: BackupInfo,
+      file: Uint8Array | { readonly path: string },
+    ) {
       let filePath: string | null = null
+      let bytes: Uint8Array | null = null
       if (Option.isSome(config.dir)) {
         const dir = join(config.dir.value, info.workspaceId)
-        filePath = join(dir, `${info.backupId}.vsbackup`)
-        const target = filePath
+        const target = join(dir, `${info.backupId}.vsbackup`)
         yield* Effect.promise(async () => {
           await mkdir(dir, { recursive: true })
-          await writeFile(`${target}.tmp`, buf)
+          if (file instanceof Uint8Array) await writeFile(`${target}.tmp`, file)
+          else await copyFile(file.path, `${target}.tmp`)
           await rename(`${target}.tmp`, target)
         })
-      }
+        filePath = target
+      } else bytes = file instanceof Uint8Array ? file : yield* Effect.promise(() => readFile(file.path))
+      const buf = bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
       yield* sql`insert into backups (id, workspace_id, kind, created_at, size, sha256, schema_version, docs, bytes, file_path)
         values (${info.backupId}, ${info.workspaceId}, ${info.kind}, ${new Date(info.createdAt)}, ${info.size},
                 ${info.sha256}, ${info.schemaVersion}, ${JSON.stringify(info.docs)}::jsonb,
-                ${filePath === null ? buf : null}, ${filePath})`
+                ${buf}, ${filePath})`
     })
 
     const list = (ws: WorkspaceId) =>

@@ -1,26 +1,28 @@
+import { join } from "node:path"
 import { HttpApiBuilder, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { NodeHttpServerRequest } from "@effect/platform-node"
 import type { WorkspaceId } from "@vibestack/schema"
 import { apiError, Principal, VibeStackApi } from "@vibestack/shared"
-import { Effect } from "effect"
+import { Context, Effect } from "effect"
 import { HistoryService } from "../history/HistoryService.js"
 import { requireMaster, requireWorkspace } from "../http/AuthenticationLive.js"
-import { readBody } from "../http/readBody.js"
+import { ServerConfigTag } from "../ServerConfigTag.js"
 import { BackupConfigTag } from "./BackupConfig.js"
 import { BackupService } from "./BackupService.js"
+import { openBackupFile } from "./backupFileReader.js"
+import { receiveUpload, sweepStaleUploads } from "./receiveUpload.js"
 
-/** Reads an uploaded backup file (octet-stream) up to the configured size. */
-const readFile = (request: HttpServerRequest.HttpServerRequest, max: number) =>
-  Effect.gen(function* () {
-    const type = request.headers["content-type"]?.split(";")[0]?.trim()
-    if (type !== "application/octet-stream")
-      return yield* Effect.fail(apiError("BadRequest", "the backup file must be sent as application/octet-stream"))
-    const body = yield* Effect.promise(() => readBody(NodeHttpServerRequest.toIncomingMessage(request), max))
-    if (body === "too-large")
-      return yield* Effect.fail(apiError("PayloadTooLarge", `a backup may be at most ${max} bytes`))
-    if (body === "aborted") return yield* Effect.fail(apiError("BadRequest", "request body aborted"))
-    return body
-  })
+/**
+ * An uploaded backup file, streamed to a temporary file under the data folder (S21) and
+ * opened without loading it; both go away when the handler's scope closes.
+ */
+const uploadedBackup = Effect.fn("uploadedBackup")(function* (request: HttpServerRequest.HttpServerRequest) {
+  const { maxFileBytes } = yield* BackupConfigTag
+  const { dataDir } = yield* ServerConfigTag
+  const upload = yield* receiveUpload(request, { dir: uploadsDir(dataDir), max: maxFileBytes })
+  return { path: upload.path, backup: yield* openBackupFile(upload.path) }
+})
+
+const uploadsDir = (dataDir: string) => join(dataDir, "tmp", "uploads")
 
 /** History is readable by the master and editors (viewers see only the current state). */
 const requireEditor = (ws: WorkspaceId) =>
@@ -36,7 +38,7 @@ export const BackupsLive = HttpApiBuilder.group(VibeStackApi, "backups", (handle
   Effect.gen(function* () {
     const backups = yield* BackupService
     const history = yield* HistoryService
-    const config = yield* BackupConfigTag
+    const context = yield* Effect.context<BackupConfigTag | ServerConfigTag>()
     return handlers
       .handle("create", ({ path }) => Effect.zipRight(master(path.ws), backups.create(path.ws)))
       .handle("list", ({ path }) =>
@@ -61,10 +63,10 @@ export const BackupsLive = HttpApiBuilder.group(VibeStackApi, "backups", (handle
       .handleRaw("upload", ({ path, request }) =>
         Effect.gen(function* () {
           yield* master(path.ws)
-          const file = yield* readFile(request, config.maxFileBytes)
-          const info = yield* backups.upload(path.ws, file)
+          const file = yield* uploadedBackup(request)
+          const info = yield* backups.upload(path.ws, file.backup, file.path)
           return HttpServerResponse.unsafeJson(info, { status: 201 })
-        }),
+        }).pipe(Effect.scoped, Effect.provide(context)),
       )
       .handle("restore", ({ path, payload }) =>
         Effect.gen(function* () {
@@ -95,13 +97,15 @@ export const BackupsLive = HttpApiBuilder.group(VibeStackApi, "backups", (handle
 export const BackupImportLive = HttpApiBuilder.group(VibeStackApi, "backupImport", (handlers) =>
   Effect.gen(function* () {
     const backups = yield* BackupService
-    const config = yield* BackupConfigTag
+    const context = yield* Effect.context<BackupConfigTag | ServerConfigTag>()
+    // Uploads cut short by a crash or a kill leave their temporary files: clear old ones.
+    yield* sweepStaleUploads(uploadsDir(Context.get(context, ServerConfigTag).dataDir))
     return handlers.handleRaw("import", ({ request, urlParams }) =>
       Effect.gen(function* () {
-        const file = yield* readFile(request, config.maxFileBytes)
-        const out = yield* backups.importFile(file, urlParams.name)
+        const file = yield* uploadedBackup(request)
+        const out = yield* backups.importFile(file.backup, urlParams.name)
         return HttpServerResponse.unsafeJson(out, { status: 201 })
-      }),
+      }).pipe(Effect.scoped, Effect.provide(context)),
     )
   }),
 )

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto"
-import { Either, Schema } from "effect"
+import { DocId, WorkspaceId } from "@vibestack/schema"
+import { Either, ParseResult, Schema } from "effect"
+import { MAX_DOCS_PER_WORKSPACE } from "../store/ByteStore.js"
 
 /**
  * The backup file: one self-checking container, read and written in pure JS (no Loro).
@@ -12,36 +14,44 @@ import { Either, Schema } from "effect"
  *
  * The trailing checksum covers the header and the metadata too, so a truncated or
  * bit-flipped file is refused before anything is parsed; each snapshot also carries its
- * own sha256 in the metadata. A file that passes is only *well-formed*: its snapshots are
- * still untrusted Loro bytes and are loaded in the isolated pool before anything is stored.
+ * own sha256 in the metadata. Every id in the metadata goes through the same schemas as the
+ * HTTP routes (they become keys, paths and file names), and a file lists at most as many
+ * documents as a workspace may hold. A file that passes is only *well-formed*: its snapshots
+ * are still untrusted Loro bytes and are validated in the isolated pool before anything is
+ * stored. Files on disk are read by `backupFileReader.ts` without loading them whole.
  */
 export const MAGIC = new TextEncoder().encode("VSBACKUP")
 export const FORMAT_VERSION = 1
-const HEADER = MAGIC.length + 2 + 4
-const CHECKSUM = 32
+export const HEADER = MAGIC.length + 2 + 4
+export const CHECKSUM = 32
 /** Metadata beyond this is not ours (a real one is a few hundred bytes per document). */
-const MAX_META = 1024 * 1024
+export const MAX_META = 1024 * 1024
+
+const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
+
+/** Backup ids become primary keys and file names (`DIR/<workspace>/<id>.vsbackup`). */
+export const BackupId = Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_-]{1,64}$/))
 
 export const BackupDocMeta = Schema.Struct({
-  docId: Schema.String,
+  docId: DocId,
   /** The byte-store seq the snapshot covers. */
-  cursor: Schema.Int,
+  cursor: NonNegativeInt,
   /** Offset of the snapshot in the payload (after the metadata) and its length. */
-  offset: Schema.Int,
-  length: Schema.Int,
-  sha256: Schema.String,
+  offset: NonNegativeInt,
+  length: NonNegativeInt,
+  sha256: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{64}$/)),
 })
 export type BackupDocMeta = typeof BackupDocMeta.Type
 
 export const BackupMeta = Schema.Struct({
   format: Schema.Literal("vibestack-backup"),
-  backupId: Schema.String,
-  workspaceId: Schema.String,
-  workspaceName: Schema.String,
-  createdAt: Schema.String,
+  backupId: BackupId,
+  workspaceId: WorkspaceId,
+  workspaceName: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
+  createdAt: Schema.String.pipe(Schema.filter((s) => !Number.isNaN(Date.parse(s)) || "expected an ISO date")),
   /** The main document's `meta.schemaVersion` (client document layout). */
   schemaVersion: Schema.Int,
-  docs: Schema.Array(BackupDocMeta),
+  docs: Schema.Array(BackupDocMeta).pipe(Schema.maxItems(MAX_DOCS_PER_WORKSPACE)),
 })
 export type BackupMeta = typeof BackupMeta.Type
 
@@ -54,7 +64,7 @@ export const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").upd
 
 export const encodeBackup = (
   meta: Omit<BackupMeta, "docs" | "format">,
-  docs: ReadonlyArray<{ readonly docId: string; readonly cursor: number; readonly snapshot: Uint8Array }>,
+  docs: ReadonlyArray<{ readonly docId: DocId; readonly cursor: number; readonly snapshot: Uint8Array }>,
 ): { readonly bytes: Uint8Array; readonly meta: BackupMeta } => {
   let offset = 0
   const docMetas = docs.map((d) => {
@@ -79,38 +89,65 @@ export const encodeBackup = (
   return { bytes: out, meta: full }
 }
 
-const decodeMeta = Schema.decodeUnknownEither(Schema.parseJson(BackupMeta))
-
-/** Checks and splits a backup file; `Left` carries a message fit for the user. Never throws. */
-export const decodeBackup = (bytes: Uint8Array): Either.Either<BackupContents, string> => {
-  if (bytes.length < HEADER + CHECKSUM) return Either.left("not a VibeStack backup file (too short)")
-  if (!MAGIC.every((b, i) => bytes[i] === b)) return Either.left("not a VibeStack backup file (wrong magic bytes)")
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+/** The fixed-size header of a file of `fileLength` bytes: the metadata's length, or why it is not a backup. */
+export const readHeader = (head: Uint8Array, fileLength: number): Either.Either<number, string> => {
+  if (fileLength < HEADER + CHECKSUM || head.length < HEADER)
+    return Either.left("not a VibeStack backup file (too short)")
+  if (!MAGIC.every((b, i) => head[i] === b)) return Either.left("not a VibeStack backup file (wrong magic bytes)")
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength)
   const version = view.getUint16(MAGIC.length)
   if (version !== FORMAT_VERSION)
     return Either.left(`unsupported backup format version ${version} (this server reads ${FORMAT_VERSION})`)
-  const body = bytes.subarray(0, bytes.length - CHECKSUM)
-  const expected = bytes.subarray(bytes.length - CHECKSUM)
-  const actual = createHash("sha256").update(body).digest()
-  if (!actual.equals(expected)) return Either.left("backup file is damaged (checksum mismatch: truncated or modified)")
-  const metaLength = view.getUint32(MAGIC.length + 2)
-  if (metaLength > MAX_META || HEADER + metaLength > body.length)
-    return Either.left("backup file is damaged (metadata length)")
-  const meta = decodeMeta(new TextDecoder().decode(body.subarray(HEADER, HEADER + metaLength)))
-  if (Either.isLeft(meta)) return Either.left("backup file metadata is invalid")
-  const payload = body.subarray(HEADER + metaLength)
-  const snapshots: Array<Uint8Array> = []
+  return Either.right(view.getUint32(MAGIC.length + 2))
+}
+
+export const checksumMismatch = "backup file is damaged (checksum mismatch: truncated or modified)"
+
+const decodeMetaJson = Schema.decodeUnknownEither(Schema.parseJson(BackupMeta))
+
+/** Decodes and checks the metadata against the payload that follows it (bounds, order, unique ids). */
+export const readMeta = (json: Uint8Array, payloadLength: number): Either.Either<BackupMeta, string> => {
+  const decoded = decodeMetaJson(new TextDecoder().decode(json))
+  if (Either.isLeft(decoded)) return Either.left(`backup file metadata is invalid: ${describeIssue(decoded.left)}`)
+  const meta = decoded.right
   let end = 0
-  for (const d of meta.right.docs) {
-    if (d.offset !== end || d.length < 0 || d.offset + d.length > payload.length)
+  for (const d of meta.docs) {
+    if (d.offset !== end || d.offset + d.length > payloadLength)
       return Either.left(`backup file is damaged (document ${d.docId} is out of bounds)`)
+    end = d.offset + d.length
+  }
+  if (end !== payloadLength) return Either.left("backup file is damaged (trailing bytes)")
+  if (new Set(meta.docs.map((d) => d.docId)).size !== meta.docs.length)
+    return Either.left("backup file lists a document twice")
+  return Either.right(meta)
+}
+
+/** The first issue, with its path, short enough for an error message (the values may be huge). */
+const describeIssue = (error: ParseResult.ParseError): string => {
+  const [first] = ParseResult.ArrayFormatter.formatErrorSync(error)
+  if (first === undefined) return "unreadable"
+  const where = first.path.length === 0 ? "" : `${first.path.join(".")}: `
+  const message = first.message.length > 200 ? `${first.message.slice(0, 200)}…` : first.message
+  return `${where}${message}`
+}
+
+/** Checks and splits a backup file held in memory; `Left` carries a message fit for the user. Never throws. */
+export const decodeBackup = (bytes: Uint8Array): Either.Either<BackupContents, string> => {
+  const metaLength = readHeader(bytes.subarray(0, HEADER), bytes.length)
+  if (Either.isLeft(metaLength)) return Either.left(metaLength.left)
+  const body = bytes.subarray(0, bytes.length - CHECKSUM)
+  const actual = createHash("sha256").update(body).digest()
+  if (!actual.equals(bytes.subarray(bytes.length - CHECKSUM))) return Either.left(checksumMismatch)
+  if (metaLength.right > MAX_META || HEADER + metaLength.right > body.length)
+    return Either.left("backup file is damaged (metadata length)")
+  const payload = body.subarray(HEADER + metaLength.right)
+  const meta = readMeta(body.subarray(HEADER, HEADER + metaLength.right), payload.length)
+  if (Either.isLeft(meta)) return Either.left(meta.left)
+  const snapshots: Array<Uint8Array> = []
+  for (const d of meta.right.docs) {
     const snap = payload.subarray(d.offset, d.offset + d.length)
     if (sha256Hex(snap) !== d.sha256) return Either.left(`backup file is damaged (document ${d.docId} checksum)`)
     snapshots.push(snap)
-    end = d.offset + d.length
   }
-  if (end !== payload.length) return Either.left("backup file is damaged (trailing bytes)")
-  if (new Set(meta.right.docs.map((d) => d.docId)).size !== meta.right.docs.length)
-    return Either.left("backup file lists a document twice")
   return Either.right({ meta: meta.right, snapshots })
 }

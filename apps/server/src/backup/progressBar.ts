@@ -35,24 +35,3 @@ export const writeWithProgress = async (path: string, bytes: Uint8Array, label =
     bar.done()
   }
 }
-
-/** Reads a whole file in chunks with a progress bar. */
-export const readWithProgress = async (path: string, label = "read"): Promise<Uint8Array> => {
-  const file = await open(path, "r")
-  try {
-    const { size } = await file.stat()
-    const out = new Uint8Array(size)
-    const bar = progressBar(label, size)
-    let at = 0
-    while (at < size) {
-      const { bytesRead } = await file.read(out, at, Math.min(CHUNK, size - at), at)
-      if (bytesRead === 0) break
-      at += bytesRead
-      bar.update(at)
-    }
-    bar.done()
-    return out.subarray(0, at)
-  } finally {
-    await file.close()
-  }
-}

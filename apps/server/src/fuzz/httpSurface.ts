@@ -5,7 +5,7 @@ import { loroUpdate } from "../test/http.js"
 import { type RawAnswer, rawRequest } from "../test/rawHttp.js"
 
 /**
- * A fast-check fuzz of the HTTP and upgrade surface of a real server (S13, TESTING.md B1-B5):
+ * A fast-check fuzz of the HTTP and upgrade surface of a real server (S14, TESTING.md B1-B5):
  * random methods, paths (percent-escapes, invalid UTF-8, traversal), headers (odd
  * Content-Type / Content-Length / Transfer-Encoding / Origin / Upgrade / Sec-WebSocket-*),
  * and bodies, sent as raw bytes. Each answer must be a well-formed HTTP response below 500

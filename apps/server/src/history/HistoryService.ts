@@ -3,6 +3,7 @@ import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { apiError } from "@vibestack/shared"
 import { Effect } from "effect"
 import { BackupService } from "../backup/BackupService.js"
+import { DocumentCheck } from "../backup/DocumentCheck.js"
 import { LoroPoolService } from "../pool/LoroPoolService.js"
 import type { BlobMeta } from "../pool/ops/blobMetas.js"
 import { PoolError } from "../pool/PoolError.js"
@@ -16,13 +17,15 @@ const SCRATCH = { ws: "~history-scratch", doc: "metas" } as const
  * version (its seq), with the time the server committed it, the Loro peers that wrote it
  * and its change count (read from the blob's header in the pool). A version's state is the
  * document at the union of everything up to that seq, read on a fork inside the pool.
- * Loro's per-change timestamps are not used: clients do not record them.
+ * Loro's per-change timestamps are not used: clients do not record them. A restore is proven
+ * to leave the document healthy before it is pushed (S23).
  */
 export class HistoryService extends Effect.Service<HistoryService>()("HistoryService", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const pool = yield* LoroPoolService
     const backups = yield* BackupService
+    const documents = yield* DocumentCheck
 
     const poolCall = <A>(f: () => Promise<A>) =>
       Effect.tryPromise({
@@ -106,7 +109,13 @@ export class HistoryService extends Effect.Service<HistoryService>()("HistorySer
 
     const stateAt = Effect.fn("HistoryService.stateAt")(function* (ws: WorkspaceId, doc: DocId, version: number) {
       const versionVector = yield* versionVectorAt(ws, doc, version)
-      const r = yield* poolCall(() => pool.run(ws, doc, "stateAt", { versionVector }))
+      // A document holding a poisoning entry fails here: say so (409, with the repair command), not 500.
+      const r = yield* poolCall(() => pool.run(ws, doc, "stateAt", { versionVector })).pipe(
+        Effect.catchIf(
+          (e) => e.error.kind === "Internal",
+          (e) => documents.explainFailure(ws, doc, e),
+        ),
+      )
       return { docId: doc, version, state: r.json }
     })
 

@@ -21,7 +21,7 @@ export const installProcessGuard = (report: Report): (() => void) => {
 }
 
 /**
- * Where exceptions that escaped a handler go (S13): the Node server has already answered
+ * Where exceptions that escaped a handler go (S14): the Node server has already answered
  * 400; this logs the request's method and path (never its query or headers, where tokens
  * travel) and counts `vibestack_handler_errors_total`. With `processGuard`, also
  * `installProcessGuard` (`vibestack serve` only: in tests it would hide failures).

@@ -5,7 +5,7 @@ import { rawRequest, upgradeRequest } from "../test/rawHttp.js"
 import { NodeServer } from "./NodeServer.js"
 
 /** The class fix for issue #13 finding 1: no handler's exception gets past the Node server. */
-describe("NodeServer guards (S13)", () => {
+describe("NodeServer guards (S14)", () => {
   const server = new NodeServer()
   const reported: Array<{ error: string; method: string; path: string }> = []
   let port = 0
@@ -26,7 +26,7 @@ describe("NodeServer guards (S13)", () => {
   })
   afterAll(() => new Promise<void>((r) => server.close(() => r())))
 
-  it("[S13] an upgrade handler that throws: 400 in the error shape, reported with method and path (no query)", async () => {
+  it("[S14] an upgrade handler that throws: 400 in the error shape, reported with method and path (no query)", async () => {
     const r = await rawRequest(port, upgradeRequest("/throws/here?token=secret"))
     expect(r.status).toBe(400)
     expect(r.headers["content-type"]).toBe("application/json")
@@ -36,7 +36,7 @@ describe("NodeServer guards (S13)", () => {
     expect(JSON.stringify(reported)).not.toContain("secret")
   })
 
-  it("[S13] a request handler that throws: 400 in the error shape; the server keeps serving", async () => {
+  it("[S14] a request handler that throws: 400 in the error shape; the server keeps serving", async () => {
     const r = await rawRequest(port, "POST /throws?x=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
     expect(r.status).toBe(400)
     expect(JSON.parse(r.body).error.kind).toBe("BadRequest")
@@ -44,7 +44,7 @@ describe("NodeServer guards (S13)", () => {
     expect(await (await fetch(`http://127.0.0.1:${port}/fine`)).text()).toBe("ok")
   })
 
-  it("[S13] malformed HTTP is answered in the error shape too", async () => {
+  it("[S14] malformed HTTP is answered in the error shape too", async () => {
     for (const bad of [
       "GARBAGE\r\n\r\n",
       "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
@@ -57,7 +57,7 @@ describe("NodeServer guards (S13)", () => {
     expect(huge.status).toBe(431)
   })
 
-  it("[S13] the process guard of `vibestack serve` logs an uncaught exception and keeps the process alive", async () => {
+  it("[S14] the process guard of `vibestack serve` logs an uncaught exception and keeps the process alive", async () => {
     const guard = fileURLToPath(new URL("./HandlerGuard.ts", import.meta.url))
     const script = `
       import { installProcessGuard } from ${JSON.stringify(guard)}

@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream"
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean
 
-/** Told about every exception a handler let escape (S13): already answered 400 by then. */
+/** Told about every exception a handler let escape (S14): already answered 400 by then. */
 export type HandlerErrorReport = (error: unknown, where: { readonly method: string; readonly path: string }) => void
 
 /**
@@ -45,7 +45,7 @@ export const pathForLog = (url: string | undefined): string => (url ?? "").split
  * and backpressure are ours to set), so upgrades for it are taken here before the Effect
  * platform's own upgrade handler sees them; everything else goes to the HttpApi app.
  *
- * No exception thrown by a request or upgrade handler gets past this class (S13): it is
+ * No exception thrown by a request or upgrade handler gets past this class (S14): it is
  * reported (method and path, never the query or headers) and the request is answered 400
  * with the documented error shape, then its connection is closed. Malformed HTTP is
  * answered in the same shape too.

@@ -64,16 +64,27 @@ describe("bad input over HTTP (TESTING.md B1-B4, B6)", () => {
   })
 
   // Each crashing blob costs the pool a worker recycle: slow by design, so a generous bound.
-  it("[B1] refuses every hostile fixture and generated variants; the document keeps exporting", {
+  it("[B1][S13] refuses every hostile fixture and generated variants; the document keeps exporting", {
     timeout: 600_000,
   }, async () => {
     const { base, hostile } = loadHostileFixtures()
     expect(hostile.length).toBeGreaterThan(40)
+    // The crashing fixtures sort first: the first `crashBudget` of them reach Loro and are
+    // refused (422); then this workspace's budget is spent and the rest are refused before
+    // they reach Loro (429). Nothing is ever accepted.
+    const statuses: Array<number> = []
     for (const { name: f, bytes } of hostile) {
       const r = await http.push(ws, editor.token, bytes, `fx-${f}`)
-      expect(r.status, f).toBe(422)
+      expect([422, 429], f).toContain(r.status)
+      statuses.push(r.status)
     }
-    // Our own variants: mutate a valid update, recompute the checksum.
+    expect(statuses.slice(0, srv.config.crashBudget)).toEqual(Array(srv.config.crashBudget).fill(422))
+    expect(statuses.at(-1)).toBe(429)
+    expect((await http.push(ws, editor.token, loroUpdate(3, 91n), "valid-but-blocked")).status).toBe(429)
+    // Our own variants, in a workspace of their own: mutate a valid update, recompute the checksum.
+    const victim = await http.register("Variants")
+    for (const u of updateChain(3))
+      expect((await http.push(victim.workspaceId, victim.masterToken, u)).status).toBe(200)
     let seed = 12345
     const rand = () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff
@@ -86,19 +97,22 @@ describe("bad input over HTTP (TESTING.md B1-B4, B6)", () => {
       m[at]! ^= 1 << (rand() % 8)
       writeLoroChecksum(m)
       expect(loroChecksum(m)).toBeDefined()
-      const r = await http.push(ws, editor.token, m, `variant-${i}`)
-      expect([200, 422], `variant ${i}`).toContain(r.status)
+      const r = await http.push(victim.workspaceId, victim.masterToken, m, `variant-${i}`)
+      expect([200, 422, 429], `variant ${i}`).toContain(r.status)
       if (r.status === 200) accepted++
     }
     // Whatever was accepted, the document still exports a snapshot that loads.
-    const snap = await http.call("GET", `/api/v1/workspaces/${ws}/docs/main/snapshot`, { token: master })
+    const snap = await http.call("GET", `/api/v1/workspaces/${victim.workspaceId}/docs/main/snapshot`, {
+      token: victim.masterToken,
+    })
     expect(snap.status).toBe(200)
     const doc = new LoroDoc()
     doc.import(snap.bytes)
     expect((doc.toJSON() as { m: Record<string, number> }).m.k0).toBe(0)
     expect(Number(snap.headers.get("x-vibestack-cursor"))).toBe(3 + accepted)
-    // The other workspace is still served.
+    // The other workspace is still served, and takes writes.
     expect((await http.pull(other.workspaceId, other.masterToken)).status).toBe(200)
+    expect((await http.push(other.workspaceId, other.masterToken, loroUpdate(2, 92n))).status).toBe(200)
     await healthy()
   })
 
@@ -107,7 +121,7 @@ describe("bad input over HTTP (TESTING.md B1-B4, B6)", () => {
     expect(r.status).toBe(413)
     const big = JSON.stringify({ name: "x".repeat(200_000) })
     // Chunked: no length to check up front, so the cap applies while reading; the rest is
-    // drained, so the client gets the 413 rather than a reset (S14).
+    // drained, so the client gets the 413 rather than a reset (S15).
     const chunked = await fetch(`${srv.url}/api/v1/workspaces`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -149,7 +163,7 @@ describe("bad input over HTTP (TESTING.md B1-B4, B6)", () => {
     }
     const mint = await http.call("POST", `/api/v1/workspaces/${ws}/tokens`, { token: master, json: { role: "master" } })
     expect(mint.status).toBe(400)
-    // A body without its media type: 415 (S15), kind BadRequest.
+    // A body without its media type: 415 (S16), kind BadRequest.
     const noType = await http.call("POST", `/api/v1/workspaces/${ws}/docs/main/updates`, {
       token: master,
       body: loroUpdate(1),

@@ -53,7 +53,7 @@ describe("hostile requests (issue #13)", () => {
   const count = async (table: string) => (await query(`select count(*)::int as n from ${table}`))[0].n as number
   const healthy = async () => expect((await api(srv.url).call("GET", "/healthz")).status).toBe(200)
 
-  it("[S13][B5] an upgrade to a path with a malformed percent-escape is answered 400 and the server stays up", async () => {
+  it("[S14][B5] an upgrade to a path with a malformed percent-escape is answered 400 and the server stays up", async () => {
     for (const path of [
       "/api/v1/workspaces/%E0%A4%A/live",
       "/api/v1/workspaces/%/live",
@@ -66,7 +66,7 @@ describe("hostile requests (issue #13)", () => {
     }
   })
 
-  it("[S16][B3] static files never leave the app's folder, also through a sibling whose name starts the same", async () => {
+  it("[S17][B3] static files never leave the app's folder, also through a sibling whose name starts the same", async () => {
     const traversals = [
       "/..%2fdist.bak%2fsecret.txt",
       "/..%2Fdist.bak/secret.txt",
@@ -92,7 +92,7 @@ describe("hostile requests (issue #13)", () => {
     }
   })
 
-  it("[S14][B3] a JSON body nested 30,000 deep is a 400 in the error shape", async () => {
+  it("[S15][B3] a JSON body nested 30,000 deep is a 400 in the error shape", async () => {
     const deep = `{"name":${"[".repeat(30_000)}${"]".repeat(30_000)}}`
     for (const path of ["/api/v1/workspaces", "/api/v1/backups/import"]) {
       const r = await api(srv.url).call("POST", path, { body: deep, headers: { "content-type": "application/json" } })
@@ -109,7 +109,7 @@ describe("hostile requests (issue #13)", () => {
     await healthy()
   })
 
-  it("[S14][B2] a chunked JSON body past the limit is answered 413, after 100 Continue, without a reset", async () => {
+  it("[S15][B2] a chunked JSON body past the limit is answered 413, after 100 Continue, without a reset", async () => {
     const answer = await new Promise<{ raw: string; error?: string }>((resolve) => {
       const socket = connect({ port: srv.port, host: "127.0.0.1" })
       let raw = ""
@@ -141,7 +141,7 @@ describe("hostile requests (issue #13)", () => {
     await healthy()
   })
 
-  it("[S15][B5] state-changing routes refuse foreign origins and non-JSON bodies (browser CSRF)", async () => {
+  it("[S16][B5] state-changing routes refuse foreign origins and non-JSON bodies (browser CSRF)", async () => {
     const http = api(srv.url)
     const before = await count("workspaces")
     const form = await http.call("POST", "/api/v1/workspaces", {
@@ -175,7 +175,7 @@ describe("hostile requests (issue #13)", () => {
     }
   })
 
-  it("[S15][B5] the live socket's Origin check does not trust the Host header (DNS rebinding)", async () => {
+  it("[S16][B5] the live socket's Origin check does not trust the Host header (DNS rebinding)", async () => {
     const path = "/api/v1/workspaces/some-workspace/live"
     const rebinding = await rawRequest(
       srv.port,
@@ -231,7 +231,7 @@ describe("hostile requests (issue #13)", () => {
     m.socket.close()
   })
 
-  it("[S13][B2] surface-fuzz regressions: an unknown Expect is a 417 in the error shape (seed 1502432054); upgrade requests with unread bodies do not leave sockets open (seed 451819777)", async () => {
+  it("[S14][B2] surface-fuzz regressions: an unknown Expect is a 417 in the error shape (seed 1502432054); upgrade requests with unread bodies do not leave sockets open (seed 451819777)", async () => {
     const expect417 = await rawRequest(
       srv.port,
       "GET / HTTP/1.1\r\nHost: x\r\nExpect: nonsense\r\nConnection: close\r\n\r\n",

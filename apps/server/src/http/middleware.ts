@@ -42,13 +42,13 @@ const BINARY_ROUTES = [
   /^\/api\/v1\/workspaces\/[^/]+\/backups\/upload$/,
   /^\/api\/v1\/backups\/import$/,
 ]
-/** Routes anyone may call, limited per client address (S17). */
+/** Routes anyone may call, limited per client address (S18). */
 const ANONYMOUS_ROUTES: ReadonlyArray<readonly [RegExp, AnonymousRoute]> = [
   [/^\/api\/v1\/workspaces$/, "workspaceCreate"],
   [/^\/api\/v1\/backups\/import$/, "backupImport"],
 ]
 const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"])
-/** Deeper than any request of ours; recursion in decoding and error messages stays shallow (S14). */
+/** Deeper than any request of ours; recursion in decoding and error messages stays shallow (S15). */
 export const MAX_JSON_DEPTH = 64
 
 /**
@@ -79,15 +79,15 @@ export interface MiddlewareOptions {
   readonly metrics: Metrics
   readonly limits: Limits
   readonly maxJsonBytes: number
-  /** Browser origins allowed on state-changing requests (S15, http/origins.ts). */
+  /** Browser origins allowed on state-changing requests (S16, http/origins.ts). */
   readonly origins: ReadonlySet<string>
 }
 
 /**
  * What every HTTP request passes before its handler, in order: browser checks on
  * state-changing requests (a foreign `Origin` is 403, a body of the wrong media type 415:
- * S15), per-address limits on anonymous routes (429: S17), and for JSON routes a body read
- * to at most `maxJsonBytes` (413, answered after draining: S14) and nested at most
+ * S16), per-address limits on anonymous routes (429: S18), and for JSON routes a body read
+ * to at most `maxJsonBytes` (413, answered after draining: S15) and nested at most
  * `MAX_JSON_DEPTH` deep (400). After it: every 5xx gets the error shape too (S10), every 429
  * its `Retry-After`.
  */
@@ -127,7 +127,7 @@ export const makeMiddleware =
       return out
     }) as HttpApp.Default
 
-/** Browser checks (S15) and anonymous rate limits (S17); a response when the request is refused. */
+/** Browser checks (S16) and anonymous rate limits (S18); a response when the request is refused. */
 const checks = (options: MiddlewareOptions, req: HttpServerRequest.HttpServerRequest, path: string) =>
   Effect.gen(function* () {
     const binary = BINARY_ROUTES.some((r) => r.test(path))
@@ -149,7 +149,7 @@ const checks = (options: MiddlewareOptions, req: HttpServerRequest.HttpServerReq
   })
 
 /**
- * A JSON route's body, read to at most `maxJsonBytes` and checked for depth (S14): the text,
+ * A JSON route's body, read to at most `maxJsonBytes` and checked for depth (S15): the text,
  * a refusal, or undefined when there is nothing to read here (binary routes read their own).
  */
 const bufferedJsonBody = (options: MiddlewareOptions, req: HttpServerRequest.HttpServerRequest, path: string) =>

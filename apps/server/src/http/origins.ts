@@ -19,7 +19,7 @@ const hostPart = (host: string) => (host.includes(":") && !host.startsWith("[") 
 
 /**
  * The browser origins this server answers state-changing requests and live sockets from
- * (S15): the public URL, `VIBESTACK_ALLOWED_ORIGINS`, and its own listen origin(s). On a
+ * (S16): the public URL, `VIBESTACK_ALLOWED_ORIGINS`, and its own listen origin(s). On a
  * loopback address that is `http://127.0.0.1:PORT`, `http://localhost:PORT` and
  * `http://[::1]:PORT`; on a wildcard address, every interface's address at PORT (names
  * that resolve to the machine must be configured). Never derived from a request's `Host`

@@ -10,7 +10,7 @@ export const DRAIN_BYTES = 64 * 1024 * 1024
 export type BodyResult = Uint8Array | "too-large" | "aborted"
 
 /**
- * Reads a request body up to `max` bytes (S14). A body past the limit (declared or, when
+ * Reads a request body up to `max` bytes (S15). A body past the limit (declared or, when
  * chunked, counted) is not buffered: it is drained up to `DRAIN_BYTES` and answered
  * "too-large", so an oversized upload costs at most `max` bytes of memory.
  */
@@ -47,7 +47,7 @@ export const readBody = (req: IncomingMessage, max: number): Promise<BodyResult>
   })
 
 /**
- * Whether `text` nests arrays/objects deeper than `max` (S14), in one pass that skips strings:
+ * Whether `text` nests arrays/objects deeper than `max` (S15), in one pass that skips strings:
  * recursive code downstream (schema decoding, error formatting) must never see such input.
  */
 export const jsonTooDeep = (text: string, max: number): boolean => {

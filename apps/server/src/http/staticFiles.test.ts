@@ -3,7 +3,7 @@ import { resolveInside } from "./staticFiles.js"
 
 describe("resolveInside", () => {
   const root = "/srv/app/dist"
-  it("[S16] keeps paths inside the folder by whole segments", () => {
+  it("[S17] keeps paths inside the folder by whole segments", () => {
     expect(resolveInside(root, "/")).toBe(root)
     expect(resolveInside(root, "/assets/a.js")).toBe("/srv/app/dist/assets/a.js")
     expect(resolveInside(root, "/a/../b.js")).toBe("/srv/app/dist/b.js")

@@ -9,7 +9,7 @@ const errorJson = (status: number, kind: string, message: string) =>
 /**
  * The file under `root` that a request path names, `"outside"` when it would leave `root`,
  * or `"malformed"` for an escape that does not decode. Compared by whole path segments
- * (S16): `/..%2fdist.bak/x` resolves to a sibling of `root` whose name merely starts the
+ * (S17): `/..%2fdist.bak/x` resolves to a sibling of `root` whose name merely starts the
  * same, which a string-prefix check lets through.
  */
 export const resolveInside = (root: string, pathname: string): string | "outside" | "malformed" => {

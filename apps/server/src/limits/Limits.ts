@@ -7,7 +7,7 @@ import { ServerConfigTag } from "../ServerConfigTag.js"
 import type { Rate } from "./TokenBuckets.js"
 import { TokenBuckets } from "./TokenBuckets.js"
 
-/** Anonymous routes with a per-address rate limit (S17). */
+/** Anonymous routes with a per-address rate limit (S18). */
 export type AnonymousRoute = "workspaceCreate" | "backupImport"
 
 /**
@@ -34,7 +34,7 @@ const TRIP_QUIET_MS = 60_000
 const MAX_TRIPS = 100_000
 
 /**
- * Rate limits and quotas (S17, docs/SECURITY.md): per client address on anonymous routes,
+ * Rate limits and quotas (S18, docs/SECURITY.md): per client address on anonymous routes,
  * per workspace on pushes (a rate, stored bytes, documents). Every check is synchronous:
  * a push joins its document's lane before anything asynchronous happens (S11).
  *

@@ -7,7 +7,7 @@ describe("TokenBuckets", () => {
     return { now: () => t, advance: (ms: number) => (t += ms) }
   }
 
-  it("[S17] allows a burst, then the rate, per key; says how long to wait", () => {
+  it("[S18] allows a burst, then the rate, per key; says how long to wait", () => {
     const c = clock()
     const b = new TokenBuckets({ perSecond: 0.5, burst: 3 }, c.now)
     expect([b.take("a"), b.take("a"), b.take("a")]).toEqual([0, 0, 0])
@@ -25,7 +25,7 @@ describe("TokenBuckets", () => {
     expect(b.take("a")).toBeGreaterThan(0)
   })
 
-  it("[S17] memory stays bounded: full buckets are swept, and past maxKeys the oldest are forgotten", () => {
+  it("[S18] memory stays bounded: full buckets are swept, and past maxKeys the oldest are forgotten", () => {
     const c = clock()
     const b = new TokenBuckets({ perSecond: 1, burst: 2 }, c.now, 100)
     for (let i = 0; i < 1_000; i++) b.take(`k${i}`)

@@ -44,7 +44,7 @@ const metric = async (url: string, name: string): Promise<number> => {
   return line ? Number(line.split(" ").at(-1)) : 0
 }
 
-describe("rate limits and quotas (S17, issue #13 finding 5a)", () => {
+describe("rate limits and quotas (S18, issue #13 finding 5a)", () => {
   let pg: TestPg
   /** Small rates: creation 2 per address, imports 1, pushes 3 per workspace, each refilling slowly. */
   let rates: TestServer
@@ -96,7 +96,7 @@ describe("rate limits and quotas (S17, issue #13 finding 5a)", () => {
     }
   }
 
-  it("[S17] workspace creation is limited per client address: 429 Overloaded with Retry-After; other addresses go on", async () => {
+  it("[S18] workspace creation is limited per client address: 429 Overloaded with Retry-After; other addresses go on", async () => {
     const body = JSON.stringify({ name: "anon" })
     const first = [
       await postFrom("127.0.0.2", rates.port, "/api/v1/workspaces", body),
@@ -133,7 +133,7 @@ describe("rate limits and quotas (S17, issue #13 finding 5a)", () => {
     expect(logs.text().match(/limit tripped: workspace_creates/g)?.length).toBe(1)
   })
 
-  it("[S17] anonymous backup import is limited per client address before its body is read", async () => {
+  it("[S18] anonymous backup import is limited per client address before its body is read", async () => {
     const garbage = new Uint8Array(100).fill(7)
     const once = await postFrom("127.0.0.4", rates.port, "/api/v1/backups/import", garbage, "application/octet-stream")
     expect(once.status).toBeGreaterThanOrEqual(400)
@@ -144,7 +144,7 @@ describe("rate limits and quotas (S17, issue #13 finding 5a)", () => {
     expect(Number(again.headers["retry-after"])).toBeGreaterThanOrEqual(1)
   })
 
-  it("[S17] pushes are limited per workspace: 429 + Retry-After over HTTP, PushRejected Overloaded on the socket; nothing stored", async () => {
+  it("[S18] pushes are limited per workspace: 429 + Retry-After over HTTP, PushRejected Overloaded on the socket; nothing stored", async () => {
     const http = api(rates.url)
     const a = await postFrom("127.0.0.5", rates.port, "/api/v1/workspaces", JSON.stringify({ name: "A" }))
     const b = await postFrom("127.0.0.5", rates.port, "/api/v1/workspaces", JSON.stringify({ name: "B" }))
@@ -183,7 +183,7 @@ describe("rate limits and quotas (S17, issue #13 finding 5a)", () => {
     throw new Error("still 429 after 60 attempts")
   }
 
-  it("[S17] a workspace at its document quota gets 413 PayloadTooLarge for a new document; its documents still take pushes", async () => {
+  it("[S18] a workspace at its document quota gets 413 PayloadTooLarge for a new document; its documents still take pushes", async () => {
     const http = api(quotas.url)
     const { workspaceId: ws, masterToken: t } = await http.register("Docs")
     // "main" exists from registration; two more fit.
@@ -198,7 +198,7 @@ describe("rate limits and quotas (S17, issue #13 finding 5a)", () => {
     expect(docs.map((r) => r.doc_id)).toEqual(["d1", "d2", "main"])
   })
 
-  it("[S17] a workspace past its byte quota gets 413 PayloadTooLarge; others are unaffected; docs.bytes matches the log", async () => {
+  it("[S18] a workspace past its byte quota gets 413 PayloadTooLarge; others are unaffected; docs.bytes matches the log", async () => {
     const http = api(quotas.url)
     const { workspaceId: ws, masterToken: t } = await http.register("Bytes")
     const other = await http.register("Other")

@@ -10,7 +10,8 @@ type Pull = (
 
 /**
  * Per-node fan-out: which local sockets follow which document, and how far this node
- * has sent each document. A commit NOTIFY (from any node) names a document and its new
+ * has sent each document. Updates this node commits are sent from memory right after
+ * COMMIT (`committed`). A commit NOTIFY (from any node) names a document and its new
  * last seq; the node reads what it has not sent yet from the log once and sends the
  * same frames to every local subscriber, in seq order. One read runs per document at
  * a time; notifications arriving meanwhile only raise the target.
@@ -58,6 +59,29 @@ export class FanOut {
     if (this.running.has(key)) return
     this.running.add(key)
     void this.drain(key, ws, doc, committedAt).finally(() => this.running.delete(key))
+  }
+
+  /**
+   * This node just committed these updates of one document (seq order, durable): send them to
+   * the local subscribers straight from memory. If they do not follow what was sent (another
+   * node's commit in between, or a read already running), fall back to reading the log.
+   */
+  committed(ws: WorkspaceId, doc: DocId, records: ReadonlyArray<{ seq: number; bytes: Uint8Array }>): void {
+    const key = this.key(ws, doc)
+    const subs = this.subscribers.get(key)
+    const last = records.at(-1)
+    if (subs === undefined || last === undefined) return
+    const sent = this.sent.get(key)!
+    if (last.seq <= sent) return
+    if (this.running.has(key) || records[0]!.seq !== sent + 1) {
+      this.notify(ws, doc, last.seq)
+      return
+    }
+    for (const r of records) {
+      const frame = encodeFrame({ _tag: "Update", docId: doc, seq: r.seq }, r.bytes)
+      for (const conn of subs) this.send(conn, frame)
+    }
+    this.sent.set(key, last.seq)
   }
 
   /** Notifications may have been missed (the LISTEN connection dropped): re-read every followed document. */

@@ -15,8 +15,9 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
   let master: string
   beforeAll(async () => {
     pg = await startTestPg()
-    a = await startTestServer({ pg })
-    b = await startTestServer({ pg })
+    // A slow heartbeat: [L4] must see the buffer limit close a reader that stopped, not a missed ping.
+    a = await startTestServer({ pg, config: { liveHeartbeatMs: 120_000 } })
+    b = await startTestServer({ pg, config: { liveHeartbeatMs: 120_000 } })
     http = api(a.url)
     ;({ workspaceId: ws, masterToken: master } = await http.register("Live"))
   })
@@ -190,7 +191,7 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
     expect((await http.call("GET", "/healthz")).status).toBe(200)
   })
 
-  it("[B1] hostile blobs pushed over the socket are rejected, stored nowhere and sent to no one", {
+  it("[B1][S13] hostile blobs pushed over the socket are rejected, stored nowhere, sent to no one, and cost only their tenant", {
     timeout: 600_000,
   }, async () => {
     const watcher = await subscribed(b.url, ws, master)
@@ -205,12 +206,21 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
     )
     for (const r of pusher.texts.filter((t) => t._tag === "PushRejected")) expect(r.error.kind).toBe("InvalidUpdate")
     expect((await http.call("GET", `/api/v1/workspaces/${ws}`, { token: master })).json.docs[0].cursor).toBe(before)
-    // A valid push afterwards still flows to the watcher on the other node, and nothing else did.
+    // The crashes used up this workspace's crash budget (S13): its next push is refused before
+    // it reaches Loro, even a valid one.
     pusher.push("main", 300, "after-hostile", loroUpdate(2, 4242n))
-    await watcher.waitFor(() => watcher.updates.length === 1)
-    expect(watcher.updates[0]!.seq).toBe(before + 1)
-    watcher.socket.close()
-    pusher.socket.close()
+    await pusher.waitFor(() => pusher.texts.some((t) => t._tag === "PushRejected" && t.requestId === 300))
+    expect(pusher.texts.find((t) => t._tag === "PushRejected" && t.requestId === 300)?.error.kind).toBe("Overloaded")
+    // Another tenant is unaffected: its valid push flows to its watcher on the other node, and
+    // the watcher of the hostile workspace received nothing at all.
+    const other = await http.register("Bystander")
+    const otherWatcher = await subscribed(b.url, other.workspaceId, other.masterToken)
+    const otherPusher = await subscribed(a.url, other.workspaceId, other.masterToken)
+    otherPusher.push("main", 1, "bystander", loroUpdate(2, 4243n))
+    await otherWatcher.waitFor(() => otherWatcher.updates.length === 1)
+    expect(otherWatcher.updates[0]!.seq).toBe(1)
+    expect(watcher.updates).toEqual([])
+    for (const c of [watcher, pusher, otherWatcher, otherPusher]) c.socket.close()
   })
 
   it("[L4] a subscriber that stops reading is closed; others get everything", async () => {

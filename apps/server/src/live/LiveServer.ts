@@ -23,6 +23,7 @@ import { allowedOrigins, originAllowed } from "../http/origins.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { ServerConfigTag } from "../ServerConfigTag.js"
 import { ByteStore } from "../store/ByteStore.js"
+import { CommitHub } from "../store/CommitHub.js"
 import { PushService } from "../store/PushService.js"
 import { type Connection, defaultLiveLimits, type LiveLimits } from "./Connection.js"
 import { FanOut } from "./FanOut.js"
@@ -51,6 +52,7 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
       const bus = yield* Bus
       const metrics = yield* Metrics
       const config = yield* ServerConfigTag
+      const hub = yield* CommitHub
       const runtime = yield* Effect.runtime<never>()
       const run = Runtime.runPromise(runtime)
       const connections = new Set<Connection>()
@@ -90,6 +92,18 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
         (ms) => metrics.observe("vibestack_fanout_seconds", ms / 1000),
       )
 
+      // This node's own commits go out from memory, grouped by document in seq order.
+      const offCommits = hub.subscribe((updates) => {
+        const byDoc = new Map<string, Array<(typeof updates)[number]>>()
+        for (const u of updates) {
+          const k = `${u.ws}\u0000${u.doc}`
+          const list = byDoc.get(k)
+          if (list === undefined) byDoc.set(k, [u])
+          else list.push(u)
+        }
+        for (const list of byDoc.values()) fanOut.committed(list[0]!.ws, list[0]!.doc, list)
+      })
+      yield* Effect.addFinalizer(() => Effect.sync(offCommits))
       // Commits on any node reach this one through LISTEN/NOTIFY.
       const updates = yield* PubSub.subscribe(bus.updates)
       yield* Queue.take(updates).pipe(
@@ -218,7 +232,7 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
       }
 
       // A handler that fails unexpectedly (a defect) closes its socket and is logged; it never
-      // becomes an unhandled rejection that could take the process down (S13).
+      // becomes an unhandled rejection that could take the process down (S14).
       const guard = (socket: WebSocket, handling: Promise<unknown>) =>
         handling.catch((error: unknown) => {
           metrics.inc("vibestack_handler_errors_total", { where: "live" })

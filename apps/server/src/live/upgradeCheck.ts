@@ -25,7 +25,7 @@ const refuse = (kind: ErrorKind, message: string, status = statusOfKind[kind]): 
 /** No match: not the live socket's path (another handler may take it). */
 export const isLivePath = (url: string | undefined): RegExpExecArray | null => LIVE_PATH.exec(url ?? "")
 
-/** Percent-decodes without throwing (a malformed escape is the caller's 400, never an exception: S13). */
+/** Percent-decodes without throwing (a malformed escape is the caller's 400, never an exception: S14). */
 export const safeDecode = (s: string): string | undefined => {
   try {
     return decodeURIComponent(s)

@@ -1,6 +1,6 @@
 import type { PoolOpArgs, PoolOpName, PoolOpResult } from "./ops/index.js"
 import { PoolError, WorkerGone } from "./PoolError.js"
-import type { DocKey, WorkerRequest, WorkerResponse } from "./protocol.js"
+import type { CommitItem, DocKey, ItemResult, ValidateItem, WorkerRequest, WorkerResponse } from "./protocol.js"
 import { WorkerHandle } from "./WorkerHandle.js"
 
 /** Where the pool (re)loads a document from: the last good snapshot plus the log after it. */
@@ -13,6 +13,11 @@ export interface DocSource {
     readonly snapshotSeq: number
     readonly updates: ReadonlyArray<{ readonly seq: number; readonly bytes: Uint8Array }>
   }>
+  /**
+   * The log's last seq (cheap). Asked only when a blob depends on ops the copy lacks: if the
+   * log grew past the copy (another node committed), the copy is reloaded and the blob retried.
+   */
+  head?(ws: string, doc: string): Promise<number>
 }
 
 export interface LoroPoolOptions {
@@ -21,42 +26,89 @@ export interface LoroPoolOptions {
   readonly source: DocSource
   /** Per worker call; a worker that does not answer in time is recycled. Default 30 s. */
   readonly callTimeoutMs?: number
+  /** Called with the reason whenever a worker is replaced (crash, timeout, exit). */
+  readonly onRecycle?: (reason: string) => void
 }
 
-export type ValidateResult = { readonly ok: true } | { readonly ok: false; readonly reason: string }
+export type ValidateResult =
+  | { readonly ok: true }
+  | {
+      readonly ok: false
+      readonly reason: string
+      /** Loro panicked on this very blob (the pool isolated it): count it against its sender. */
+      readonly crashed?: boolean
+    }
+
+/** One document's batch for `validateMany`. */
+export interface ValidateRequest {
+  readonly ws: string
+  readonly doc: string
+  readonly blobs: ReadonlyArray<Uint8Array>
+  readonly atLeastSeq?: number | undefined
+}
+
+/** A batch's outcome: per-blob results and the id to commit it by, or why the pool could not judge it. */
+export type ValidateOutcome =
+  | { readonly _tag: "Judged"; readonly batchId: number; readonly results: ReadonlyArray<ValidateResult> }
+  | { readonly _tag: "Failed"; readonly error: PoolError }
 
 export interface PoolStats {
   readonly recycles: number
   readonly refused: number
   readonly validated: number
   readonly docsLoaded: number
+  readonly crashes: number
 }
 
 const MAX_ATTEMPTS = 6
+
+/** Per document of a `validateMany` call: what is left to judge and what was judged. */
+interface Job {
+  readonly key: DocKey
+  readonly batchId: number
+  readonly check: boolean
+  readonly atLeastSeq: number | undefined
+  /** Chunks still to send, front first (a refused or crashed chunk is split in two). */
+  readonly chunks: Array<ReadonlyArray<Uint8Array>>
+  readonly accepted: Array<Uint8Array>
+  /** Per blob, in order, once judged. */
+  readonly results: Array<ValidateResult>
+  /** The copy was (re)loaded during this call: resend what this batch already accepted. */
+  reloaded: boolean
+  /** Rounds in a row without a verdict (worker gone or poisoned, document evicted). */
+  attempts: number
+  /** Missing dependencies already led to one reload against the log's head. */
+  headChecked: boolean
+  lastProblem: string
+  error: PoolError | undefined
+}
 
 /**
  * The server's isolated Loro pool: worker threads own the server's copies of documents
  * (bounded LRU per worker, documents pinned to a worker by hash of their key), validate
  * untrusted update blobs against them, and run named read operations. The main thread
  * never hands client bytes to Loro. Calls on one document run one at a time, in call order.
- * See README.md for the contract the byte store follows.
+ * One `validateMany` carries many documents' batches in one message per worker. A spare
+ * worker is kept warm, so a recycled worker is replaced at once. See README.md.
  */
 export class LoroPool {
   private readonly handles: Array<WorkerHandle>
+  private spare: WorkerHandle | undefined
   private readonly chains = new Map<string, Promise<unknown>>()
-  /** Per document, the validated batches awaiting markCommitted/discard, oldest first. */
+  /** Per document, the validated batches awaiting commit/discard, oldest first. */
   private readonly batches = new Map<string, Array<number>>()
   private readonly timeoutMs: number
   private nextBatch = 1
   private nextBuilder = 0
   private closed = false
-  private counters = { recycles: 0, refused: 0, validated: 0, docsLoaded: 0 }
+  private counters = { recycles: 0, refused: 0, validated: 0, docsLoaded: 0, crashes: 0 }
 
   constructor(private readonly options: LoroPoolOptions) {
     if (options.workers < 1 || options.maxDocsPerWorker < 1)
       throw new Error("LoroPool needs at least one worker and doc")
     this.timeoutMs = options.callTimeoutMs ?? 30_000
     this.handles = Array.from({ length: options.workers }, () => this.spawn())
+    this.spare = this.spawn()
   }
 
   stats(): PoolStats {
@@ -64,67 +116,55 @@ export class LoroPool {
   }
 
   /** Imports each blob into the pool's copy, in order, and keeps those that leave it healthy. */
-  validate(
+  async validate(
     ws: string,
     doc: string,
     blobs: ReadonlyArray<Uint8Array>,
     atLeastSeq?: number,
   ): Promise<ReadonlyArray<ValidateResult>> {
-    return this.importBlobs(ws, doc, blobs, true, atLeastSeq)
+    return judged(await this.judge([{ ws, doc, blobs, atLeastSeq }], true))
+  }
+
+  /**
+   * Validates many documents' batches at once: one message per worker for all of them (each
+   * document's own blobs still in order). Documents must be distinct. Commit each judged batch
+   * with `commitMany` (by its `batchId`) or drop it with `discard`.
+   */
+  validateMany(requests: ReadonlyArray<ValidateRequest>): Promise<ReadonlyArray<ValidateOutcome>> {
+    return this.judge(requests, true)
   }
 
   /**
    * Like `validate`, for bytes that were validated before they were stored (the log, a stored
-   * snapshot): imports without the health check, which costs a full snapshot export. A blob
-   * that does not import (garbage written behind the push path's back, missing dependencies,
-   * a Loro crash) is still refused, and the batch goes on with the rest. Same contract after:
-   * `markCommitted` or `discard`.
+   * snapshot): imports without the health check. A blob that does not import (garbage written
+   * behind the push path's back, missing dependencies, a Loro crash) is still refused, and the
+   * batch goes on with the rest. Same contract after: `markCommitted` or `discard`.
    */
-  importStored(ws: string, doc: string, blobs: ReadonlyArray<Uint8Array>): Promise<ReadonlyArray<ValidateResult>> {
-    return this.importBlobs(ws, doc, blobs, false)
-  }
-
-  private importBlobs(
+  async importStored(
     ws: string,
     doc: string,
     blobs: ReadonlyArray<Uint8Array>,
-    check: boolean,
-    atLeastSeq?: number,
   ): Promise<ReadonlyArray<ValidateResult>> {
-    const key: DocKey = { ws, doc }
-    return this.serialize(key, async () => {
-      const batchId = this.nextBatch++
-      const accepted: Array<Uint8Array> = []
-      const results: Array<ValidateResult> = []
-      // Whole batch first; on refusal or crash, bisect. A refusal drops the worker's copy,
-      // so the next chunk reloads it and re-applies what this batch already accepted.
-      const run = async (chunk: ReadonlyArray<Uint8Array>): Promise<void> => {
-        const res = await this.request(key, (reloaded) => ({
-          _tag: "Validate",
-          key,
-          batchId,
-          reapply: reloaded ? accepted.slice() : [],
-          blobs: chunk,
-          check,
-          atLeastSeq,
-        }))
-        if (res._tag === "Ok") {
-          accepted.push(...chunk)
-          for (const _ of chunk) results.push({ ok: true })
-        } else if (res._tag === "Refused" || res._tag === "Crashed") {
-          if (chunk.length === 1) results.push({ ok: false, reason: res.reason })
-          else {
-            const mid = chunk.length >> 1
-            await run(chunk.slice(0, mid))
-            await run(chunk.slice(mid))
-          }
-        } else throw unexpected("validate", res)
-      }
-      if (blobs.length > 0) await run(blobs)
-      if (accepted.length > 0) this.pendingOf(key).push(batchId)
-      for (const r of results) r.ok ? this.counters.validated++ : this.counters.refused++
-      return results
-    })
+    return judged(await this.judge([{ ws, doc, blobs }], false))
+  }
+
+  /**
+   * Judged batches were committed as seqs `fromSeq..seq`. Sent without waiting: the worker
+   * handles messages in order, so a later call on the document sees the commit.
+   */
+  commitMany(
+    items: ReadonlyArray<{ ws: string; doc: string; batchId: number; seq: number; fromSeq?: number | undefined }>,
+  ): void {
+    const bySlot = new Map<number, Array<CommitItem>>()
+    for (const it of items) {
+      const key = { ws: it.ws, doc: it.doc }
+      this.forgetBatch(key, it.batchId)
+      const slot = slotOf(key, this.handles.length)
+      let list = bySlot.get(slot)
+      if (list === undefined) bySlot.set(slot, (list = []))
+      list.push({ key, batchId: it.batchId, seq: it.seq, fromSeq: it.fromSeq })
+    }
+    for (const [slot, list] of bySlot) this.handles[slot]!.post({ _tag: "Commit", items: list })
   }
 
   /**
@@ -133,27 +173,29 @@ export class LoroPool {
    */
   markCommitted(ws: string, doc: string, upToSeq: number, fromSeq?: number): Promise<void> {
     const key: DocKey = { ws, doc }
-    return this.serialize(key, async () => {
+    return this.serialize([key], async () => {
       const batchId = this.takeOldestBatch(key)
       const req: WorkerRequest =
-        batchId === undefined ? { _tag: "Discard", key } : { _tag: "Commit", key, batchId, seq: upToSeq, fromSeq }
+        batchId === undefined
+          ? { _tag: "Discard", keys: [key] }
+          : { _tag: "Commit", items: [{ key, batchId, seq: upToSeq, fromSeq }] }
       expectOk("markCommitted", await this.request(key, () => req))
     })
   }
 
-  /** The oldest validated batch failed to commit: drop the copy, reload it on next use. */
+  /** A validated batch failed to commit: drop the copy (and its pending batches), reload on next use. */
   discard(ws: string, doc: string): Promise<void> {
     const key: DocKey = { ws, doc }
-    return this.serialize(key, async () => {
-      this.takeOldestBatch(key)
-      expectOk("discard", await this.request(key, () => ({ _tag: "Discard", key })))
+    return this.serialize([key], async () => {
+      this.batches.delete(keyString(key))
+      expectOk("discard", await this.request(key, () => ({ _tag: "Discard", keys: [key] })))
     })
   }
 
   /** A full snapshot of the committed state and the seq it covers (at least `atLeastSeq`). */
   exportSnapshot(ws: string, doc: string, atLeastSeq?: number): Promise<{ bytes: Uint8Array; seq: number }> {
     const key: DocKey = { ws, doc }
-    return this.serialize(key, async () => {
+    return this.serialize([key], async () => {
       const res = await this.request(key, () => ({ _tag: "ExportSnapshot", key, atLeastSeq }))
       if (res._tag !== "NeedSource") return expectOk("exportSnapshot", res) as { bytes: Uint8Array; seq: number }
       // The copy holds uncommitted updates: build from committed data instead, so `seq` is honest.
@@ -176,7 +218,7 @@ export class LoroPool {
   /** Runs a named operation (pool/ops) on the document's copy inside its worker. */
   run<K extends PoolOpName>(ws: string, doc: string, op: K, args: PoolOpArgs<K>): Promise<PoolOpResult<K>> {
     const key: DocKey = { ws, doc }
-    return this.serialize(key, async () => {
+    return this.serialize([key], async () => {
       const res = await this.request(key, () => ({ _tag: "Run", key, op, args }))
       return expectOk(`run ${op}`, res) as PoolOpResult<K>
     })
@@ -184,45 +226,189 @@ export class LoroPool {
 
   async close(): Promise<void> {
     this.closed = true
-    await Promise.all(this.handles.map((h) => h.terminate()))
+    await Promise.all([...this.handles, ...(this.spare ? [this.spare] : [])].map((h) => h.terminate()))
   }
 
   private spawn(): WorkerHandle {
     return new WorkerHandle(
       this.options.maxDocsPerWorker,
       this.timeoutMs,
-      (h) => this.recycle(h),
-      (h) => this.recycle(h),
+      (h) => this.recycle(h, "a call timed out"),
+      (h) => this.recycle(h, "the worker exited"),
     )
   }
 
-  /** Replaces a dead or poisoned worker; its documents reload lazily from the source. */
-  private recycle(handle: WorkerHandle): void {
+  /** Replaces a dead or poisoned worker by the warm spare; its documents reload lazily from the source. */
+  private recycle(handle: WorkerHandle, reason: string): void {
     const i = this.handles.indexOf(handle)
     if (i < 0 || this.closed) return
     this.counters.recycles++
-    this.handles[i] = this.spawn()
+    this.handles[i] = this.spare ?? this.spawn()
+    this.spare = this.spawn()
     void handle.terminate()
+    this.options.onRecycle?.(reason)
+  }
+
+  /**
+   * The batch judge behind validate, validateMany and importStored. Round after round, every
+   * document with blobs left sends its front chunk, one message per worker. A refused or
+   * crashing chunk of several blobs is split in two (a refusal drops the worker's copy, so the
+   * next chunk reloads it and re-applies what the batch already accepted); documents a crash
+   * left unjudged go again to the fresh worker. Every loop is bounded.
+   */
+  private judge(requests: ReadonlyArray<ValidateRequest>, check: boolean): Promise<ReadonlyArray<ValidateOutcome>> {
+    const keys = requests.map((r) => ({ ws: r.ws, doc: r.doc }))
+    return this.serialize(keys, async () => {
+      const jobs: Array<Job> = requests.map((r, i) => ({
+        key: keys[i]!,
+        batchId: this.nextBatch++,
+        check,
+        atLeastSeq: r.atLeastSeq,
+        chunks: r.blobs.length > 0 ? [r.blobs] : [],
+        accepted: [],
+        results: [],
+        reloaded: false,
+        attempts: 0,
+        headChecked: false,
+        lastProblem: "",
+        error: undefined,
+      }))
+      for (let round = 0; round < 10_000; round++) {
+        const open = jobs.filter((j) => j.error === undefined && j.chunks.length > 0)
+        if (open.length === 0) break
+        // At most half a worker's cache per message, so loading the documents of one round
+        // cannot evict the others before they are judged.
+        const perWorker = Math.max(1, this.options.maxDocsPerWorker >> 1)
+        const bySlot = new Map<number, Array<Job>>()
+        for (const j of open) {
+          const slot = slotOf(j.key, this.handles.length)
+          let list = bySlot.get(slot)
+          if (list === undefined) bySlot.set(slot, (list = []))
+          if (list.length < perWorker) list.push(j)
+        }
+        await Promise.all([...bySlot].map(([slot, list]) => this.judgeRound(slot, list)))
+      }
+      return jobs.map((j): ValidateOutcome => {
+        if (j.error !== undefined) return { _tag: "Failed", error: j.error }
+        if (j.accepted.length > 0) this.pendingOf(j.key).push(j.batchId)
+        for (const r of j.results) r.ok ? this.counters.validated++ : this.counters.refused++
+        return { _tag: "Judged", batchId: j.batchId, results: j.results }
+      })
+    })
+  }
+
+  /** One message to one worker for the front chunk of each job; applies the answers. */
+  private async judgeRound(slot: number, jobs: ReadonlyArray<Job>): Promise<void> {
+    if (this.closed) {
+      for (const j of jobs) j.error = unavailable("the pool is closed")
+      return
+    }
+    const handle = this.handles[slot]!
+    const items: Array<ValidateItem> = jobs.map((j) => ({
+      key: j.key,
+      batchId: j.batchId,
+      reapply: j.reloaded ? j.accepted.slice() : [],
+      blobs: j.chunks[0]!,
+      check: j.check,
+      atLeastSeq: j.atLeastSeq,
+    }))
+    let res: WorkerResponse
+    try {
+      res = await handle.call({ _tag: "Validate", items })
+    } catch (err) {
+      // Gone (recycled under us): try again on the replacement. A timeout is not retried: the
+      // request itself may be what hangs the worker.
+      for (const j of jobs) {
+        if (err instanceof WorkerGone) this.retryLater(j, err.message)
+        else j.error = err instanceof PoolError ? err : new PoolError({ kind: "Internal", message: String(err) })
+      }
+      return
+    }
+    if (res._tag === "Poisoned") {
+      this.recycle(handle, "the worker was poisoned by an earlier crash")
+      for (const j of jobs) this.retryLater(j, "worker poisoned by an earlier crash")
+      return
+    }
+    if (res._tag !== "Validated") {
+      for (const j of jobs) j.error = unexpected("validate", res)
+      return
+    }
+    if (res.results.some((r) => r._tag === "Crashed")) {
+      this.counters.crashes++
+      this.recycle(handle, "Loro panicked on a blob")
+    }
+    await Promise.all(jobs.map((j, i) => this.apply(handle, j, res.results[i] ?? { _tag: "NotRun" })))
+  }
+
+  private async apply(handle: WorkerHandle, j: Job, r: ItemResult): Promise<void> {
+    const chunk = j.chunks[0]!
+    // Attempts count rounds without progress; a judged chunk is progress.
+    if (r._tag === "Ok" || r._tag === "Crashed" || r._tag === "Refused") j.attempts = 0
+    switch (r._tag) {
+      case "Ok":
+        j.chunks.shift()
+        j.accepted.push(...chunk)
+        for (const _ of chunk) j.results.push({ ok: true })
+        return
+      case "NotRun":
+        return this.retryLater(j, "a crash on another document")
+      case "NeedLoad":
+        if (j.reloaded && j.attempts++ >= MAX_ATTEMPTS)
+          j.error = unavailable("the document kept leaving the worker's cache")
+        else
+          await this.load(handle, j.key).then(
+            () => {
+              j.reloaded = true
+            },
+            (err) => {
+              j.error = err instanceof PoolError ? err : unavailable(String(err))
+            },
+          )
+        return
+      case "Refused":
+        // Built on commits this copy lacks (another node's)? Reload at the log's head, once.
+        if (r.missingDeps === true && !j.headChecked && this.options.source.head !== undefined) {
+          j.headChecked = true
+          const head = await this.options.source.head(j.key.ws, j.key.doc).catch(() => undefined)
+          if (head !== undefined && head > (r.committedSeq ?? 0)) return // the copy was dropped: NeedLoad next
+        }
+        return this.split(j, chunk, { ok: false, reason: r.reason })
+      case "Crashed":
+        return this.split(j, chunk, { ok: false, reason: r.reason, crashed: true })
+    }
+  }
+
+  /** A chunk was refused or crashed: one blob is judged; several are split to find the culprit. */
+  private split(j: Job, chunk: ReadonlyArray<Uint8Array>, verdict: ValidateResult): void {
+    j.chunks.shift()
+    if (chunk.length === 1) j.results.push(verdict)
+    else {
+      const mid = chunk.length >> 1
+      j.chunks.unshift(chunk.slice(0, mid), chunk.slice(mid))
+    }
+  }
+
+  private retryLater(j: Job, problem: string): void {
+    j.lastProblem = problem
+    if (++j.attempts >= MAX_ATTEMPTS) j.error = unavailable(problem)
   }
 
   /**
    * Sends a request to the worker that owns `key` (or `slot`), answering NeedLoad by loading
-   * from the source and retrying calls that lost their worker. Crashed recycles the worker
-   * and is returned to the caller, which knows whether the request was the culprit.
+   * from the source and retrying calls that lost their worker. Crashed recycles the worker.
    */
   private async request(
     key: DocKey | undefined,
-    make: (reloaded: boolean) => WorkerRequest,
+    make: () => WorkerRequest,
     slot = key === undefined ? 0 : slotOf(key, this.handles.length),
   ): Promise<WorkerResponse> {
-    let reloaded = false
     let lastProblem = "the pool is closed"
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (this.closed) break
       const handle = this.handles[slot]!
       let res: WorkerResponse
       try {
-        res = await handle.call(make(reloaded))
+        res = await handle.call(make())
       } catch (err) {
         if (!(err instanceof WorkerGone)) throw err
         lastProblem = err.message
@@ -230,30 +416,43 @@ export class LoroPool {
       }
       if (res._tag === "Poisoned") {
         lastProblem = "worker poisoned by an earlier crash"
-        this.recycle(handle)
+        this.recycle(handle, lastProblem)
         continue
       }
-      if (res._tag === "Crashed") this.recycle(handle)
+      if (res._tag === "Crashed") {
+        this.counters.crashes++
+        this.recycle(handle, res.reason)
+      }
       if (res._tag !== "NeedLoad") return res
       if (key === undefined) break
       await this.load(handle, key)
-      reloaded = true
       lastProblem = "the document kept leaving the worker's cache"
     }
-    throw new PoolError({ kind: "Unavailable", message: `the Loro pool could not complete the call (${lastProblem})` })
+    throw unavailable(lastProblem)
   }
 
   private async load(handle: WorkerHandle, key: DocKey): Promise<void> {
     const data = await this.loadSource(key)
     this.counters.docsLoaded++
-    const res = await handle.call({
-      _tag: "Load",
-      key,
-      snapshot: data.snapshot,
-      updates: data.updates.map((u) => u.bytes),
-      seq: lastSeq(data),
-    })
-    if (res._tag === "Crashed") this.recycle(handle)
+    let res: WorkerResponse
+    try {
+      res = await handle.call({
+        _tag: "Load",
+        key,
+        snapshot: data.snapshot,
+        updates: data.updates.map((u) => u.bytes),
+        seq: lastSeq(data),
+      })
+    } catch (err) {
+      // The caller sends its request again, to the replacement if this worker went away.
+      if (err instanceof WorkerGone) return
+      throw err
+    }
+    if (res._tag === "Crashed") {
+      this.counters.crashes++
+      this.recycle(handle, res.reason)
+    }
+    if (res._tag === "Poisoned") return this.recycle(handle, "worker poisoned by an earlier crash")
     expectOk("load", res)
   }
 
@@ -261,7 +460,7 @@ export class LoroPool {
     try {
       return await this.options.source.load(key.ws, key.doc)
     } catch (err) {
-      throw new PoolError({ kind: "Unavailable", message: `could not load ${key.ws}/${key.doc}: ${String(err)}` })
+      throw unavailable(`could not load ${key.ws}/${key.doc}: ${String(err)}`)
     }
   }
 
@@ -280,17 +479,28 @@ export class LoroPool {
     return id
   }
 
-  private serialize<A>(key: DocKey, f: () => Promise<A>): Promise<A> {
+  private forgetBatch(key: DocKey, batchId: number): void {
     const k = keyString(key)
-    const prev = this.chains.get(k) ?? Promise.resolve()
+    const list = this.batches.get(k)
+    if (list === undefined) return
+    const i = list.indexOf(batchId)
+    if (i >= 0) list.splice(i, 1)
+    if (list.length === 0) this.batches.delete(k)
+  }
+
+  /** Runs `f` after every earlier call on any of `keys`, and before any later one. */
+  private serialize<A>(keys: ReadonlyArray<DocKey>, f: () => Promise<A>): Promise<A> {
+    const ks = keys.map(keyString)
+    const before = ks.map((k) => this.chains.get(k)).filter((p) => p !== undefined)
+    const prev = before.length === 0 ? Promise.resolve() : before.length === 1 ? before[0]! : Promise.all(before)
     const next = prev.then(f, f)
     const tail = next.then(
       () => undefined,
       () => undefined,
     )
-    this.chains.set(k, tail)
+    for (const k of ks) this.chains.set(k, tail)
     void tail.then(() => {
-      if (this.chains.get(k) === tail) this.chains.delete(k)
+      for (const k of ks) if (this.chains.get(k) === tail) this.chains.delete(k)
     })
     return next
   }
@@ -309,10 +519,19 @@ const slotOf = (key: DocKey, n: number): number => {
 const lastSeq = (d: { snapshotSeq: number; updates: ReadonlyArray<{ seq: number }> }) =>
   d.updates.reduce((max, u) => Math.max(max, u.seq), d.snapshotSeq)
 
+const unavailable = (problem: string) =>
+  new PoolError({ kind: "Unavailable", message: `the Loro pool could not complete the call (${problem})` })
+
+const judged = (outcomes: ReadonlyArray<ValidateOutcome>): ReadonlyArray<ValidateResult> => {
+  const o = outcomes[0]!
+  if (o._tag === "Failed") throw o.error
+  return o.results
+}
+
 const unexpected = (what: string, res: WorkerResponse) =>
   new PoolError({
     kind: "Internal",
-    message: `${what}: ${res._tag === "Crashed" || res._tag === "Refused" ? res.reason : res._tag === "Failed" ? res.message : res._tag}`,
+    message: `${what}: ${res._tag === "Crashed" ? res.reason : res._tag === "Failed" ? res.message : res._tag}`,
   })
 
 const expectOk = (what: string, res: WorkerResponse): unknown => {

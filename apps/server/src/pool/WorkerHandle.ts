@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads"
 import { PoolError, WorkerGone } from "./PoolError.js"
 import type { WorkerEnvelope, WorkerRequest, WorkerResponse } from "./protocol.js"
+import { poolWorkerUrl } from "./workerBundle.js"
 
 interface InFlight {
   readonly resolve: (res: WorkerResponse) => void
@@ -9,8 +10,8 @@ interface InFlight {
 }
 
 /**
- * One pool worker thread with request/response correlation. Spawned through
- * poolWorker.boot.mjs, which registers tsx so the TypeScript worker loads anywhere.
+ * One pool worker thread with request/response correlation, started from the bundled
+ * worker module (`workerBundle.ts`: plain JavaScript, nothing to compile at boot).
  */
 export class WorkerHandle {
   private readonly worker: Worker
@@ -24,7 +25,7 @@ export class WorkerHandle {
     private readonly onTimeout: (handle: WorkerHandle) => void,
     private readonly onExit: (handle: WorkerHandle) => void,
   ) {
-    this.worker = new Worker(new URL("./poolWorker.boot.mjs", import.meta.url), { workerData: { maxDocs } })
+    this.worker = new Worker(poolWorkerUrl(), { workerData: { maxDocs } })
     this.worker.on("message", ({ id, body }: WorkerEnvelope<WorkerResponse>) => {
       const call = this.inFlight.get(id)
       if (call === undefined) return
@@ -42,6 +43,13 @@ export class WorkerHandle {
 
   get isGone(): boolean {
     return this.gone
+  }
+
+  /** Sends a request whose answer nobody waits for (the worker handles messages in order). */
+  post(body: WorkerRequest): void {
+    if (this.gone) return
+    const envelope: WorkerEnvelope<WorkerRequest> = { id: 0, body }
+    this.worker.postMessage(envelope)
   }
 
   call(body: WorkerRequest): Promise<WorkerResponse> {

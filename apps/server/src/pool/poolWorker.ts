@@ -9,7 +9,15 @@ import { DocCache } from "./DocCache.js"
 import { checkHealth } from "./healthCheck.js"
 import { poolOps } from "./ops/index.js"
 import type { OpContext } from "./ops/PoolOp.js"
-import type { DocKey, WorkerEnvelope, WorkerRequest, WorkerResponse } from "./protocol.js"
+import type {
+  CommitItem,
+  DocKey,
+  ItemResult,
+  ValidateItem,
+  WorkerEnvelope,
+  WorkerRequest,
+  WorkerResponse,
+} from "./protocol.js"
 
 interface Entry {
   readonly doc: LoroDoc
@@ -89,17 +97,23 @@ const context = (e: Entry): OpContext => ({
   },
 })
 
-const validate = (key: string, e: Entry, req: Extract<WorkerRequest, { _tag: "Validate" }>): WorkerResponse => {
-  for (const blob of req.reapply) e.doc.import(blob)
+const validate = (key: string, e: Entry, item: ValidateItem): ItemResult => {
+  for (const blob of item.reapply) e.doc.import(blob)
   const from = e.doc.oplogVersion()
   try {
-    for (const blob of req.blobs) {
+    for (const blob of item.blobs) {
       const status = e.doc.import(blob)
       if (status.pending !== undefined && status.pending !== null) {
-        throw new Error("update depends on operations the server does not have")
+        cache.delete(key)
+        return {
+          _tag: "Refused",
+          reason: "update depends on operations the server does not have",
+          missingDeps: true,
+          committedSeq: e.committedSeq,
+        }
       }
     }
-    if (req.check) checkHealth(e.doc, from)
+    if (item.check) checkHealth(e.doc, from)
   } catch (err) {
     // Whatever the blobs left behind must not stay: drop the copy, the next call reloads it.
     cache.delete(key)
@@ -107,57 +121,90 @@ const validate = (key: string, e: Entry, req: Extract<WorkerRequest, { _tag: "Va
     return { _tag: "Refused", reason: describe(err) }
   }
   const frontiers = e.doc.oplogFrontiers()
-  const batch = e.pending.find((p) => p.batchId === req.batchId)
-  if (batch === undefined) e.pending.push({ batchId: req.batchId, frontiers })
+  const batch = e.pending.find((p) => p.batchId === item.batchId)
+  if (batch === undefined) e.pending.push({ batchId: item.batchId, frontiers })
   else batch.frontiers = frontiers
-  return { _tag: "Ok", value: undefined }
+  return { _tag: "Ok" }
+}
+
+/** Validates each item in turn; a crash poisons the worker and leaves the rest not run. */
+const validateAll = (items: ReadonlyArray<ValidateItem>): WorkerResponse => {
+  const results: Array<ItemResult> = []
+  for (const item of items) {
+    if (poisoned) {
+      results.push({ _tag: "NotRun" })
+      continue
+    }
+    const key = keyOf(item.key)
+    const e = cache.get(key)
+    // Behind the log (another node committed meanwhile): reload before judging new bytes,
+    // or an update built on those commits would be refused as missing its dependencies.
+    if (e !== undefined && item.atLeastSeq !== undefined && e.pending.length === 0 && e.committedSeq < item.atLeastSeq)
+      cache.delete(key)
+    const entry = cache.get(key)
+    if (entry === undefined) {
+      results.push({ _tag: "NeedLoad" })
+      continue
+    }
+    try {
+      results.push(validate(key, entry, item))
+    } catch (err) {
+      if (!isCrash(err)) throw err
+      poisoned = true
+      results.push({ _tag: "Crashed", reason: `Loro panicked: ${describe(err)}` })
+    }
+  }
+  return { _tag: "Validated", results }
+}
+
+const commit = (item: CommitItem): void => {
+  const key = keyOf(item.key)
+  const e = cache.get(key)
+  const i = e === undefined ? -1 : e.pending.findIndex((p) => p.batchId === item.batchId)
+  // Not the oldest pending batch here (the copy was reloaded since, or an older batch never
+  // committed): the copy is stale, reload it later.
+  if (e === undefined || i !== 0) cache.delete(key)
+  else if (item.fromSeq !== undefined && item.fromSeq - 1 > e.committedSeq) {
+    // Another node committed entries between this copy's last and this batch: it lacks them.
+    cache.delete(key)
+  } else {
+    const [batch] = e.pending.splice(0, 1)
+    e.committedSeq = Math.max(e.committedSeq, item.seq)
+    e.committedFrontiers = batch!.frontiers
+  }
 }
 
 const handle = (req: WorkerRequest): WorkerResponse => {
-  if (req._tag === "Build") return { _tag: "Ok", value: buildSnapshot(req.snapshot, req.updates) }
-  const key = keyOf(req.key)
-  if (req._tag === "Load") {
-    const doc = newDoc(req.snapshot, req.updates)
-    cache.set(key, { doc, committedSeq: req.seq, committedFrontiers: doc.oplogFrontiers(), pending: [] })
-    return { _tag: "Ok", value: undefined }
-  }
-  if (req._tag === "Discard") {
-    cache.delete(key)
-    return { _tag: "Ok", value: undefined }
-  }
-  const e = cache.get(key)
-  if (req._tag === "Commit") {
-    const i = e === undefined ? -1 : e.pending.findIndex((p) => p.batchId === req.batchId)
-    // Not pending here (the copy was reloaded since): the copy is stale, reload it later.
-    if (e === undefined || i !== 0) cache.delete(key)
-    else if (req.fromSeq !== undefined && req.fromSeq - 1 > e.committedSeq) {
-      // Another node committed entries between this copy's last and this batch: it lacks them.
-      cache.delete(key)
-    } else {
-      const [batch] = e.pending.splice(0, 1)
-      e.committedSeq = Math.max(e.committedSeq, req.seq)
-      e.committedFrontiers = batch!.frontiers
-    }
-    return { _tag: "Ok", value: undefined }
-  }
-  if (e === undefined) return { _tag: "NeedLoad" }
   switch (req._tag) {
+    case "Build":
+      return { _tag: "Ok", value: buildSnapshot(req.snapshot, req.updates) }
     case "Validate":
-      // Behind the log (another node committed meanwhile): reload before judging new bytes,
-      // or an update built on those commits would be refused as missing its dependencies.
-      if (req.atLeastSeq !== undefined && e.pending.length === 0 && e.committedSeq < req.atLeastSeq) {
-        cache.delete(key)
-        return { _tag: "NeedLoad" }
-      }
-      return validate(key, e, req)
-    case "ExportSnapshot":
+      return validateAll(req.items)
+    case "Commit":
+      for (const item of req.items) commit(item)
+      return { _tag: "Ok", value: undefined }
+    case "Discard":
+      for (const k of req.keys) cache.delete(keyOf(k))
+      return { _tag: "Ok", value: undefined }
+    case "Load": {
+      const doc = newDoc(req.snapshot, req.updates)
+      cache.set(keyOf(req.key), { doc, committedSeq: req.seq, committedFrontiers: doc.oplogFrontiers(), pending: [] })
+      return { _tag: "Ok", value: undefined }
+    }
+    case "ExportSnapshot": {
+      const key = keyOf(req.key)
+      const e = cache.get(key)
+      if (e === undefined) return { _tag: "NeedLoad" }
       if (e.pending.length > 0) return { _tag: "NeedSource" }
       if (req.atLeastSeq !== undefined && e.committedSeq < req.atLeastSeq) {
         cache.delete(key)
         return { _tag: "NeedLoad" }
       }
       return { _tag: "Ok", value: { bytes: e.doc.export({ mode: "snapshot" }), seq: e.committedSeq } }
+    }
     case "Run": {
+      const e = cache.get(keyOf(req.key))
+      if (e === undefined) return { _tag: "NeedLoad" }
       const op = (poolOps as Record<string, ((ctx: OpContext, args: unknown) => unknown) | undefined>)[req.op]
       if (op === undefined) return { _tag: "Failed", message: `unknown pool operation "${req.op}"` }
       return { _tag: "Ok", value: op(context(e), req.args) }

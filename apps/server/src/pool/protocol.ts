@@ -9,6 +9,30 @@ export interface DocKey {
   readonly doc: string
 }
 
+/** One document's share of a `Validate` message. */
+export interface ValidateItem {
+  readonly key: DocKey
+  readonly batchId: number
+  /** Blobs of this batch that already passed before the copy was reloaded. */
+  readonly reapply: ReadonlyArray<Uint8Array>
+  readonly blobs: ReadonlyArray<Uint8Array>
+  /** Run the health check (untrusted bytes); false for bytes already validated and stored. */
+  readonly check: boolean
+  /**
+   * The log's head as the caller last read it: a copy committed below it lacks what other
+   * nodes committed since, so it is reloaded first (NeedLoad).
+   */
+  readonly atLeastSeq?: number | undefined
+}
+
+export interface CommitItem {
+  readonly key: DocKey
+  readonly batchId: number
+  readonly seq: number
+  /** The batch's first seq: past `committedSeq + 1`, the copy missed entries and is dropped. */
+  readonly fromSeq?: number | undefined
+}
+
 export type WorkerRequest =
   | {
       readonly _tag: "Load"
@@ -17,33 +41,35 @@ export type WorkerRequest =
       readonly updates: ReadonlyArray<Uint8Array>
       readonly seq: number
     }
-  | {
-      readonly _tag: "Validate"
-      readonly key: DocKey
-      readonly batchId: number
-      /** Blobs of this batch that already passed before the copy was reloaded. */
-      readonly reapply: ReadonlyArray<Uint8Array>
-      readonly blobs: ReadonlyArray<Uint8Array>
-      /** Run the health check (untrusted bytes); false for bytes already validated and stored. */
-      readonly check: boolean
-      /**
-       * The log's head as the caller last read it: a copy committed below it lacks what other
-       * nodes committed since, so it is reloaded first (NeedLoad).
-       */
-      readonly atLeastSeq?: number | undefined
-    }
-  | {
-      readonly _tag: "Commit"
-      readonly key: DocKey
-      readonly batchId: number
-      readonly seq: number
-      /** The batch's first seq: past `committedSeq + 1`, the copy missed entries and is dropped. */
-      readonly fromSeq?: number | undefined
-    }
-  | { readonly _tag: "Discard"; readonly key: DocKey }
+  /** Many documents' batches in one message: one round trip per worker per tick. */
+  | { readonly _tag: "Validate"; readonly items: ReadonlyArray<ValidateItem> }
+  /** Batches committed to the log (sent without waiting for the answer: the worker is FIFO). */
+  | { readonly _tag: "Commit"; readonly items: ReadonlyArray<CommitItem> }
+  | { readonly _tag: "Discard"; readonly keys: ReadonlyArray<DocKey> }
   | { readonly _tag: "ExportSnapshot"; readonly key: DocKey; readonly atLeastSeq?: number | undefined }
   | { readonly _tag: "Build"; readonly snapshot: Uint8Array | undefined; readonly updates: ReadonlyArray<Uint8Array> }
   | { readonly _tag: "Run"; readonly key: DocKey; readonly op: string; readonly args: unknown }
+
+/** The outcome of one `ValidateItem`. */
+export type ItemResult =
+  | { readonly _tag: "Ok" }
+  /** The document is not in this worker's cache (or is behind `atLeastSeq`): load it and resend. */
+  | { readonly _tag: "NeedLoad" }
+  /**
+   * Loro refused the blobs cleanly (or they broke the health check); the copy was dropped.
+   * `missingDeps`: they depend on ops the copy lacks, which another node may have committed
+   * (the copy covered the log up to `committedSeq`).
+   */
+  | {
+      readonly _tag: "Refused"
+      readonly reason: string
+      readonly missingDeps?: boolean
+      readonly committedSeq?: number
+    }
+  /** Loro panicked on this item: the worker is poisoned and must be recycled. */
+  | { readonly _tag: "Crashed"; readonly reason: string }
+  /** Not attempted: an earlier item crashed the worker. Send it again to a healthy one. */
+  | { readonly _tag: "NotRun" }
 
 export type WorkerResponse =
   /** The document is not in this worker's cache: send Load, then the request again. */
@@ -51,8 +77,7 @@ export type WorkerResponse =
   /** The copy holds validated-but-uncommitted updates: answer from the source instead. */
   | { readonly _tag: "NeedSource" }
   | { readonly _tag: "Ok"; readonly value: unknown }
-  /** Loro refused the blobs cleanly (or they broke the health check); the copy was dropped. */
-  | { readonly _tag: "Refused"; readonly reason: string }
+  | { readonly _tag: "Validated"; readonly results: ReadonlyArray<ItemResult> }
   /** Loro's WebAssembly instance panicked; this worker is dead for Loro work and must be recycled. */
   | { readonly _tag: "Crashed"; readonly reason: string }
   /** An earlier request crashed this worker; the request was not run. */

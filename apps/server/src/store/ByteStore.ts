@@ -2,7 +2,6 @@ import { SqlClient } from "@effect/sql"
 import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { apiError, type SeqBlob, type Unavailable } from "@vibestack/shared"
 import { Deferred, Effect, Queue } from "effect"
-import { Channel } from "../bus/Bus.js"
 import { Metrics } from "../metrics/Metrics.js"
 
 /**
@@ -41,10 +40,9 @@ const MAX_BATCH = 512
  * cannot hold a document's lane forever. If it commits after all, the retry is a duplicate.
  */
 const COMMIT_TIMEOUT = "20 seconds"
-const COMMITTERS = 2
+/** Commits in flight at once (each one statement on its own connection; documents never overlap). */
+const COMMITTERS = 4
 export const MAX_DOCS_PER_WORKSPACE = 1000
-
-const docKey = (ws: string, doc: string) => `${ws}\u0000${doc}`
 
 export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
   scoped: Effect.gen(function* () {
@@ -52,97 +50,28 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
     const metrics = yield* Metrics
     const queue = yield* Queue.unbounded<Pending>()
 
+    /**
+     * One round trip: `vibestack_append_updates` (migration 0006) creates and locks the documents'
+     * rows in a fixed order, checks idempotency keys under the lock, allocates seqs per document
+     * in input order, inserts, and queues one NOTIFY per grown document, all in one statement
+     * (its own transaction).
+     */
     const commitBatch = (batch: ReadonlyArray<PushInput>) =>
-      sql.withTransaction(
-        Effect.gen(function* () {
-          const docs = [...new Map(batch.map((p) => [docKey(p.ws, p.doc), p] as const)).values()].sort((a, b) =>
-            docKey(a.ws, a.doc) < docKey(b.ws, b.doc) ? -1 : 1,
-          )
-          const wsArr = docs.map((d) => d.ws)
-          const docArr = docs.map((d) => d.doc)
-          yield* sql.unsafe(
-            `insert into docs (workspace_id, doc_id)
-             select * from unnest($1::text[], $2::text[]) on conflict do nothing`,
-            [wsArr, docArr],
-          )
-          const locked = yield* sql.unsafe<{ workspaceId: string; docId: string; lastSeq: number }>(
-            `select d.workspace_id, d.doc_id, d.last_seq from docs d
-             join unnest($1::text[], $2::text[]) as k(ws, doc) on d.workspace_id = k.ws and d.doc_id = k.doc
-             order by d.workspace_id, d.doc_id for update of d`,
-            [wsArr, docArr],
-          )
-          const lastSeq = new Map(locked.map((r) => [docKey(r.workspaceId, r.docId), r.lastSeq]))
-          const keyed = batch.filter((p) => p.idempotencyKey !== undefined)
-          const seen = new Map<string, number>()
-          if (keyed.length > 0) {
-            const existing = yield* sql.unsafe<{
-              workspaceId: string
-              docId: string
-              idempotencyKey: string
-              seq: number
-            }>(
-              `select u.workspace_id, u.doc_id, u.idempotency_key, u.seq from doc_updates u
-               join unnest($1::text[], $2::text[], $3::text[]) as k(ws, doc, key)
-                 on u.workspace_id = k.ws and u.doc_id = k.doc and u.idempotency_key = k.key`,
-              [keyed.map((p) => p.ws), keyed.map((p) => p.doc), keyed.map((p) => p.idempotencyKey)],
-            )
-            for (const r of existing) seen.set(`${docKey(r.workspaceId, r.docId)}\u0000${r.idempotencyKey}`, r.seq)
-          }
-          const outcomes: Array<PushOutcome> = []
-          const rows: Array<PushInput & { seq: number }> = []
-          for (const p of batch) {
-            const dk = docKey(p.ws, p.doc)
-            const ik = p.idempotencyKey === undefined ? undefined : `${dk}\u0000${p.idempotencyKey}`
-            const prior = ik === undefined ? undefined : seen.get(ik)
-            if (prior !== undefined) {
-              outcomes.push({ seq: prior, duplicate: true })
-              continue
-            }
-            const seq = (lastSeq.get(dk) ?? 0) + 1
-            lastSeq.set(dk, seq)
-            if (ik !== undefined) seen.set(ik, seq)
-            rows.push({ ...p, seq })
-            outcomes.push({ seq, duplicate: false })
-          }
-          if (rows.length > 0) {
-            yield* sql.unsafe(
-              `insert into doc_updates (workspace_id, doc_id, seq, bytes, client_id, idempotency_key)
-               select * from unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[], $5::text[], $6::text[])`,
-              [
-                rows.map((r) => r.ws),
-                rows.map((r) => r.doc),
-                rows.map((r) => r.seq),
-                rows.map((r) => Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength)),
-                rows.map((r) => r.clientId ?? null),
-                rows.map((r) => r.idempotencyKey ?? null),
-              ],
-            )
-            const grownKeys = new Set(rows.map((r) => docKey(r.ws, r.doc)))
-            const grown = docs.filter((d) => grownKeys.has(docKey(d.ws, d.doc)))
-            const added = new Map<string, number>()
-            for (const r of rows) added.set(docKey(r.ws, r.doc), (added.get(docKey(r.ws, r.doc)) ?? 0) + r.bytes.length)
-            // docs.bytes: the document's stored update bytes, read by the storage quota (limits/Limits.ts).
-            yield* sql.unsafe(
-              `update docs d set last_seq = k.seq, bytes = d.bytes + k.bytes
-               from unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) as k(ws, doc, seq, bytes)
-               where d.workspace_id = k.ws and d.doc_id = k.doc`,
-              [
-                grown.map((d) => d.ws),
-                grown.map((d) => d.doc),
-                grown.map((d) => lastSeq.get(docKey(d.ws, d.doc))),
-                grown.map((d) => added.get(docKey(d.ws, d.doc))),
-              ],
-            )
-            // Delivered to every node's LISTEN only if this transaction commits.
-            yield* sql.unsafe(`select pg_notify($1, p) from unnest($2::text[]) as p`, [
-              Channel.updates,
-              grown.map((d) =>
-                JSON.stringify({ ws: d.ws, doc: d.doc, seq: lastSeq.get(docKey(d.ws, d.doc)), t: Date.now() }),
-              ),
-            ])
-          }
-          return outcomes
-        }),
+      Effect.map(
+        sql.unsafe<{ ord: number; seq: number; duplicate: boolean }>(
+          "select ord, seq, duplicate from vibestack_append_updates($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[])",
+          [
+            batch.map((p) => p.ws),
+            batch.map((p) => p.doc),
+            batch.map((p) => Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength)),
+            batch.map((p) => p.clientId ?? null),
+            batch.map((p) => p.idempotencyKey ?? null),
+          ],
+        ),
+        (rows): Array<PushOutcome> => {
+          if (rows.length !== batch.length) throw new Error(`append returned ${rows.length} rows for ${batch.length}`)
+          return rows.map((r) => ({ seq: Number(r.seq), duplicate: r.duplicate }))
+        },
       )
 
     const committer = Effect.gen(function* () {

@@ -1,6 +1,14 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
 import type { Internal, Unavailable } from "@vibestack/shared"
 import { Context, type Effect } from "effect"
+import type { ValidateOutcome } from "../pool/LoroPool.js"
+
+/** One document's batch to validate. */
+export interface DocBatch {
+  readonly ws: WorkspaceId
+  readonly doc: DocId
+  readonly blobs: ReadonlyArray<Uint8Array>
+}
 
 /**
  * What the byte store needs from the isolated Loro pool (apps/server/src/pool):
@@ -8,22 +16,16 @@ import { Context, type Effect } from "effect"
  */
 export interface DocPoolApi {
   /**
-   * Imports the blobs (in order) into the pool's copy and proves the document healthy;
-   * one result per blob. Refused blobs are left out of the copy. `head` is the log's last
-   * seq as the caller read it: a copy behind it (other nodes committed) is reloaded first.
+   * Imports each document's blobs (in order) into the pool's copy and proves the document
+   * healthy; one outcome per batch (per-blob results, or why the pool could not judge it).
+   * Refused blobs are left out of the copy. Documents must be distinct.
    */
-  readonly validate: (
-    ws: WorkspaceId,
-    doc: DocId,
-    blobs: ReadonlyArray<Uint8Array>,
-    head?: number,
-  ) => Effect.Effect<
-    ReadonlyArray<{ readonly ok: true } | { readonly ok: false; readonly reason: string }>,
-    Internal | Unavailable
-  >
-  /** The last validated batch of this document is committed as seqs `from..to`. */
-  readonly committed: (ws: WorkspaceId, doc: DocId, from: number, to: number) => Effect.Effect<void>
-  /** The last validated batch did not commit: the copy must be rebuilt from the store. */
+  readonly validateMany: (batches: ReadonlyArray<DocBatch>) => Effect.Effect<ReadonlyArray<ValidateOutcome>>
+  /** Judged batches committed as seqs `fromSeq..seq` (fire and forget: the pool keeps call order). */
+  readonly commitMany: (
+    items: ReadonlyArray<{ ws: WorkspaceId; doc: DocId; batchId: number; seq: number; fromSeq: number }>,
+  ) => void
+  /** A judged batch did not commit (or a duplicate's bytes were imported): rebuild the copy from the store. */
   readonly discard: (ws: WorkspaceId, doc: DocId) => Effect.Effect<void>
   /** A full snapshot of the committed document and the seq it covers. */
   readonly snapshot: (

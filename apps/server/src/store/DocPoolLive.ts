@@ -1,3 +1,4 @@
+import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { apiError } from "@vibestack/shared"
 import { Context, Effect, Layer, Runtime } from "effect"
 import { Metrics } from "../metrics/Metrics.js"
@@ -21,23 +22,32 @@ export const DocPoolLive = (options: DocPoolOptions) =>
     Effect.gen(function* () {
       const store = yield* ByteStore
       const metrics = yield* Metrics
-      const runPromise = Runtime.runPromise(yield* Effect.runtime<never>())
+      const runtime = yield* Effect.runtime<never>()
+      const runPromise = Runtime.runPromise(runtime)
+      const runFork = Runtime.runFork(runtime)
       const pool = yield* Effect.acquireRelease(
         Effect.sync(
           () =>
             new LoroPool({
               workers: options.workers,
               maxDocsPerWorker: options.maxDocsPerWorker,
-              source: { load: (ws, doc) => runPromise(store.loadDoc(ws, doc)) },
+              source: {
+                load: (ws, doc) => runPromise(store.loadDoc(ws, doc)),
+                head: (ws, doc) =>
+                  runPromise(Effect.map(store.docCursor(ws as WorkspaceId, doc as DocId), (c) => c ?? 0)),
+              },
+              onRecycle: (reason) => {
+                metrics.inc("vibestack_pool_recycles_total", { reason })
+                runFork(Effect.logWarning(`Loro pool worker recycled: ${reason}`))
+              },
             }),
         ),
         (p) => Effect.promise(() => p.close()),
       )
-      metrics.gauge("vibestack_pool_recycles", () => pool.stats().recycles, "Loro pool workers recycled after a crash")
       metrics.gauge("vibestack_pool_refused", () => pool.stats().refused, "blobs the Loro pool refused")
       metrics.gauge("vibestack_pool_docs_loaded", () => pool.stats().docsLoaded, "documents (re)loaded into the pool")
 
-      // Start the workers now (they compile through tsx and load the WASM), not on the first push.
+      // Start the workers now (they load the WASM), not on the first push.
       yield* Effect.promise(() => pool.buildSnapshot(undefined, []).catch(() => undefined))
 
       /** The pool's own kinds: `Unavailable` (a recycled worker, a store that cannot be read) is retryable. */
@@ -49,12 +59,8 @@ export const DocPoolLive = (options: DocPoolOptions) =>
       }
 
       const docPool = DocPool.of({
-        validate: (ws, doc, blobs, head) =>
-          Effect.tryPromise({
-            try: () => pool.validate(ws, doc, blobs, head),
-            catch: toApiError("validation unavailable"),
-          }),
-        committed: (ws, doc, from, to) => Effect.promise(() => pool.markCommitted(ws, doc, to, from).catch(() => {})),
+        validateMany: (batches) => Effect.promise(() => pool.validateMany(batches)),
+        commitMany: (items) => pool.commitMany(items),
         discard: (ws, doc) => Effect.promise(() => pool.discard(ws, doc).catch(() => {})),
         // At least at the log's head: another node may have committed since this copy loaded.
         snapshot: (ws, doc) =>

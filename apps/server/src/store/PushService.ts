@@ -1,119 +1,241 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import { apiError, type BadRequest, type Internal, type InvalidUpdate, type Unavailable } from "@vibestack/shared"
-import { Deferred, Effect, Exit, FiberId } from "effect"
+import {
+  apiError,
+  type BadRequest,
+  type Internal,
+  type InvalidUpdate,
+  type Overloaded,
+  type Unavailable,
+} from "@vibestack/shared"
+import { Deferred, Effect, Exit, FiberId, Queue } from "effect"
 import { Limits } from "../limits/Limits.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { ByteStore, MAX_DOCS_PER_WORKSPACE, type PushInput, type PushOutcome } from "./ByteStore.js"
 import { checkPushBlob } from "./blobHeader.js"
+import { CommitHub } from "./CommitHub.js"
+import { CrashBudget } from "./CrashBudget.js"
 import { DocPool } from "./DocPool.js"
 
-type PushError = BadRequest | InvalidUpdate | Unavailable | Internal
+type PushError = BadRequest | InvalidUpdate | Overloaded | Unavailable | Internal
 
 interface Job {
   readonly input: PushInput
   readonly done: Deferred.Deferred<PushOutcome, PushError>
 }
 
-/** Pushes to one document validated together at most; bigger bursts wait for the next round. */
-const MAX_LANE_BATCH = 64
+/** One document's queue: pushes wait here while the document's previous batch is in flight. */
+interface Lane {
+  readonly ws: WorkspaceId
+  readonly doc: DocId
+  readonly queue: Array<Job>
+  busy: boolean
+}
+
+/** Pushes to one document judged together at most; bigger bursts wait for the next tick. */
+const MAX_LANE_BATCH = 256
+/** Pushes in one tick (one pool message per worker, then one transaction). */
+const MAX_TICK_JOBS = 4096
+/** Ticks being validated at once: the next tick is judged while the previous one commits. */
+const MAX_VALIDATING = 2
 
 /**
- * The push path shared by HTTP and the live socket: cheap pure-JS checks, then
- * validation in the isolated Loro pool, then the group commit. Only a blob that
- * imported cleanly is stored; only a committed one is acknowledged (and fanned out,
- * by the commit's NOTIFY).
+ * The push path shared by HTTP and the live socket: cheap pure-JS checks, then validation in
+ * the isolated Loro pool, then a durable commit, then the acknowledgement and the fan-out.
+ * Only a blob that imported cleanly is stored; only a committed one is acknowledged or sent.
  *
- * Each document has a lane: pushes that arrive while its previous batch is in flight
- * queue up and are validated as one batch (one health check instead of many), then
- * committed together, then marked committed in the pool, so the pool's copy and the
- * log advance in the same order.
+ * Work moves in ticks. Every document with queued pushes and nothing in flight joins the next
+ * tick: the tick's batches go to the pool in one message per worker, the accepted blobs of all
+ * its documents commit in one transaction (seqs allocated per document under its row lock, by
+ * the byte store), then each push is acknowledged and the committed bytes go to this node's
+ * subscribers from memory (`CommitHub`); other nodes hear of them through NOTIFY. While a tick
+ * commits, the next one is validated.
  *
- * A push joins its lane before anything asynchronous happens, so pushes reach the
- * pool in the order they arrived: a client that sends update B (which depends on A)
- * right after A on one socket must not see B validated first and refused (S11).
+ * A push joins its document's lane before anything asynchronous happens, and a document has at
+ * most one batch in flight, so pushes are validated and committed in the order they arrived:
+ * a client that sends update B (which depends on A) right after A must not see B judged first
+ * and refused (S11).
  */
 export class PushService extends Effect.Service<PushService>()("PushService", {
-  effect: Effect.gen(function* () {
+  scoped: Effect.gen(function* () {
     const store = yield* ByteStore
     const pool = yield* DocPool
     const metrics = yield* Metrics
     const limits = yield* Limits
-    const lanes = new Map<string, Array<Job>>()
+    const hub = yield* CommitHub
+    const budget = yield* CrashBudget
+    const lanes = new Map<string, Lane>()
+    /** Lanes with queued pushes and nothing in flight, in the order they became ready. */
+    const ready = new Set<string>()
+    /** Documents known to exist (no need to check the workspace's document limit again). */
+    const known = new Set<string>()
+    const wake = yield* Queue.sliding<void>(1)
+    const scope = yield* Effect.scope
+    let validating = 0
 
     const refused = (reason: string) => metrics.inc("vibestack_refused_blobs_total", { reason })
+    const fail = (jobs: ReadonlyArray<Job>, e: PushError) =>
+      Effect.forEach(jobs, (j) => Deferred.fail(j.done, e), { discard: true })
+
+    /** A new document must fit the workspace's document limit (checked once per document per node). */
+    const admitNewDocs = (tick: ReadonlyArray<[Lane, Array<Job>]>) =>
+      Effect.forEach(
+        tick,
+        ([lane, jobs]) => {
+          const key = keyOf(lane.ws, lane.doc)
+          if (known.has(key)) return Effect.succeed(true)
+          return Effect.gen(function* () {
+            const cursor = yield* store.docCursor(lane.ws, lane.doc).pipe(Effect.orElseSucceed(() => undefined))
+            const count = cursor !== undefined ? 0 : yield* store.countDocs(lane.ws).pipe(Effect.orElseSucceed(() => 0))
+            if (cursor !== undefined || count < MAX_DOCS_PER_WORKSPACE) {
+              known.add(key)
+              return true
+            }
+            yield* fail(
+              jobs,
+              apiError("BadRequest", `a workspace may hold at most ${MAX_DOCS_PER_WORKSPACE} documents`),
+            )
+            return false
+          })
+        },
+        { concurrency: "unbounded" },
+      )
 
     /**
-     * The log's head (0 for a new document), read once per batch in lane order; undefined when
-     * a new document would pass the workspace's limit.
+     * Validates one tick, then commits what passed; `freeSlot` lets the next tick be validated
+     * while this one commits, and the lanes free up when it is done.
      */
-    const headOrFull = (ws: WorkspaceId, doc: DocId) =>
+    const runTick = (tick: ReadonlyArray<[Lane, Array<Job>]>, freeSlot: Effect.Effect<void>) =>
       Effect.gen(function* () {
-        const cursor = yield* store.docCursor(ws, doc).pipe(Effect.orElseSucceed(() => undefined))
-        if (cursor !== undefined) return cursor
-        const count = yield* store.countDocs(ws).pipe(Effect.orElseSucceed(() => 0))
-        return count < MAX_DOCS_PER_WORKSPACE ? 0 : undefined
-      })
-
-    const runBatch = (ws: WorkspaceId, doc: DocId, jobs: ReadonlyArray<Job>) =>
-      Effect.gen(function* () {
-        const head = yield* headOrFull(ws, doc)
-        if (head === undefined) {
-          const full = apiError("BadRequest", `a workspace may hold at most ${MAX_DOCS_PER_WORKSPACE} documents`)
-          return yield* Effect.forEach(jobs, (j) => Deferred.fail(j.done, full), { discard: true })
-        }
-        const validating = performance.now()
-        // Against a copy at least at `head`: other nodes' commits, which a client may build on
-        // (it can only have seen committed ones), are in the copy before its bytes are judged.
-        const results = yield* pool.validate(
-          ws,
-          doc,
-          jobs.map((j) => j.input.bytes),
-          head,
+        const admitted = yield* admitNewDocs(tick)
+        const judged = tick.filter((_, i) => admitted[i])
+        const validating0 = performance.now()
+        const outcomes = yield* pool.validateMany(
+          judged.map(([lane, jobs]) => ({ ws: lane.ws, doc: lane.doc, blobs: jobs.map((j) => j.input.bytes) })),
         )
-        metrics.observe("vibestack_validate_seconds", (performance.now() - validating) / 1000)
-        const accepted: Array<Job> = []
-        for (const [i, job] of jobs.entries()) {
-          const r = results[i]
-          if (r?.ok) accepted.push(job)
-          else {
-            refused("invalid")
-            yield* Deferred.fail(job.done, apiError("InvalidUpdate", `update refused: ${r?.reason ?? "no result"}`))
+        metrics.observe("vibestack_validate_seconds", (performance.now() - validating0) / 1000)
+        yield* freeSlot
+        const accepted: Array<{ lane: Lane; batchId: number; jobs: Array<Job> }> = []
+        for (const [i, [lane, jobs]] of judged.entries()) {
+          const outcome = outcomes[i]!
+          if (outcome._tag === "Failed") {
+            refused("pool")
+            yield* fail(
+              jobs,
+              apiError(
+                outcome.error.kind === "Unavailable" ? "Unavailable" : "Internal",
+                `validation unavailable: ${outcome.error.message}`,
+              ),
+            )
+            continue
           }
+          const ok: Array<Job> = []
+          for (const [k, job] of jobs.entries()) {
+            const r = outcome.results[k]
+            if (r?.ok) ok.push(job)
+            else {
+              refused(r?.crashed ? "crash" : "invalid")
+              if (r?.crashed) yield* budget.crashed(lane.ws)
+              yield* Deferred.fail(job.done, apiError("InvalidUpdate", `update refused: ${r?.reason ?? "no result"}`))
+            }
+          }
+          if (ok.length > 0) accepted.push({ lane, batchId: outcome.batchId, jobs: ok })
         }
         if (accepted.length === 0) return
-        // One transaction, in validation order: the log holds the batch as the pool imported it.
-        const exit = yield* Effect.exit(store.appendAll(accepted.map((j) => j.input)))
-        if (Exit.isSuccess(exit)) {
+        // One transaction for the whole tick, each document's blobs in validation order.
+        const exit = yield* Effect.exit(store.appendAll(accepted.flatMap((a) => a.jobs.map((j) => j.input))))
+        if (Exit.isFailure(exit)) {
+          for (const a of accepted) {
+            yield* pool.discard(a.lane.ws, a.lane.doc)
+            for (const job of a.jobs) yield* Deferred.failCause(job.done, exit.cause)
+          }
+          return
+        }
+        let at = 0
+        const commits: Array<{ ws: WorkspaceId; doc: DocId; batchId: number; seq: number; fromSeq: number }> = []
+        const published: Array<{ ws: WorkspaceId; doc: DocId; seq: number; bytes: Uint8Array }> = []
+        for (const a of accepted) {
+          const mine = exit.value.slice(at, at + a.jobs.length)
+          at += a.jobs.length
           // A duplicate key stored nothing, but its bytes (possibly not the first push's) were
           // imported into the pool's copy: reload that copy from the log rather than trust it.
-          const seqs = exit.value.map((o) => o.seq)
-          if (exit.value.some((o) => o.duplicate)) yield* pool.discard(ws, doc)
-          else yield* pool.committed(ws, doc, Math.min(...seqs), Math.max(...seqs))
-          for (const [i, job] of accepted.entries()) yield* Deferred.succeed(job.done, exit.value[i]!)
-        } else {
-          yield* pool.discard(ws, doc)
-          for (const job of accepted) yield* Deferred.failCause(job.done, exit.cause)
+          if (mine.some((o) => o.duplicate)) yield* pool.discard(a.lane.ws, a.lane.doc)
+          else
+            commits.push({
+              ws: a.lane.ws,
+              doc: a.lane.doc,
+              batchId: a.batchId,
+              seq: mine.at(-1)!.seq,
+              fromSeq: mine[0]!.seq,
+            })
+          for (const [k, o] of mine.entries())
+            if (!o.duplicate)
+              published.push({ ws: a.lane.ws, doc: a.lane.doc, seq: o.seq, bytes: a.jobs[k]!.input.bytes })
         }
+        pool.commitMany(commits)
+        hub.publish(published)
+        for (const [k, job] of accepted.flatMap((a) => a.jobs).entries())
+          yield* Deferred.succeed(job.done, exit.value[k]!)
       }).pipe(
-        Effect.catchAll((e) =>
-          Effect.forEach(jobs, (j) => Deferred.fail(j.done, e), { discard: true }).pipe(
-            Effect.tap(() => refused("pool")),
+        // Every push of the tick is answered whatever happens (a defect included).
+        Effect.catchAllCause((cause) =>
+          Effect.logError("push tick failed", cause).pipe(
+            Effect.zipRight(
+              fail(
+                tick.flatMap(([, jobs]) => jobs),
+                apiError("Unavailable", "could not process the push; retry with the same Idempotency-Key"),
+              ),
+            ),
+          ),
+        ),
+        Effect.ensuring(
+          Effect.zipRight(
+            freeSlot,
+            Effect.sync(() => free(tick)),
           ),
         ),
       )
 
-    /** Drains one document's lane until it is empty, then removes it (synchronously, so no push is stranded). */
-    const drain = (key: string, ws: WorkspaceId, doc: DocId): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        const lane = lanes.get(key)!
-        const jobs = lane.splice(0, MAX_LANE_BATCH)
-        if (jobs.length === 0) {
-          lanes.delete(key)
-          return Effect.void
+    /** The tick's lanes take their next batch, or are dropped when empty (synchronously: no push is stranded). */
+    const free = (tick: ReadonlyArray<[Lane, Array<Job>]>) => {
+      for (const [lane] of tick) {
+        lane.busy = false
+        const key = keyOf(lane.ws, lane.doc)
+        if (lane.queue.length > 0) ready.add(key)
+        else lanes.delete(key)
+      }
+      Queue.unsafeOffer(wake, undefined)
+    }
+
+    /** Takes ready lanes into a tick while a validation slot is free. */
+    const schedule = Effect.gen(function* () {
+      yield* Queue.take(wake)
+      while (ready.size > 0 && validating < MAX_VALIDATING) {
+        const tick: Array<[Lane, Array<Job>]> = []
+        let jobs = 0
+        for (const key of ready) {
+          if (jobs >= MAX_TICK_JOBS) break
+          ready.delete(key)
+          const lane = lanes.get(key)!
+          lane.busy = true
+          const batch = lane.queue.splice(0, MAX_LANE_BATCH)
+          jobs += batch.length
+          tick.push([lane, batch])
+          metrics.observe("vibestack_validate_batch_size", batch.length)
         }
-        metrics.observe("vibestack_validate_batch_size", jobs.length)
-        return Effect.zipRight(runBatch(ws, doc, jobs), drain(key, ws, doc))
-      })
+        metrics.observe("vibestack_tick_docs_size", tick.length)
+        validating++
+        let holding = true
+        const freeSlot = Effect.sync(() => {
+          if (!holding) return
+          holding = false
+          validating--
+          Queue.unsafeOffer(wake, undefined)
+        })
+        yield* Effect.forkIn(runTick(tick, freeSlot), scope)
+      }
+    }).pipe(Effect.forever)
+
+    yield* Effect.forkScoped(schedule)
 
     const push = Effect.fn("PushService.push")(function* (input: PushInput) {
       yield* limits.checkPush(input.ws, input.doc, input.bytes.length)
@@ -123,14 +245,22 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
         refused("header")
         return yield* Effect.fail(apiError("InvalidUpdate", `not a Loro update: ${header.reason}`))
       }
+      const over = budget.blocked(input.ws)
+      if (over !== undefined) {
+        refused("crash_budget")
+        return yield* Effect.fail(
+          apiError("Overloaded", `too many refused updates from this workspace; retry in ${over} s`),
+        )
+      }
       // Nothing asynchronous before the lane: see the class comment.
       const done = Deferred.unsafeMake<PushOutcome, PushError>(FiberId.none)
-      const key = `${input.ws}\u0000${input.doc}`
-      const lane = lanes.get(key)
-      if (lane) lane.push({ input, done })
-      else {
-        lanes.set(key, [{ input, done }])
-        yield* Effect.forkDaemon(drain(key, input.ws, input.doc))
+      const key = keyOf(input.ws, input.doc)
+      let lane = lanes.get(key)
+      if (lane === undefined) lanes.set(key, (lane = { ws: input.ws, doc: input.doc, queue: [], busy: false }))
+      lane.queue.push({ input, done })
+      if (!lane.busy && !ready.has(key)) {
+        ready.add(key)
+        Queue.unsafeOffer(wake, undefined)
       }
       const outcome = yield* Deferred.await(done)
       metrics.inc("vibestack_pushes_total", { duplicate: String(outcome.duplicate) })
@@ -142,3 +272,5 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
     return { push } as const
   }),
 }) {}
+
+const keyOf = (ws: string, doc: string) => `${ws}\u0000${doc}`

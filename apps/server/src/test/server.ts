@@ -39,6 +39,8 @@ export const testConfig = (databaseUrl: string, overrides: Partial<ServerConfig>
     clockToleranceSeconds: 60,
     // Test files register many workspaces from one address; the limit tests set their own.
     limits: { ...defaultLimits, workspaceCreates: unlimited, backupImports: unlimited },
+    crashBudget: 3,
+    crashWindowSeconds: 600,
     ...rest,
     databaseUrl: Option.some(Redacted.make(databaseUrl)),
   }

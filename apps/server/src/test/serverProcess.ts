@@ -14,7 +14,10 @@ export const spawnServer = async (
   env: Record<string, string>,
   port: number,
 ): Promise<{ child: ChildProcess; url: string; log: () => string; exited: Promise<number | null> }> => {
-  const child = spawn(process.execPath, [BIN, "serve"], {
+  // VIBESTACK_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it exits (benchmarks).
+  const prof = process.env.VIBESTACK_CPU_PROF
+  const flags = prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []
+  const child = spawn(process.execPath, [...flags, BIN, "serve"], {
     env: { ...process.env, PORT: String(port), ...TEST_ENV, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   })

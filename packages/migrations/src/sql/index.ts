@@ -2,10 +2,12 @@ import m0001 from "./0001_byte_store.js"
 import m0002 from "./0002_projection_tables.js"
 import m0003 from "./0003_change_feed.js"
 import m0004 from "./0004_backups.js"
-import m0005 from "./0005_doc_bytes.js"
+import m0005 from "./0005_quarantined_updates.js"
+import m0006 from "./0006_append_updates.js"
+import m0007 from "./0007_doc_bytes.js"
 import type { SqlMigration } from "./Migration.js"
 
 export type { SqlMigration } from "./Migration.js"
 
 /** Every server migration, in order. Append only. */
-export const sqlMigrations: ReadonlyArray<SqlMigration> = [m0001, m0002, m0003, m0004, m0005]
+export const sqlMigrations: ReadonlyArray<SqlMigration> = [m0001, m0002, m0003, m0004, m0005, m0006, m0007]

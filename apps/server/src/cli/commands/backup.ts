@@ -1,7 +1,9 @@
+import { stat } from "node:fs/promises"
 import type { WorkspaceId } from "@vibestack/schema"
 import { Effect } from "effect"
 import { BackupService } from "../../backup/BackupService.js"
-import { readWithProgress, writeWithProgress } from "../../backup/progressBar.js"
+import { openBackupFile } from "../../backup/backupFileReader.js"
+import { progressBar, writeWithProgress } from "../../backup/progressBar.js"
 import { CliError, type Command } from "../Command.js"
 import { runCore } from "../runCore.js"
 
@@ -73,12 +75,20 @@ export const backupCommands: ReadonlyArray<Command> = [
     run: (flags) =>
       Effect.gen(function* () {
         const path = yield* need(flags, "file")
-        const bytes = yield* Effect.tryPromise({
-          try: () => readWithProgress(path, "import"),
-          catch: (e) => new CliError(`could not read ${path}: ${String(e)}`),
-        })
         const name = typeof flags.name === "string" ? flags.name : undefined
-        return yield* withBackups((s) => s.importFile(bytes, name))
+        // Read from the file as it is checked and stored, never loaded whole; the bar follows the checksum pass.
+        return yield* withBackups((s) =>
+          Effect.gen(function* () {
+            const size = yield* Effect.tryPromise({
+              try: () => stat(path).then((st) => st.size),
+              catch: (e) => new CliError(`could not read ${path}: ${String(e)}`),
+            })
+            const bar = progressBar("import", size)
+            const backup = yield* openBackupFile(path, (done) => bar.update(done))
+            bar.done()
+            return yield* s.importFile(backup, name)
+          }).pipe(Effect.scoped),
+        )
       }),
   },
   {

@@ -1,6 +1,7 @@
 import type { Command } from "../Command.js"
 import { adminCommands } from "./admin.js"
 import { backupCommands } from "./backup.js"
+import { docCommands } from "./doc.js"
 import { feedCommands } from "./feed.js"
 import { projectionCommands } from "./projection.js"
 import { seedCommands } from "./seed.js"
@@ -12,4 +13,5 @@ export const commands: ReadonlyArray<Command> = [
   ...seedCommands,
   ...feedCommands,
   ...backupCommands,
+  ...docCommands,
 ]

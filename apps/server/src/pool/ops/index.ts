@@ -5,6 +5,7 @@ import { projectEntities } from "./projectEntities.js"
 import { revertDoc } from "./revertDoc.js"
 import { stateAt } from "./stateAt.js"
 import { toJSON } from "./toJSON.js"
+import { validateDocument } from "./validateDocument.js"
 import { versionInfo } from "./versionInfo.js"
 
 /**
@@ -19,6 +20,7 @@ export const poolOps = {
   revertDoc,
   blobMetas,
   stateAt,
+  validateDocument,
 } satisfies Record<string, PoolOp<never, unknown>>
 
 export type PoolOps = typeof poolOps
