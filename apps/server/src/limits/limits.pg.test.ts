@@ -227,4 +227,27 @@ describe("rate limits and quotas (S18, issue #13 finding 5a)", () => {
       1,
     )
   })
+
+  it("[S18] docs.bytes follows every writer of the log: inserts, an in-place rewrite (as doc repair does), deletes", async () => {
+    const http = api(quotas.url)
+    const { workspaceId: ws, masterToken: t } = await http.register("Counted")
+    for (let i = 0; i < 3; i++)
+      expect((await pushUntilFinal(http, ws, t, loroUpdate(5, BigInt(500 + i)), `c${i}`)).status).toBe(200)
+    const sums = async () => {
+      const [log] = await query(
+        "select coalesce(sum(octet_length(bytes)), 0)::int as n from doc_updates where workspace_id = $1",
+        [ws],
+      )
+      const [docs] = await query("select coalesce(sum(bytes), 0)::int as n from docs where workspace_id = $1", [ws])
+      return [log.n, docs.n]
+    }
+    const [log, kept] = await sums()
+    expect(kept).toBe(log)
+    await query("update doc_updates set bytes = $2 where workspace_id = $1 and seq = 2", [ws, Buffer.alloc(22)])
+    expect((await sums())[1]).toBe((await sums())[0])
+    await query("delete from doc_updates where workspace_id = $1 and seq = 3", [ws])
+    const [after, keptAfter] = await sums()
+    expect(keptAfter).toBe(after)
+    expect(after).toBeLessThan(log)
+  })
 })
