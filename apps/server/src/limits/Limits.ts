@@ -28,6 +28,8 @@ interface Usage {
 
 /** Usage is re-read from the database this often while a workspace pushes. */
 const USAGE_TTL_MS = 5_000
+/** A 413 is only answered from a read this recent (a 429's one-second retry finds one). */
+const FRESH_MS = 3_000
 const MAX_CACHED_WORKSPACES = 10_000
 /** Refusals of one key less than this apart belong to one trip (logged once). */
 const TRIP_QUIET_MS = 60_000
@@ -38,11 +40,11 @@ const MAX_TRIPS = 100_000
  * per workspace on pushes (a rate, stored bytes, documents). Every check is synchronous:
  * a push joins its document's lane before anything asynchronous happens (S11).
  *
- * Quotas compare against the stored usage (read from `docs.bytes`, refreshed in the
- * background) which only ever grows, so a 413 from it is never wrong. Bytes this node let in
- * since the last read are not yet known to be stored: a push that passes the quota only
- * with them counted gets a 429 instead (retry shortly, by when the usage has been re-read),
- * so a client never moves a change to its refused list because of a guess.
+ * Quotas compare against the stored usage (read from `docs`, refreshed in the background). A
+ * 413 makes the client give up on a change, so it is only answered from a total read in the
+ * last few seconds (stored bytes only shrink when an operator repairs a document; documents
+ * never go away). Anything less certain gets a 429 instead (retry shortly, by when the usage
+ * has been re-read): bytes this node let in since the last read, or an old read.
  *
  * Every refusal is counted (`vibestack_limit_refusals_total{limit}`); a trip (one key's
  * refusals until it has been quiet for a minute) is counted and logged once, at its start.
@@ -172,7 +174,7 @@ export class Limits extends Effect.Service<Limits>()("Limits", {
           }
         }
         if (limits.workspaceMaxBytes > 0) {
-          if (u.bytes + bytes > limits.workspaceMaxBytes) {
+          if (u.bytes + bytes > limits.workspaceMaxBytes && Date.now() - u.readAt <= FRESH_MS) {
             refused("workspace_bytes", ws)
             return Effect.fail(
               apiError(
