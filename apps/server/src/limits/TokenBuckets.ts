@@ -46,9 +46,10 @@ export class TokenBuckets {
 
   private set(key: string, b: Bucket) {
     if (!this.buckets.has(key) && this.buckets.size >= this.maxKeys) {
+      // Down to 90%, so a flood of new keys pays for one sweep per tenth of maxKeys, not each.
       this.sweep()
       for (const k of this.buckets.keys()) {
-        if (this.buckets.size < this.maxKeys) break
+        if (this.buckets.size <= this.maxKeys * 0.9) break
         this.buckets.delete(k)
       }
     }
