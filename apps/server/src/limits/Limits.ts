@@ -4,6 +4,7 @@ import { apiError, type Overloaded, type PayloadTooLarge } from "@vibestack/shar
 import { Effect, FiberRef, Option, Runtime, Schedule } from "effect"
 import { Metrics } from "../metrics/Metrics.js"
 import { ServerConfigTag } from "../ServerConfigTag.js"
+import { clientKey } from "./clientKey.js"
 import type { Rate } from "./TokenBuckets.js"
 import { TokenBuckets } from "./TokenBuckets.js"
 
@@ -143,10 +144,10 @@ export class Limits extends Effect.Service<Limits>()("Limits", {
         Effect.fail(apiError("Overloaded", `${message}; retry in ${Math.max(1, Math.ceil(seconds))} s`)),
       )
 
-    /** Per client address, for an anonymous route: fails with Overloaded (429, Retry-After). */
+    /** Per client address (IPv6: per /64), for an anonymous route: fails with Overloaded (429, Retry-After). */
     const checkAnonymous = (route: AnonymousRoute, address: string): Effect.Effect<void, Overloaded> =>
       Effect.suspend(() => {
-        const wait = anonymous[route].take(address)
+        const wait = anonymous[route].take(clientKey(address))
         return wait === 0 ? Effect.void : overloaded(wait, "too many requests from this address")
       })
 
