@@ -20,6 +20,8 @@ export const Channel = {
   tokens: "vibestack_tokens",
   /** `stored_lsn|tbl:ws,…` (plain text, see feed/Feed.ts): change_log grew. */
   feed: "vibestack_feed",
+  /** `{ ws, doc }`: a document's log was rewritten (an operator's repair): drop every copy of it. */
+  docs: "vibestack_docs",
 } as const
 
 export interface UpdatesSignal {
@@ -28,6 +30,10 @@ export interface UpdatesSignal {
   readonly seq: number
   /** When the committing node built the transaction (ms since epoch), for fan-out latency. */
   readonly t?: number
+}
+export interface DocResetSignal {
+  readonly ws: string
+  readonly doc: string
 }
 export interface TokenSignal {
   readonly tokenId: string
@@ -43,6 +49,7 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
     const updates = yield* PubSub.unbounded<UpdatesSignal>()
     const tokens = yield* PubSub.unbounded<TokenSignal>()
     const feed = yield* PubSub.unbounded<string>()
+    const resets = yield* PubSub.unbounded<DocResetSignal>()
     const resync = yield* PubSub.unbounded<void>()
     const runSync = Runtime.runSync(yield* Effect.runtime<never>())
 
@@ -63,6 +70,7 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
       }
       if (m.channel === Channel.updates) runSync(PubSub.publish(updates, payload as UpdatesSignal))
       else if (m.channel === Channel.tokens) runSync(PubSub.publish(tokens, payload as TokenSignal))
+      else if (m.channel === Channel.docs) runSync(PubSub.publish(resets, payload as DocResetSignal))
     }
 
     /** Resolves once LISTEN is active on a connection (each attempt that fails schedules the next). */
@@ -87,7 +95,11 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
       c.on("error", drop)
       c.on("end", drop)
       c.connect()
-        .then(() => c.query(`LISTEN ${Channel.updates}; LISTEN ${Channel.tokens}; LISTEN ${Channel.feed}`))
+        .then(() =>
+          c.query(
+            `LISTEN ${Channel.updates}; LISTEN ${Channel.tokens}; LISTEN ${Channel.feed}; LISTEN ${Channel.docs}`,
+          ),
+        )
         .then(() => {
           client = c
           listening()
@@ -113,6 +125,6 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
     const notify = (channel: string, payload: unknown) =>
       sql`select pg_notify(${channel}, ${JSON.stringify(payload)})`.pipe(Effect.asVoid)
 
-    return { updates, tokens, feed, resync, notify } as const
+    return { updates, tokens, feed, resets, resync, notify } as const
   }),
 }) {}

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { createProject, createTask, type DocId } from "@vibestack/schema"
+import { decodeUpdates } from "@vibestack/shared"
 import { LoroDoc } from "loro-crdt"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { backupApi, normalize, serverDoc, TestPeer } from "../backup/test/backupHarness.js"
@@ -123,10 +124,16 @@ describe("vibestack doc repair (real Postgres, real CLI process, real server)", 
     // The valid entries' content is intact; the poison and what built on it are gone.
     const expected = normalize(peer.doc.toJSON())
     expect(normalize((await serverDoc(server.url, ws, editor)).toJSON())).toEqual(expected)
-    // The running server's copy reloaded: its snapshot is the repaired document.
+    // A new device's first load (the snapshot, then the log after the seq it covers) is the
+    // repaired document.
     const snap = await http.call("GET", `/api/v1/workspaces/${ws}/docs/main/snapshot`, { token: editor })
     expect(snap.status).toBe(200)
-    expect(normalize(LoroDoc.fromSnapshot(snap.bytes).toJSON())).toEqual(expected)
+    const fresh = LoroDoc.fromSnapshot(snap.bytes)
+    const tail = await http.pull(ws, editor, Number(snap.headers.get("x-vibestack-cursor")))
+    const records = decodeUpdates(tail.bytes)
+    if (typeof records === "string") throw new Error(records)
+    for (const r of records) fresh.import(r.bytes)
+    expect(normalize(fresh.toJSON())).toEqual(expected)
     // History works: the versions list, a state, a restore.
     const hist = await http.call("GET", `/api/v1/workspaces/${ws}/docs/main/history`, { token: editor })
     expect(hist.status).toBe(200)

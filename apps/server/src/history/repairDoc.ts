@@ -111,6 +111,8 @@ export const repairDoc = Effect.fn("repairDoc")(function* (
       yield* sql`update docs set last_seq = ${markerSeq} where workspace_id = ${ws} and doc_id = ${doc}`
       const signal = JSON.stringify({ ws, doc, seq: markerSeq, t: Date.now() })
       yield* sql`select pg_notify(${Channel.updates}, ${signal})`
+      // Every server drops its pool copy of the document: it holds the quarantined ops.
+      yield* sql`select pg_notify(${Channel.docs}, ${JSON.stringify({ ws, doc })})`
     }),
   )
   yield* projector.rebuild(ws)

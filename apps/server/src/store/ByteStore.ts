@@ -181,11 +181,30 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
       return { snapshot: snaps[0]?.bytes, snapshotSeq, updates }
     })
 
+    /** The newest stored snapshot of a document (bytes built in the pool from validated data), if any. */
+    const newestSnapshot = (ws: string, doc: string) =>
+      Effect.map(
+        sql<{ seq: number; bytes: Uint8Array }>`
+          select seq, bytes from doc_snapshots where workspace_id = ${ws} and doc_id = ${doc}
+          order by seq desc limit 1`,
+        (rows) => rows[0],
+      )
+
     const saveSnapshot = (ws: string, doc: string, seq: number, bytes: Uint8Array) =>
       sql`insert into doc_snapshots (workspace_id, doc_id, seq, bytes)
           values (${ws}, ${doc}, ${seq}, ${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)})
           on conflict do nothing`.pipe(Effect.asVoid)
 
-    return { append, appendAll, pull, docCursors, docCursor, countDocs, loadDoc, saveSnapshot } as const
+    return {
+      append,
+      appendAll,
+      pull,
+      docCursors,
+      docCursor,
+      countDocs,
+      loadDoc,
+      newestSnapshot,
+      saveSnapshot,
+    } as const
   }),
 }) {}

@@ -1,12 +1,16 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { apiError } from "@vibestack/shared"
-import { Context, Effect, Layer, Runtime } from "effect"
+import { Context, Effect, Layer, PubSub, Queue, Runtime } from "effect"
+import { Bus } from "../bus/Bus.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { LoroPool } from "../pool/LoroPool.js"
 import { LoroPoolService } from "../pool/LoroPoolService.js"
 import { PoolError } from "../pool/PoolError.js"
 import { ByteStore } from "./ByteStore.js"
 import { DocPool } from "./DocPool.js"
+
+/** Updates a stored snapshot may lag the log by and still be served to a new device as is. */
+const SNAPSHOT_TAIL = 256
 
 export interface DocPoolOptions {
   readonly workers: number
@@ -22,6 +26,7 @@ export const DocPoolLive = (options: DocPoolOptions) =>
     Effect.gen(function* () {
       const store = yield* ByteStore
       const metrics = yield* Metrics
+      const bus = yield* Bus
       const runtime = yield* Effect.runtime<never>()
       const runPromise = Runtime.runPromise(runtime)
       const runFork = Runtime.runFork(runtime)
@@ -47,6 +52,14 @@ export const DocPoolLive = (options: DocPoolOptions) =>
       metrics.gauge("vibestack_pool_refused", () => pool.stats().refused, "blobs the Loro pool refused")
       metrics.gauge("vibestack_pool_docs_loaded", () => pool.stats().docsLoaded, "documents (re)loaded into the pool")
 
+      // A document whose log an operator rewrote (repair) is reloaded from the store on every node.
+      const resets = yield* PubSub.subscribe(bus.resets)
+      yield* Queue.take(resets).pipe(
+        Effect.flatMap((r) => Effect.promise(() => pool.discard(r.ws, r.doc).catch(() => {}))),
+        Effect.forever,
+        Effect.forkScoped,
+      )
+
       // Start the workers now (they load the WASM), not on the first push.
       yield* Effect.promise(() => pool.buildSnapshot(undefined, []).catch(() => undefined))
 
@@ -62,14 +75,27 @@ export const DocPoolLive = (options: DocPoolOptions) =>
         validateMany: (batches) => Effect.promise(() => pool.validateMany(batches)),
         commitMany: (items) => pool.commitMany(items),
         discard: (ws, doc) => Effect.promise(() => pool.discard(ws, doc).catch(() => {})),
-        // At least at the log's head: another node may have committed since this copy loaded.
         snapshot: (ws, doc) =>
-          Effect.flatMap(store.docCursor(ws, doc).pipe(Effect.orElseSucceed(() => undefined)), (head) =>
-            Effect.tryPromise({
+          Effect.gen(function* () {
+            const head = yield* store.docCursor(ws, doc).pipe(Effect.orElseSucceed(() => undefined))
+            const stored = yield* store.newestSnapshot(ws, doc).pipe(Effect.orElseSucceed(() => undefined))
+            // A stored snapshot close to the head is served straight from Postgres: no Loro, no
+            // O(document) export per new device; the client pulls the few updates after it.
+            if (stored !== undefined && head !== undefined && head - stored.seq <= SNAPSHOT_TAIL) return stored
+            // At least at the log's head: another node may have committed since this copy loaded.
+            const fresh = yield* Effect.tryPromise({
               try: () => pool.exportSnapshot(ws, doc, head),
               catch: toApiError("snapshot failed"),
-            }),
-          ),
+            })
+            if (fresh.seq > (stored?.seq ?? 0))
+              yield* store.saveSnapshot(ws, doc, fresh.seq, fresh.bytes).pipe(
+                Effect.catchAllCause((cause) =>
+                  Effect.logWarning(`could not keep the snapshot of ${ws}/${doc}`, cause),
+                ),
+                Effect.forkDaemon,
+              )
+            return fresh
+          }),
       })
       return Context.make(DocPool, docPool).pipe(Context.add(LoroPoolService, pool))
     }),
