@@ -80,7 +80,10 @@ describe("bad input over HTTP (TESTING.md B1-B4, B6)", () => {
     }
     expect(statuses.slice(0, srv.config.crashBudget)).toEqual(Array(srv.config.crashBudget).fill(422))
     expect(statuses.at(-1)).toBe(429)
-    expect((await http.push(ws, editor.token, loroUpdate(3, 91n), "valid-but-blocked")).status).toBe(429)
+    const blocked = await http.push(ws, editor.token, loroUpdate(3, 91n), "valid-but-blocked")
+    expect(blocked.status).toBe(429)
+    // Retry-After says how long the budget stays spent (the window minus the oldest crash's age).
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(60)
     // Our own variants, in a workspace of their own: mutate a valid update, recompute the checksum.
     const victim = await http.register("Variants")
     for (const u of updateChain(3))

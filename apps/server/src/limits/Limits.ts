@@ -17,6 +17,13 @@ export type AnonymousRoute = "workspaceCreate" | "backupImport"
  */
 export const RetryAfter = FiberRef.unsafeMake<Option.Option<number>>(Option.none())
 
+/** Fails with Overloaded (429) and sets the answer's `Retry-After` to `seconds` (at least 1). */
+export const overloaded = (seconds: number, message: string): Effect.Effect<never, Overloaded> =>
+  Effect.zipRight(
+    FiberRef.set(RetryAfter, Option.some(Math.max(1, Math.ceil(seconds)))),
+    Effect.fail(apiError("Overloaded", `${message}; retry in ${Math.max(1, Math.ceil(seconds))} s`)),
+  )
+
 /** A workspace's stored usage as last read from `docs`, and what this node let in since. */
 interface Usage {
   bytes: number
@@ -137,12 +144,6 @@ export class Limits extends Effect.Service<Limits>()("Limits", {
       if (!u.reading && Date.now() - u.readAt > USAGE_TTL_MS) readUsage(ws, u)
       return u
     }
-
-    const overloaded = (seconds: number, message: string): Effect.Effect<never, Overloaded> =>
-      Effect.zipRight(
-        FiberRef.set(RetryAfter, Option.some(Math.max(1, Math.ceil(seconds)))),
-        Effect.fail(apiError("Overloaded", `${message}; retry in ${Math.max(1, Math.ceil(seconds))} s`)),
-      )
 
     /** Per client address (IPv6: per /64), for an anonymous route: fails with Overloaded (429, Retry-After). */
     const checkAnonymous = (route: AnonymousRoute, address: string): Effect.Effect<void, Overloaded> =>

@@ -1,22 +1,15 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import {
-  apiError,
-  type BadRequest,
-  type Internal,
-  type InvalidUpdate,
-  type Overloaded,
-  type Unavailable,
-} from "@vibestack/shared"
+import { apiError, type Internal, type InvalidUpdate, type Overloaded, type Unavailable } from "@vibestack/shared"
 import { Deferred, Effect, Exit, FiberId, Queue } from "effect"
-import { Limits } from "../limits/Limits.js"
+import { Limits, overloaded } from "../limits/Limits.js"
 import { Metrics } from "../metrics/Metrics.js"
-import { ByteStore, MAX_DOCS_PER_WORKSPACE, type PushInput, type PushOutcome } from "./ByteStore.js"
+import { ByteStore, type PushInput, type PushOutcome } from "./ByteStore.js"
 import { checkPushBlob } from "./blobHeader.js"
 import { CommitHub } from "./CommitHub.js"
 import { CrashBudget } from "./CrashBudget.js"
 import { DocPool } from "./DocPool.js"
 
-type PushError = BadRequest | InvalidUpdate | Overloaded | Unavailable | Internal
+type PushError = InvalidUpdate | Overloaded | Unavailable | Internal
 
 interface Job {
   readonly input: PushInput
@@ -66,8 +59,6 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
     const lanes = new Map<string, Lane>()
     /** Lanes with queued pushes and nothing in flight, in the order they became ready. */
     const ready = new Set<string>()
-    /** Documents known to exist (no need to check the workspace's document limit again). */
-    const known = new Set<string>()
     const wake = yield* Queue.sliding<void>(1)
     const scope = yield* Effect.scope
     let validating = 0
@@ -76,46 +67,20 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
     const fail = (jobs: ReadonlyArray<Job>, e: PushError) =>
       Effect.forEach(jobs, (j) => Deferred.fail(j.done, e), { discard: true })
 
-    /** A new document must fit the workspace's document limit (checked once per document per node). */
-    const admitNewDocs = (tick: ReadonlyArray<[Lane, Array<Job>]>) =>
-      Effect.forEach(
-        tick,
-        ([lane, jobs]) => {
-          const key = keyOf(lane.ws, lane.doc)
-          if (known.has(key)) return Effect.succeed(true)
-          return Effect.gen(function* () {
-            const cursor = yield* store.docCursor(lane.ws, lane.doc).pipe(Effect.orElseSucceed(() => undefined))
-            const count = cursor !== undefined ? 0 : yield* store.countDocs(lane.ws).pipe(Effect.orElseSucceed(() => 0))
-            if (cursor !== undefined || count < MAX_DOCS_PER_WORKSPACE) {
-              known.add(key)
-              return true
-            }
-            yield* fail(
-              jobs,
-              apiError("BadRequest", `a workspace may hold at most ${MAX_DOCS_PER_WORKSPACE} documents`),
-            )
-            return false
-          })
-        },
-        { concurrency: "unbounded" },
-      )
-
     /**
      * Validates one tick, then commits what passed; `freeSlot` lets the next tick be validated
      * while this one commits, and the lanes free up when it is done.
      */
     const runTick = (tick: ReadonlyArray<[Lane, Array<Job>]>, freeSlot: Effect.Effect<void>) =>
       Effect.gen(function* () {
-        const admitted = yield* admitNewDocs(tick)
-        const judged = tick.filter((_, i) => admitted[i])
         const validating0 = performance.now()
         const outcomes = yield* pool.validateMany(
-          judged.map(([lane, jobs]) => ({ ws: lane.ws, doc: lane.doc, blobs: jobs.map((j) => j.input.bytes) })),
+          tick.map(([lane, jobs]) => ({ ws: lane.ws, doc: lane.doc, blobs: jobs.map((j) => j.input.bytes) })),
         )
         metrics.observe("vibestack_validate_seconds", (performance.now() - validating0) / 1000)
         yield* freeSlot
         const accepted: Array<{ lane: Lane; batchId: number; jobs: Array<Job> }> = []
-        for (const [i, [lane, jobs]] of judged.entries()) {
+        for (const [i, [lane, jobs]] of tick.entries()) {
           const outcome = outcomes[i]!
           if (outcome._tag === "Failed") {
             refused("pool")
@@ -248,9 +213,7 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
       const over = budget.blocked(input.ws)
       if (over !== undefined) {
         refused("crash_budget")
-        return yield* Effect.fail(
-          apiError("Overloaded", `too many refused updates from this workspace; retry in ${over} s`),
-        )
+        return yield* overloaded(over, "too many refused updates from this workspace")
       }
       // Nothing asynchronous before the lane: see the class comment.
       const done = Deferred.unsafeMake<PushOutcome, PushError>(FiberId.none)
