@@ -44,7 +44,7 @@ const MAX_TOUCHED = 6000
 /**
  * The consumer's own Postgres session: it holds the feed's advisory lock (so a dead node
  * releases it with its connection) and group-commits received transactions into
- * change_log. Redelivered changes hit the (lsn, pos) key and are dropped (rule F2); the
+ * change_log. Redelivered changes hit the (lsn, pos) key and are dropped (rule W2); the
  * insert, the stored position and the NOTIFY to every node commit as one statement.
  */
 export class ChangeWriter {

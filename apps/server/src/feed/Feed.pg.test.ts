@@ -49,7 +49,7 @@ describe("change feed", () => {
     await pgServer?.dispose()
   })
 
-  it("[F8] answers 401 without a valid token and 400 for bad parameters", async () => {
+  it("[W8] answers 401 without a valid token and 400 for bad parameters", async () => {
     const { workspaceId, masterToken } = await registerWorkspace(srv.url, "Params")
     const viewer = await mintToken(srv.url, workspaceId, masterToken, "viewer")
     expect((await get("table=tasks&offset=-1")).status).toBe(401)
@@ -76,7 +76,7 @@ describe("change feed", () => {
     }
   })
 
-  it("[F8] a workspace's token never sees another workspace's rows", async () => {
+  it("[W8] a workspace's token never sees another workspace's rows", async () => {
     const a = await registerWorkspace(srv.url, "A")
     const b = await registerWorkspace(srv.url, "B")
     await insertTask(db, a.workspaceId, "secret", "A only")
@@ -93,7 +93,7 @@ describe("change feed", () => {
     expect(JSON.stringify(seen)).not.toContain("secret")
   })
 
-  it("[F4] feed tail prints changes and resumes from its offset file", async () => {
+  it("[W4] feed tail prints changes and resumes from its offset file", async () => {
     const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "Tail")
     const file = join(mkdtempSync(join(tmpdir(), "tail-")), "offset.json")
     await insertTask(db, ws, "x1", "one")
@@ -118,7 +118,7 @@ describe("change feed", () => {
     expect(lines.slice(1).map((l) => [JSON.parse(l).op, JSON.parse(l).value.title])).toEqual([["update", "two"]])
   })
 
-  it("[F2] redelivery after a consumer restart is deduped by offset", async () => {
+  it("[W2] redelivery after a consumer restart is deduped by offset", async () => {
     const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "Dedupe")
     const f = follow(masterToken)
     await f.shape.rows
@@ -151,7 +151,7 @@ describe("change feed", () => {
     expect(new Set(changes).size).toBe(21)
   })
 
-  it("[F3] an initial sync applies changes its snapshot could not see (in flight, or begun after it)", async () => {
+  it("[W3] an initial sync applies changes its snapshot could not see (in flight, or begun after it)", async () => {
     const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "Window")
     await insertTask(db, ws, "inflight", "v0")
     await insertTask(db, ws, "later", "v0")
@@ -178,7 +178,7 @@ describe("change feed", () => {
     }
   })
 
-  it("[F3] concurrent writes during initial syncs: no gap, no duplicate, no row going back", async () => {
+  it("[W3] concurrent writes during initial syncs: no gap, no duplicate, no row going back", async () => {
     const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "Race")
     const ids = Array.from({ length: 10 }, (_, i) => `r${i}`)
     for (const id of ids) await insertTask(db, ws, id, "0")

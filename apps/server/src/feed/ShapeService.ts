@@ -41,7 +41,7 @@ export const shapeTestHooks: { afterSnapshot?: (() => Promise<void>) | undefined
 
 /**
  * `GET /api/v1/shape`: Electric's HTTP shape protocol over the change feed, for whole
- * projection tables scoped to the bearer token's workspace (rules F3, F4, F8).
+ * projection tables scoped to the bearer token's workspace (rules W3, W4, W8).
  */
 export class ShapeService extends Effect.Service<ShapeService>()("ShapeService", {
   scoped: Effect.gen(function* () {

@@ -9,7 +9,7 @@ interface SlotRow {
 /**
  * Creates the slot, and recreates it when Postgres invalidated it (`wal_status = 'lost'`,
  * after `max_slot_wal_keep_size`) or it disappeared. A new slot starts a new epoch:
- * handles of older epochs answer 409 must-refetch, never silence (rule F5).
+ * handles of older epochs answer 409 must-refetch, never silence (rule W5).
  */
 export class SlotManager {
   epoch = 0

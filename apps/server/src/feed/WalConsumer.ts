@@ -23,14 +23,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /**
  * Reads the projection tables' changes from a pgoutput slot and stores them in change_log
- * (rule F1). Acknowledgement is manual: the slot advances only to a position whose changes
+ * (rule W1). Acknowledgement is manual: the slot advances only to a position whose changes
  * are committed in change_log; keepalives are answered with the stored position, or the
  * server's position when nothing is in flight. One node holds the advisory lock and the
- * slot; the others poll for the lock and take over when its session dies (rule F7).
+ * slot; the others poll for the lock and take over when its session dies (rule W7).
  */
 export class WalConsumer {
   status: Status = "starting"
-  /** Test hook: store without confirming, so a restart redelivers what was stored (rule F2). */
+  /** Test hook: store without confirming, so a restart redelivers what was stored (rule W2). */
   acking = true
   private stopped = false
   private stalled = false

@@ -7,7 +7,7 @@ const SCAN = 200_000
 /**
  * Deletes change_log history older than `maxAgeMs` or beyond the newest `maxRows`, and
  * raises `low_water_lsn` in the same transaction: a consumer whose offset is at or below
- * it gets must-refetch (rule F6). Returns the number of rows deleted.
+ * it gets must-refetch (rule W6). Returns the number of rows deleted.
  */
 export const trimChangeLog = (sql: SqlClient.SqlClient, policy: { maxAgeMs: number; maxRows: number }) =>
   sql.withTransaction(

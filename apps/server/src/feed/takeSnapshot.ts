@@ -16,7 +16,7 @@ export type Snapshot =
 
 /**
  * An initial sync: the shape's rows exactly as of WAL position L1, cut into pages, and the
- * offset `<L1>_0` that catch-up continues from (rule F3; see snapshotMerge.ts for why).
+ * offset `<L1>_0` that catch-up continues from (rule W3; see snapshotMerge.ts for why).
  */
 export const takeSnapshot = (
   sql: SqlClient.SqlClient,
