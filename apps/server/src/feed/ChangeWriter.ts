@@ -5,7 +5,10 @@ export interface PendingChange {
   readonly ws: string
   readonly id: string
   readonly op: "i" | "u" | "d" | "t"
+  /** JSON object of text values: the new row (i, u) or the key (d). */
   readonly value: string
+  /** JSON: the changed columns' old values (u) or the whole old row (d); null if unknown. */
+  readonly old: string | null
 }
 
 /** A received transaction (or, with no changes, a fence or keepalive position). */
@@ -29,14 +32,14 @@ const BATCH_CHANGES = 20_000
 
 const INSERT = `
 with ins as (
-  insert into change_log (lsn, pos, xid, tbl, workspace_id, row_id, op, value, committed_at)
-  select * from unnest($1::int8[], $2::int4[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::"char"[], $8::text[], $9::timestamptz[])
+  insert into change_log (lsn, pos, xid, tbl, workspace_id, row_id, op, value, committed_at, old)
+  select * from unnest($1::int8[], $2::int4[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::"char"[], $8::text[], $9::timestamptz[], $10::text[])
   on conflict (lsn, pos) do nothing
   returning 1
 ), st as (
-  update feed_state set stored_lsn = greatest(stored_lsn, $10), updated_at = now() where id = 1 returning stored_lsn
+  update feed_state set stored_lsn = greatest(stored_lsn, $11), updated_at = now() where id = 1 returning stored_lsn
 )
-select pg_notify('vibestack_feed', $11) as n, (select count(*) from ins)::int as inserted`
+select pg_notify('vibestack_feed', $12) as n, (select count(*) from ins)::int as inserted`
 
 /** Longer NOTIFY payloads name no shapes: every long-poll re-checks. */
 const MAX_TOUCHED = 6000
@@ -127,7 +130,7 @@ export class ChangeWriter {
         while (take < this.pending.length && (take === 0 || n + this.pending[take]!.changes.length <= BATCH_CHANGES))
           n += this.pending[take++]!.changes.length
         const batch = this.pending.slice(0, take)
-        const cols: Array<Array<unknown>> = [[], [], [], [], [], [], [], [], []]
+        const cols: Array<Array<unknown>> = [[], [], [], [], [], [], [], [], [], []]
         let stored = this.storedLsn
         const touched = new Set<string>()
         for (const tx of batch) {
@@ -143,6 +146,7 @@ export class ChangeWriter {
             cols[6]!.push(c.op)
             cols[7]!.push(c.value)
             cols[8]!.push(tx.at)
+            cols[9]!.push(c.old)
           })
         }
         const names = [...touched].join(",")

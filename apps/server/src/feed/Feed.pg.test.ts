@@ -66,14 +66,20 @@ describe("change feed", () => {
       "table=tasks&offset=1_2",
       `table=tasks&offset=-5_1&handle=${handle}`,
       "table=tasks&offset=1_1&handle=nonsense!",
-      `table=projects&offset=1_1&handle=${handle}`,
-      "table=tasks&offset=-1&where=true",
+      "table=tasks&offset=-1&where=nosuchcolumn",
       "table=tasks&offset=-1&live=maybe",
+      "table=tasks&offset=-1&live=true",
+      "table=tasks&offset=-1&replica=full",
+      "table=tasks&offset=-1&subset__where=true",
     ]) {
       const res = await get(q, viewer)
       expect(res.status, q).toBe(400)
       expect(((await res.json()) as { error: { kind: string } }).error.kind).toBe("BadRequest")
     }
+    // A handle of another shape (here another table) is not an error but a stale session.
+    const other = await get(`table=projects&offset=1_1&handle=${handle}`, viewer)
+    expect(other.status).toBe(409)
+    expect(await other.json()).toEqual([{ headers: { control: "must-refetch" } }])
   })
 
   it("[W8] a workspace's token never sees another workspace's rows", async () => {
@@ -221,8 +227,10 @@ describe("change feed", () => {
     await writer
     const expected = await tableRows(db, "tasks", ws)
     for (const { f, violations } of followers) {
+      const sorted = (rows: Array<[unknown, unknown]>) =>
+        JSON.stringify(rows.sort((x, y) => String(x[0]).localeCompare(String(y[0]))))
       await waitFor(
-        () => JSON.stringify([...expected]) === JSON.stringify(f.shape.currentRows.map((r) => [r.id, r])),
+        () => sorted([...expected]) === sorted(f.shape.currentRows.map((r) => [r.id, r])),
         15_000,
         "follower converges",
       ).catch(() => {})

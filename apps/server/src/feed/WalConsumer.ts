@@ -15,6 +15,14 @@ export interface WalConsumerOptions {
   readonly log: (level: "info" | "warn" | "error", message: string) => void
   /** Transactions held in memory before the stream is paused. */
   readonly maxPendingChanges?: number
+  /**
+   * Each transaction (and fence position) as it is received, before it is stored: a
+   * commit the slot sent is committed in Postgres and keeps its offset if redelivered,
+   * so this node may serve it at once (see ChangeTail.ts).
+   */
+  readonly onReceived?: (tx: PendingTx) => void
+  /** A new slot was created: its epoch and the position its history starts at. */
+  readonly onEpoch?: (epoch: number, lsn: number) => void
 }
 
 type Status = "starting" | "standby" | "streaming" | "stalled" | "stopped"
@@ -151,23 +159,27 @@ export class WalConsumer {
         }
         return
       case "insert":
-        this.push(msg.relation.name, "i", msg.new)
+        this.push(msg.relation.name, "i", msg.new, null)
         return
       case "update": {
-        const key = msg.key
-        if (key && (key.id !== msg.new.id || key.workspace_id !== msg.new.workspace_id)) {
-          this.push(msg.relation.name, "d", { workspace_id: key.workspace_id, id: key.id })
-          this.push(msg.relation.name, "i", msg.new)
-        } else this.push(msg.relation.name, "u", msg.new)
+        // REPLICA IDENTITY FULL (migration 0007): `old` is the whole old row; before it, only
+        // a changed key arrived (`key`). pg-logical-replication fills unchanged TOASTed
+        // values of `new` from `old`, so `new` is the whole row either way.
+        const before = msg.old ?? msg.key
+        if (before && (before.id !== msg.new.id || before.workspace_id !== msg.new.workspace_id)) {
+          this.push(msg.relation.name, "d", keyOf(before), msg.old)
+          this.push(msg.relation.name, "i", msg.new, null)
+        } else this.push(msg.relation.name, "u", msg.new, msg.old ? changedColumns(msg.old, msg.new) : null)
         return
       }
       case "delete": {
-        const key = msg.key ?? msg.old ?? {}
-        this.push(msg.relation.name, "d", { workspace_id: key.workspace_id, id: key.id })
+        const before = msg.old ?? msg.key ?? {}
+        this.push(msg.relation.name, "d", keyOf(before), msg.old)
         return
       }
       case "truncate":
-        for (const r of msg.relations) this.open?.changes.push({ tbl: r.name, ws: "*", id: "", op: "t", value: "{}" })
+        for (const r of msg.relations)
+          this.open?.changes.push({ tbl: r.name, ws: "*", id: "", op: "t", value: "{}", old: null })
         return
       case "commit": {
         const tx = this.open
@@ -191,12 +203,20 @@ export class WalConsumer {
     }
   }
 
-  private push(tbl: string, op: "i" | "u" | "d", row: Record<string, unknown>): void {
+  private push(tbl: string, op: "i" | "u" | "d", row: Row, old: Row | null): void {
     const value = JSON.stringify(row)
-    this.open?.changes.push({ tbl, ws: String(row.workspace_id), id: String(row.id), op, value })
+    this.open?.changes.push({
+      tbl,
+      ws: String(row.workspace_id),
+      id: String(row.id),
+      op,
+      value,
+      old: old ? JSON.stringify(old) : null,
+    })
   }
 
   private enqueue(tx: PendingTx): void {
+    this.options.onReceived?.(tx)
     const pending = this.writer.enqueue(tx)
     if (pending > (this.options.maxPendingChanges ?? 50_000)) this.pauseStream()
   }
@@ -221,6 +241,17 @@ export class WalConsumer {
     this.options.log("warn", `change feed consumer restarting: ${reason}`)
     void this.service?.stop().catch(() => {})
   }
+}
+
+type Row = Record<string, unknown>
+
+const keyOf = (row: Row): Row => ({ workspace_id: row.workspace_id, id: row.id })
+
+/** The old values of the columns an update changed. */
+const changedColumns = (old: Row, next: Row): Row => {
+  const out: Row = {}
+  for (const k in next) if (old[k] !== next[k]) out[k] = old[k]
+  return out
 }
 
 const formatMinusOne = (lsn: number): string => {

@@ -22,6 +22,7 @@ import {
   Unavailable,
 } from "./ApiErrors.js"
 import { BackupImportGroup, BackupsGroup } from "./BackupApi.js"
+import { ShapeGroup } from "./ShapeApi.js"
 
 /**
  * The HTTP contract of ARCHITECTURE.md "Public surface", as one `HttpApi`. The server
@@ -188,4 +189,5 @@ export class VibeStackApi extends HttpApi.make("vibestack")
   .add(SystemGroup)
   .add(BackupsGroup.middleware(Authentication).prefix("/api/v1"))
   .add(BackupImportGroup.prefix("/api/v1"))
+  .add(ShapeGroup.middleware(Authentication).prefix("/api/v1"))
   .annotate(OpenApi.Title, "VibeStack sync API") {}
