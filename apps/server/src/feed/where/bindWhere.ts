@@ -1,4 +1,5 @@
 import { type CmpOp, COLUMN_TYPES, type Expr, type ValueType } from "./ast.js"
+import { likeMatcher } from "./likeMatcher.js"
 import { fail } from "./WhereError.js"
 
 /** A `where` with columns and types resolved; constants are slots of `BoundWhere.consts`. */
@@ -185,6 +186,7 @@ export const bindWhere = (
         if (p.k !== "str" && p.k !== "param")
           fail(`a LIKE pattern must be a string literal or a parameter (at ${e.at})`)
         const raw = p.k === "str" ? p.v : param(p.n, p.at)
+        likeMatcher(raw, e.ci) // refuses a malformed pattern now rather than in Postgres later
         consts.push({ raw, ty: "text", what: p.k === "str" ? `'${p.v}'` : `$${p.n}` })
         return { k: "like", e: value, slot: consts.length - 1, ci: e.ci, not: e.not, ty: "bool" }
       }
@@ -202,7 +204,6 @@ export const bindWhere = (
     }
   }
 
-  const top = bind(expr, undefined)
-  if (top.ty !== "bool") fail(`where must be a condition, not a ${top.ty} value`)
+  const top = bind(expr, "bool")
   return { expr: top, consts, columns: [...used] }
 }

@@ -39,6 +39,11 @@ const CMP_OPS = new Set(["=", "<>", "<", "<=", ">", ">="])
  * Recursive descent over Postgres' precedence (low to high): OR, AND, NOT, IS, comparison,
  * IN/LIKE/ILIKE/BETWEEN, `::`. Comparisons do not chain, as in Postgres. Throws WhereError.
  */
+const refuse = (word: string, at: number) => {
+  const what = REFUSED[word]
+  if (what) fail(`${what} ${what.endsWith("s") ? "are" : "is"} not supported in where (at ${at})`)
+}
+
 export const parseWhere = (src: string): Expr => {
   if (src.length > MAX_WHERE_CHARS) fail(`where is longer than ${MAX_WHERE_CHARS} characters`)
   if (src.trim() === "") fail("where is empty")
@@ -193,8 +198,7 @@ export const parseWhere = (src: string): Expr => {
           expectOp(")", "to close CAST")
           return { k: "cast", e, to, at: t.at }
         }
-        const refused = REFUSED[t.v]
-        if (refused) fail(`${refused} ${refused.endsWith("s") ? "are" : "is"} not supported in where (at ${t.at})`)
+        refuse(t.v, t.at)
         // A typed literal: date '2024-01-01', timestamptz '…', text '…'.
         if (peek().t === "string" && (TYPE_NAMES[t.v] || t.v === "timestamp"))
           return { k: "cast", e: { k: "str", v: (next() as { v: string }).v }, to: literalType(t.v, t.at), at: t.at }
@@ -215,6 +219,7 @@ export const parseWhere = (src: string): Expr => {
 
   const e = or()
   const rest = peek()
+  if (rest.t === "ident" && !rest.quoted) refuse(rest.v, rest.at)
   if (rest.t !== "end") fail(`unexpected ${describe(rest)} (at ${rest.at})`)
   return e
 }
