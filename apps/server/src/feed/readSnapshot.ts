@@ -1,6 +1,6 @@
 import type pg from "pg"
 import type { CompiledShape } from "./compileShape.js"
-import { type Column, rowKey, snapshotMessage, valueSql } from "./messages.js"
+import { type Column, rowKey, snapshotMessage, snapshotMessages, textSql, valueJson, valueSql } from "./messages.js"
 import { formatOffset, parseLsn } from "./offset.js"
 import type { HeldSnapshot } from "./SnapshotStore.js"
 import { applyUnseen, type LoggedChange, parseSnapshot, visibleIn, type XidSnapshot } from "./snapshotMerge.js"
@@ -29,8 +29,8 @@ const FETCH = 4000
  * a REPEATABLE READ snapshot S, then L1 = pg_current_wal_lsn(); once everything below L1
  * is stored, the changes below L1 that S did not see are applied to their rows (rule W3,
  * snapshotMerge.ts), so the pages are exactly the shape as of L1 and catch-up continues
- * from `<L1>_0`. The messages are built by Postgres (one text column per row), the rows
- * streamed through a cursor; a change to a row that S missed overrides that row.
+ * from `<L1>_0`. Rows are streamed through a cursor as text columns and turned into
+ * messages here; a change to a row that S missed overrides that row.
  */
 export const readSnapshot = async (pool: pg.Pool, deps: SnapshotDeps, q: SnapshotQuery, snap: HeldSnapshot) => {
   const client = await pool.connect().catch((e: unknown) => {
@@ -134,13 +134,6 @@ const rebuildChanged = async (
 const pick = (row: Record<string, string | null>, names: ReadonlyArray<string>) =>
   JSON.stringify(Object.fromEntries(names.map((n) => [n, row[n] ?? null])))
 
-/** SQL building each row's insert message, as `messages.snapshotMessage` would. */
-const messageSql = (shape: CompiledShape): string => {
-  if (!/^[a-z_]+$/.test(shape.table)) throw new Error(`unexpected table name ${shape.table}`)
-  const key = `'"public"."${shape.table}"/"' || replace(workspace_id, '"', '""') || '"/"' || replace(id, '"', '""') || '"'`
-  return `'{"headers":{"operation":"insert"},"key":' || to_json(${key})::text || ',"value":' || ${valueSql(shape.columns)} || '}'`
-}
-
 const streamPages = async (
   client: pg.PoolClient,
   deps: SnapshotDeps,
@@ -153,10 +146,13 @@ const streamPages = async (
   const values: Array<unknown> = [q.ws, ...(shape.where?.values ?? []), [...overrides.keys()]]
   const idsParam = `$${values.length}`
   await client.query(
-    `declare shape_snapshot no scroll cursor for select ${messageSql(shape)} from ${quoteIdent(shape.table)}
+    `declare shape_snapshot no scroll cursor for select id, ${shape.columns.map(textSql).join(", ")}
+     from ${quoteIdent(shape.table)}
      where workspace_id = $1 and id <> all(${idsParam}::text[])${shape.where ? ` and ${shape.where.sql}` : ""}`,
     values,
   )
+  const toJson = valueJson(shape.columns.map((c) => c.name))
+  const message = snapshotMessages(shape.table, q.ws)
   let parts: Array<string> = []
   let bytes = 0
   const add = (m: string) => {
@@ -169,13 +165,20 @@ const streamPages = async (
     parts.push(m)
     bytes += m.length + 1
   }
+  // The next FETCH runs in Postgres while this batch becomes messages here.
+  const fetch = () =>
+    client.query<Array<string | null>>({ text: `fetch ${FETCH} from shape_snapshot`, rowMode: "array" })
+  let next = fetch()
   for (;;) {
+    const r = await next
+    const more = r.rows.length === FETCH && !snap.aborted
+    if (more) next = fetch()
+    for (const row of r.rows) add(message(row[0]!, toJson(row, 1)))
+    if (!more) break
     if (snap.aborted) throw new Error("snapshot abandoned")
     await deps.room(() => snap.aborted)
-    const r = await client.query<[string]>({ text: `fetch ${FETCH} from shape_snapshot`, rowMode: "array" })
-    for (const row of r.rows) add(row[0])
-    if (r.rows.length < FETCH) break
   }
+  if (snap.aborted) throw new Error("snapshot abandoned")
   for (const m of overrides.values()) if (m !== null) add(m)
   snap.finish(`[${parts.join(",")}]`, endOffset)
 }
