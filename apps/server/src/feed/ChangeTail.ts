@@ -46,6 +46,8 @@ export class ChangeTail {
   private order: Array<{ key: string; change: LogChange }> = []
   private orderStart = 0
   private bytes = 0
+  /** Commit LSN of the last transaction appended: a transaction is appended once. */
+  private lastLsn = -1
   private readonly waiters = new Map<string, Set<() => void>>()
 
   constructor(private readonly maxBytes: number) {}
@@ -60,6 +62,7 @@ export class ChangeTail {
     this.order = []
     this.orderStart = 0
     this.bytes = 0
+    this.lastLsn = -1
     this.version++
     for (const set of this.waiters.values()) for (const wake of [...set]) wake()
   }
@@ -70,7 +73,8 @@ export class ChangeTail {
     endLsn: number,
     changes: ReadonlyArray<{ tbl: string; ws: string } & Omit<LogChange, "lsn">>,
   ): void {
-    if (lsn < this.head && changes.length > 0) return
+    if (changes.length > 0 && (lsn < this.head || lsn <= this.lastLsn)) return
+    if (changes.length > 0) this.lastLsn = lsn
     const woken = new Set<string>()
     for (const c of changes) {
       const change: LogChange = { lsn, pos: c.pos, rowId: c.rowId, op: c.op, value: c.value, old: c.old }

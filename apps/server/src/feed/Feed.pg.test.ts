@@ -82,6 +82,18 @@ describe("change feed", () => {
     expect(await other.json()).toEqual([{ headers: { control: "must-refetch" } }])
   })
 
+  it("[W4] the shape route is in the OpenAPI document, with its parameters and its 409", async () => {
+    const doc = (await (await fetch(`${srv.url}/api/v1/openapi.json`)).json()) as {
+      paths: Record<string, { get?: { parameters?: Array<{ name: string }>; responses: Record<string, unknown> } }>
+    }
+    const shape = doc.paths["/api/v1/shape"]?.get
+    expect(shape).toBeDefined()
+    expect(shape!.parameters!.map((p) => p.name)).toEqual(
+      expect.arrayContaining(["table", "offset", "handle", "live", "where", "params", "columns"]),
+    )
+    expect(Object.keys(shape!.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "409", "503"]))
+  })
+
   it("[W8] a workspace's token never sees another workspace's rows", async () => {
     const a = await registerWorkspace(srv.url, "A")
     const b = await registerWorkspace(srv.url, "B")

@@ -103,6 +103,8 @@ export class WalConsumer {
           continue
         }
         await this.slots.ensureSlot()
+        // stop() may have run meanwhile: with no stream yet, nothing would end one started now.
+        if (this.stopped) break
         this.status = "streaming"
         await this.stream()
         backoff = 200
