@@ -238,6 +238,8 @@ const live = async (label: string, projects: number, params: Record<string, unkn
     lastAt = performance.now()
   })
   const writer = await connect(pgServer.url)
+  // A second slot, read after the run: how fast Postgres alone decodes the same changes.
+  await db.query("select pg_create_logical_replication_slot('bench_decode', 'pgoutput')")
   const t0 = performance.now()
   const batches = Array.from({ length: Math.ceil(LIVE / 1000) }, (_, i) => i * 1000 + 1)
   const write = async (c: typeof db, mine: Array<number>) => {
@@ -265,12 +267,24 @@ const live = async (label: string, projects: number, params: Record<string, unkn
   const total = lastAt - t0
   await writer.end()
   f.abort.abort()
+  const t1 = performance.now()
+  const decoded = await db.query(
+    `select count(*)::int as n from pg_logical_slot_get_binary_changes('bench_decode', null, null,
+       'proto_version', '1', 'publication_names', 'vibestack_feed')`,
+  )
+  const decodeMs = performance.now() - t1
+  await db.query("select pg_drop_replication_slot('bench_decode')")
   out.push([
     `live, ${label}: changes written → all received`,
     `${rate(LIVE, total)}${seen < expected ? ` (${expected - seen} missing)` : ""}`,
     "≥ 20,000 changes/s",
   ])
   out.push(["  floor: the writers alone (rows committed/s)", rate(LIVE, writeMs), ""])
+  out.push([
+    `  floor: Postgres decoding the same WAL alone (${decoded.rows[0].n} pgoutput messages)`,
+    rate(LIVE, decodeMs),
+    "",
+  ])
   out.push(["  the feed's lag after the last commit", `${(total - writeMs).toFixed(0)} ms`, ""])
 }
 await live("one shape", 1, {})

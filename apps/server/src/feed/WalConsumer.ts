@@ -27,6 +27,8 @@ export interface WalConsumerOptions {
 
 type Status = "starting" | "standby" | "streaming" | "stalled" | "stopped"
 
+const ACK_EVERY_MS = 50
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /**
@@ -47,6 +49,8 @@ export class WalConsumer {
   private readonly slots: SlotManager
   private open: PendingTx | undefined
   private loop: Promise<void> | undefined
+  private ackLsn = 0
+  private ackTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(private readonly options: WalConsumerOptions) {
     this.writer = new ChangeWriter(options.connectionString, {
@@ -64,6 +68,7 @@ export class WalConsumer {
   async stop(): Promise<void> {
     this.stopped = true
     this.status = "stopped"
+    if (this.ackTimer) clearTimeout(this.ackTimer)
     await this.service?.destroy().catch(() => {})
     await this.loop
     await this.writer.close()
@@ -130,10 +135,10 @@ export class WalConsumer {
       messages: true,
     })
     service.on("data", (_lsn: string, msg: Pgoutput.Message) => this.onMessage(msg))
-    service.on("heartbeat", (lsn: string) => {
+    service.on("heartbeat", (lsn: string, _at: number, shouldRespond: boolean) => {
       // Nothing received and unstored: the server's position is safe to confirm.
-      if (!this.open && this.writer.idle()) this.acknowledge(parseLsn(lsn))
-      else this.acknowledge(this.writer.storedLsn)
+      if (!this.open && this.writer.idle()) this.acknowledge(parseLsn(lsn), shouldRespond)
+      else this.acknowledge(this.writer.storedLsn, shouldRespond)
     })
     service.on("error", () => {})
     try {
@@ -223,9 +228,22 @@ export class WalConsumer {
     if (pending > (this.options.maxPendingChanges ?? 50_000)) this.pauseStream()
   }
 
-  /** The library adds one to the position it sends; the slot must confirm exactly `lsn`. */
-  private acknowledge(lsn: number): void {
-    if (lsn > 0 && this.acking) void this.service?.acknowledge(formatMinusOne(lsn)).catch(() => {})
+  /**
+   * Confirms `lsn` to the slot: at once when Postgres asks for a reply, otherwise at most
+   * every ACK_EVERY_MS (one write per stored batch and keepalive was a tenth of the
+   * consumer's CPU while streaming). The library adds one to the position it sends; the
+   * slot must confirm exactly `lsn`.
+   */
+  private acknowledge(lsn: number, now = false): void {
+    if (lsn <= 0 || !this.acking) return
+    this.ackLsn = Math.max(this.ackLsn, lsn)
+    if (now) return this.sendAck()
+    this.ackTimer ??= setTimeout(() => this.sendAck(), ACK_EVERY_MS)
+  }
+  private sendAck(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer)
+    this.ackTimer = undefined
+    if (this.ackLsn > 0 && this.acking) void this.service?.acknowledge(formatMinusOne(this.ackLsn)).catch(() => {})
   }
 
   private socket(): { pause?: () => void; resume?: () => void } | undefined {
