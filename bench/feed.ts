@@ -2,7 +2,8 @@
  * Change feed benchmark (issue #16). The server runs as its own process (`vibestack serve`);
  * the Electric clients run here. Each figure is printed beside a floor measured in the same
  * run: LISTEN/NOTIFY for latency, a plain SELECT and the Electric client alone (fed by a
- * static server) for the initial sync, the writer's own rate for live throughput.
+ * static server) for the initial sync, the writers' own rate and Postgres decoding the same
+ * WAL alone for live throughput.
  *   1. commit → ShapeStream subscriber, 1 shape and 100 concurrent shapes (each its own
  *      `where`, one woken per commit; and 100 whole-table shapes, all woken per commit)
  *   2. initial sync of a ROWS-row shape, and of a `where` keeping 10 % of a 10×ROWS table
