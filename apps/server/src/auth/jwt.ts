@@ -43,6 +43,15 @@ const secretKey = (secret: string): KeyObject => {
   return key.key
 }
 
+/**
+ * Tokens whose signature and claims were verified, with their claims: a long-polling client
+ * presents the same token every few seconds, and jsonwebtoken's decode + HMAC + checks were
+ * a tenth of a shape long-poll's CPU. Only `exp` can change its verdict later (we never sign
+ * `nbf`), so a hit re-checks it. Bounded; the oldest entries go first.
+ */
+const verified = new Map<string, TokenClaims>()
+const VERIFIED_MAX = 10_000
+
 /** Returns the claims, or a reason the token is refused. Never throws. */
 export const verifyToken = (
   secret: string,
@@ -50,6 +59,18 @@ export const verifyToken = (
   toleranceSeconds = CLOCK_TOLERANCE_SECONDS,
 ): TokenClaims | string => {
   if (token.length > 4096) return "token too long"
+  const cacheKey = `${secret}\u0000${token}`
+  const hit = verified.get(cacheKey)
+  if (hit) return hit.expiresAt.getTime() + CLOCK_TOLERANCE_SECONDS * 1000 > Date.now() ? hit : "jwt expired"
+  const claims = verifyUncached(secret, token)
+  if (typeof claims !== "string") {
+    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!)
+    verified.set(cacheKey, claims)
+  }
+  return claims
+}
+
+const verifyUncached = (secret: string, token: string): TokenClaims | string => {
   let payload: string | jwt.JwtPayload
   try {
     payload = jwt.verify(token, secretKey(secret), {
