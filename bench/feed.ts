@@ -8,7 +8,8 @@
  *      `where`, one woken per commit; and 100 whole-table shapes, all woken per commit)
  *   2. initial sync of a ROWS-row shape, and of a `where` keeping 10 % of a 10×ROWS table
  *   3. live changes/s to one shape, and to a `where` keeping 10 %
- * Run: node --import tsx bench/feed.ts [rows=100000] [liveChanges=20000]. Timings never gate tests.
+ * Run: node --import tsx bench/feed.ts [rows=100000] [liveChanges=20000] [latency,initial,live].
+ * Timings never gate tests.
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import { createServer } from "node:http"
@@ -21,6 +22,8 @@ import { spawnServer } from "../apps/server/src/test/serverProcess.js"
 
 const ROWS = Number(process.argv[2] ?? 100_000)
 const LIVE = Number(process.argv[3] ?? 20_000)
+/** Which parts to run: latency, initial, live (default all). */
+const PARTS = new Set((process.argv[4] ?? "latency,initial,live").split(","))
 const SAMPLES = 300
 
 const pct = (xs: Array<number>, p: number) =>
@@ -118,11 +121,13 @@ const latency = async (label: string, shapes: number, perShapeWhere: boolean, ga
   for (const f of followers) f.abort.abort()
   return { viaShape, viaNotify, missing: expected - viaShape.length }
 }
-for (const [label, shapes, perShape, gap] of [
-  ["1 shape", 1, false, 15],
-  ["100 shapes, each its own where (one woken per commit)", 100, true, 15],
-  ["100 whole-table shapes (all woken per commit)", 100, false, 40],
-] as const) {
+for (const [label, shapes, perShape, gap] of PARTS.has("latency")
+  ? ([
+      ["1 shape", 1, false, 15],
+      ["100 shapes, each its own where (one woken per commit)", 100, true, 15],
+      ["100 whole-table shapes (all woken per commit)", 100, false, 40],
+    ] as const)
+  : []) {
   const r = await latency(label.split(" ")[0]!, shapes, perShape, gap)
   out.push([
     `commit → ShapeStream p50 / p99: ${label}`,
@@ -216,15 +221,16 @@ const initialSync = async (
   out.push(["  floor: the Electric client alone (same pages, static server)", rate(expected, floor.elapsed), ""])
   out.push(["  floor: plain SELECT * of the same rows (pg)", rate(expected, sqlMs), ""])
 }
-await initialSync(`${ROWS} rows`, ROWS, 1, {}, "", ROWS)
-await initialSync(
-  `where keeping 10 % of ${ROWS * 10} rows`,
-  ROWS * 10,
-  10,
-  { where: "project_id = $1", params: ["p3"] },
-  `where=${encodeURIComponent("project_id = $1")}&params%5B1%5D=p3&`,
-  ROWS,
-)
+if (PARTS.has("initial")) await initialSync(`${ROWS} rows`, ROWS, 1, {}, "", ROWS)
+if (PARTS.has("initial"))
+  await initialSync(
+    `where keeping 10 % of ${ROWS * 10} rows`,
+    ROWS * 10,
+    10,
+    { where: "project_id = $1", params: ["p3"] },
+    `where=${encodeURIComponent("project_id = $1")}&params%5B1%5D=p3&`,
+    ROWS,
+  )
 
 // 3. Live throughput: LIVE inserts in transactions of 1,000 rows, two writers.
 const live = async (label: string, projects: number, params: Record<string, unknown>) => {
@@ -288,8 +294,10 @@ const live = async (label: string, projects: number, params: Record<string, unkn
   ])
   out.push(["  the feed's lag after the last commit", `${(total - writeMs).toFixed(0)} ms`, ""])
 }
-await live("one shape", 1, {})
-await live("where keeping 10 %", 10, { where: "project_id = $1", params: ["p3"] })
+if (PARTS.has("live")) {
+  await live("one shape", 1, {})
+  await live("where keeping 10 %", 10, { where: "project_id = $1", params: ["p3"] })
+}
 
 for (const a of aborts) a.abort()
 const w = [Math.max(...out.map((r) => r[0].length)), Math.max(...out.map((r) => r[1].length))]
