@@ -237,8 +237,8 @@ export class WalConsumer {
   private acknowledge(lsn: number, now = false): void {
     if (lsn <= 0 || !this.acking) return
     this.ackLsn = Math.max(this.ackLsn, lsn)
-    if (now) return this.sendAck()
-    this.ackTimer ??= setTimeout(() => this.sendAck(), ACK_EVERY_MS)
+    if (now) this.sendAck()
+    else this.ackTimer ??= setTimeout(() => this.sendAck(), ACK_EVERY_MS)
   }
   private sendAck(): void {
     if (this.ackTimer) clearTimeout(this.ackTimer)
