@@ -118,16 +118,21 @@ export class ShapeService extends Effect.Service<ShapeService>()("ShapeService",
       Effect.gen(function* () {
         if (store.full())
           return shapeError(503, "Unavailable", "too many initial syncs in progress on this node; retry")
-        const turn = yield* Effect.promise(() => store.acquire(TURN_WAIT_MS))
+        const all = yield* tableColumns(shape.table)
+        // The turn passes to the reader, which gives it back when it ends.
+        let release = () => {}
+        const turn = yield* Effect.async<boolean>((resume) => {
+          release = store.acquire(TURN_WAIT_MS, (ok) => resume(Effect.succeed(ok)))
+          return Effect.sync(() => release())
+        })
         if (!turn) return shapeError(503, "Unavailable", "too many initial syncs in progress on this node; retry")
         const snap = store.open(bind)
-        const all = yield* tableColumns(shape.table)
         void readSnapshot(
           pool,
           { awaitStored, room: (stop) => store.room(stop), hooks: shapeTestHooks },
           { shape, tableColumns: all, ws: caller.workspaceId, pageBytes: options.pageBytes },
           snap,
-        ).finally(() => store.releaseTurn())
+        ).finally(release)
         yield* Effect.promise(() => snap.ready(0)).pipe(Effect.onInterrupt(() => Effect.sync(() => snap.drop())))
         if (snap.failed || snap.pages.length === 0) {
           snap.drop()

@@ -132,25 +132,37 @@ export class SnapshotStore {
       })
   }
 
-  /** A turn to read Postgres; false if none came within `waitMs`. */
-  async acquire(waitMs: number): Promise<boolean> {
-    if (this.running < this.options.concurrency) {
+  /**
+   * Asks for a turn to read Postgres: `done(true)` when it is this caller's, `done(false)`
+   * if none came within `waitMs`. The returned cancel gives back a turn already granted or
+   * leaves the queue, so a caller that went away never keeps one.
+   */
+  acquire(waitMs: number, done: (ok: boolean) => void): () => void {
+    let granted = false
+    let settled = false
+    const turn = () => {
+      clearTimeout(timer)
       this.running++
-      return true
+      granted = settled = true
+      done(true)
     }
-    return new Promise<boolean>((resolve) => {
-      const turn = () => {
+    const timer = setTimeout(() => {
+      this.queue.splice(this.queue.indexOf(turn) >>> 0, 1)
+      settled = true
+      done(false)
+    }, waitMs)
+    if (this.running < this.options.concurrency) turn()
+    else this.queue.push(turn)
+    return () => {
+      if (granted) this.releaseTurn()
+      else if (!settled) {
         clearTimeout(timer)
-        this.running++
-        resolve(true)
-      }
-      const timer = setTimeout(() => {
         const i = this.queue.indexOf(turn)
         if (i >= 0) this.queue.splice(i, 1)
-        resolve(false)
-      }, waitMs)
-      this.queue.push(turn)
-    })
+      }
+      granted = false
+      settled = true
+    }
   }
 
   releaseTurn(): void {
