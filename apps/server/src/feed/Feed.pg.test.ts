@@ -148,6 +148,10 @@ describe("change feed", () => {
     consumer.acking = false
     for (let i = 0; i < 20; i++) await insertTask(db, ws, `d${i}`, `x${i}`)
     await waitFor(() => changes.length === 20, 15_000, "20 changes")
+    // Followers see a change when the holder receives it; wait until it is stored too.
+    const stored = async () =>
+      (await db.query("select count(*)::int as n from change_log where workspace_id = $1", [ws])).rows[0].n === 20
+    await waitFor(stored, 15_000, "20 changes stored")
     const insertedBefore = consumer.inserted
     // Restart the stream: the slot was never confirmed, so Postgres sends everything again.
     await consumer.stall()
