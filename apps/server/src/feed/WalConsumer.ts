@@ -169,7 +169,7 @@ export class WalConsumer {
         this.push(msg.relation.name, "i", msg.new, null)
         return
       case "update": {
-        // REPLICA IDENTITY FULL (migration 0007): `old` is the whole old row; before it, only
+        // REPLICA IDENTITY FULL (migration 0008): `old` is the whole old row; before it, only
         // a changed key arrived (`key`). pg-logical-replication fills unchanged TOASTed
         // values of `new` from `old`, so `new` is the whole row either way.
         const before = msg.old ?? msg.key
