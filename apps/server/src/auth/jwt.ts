@@ -47,7 +47,7 @@ const secretKey = (secret: string): KeyObject => {
  * Tokens whose signature and claims were verified, with their claims: a long-polling client
  * presents the same token every few seconds, and jsonwebtoken's decode + HMAC + checks were
  * a tenth of a shape long-poll's CPU. Only `exp` can change its verdict later (we never sign
- * `nbf`), so a hit re-checks it. Bounded; the oldest entries go first.
+ * `nbf`), so a hit re-checks it with the caller's tolerance. Bounded; the oldest go first.
  */
 const verified = new Map<string, TokenClaims>()
 const VERIFIED_MAX = 10_000
@@ -61,8 +61,8 @@ export const verifyToken = (
   if (token.length > 4096) return "token too long"
   const cacheKey = `${secret}\u0000${token}`
   const hit = verified.get(cacheKey)
-  if (hit) return hit.expiresAt.getTime() + CLOCK_TOLERANCE_SECONDS * 1000 > Date.now() ? hit : "jwt expired"
-  const claims = verifyUncached(secret, token)
+  if (hit) return hit.expiresAt.getTime() + toleranceSeconds * 1000 > Date.now() ? hit : "jwt expired"
+  const claims = verifyUncached(secret, token, toleranceSeconds)
   if (typeof claims !== "string") {
     if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!)
     verified.set(cacheKey, claims)
@@ -70,7 +70,7 @@ export const verifyToken = (
   return claims
 }
 
-const verifyUncached = (secret: string, token: string): TokenClaims | string => {
+const verifyUncached = (secret: string, token: string, toleranceSeconds: number): TokenClaims | string => {
   let payload: string | jwt.JwtPayload
   try {
     payload = jwt.verify(token, secretKey(secret), {
