@@ -2,6 +2,7 @@ import { Link, useNavigate } from "@tanstack/react-router"
 import { newId, type WorkspaceId } from "@vibestack/schema"
 import { type FormEvent, useState } from "react"
 import { useWorkspaces } from "../hooks/useWorkspaces.js"
+import { describeFatal } from "../sync/fatalMessage.js"
 import { tabSync } from "../sync/runtime.js"
 
 /** Workspace list and creation. Creating works offline: the leader registers it later. */
@@ -50,7 +51,7 @@ export const HomePage = () => {
               </Link>{" "}
               <span className="badge">{w.role}</span>
               {w.token === undefined && <span className="badge warn">not registered yet</span>}
-              {w.fatal !== undefined && <span className="badge error">{w.fatal}</span>}
+              {w.fatal !== undefined && <span className="badge error">{describeFatal(w.fatal)}</span>}
             </li>
           ))}
         </ul>

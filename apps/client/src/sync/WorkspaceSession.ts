@@ -101,6 +101,7 @@ export class WorkspaceSession {
       const entry = await this.sync.store.appendLocal(ws, MAIN_DOC, {
         bytes: e.bytes,
         idempotencyKey: e.idempotencyKey,
+        createdAt: e.at > 0 ? e.at : Date.now(),
       })
       this.sync.post({
         _tag: "LocalCommit",
@@ -109,6 +110,7 @@ export class WorkspaceSession {
         id: entry.id,
         idempotencyKey: e.idempotencyKey,
         bytes: e.bytes,
+        createdAt: entry.createdAt,
       })
       journalRemove(e.key)
     }
@@ -180,7 +182,8 @@ export class WorkspaceSession {
 
   /** Writes the commit to the outbox, in commit order, then tells everyone else. */
   private persist(bytes: Uint8Array): void {
-    this.lastLocalCommit = Date.now()
+    const createdAt = Date.now()
+    this.lastLocalCommit = createdAt
     this.unsavedCount++
     this.bump()
     const ws = this.meta.workspaceId
@@ -189,9 +192,9 @@ export class WorkspaceSession {
     const journalKey = journalWrite(ws, idempotencyKey, bytes)
     this.chain = this.chain.then(async () => {
       try {
-        const entry = await this.sync.store.appendLocal(ws, MAIN_DOC, { bytes, idempotencyKey })
+        const entry = await this.sync.store.appendLocal(ws, MAIN_DOC, { bytes, idempotencyKey, createdAt })
         if (journalKey !== undefined) journalRemove(journalKey)
-        this.sync.post({ _tag: "LocalCommit", ws, doc: MAIN_DOC, id: entry.id, idempotencyKey, bytes })
+        this.sync.post({ _tag: "LocalCommit", ws, doc: MAIN_DOC, id: entry.id, idempotencyKey, bytes, createdAt })
       } catch (e) {
         this.saveError = `could not save locally: ${String(e)}`
       } finally {

@@ -1,19 +1,28 @@
-/**
- * The engine records why sync stopped for good as `"<ErrorKind>: <server message>"` on the
- * workspace meta; this turns it into what a person should read.
- */
-export const fatalText = (error: { readonly kind: string; readonly message: string }): string =>
-  `${error.kind}: ${error.message}`
+import { type FatalError, normalizeFatal } from "@vibestack/shared"
 
-export const describeFatal = (fatal: string): string => {
-  const kind = fatal.slice(0, Math.max(0, fatal.indexOf(":")))
+/**
+ * What a stopped sync looks like to a person (SPEC C6). The engine records why on the
+ * workspace meta as `{ kind, message }` in the server's words ("token revoked", "token
+ * expired", …); each cause gets its own sentence. Refused changes never get here: they are
+ * set aside and sync goes on (C14). Takes the old `"Kind: message"` string too.
+ */
+export const describeFatal = (fatal: FatalError | string): string => {
+  const { kind, message } = normalizeFatal(fatal) ?? { kind: "Internal", message: "" }
+  const said = message.toLowerCase()
   switch (kind) {
     case "Unauthorized":
+      if (said.includes("revoked"))
+        return "The link you joined with was revoked. Ask the workspace's owner for a new link; your copy stays on this device, read-only."
+      if (said.includes("expired"))
+        return "The link you joined with has expired. Ask the workspace's owner for a new link; your copy stays on this device, read-only."
+      return "The server no longer accepts the link you joined with. Ask the workspace's owner for a new link; your copy stays on this device, read-only."
     case "Forbidden":
-      return "Access to this workspace was revoked or has expired. Ask its owner for a new link; your copy stays on this device, read-only."
+      return "Your link does not give access to this workspace. Ask its owner for a new link; your copy stays on this device, read-only."
+    case "NotFound":
+      return "This workspace no longer exists on the server. Your copy stays on this device, read-only."
     case "ClientTooOld":
       return "This app is too old for the server. Reload to update; your changes stay on this device."
     default:
-      return `Sync stopped: ${fatal}`
+      return "Sync stopped because of an error on this device. Reload to try again; your changes stay on this device."
   }
 }

@@ -6,7 +6,7 @@ import { type Clock, systemClock } from "./Clock.js"
 import type { DocHost } from "./DocHost.js"
 import type { LocalStore, OutboxEntry, RebasePlan } from "./LocalStore.js"
 import type { Lock } from "./Lock.js"
-import { type PushOutcome, pushOutbox } from "./pushOutbox.js"
+import { type AckedEntry, type PushOutcome, pushOutbox } from "./pushOutbox.js"
 import { planRebase, planRetry, planSetAside } from "./rebase.js"
 import {
   initialState,
@@ -52,6 +52,8 @@ export interface SyncEngineOptions {
   readonly onDocReset?: () => void
   /** The engine appended a commit of its own (a retried refused change, C15): show it elsewhere too. */
   readonly onCommitAdded?: (entry: OutboxEntry) => void
+  /** Observes acknowledgements once persisted, in order (benchmarks time them). */
+  readonly onPushAcked?: (acks: ReadonlyArray<AckedEntry>) => void
 }
 
 const toSyncError = (e: unknown, fallback: ErrorKind = "Internal"): SyncError =>
@@ -79,6 +81,7 @@ export class SyncEngine {
   private queue: Array<SyncEvent> = []
   private dispatching = false
   private localChain: Promise<unknown> = Promise.resolve()
+  private lastLocal: Promise<OutboxEntry | undefined> = Promise.resolve(undefined)
   private remoteChain: Promise<unknown> = Promise.resolve()
   private storedCursor = 0
   private pending = 0
@@ -146,6 +149,7 @@ export class SyncEngine {
     const write = this.localChain.then(() =>
       store.appendLocal(workspaceId, docId, { bytes, idempotencyKey: this.newKey(), createdAt }),
     )
+    this.lastLocal = write.catch(() => undefined)
     this.localChain = write.then(
       (entry) => {
         this.pending++
@@ -195,9 +199,10 @@ export class SyncEngine {
     })
   }
 
-  /** Resolves once every local commit seen so far is persisted. */
-  async flushLocal(): Promise<void> {
+  /** Resolves once every local commit seen so far is persisted, with the last one's entry. */
+  async flushLocal(): Promise<OutboxEntry | undefined> {
     await this.localChain
+    return this.lastLocal
   }
 
   setOnline(online: boolean): void {
@@ -379,8 +384,10 @@ export class SyncEngine {
         live: () => (this.current(gen) ? this.live : undefined),
         current: () => this.current(gen),
         mayWrite: async () => (await transport.info(token, workspaceId)).role !== "viewer",
-        onAcked: async (seq) => {
+        onAcked: async (acks) => {
+          this.o.onPushAcked?.(acks)
           await this.refreshOutbox()
+          const seq = Math.max(...acks.map((a) => a.seq))
           if (this.current(gen)) this.dispatch({ _tag: "PushAcked", gen, seq, pending: this.pending })
         },
         ...(this.o.pushWindow ? { window: this.o.pushWindow } : {}),

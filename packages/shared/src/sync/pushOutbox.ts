@@ -7,6 +7,11 @@ import { type LiveConnection, type PushResult, type Transport, TransportError } 
 export const PUSH_WINDOW = 32
 /** Bytes in flight on the socket at most, so a burst of large changes cannot flood the send buffer. */
 export const PUSH_WINDOW_BYTES = 4 * 1024 * 1024
+/**
+ * Larger changes go over HTTP: a frame over the server's size limit closes the socket (1009),
+ * which says nothing about which push was too big, while HTTP answers it with a clear 413.
+ */
+export const SOCKET_PUSH_MAX_BYTES = 256 * 1024
 
 export interface PushOutboxOptions {
   readonly store: LocalStore
@@ -23,9 +28,15 @@ export interface PushOutboxOptions {
    * error) when the token itself is no longer valid (C6).
    */
   readonly mayWrite: () => Promise<boolean>
-  /** Acknowledged entries were removed from the outbox; `seq` is the highest acknowledged seq. */
-  readonly onAcked: (seq: number) => Promise<void>
+  /** Acknowledged entries were removed from the outbox, in order, each with the seq it got. */
+  readonly onAcked: (acks: ReadonlyArray<AckedEntry>) => Promise<void>
   readonly window?: number
+}
+
+export interface AckedEntry {
+  readonly id: number
+  readonly idempotencyKey: string
+  readonly seq: number
 }
 
 /** What a run ended with: refusals to take out of the document (C14); empty maps mean drained. */
@@ -69,16 +80,19 @@ export const pushOutbox = async (o: PushOutboxOptions): Promise<PushOutcome | un
   let sentUpTo = 0
   let bytesInFlight = 0
   let drained = false
-  let acked: Array<number> = []
-  let seq = 0
+  let acked: Array<AckedEntry> = []
   let writable: boolean | undefined
 
   const flushAcks = async () => {
     if (acked.length === 0) return
-    const ids = acked
+    const acks = acked
     acked = []
-    await o.store.ackOutbox(o.workspaceId, o.docId, ids)
-    if (o.current()) await o.onAcked(seq)
+    await o.store.ackOutbox(
+      o.workspaceId,
+      o.docId,
+      acks.map((a) => a.id),
+    )
+    if (o.current()) await o.onAcked(acks)
   }
 
   const send = (entry: OutboxEntry, live: LiveConnection | undefined): InFlight => {
@@ -107,14 +121,16 @@ export const pushOutbox = async (o: PushOutboxOptions): Promise<PushOutcome | un
         drained = true
         return
       }
-      // The socket may have closed while the window was read: then HTTP, one at a time.
-      const via = o.live()
-      for (const entry of via ? next : next.slice(0, 1)) {
+      for (const entry of next) {
+        // Read again now: the socket may have closed while the window was read.
+        const via = entry.bytes.length > SOCKET_PUSH_MAX_BYTES ? undefined : o.live()
+        // An HTTP push leaves only once everything before it is answered.
+        if (via === undefined && inFlight.length > 0) return
         sentUpTo = entry.id
         bytesInFlight += entry.bytes.length
         inFlight.push(send(entry, via))
+        if (via === undefined) return
       }
-      if (via === undefined) return
     }
   }
 
@@ -127,8 +143,8 @@ export const pushOutbox = async (o: PushOutboxOptions): Promise<PushOutcome | un
     if (!o.current()) return undefined
     bytesInFlight -= head.entry.bytes.length
     if (answer.ok) {
-      acked.push(head.entry.id)
-      seq = Math.max(seq, answer.result.seq)
+      const { id, idempotencyKey } = head.entry
+      acked.push({ id, idempotencyKey, seq: answer.result.seq })
       // Batched: one store write for every answer already here.
       if (inFlight[0]?.settled !== true || acked.length >= 64) await flushAcks()
       continue

@@ -1,21 +1,19 @@
-import type { LoroDoc } from "loro-crdt"
+import type { ContainerID, Diff, Frontiers, LoroDoc } from "loro-crdt"
 import type { WireError } from "../protocol/errors.js"
 import { type ChangeDiff, summarizeChange, unreadableSummary } from "./changeSummary.js"
 import type { OutboxEntry, OutboxInput, RebasePlan, RejectedEntry, StoredDoc } from "./LocalStore.js"
+import { type DeltaOp, PositionMap } from "./PositionMap.js"
 import {
   docAt,
   frontiersWithout,
   holds,
-  isPositional,
   loadOrigin,
   pastOf,
-  pathKey,
   reaches,
   readDiffs,
   retarget,
   type Span,
   spansOf,
-  Transformer,
   vvOf,
 } from "./replay.js"
 
@@ -135,29 +133,36 @@ export const planRebase = (input: RebaseInput): RebaseOutcome => {
 }
 
 /**
- * Rebuilds `run` on a fork at `base`: kept changes by their own bytes, re-applied ones by their
- * effect (moved past left-out changes where both touch the same text or list), left-out ones
- * not at all. A re-applied change that has nowhere to go becomes a rejected one (its `error`).
+ * Rebuilds `run` on a copy of `base`: kept changes by their own bytes, re-applied ones by
+ * their effect (text and list positions moved past left-out changes), left-out ones not at
+ * all. A re-applied change that has nowhere to go becomes a rejected one (its `error`).
  */
 const replayRun = (
   origin: LoroDoc,
-  base: ReturnType<typeof frontiersWithout>,
+  base: Frontiers,
   reader: LoroDoc,
   run: ReadonlyArray<Item>,
   diffOf: ReadonlyMap<Item, ChangeDiff | undefined>,
   newKey: () => string,
 ): { readonly snapshot: Uint8Array; readonly outbox: Array<OutboxInput> } => {
-  // Texts and lists a left-out change edited: edits there need their positions moved.
-  const contested = new Set<string>()
-  for (const i of run)
-    if (i.role === "drop")
-      for (const e of diffOf.get(i) ?? []) if (isPositional(e.target)) contested.add(pathKey(e.path))
-  const contests = (i: Item) => (diffOf.get(i) ?? []).some((e) => contested.has(pathKey(e.path)))
-  const transformer = run.some((i) => i.role === "reapply" && contests(i))
-    ? new Transformer(reader, origin, base)
-    : undefined
   const doc = docAt(origin, base)
   const outbox: Array<OutboxInput> = []
+  // Per text or list a left-out change edited (by its id in the reader): where things moved.
+  const moved = new Map<ContainerID, PositionMap>()
+  /** The change's diff with text and list positions moved past left-out changes. */
+  const transform = (diff: ChangeDiff, leftOut: boolean): ChangeDiff =>
+    diff.map((e) => {
+      if (e.diff.type !== "text" && e.diff.type !== "list") return e
+      let map = moved.get(e.target)
+      if (leftOut && map === undefined) moved.set(e.target, (map = new PositionMap()))
+      if (map === undefined) return e
+      const ops = e.diff.diff as ReadonlyArray<DeltaOp>
+      if (leftOut) {
+        map.leftOut(ops)
+        return e
+      }
+      return { ...e, diff: { ...e.diff, diff: map.kept(ops) } as Diff }
+    })
   try {
     for (const item of run) {
       const diff = diffOf.get(item)
@@ -165,44 +170,31 @@ const replayRun = (
         try {
           doc.import(item.entry.bytes)
         } catch {}
-        outbox.push({ bytes: item.entry.bytes, idempotencyKey: item.entry.idempotencyKey, createdAt: item.entry.createdAt })
-        if (transformer && diff) {
-          transformer.apply(diff, false)
-          // Kept as they are: the transformer only needs to know they are there.
-          if (contests(item)) transformer.without(contested)
-        }
+        if (diff) transform(diff, false)
+        const { bytes, idempotencyKey, createdAt } = item.entry
+        outbox.push({ bytes, idempotencyKey, createdAt })
         continue
       }
       if (item.role === "reapply") {
-        const placed = diff === undefined ? undefined : retarget(reader, doc, diff)
+        const placed = diff === undefined ? undefined : retarget(reader, doc, transform(diff, false))
         if (placed === undefined || placed.missing) {
           item.role = "drop"
           item.error = CANNOT_APPLY
         } else {
           const from = doc.oplogVersion()
-          const mine = new Set(diff!.filter((e) => contested.has(pathKey(e.path))).map((e) => e.target))
-          const direct = placed.batch.filter((_, k) => !mine.has(diff![k]!.target))
-          if (direct.length > 0) doc.applyDiff(direct)
-          if (transformer) {
-            transformer.apply(diff!, false)
-            if (mine.size > 0) {
-              const moved = retarget(transformer.source, doc, transformer.without(contested))
-              if (moved.batch.length > 0) doc.applyDiff(moved.batch)
-            }
-          }
+          if (placed.batch.length > 0) doc.applyDiff(placed.batch)
           doc.commit()
           if (doc.oplogVersion().compare(from) !== 0) {
-            outbox.push({ bytes: doc.export({ mode: "update", from }), idempotencyKey: newKey(), createdAt: item.entry.createdAt })
+            const bytes = doc.export({ mode: "update", from })
+            outbox.push({ bytes, idempotencyKey: newKey(), createdAt: item.entry.createdAt })
           }
           continue
         }
       }
-      // Left out: only the transformer sees it (as an undoable commit).
-      if (transformer && diff) transformer.apply(diff, true)
+      if (diff) transform(diff, true)
     }
     return { snapshot: doc.export({ mode: "snapshot" }), outbox }
   } finally {
-    transformer?.free()
     doc.free()
   }
 }

@@ -7,7 +7,6 @@ import {
   LoroDoc,
   type Path,
   type PeerID,
-  UndoManager,
   VersionVector,
 } from "loro-crdt"
 import type { ChangeDiff } from "./changeSummary.js"
@@ -20,16 +19,16 @@ import type { StoredDoc } from "./LocalStore.js"
  *
  * Loro ops are causal: a change made after a refused one depends on it, so the server refuses
  * it too. Its effect, though, can be re-applied as new ops under a fresh peer id:
- *  - every change's effect is read as a diff, by importing the changes one by one into a fork
- *    at the base (`X`): the import events say what each change did, in the device's own terms;
+ *  - every change's effect is read as a diff, by importing the changes one by one into a copy
+ *    of the base (`readDiffs`): the import events say what each change did, in the device's
+ *    own terms;
  *  - map edits are keyed, so a re-applied change's diff applies as it is;
  *  - text and list edits are positional: where a left-out change touched the same text, the
- *    positions must move. `Y` replays everything, with left-out changes as undoable local
- *    commits and kept ones excluded from the undo stack; undoing all left-out changes makes
- *    Loro transform them against what came after (its `UndoManager` does exactly this), and
- *    the state difference is the re-applied change's effect without them.
+ *    positions move (`PositionMap`).
  * Container ids differ between documents for containers created after the base, so every
- * container is found again by its path (entity maps and texts hang off map keys).
+ * container is found again by its path (entity maps and texts hang off map keys). Copies are
+ * made by exporting the base's ops (`docAt`), never by `forkAt`, which costs seconds on a
+ * document holding a large paste.
  */
 
 export type Span = { readonly peer: PeerID; readonly start: number; readonly end: number }
@@ -127,7 +126,7 @@ export const readDiffs = (
   base: Frontiers,
   changes: ReadonlyArray<Uint8Array>,
 ): { readonly doc: LoroDoc; readonly diffs: ReadonlyArray<ChangeDiff | undefined> } => {
-  const doc = origin.forkAt(base)
+  const doc = docAt(origin, base)
   let events: Array<ChangeDiff[number]> = []
   const off = doc.subscribe((batch) => {
     for (const e of batch.events) events.push({ target: e.target, diff: e.diff, path: e.path })
@@ -149,11 +148,6 @@ const isContainer = (v: unknown): v is Container =>
   typeof v === "object" && v !== null && "id" in v && typeof (v as { id: unknown }).id === "string"
 
 const isRoot = (cid: ContainerID): boolean => cid.startsWith("cid:root-") && !cid.startsWith("cid:root-🤝")
-
-const POSITIONAL = /:(Text|List|MovableList|Tree)$/
-export const isPositional = (cid: ContainerID): boolean => POSITIONAL.test(cid)
-
-export const pathKey = (path: Path): string => JSON.stringify(path)
 
 /** The root containers by name (their ids carry the type a path does not). */
 const rootsOf = (doc: LoroDoc): Record<string, ContainerID> => doc.getShallowValue()
@@ -200,65 +194,4 @@ export const retarget = (
     else batch.push([to, d])
   }
   return { batch, missing }
-}
-
-const KEEP = "vibestack-keep"
-const DROP = "vibestack-drop"
-
-/**
- * `Y`: replays every change of the run in order, left-out ones as undoable commits; `without`
- * gives, for the changes it is asked about, their effect on the given texts and lists with
- * every left-out change undone (Loro transforms the undo against what came after).
- */
-export class Transformer {
-  private readonly doc: LoroDoc
-  private readonly undo: UndoManager
-  private clean: Frontiers
-
-  constructor(
-    private readonly reader: LoroDoc,
-    origin: LoroDoc,
-    base: Frontiers,
-  ) {
-    this.doc = origin.forkAt(base)
-    this.undo = new UndoManager(this.doc, { mergeInterval: 0, maxUndoSteps: 1_000_000, excludeOriginPrefixes: [KEEP] })
-    this.clean = this.doc.frontiers()
-  }
-
-  /** Applies one change of the run (its diff as read by `reader`). */
-  apply(diff: ChangeDiff, leftOut: boolean): void {
-    const { batch } = retarget(this.reader, this.doc, diff)
-    if (batch.length > 0) this.doc.applyDiff(batch)
-    this.doc.commit({ origin: leftOut ? DROP : KEEP })
-  }
-
-  /**
-   * What changed in the containers at `paths` since the previous call, in a world where no
-   * left-out change happened. Call it after each kept change that touches those containers.
-   */
-  without(paths: ReadonlySet<string>): ChangeDiff {
-    let undone = 0
-    while (this.undo.canUndo() && undone < 1_000_000) {
-      this.undo.undo()
-      undone++
-    }
-    const now = this.doc.frontiers()
-    const out: Array<ChangeDiff[number]> = []
-    for (const [target, diff] of this.doc.diff(this.clean, now, false)) {
-      const path = this.doc.getPathToContainer(target)
-      if (path !== undefined && paths.has(pathKey(path))) out.push({ target, diff, path })
-    }
-    this.clean = now
-    for (let i = 0; i < undone; i++) this.undo.redo()
-    return out
-  }
-
-  get source(): LoroDoc {
-    return this.doc
-  }
-
-  free(): void {
-    this.undo.free()
-    this.doc.free()
-  }
 }
