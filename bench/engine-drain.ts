@@ -60,9 +60,11 @@ const drain = async (variant: Variant) => {
     transport,
   })
   await c.waitIdle(60_000)
-  if (variant === "before") Object.assign(c.engine, { o: { ...(c.engine as never as { o: object }).o, store: wholeOutboxReads(c.store) } })
+  if (variant === "before")
+    Object.assign(c.engine, { o: { ...(c.engine as never as { o: object }).o, store: wholeOutboxReads(c.store) } })
   c.engine.setOnline(false)
-  for (let i = 0; i < commits; i++) await c.edit((d) => d.getMap("tasks").set(`t${i}`, { title: `task ${i}`, status: "todo" }))
+  for (let i = 0; i < commits; i++)
+    await c.edit((d) => d.getMap("tasks").set(`t${i}`, { title: `task ${i}`, status: "todo" }))
   const updates = (await c.store.outbox(c.workspaceId, MAIN_DOC)).map((e) => e.bytes)
   const drained = new Promise<void>((resolve) => {
     const off = c.engine.subscribe((s) => {

@@ -44,7 +44,9 @@ describe("DexieLocalStore upgrade", () => {
     await old.table("docs").put({ ws: "w", doc: "main", snapshot: undefined, cursor: 0, schemaVersion: 0, nextId: 3 })
     for (const id of [1, 2]) {
       await old.table("updates").put({ ws: "w", doc: "main", id, bytes: new Uint8Array([id]) })
-      await old.table("outboxRows").put({ ws: "w", doc: "main", id, bytes: new Uint8Array([id]), idempotencyKey: `k${id}` })
+      await old
+        .table("outboxRows")
+        .put({ ws: "w", doc: "main", id, bytes: new Uint8Array([id]), idempotencyKey: `k${id}` })
     }
     await old.table("workspaces").put({
       workspaceId: "w",

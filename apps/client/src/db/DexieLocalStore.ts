@@ -271,7 +271,6 @@ export class DexieLocalStore implements LocalStore {
 
   readonly getWorkspace = (ws: WorkspaceId): Promise<WorkspaceMeta | undefined> => this.db.workspaces.get(ws)
 
-
   readonly listWorkspaces = (): Promise<ReadonlyArray<WorkspaceMeta>> => this.db.workspaces.toArray()
 }
 

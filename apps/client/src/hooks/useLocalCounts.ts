@@ -25,8 +25,7 @@ export const useLocalCounts = (ws: WorkspaceId, trigger: unknown): LocalCounts |
     const store = tabSync().store
     const read = () =>
       void Promise.all([store.outboxStats(ws, MAIN_DOC), store.rejectedCount(ws, MAIN_DOC)]).then(
-        ([outbox, rejected]) =>
-          live && setCounts({ outbox: outbox.count, oldestPendingAt: outbox.oldestAt, rejected }),
+        ([outbox, rejected]) => live && setCounts({ outbox: outbox.count, oldestPendingAt: outbox.oldestAt, rejected }),
         () => undefined,
       )
     const t = setTimeout(read, counts === undefined ? 0 : 150)

@@ -1,5 +1,5 @@
 import { MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
-import { useEffect, useState, useSyncExternalStore } from "react"
+import { useEffect, useRef, useState, useSyncExternalStore } from "react"
 import { tabSync } from "../sync/runtime.js"
 import { WorkspaceSession } from "../sync/WorkspaceSession.js"
 
@@ -30,9 +30,12 @@ export const useWorkspaceSession = (ws: WorkspaceId, metaVersion: number): Sessi
       }),
     [ws],
   )
-  useEffect(() => setState({ _tag: "Loading" }), [ws])
+  const shown = useRef(ws)
   // biome-ignore lint/correctness/useExhaustiveDependencies: generation is the trigger: the stored document was rewritten
   useEffect(() => {
+    // Another workspace: say so at once. The same one reopened: keep the old copy on screen.
+    if (shown.current !== ws) setState({ _tag: "Loading" })
+    shown.current = ws
     let live = true
     let opened: WorkspaceSession | undefined
     WorkspaceSession.open(tabSync(), ws).then(

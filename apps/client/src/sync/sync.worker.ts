@@ -108,7 +108,12 @@ const stopFatal = async (ws: string, r: Running, error: SyncError): Promise<void
 }
 
 const acceptCommit = (r: Running, m: Extract<ChannelMessage, { _tag: "LocalCommit" }>): void => {
-  r.remember(m.bytes, { id: m.id, bytes: m.bytes, idempotencyKey: m.idempotencyKey, createdAt: m.createdAt ?? Date.now() })
+  r.remember(m.bytes, {
+    id: m.id,
+    bytes: m.bytes,
+    idempotencyKey: m.idempotencyKey,
+    createdAt: m.createdAt ?? Date.now(),
+  })
   r.host.acceptTabCommit(m.bytes)
 }
 

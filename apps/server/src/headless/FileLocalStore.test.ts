@@ -44,12 +44,18 @@ describe("FileLocalStore crash safety", () => {
 })
 
 describe("FileLocalStore metas", () => {
-  it("[C6] a fatal reason stored as \"Kind: message\" by an older version reads as { kind, message }", async () => {
+  it('[C6] a fatal reason stored as "Kind: message" by an older version reads as { kind, message }', async () => {
     const dir = await freshDir()
     const meta = { workspaceId: "w", name: "W", serverUrl: "http://x", token: "t", role: "viewer", createdAt: 1 }
-    await writeFile(join(dir, "workspaces.json"), JSON.stringify({ w: { ...meta, fatal: "Unauthorized: token revoked" } }))
+    await writeFile(
+      join(dir, "workspaces.json"),
+      JSON.stringify({ w: { ...meta, fatal: "Unauthorized: token revoked" } }),
+    )
     const s = new FileLocalStore(dir, { fsync: false })
-    expect((await s.getWorkspace("w" as WorkspaceId))?.fatal).toEqual({ kind: "Unauthorized", message: "token revoked" })
+    expect((await s.getWorkspace("w" as WorkspaceId))?.fatal).toEqual({
+      kind: "Unauthorized",
+      message: "token revoked",
+    })
     expect((await s.listWorkspaces())[0]?.fatal).toEqual({ kind: "Unauthorized", message: "token revoked" })
   })
 })

@@ -260,13 +260,26 @@ export class FileLocalStore implements LocalStore {
       const outbox: Array<OutboxRef> = []
       for (const e of plan.outbox) {
         const id = nextId++
-        outbox.push({ id, file: await this.putBlob(ws, doc, `u${id}`, e.bytes), key: e.idempotencyKey, at: e.createdAt })
+        outbox.push({
+          id,
+          file: await this.putBlob(ws, doc, `u${id}`, e.bytes),
+          key: e.idempotencyKey,
+          at: e.createdAt,
+        })
       }
       const rejected: Manifest["rejected"] = []
       for (const e of plan.rejected) {
         // Kept entries keep their blob; the bytes are the same ones the entry was stored with.
         const file = files.get(e.id) ?? (await this.putBlob(ws, doc, `r${e.id}`, e.bytes))
-        rejected.push({ id: e.id, file, key: e.idempotencyKey, at: e.createdAt, error: e.error, summary: e.summary, text: e.text })
+        rejected.push({
+          id: e.id,
+          file,
+          key: e.idempotencyKey,
+          at: e.createdAt,
+          error: e.error,
+          summary: e.summary,
+          text: e.text,
+        })
       }
       const snapshot = await this.putBlob(ws, doc, "snap", plan.snapshot)
       await this.commit(ws, doc, m, { ...m, nextId, snapshot, updates: [], outbox, rejected })

@@ -121,10 +121,15 @@ describe("HeadlessClient against the real server (Postgres)", () => {
   it("[C14][C15] a viewer's forced edits are set aside while sync goes on; joined again as an editor, one is retried and lands", async () => {
     const owner = await HeadlessClient.create(server.url, "Viewer", { dir: await freshDir(), fsync: false })
     const dir = await freshDir()
-    const viewer = await HeadlessClient.open(server.url, owner.workspaceId, await mint(owner.workspaceId, owner.token, "viewer"), {
-      dir,
-      fsync: false,
-    })
+    const viewer = await HeadlessClient.open(
+      server.url,
+      owner.workspaceId,
+      await mint(owner.workspaceId, owner.token, "viewer"),
+      {
+        dir,
+        fsync: false,
+      },
+    )
     try {
       await owner.waitIdle(30_000)
       await viewer.waitIdle(30_000)
@@ -144,10 +149,15 @@ describe("HeadlessClient against the real server (Postgres)", () => {
       expect(typed!.summary).toBe('notes: typed "typed by a viewer"')
       await viewer.close()
       // The same device joins again with an editor link.
-      const editor = await HeadlessClient.open(server.url, owner.workspaceId, await mint(owner.workspaceId, owner.token, "editor"), {
-        dir,
-        fsync: false,
-      })
+      const editor = await HeadlessClient.open(
+        server.url,
+        owner.workspaceId,
+        await mint(owner.workspaceId, owner.token, "editor"),
+        {
+          dir,
+          fsync: false,
+        },
+      )
       try {
         await editor.waitIdle(30_000)
         expect(await editor.engine.retryRejected(typed!.id)).toEqual({})

@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto"
 import { type DocId, MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
 import {
+  type AckedEntry,
   type Clock,
   HttpTransport,
   type LocalStore,
   LoroDocHost,
   MemoryLocalStore,
   type OutboxEntry,
-  type AckedEntry,
   type SeqBlob,
   SyncEngine,
   type SyncStatus,
@@ -40,7 +40,9 @@ export interface HeadlessOptions {
 }
 
 const openStore = (o: HeadlessOptions): LocalStore =>
-  o.store === "memory" ? new MemoryLocalStore() : new FileLocalStore(o.dir, o.fsync === undefined ? {} : { fsync: o.fsync })
+  o.store === "memory"
+    ? new MemoryLocalStore()
+    : new FileLocalStore(o.dir, o.fsync === undefined ? {} : { fsync: o.fsync })
 
 type RemoteListener = (records: ReadonlyArray<SeqBlob>, at: number) => void
 type AckListener = (acks: ReadonlyArray<AckedEntry>, at: number) => void
@@ -148,7 +150,8 @@ export class HeadlessClient {
   static async resume(workspaceId: WorkspaceId, o: HeadlessOptions): Promise<HeadlessClient> {
     const meta = await new FileLocalStore(o.dir, { fsync: false }).getWorkspace(workspaceId)
     if (!meta?.token) throw new Error(`workspace ${workspaceId} is not registered in ${o.dir}`)
-    if (meta.fatal) throw new Error(`workspace ${workspaceId} stopped syncing: ${meta.fatal.kind}: ${meta.fatal.message}`)
+    if (meta.fatal)
+      throw new Error(`workspace ${workspaceId} stopped syncing: ${meta.fatal.kind}: ${meta.fatal.message}`)
     return HeadlessClient.open(meta.serverUrl, workspaceId, meta.token, o)
   }
 

@@ -246,8 +246,7 @@ export class HttpTransport implements Transport {
             pushes.delete(m.requestId)
             if (m._tag === "PushAck") p?.resolve({ seq: m.seq, duplicate: m.duplicate })
             else p?.reject(new TransportError(m.error.kind, m.error.message))
-          }
-          else if (m._tag === "Pong") awaitingPong = false
+          } else if (m._tag === "Pong") awaitingPong = false
           else if (m._tag === "Fault") fault = { kind: m.kind, message: m.message }
           return
         }

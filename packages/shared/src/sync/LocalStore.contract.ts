@@ -175,7 +175,9 @@ export const runLocalStoreContract = (
       const retried = await s.resolveRejected(ws, doc, e2.id, { bytes: b(8), idempotencyKey: "r2", createdAt: 20 })
       expect(retried).toMatchObject({ bytes: b(8), idempotencyKey: "r2", createdAt: 20 })
       // Resolving the same id twice does not append twice.
-      expect(await s.resolveRejected(ws, doc, e2.id, { bytes: b(8), idempotencyKey: "r3", createdAt: 21 })).toBeUndefined()
+      expect(
+        await s.resolveRejected(ws, doc, e2.id, { bytes: b(8), idempotencyKey: "r3", createdAt: 21 }),
+      ).toBeUndefined()
       const r = await restart(s)
       expect(await r.rejectedOutbox(ws, doc)).toEqual([])
       expect((await r.outbox(ws, doc)).map((e) => e.idempotencyKey)).toEqual(["r2"])

@@ -5,22 +5,18 @@ import type { StoredDoc } from "./LocalStore.js"
 /** Loro throws plain strings; make them Errors with the text kept. */
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
 
-/** A fresh document (its own random peer id) rebuilt from what the store kept. */
+/**
+ * A fresh document (its own random peer id) rebuilt from what the store kept. One blob at a
+ * time: one unreadable entry must not make the whole document unloadable (the server copy
+ * still has everything acknowledged), and `importBatch` is superlinear when the log holds a
+ * large paste (see `loadOrigin` in replay.ts).
+ */
 export const loadStoredDoc = (stored: StoredDoc): LoroDoc => {
   const doc = new LoroDoc()
-  const blobs = [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes)]
-  if (blobs.length > 0) {
+  for (const b of [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes)]) {
     try {
-      doc.importBatch(blobs)
-    } catch {
-      // One unreadable entry must not make the whole document unloadable: import the
-      // rest one by one and keep going (the server copy still has everything acknowledged).
-      for (const b of blobs) {
-        try {
-          doc.import(b)
-        } catch {}
-      }
-    }
+      doc.import(b)
+    } catch {}
   }
   return doc
 }

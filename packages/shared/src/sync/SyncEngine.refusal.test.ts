@@ -5,8 +5,8 @@ import { nextRandom } from "./backoff.js"
 import { ManualClock } from "./Clock.js"
 import { MemoryServer } from "./MemoryServer.js"
 import { MemoryTransport } from "./MemoryTransport.js"
-import { Peer } from "./test/Peer.js"
 import { TransportError } from "./Transport.js"
+import { Peer } from "./test/Peer.js"
 
 const ws = "ws-refusal" as WorkspaceId
 const docId = "main" as DocId

@@ -158,7 +158,10 @@ export interface OutboxStatus {
 /** The server has updates this device has not stored, beyond one being stored right now. */
 const behind = (s: MachineState): boolean => s.needsSnapshot || s.head > Math.max(s.cursor, s.storing ?? 0)
 
-export const statusOf = (s: MachineState, outbox: OutboxStatus = { oldestPendingAt: undefined, rejected: 0 }): SyncStatus => ({
+export const statusOf = (
+  s: MachineState,
+  outbox: OutboxStatus = { oldestPendingAt: undefined, rejected: 0 },
+): SyncStatus => ({
   state: s.phase === "live" && behind(s) ? "catchingUp" : s.phase,
   online: s.phase === "live" || s.phase === "catchingUp",
   pending: s.pending,

@@ -27,7 +27,12 @@ const device = () => {
     server.import(e.bytes)
     outbox.splice(outbox.indexOf(e), 1)
   }
-  const stored = (): StoredDoc => ({ snapshot: doc.export({ mode: "snapshot" }), updates: [], cursor: 0, schemaVersion: 0 })
+  const stored = (): StoredDoc => ({
+    snapshot: doc.export({ mode: "snapshot" }),
+    updates: [],
+    cursor: 0,
+    schemaVersion: 0,
+  })
   return { doc, server, outbox, commit, ack, stored, newKey: () => `new${++keys}` }
 }
 
@@ -123,7 +128,9 @@ describe("planRebase", () => {
     const d = device()
     const c1 = d.commit((doc) => doc.getMap("tasks").setContainer("t1", new LoroMap()).set("title", "kept"))
     d.ack(c1)
-    const creates = d.commit((doc) => doc.getMap("tasks").setContainer("t9", new LoroMap()).set("title", "x".repeat(600)))
+    const creates = d.commit((doc) =>
+      doc.getMap("tasks").setContainer("t9", new LoroMap()).set("title", "x".repeat(600)),
+    )
     const edits = d.commit((doc) => task(doc, "t9").set("title", "shorter"))
     const other = d.commit((doc) => task(doc, "t1").set("status", "done"))
     const { plan } = planRebase({

@@ -70,7 +70,10 @@ const byId = <E extends { readonly id: number }>(a: E, b: E) => a.id - b.id
  */
 export const planRebase = (input: RebaseInput): RebaseOutcome => {
   const { outbox, rejected, refused, refuseAll } = input
-  const origin = loadOrigin(input.stored, [...outbox, ...rejected].map((e) => e.bytes))
+  const origin = loadOrigin(
+    input.stored,
+    [...outbox, ...rejected].map((e) => e.bytes),
+  )
   try {
     const vv = vvOf(origin)
     const spans = (bytes: Uint8Array) => {
@@ -79,7 +82,10 @@ export const planRebase = (input: RebaseInput): RebaseOutcome => {
     }
     const old = rejected.map((entry): Item => ({ entry, spans: spans(entry.bytes), role: "drop" }))
     // Every change not on the server yet is out of the base; what comes back is decided below.
-    const base = frontiersWithout(origin, [...outbox, ...rejected].flatMap((e) => spans(e.bytes) ?? []))
+    const base = frontiersWithout(
+      origin,
+      [...outbox, ...rejected].flatMap((e) => spans(e.bytes) ?? []),
+    )
     const excluded: Array<ReadonlyArray<Span>> = old.flatMap((i) => (i.spans ? [i.spans] : []))
     const needed = new Set<Item>()
     const items = outbox.map((entry): Item => {
@@ -249,7 +255,10 @@ export interface RetryInput {
 export const planRetry = (input: RetryInput): OutboxInput | { readonly error: string } => {
   const target = input.rejected.find((e) => e.id === input.id)
   if (target === undefined) return { error: "this change is no longer in the list" }
-  const origin = loadOrigin(input.stored, [...input.outbox, ...input.rejected].map((e) => e.bytes))
+  const origin = loadOrigin(
+    input.stored,
+    [...input.outbox, ...input.rejected].map((e) => e.bytes),
+  )
   try {
     const vv = vvOf(origin)
     const spans = (bytes: Uint8Array) => {
@@ -258,7 +267,10 @@ export const planRetry = (input: RetryInput): OutboxInput | { readonly error: st
     }
     const own = spans(target.bytes)
     if (own === undefined) return { error: "this change cannot be read any more" }
-    const base = frontiersWithout(origin, input.rejected.flatMap((e) => spans(e.bytes) ?? []))
+    const base = frontiersWithout(
+      origin,
+      input.rejected.flatMap((e) => spans(e.bytes) ?? []),
+    )
     const past = pastOf(origin, own)
     const run: Array<Item> = input.rejected
       .filter((e) => e.id !== target.id)

@@ -1,8 +1,8 @@
 import {
   type Container,
   type ContainerID,
-  decodeImportBlobMeta,
   type Diff,
+  decodeImportBlobMeta,
   type Frontiers,
   LoroDoc,
   type Path,
@@ -50,20 +50,16 @@ export const spansOf = (bytes: Uint8Array): ReadonlyArray<Span> | undefined => {
   }
 }
 
-/** The device's document as the store holds it, plus extra blobs (refused changes), each on its own. */
+/**
+ * The device's document as the store holds it, plus extra blobs (refused changes). Blobs are
+ * imported one by one: `importBatch` is superlinear when one of them is a large insert
+ * (measured on loro-crdt 1.17: 300,000 pasted characters in five updates take 4 s in one batch,
+ * 2 ms one by one), and a blob that does not import must not take the others with it.
+ */
 export const loadOrigin = (stored: StoredDoc, extra: ReadonlyArray<Uint8Array>): LoroDoc => {
   const doc = new LoroDoc()
-  const blobs = [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes)]
-  try {
-    if (blobs.length > 0) doc.importBatch(blobs)
-  } catch {
-    for (const b of blobs) {
-      try {
-        doc.import(b)
-      } catch {}
-    }
-  }
-  for (const b of extra) {
+  const blobs = [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes), ...extra]
+  for (const b of blobs) {
     try {
       doc.import(b)
     } catch {}
@@ -174,7 +170,8 @@ const createdIn = (diff: ChangeDiff): Set<ContainerID> => {
   for (const { diff: d } of diff) {
     if (d.type === "map") for (const v of Object.values(d.updated)) if (isContainer(v)) created.add(v.id)
     if (d.type === "list")
-      for (const op of d.diff) if (op.insert !== undefined) for (const v of op.insert) if (isContainer(v)) created.add(v.id)
+      for (const op of d.diff)
+        if (op.insert !== undefined) for (const v of op.insert) if (isContainer(v)) created.add(v.id)
   }
   return created
 }

@@ -119,7 +119,9 @@ export const startMemoryHttpServer = async (server = new MemoryServer(), options
           sock.send(JSON.stringify({ _tag: "PushAck", requestId: h.requestId, ...r }))
         } catch (e) {
           const kind = e instanceof MemoryServerError ? e.kind : "Internal"
-          sock.send(JSON.stringify({ _tag: "PushRejected", requestId: h.requestId, error: { kind, message: String(e) } }))
+          sock.send(
+            JSON.stringify({ _tag: "PushRejected", requestId: h.requestId, error: { kind, message: String(e) } }),
+          )
         }
         return
       }
