@@ -58,6 +58,8 @@ export class HeadlessClient {
   private readonly remoteListeners = new Set<RemoteListener>()
   private readonly ackListeners = new Set<AckListener>()
   private readonly waiting = new Map<number, (seq: number) => void>()
+  /** Acknowledgements nobody waited for yet (the latest 10,000), for an `acked` that comes late. */
+  private readonly early = new Map<number, number>()
   engine!: SyncEngine
 
   private constructor(
@@ -132,10 +134,12 @@ export class HeadlessClient {
     const transport = HeadlessClient.transport(serverUrl, o)
     const meta = await store.getWorkspace(workspaceId)
     if (!meta || meta.token !== token) {
-      // Role is informational here; the server enforces it.
+      // Role is informational here; the server enforces it. A new token clears a fatal
+      // reason recorded for the old one (C6).
       const info = await transport.info(token, workspaceId).catch(() => undefined)
+      const { fatal: _, ...kept } = meta ?? { createdAt: Date.now() }
       await store.putWorkspace({
-        ...(meta ?? { createdAt: Date.now() }),
+        ...kept,
         workspaceId,
         name: info?.name ?? meta?.name ?? workspaceId,
         serverUrl,
@@ -184,8 +188,13 @@ export class HeadlessClient {
         const at = performance.now()
         for (const l of client.ackListeners) l(acks, at)
         for (const a of acks) {
-          client.waiting.get(a.id)?.(a.seq)
+          const waiter = client.waiting.get(a.id)
           client.waiting.delete(a.id)
+          if (waiter !== undefined) waiter(a.seq)
+          else {
+            client.early.set(a.id, a.seq)
+            if (client.early.size > 10_000) client.early.delete(client.early.keys().next().value!)
+          }
         }
       },
     })
@@ -206,10 +215,12 @@ export class HeadlessClient {
 
   /**
    * Resolves with the seq the server gave outbox entry `id` once its acknowledgement is
-   * persisted. Call it right after `edit` (an acknowledgement that came earlier is not replayed).
+   * persisted (also when it came before this call, among the latest 10,000).
    */
   acked(id: number): Promise<number> {
-    return new Promise((resolve) => this.waiting.set(id, resolve))
+    const seq = this.early.get(id)
+    this.early.delete(id)
+    return seq !== undefined ? Promise.resolve(seq) : new Promise((resolve) => this.waiting.set(id, resolve))
   }
 
   /** Remote updates as they are stored (live or pulled), with `performance.now()` at arrival. */
