@@ -1,7 +1,9 @@
 /**
  * Issue 14 (points 4–5): how long the client engine takes to drain a queue of local commits
  * (made offline, then the network comes back) into the real server, through the real
- * `HeadlessClient` (SyncEngine + FileLocalStore without fsync + HttpTransport/`ws`):
+ * `HeadlessClient` (SyncEngine + HttpTransport/`ws`; local store in memory by default, or the
+ * folder-backed FileLocalStore without fsync with `store=file`, whose manifest rewrite per
+ * call dominates once the engine stops waiting on the network):
  *   - before: HTTP, one push per round trip, the whole outbox (bytes included) read before
  *     each push: the engine as it was (emulated with a store whose window reads everything);
  *   - HTTP one by one: the same, reading only the next entry (the fallback path today);
@@ -10,20 +12,31 @@
  * the same window (no engine, no store), and one by one (a round trip each).
  * Each variant runs on a fresh workspace of the same server; medians over `runs`.
  *
- * Run: node --import tsx bench/engine-drain.ts [commits=500] [runs=3]
+ * Run: node --import tsx bench/engine-drain.ts [commits=500] [runs=3] [store=memory|file]
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
-import { encodeFrame, HttpTransport, type LocalStore, PROTOCOL_VERSION, type WebSocketCtor } from "@vibestack/shared"
+import {
+  encodeFrame,
+  HttpTransport,
+  type LiveConnection,
+  type LocalStore,
+  PROTOCOL_VERSION,
+  type Transport,
+  TransportError,
+  type WebSocketCtor,
+} from "@vibestack/shared"
 import WebSocket from "ws"
 import { HeadlessClient } from "../apps/server/src/headless/HeadlessClient.js"
 import { freePort, startTestPg } from "../apps/server/src/test/pg.js"
 import { startServerProcess } from "./lib/serverProcess.js"
 import { fmt, median, table } from "./lib/stats.js"
 
-const [commits = 500, runs = 3] = process.argv.slice(2).map(Number)
+const commits = Number(process.argv[2] ?? 500)
+const runs = Number(process.argv[3] ?? 3)
+const storeKind = process.argv[4] === "file" ? "file" : "memory"
 
 const db = await startTestPg()
 const server = await startServerProcess(db.url, await freePort(), {
@@ -41,6 +54,39 @@ class NoSocket {
 
 type Variant = "before" | "http" | "socket"
 
+/**
+ * A network switch in front of the transport: while off, every request and socket attempt
+ * fails and open sockets close (the engine's own offline signal is not enough: it retries on
+ * a timer, as it should, so the commits would start draining while they are being made).
+ */
+const switchable = (inner: Transport) => {
+  let on = true
+  const sockets = new Set<LiveConnection>()
+  const gate = <A>(f: () => Promise<A>): Promise<A> =>
+    on ? f() : Promise.reject(new TransportError("Unavailable", "network switched off"))
+  const transport: Transport = {
+    register: (...a) => gate(() => inner.register(...a)),
+    info: (...a) => gate(() => inner.info(...a)),
+    push: (...a) => gate(() => inner.push(...a)),
+    pull: (...a) => gate(() => inner.pull(...a)),
+    snapshot: (...a) => gate(() => inner.snapshot(...a)),
+    connectLive: (...a) =>
+      gate(async () => {
+        const conn = await inner.connectLive(...a)
+        sockets.add(conn)
+        return conn
+      }),
+  }
+  return {
+    transport,
+    set: (online: boolean) => {
+      on = online
+      if (!online) for (const s of sockets) s.close()
+      sockets.clear()
+    },
+  }
+}
+
 /** The store as the engine read it before: every window read loads the whole outbox. */
 const wholeOutboxReads = (store: LocalStore): LocalStore => ({
   ...store,
@@ -50,18 +96,22 @@ const wholeOutboxReads = (store: LocalStore): LocalStore => ({
 
 /** One engine, `commits` commits queued offline, then online: ms until the outbox is empty, and until idle. */
 const drain = async (variant: Variant) => {
-  const transport = new HttpTransport({
-    baseUrl: server.url,
-    WebSocket: (variant === "socket" ? WebSocket : NoSocket) as unknown as WebSocketCtor,
-  })
+  const net = switchable(
+    new HttpTransport({
+      baseUrl: server.url,
+      WebSocket: (variant === "socket" ? WebSocket : NoSocket) as unknown as WebSocketCtor,
+    }),
+  )
   const c = await HeadlessClient.create(server.url, "drain", {
     dir: join(tmp, `c${dirs++}`),
     fsync: false,
-    transport,
+    store: storeKind,
+    transport: net.transport,
   })
   await c.waitIdle(60_000)
   if (variant === "before")
     Object.assign(c.engine, { o: { ...(c.engine as never as { o: object }).o, store: wholeOutboxReads(c.store) } })
+  net.set(false)
   c.engine.setOnline(false)
   for (let i = 0; i < commits; i++)
     await c.edit((d) => d.getMap("tasks").set(`t${i}`, { title: `task ${i}`, status: "todo" }))
@@ -74,7 +124,9 @@ const drain = async (variant: Variant) => {
       }
     })
   })
+  if (updates.length !== commits) throw new Error(`expected ${commits} queued commits, found ${updates.length}`)
   const t0 = performance.now()
+  net.set(true)
   c.engine.setOnline(true)
   await drained
   const drainMs = performance.now() - t0
@@ -144,7 +196,7 @@ try {
   }
   const floor = median(results.get("floor: bare frames, 32 in flight")!.drain)
   console.log(
-    `\nDraining ${commits} queued local commits (one task each) into the real server (durable acks), median of ${runs}:\n`,
+    `\nDraining ${commits} queued local commits (one task each) into the real server (durable acks), ${storeKind} store, median of ${runs}:\n`,
   )
   console.log(
     table(

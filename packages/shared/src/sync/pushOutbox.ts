@@ -83,16 +83,27 @@ export const pushOutbox = async (o: PushOutboxOptions): Promise<PushOutcome | un
   let acked: Array<AckedEntry> = []
   let writable: boolean | undefined
 
-  const flushAcks = async () => {
+  // Acknowledgements are persisted off the sending path (in order, one write per batch):
+  // the window keeps filling while the store writes. Everything is awaited before returning.
+  let persisting: Promise<void> = Promise.resolve()
+  const flushAcks = () => {
     if (acked.length === 0) return
     const acks = acked
     acked = []
-    await o.store.ackOutbox(
-      o.workspaceId,
-      o.docId,
-      acks.map((a) => a.id),
-    )
-    if (o.current()) await o.onAcked(acks)
+    persisting = persisting.then(async () => {
+      await o.store.ackOutbox(
+        o.workspaceId,
+        o.docId,
+        acks.map((a) => a.id),
+      )
+      if (o.current()) await o.onAcked(acks)
+    })
+    // Awaited by `settleAcks`; a run abandoned meanwhile must not leave it unhandled.
+    persisting.catch(() => undefined)
+  }
+  const settleAcks = async () => {
+    flushAcks()
+    await persisting
   }
 
   const send = (entry: OutboxEntry, live: LiveConnection | undefined): InFlight => {
@@ -146,7 +157,7 @@ export const pushOutbox = async (o: PushOutboxOptions): Promise<PushOutcome | un
       const { id, idempotencyKey } = head.entry
       acked.push({ id, idempotencyKey, seq: answer.result.seq })
       // Batched: one store write for every answer already here.
-      if (inFlight[0]?.settled !== true || acked.length >= 64) await flushAcks()
+      if (inFlight[0]?.settled !== true || acked.length >= 64) flushAcks()
       continue
     }
     const e = answer.error
@@ -157,7 +168,7 @@ export const pushOutbox = async (o: PushOutboxOptions): Promise<PushOutcome | un
       continue
     }
     if (e.kind === "Forbidden") {
-      await flushAcks()
+      await settleAcks()
       // Fatal only if the token itself is refused (mayWrite throws); otherwise it may read.
       writable ??= await o.mayWrite()
       if (!writable) refuseAll ??= error
@@ -165,9 +176,9 @@ export const pushOutbox = async (o: PushOutboxOptions): Promise<PushOutcome | un
       if (!o.current()) return undefined
       continue
     }
-    await flushAcks()
+    await settleAcks()
     throw e
   }
-  await flushAcks()
+  await settleAcks()
   return { refused, refuseAll }
 }
