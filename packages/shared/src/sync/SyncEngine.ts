@@ -88,6 +88,7 @@ export class SyncEngine {
   private oldestPendingAt: number | undefined
   private rejected = 0
   private storedSinceCompact = 0
+  private localError: SyncError | undefined
   private unsubscribeHost: (() => void) | undefined
   private release: (() => void) | undefined
   private stopped = false
@@ -151,10 +152,10 @@ export class SyncEngine {
     )
     this.lastLocal = write.catch(() => undefined)
     this.localChain = write.then(
-      (entry) => {
-        this.pending++
-        this.oldestPendingAt ??= entry.createdAt
+      async () => {
         this.storedSinceCompact++
+        // The count from the store, not a running tally: tabs append to the same outbox.
+        await this.refreshOutbox()
         this.dispatch({ _tag: "LocalCommit", pending: this.pending })
       },
       (e) => this.setError(toSyncError(e)),
@@ -239,9 +240,10 @@ export class SyncEngine {
     this.release?.()
   }
 
-  private setError(error: SyncError): void {
-    this.status = { ...this.status, error }
-    for (const l of this.listeners) l(this.status)
+  /** A failure of this device's own (storing a commit, rebuilding after a refusal): shown until the next one clears it. */
+  private setError(error: SyncError | undefined): void {
+    this.localError = error
+    this.publish()
   }
 
   /** Re-reads what the status says about the outbox and the rejected list (the store is the truth). */
@@ -258,7 +260,9 @@ export class SyncEngine {
 
   /** Tells listeners when the status changed (and every time it is idle: `waitIdle` needs it). */
   private publish(): void {
-    const next = statusOf(this.state, { oldestPendingAt: this.oldestPendingAt, rejected: this.rejected })
+    const status = statusOf(this.state, { oldestPendingAt: this.oldestPendingAt, rejected: this.rejected })
+    const next =
+      this.localError === undefined || status.error !== undefined ? status : { ...status, error: this.localError }
     const s = this.status
     if (
       next.state !== s.state ||
@@ -422,6 +426,7 @@ export class SyncEngine {
         let plan: RebasePlan
         try {
           plan = planRebase(input).plan
+          this.localError = undefined
         } catch (e) {
           // Never lose a change to a bug in the rebuild: set the refused ones aside as they are.
           this.setError({ kind: "Internal", message: `could not rebuild the document: ${String(e)}` })
