@@ -89,6 +89,8 @@ export class SyncEngine {
   private rejected = 0
   private storedSinceCompact = 0
   private localError: SyncError | undefined
+  /** Local commits seen (counted synchronously): a rebase checks none came while it planned. */
+  private localCommits = 0
   private unsubscribeHost: (() => void) | undefined
   private release: (() => void) | undefined
   private stopped = false
@@ -147,6 +149,7 @@ export class SyncEngine {
   recordLocal(bytes: Uint8Array): Promise<OutboxEntry> {
     const { store, workspaceId, docId } = this.o
     const createdAt = this.clock.now()
+    this.localCommits++
     const write = this.localChain.then(() =>
       store.appendLocal(workspaceId, docId, { bytes, idempotencyKey: this.newKey(), createdAt }),
     )
@@ -409,7 +412,12 @@ export class SyncEngine {
 
   /**
    * Rewrites the store without the refused changes (C14), in one atomic call that only lands
-   * if no commit arrived meanwhile (else it is planned again), then reloads the document.
+   * if no commit arrived meanwhile (else it is planned again), and reloads the document.
+   *
+   * A commit made on the old document after the plan would depend on ops the new one no
+   * longer has. So the host is switched to the new document synchronously, right after
+   * checking that no commit was made since the plan's reads, and local commits are recorded
+   * only once the store holds the new document: every later commit is made on it.
    */
   private rebase(outcome: PushOutcome): Promise<void> {
     const { store, workspaceId, docId, host } = this.o
@@ -417,6 +425,7 @@ export class SyncEngine {
       for (let attempt = 0; attempt < 10; attempt++) {
         await this.localChain
         if (this.stopped) return
+        const commitsBefore = this.localCommits
         const [stored, outbox, rejected] = await Promise.all([
           store.loadDoc(workspaceId, docId),
           store.outbox(workspaceId, docId),
@@ -432,8 +441,17 @@ export class SyncEngine {
           this.setError({ kind: "Internal", message: `could not rebuild the document: ${String(e)}` })
           plan = planSetAside(input)
         }
-        if (this.stopped || !(await store.rebase(workspaceId, docId, plan))) continue
-        await host.reset(await store.loadDoc(workspaceId, docId))
+        // A commit made while the store was read is not in the plan: plan again.
+        if (this.stopped || this.localCommits !== commitsBefore) continue
+        const reset = host.reset({ ...stored, snapshot: plan.snapshot, updates: [] })
+        const write = store.rebase(workspaceId, docId, plan)
+        this.localChain = this.localChain.then(() => write).catch(() => undefined)
+        await reset
+        if (!(await write)) {
+          // Another writer (a tab) appended meanwhile: back to what the store holds, plan again.
+          await host.reset(await store.loadDoc(workspaceId, docId))
+          continue
+        }
         this.storedSinceCompact = 0
         await this.refreshOutbox()
         this.o.onDocReset?.()

@@ -88,3 +88,12 @@ export const unreadableSummary = (bytes: Uint8Array): ChangeSummary => ({
   summary: `an update this device could not read (${bytes.length.toLocaleString("en")} bytes)`,
   text: "",
 })
+
+/**
+ * The summary of a change whose dependencies this device no longer has: made on a copy of the
+ * document that was being rebuilt at that moment (a tab that had not reloaded yet, C14).
+ */
+export const orphanSummary = (bytes: Uint8Array): ChangeSummary => ({
+  summary: `a change made while the document was being rebuilt (${bytes.length.toLocaleString("en")} bytes); it could not be applied`,
+  text: "",
+})

@@ -1,6 +1,6 @@
 import type { ContainerID, Diff, Frontiers, LoroDoc } from "loro-crdt"
 import type { WireError } from "../protocol/errors.js"
-import { type ChangeDiff, summarizeChange, unreadableSummary } from "./changeSummary.js"
+import { type ChangeDiff, orphanSummary, summarizeChange, unreadableSummary } from "./changeSummary.js"
 import type { OutboxEntry, OutboxInput, RebasePlan, RejectedEntry, StoredDoc } from "./LocalStore.js"
 import { type DeltaOp, PositionMap } from "./PositionMap.js"
 import {
@@ -117,7 +117,9 @@ export const planRebase = (input: RebaseInput): RebaseOutcome => {
         .filter((i) => i.error !== undefined)
         .map((i): RejectedEntry => {
           const d = diffOf.get(i)
-          return { ...i.entry, error: i.error!, ...(d ? summarizeChange(d) : unreadableSummary(i.entry.bytes)) }
+          const bytes = i.entry.bytes
+          const summary = d ? summarizeChange(d) : spansOf(bytes) ? orphanSummary(bytes) : unreadableSummary(bytes)
+          return { ...i.entry, error: i.error!, ...summary }
         })
       return {
         plan: {
