@@ -1,5 +1,6 @@
 /**
  * Issue 14 (points 4–5): how long the client engine takes to drain a queue of local commits
+ * (each creates one task with the schema's write helpers, as the app does)
  * (made offline, then the network comes back) into the real server, through the real
  * `HeadlessClient` (SyncEngine + HttpTransport/`ws`; local store in memory by default, or the
  * folder-backed FileLocalStore without fsync with `store=file`, whose manifest rewrite per
@@ -17,7 +18,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
+import { createProject, createTask, MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
 import {
   encodeFrame,
   HttpTransport,
@@ -108,13 +109,19 @@ const drain = async (variant: Variant) => {
     store: storeKind,
     transport: net.transport,
   })
+  // Edits as the app makes them (the schema's write helpers): one project, then one task per commit.
+  const project = await c.edit((d) => createProject(d, { id: "p1", name: "Drain", color: "#4f7cff" }))
   await c.waitIdle(60_000)
   if (variant === "before")
     Object.assign(c.engine, { o: { ...(c.engine as never as { o: object }).o, store: wholeOutboxReads(c.store) } })
   net.set(false)
   c.engine.setOnline(false)
+  let last: string | null = null
   for (let i = 0; i < commits; i++)
-    await c.edit((d) => d.getMap("tasks").set(`t${i}`, { title: `task ${i}`, status: "todo" }))
+    await c.edit((d) => {
+      const position = { after: last, before: null }
+      last = createTask(d, { id: `t${i}`, projectId: "p1", title: `task ${i}`, position }).id
+    })
   const updates = (await c.store.outbox(c.workspaceId, MAIN_DOC)).map((e) => e.bytes)
   const drained = new Promise<void>((resolve) => {
     const off = c.engine.subscribe((s) => {
@@ -133,11 +140,14 @@ const drain = async (variant: Variant) => {
   await c.waitIdle(600_000)
   const idleMs = performance.now() - t0
   await c.close()
-  return { drainMs, idleMs, updates }
+  return { drainMs, idleMs, updates, base: project.bytes }
 }
 
-/** The floor: the same bytes as bare push frames on one raw socket, `window` in flight. */
-const bare = async (updates: ReadonlyArray<Uint8Array>, window: number) => {
+/**
+ * The floor: the same bytes as bare push frames on one raw socket, `window` in flight, into a
+ * fresh workspace that first gets the same project (`base`).
+ */
+const bare = async (base: Uint8Array, updates: ReadonlyArray<Uint8Array>, window: number) => {
   const reg = (await fetch(`${server.url}/api/v1/workspaces`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -160,6 +170,9 @@ const bare = async (updates: ReadonlyArray<Uint8Array>, window: number) => {
   await new Promise((r) => ws.once("open", r))
   ws.send(JSON.stringify({ _tag: "Auth", token: reg.masterToken, protocolVersion: PROTOCOL_VERSION }))
   await ready
+  const first = new Promise<void>((resolve) => answers.set(-1, resolve))
+  ws.send(encodeFrame({ _tag: "Push", docId: MAIN_DOC, requestId: -1, idempotencyKey: "floor-base" }, base))
+  await first
   const t0 = performance.now()
   const inFlight = new Set<Promise<void>>()
   for (const [i, u] of updates.entries()) {
@@ -190,8 +203,8 @@ try {
     record("HTTP one by one (fallback)", http.drainMs, http.idleMs)
     const socket = await drain("socket")
     record("socket, pipelined (32 in flight)", socket.drainMs, socket.idleMs)
-    record("floor: bare frames, 32 in flight", await bare(socket.updates, 32))
-    record("floor: bare frames, one by one", await bare(socket.updates, 1))
+    record("floor: bare frames, 32 in flight", await bare(socket.base, socket.updates, 32))
+    record("floor: bare frames, one by one", await bare(socket.base, socket.updates, 1))
     console.error(`run ${run + 1}/${runs} done`)
   }
   const floor = median(results.get("floor: bare frames, 32 in flight")!.drain)
