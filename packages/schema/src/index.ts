@@ -14,7 +14,7 @@ export {
   TokenId,
   WorkspaceId,
 } from "./ids.js"
-export { Member } from "./Member.js"
+export { MEMBER_NAME_MAX, Member } from "./Member.js"
 export {
   ChangedEntities,
   changedEntitiesBetween,
@@ -61,7 +61,7 @@ export {
   updateTask,
 } from "./mapping/tasks.js"
 export type { WriteOptions } from "./mapping/WriteOptions.js"
-export { Project } from "./Project.js"
+export { PROJECT_NAME_MAX, Project } from "./Project.js"
 export { type SeedOptions, type SeedResult, seededRandom, seedWorkspace } from "./seed.js"
 export { SortKey, TASK_DESCRIPTION_MAX, TASK_TITLE_MAX, Task, TaskPriority, TaskStatus } from "./Task.js"
 export {
