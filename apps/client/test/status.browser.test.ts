@@ -3,7 +3,15 @@ import { join } from "node:path"
 import type { Browser } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { buildClient, launchChromium, resultsDir, serveDist } from "./harness.js"
-import { addTask, createWorkspace, mintLink, poll, startAppServer, type TestServer, taskTitles } from "./serverHarness.js"
+import {
+  addTask,
+  createWorkspace,
+  mintLink,
+  poll,
+  startAppServer,
+  type TestServer,
+  taskTitles,
+} from "./serverHarness.js"
 import { recordStatusBar, statusSeen, uploaded } from "./uiHarness.js"
 
 /**
