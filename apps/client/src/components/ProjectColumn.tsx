@@ -53,7 +53,9 @@ export const ProjectColumn = memo(({ project, tasks, session, readOnly, selected
         ) : (
           <h2 id={`project-${project.id}`}>{project.name}</h2>
         )}
-        <span className="muted">{tasks.length} tasks</span>
+        <span className="muted">
+          {tasks.length} {tasks.length === 1 ? "task" : "tasks"}
+        </span>
         {!readOnly && !renaming && (
           <button type="button" aria-label={`Rename project ${project.name}`} onClick={() => setRenaming(true)}>
             Rename
