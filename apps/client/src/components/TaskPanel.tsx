@@ -36,6 +36,8 @@ export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
   const [text, setText] = useState(description)
   const [error, setError] = useState<string | undefined>(undefined)
   useEffect(() => setText(description), [description])
+  // A panel closed while the description has focus gets no blur: end its undo step here.
+  useEffect(() => () => history?.typingEnd(), [history])
   if (task === undefined) return null
   const members = [...session.index.members.values()]
   const comments = session.index.commentsOf(taskId)
