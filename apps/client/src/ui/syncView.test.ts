@@ -32,6 +32,11 @@ describe("[U2] syncView: one source of truth for the status bar", () => {
     const cases: Array<[Partial<SyncInputs>, string, string]> = [
       [{}, "upToDate", "Up to date"],
       [{ report: undefined }, "starting", "Starting sync…"],
+      [
+        { report: { ...live, state: "catchingUp", error: { kind: "Unavailable", message: "x" } } },
+        "catchingUp",
+        "Catching up…",
+      ],
       [{ report: { ...live, state: "idle" } }, "starting", "Starting sync…"],
       [{ report: { ...live, state: "connecting" } }, "connecting", "Connecting…"],
       [{ report: { ...live, state: "catchingUp" } }, "catchingUp", "Catching up…"],

@@ -151,7 +151,8 @@ const phaseOf = (i: SyncInputs, pending: number): Phase => {
       detail: `Sync stopped on this device. Reload the page to restart it; ${KEPT.toLowerCase()}`,
       stopped: true,
     }
-  if (r.state === "offline" || (r.error !== undefined && r.state !== "live"))
+  // A past error while catching up or live is history: only a connection attempt failing counts.
+  if (r.state === "offline" || (r.state === "connecting" && r.error !== undefined))
     return {
       state: "unreachable",
       tone: "offline",
