@@ -21,6 +21,7 @@ describe("[U3] refused changes in words", () => {
     const summary = [
       'tasks/t1/status: set to "done"',
       "tasks/t1/updatedAt: set to 1700000000000",
+      "tasks/t1/done: set to true",
       'tasks/zz/description: typed "hello"',
       "an update this device could not read (12 bytes)",
     ].join("\n")

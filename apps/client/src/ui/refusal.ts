@@ -40,8 +40,8 @@ export interface EntityNames {
 export const readableSummary = (summary: string, names: EntityNames): ReadonlyArray<string> =>
   summary
     .split("\n")
-    // Bookkeeping every edit makes: not what the person did.
-    .filter((l) => l.trim() !== "" && !/\/updatedAt: /.test(l))
+    // Bookkeeping the helpers write with every edit (and the v1 `done` flag): not what the person did.
+    .filter((l) => l.trim() !== "" && !/^tasks\/[^/]+\/(updatedAt|done): /.test(l))
     .map((line) => {
       const m = /^(tasks|projects|comments|members)\/([A-Za-z0-9_-]+)(?:\/([^:]+))?: (.*)$/.exec(line)
       if (m === null) return line
