@@ -34,6 +34,7 @@ export const StatusBar = (p: {
     report,
     outbox: counts?.outbox,
     rejected: counts?.rejected,
+    oldestPendingAt: counts?.oldestPendingAt,
     unsaved: p.unsaved,
     network,
     workerFailed: workerError !== undefined,

@@ -6,6 +6,7 @@ import { NewItemForm } from "../components/NewItemForm.js"
 import { NoticesProvider } from "../components/Notices.js"
 import { PeopleDialog } from "../components/PeopleDialog.js"
 import { ProjectColumn } from "../components/ProjectColumn.js"
+import { RefusedDialog } from "../components/RefusedDialog.js"
 import { ShareDialog } from "../components/ShareDialog.js"
 import { StatusBar } from "../components/StatusBar.js"
 import { TaskPanel } from "../components/TaskPanel.js"
@@ -144,6 +145,7 @@ export const BoardPage = () => {
           {dialog === "people" && (
             <PeopleDialog session={s} readOnly={readOnly} docVersion={docVersion} onClose={close} />
           )}
+          {dialog === "refused" && <RefusedDialog session={s} onClose={close} />}
           <StatusBar
             meta={s.meta}
             unsaved={s.unsaved}

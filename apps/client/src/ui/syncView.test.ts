@@ -18,6 +18,7 @@ const base: SyncInputs = {
   report: live,
   outbox: 0,
   rejected: 0,
+  oldestPendingAt: undefined,
   unsaved: 0,
   network: true,
   workerFailed: false,
@@ -85,6 +86,9 @@ describe("[U2] syncView: one source of truth for the status bar", () => {
     expect(view({ unsaved: 1 }).pendingText).toBe("1 change waiting to upload")
     const v = view({ outbox: 2, report: { ...live, pending: 121, oldestPendingAt: NOW - 120_000 } })
     expect(v.pendingText).toBe("121 changes waiting to upload · oldest 2 min ago")
+    expect(view({ outbox: 1, oldestPendingAt: NOW - 30_000 }).pendingText).toBe(
+      "1 change waiting to upload · oldest 30 s ago",
+    )
     expect(view({ rejected: 2 }).refusedText).toBe("2 changes not uploaded")
     expect(view({ report: { ...live, rejected: 1 } }).refusedText).toBe("1 change not uploaded")
     expect(view({ report: undefined }).lastSyncedText).toBeUndefined()

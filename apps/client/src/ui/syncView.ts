@@ -32,6 +32,8 @@ export interface SyncInputs {
   /** IndexedDB counts (undefined until read). */
   readonly outbox: number | undefined
   readonly rejected: number | undefined
+  /** When the oldest change in the IndexedDB outbox was made. */
+  readonly oldestPendingAt: number | undefined
   /** Commits made in this tab, not yet in IndexedDB. */
   readonly unsaved: number
   /** The browser's own view of the network (`navigator.onLine`). */
@@ -180,7 +182,8 @@ export const syncView = (i: SyncInputs): SyncView => {
   // they catch up with each other (a commit is in this tab before it is in IndexedDB).
   const pending = Math.max(i.outbox ?? 0, i.report?.pending ?? 0) + i.unsaved
   const refused = Math.max(i.rejected ?? 0, i.report?.rejected ?? 0)
-  const oldest = i.report?.oldestPendingAt
+  const dates = [i.report?.oldestPendingAt, i.oldestPendingAt].filter((t): t is number => t !== undefined)
+  const oldest = pending > 0 && dates.length > 0 ? Math.min(...dates) : undefined
   return {
     ...phaseOf(i, pending),
     pending,
