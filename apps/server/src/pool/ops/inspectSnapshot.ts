@@ -1,6 +1,6 @@
 import { readSchemaVersion } from "@vibestack/schema"
-import { decodeImportBlobMeta, LoroDoc, VersionVector } from "loro-crdt"
-import { checkHealth } from "../healthCheck.js"
+import { decodeImportBlobMeta, LoroDoc, type VersionVector } from "loro-crdt"
+import { checkWholeDocument } from "../validate/checkWholeDocument.js"
 import type { PoolOp } from "./PoolOp.js"
 
 export interface SnapshotInfo {
@@ -12,8 +12,9 @@ export interface SnapshotInfo {
 
 /**
  * Loads a snapshot (from a backup: our own, or an uploaded file) into a scratch document
- * and reports what it holds. With `verify`, the document must also pass the push path's
- * health check, which is how an uploaded file proves it is safe to store. The scratch
+ * and reports what it holds. With `verify`, the document must also pass the full check
+ * (`checkWholeDocument`: layout, change metadata, snapshot round trip, deep read), which is
+ * how an uploaded file proves it is safe to store. The scratch
  * document is thrown away; the worker's own copy (`ctx`) is not touched.
  */
 export const inspectSnapshot: PoolOp<{ readonly snapshot: Uint8Array; readonly verify: boolean }, SnapshotInfo> = (
@@ -26,7 +27,7 @@ export const inspectSnapshot: PoolOp<{ readonly snapshot: Uint8Array; readonly v
   try {
     const status = scratch.import(args.snapshot)
     if (status.pending !== undefined && status.pending !== null) throw new Error("the snapshot is incomplete")
-    if (args.verify) checkHealth(scratch, new VersionVector(null))
+    if (args.verify) checkWholeDocument(scratch)
     return {
       schemaVersion: readSchemaVersion(scratch),
       versionVector: vvRecord(scratch.oplogVersion()),
