@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs"
-import { LoroDoc, LoroMap } from "loro-crdt"
+import { createProject, createTask, seededRandom } from "@vibestack/schema"
+import { LoroDoc, type LoroMap } from "loro-crdt"
 
 /** The shared hostile-blob fixtures (see /work/shared/fixtures/loro-hostile/README.md). */
 export const hostileFixturesDir = new URL("../../../../../shared/fixtures/loro-hostile/", import.meta.url)
@@ -33,30 +34,39 @@ export const prng = (seed: number) => {
   }
 }
 
+const NOW = Date.UTC(2025, 0, 1)
+
 /**
- * A trusted client document: entities are child maps of the root map "entities".
- * Each `edit` returns the update blob a client would push.
+ * A trusted client document in the workspace layout (packages/schema): project `p` and tasks
+ * `e0`, `e1`, … written through the schema's helpers. Each `edit` returns the update blob a
+ * client would push; its callback gets the `tasks` collection map.
  */
 export class TestClient {
   readonly doc = new LoroDoc()
+  private readonly random: () => number
   constructor(peer: bigint) {
     this.doc.setPeerId(peer)
+    this.random = seededRandom(Number(peer % 1_000_000n))
   }
 
-  edit(f: (entities: LoroMap) => void): Uint8Array {
+  edit(f: (tasks: LoroMap) => void): Uint8Array {
     const from = this.doc.oplogVersion()
-    f(this.doc.getMap("entities"))
+    f(this.doc.getMap("tasks"))
     this.doc.commit()
     return this.doc.export({ mode: "update", from })
   }
 
   addEntities(from: number, count: number): Uint8Array {
-    return this.edit((entities) => {
+    return this.edit(() => {
+      if (this.doc.getMap("projects").get("p") === undefined)
+        createProject(this.doc, { id: "p", name: "Tests", color: "#3b82f6" }, { now: NOW })
       for (let i = from; i < from + count; i++) {
-        const m = entities.setContainer(`e${i}`, new LoroMap())
-        m.set("title", `task ${i}`)
-        m.set("done", false)
-        m.set("n", i)
+        const position = { after: null, before: null }
+        createTask(
+          this.doc,
+          { id: `e${i}`, projectId: "p", title: `task ${i}`, position },
+          { now: NOW, random: this.random },
+        )
       }
     })
   }

@@ -113,7 +113,7 @@ describe("validateOps: what the schema's write helpers produce passes", () => {
           server.import(origin.export({ mode: "snapshot" }))
           const peers = [origin, testDoc(), testDoc()]
           for (const p of peers.slice(1)) p.import(origin.export({ mode: "snapshot" }))
-          const pushed = peers.map(() => server.oplogVersion() as VersionVector | undefined)
+          const pushed: Array<VersionVector> = peers.map(() => server.oplogVersion())
           const push = (i: number) => {
             const from = server.oplogVersion()
             server.import(peers[i]!.export({ mode: "update", from: pushed[i] }))
