@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { createProject, createTask, seededRandom } from "@vibestack/schema"
 import { LoroDoc, type LoroMap } from "loro-crdt"
+import { writeLoroChecksum } from "../store/blobHeader.js"
 
 /** The shared hostile-blob fixtures (see /work/shared/fixtures/loro-hostile/README.md). */
 export const hostileFixturesDir = new URL("../../../../../shared/fixtures/loro-hostile/", import.meta.url)
@@ -20,6 +21,18 @@ export const loadHostileFixtures = (): { base: Uint8Array; hostile: ReadonlyArra
     .map((name) => ({ name, bytes: read(name) }))
   if (hostile.length < 10) throw new Error(`expected the hostile fixtures in ${hostileFixturesDir.pathname}`)
   return { base: read("base-update.bin"), hostile }
+}
+
+/**
+ * Issue 13 finding 2, exactly: `base-update.bin` with bytes 1010 and 1554 swapped and the
+ * checksum recomputed. It imports and reads fine, and a snapshot of it exports, but that
+ * snapshot's fresh load panics on a deep read ("Decode container id failed"): the update
+ * holds a child map whose kind decodes as `Unknown(247)`. The old health check accepted it.
+ */
+export const poisoningMutant = (base: Uint8Array): Uint8Array => {
+  const bytes = base.slice()
+  ;[bytes[1010], bytes[1554]] = [base[1554]!, base[1010]!]
+  return writeLoroChecksum(bytes)
 }
 
 /** A seeded PRNG (mulberry32) so fuzz runs are reproducible from their printed seed. */

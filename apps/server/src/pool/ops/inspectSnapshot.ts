@@ -1,6 +1,7 @@
 import { readSchemaVersion } from "@vibestack/schema"
 import { decodeImportBlobMeta, LoroDoc, type VersionVector } from "loro-crdt"
 import { checkWholeDocument } from "../validate/checkWholeDocument.js"
+import { withScratch } from "../validate/withScratch.js"
 import type { PoolOp } from "./PoolOp.js"
 
 export interface SnapshotInfo {
@@ -23,19 +24,19 @@ export const inspectSnapshot: PoolOp<{ readonly snapshot: Uint8Array; readonly v
 ) => {
   const mode = decodeImportBlobMeta(args.snapshot, true).mode
   if (mode !== "snapshot") throw new Error(`expected a full Loro snapshot, got ${mode}`)
-  const scratch = new LoroDoc()
-  try {
-    const status = scratch.import(args.snapshot)
-    if (status.pending !== undefined && status.pending !== null) throw new Error("the snapshot is incomplete")
-    if (args.verify) checkWholeDocument(scratch)
-    return {
-      schemaVersion: readSchemaVersion(scratch),
-      versionVector: vvRecord(scratch.oplogVersion()),
-      changeCount: scratch.changeCount(),
-    }
-  } finally {
-    scratch.free()
-  }
+  return withScratch(
+    () => new LoroDoc(),
+    (scratch) => {
+      const status = scratch.import(args.snapshot)
+      if (status.pending !== undefined && status.pending !== null) throw new Error("the snapshot is incomplete")
+      if (args.verify) checkWholeDocument(scratch)
+      return {
+        schemaVersion: readSchemaVersion(scratch),
+        versionVector: vvRecord(scratch.oplogVersion()),
+        changeCount: scratch.changeCount(),
+      }
+    },
+  )
 }
 
 export const vvRecord = (vv: VersionVector): Record<string, number> => {

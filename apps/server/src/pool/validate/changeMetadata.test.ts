@@ -17,6 +17,10 @@ const verdict = (server: LoroDoc, from: VersionVector, edit?: (changes: Array<Js
   })
 }
 
+const opId = (s: string) => s as JsonChange["id"]
+/** The next op id of the same peer. */
+const bump = (id: string) => opId(id.replace(/^\d+/, (n) => String(Number(n) + 1)))
+
 const peer = (n: number) => {
   const doc = new LoroDoc()
   doc.setPeerId(BigInt(n))
@@ -87,22 +91,14 @@ describe("changeMetadataProblem", () => {
     ["a Lamport shifted up", (c) => void (c[0]!.lamport += 1), /has Lamport/],
     ["a Lamport shifted down", (c) => void (c.at(-1)!.lamport -= 1), /has Lamport|not after/],
     ["deps dropped", (c) => void (c.at(-1)!.deps = []), /has Lamport|not after/],
-    ["a dep on a future op", (c) => void (c[0]!.deps = [`999999@${c[0]!.id.split("@")[1]}`]), /unknown op/],
-    [
-      "a dep on its own future",
-      (c) => void (c[0]!.deps = [c[0]!.id.replace(/^\d+/, (n) => String(Number(n) + 1)) as JsonChange["id"]]),
-      /own future/,
-    ],
-    [
-      "a change id shifted",
-      (c) => void (c[1]!.id = c[1]!.id.replace(/^\d+/, (n) => String(Number(n) + 1))),
-      /does not follow/,
-    ],
+    ["a dep on a future op", (c) => void (c[0]!.deps = [opId(`999999@${c[0]!.id.split("@")[1]}`)]), /unknown op/],
+    ["a dep on its own future", (c) => void (c[0]!.deps = [bump(c[0]!.id)]), /own future/],
+    ["a change id shifted", (c) => void (c[1]!.id = bump(c[1]!.id)), /does not follow/],
     ["an op counter gap", (c) => void (c[0]!.ops[0]!.counter += 1), /out of sequence/],
     ["a missing change", (c) => void c.splice(1, 1), /does not follow|do not reach/],
     ["a negative timestamp", (c) => void (c[0]!.timestamp = -5), /bad timestamp/],
     ["a huge message", (c) => void (c[0]!.msg = "m".repeat(5000)), /bad message/],
-    ["a malformed id", (c) => void (c[0]!.id = "x@y" as JsonChange["id"]), /malformed/],
+    ["a malformed id", (c) => void (c[0]!.id = opId("x@y")), /malformed/],
   ])("refuses %s", (_name, edit, reason) => {
     const { server, from } = honestBatch()
     expect(verdict(server, from)).toBeUndefined()

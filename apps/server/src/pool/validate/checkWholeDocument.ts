@@ -3,6 +3,7 @@ import { Either } from "effect"
 import { LoroDoc, type PeerID, VersionVector } from "loro-crdt"
 import { changeMetadataProblem } from "./changeMetadata.js"
 import { lamportOf } from "./validateBatch.js"
+import { withScratch } from "./withScratch.js"
 
 /** Counters decoded per step, so the JSON of a large document never sits in memory at once. */
 const WINDOW = 50_000
@@ -34,15 +35,16 @@ export const checkWholeDocument = (doc: LoroDoc): void => {
       done.set(peer, to.get(peer)!)
     }
   }
-  const fresh = LoroDoc.fromSnapshot(doc.export({ mode: "snapshot" }))
-  try {
-    if (fresh.oplogVersion().compare(doc.oplogVersion()) !== 0)
-      throw new Error("the snapshot does not reproduce the document's version")
-    fresh.toJSON()
-    readWorkspace(fresh)
-  } finally {
-    fresh.free()
-  }
+  const snapshot = doc.export({ mode: "snapshot" })
+  withScratch(
+    () => LoroDoc.fromSnapshot(snapshot),
+    (fresh) => {
+      if (fresh.oplogVersion().compare(doc.oplogVersion()) !== 0)
+        throw new Error("the snapshot does not reproduce the document's version")
+      fresh.toJSON()
+      readWorkspace(fresh)
+    },
+  )
 }
 
 const vv = (m: ReadonlyMap<string, number>) => new VersionVector(new Map(m) as Map<PeerID, number>)

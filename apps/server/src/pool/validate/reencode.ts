@@ -1,4 +1,5 @@
 import { decodeImportBlobMeta, LoroDoc, type PeerID } from "loro-crdt"
+import { withScratch } from "./withScratch.js"
 
 /**
  * Proves, in O(update), that the changes between two versions re-encode and decode: they
@@ -22,10 +23,8 @@ export const proveReencodes = (doc: LoroDoc, from: ReadonlyMap<string, number>, 
     if ((start.get(id.peer) ?? 0) !== id.counter || end.get(id.peer) !== id.counter + len)
       throw new Error(`the changes of peer ${id.peer} do not re-encode to their own range`)
   }
-  const scratch = new LoroDoc()
-  try {
-    scratch.import(bytes)
-  } finally {
-    scratch.free()
-  }
+  withScratch(
+    () => new LoroDoc(),
+    (scratch) => scratch.import(bytes),
+  )
 }
