@@ -40,7 +40,7 @@ describe("HeadlessClient against the real server (Postgres)", () => {
   it("[C5] a creator and an editor converge", async () => {
     const a = await HeadlessClient.create(server.url, "Team", { dir: await freshDir(), fsync: false })
     try {
-      await a.edit((d) => d.getMap("tasks").set("t1", "real"))
+      await a.edit((d) => d.getMap("meta").set("t1", "real"))
       await a.waitIdle(30_000)
       const b = await HeadlessClient.open(server.url, a.workspaceId, await mint(a.workspaceId, a.token, "editor"), {
         dir: await freshDir(),
@@ -48,13 +48,13 @@ describe("HeadlessClient against the real server (Postgres)", () => {
       })
       try {
         await b.waitIdle(30_000)
-        await b.edit((d) => d.getText("notes").insert(0, "from b"))
+        await b.edit((d) => d.getMap("meta").set("notes", "from b"))
         await b.waitIdle(30_000)
         const log = await pullAll(server.url, a.token, a.workspaceId, MAIN_DOC)
         const ref = new LoroDoc()
         ref.importBatch(log.map((r) => r.bytes))
         expect(b.doc.toJSON()).toEqual(ref.toJSON())
-        expect(ref.toJSON()).toEqual({ tasks: { t1: "real" }, notes: "from b" })
+        expect(ref.toJSON()).toEqual({ meta: { t1: "real", notes: "from b" } })
       } finally {
         await b.close()
       }
@@ -79,9 +79,9 @@ describe("HeadlessClient against the real server (Postgres)", () => {
       // Let both sockets authenticate and subscribe (bounded wait, real time).
       for (let i = 0; i < 500 && a.engine.getStatus().state !== "live"; i++) await new Promise((r) => setTimeout(r, 10))
       await new Promise((r) => setTimeout(r, 300))
-      await b.edit((d) => d.getMap("tasks").set("t", "via socket"))
+      await b.edit((d) => d.getMap("meta").set("t", "via socket"))
       for (let i = 0; i < 1000 && a.engine.cursor < 1; i++) await new Promise((r) => setTimeout(r, 10))
-      expect(a.doc.toJSON()).toEqual({ tasks: { t: "via socket" } })
+      expect(a.doc.toJSON()).toEqual({ meta: { t: "via socket" } })
     } finally {
       await a.close()
       await b.close()

@@ -16,7 +16,7 @@ import { type Collection, SCHEMA_VERSION_KEY, TaskKeys } from "./layout.js"
 export const EXTRA_STRING_MAX = 10_000
 
 /** Names of keys unknown to this version: what a newer client could reasonably add. */
-export const ExtraKey = Schema.String.pipe(Schema.pattern(/^[A-Za-z][A-Za-z0-9_]{0,63}$/))
+export const ExtraKey = Schema.String.pipe(Schema.pattern(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/))
 
 /** A value under an unknown key: a JSON scalar, finite, bounded. */
 export const ExtraValue = Schema.Union(
