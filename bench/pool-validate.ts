@@ -48,7 +48,7 @@ for (const n of sizes) {
     const t = performance.now()
     const from = checked.oplogVersion()
     checked.import(p)
-    validateBatch(checked, from)
+    validateBatch(checked, from, [p])
     return performance.now() - t
   })
 

@@ -113,7 +113,7 @@ const validate = (key: string, e: Entry, item: ValidateItem): ItemResult => {
         }
       }
     }
-    if (item.check) validateBatch(e.doc, from)
+    if (item.check) validateBatch(e.doc, from, item.blobs)
   } catch (err) {
     // Whatever the blobs left behind must not stay: drop the copy, the next call reloads it.
     cache.delete(key)

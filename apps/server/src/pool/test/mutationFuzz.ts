@@ -43,9 +43,14 @@ export const mutate = (original: Uint8Array, random: () => number): Uint8Array =
 /**
  * Pushes `mutants` mutants of the targets' updates through the pool, each on top of its
  * target's base and the valid updates before it (one document per target and update index).
- * Every accepted mutant is committed, and the ground truth is then read in a worker
- * (`readBack`: a fresh snapshot of the copy exports, loads and reads in full, deep and through
- * the schema); a failure there is an escape. Panics recycle workers; the pool carries on.
+ * Every accepted mutant is committed, then the ground truth is read in workers; a failure of
+ * any of it is an escape:
+ *   - `readBack`: a fresh snapshot of the copy exports, loads and reads in full (deep, and
+ *     through the schema), what every new device starts from;
+ *   - the stored log reloads: base + updates + accepted mutants, as the pool and restores load it;
+ *   - the accepted blob decodes on its own, as a reader that meets it out of order would.
+ * A later call failing because the document no longer loads is an escape too. Panics recycle
+ * workers; the pool carries on.
  */
 export const runMutationFuzz = async (options: {
   readonly pool: LoroPool
@@ -57,39 +62,60 @@ export const runMutationFuzz = async (options: {
   const { pool, source, targets } = options
   const random = prng(options.seed)
   const stats: FuzzStats = { mutants: 0, accepted: 0, crashed: 0, escapes: [] }
-  /** Per target and update index: the document in use (a new one after an escape). */
-  const docs = new Map<string, string>()
+  /** Per target and update index: the document in use (a new one after an escape) and its stored log. */
+  const docs = new Map<string, { readonly doc: string; readonly log: Array<Uint8Array> }>()
   const ws = `fuzz${options.seed}`
   for (let i = 0; i < options.mutants; i++) {
     const target = targets[i % targets.length]!
     const k = Math.floor(random() * target.updates.length)
     const key = `${target.name}-${k}`
-    let doc = docs.get(key)
-    if (doc === undefined) {
-      doc = `${key}-${i}`
-      docs.set(key, doc)
-      if (target.base !== undefined) source.compact(ws, doc, target.base, 0)
-      const prefix = target.updates.slice(0, k)
-      const results = await pool.validate(ws, doc, prefix)
+    let entry = docs.get(key)
+    if (entry === undefined) {
+      entry = { doc: `${key}-${i}`, log: target.updates.slice(0, k) }
+      docs.set(key, entry)
+      if (target.base !== undefined) source.compact(ws, entry.doc, target.base, 0)
+      const results = await pool.validate(ws, entry.doc, entry.log)
       const refused = results.find((r) => !r.ok)
-      if (refused !== undefined) throw new Error(`valid update refused on ${doc}: ${JSON.stringify(refused)}`)
-      if (prefix.length > 0) await pool.markCommitted(ws, doc, source.append(ws, doc, prefix))
+      if (refused !== undefined) throw new Error(`valid update refused on ${entry.doc}: ${JSON.stringify(refused)}`)
+      if (entry.log.length > 0) await pool.markCommitted(ws, entry.doc, source.append(ws, entry.doc, entry.log))
     }
+    const { doc, log } = entry
     const mutant = mutate(target.updates[k]!, random)
     stats.mutants++
-    const [result] = await pool.validate(ws, doc, [mutant])
-    if (!result!.ok) {
-      if (result!.crashed === true) stats.crashed++
+    const escaped = (what: string, err: unknown) => {
+      stats.escapes.push(`seed ${options.seed} mutant ${i} (${doc}): ${what}: ${String(err).slice(0, 300)}`)
+      docs.delete(key) // later mutants of this update start on a new document
+    }
+    let result: Awaited<ReturnType<LoroPool["validate"]>>[number]
+    try {
+      ;[result] = (await pool.validate(ws, doc, [mutant])) as [typeof result]
+    } catch (err) {
+      escaped("the document no longer loads after an earlier accepted mutant", err)
+      continue
+    }
+    if (!result.ok) {
+      if (result.crashed === true) stats.crashed++
       continue
     }
     stats.accepted++
     await pool.markCommitted(ws, doc, source.append(ws, doc, [mutant]))
+    log.push(mutant)
     try {
       await pool.run(ws, doc, "readBack", undefined)
     } catch (err) {
-      stats.escapes.push(`seed ${options.seed} mutant ${i} (${doc}): ${String(err).slice(0, 300)}`)
-      // Keep the escape out of later mutants' way: the next one starts a new document.
-      docs.delete(key)
+      escaped("a fresh snapshot of the copy does not read back", err)
+      continue
+    }
+    try {
+      await pool.buildSnapshot(target.base, log)
+    } catch (err) {
+      escaped("the stored log does not reload", err)
+      continue
+    }
+    try {
+      await pool.buildSnapshot(undefined, [mutant])
+    } catch (err) {
+      escaped("the accepted blob does not decode on its own", err)
     }
   }
   return stats
