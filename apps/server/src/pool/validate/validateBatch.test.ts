@@ -67,6 +67,18 @@ describe("validateBatch", () => {
     expect(server.toJSON()).toEqual(client.doc.toJSON())
   })
 
+  it("accepts a re-send whose changes are cut differently from the server's (merged commits)", () => {
+    const client = new TestClient(13n)
+    const server = new LoroDoc()
+    importAndValidate(server, [client.addEntities(0, 1)])
+    importAndValidate(server, [client.addEntities(1, 1)]) // stored as its own change
+    client.addEntities(2, 1)
+    // The client's oplog merged its commits into one change; its re-send carries them as one.
+    expect(client.doc.exportJsonUpdates(undefined, undefined, false).changes.length).toBe(1)
+    importAndValidate(server, [client.doc.export({ mode: "update" })])
+    expect(server.toJSON()).toEqual(client.doc.toJSON())
+  })
+
   it("refuses a blob that re-sends known changes with other content (the fuzz's unloadable log)", () => {
     const server = new LoroDoc()
     importAndValidate(server, [new TestClient(11n).addEntities(0, 1)])
