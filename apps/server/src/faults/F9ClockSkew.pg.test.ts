@@ -18,7 +18,7 @@ import { startTestServer, type TestServer } from "../test/server.js"
 import { AuditLog, type PushRecord } from "./AuditTransport.js"
 import { type CheckedClient, checkInvariants, referenceDoc } from "./checkInvariants.js"
 import { skewEnv } from "./faketime.js"
-import { applyFaultEdit, faultState, pushNotesFixture } from "./faultEdits.js"
+import { applyFaultEdit, faultState, pushNotesFixture, stateJson } from "./faultEdits.js"
 import { JWT_SECRET, runSeed, seeded, sleep } from "./faultRun.js"
 import { ServerProcess } from "./ServerProcess.js"
 import { readServerLog } from "./serverLog.js"
@@ -98,7 +98,7 @@ const CHILD_SCRIPT = `
   const { AuditLog } = await import("./src/faults/AuditTransport.ts")
   const e = process.env
   const name = e.F9_NAME
-  const { applyFaultEdit } = await import("./src/faults/faultEdits.ts")
+  const { applyFaultEdit, stateJson } = await import("./src/faults/faultEdits.ts")
   const applyEdit = (d, n) => applyFaultEdit(d, name, n, 5)
   const audit = new AuditLog()
   const dir = await mkdtemp(join(tmpdir(), "vibestack-f9-child-"))
@@ -121,7 +121,7 @@ const CHILD_SCRIPT = `
     const view = audit.view(name)
     console.log(JSON.stringify({
       state: {
-        json: JSON.stringify(client.doc.toJSON()),
+        json: stateJson(client.doc),
         vv,
         cursor: client.engine.cursor,
         outbox: (await client.store.outbox(e.F9_WS, "main")).length,
@@ -462,7 +462,7 @@ describe("F9 clocks skewed ±10 min (quick tier)", () => {
       expect(Math.abs((childState.now - Date.now()) / 1000 + SKEW_S)).toBeLessThan(60)
       const bad = await checkInvariants(log, audit, members)
       const ref = referenceDoc(log)
-      const refJson = JSON.stringify(ref.toJSON())
+      const refJson = stateJson(ref)
       if (childState.json !== refJson) bad.push("I3 child JSON differs from the reference")
       if (childState.vv !== vvOf(ref)) bad.push("I3 child version vector differs from the reference")
       if (childState.outbox !== 0) bad.push(`I3 child outbox ${childState.outbox}`)
@@ -478,7 +478,7 @@ describe("F9 clocks skewed ±10 min (quick tier)", () => {
         d.import(r.bytes)
         // A new device's view: the snapshot, then the log after the seq it covers.
         for (const u of log.slice(Number(r.headers.get("x-vibestack-cursor")))) d.import(u.bytes)
-        if (JSON.stringify(d.toJSON()) !== refJson) bad.push(`${name} node's snapshot differs from the reference`)
+        if (stateJson(d) !== refJson) bad.push(`${name} node's snapshot differs from the reference`)
       }
       const errors = new Set(audit.pushes.filter((p) => p.outcome === "error").map((p) => `${p.client}: ${p.error}`))
       if (bad.length > 0) bad.push(...[...errors].map((e) => `push failed: ${e}`))
