@@ -66,7 +66,9 @@ const compare = (doc: LoroDoc, resent: ReadonlyArray<Span>, blob: Uint8Array) =>
       scratch.import(blob)
       for (const span of resent) {
         const idSpan = { peer: span.id.peer, counter: span.id.counter, length: span.len }
-        if (!isDeepStrictEqual(opsOf(scratch.exportJsonInIdSpan(idSpan)), opsOf(doc.exportJsonInIdSpan(idSpan))))
+        const theirs = scratch.exportJsonInIdSpan(idSpan)
+        const ours = doc.exportJsonInIdSpan(idSpan)
+        if (!isDeepStrictEqual(opsOf(theirs), opsOf(ours)) || !sameDeps(theirs, ours))
           throw new Error(`the update re-sends changes of peer ${span.id.peer} with other content than the server's`)
       }
     },
@@ -83,3 +85,16 @@ const opsOf = (changes: ReadonlyArray<JsonChange>) =>
     const first = Number(c.id.slice(0, c.id.indexOf("@")))
     return c.ops.map((op) => ({ ...op, lamport: c.lamport + op.counter - first }))
   })
+
+/**
+ * A re-sent change starting where one of ours starts has its deps; one starting inside ours
+ * (cut elsewhere) depends on the op just before it, as Loro slices changes.
+ */
+const sameDeps = (theirs: ReadonlyArray<JsonChange>, ours: ReadonlyArray<JsonChange>): boolean => {
+  const depsAt = new Map(ours.map((c) => [c.id, [...c.deps].sort()]))
+  return theirs.every((c) => {
+    const at = c.id.indexOf("@")
+    const previous = `${Number(c.id.slice(0, at)) - 1}${c.id.slice(at)}`
+    return isDeepStrictEqual([...c.deps].sort(), depsAt.get(c.id) ?? [previous])
+  })
+}
