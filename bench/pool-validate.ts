@@ -1,5 +1,5 @@
 /**
- * Cost of validating a push (S14, validation by meaning) against the document's size: workspace
+ * Cost of validating a push (S25, validation by meaning) against the document's size: workspace
  * documents of 10, 10,000 and 100,000 tasks (seeded through the schema's helpers), pushes that
  * each edit one task (a field, or typing in its description), as the web app sends them.
  * Printed beside a bare `doc.import` of the same pushes (the floor), all from one run:

@@ -15,16 +15,16 @@ const seeds =
     : [20261203, ...Array.from({ length: 2 }, () => Math.floor(Math.random() * 2 ** 31))]
 const MUTANTS = Number(process.env.POOL_FUZZ_MUTANTS ?? 4000)
 
-describe("[S14] mutation fuzz, full tier", () => {
+describe("[S25] mutation fuzz, full tier", () => {
   const targets = fuzzTargets(5000)
   it.each(seeds)(
-    `[S14] ${MUTANTS} mutants per seed: no accepted mutant breaks a fresh snapshot read (seed %i)`,
+    `[S25] ${MUTANTS} mutants per seed: no accepted mutant breaks a fresh snapshot read (seed %i)`,
     {
       timeout: 3_600_000,
     },
     async (seed) => {
       const stats = await runMutationFuzz({ pool, source, targets, seed, mutants: MUTANTS })
-      console.log(`[S14] pool mutation fuzz seed ${seed}: ${JSON.stringify(stats)}`)
+      console.log(`[S25] pool mutation fuzz seed ${seed}: ${JSON.stringify(stats)}`)
       expect(stats.escapes).toEqual([])
       expect(stats.accepted).toBeGreaterThan(0)
     },

@@ -15,8 +15,8 @@ afterAll(async () => {
   await server?.stop()
 })
 
-describe("[S14] issue 13 finding 2: the poisoning mutant", () => {
-  it("[S14] poisons a document that takes it without validation (so the regression below means something)", async () => {
+describe("[S25] issue 13 finding 2: the poisoning mutant", () => {
+  it("[S25] poisons a document that takes it without validation (so the regression below means something)", async () => {
     const source = new MemoryDocSource()
     const pool = new LoroPool({ workers: 1, maxDocsPerWorker: 4, source })
     try {
@@ -30,7 +30,7 @@ describe("[S14] issue 13 finding 2: the poisoning mutant", () => {
     }
   })
 
-  it("[S14] is refused over HTTP (422, nothing stored), and the document still reads from its snapshot and history", async () => {
+  it("[S25] is refused over HTTP (422, nothing stored), and the document still reads from its snapshot and history", async () => {
     const http = api(server.url)
     const { workspaceId: ws, masterToken } = await http.register("Finding 2")
     const client = new TestClient(41n)

@@ -105,7 +105,7 @@ describe("projection faults", () => {
     ])
     await db.query("update docs set last_seq = $2 where workspace_id = $1 and doc_id = 'main'", [bad.ws, garbageSeq])
     // Imports fine, but the task it writes is not a valid task. The push path refuses such
-    // updates now (S14), so it is committed behind its back too, as data stored before S14 or
+    // updates now (S25), so it is committed behind its back too, as data stored before S25 or
     // by an older server would be: from a peer of its own, which nothing else builds on.
     const stray = new LoroDoc()
     stray.getMap("tasks").setContainer("tpoison", new LoroMap()).set("title", 42)

@@ -16,7 +16,7 @@ const importAndValidate = (doc: LoroDoc, blobs: ReadonlyArray<Uint8Array>) => {
 describe("validateBatch", () => {
   // Only the import and the JSON decode run here: they are safe for this blob in-process; the
   // fresh snapshot read that panics is what poisoningMutant.pg.test.ts shows in a worker.
-  it("[S14] issue 13 finding 2: refuses the poisoning mutant of base-update.bin", () => {
+  it("[S25] issue 13 finding 2: refuses the poisoning mutant of base-update.bin", () => {
     const doc = new LoroDoc()
     expect(() => importAndValidate(doc, [poisoningMutant(base)])).toThrow(/not part of the layout/)
     const json = JSON.stringify(doc.exportJsonUpdates(new VersionVector(null), doc.oplogVersion(), false))
