@@ -1,4 +1,4 @@
-import { opsContextOf, readWorkspace, validateOps } from "@vibestack/schema"
+import { opsContextOf, validateOps } from "@vibestack/schema"
 import { Either } from "effect"
 import { LoroDoc, type PeerID, VersionVector } from "loro-crdt"
 import { changeMetadataProblem } from "./changeMetadata.js"
@@ -15,8 +15,10 @@ const WINDOW = 50_000
  *      decoded in windows of counters per peer (Loro slices a change at a window's edge into
  *      a change that is itself consistent);
  *   2. a snapshot exports, loads into a fresh document with the same version, and that
- *      document reads in full, deep (`toJSON`) and through the schema (`readWorkspace`).
- * Step 2 is the ground truth the push path's O(update) `validateBatch` stands in for.
+ *      document reads in full, deep (`toJSON`; after step 1 it holds nothing but the layout).
+ * Step 2 is the ground truth the push path's O(update) `validateBatch` stands in for. At 20,000
+ * tasks this takes ~10 s on a loaded 2-core machine (the history's JSON and a fresh document's
+ * first deep read dominate): callers give it a pool call timeout of its own.
  */
 export const checkWholeDocument = (doc: LoroDoc): void => {
   const end = doc.oplogVersion().toJSON() as Map<string, number>
@@ -42,7 +44,6 @@ export const checkWholeDocument = (doc: LoroDoc): void => {
       if (fresh.oplogVersion().compare(doc.oplogVersion()) !== 0)
         throw new Error("the snapshot does not reproduce the document's version")
       fresh.toJSON()
-      readWorkspace(fresh)
     },
   )
 }
