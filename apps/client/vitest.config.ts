@@ -5,6 +5,7 @@ export default defineProject({
     name: "client",
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     environment: "node",
+    globalSetup: ["test/globalSetup.ts"],
     testTimeout: 180_000,
     hookTimeout: 180_000,
   },

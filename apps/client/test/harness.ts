@@ -11,10 +11,12 @@ export const distDir = join(clientDir, "dist")
 export const resultsDir = join(clientDir, "test-results")
 
 /**
- * Builds the app once per test file (what `npm start` serves). Vitest sets NODE_ENV=test, and
- * Vite builds with the NODE_ENV it finds: without this the tests ran React's development build.
+ * Builds the app (what `npm start` serves). The client project's global setup builds once for
+ * every file and marks it, so files calling this then build nothing. Vitest sets NODE_ENV=test,
+ * and Vite builds with the NODE_ENV it finds: without this the tests ran React's development build.
  */
 export const buildClient = async (): Promise<void> => {
+  if (process.env.VIBESTACK_CLIENT_BUILT === "1") return
   const before = process.env.NODE_ENV
   process.env.NODE_ENV = "production"
   try {

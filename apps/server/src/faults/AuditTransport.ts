@@ -58,7 +58,7 @@ export class AuditLog {
   }
 
   /** Records one push attempt (over HTTP or the socket) and its outcome. */
-  private async record(
+  protected async record(
     client: string,
     ws: WorkspaceId,
     doc: DocId,

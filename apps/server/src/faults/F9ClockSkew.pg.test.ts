@@ -236,7 +236,8 @@ beforeAll(async () => {
   await Promise.all([ahead.start(), behind.start({ warm: false })])
   nodes.ahead = ahead
   nodes.behind = behind
-}, 180_000)
+  // Two server processes booting under libfaketime (tsx) beside other suites: minutes on 2 cores.
+}, 420_000)
 
 afterAll(async () => {
   for (const p of procs) await p.stop().catch(() => {})

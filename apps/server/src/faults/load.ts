@@ -1,4 +1,5 @@
-import { decodeFrame, type Transport } from "@vibestack/shared"
+import type { DocId, WorkspaceId } from "@vibestack/schema"
+import { decodeFrame, type PushResult } from "@vibestack/shared"
 import WebSocket from "ws"
 import { median, pct } from "../../../../bench/lib/stats.js"
 import { defaultLiveLimits } from "../live/Connection.js"
@@ -243,24 +244,22 @@ export class SocketHolder {
   }
 }
 
-/** The audit log, plus how long each push took from request to acknowledgement. */
+/** The audit log, plus how long each push took from request to acknowledgement (HTTP or socket). */
 export class TimedAudit extends AuditLog {
   readonly ackMs: Array<number> = []
 
-  override wrap(client: string, inner: Transport): Transport {
-    return super.wrap(client, {
-      register: inner.register,
-      info: inner.info,
-      pull: inner.pull,
-      snapshot: inner.snapshot,
-      connectLive: inner.connectLive,
-      push: async (token, ws, doc, bytes, key) => {
-        const t = performance.now()
-        const r = await inner.push(token, ws, doc, bytes, key)
-        this.ackMs.push(performance.now() - t)
-        return r
-      },
-    })
+  protected override async record(
+    client: string,
+    ws: WorkspaceId,
+    doc: DocId,
+    bytes: Uint8Array,
+    key: string,
+    send: () => Promise<PushResult>,
+  ): Promise<PushResult> {
+    const t = performance.now()
+    const r = await super.record(client, ws, doc, bytes, key, send)
+    this.ackMs.push(performance.now() - t)
+    return r
   }
 }
 

@@ -7,6 +7,9 @@ import { LoroDoc } from "loro-crdt"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runFuzz } from "../../../../packages/shared/src/sync/test/fuzz.js"
 import { checkInvariants } from "../../../../packages/shared/src/sync/test/invariants.js"
+import { notesFixture, notesText } from "../../../../packages/shared/src/sync/test/notesFixture.js"
+import { stateJson } from "../faults/faultEdits.js"
+import { api } from "../test/http.js"
 import { startTestServer, type TestServer } from "../test/server.js"
 import { HeadlessClient } from "./HeadlessClient.js"
 import { httpFuzzBackend, pullAll } from "./test/httpFuzzBackend.js"
@@ -34,6 +37,18 @@ const mint = async (ws: string, master: string, role: "editor" | "viewer") => {
   })
   expect(res.status).toBe(201)
   return ((await res.json()) as { token: string }).token
+}
+
+/** The shared notes task, pushed as the workspace's first update (edits carry only their own ops). */
+const pushNotes = async (ws: string, token: string) => {
+  const r = await api(server.url).push(ws, token, notesFixture(), "notes-fixture")
+  expect(r.status).toBe(200)
+}
+
+/** What the tests wrote: `meta`'s keys and the shared notes task's description. */
+const written = (doc: LoroDoc) => {
+  const json = doc.toJSON() as { meta?: unknown; tasks?: { notes?: { description?: string } } }
+  return { meta: json.meta, notes: json.tasks?.notes?.description }
 }
 
 describe("HeadlessClient against the real server (Postgres)", () => {
@@ -91,24 +106,26 @@ describe("HeadlessClient against the real server (Postgres)", () => {
   it("[C14] a change the real server refuses (too large) in the middle of five: the other four land, the server equals the device minus it", async () => {
     const a = await HeadlessClient.create(server.url, "Refusal", { dir: await freshDir(), fsync: false })
     try {
+      await pushNotes(a.workspaceId, a.token)
       await a.waitIdle(30_000)
       a.engine.setOnline(false)
-      await a.edit((d) => d.getMap("tasks").set("t1", "one"))
-      await a.edit((d) => d.getText("notes").insert(0, "hello"))
+      await a.edit((d) => d.getMap("meta").set("t1", "one"))
+      await a.edit((d) => notesText(d).insert(0, "hello"))
       // Over the server's 1 MB limit (test config): answered 413 over HTTP.
-      await a.edit((d) => d.getText("notes").insert(5, "x".repeat(1_200_000)))
-      await a.edit((d) => d.getText("notes").insert(d.getText("notes").length, " world"))
-      await a.edit((d) => d.getMap("tasks").set("t2", "two"))
+      await a.edit((d) => notesText(d).insert(5, "x".repeat(1_200_000)))
+      await a.edit((d) => notesText(d).insert(notesText(d).length, " world"))
+      await a.edit((d) => d.getMap("meta").set("t2", "two"))
       expect(a.status).toMatchObject({ pending: 5 })
       a.engine.setOnline(true)
       await a.waitIdle(60_000)
-      const expected = { tasks: { t1: "one", t2: "two" }, notes: "hello world" }
-      expect(a.doc.toJSON()).toEqual(expected)
+      const expected = { meta: { t1: "one", t2: "two" }, notes: "hello world" }
+      expect(written(a.doc)).toEqual(expected)
       const log = await pullAll(server.url, a.token, a.workspaceId, MAIN_DOC)
-      expect(log).toHaveLength(4)
+      expect(log).toHaveLength(5) // the notes fixture and the four that landed
       const ref = new LoroDoc()
       ref.importBatch(log.map((r) => r.bytes))
-      expect(ref.toJSON()).toEqual(expected)
+      expect(written(ref)).toEqual(expected)
+      expect(stateJson(ref)).toBe(stateJson(a.doc))
       const rejected = await a.store.rejectedOutbox(a.workspaceId, MAIN_DOC)
       expect(rejected.map((r) => r.error.kind)).toEqual(["PayloadTooLarge"])
       expect(rejected[0]!.text).toHaveLength(1_200_000)
@@ -131,22 +148,24 @@ describe("HeadlessClient against the real server (Postgres)", () => {
       },
     )
     try {
-      await owner.waitIdle(30_000)
-      await viewer.waitIdle(30_000)
-      await viewer.edit((d) => d.getText("notes").insert(0, "typed by a viewer"))
-      await viewer.edit((d) => d.getMap("tasks").set("v", "viewer task"))
-      await viewer.waitIdle(30_000)
-      expect(viewer.status).toMatchObject({ state: "live", pending: 0, rejected: 2, error: undefined })
-      expect(viewer.doc.toJSON()).toEqual({})
-      expect((await viewer.store.getWorkspace(owner.workspaceId))?.fatal).toBeUndefined()
-      // Remote edits keep arriving.
-      await owner.edit((d) => d.getMap("tasks").set("o", "from the owner"))
+      await pushNotes(owner.workspaceId, owner.token)
       await owner.waitIdle(30_000)
       for (let i = 0; i < 500 && viewer.engine.cursor < 1; i++) await new Promise((r) => setTimeout(r, 10))
-      expect(viewer.doc.toJSON()).toEqual({ tasks: { o: "from the owner" } })
+      await viewer.waitIdle(30_000)
+      await viewer.edit((d) => notesText(d).insert(0, "typed by a viewer"))
+      await viewer.edit((d) => d.getMap("meta").set("v", "viewer task"))
+      await viewer.waitIdle(30_000)
+      expect(viewer.status).toMatchObject({ state: "live", pending: 0, rejected: 2, error: undefined })
+      expect(written(viewer.doc)).toEqual({ meta: undefined, notes: undefined })
+      expect((await viewer.store.getWorkspace(owner.workspaceId))?.fatal).toBeUndefined()
+      // Remote edits keep arriving.
+      await owner.edit((d) => d.getMap("meta").set("o", "from the owner"))
+      await owner.waitIdle(30_000)
+      for (let i = 0; i < 500 && viewer.engine.cursor < 2; i++) await new Promise((r) => setTimeout(r, 10))
+      expect(written(viewer.doc)).toEqual({ meta: { o: "from the owner" }, notes: undefined })
       const [typed, task] = await viewer.store.rejectedOutbox(owner.workspaceId, MAIN_DOC)
       expect(typed!.error).toEqual({ kind: "Forbidden", message: expect.any(String) })
-      expect(typed!.summary).toBe('notes: typed "typed by a viewer"')
+      expect(typed!.summary).toContain('tasks/notes/description: typed "typed by a viewer"')
       await viewer.close()
       // The same device joins again with an editor link.
       const editor = await HeadlessClient.open(
@@ -166,8 +185,8 @@ describe("HeadlessClient against the real server (Postgres)", () => {
         const log = await pullAll(server.url, owner.token, owner.workspaceId, MAIN_DOC)
         const ref = new LoroDoc()
         ref.importBatch(log.map((r) => r.bytes))
-        expect(ref.toJSON()).toEqual({ tasks: { o: "from the owner" }, notes: "typed by a viewer" })
-        expect(editor.doc.toJSON()).toEqual(ref.toJSON())
+        expect(written(ref)).toEqual({ meta: { o: "from the owner" }, notes: "typed by a viewer" })
+        expect(stateJson(editor.doc)).toBe(stateJson(ref))
         expect(editor.status).toMatchObject({ state: "live", pending: 0, rejected: 0 })
       } finally {
         await editor.close()

@@ -1,7 +1,7 @@
 import pgLib from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { loadHostileFixtures } from "../pool/testFixtures.js"
-import { api, loroUpdate, updateChain } from "../test/http.js"
+import { api, bulkyUpdates, loroUpdate, updateChain } from "../test/http.js"
 import { liveClient, subscribed } from "../test/liveClient.js"
 import { startTestPg, type TestPg } from "../test/pg.js"
 import { startTestServer, type TestServer } from "../test/server.js"
@@ -231,15 +231,7 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
     const tcp = (slow.socket as unknown as { _socket: import("node:net").Socket })._socket
     tcp.on("error", () => {}) // the server cuts it off; the reset is expected
     tcp.pause()
-    const doc = (await import("loro-crdt")).LoroDoc
-    const d = new doc()
-    const updates: Array<Uint8Array> = []
-    for (let i = 0; i < 24; i++) {
-      const vv = d.oplogVersion()
-      d.getText("t").insert(0, "x".repeat(600_000))
-      d.commit()
-      updates.push(d.export({ mode: "update", from: vv }))
-    }
+    const updates = bulkyUpdates(24, 600_000)
     for (const [i, u] of updates.entries())
       expect((await http.push(workspaceId, masterToken, u, `big${i}`)).status).toBe(200)
     await healthy.waitFor(() => healthy.updates.length === updates.length, 60_000)

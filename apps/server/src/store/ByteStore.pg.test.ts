@@ -35,7 +35,7 @@ describe("byte store over HTTP (real Postgres)", () => {
     expect(snap.headers.get("x-vibestack-cursor")).toBe("5")
     const doc = new LoroDoc()
     doc.import(snap.bytes)
-    expect(doc.toJSON()).toEqual({ m: { k0: 0, k1: 1, k2: 2, k3: 3, k4: 4 } })
+    expect(doc.toJSON()).toEqual({ meta: { k0: 0, k1: 1, k2: 2, k3: 3, k4: 4 } })
 
     const info = await http.call("GET", `/api/v1/workspaces/${ws}`, { token: t })
     expect(info.json).toEqual({ workspaceId: ws, name: "Acme", role: "master", docs: [{ docId: "main", cursor: 5 }] })

@@ -3,6 +3,7 @@ import type { SeqBlob } from "../../protocol/updatesBody.js"
 import { nextRandom } from "../backoff.js"
 import { ManualClock } from "../Clock.js"
 import type { Transport } from "../Transport.js"
+import { notesFixture, notesText } from "./notesFixture.js"
 import { Peer } from "./Peer.js"
 
 /** A fault a backend can inject into one peer's next request. */
@@ -97,6 +98,9 @@ export const runFuzz = async (o: FuzzOptions): Promise<FuzzWorld> => {
         random: seededRandom(o.seed * 17 + i),
       }),
   )
+  // The shared notes task every text edit writes to is on the server before anyone edits: a
+  // device's update carries only its own ops, never what it imported (the fixture).
+  await links[0]!.transport.push(o.backend.token, o.backend.workspaceId, o.backend.docId, notesFixture(), "fuzz-notes")
   const started = peers.map(() => false)
   const online = peers.map(() => true)
   const startPeer = async (i: number) => {
@@ -113,12 +117,14 @@ export const runFuzz = async (o: FuzzOptions): Promise<FuzzWorld> => {
     if (roll < 0.55) {
       const n = Math.floor(random() * 1000)
       const kind = o.refusals && random() < 0.08 ? "bad" : pick(["map", "text", "del", "list"] as const)
+      // Layout-valid edits (S25), so only the `bad` ones are refused: a key of `meta`, typing
+      // into or deleting from the shared notes task's description, or a unique log key.
       await peer.edit((d) => {
         if (kind === "bad") d.getMap("tasks").set("bad", n)
-        else if (kind === "map") d.getMap(pick(["tasks", "projects"])).set(`k${n % 5}`, n)
-        else if (kind === "text") d.getText("notes").insert(Math.min(d.getText("notes").length, n % 7), `${i}`)
-        else if (kind === "del" && d.getText("notes").length > 0) d.getText("notes").delete(0, 1)
-        else d.getList("log").push(n)
+        else if (kind === "map") d.getMap("meta").set(`k${n % 5}`, n)
+        else if (kind === "text") notesText(d).insert(Math.min(notesText(d).length, n % 7), `${i}`)
+        else if (kind === "del" && notesText(d).length > 0) notesText(d).delete(0, 1)
+        else d.getMap("meta").set(`log-${i}-${step}`, n)
       })
     } else if (roll < 0.65) {
       online[i] = !online[i]

@@ -1,5 +1,6 @@
 import type { SeqBlob } from "../../protocol/updatesBody.js"
 import type { Peer } from "./Peer.js"
+import { stateJson } from "./stateJson.js"
 
 const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i])
 const vv = (p: { oplogVersion(): { toJSON(): Map<string, number> } }) =>
@@ -22,7 +23,7 @@ export const checkInvariants = async (
   for (let a = 0; a < log.length; a++)
     for (let b = a + 1; b < log.length; b++)
       if (same(log[a]!.bytes, log[b]!.bytes)) bad.push(`I1 duplicate ${a + 1}=${b + 1}`)
-  const refJson = JSON.stringify(reference.toJSON())
+  const refJson = stateJson(reference)
   const refVv = vv(reference)
   for (const p of peers) {
     const name = p.o.name
@@ -35,7 +36,7 @@ export const checkInvariants = async (
     for (const r of rejected)
       if (!r.summary.includes("tasks/bad"))
         bad.push(`I1 ${name} set aside a change the server never refused: ${r.summary}`)
-    if (JSON.stringify(p.doc.toJSON()) !== refJson) bad.push(`I3 ${name} JSON differs`)
+    if (stateJson(p.doc) !== refJson) bad.push(`I3 ${name} JSON differs`)
     if (vv(p.doc) !== refVv) bad.push(`I3 ${name} version vector differs`)
     const cursor = p.engine.cursor
     if (cursor !== log.length) bad.push(`I3 ${name} cursor ${cursor} != ${log.length}`)
