@@ -1,6 +1,6 @@
 import { SqlClient, type SqlError } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Layer, Option, PubSub, Queue, Redacted, Ref, Schedule, Scope } from "effect"
+import { Context, Effect, Layer, Option, PubSub, Queue, Redacted, Ref, Runtime, Schedule, Scope } from "effect"
 import { Bus } from "../bus/Bus.js"
 import { HealthProbes } from "../http/HealthProbes.js"
 import { Metrics } from "../metrics/Metrics.js"
@@ -150,7 +150,8 @@ const make = (overrides: Partial<FeedOptions>) =>
 
     const startConsumer = Effect.gen(function* () {
       if (consumer || !options.enabled) return
-      const runFork = Effect.runFork
+      // The layer's runtime, not the default one: log lines go through the server's logger.
+      const runFork = Runtime.runFork(yield* Effect.runtime<never>())
       const c = new WalConsumer({
         connectionString: url,
         slotName: options.slotName,

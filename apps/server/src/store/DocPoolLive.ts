@@ -2,7 +2,7 @@ import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { apiError } from "@vibestack/shared"
 import { Context, Effect, Layer, PubSub, Queue, Runtime } from "effect"
 import { Bus } from "../bus/Bus.js"
-import { Metrics } from "../metrics/Metrics.js"
+import { PoolEvents } from "../health/PoolEvents.js"
 import { LoroPool } from "../pool/LoroPool.js"
 import { LoroPoolService } from "../pool/LoroPoolService.js"
 import { PoolError } from "../pool/PoolError.js"
@@ -25,11 +25,9 @@ export const DocPoolLive = (options: DocPoolOptions) =>
   Layer.scopedContext(
     Effect.gen(function* () {
       const store = yield* ByteStore
-      const metrics = yield* Metrics
+      const events = yield* PoolEvents
       const bus = yield* Bus
-      const runtime = yield* Effect.runtime<never>()
-      const runPromise = Runtime.runPromise(runtime)
-      const runFork = Runtime.runFork(runtime)
+      const runPromise = Runtime.runPromise(yield* Effect.runtime<never>())
       const pool = yield* Effect.acquireRelease(
         Effect.sync(
           () =>
@@ -41,16 +39,13 @@ export const DocPoolLive = (options: DocPoolOptions) =>
                 head: (ws, doc) =>
                   runPromise(Effect.map(store.docCursor(ws as WorkspaceId, doc as DocId), (c) => c ?? 0)),
               },
-              onRecycle: (reason) => {
-                metrics.inc("vibestack_pool_recycles_total", { reason })
-                runFork(Effect.logWarning(`Loro pool worker recycled: ${reason}`))
-              },
+              // Latency, timeouts and recycles (metrics, one log line each, readiness).
+              ...events.hooks("push"),
             }),
         ),
         (p) => Effect.promise(() => p.close()),
       )
-      metrics.gauge("vibestack_pool_refused", () => pool.stats().refused, "blobs the Loro pool refused")
-      metrics.gauge("vibestack_pool_docs_loaded", () => pool.stats().docsLoaded, "documents (re)loaded into the pool")
+      yield* events.watch("push", () => pool.stats())
 
       // A document whose log an operator rewrote (repair) is reloaded from the store on every node.
       const resets = yield* PubSub.subscribe(bus.resets)

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import type { ServerConfig } from "../Config.js"
+import { defaultHealthConfig } from "../health/HealthConfig.js"
 import { NodeServer } from "../http/NodeServer.js"
 import { defaultLimits, unlimited } from "../limits/LimitsConfig.js"
 import { ServerLive } from "../Server.js"
@@ -41,6 +42,7 @@ export const testConfig = (databaseUrl: string, overrides: Partial<ServerConfig>
     limits: { ...defaultLimits, workspaceCreates: unlimited, backupImports: unlimited },
     crashBudget: 3,
     crashWindowSeconds: 600,
+    health: defaultHealthConfig,
     ...rest,
     databaseUrl: Option.some(Redacted.make(databaseUrl)),
   }
