@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApp, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Effect, FiberRef } from "effect"
 import type { Metrics } from "../metrics/Metrics.js"
 import { routeTemplate } from "../metrics/routeTemplate.js"
@@ -40,17 +40,19 @@ export const observeRequests =
       const path = req.url.split("?")[0]!
       const route = routeTemplate(req.method, path)
       const slot: { cause: Cause.Cause<unknown> | undefined } = { cause: undefined }
+      // The platform writes the response inside `app` (a server middleware only sees it after):
+      // the header goes on through a pre-response handler, registered before the app runs.
+      yield* HttpApp.appendPreResponseHandler((_req, out) =>
+        Effect.succeed(HttpServerResponse.setHeader(out, "x-request-id", requestId)),
+      )
       const res = yield* app.pipe(
+        // A failure here was already answered by the platform (from the same cause).
         Effect.catchAllCause((cause) => {
           slot.cause = cause
-          return Effect.succeed(HttpServerResponse.empty({ status: Cause.isInterruptedOnly(cause) ? 499 : 500 }))
+          return Effect.map(HttpServerError.causeResponse(cause), ([response]) => response)
         }),
         Effect.locally(ServerErrorCause, slot),
         Effect.annotateLogs("requestId", requestId),
-      )
-      // Appended last, so it runs after every inner pre-response handler (which may replace the response).
-      yield* HttpApp.appendPreResponseHandler((_req, out) =>
-        Effect.succeed(HttpServerResponse.setHeader(out, "x-request-id", requestId)),
       )
       const seconds = (performance.now() - started) / 1000
       const labels = { route, method: req.method, status: res.status }

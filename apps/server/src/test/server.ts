@@ -53,14 +53,22 @@ export const testConfig = (databaseUrl: string, overrides: Partial<ServerConfig>
  * (its own, unless `pg` is given so several servers can share one).
  */
 export const startTestServer = async (
-  options: { pg?: TestPg; config?: Partial<ServerConfig> } = {},
+  options: {
+    pg?: TestPg
+    config?: Partial<ServerConfig>
+    /** Provided to the whole server: a capturing logger, fault hooks (`ProjectionFaults`). */
+    layer?: Layer.Layer<never>
+  } = {},
 ): Promise<TestServer> => {
   const pg = options.pg ?? (await startTestPg())
   const port = await freePort()
   const config = testConfig(pg.url, { port, ...options.config })
   const scope = Effect.runSync(Scope.make())
   const node = new NodeServer()
-  await Effect.runPromise(Layer.buildWithScope(ServerLive(config, node), scope))
+  const live = ServerLive(config, node)
+  await Effect.runPromise(
+    Layer.buildWithScope(options.layer === undefined ? live : live.pipe(Layer.provide(options.layer)), scope),
+  )
   return {
     url: `http://127.0.0.1:${port}`,
     port,

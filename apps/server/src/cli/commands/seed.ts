@@ -17,8 +17,8 @@ import { serverUrl, unreachable, urlFlag } from "../serverUrl.js"
  * comes to about 800 KB, under the smallest push limit we run with (1 MiB in tests).
  */
 const PART_TASKS = 5000
-/** Pushes in flight while the next part is written. */
-const IN_FLIGHT = 2
+/** Pushes in flight while the next part is written (the server judges waiting ones together). */
+const IN_FLIGHT = 4
 
 const post = async (url: string, init: RequestInit, attempts = 8): Promise<Response> => {
   for (let i = 1; ; i++) {
@@ -137,16 +137,17 @@ export const seedOverHttp = async (
     doc.free()
     return blob
   }
-  /** Pushes tasks [offset, offset + count); a part the server finds too large goes again in halves. */
+  let size = Math.max(1, options.partTasks ?? PART_TASKS)
+  /** Pushes tasks [offset, offset + count); a part the server finds too large goes again in halves (and later parts are smaller). */
   const pushPart = async (offset: number, count: number, blob = part(offset, count)): Promise<void> => {
     if (await push(blob, `${offset}+${count}`, count)) return
     if (count === 1) throw new CliError(`the server at ${base} refuses even one task per update (413)`)
     const half = count >> 1
+    size = Math.min(size, half)
     await pushPart(offset, half)
     await pushPart(offset + half, count - half)
   }
 
-  const size = Math.max(1, options.partTasks ?? PART_TASKS)
   const inFlight: Array<Promise<void>> = []
   for (let offset = 0; offset < options.tasks; offset += size) {
     const count = Math.min(size, options.tasks - offset)
