@@ -29,12 +29,23 @@ export const workBytes = (req: WorkerRequest, docBytes: (key: DocKey) => number)
     case "Validate":
       return req.items.reduce((n, it) => n + sum(it.blobs) + sum(it.reapply) + (it.check ? docBytes(it.key) : 0), 0)
     case "Run":
+      // Some operations carry the bytes they work on (a whole document to check, a backup).
+      return docBytes(req.key) + bytesIn(req.args)
     case "ExportSnapshot":
       return docBytes(req.key)
     case "Commit":
     case "Discard":
       return 0
   }
+}
+
+/** Bytes of the Uint8Arrays in an operation's arguments (a few levels deep). */
+export const bytesIn = (value: unknown, depth = 3): number => {
+  if (value instanceof Uint8Array) return value.byteLength
+  if (depth === 0 || value === null || typeof value !== "object") return 0
+  let n = 0
+  for (const v of Array.isArray(value) ? value : Object.values(value)) n += bytesIn(v, depth - 1)
+  return n
 }
 
 /** The documents a request touches (for logs: which documents a recycled worker was busy with). */

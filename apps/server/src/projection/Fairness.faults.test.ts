@@ -18,7 +18,9 @@ const TASKS = Number(process.env.FAIRNESS_TASKS ?? 100_000)
 const failing = new Set<string>()
 const faults = ProjectionFaults.of({
   step: (label, target) =>
-    label === "imported" && failing.has(target.ws) ? Effect.die(new Error("injected: this document is stuck")) : Effect.void,
+    label === "imported" && failing.has(target.ws)
+      ? Effect.die(new Error("injected: this document is stuck"))
+      : Effect.void,
 })
 
 let server: TestServer
@@ -39,7 +41,10 @@ const projectedSeq = async (ws: string) =>
       .rows[0]?.projected_seq ?? 0,
   )
 const lastSeq = async (ws: string) =>
-  Number((await sql.query("select last_seq from docs where workspace_id = $1 and doc_id = 'main'", [ws])).rows[0]?.last_seq ?? 0)
+  Number(
+    (await sql.query("select last_seq from docs where workspace_id = $1 and doc_id = 'main'", [ws])).rows[0]
+      ?.last_seq ?? 0,
+  )
 
 /** Pushes `n` edits to the small workspace one by one; per edit, ms from ack to projected. */
 const smallLags = async (ws: string, token: string, n: number, tag: string) => {
@@ -50,7 +55,8 @@ const smallLags = async (ws: string, token: string, n: number, tag: string) => {
     expect(r.status).toBe(200)
     const acked = Date.now()
     const deadline = acked + 120_000
-    while ((await projectedSeq(ws)) < r.json.seq && Date.now() < deadline) await new Promise((res) => setTimeout(res, 25))
+    while ((await projectedSeq(ws)) < r.json.seq && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 25))
     expect(await projectedSeq(ws), `${tag} edit ${i} projected`).toBeGreaterThanOrEqual(r.json.seq)
     lags.push(Date.now() - acked)
     await new Promise((res) => setTimeout(res, 300))
@@ -85,7 +91,8 @@ describe("projection fairness beside a 100,000-task workspace", () => {
 
     // 3. Released, the large one catches up (bounded wait: "never" is 10 minutes here).
     const deadline = Date.now() + 600_000
-    while ((await projectedSeq(big)) < edit.json.seq && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500))
+    while ((await projectedSeq(big)) < edit.json.seq && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 500))
     expect(await projectedSeq(big)).toBe(edit.json.seq)
 
     const metrics = await (await fetch(`${server.url}/metrics`)).text()

@@ -30,20 +30,23 @@ export const makeProjectionPools = (config: ProjectionConfig, store: ProjectionS
         (p) => Effect.promise(() => p.close()),
       ).pipe(Scope.extend(scope))
 
-    const light = yield* make(config.poolWorkers)
+    // Both lanes start on first use: a CLI command that never projects starts no worker.
+    let light: LoroPool | undefined
     let heavy: LoroPool | undefined
+    const lightPool = yield* Effect.cached(Effect.tap(make(config.poolWorkers), (p) => Effect.sync(() => (light = p))))
     const heavyPool = yield* Effect.cached(Effect.tap(make(1), (p) => Effect.sync(() => (heavy = p))))
     yield* events.watch("projection", () => {
-      const a = light.stats()
-      const b = heavy?.stats()
-      return b === undefined ? a : { ...a, busyWorkers: a.busyWorkers + b.busyWorkers }
+      const [a, b] = [light?.stats(), heavy?.stats()]
+      const busy = (a?.busyWorkers ?? 0) + (b?.busyWorkers ?? 0)
+      return { recycles: 0, refused: 0, validated: 0, docsLoaded: 0, crashes: 0, ...a, busyWorkers: busy }
     })
 
     return {
       /** The pool of a document's lane. */
-      poolFor: (isHeavy: boolean): Effect.Effect<LoroPool> => (isHeavy ? heavyPool : Effect.succeed(light)),
+      poolFor: (isHeavy: boolean): Effect.Effect<LoroPool> => (isHeavy ? heavyPool : lightPool),
       /** A document moved to the heavy lane: free its copy in the light one. */
-      leaveLight: (ws: string, doc: string) => Effect.promise(() => light.discard(ws, doc).catch(() => {})),
+      leaveLight: (ws: string, doc: string) =>
+        Effect.promise(() => light?.discard(ws, doc).catch(() => {}) ?? Promise.resolve()),
     } as const
   })
 
