@@ -23,7 +23,7 @@ describe("LoroPool observers", () => {
       onRecycle: (reason, detail) => recycles.push([reason, detail]),
     })
     pools.push(pool)
-    const err = await pool.run("w1", "main", "toJSON", {}).then(
+    const err = await pool.run("w1", "main", "toJSON", undefined).then(
       () => undefined,
       (e: unknown) => e,
     )
