@@ -26,7 +26,11 @@ describe("server logger", () => {
     const [line, ...rest] = await printed(false)
     expect(rest).toEqual([])
     const json = JSON.parse(line!)
-    expect(json).toMatchObject({ message: "pool worker recycled", logLevel: "WARN", annotations: { requestId: "r-1", pool: "push" } })
+    expect(json).toMatchObject({
+      message: "pool worker recycled",
+      logLevel: "WARN",
+      annotations: { requestId: "r-1", pool: "push" },
+    })
   })
 
   it("[O3] VIBESTACK_LOG_FORMAT=json wins on a terminal; the level filters", async () => {
