@@ -1,3 +1,4 @@
+import { Pace } from "./callBudget.js"
 import type { PoolOpArgs, PoolOpName, PoolOpResult } from "./ops/index.js"
 import { PoolError, WorkerGone } from "./PoolError.js"
 import type { CommitItem, DocKey, ItemResult, ValidateItem, WorkerRequest, WorkerResponse } from "./protocol.js"
@@ -115,6 +116,8 @@ export class LoroPool {
   private nextBuilder = 0
   private closed = false
   private counters = { recycles: 0, refused: 0, validated: 0, docsLoaded: 0, crashes: 0 }
+  /** How fast this pool's operations have run lately: call budgets follow it (`callBudget.ts`). */
+  private readonly pace = new Pace()
 
   constructor(private readonly options: LoroPoolOptions) {
     if (options.workers < 1 || options.maxDocsPerWorker < 1)
@@ -250,6 +253,7 @@ export class LoroPool {
         this.recycle(h, `a ${call.op} call ran past its budget of ${call.budgetMs} ms`, "timeout", call.docs),
       (h) => this.recycle(h, "the worker exited", "exit"),
       this.options.onCall,
+      this.pace,
     )
   }
 

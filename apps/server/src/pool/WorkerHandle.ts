@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads"
-import { budgetMs, docsOf, workBytes } from "./callBudget.js"
+import { budgetMs, docsOf, Pace, workBytes } from "./callBudget.js"
 import { PoolError, WorkerGone } from "./PoolError.js"
 import type { DocKey, WorkerEnvelope, WorkerRequest, WorkerResponse } from "./protocol.js"
 import { poolWorkerUrl } from "./workerBundle.js"
@@ -43,6 +43,8 @@ export class WorkerHandle {
     private readonly onTimeout: (handle: WorkerHandle, call: TimedOut) => void,
     private readonly onExit: (handle: WorkerHandle) => void,
     private readonly observe: CallObserver = () => {},
+    /** The pool's recent pace per operation (shared by its workers). */
+    private readonly pace: Pace = new Pace(),
   ) {
     this.worker = new Worker(poolWorkerUrl(), { workerData: { maxDocs } })
     this.worker.on("message", ({ id, body }: WorkerEnvelope<WorkerResponse>) => {
@@ -83,21 +85,21 @@ export class WorkerHandle {
 
   /**
    * Sends a request and waits for its answer, at most its budget: the base timeout plus time
-   * for the bytes it moves. Past it the call fails `Unavailable` and the worker is recycled.
+   * for the bytes it moves, at the pool's recent pace. Past it the call fails `Unavailable`
+   * and the worker is recycled.
    */
   call(body: WorkerRequest): Promise<WorkerResponse> {
     if (this.gone) return Promise.reject(new WorkerGone({ message: "pool worker was recycled" }))
     const id = this.nextId++
-    const budget = budgetMs(
-      this.timeoutMs,
-      workBytes(body, (k) => this.sizes.get(sizeKey(k)) ?? 0),
-    )
+    const bytes = workBytes(body, (k) => this.sizes.get(sizeKey(k)) ?? 0)
+    const budget = budgetMs(this.timeoutMs, bytes, this.pace.secondsPerByte(body._tag))
     this.remember(body)
     const started = performance.now()
     const seconds = () => (performance.now() - started) / 1000
     return new Promise<WorkerResponse>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.inFlight.delete(id)
+        this.pace.record(body._tag, bytes, seconds())
         this.observe(body._tag, seconds(), "timeout")
         // Not WorkerGone: the request itself may be what hangs the worker, so it is not retried.
         reject(
@@ -110,6 +112,7 @@ export class WorkerHandle {
       }, budget)
       this.inFlight.set(id, {
         resolve: (res) => {
+          this.pace.record(body._tag, bytes, seconds())
           this.observe(body._tag, seconds(), "ok")
           resolve(res)
         },

@@ -2,16 +2,38 @@ import type { DocKey, WorkerRequest } from "./protocol.js"
 
 /**
  * How long a worker call may take before its worker is declared stuck: a base (the pool's
- * `callTimeoutMs`) plus time for the bytes the call must move through Loro, at the slowest
- * rate we accept on a loaded 2-core machine. A fixed 30 s made every load of a 100,000-task
- * document (a 2.4 MB snapshot plus its log) time out under load, recycle the worker and answer
- * 503 forever after; scaled, a big document gets the time its size needs and a small one
- * still fails fast.
+ * `callTimeoutMs`) plus time for the bytes the call must move through Loro. A fixed 30 s made
+ * every load of a 100,000-task document time out under load, recycle the worker and answer 503
+ * forever after; scaled, a big document gets the time its size needs and a small one still
+ * fails fast. The time per byte is the larger of a floor rate and four times the pace this
+ * pool has recently shown for the same operation (`Pace`), so a loaded machine, or an
+ * operation that timed out once, gets more time on the next call instead of failing again.
  */
-export const BUDGET_BYTES_PER_SECOND = 128 * 1024
+export const BUDGET_BYTES_PER_SECOND = 64 * 1024
+/** Calls smaller than this say little about pace (fixed costs dominate). */
+const PACE_MIN_BYTES = 64 * 1024
+const HEADROOM = 4
 
-export const budgetMs = (baseMs: number, workBytes: number): number =>
-  baseMs + Math.ceil((workBytes / BUDGET_BYTES_PER_SECOND) * 1000)
+export const budgetMs = (baseMs: number, workBytes: number, secondsPerByte = 0): number =>
+  baseMs + Math.ceil(workBytes * Math.max(1 / BUDGET_BYTES_PER_SECOND, HEADROOM * secondsPerByte) * 1000)
+
+/** Recent seconds per byte of each operation, shared by a pool's workers (a recycled worker keeps the history). */
+export class Pace {
+  private readonly perOp = new Map<string, number>()
+
+  secondsPerByte(op: string): number {
+    return this.perOp.get(op) ?? 0
+  }
+
+  /** A call of `op` moved `bytes` in `seconds` (for a timeout: at least that long). */
+  record(op: string, bytes: number, seconds: number): void {
+    if (bytes < PACE_MIN_BYTES) return
+    const seen = seconds / bytes
+    const old = this.perOp.get(op)
+    // Slow news counts at once, recovery gradually: budgets shrink back over a few calls.
+    this.perOp.set(op, old === undefined || seen > old ? seen : old * 0.7 + seen * 0.3)
+  }
+}
 
 const sum = (blobs: ReadonlyArray<Uint8Array>) => blobs.reduce((n, b) => n + b.byteLength, 0)
 
