@@ -1,3 +1,4 @@
+import { Worker } from "node:worker_threads"
 import {
   DOC_LAYOUT_VERSION,
   type MemberId,
@@ -8,7 +9,9 @@ import {
 } from "@vibestack/schema"
 import { Effect } from "effect"
 import { LoroDoc } from "loro-crdt"
+import { workerUrl } from "../../pool/workerBundle.js"
 import { CliError, type Command } from "../Command.js"
+import type { PartRequest, PartResponse, PartWorkerData } from "../seedPartWorker.js"
 import { serverUrl, unreachable, urlFlag } from "../serverUrl.js"
 
 /**
@@ -18,23 +21,48 @@ import { serverUrl, unreachable, urlFlag } from "../serverUrl.js"
  */
 const PART_TASKS = 5000
 /** Pushes in flight while the next part is written (the server judges waiting ones together). */
-const IN_FLIGHT = 4
+const IN_FLIGHT = 2
+/** Answers worth retrying with the same Idempotency-Key: the server was busy or timed the request out. */
+const retryable = (status: number) => status >= 500 || status === 408 || status === 429
 
 const post = async (url: string, init: RequestInit, attempts = 8): Promise<Response> => {
   for (let i = 1; ; i++) {
+    let wait = Math.min(2000, 200 * i)
     try {
       const res = await fetch(url, init)
-      // Retry only what is safe to retry: pushes carry an Idempotency-Key. A 429 says when.
-      if (res.status === 429 && i < attempts) {
-        await new Promise((r) => setTimeout(r, 1000 * Math.min(60, Number(res.headers.get("retry-after")) || 1)))
-        continue
-      }
-      if (res.status < 500 || i >= attempts) return res
+      if (!retryable(res.status) || i >= attempts) return res
+      wait = Math.max(wait, Number(res.headers.get("retry-after") ?? 0) * 1000)
       await res.arrayBuffer()
     } catch (e) {
       if (i >= attempts) throw e
     }
-    await new Promise((r) => setTimeout(r, Math.min(2000, 200 * i)))
+    await new Promise((r) => setTimeout(r, wait))
+  }
+}
+
+/** The parts, written one after the other in a worker thread (`seedPartWorker.ts`). */
+const partBuilder = (data: PartWorkerData) => {
+  const worker = new Worker(workerUrl(new URL("../seedPartWorker.ts", import.meta.url)), { workerData: data })
+  const waiting = new Map<string, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>()
+  worker.on("message", (res: PartResponse) => {
+    const key = `${res.offset}+${res.count}`
+    const w = waiting.get(key)
+    waiting.delete(key)
+    if ("blob" in res) w?.resolve(res.blob)
+    else w?.reject(new CliError(`writing tasks ${key} failed: ${res.error}`))
+  })
+  worker.on("error", (e) => {
+    for (const w of waiting.values()) w.reject(e)
+    waiting.clear()
+  })
+  return {
+    build: (offset: number, count: number): Promise<Uint8Array> =>
+      new Promise((resolve, reject) => {
+        waiting.set(`${offset}+${count}`, { resolve, reject })
+        const req: PartRequest = { offset, count }
+        worker.postMessage(req)
+      }),
+    close: () => worker.terminate(),
   }
 }
 
@@ -118,43 +146,42 @@ export const seedOverHttp = async (
   if (!(await push(headBlob, "base", 0)))
     throw new CliError(`the server at ${base} refused even the first update (413)`)
 
-  const part = (offset: number, count: number): Uint8Array => {
-    const doc = new LoroDoc()
-    doc.import(headBlob)
-    const from = doc.oplogVersion()
-    seedWorkspace(doc, {
-      tasks: count,
-      projects: 0,
-      seed,
-      chunk: count + 1,
-      part: {
-        offset,
-        projectIds: people.projectIds as ReadonlyArray<ProjectId>,
-        memberIds: people.memberIds as ReadonlyArray<MemberId>,
-      },
-    })
-    const blob = doc.export({ mode: "update", from })
-    doc.free()
-    return blob
-  }
+  const builder = partBuilder({
+    head: headBlob,
+    seed,
+    projectIds: people.projectIds as ReadonlyArray<ProjectId>,
+    memberIds: people.memberIds as ReadonlyArray<MemberId>,
+  })
   let size = Math.max(1, options.partTasks ?? PART_TASKS)
   /** Pushes tasks [offset, offset + count); a part the server finds too large goes again in halves (and later parts are smaller). */
-  const pushPart = async (offset: number, count: number, blob = part(offset, count)): Promise<void> => {
+  const pushPart = async (offset: number, count: number, blob: Uint8Array): Promise<void> => {
     if (await push(blob, `${offset}+${count}`, count)) return
     if (count === 1) throw new CliError(`the server at ${base} refuses even one task per update (413)`)
     const half = count >> 1
     size = Math.min(size, half)
-    await pushPart(offset, half)
-    await pushPart(offset + half, count - half)
+    await pushPart(offset, half, await builder.build(offset, half))
+    await pushPart(offset + half, count - half, await builder.build(offset + half, count - half))
   }
-
-  const inFlight: Array<Promise<void>> = []
-  for (let offset = 0; offset < options.tasks; offset += size) {
-    const count = Math.min(size, options.tasks - offset)
-    inFlight.push(pushPart(offset, count, part(offset, count)))
-    if (inFlight.length >= IN_FLIGHT) await inFlight.shift()
+  try {
+    const inFlight: Array<Promise<void>> = []
+    let offset = 0
+    let next = options.tasks > 0 ? builder.build(0, Math.min(size, options.tasks)) : undefined
+    let nextCount = Math.min(size, options.tasks)
+    while (next !== undefined) {
+      const [blob, at, count] = [await next, offset, nextCount]
+      offset += count
+      nextCount = Math.min(size, options.tasks - offset)
+      // The next part is written while this one uploads and is judged.
+      next = nextCount > 0 ? builder.build(offset, nextCount) : undefined
+      const pushed = pushPart(at, count, blob)
+      pushed.catch(() => {}) // seen below, when awaited
+      inFlight.push(pushed)
+      if (inFlight.length >= IN_FLIGHT) await inFlight.shift()
+    }
+    await Promise.all(inFlight)
+  } finally {
+    await builder.close()
   }
-  await Promise.all(inFlight)
   return { workspaceId: ws, masterToken: token, updates, bytes }
 }
 
