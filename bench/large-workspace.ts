@@ -9,7 +9,7 @@
  */
 
 import { execFile } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
@@ -61,6 +61,11 @@ try {
   )
   const { workspaceId: ws, masterToken: token } = seeded
   rows.push(["  pushed updates / bytes", `${seeded.updates} / ${(seeded.bytes / 1e6).toFixed(1)} MB`, ""])
+  rows.push([
+    "  of which the server validating (pool)",
+    `${(await metric(/^vibestack_validate_seconds_sum/)).toFixed(1)} s in ${await metric(/^vibestack_validate_seconds_count/)} ticks`,
+    "whole-document health check per tick",
+  ])
 
   const snapshot = await timed("GET snapshot (first: pool load)", async () =>
     ok("snapshot", await http.call("GET", `/api/v1/workspaces/${ws}/docs/main/snapshot`, { token })),
@@ -138,6 +143,9 @@ try {
       .join("; "),
   ])
 } finally {
+  const code = server.child.exitCode ?? server.child.signalCode
+  if (code !== null) console.error(`the server exited (${code}); its log ends:\n${server.log().slice(-6000)}`)
+  writeFileSync(join(tmpdir(), "vibestack-large-workspace.log"), server.log())
   server.child.kill("SIGTERM")
   await server.exited
   rmSync(root, { recursive: true, force: true })

@@ -53,7 +53,11 @@ export const CoreLive = (config: ServerConfig, options: { attachEmbedded?: boole
   ).pipe(Layer.provideMerge(Metrics.Default), Layer.provideMerge(DatabaseReady))
   const store = ByteStore.Default
   // A CLI command works on a document or two: one worker (and its warm spare) is enough.
-  const pool = DocPoolLive({ workers: options.attachEmbedded ? 1 : 2, maxDocsPerWorker: 256 })
+  const pool = DocPoolLive({
+    workers: options.attachEmbedded ? 1 : 2,
+    maxDocsPerWorker: 256,
+    warm: !options.attachEmbedded,
+  })
   // The CLI drives the projection itself (rebuild/status); only a server runs it in the background.
   const projector = options.attachEmbedded ? Projector.Manual : Projector.Default
   const services = Layer.mergeAll(Tokens.Default, PushService.Default, projector).pipe(

@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { Duration, Effect, Ref, Schedule } from "effect"
+import { Cause, Duration, Effect, Ref, Schedule } from "effect"
 import { Bus } from "../bus/Bus.js"
 import { HealthProbes } from "../http/HealthProbes.js"
 import { Metrics } from "../metrics/Metrics.js"
@@ -101,8 +101,10 @@ const logChanges = (before: ReadonlyArray<Check>, after: ReadonlyArray<Check>) =
     { discard: true },
   )
 
-const describeCause = (cause: unknown): string => {
-  const text = String((cause as { toString?: () => string })?.toString?.() ?? cause)
-  // The first line names the problem (ECONNREFUSED, a timeout); stacks and SQL stay out.
-  return (text.split("\n").find((l) => l.trim().length > 0) ?? "no answer").replace(/^Error: /, "").slice(0, 300)
+/** What went wrong, in a line: the error and what caused it (ECONNREFUSED, a timeout), no stacks or SQL. */
+const describeCause = (cause: Cause.Cause<unknown>): string => {
+  const e = Cause.squash(cause) as { _tag?: string; message?: string; cause?: { message?: string; code?: string } }
+  const what = e?._tag === "TimeoutException" ? "no answer within 1 s" : (e?.message ?? String(e))
+  const why = e?.cause?.code ?? e?.cause?.message
+  return (why !== undefined && !what.includes(why) ? `${what}: ${why}` : what).split("\n")[0]!.slice(0, 300)
 }

@@ -15,6 +15,8 @@ const SNAPSHOT_TAIL = 256
 export interface DocPoolOptions {
   readonly workers: number
   readonly maxDocsPerWorker: number
+  /** Start the workers at once (a server); a CLI command starts them only if it uses the pool. */
+  readonly warm?: boolean
 }
 
 /**
@@ -56,7 +58,7 @@ export const DocPoolLive = (options: DocPoolOptions) =>
       )
 
       // Start the workers now (they load the WASM), not on the first push.
-      yield* Effect.promise(() => pool.buildSnapshot(undefined, []).catch(() => undefined))
+      if (options.warm ?? true) yield* Effect.promise(() => pool.buildSnapshot(undefined, []).catch(() => undefined))
 
       /** The pool's own kinds: `Unavailable` (a recycled worker, a store that cannot be read) is retryable. */
       const toApiError = (what: string) => (e: unknown) => {
