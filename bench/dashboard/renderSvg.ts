@@ -9,8 +9,8 @@ interface Panel {
 
 const COLORS = ["#3b82f6", "#f97316", "#22c55e", "#e11d48", "#8b5cf6", "#06b6d4", "#eab308", "#ec4899"]
 const W = 560
-const H = 230
-const PAD = { l: 58, r: 12, t: 26, b: 48 }
+const H = 250
+const PAD = { l: 58, r: 12, t: 26, b: 66 }
 const MAX_SERIES = 8
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
@@ -47,7 +47,9 @@ const panelSvg = (panel: Panel, scrapes: ReadonlyArray<Scrape>, ox: number, oy: 
     .slice(0, MAX_SERIES)
   const t0 = scrapes[0]!.t
   const t1 = scrapes.at(-1)!.t
-  const maxV = Math.max(1e-9, ...shown.flatMap(([, pts]) => pts.map((p) => p[1])))
+  const peak = Math.max(0, ...shown.flatMap(([, pts]) => pts.map((p) => p[1])))
+  // An all-zero panel (no timeouts: good news) keeps a readable 0–1 scale.
+  const maxV = peak > 0 ? peak : 1
   const x = (t: number) => ox + PAD.l + ((t - t0) / Math.max(1, t1 - t0)) * (W - PAD.l - PAD.r)
   const y = (v: number) => oy + PAD.t + (1 - v / maxV) * (H - PAD.t - PAD.b)
   const out: Array<string> = [
@@ -74,11 +76,11 @@ const panelSvg = (panel: Panel, scrapes: ReadonlyArray<Scrape>, ox: number, oy: 
     const color = COLORS[k % COLORS.length]!
     const d = pts.map(([t, v], i) => `${i === 0 ? "M" : "L"}${x(t).toFixed(1)},${y(v).toFixed(1)}`).join("")
     out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`)
-    const lx = ox + PAD.l + (k % 3) * 165
-    const ly = oy + H - 24 + Math.floor(k / 3) * 12
+    const lx = ox + 14 + (k % 2) * 270
+    const ly = oy + H - 38 + Math.floor(k / 2) * 12
     out.push(
       `<rect x="${lx}" y="${ly - 7}" width="8" height="8" fill="${color}"/>`,
-      `<text x="${lx + 12}" y="${ly}" fill="#c7d0d9" font-size="10">${esc(name.slice(0, 26))}</text>`,
+      `<text x="${lx + 12}" y="${ly}" fill="#c7d0d9" font-size="10">${esc(name.replace("/api/v1", "").slice(0, 46))}</text>`,
     )
   })
   return out.join("")
