@@ -46,7 +46,9 @@ export class Readiness extends Effect.Service<Readiness>()("Readiness", {
     })
     yield* sampleQueue.pipe(Effect.repeat(Schedule.spaced(Duration.millis(QUEUE_SAMPLE_MS))), Effect.forkScoped)
 
-    const check: Effect.Effect<ReadinessReport> = Effect.gen(function* () {
+    // One judgement at a time: concurrent /readyz calls must not log the same change twice.
+    const lock = yield* Effect.makeSemaphore(1)
+    const judgeNow: Effect.Effect<ReadinessReport> = Effect.gen(function* () {
       const database = yield* sql`select 1`.pipe(
         Effect.timeout("1 second"),
         Effect.as({ ok: true } as const),
@@ -76,6 +78,7 @@ export class Readiness extends Effect.Service<Readiness>()("Readiness", {
       last = { status: worst(checks), checks }
       return last
     })
+    const check = lock.withPermits(1)(judgeNow)
 
     metrics.gauge("vibestack_health_status", () =>
       last.checks.map((c) => [{ check: c.name }, statusRank(c.status)] as const),
