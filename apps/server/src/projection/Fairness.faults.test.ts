@@ -31,6 +31,17 @@ beforeAll(async () => {
   await sql.connect()
 }, 300_000)
 afterAll(async () => {
+  // Where the projection's time went (printed whatever the outcome).
+  const text = await (await fetch(`${server.url}/metrics`)).text().catch(() => "")
+  const lines = text
+    .split("\n")
+    .filter((l) =>
+      /^vibestack_(pool_call_seconds_(sum|count)\{pool="projection"|projection_batch_seconds_(sum|count)|projection_failures_total|pool_timeouts_total\{pool="projection")/.test(
+        l,
+      ),
+    )
+    .filter((l) => !l.endsWith(" 0"))
+  console.log(`[O4] projection metrics at the end:\n${lines.join("\n")}`)
   await sql?.end()
   await server?.stop()
 })
