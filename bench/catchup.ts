@@ -9,8 +9,9 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { createProject, createTask } from "@vibestack/schema"
 import { HttpTransport, type WebSocketCtor } from "@vibestack/shared"
-import { LoroDoc } from "loro-crdt"
+import { LoroDoc, type LoroMap } from "loro-crdt"
 import WebSocket from "ws"
 import { HeadlessClient } from "../apps/server/src/headless/HeadlessClient.js"
 import { freePort, startTestPg } from "../apps/server/src/test/pg.js"
@@ -62,7 +63,9 @@ try {
     let missingBytes = 0
     for (let i = 0; i < backlog; i++) {
       const vv = doc.oplogVersion()
-      doc.getMap("tasks").set(`t${i}`, { title: `task ${i}`, status: "todo" })
+      // Tasks through the schema's helpers: the server accepts only the workspace layout.
+      if (i === 0) createProject(doc, { id: "p", name: "Catch-up", color: "#3b82f6" })
+      createTask(doc, { id: `t${i}`, projectId: "p", title: `task ${i}`, position: { after: null, before: null } })
       doc.commit()
       const bytes = doc.export({ mode: "update", from: vv })
       missingBytes += bytes.length
@@ -89,7 +92,8 @@ try {
     const tasks = back.doc.getMap("tasks")
     if (
       tasks.size !== backlog ||
-      JSON.stringify(tasks.get(`t${backlog - 1}`)) !== JSON.stringify(doc.getMap("tasks").get(`t${backlog - 1}`))
+      JSON.stringify((tasks.get(`t${backlog - 1}`) as LoroMap | undefined)?.toJSON()) !==
+        JSON.stringify((doc.getMap("tasks").get(`t${backlog - 1}`) as LoroMap).toJSON())
     )
       throw new Error(`the resumed client did not catch up: ${tasks.size} of ${backlog} tasks`)
     console.log(`run ${run + 1}: catch-up requests by route ${JSON.stringify(Object.fromEntries(routes))}`)

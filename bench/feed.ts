@@ -1,164 +1,312 @@
 /**
- * Change feed benchmark: row committed → ShapeStream subscriber receives it (p50/p99) beside a
- * plain LISTEN/NOTIFY listener as the floor; initial sync rate of a 100,000-row shape beside
- * a plain SQL read of the same rows; live throughput in row changes/s. Starts its own Postgres
- * and server. Run: node --import tsx bench/feed.ts [rows=100000] [liveChanges=20000]
- * Prints a table; timings never gate tests.
+ * Change feed benchmark (issue #16). The server runs as its own process (`vibestack serve`);
+ * the Electric clients run here. Each figure is printed beside a floor measured in the same
+ * run: LISTEN/NOTIFY for latency, a plain SELECT and the Electric client alone (fed by a
+ * static server) for the initial sync, the writers' own rate and Postgres decoding the same
+ * WAL alone for live throughput.
+ *   1. commit → ShapeStream subscriber, 1 shape and 100 concurrent shapes (each its own
+ *      `where`, one woken per commit; and 100 whole-table shapes, all woken per commit)
+ *   2. initial sync of a ROWS-row shape, and of a `where` keeping 10 % of a 10×ROWS table
+ *   3. live changes/s to one shape, and to a `where` keeping 10 %
+ * Run: node --import tsx bench/feed.ts [rows=100000] [liveChanges=20000] [latency,initial,live].
+ * Timings never gate tests.
  */
+import { mkdtempSync, rmSync } from "node:fs"
+import { createServer } from "node:http"
+import { loadavg, tmpdir } from "node:os"
+import { join } from "node:path"
 import { Shape, ShapeStream } from "@electric-sql/client"
-import { connect, registerWorkspace, startFeedServer } from "../apps/server/src/feed/test/feedServer.js"
-import { startTestPg } from "../apps/server/src/test/pg.js"
+import { connect, registerWorkspace } from "../apps/server/src/feed/test/feedServer.js"
+import { freePort, startTestPg } from "../apps/server/src/test/pg.js"
+import { spawnServer } from "../apps/server/src/test/serverProcess.js"
 
 const ROWS = Number(process.argv[2] ?? 100_000)
 const LIVE = Number(process.argv[3] ?? 20_000)
-const LATENCY_SAMPLES = 300
+/** Which parts to run: latency, initial, live (default all). */
+const PARTS = new Set((process.argv[4] ?? "latency,initial,live").split(","))
+const SAMPLES = 300
 
 const pct = (xs: Array<number>, p: number) =>
-  xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!
+  xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? Number.NaN
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" / ")
+const rate = (n: number, ms: number) => `${Math.round(n / (ms / 1000)).toLocaleString("en")}/s (${ms.toFixed(0)} ms)`
+const ms = (xs: Array<number>) => `${pct(xs, 0.5).toFixed(1)} / ${pct(xs, 0.99).toFixed(1)} ms`
 
+const loadAtStart = load()
 const pgServer = await startTestPg()
-const srv = await startFeedServer(pgServer)
+const dataDir = mkdtempSync(join(tmpdir(), "vibestack-bench-feed-"))
+const server = await spawnServer(
+  {
+    DATABASE_URL: pgServer.url,
+    VIBESTACK_JWT_SECRET: "bench-secret-that-is-long-enough-for-hs256",
+    VIBESTACK_DATA_DIR: dataDir,
+    VIBESTACK_NODE_ID: "bench",
+  },
+  await freePort(),
+)
+const url = server.url
 const db = await connect(pgServer.url)
 const aborts: Array<AbortController> = []
-const follow = (token: string) => {
+const out: Array<[string, string, string]> = []
+
+const follow = (origin: string, token: string, params: Record<string, unknown> = {}) => {
   const abort = new AbortController()
   aborts.push(abort)
   const stream = new ShapeStream({
-    url: `${srv.url}/api/v1/shape`,
-    params: { table: "tasks" },
+    url: `${origin}/api/v1/shape`,
+    params: { table: "tasks", ...params } as never,
     headers: { Authorization: `Bearer ${token}` },
     signal: abort.signal,
   })
-  return { stream, shape: new Shape(stream as never) }
+  return { stream, shape: new Shape(stream as never), abort }
 }
-const insertSql = (ws: string, from: number, n: number) =>
+/** Rows n … n + count − 1, project p<n mod projects>. */
+const insertRows = (ws: string, from: number, count: number, projects = 1) =>
   db.query(
     `insert into tasks (workspace_id, id, project_id, title, description, status, priority, sort_key, created_at, updated_at)
-     select $1, 't' || g, 'p1', 'task ' || g, 'a description of some length', 'todo', 'none', lpad(g::text, 8, '0'), now(), now()
+     select $1, 't' || g, 'p' || (g % $4), 'task ' || g, 'a description of some length', 'todo', 'none', lpad(g::text, 8, '0'), now(), now()
      from generate_series($2::int, $3::int) g`,
-    [ws, from, from + n - 1],
+    [ws, from, from + count - 1, projects],
   )
-const rows: Array<[string, string, string]> = []
+const caughtUp = async (ws: string, n: number) => {
+  for (;;) {
+    const r = await db.query("select count(*)::int as n from change_log where workspace_id = $1", [ws])
+    if (r.rows[0].n >= n) return
+    await sleep(200)
+  }
+}
+const insertOne = (ws: string, id: string, project = "p0") =>
+  db.query(
+    `insert into tasks (workspace_id, id, project_id, title, description, status, priority, sort_key, created_at, updated_at)
+     values ($1, $2, $3, 'x', '', 'todo', 'none', 'a', now(), now())`,
+    [ws, id, project],
+  )
 
-// 1. Latency: one row per transaction, 15 ms apart; NOTIFY in the same transaction is the floor.
-{
-  const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "latency")
-  const { stream, shape } = follow(masterToken)
-  await shape.rows
+// 1. Latency: one row per transaction; a NOTIFY in the same transaction is the floor.
+const latency = async (label: string, shapes: number, perShapeWhere: boolean, gapMs: number) => {
+  const { workspaceId: ws, masterToken } = await registerWorkspace(url, label)
   const sent = new Map<string, number>()
   const viaShape: Array<number> = []
+  const followers = Array.from({ length: shapes }, (_, i) =>
+    follow(url, masterToken, perShapeWhere ? { where: "project_id = $1", params: [`p${i}`] } : {}),
+  )
+  await Promise.all(followers.map((f) => f.shape.rows))
+  for (const f of followers)
+    f.stream.subscribe((msgs) => {
+      const now = performance.now()
+      for (const m of msgs) if ("key" in m) viaShape.push(now - sent.get(String((m.value as { id: string }).id))!)
+    })
   const viaNotify: Array<number> = []
-  stream.subscribe((msgs) => {
-    const now = performance.now()
-    for (const m of msgs) if ("key" in m) viaShape.push(now - sent.get(String((m.value as { id: string }).id))!)
-  })
   const listener = await connect(pgServer.url)
   await listener.query("listen bench")
   listener.on("notification", (n) => viaNotify.push(performance.now() - sent.get(n.payload!)!))
-  for (let i = 0; i < LATENCY_SAMPLES; i++) {
-    const id = `l${i}`
+  const samples = Math.min(SAMPLES, perShapeWhere || shapes === 1 ? SAMPLES : 150)
+  for (let i = 0; i < samples; i++) {
+    const id = `${label}-${i}`
     await db.query("begin")
-    await db.query(
-      `insert into tasks (workspace_id, id, project_id, title, description, status, priority, sort_key, created_at, updated_at)
-       values ($1, $2, 'p1', 'x', '', 'todo', 'none', 'a', now(), now())`,
-      [ws, id],
-    )
+    await insertOne(ws, id, `p${i % shapes}`)
     await db.query("select pg_notify('bench', $1)", [id])
     sent.set(id, performance.now())
     await db.query("commit")
-    await sleep(15)
+    await sleep(gapMs)
   }
-  while (viaShape.length < LATENCY_SAMPLES) await sleep(20)
+  const expected = perShapeWhere ? samples : samples * shapes
+  const deadline = Date.now() + 30_000
+  while (viaShape.length < expected && Date.now() < deadline) await sleep(20)
   await listener.end()
-  rows.push([
-    "commit → ShapeStream subscriber p50 / p99",
-    `${pct(viaShape, 0.5).toFixed(1)} / ${pct(viaShape, 0.99).toFixed(1)} ms`,
-    "p99 ≤ 100 ms",
+  for (const f of followers) f.abort.abort()
+  return { viaShape, viaNotify, missing: expected - viaShape.length }
+}
+for (const [label, shapes, perShape, gap] of PARTS.has("latency")
+  ? ([
+      ["1 shape", 1, false, 15],
+      ["100 shapes, each its own where (one woken per commit)", 100, true, 15],
+      ["100 whole-table shapes (all woken per commit)", 100, false, 40],
+    ] as const)
+  : []) {
+  const r = await latency(label.split(" ")[0]!, shapes, perShape, gap)
+  out.push([
+    `commit → ShapeStream p50 / p99: ${label}`,
+    ms(r.viaShape) + (r.missing ? ` (${r.missing} missing)` : ""),
+    "≤ 20 / ≤ 100 ms",
   ])
-  rows.push([
-    "commit → LISTEN/NOTIFY listener p50 / p99 (floor)",
-    `${pct(viaNotify, 0.5).toFixed(1)} / ${pct(viaNotify, 0.99).toFixed(1)} ms`,
-    "",
-  ])
+  out.push(["  floor: commit → LISTEN/NOTIFY p50 / p99", ms(r.viaNotify), ""])
 }
 
-// 2. Initial sync of a ROWS-row shape vs a plain SQL read of the same rows.
-{
-  const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "initial")
-  for (let i = 1; i <= ROWS; i += 10_000) await insertSql(ws, i, Math.min(10_000, ROWS - i + 1))
-  // Measure the sync, not the consumer catching up with the bulk load.
-  for (;;) {
-    const r = await db.query("select count(*)::int as n from change_log where workspace_id = $1", [ws])
-    if (r.rows[0].n >= ROWS) break
-    await sleep(200)
-  }
-  const t0 = performance.now()
-  const plain = await db.query("select * from tasks where workspace_id = $1", [ws])
-  const sqlMs = performance.now() - t0
-  // The server alone: the snapshot pages over HTTP, parsed as plain JSON.
-  const t2 = performance.now()
-  let fetched = 0
+// 2. Initial sync.
+/** The snapshot's pages as the server sends them (raw HTTP, JSON.parse), and their bodies. */
+const rawPages = async (token: string, params: string) => {
+  const pages: Array<{ body: string; headers: Record<string, string> }> = []
   let q = "offset=-1"
+  let rows = 0
   for (;;) {
-    const res = await fetch(`${srv.url}/api/v1/shape?table=tasks&${q}`, {
-      headers: { authorization: `Bearer ${masterToken}` },
+    const res = await fetch(`${url}/api/v1/shape?table=tasks&${params}${q}`, {
+      headers: { authorization: `Bearer ${token}` },
     })
-    fetched += ((await res.json()) as Array<unknown>).length
-    const offset = res.headers.get("electric-offset")!
-    if (!offset.startsWith("0_")) break
-    q = `offset=${offset}&handle=${res.headers.get("electric-handle")}`
+    const body = await res.text()
+    rows += (JSON.parse(body) as Array<unknown>).length
+    const headers = Object.fromEntries(res.headers)
+    pages.push({ body, headers })
+    if (!headers["electric-offset"]!.startsWith("0_")) return { pages, rows }
+    q = `offset=${headers["electric-offset"]}&handle=${headers["electric-handle"]}`
   }
-  const rawMs = performance.now() - t2
-  if (fetched !== ROWS) throw new Error(`raw fetch got ${fetched}`)
-  const t1 = performance.now()
-  const { shape } = follow(masterToken)
-  const got = await shape.rows
-  const shapeMs = performance.now() - t1
-  if (got.length !== ROWS || plain.rows.length !== ROWS) throw new Error(`expected ${ROWS} rows, got ${got.length}`)
-  rows.push([
-    `initial sync of ${ROWS} rows (ShapeStream)`,
-    `${Math.round(ROWS / (shapeMs / 1000))} rows/s (${shapeMs.toFixed(0)} ms)`,
-    "≥ 100,000 rows/s",
-  ])
-  rows.push([
-    `  of which the server (raw HTTP pages, JSON.parse)`,
-    `${Math.round(ROWS / (rawMs / 1000))} rows/s (${rawMs.toFixed(0)} ms)`,
-    "",
-  ])
-  rows.push([
-    `plain SQL read of the same rows (pg)`,
-    `${Math.round(ROWS / (sqlMs / 1000))} rows/s (${sqlMs.toFixed(0)} ms)`,
-    "",
-  ])
 }
-
-// 3. Live throughput: LIVE inserts in transactions of 500 rows while a subscriber follows.
-{
-  const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "live")
-  const { stream, shape } = follow(masterToken)
-  await shape.rows
-  let seen = 0
-  stream.subscribe((msgs) => {
-    for (const m of msgs) if ("key" in m) seen++
-  })
+/** The Electric client alone: the same pages from a server that does no work. */
+const clientFloor = async (pages: Array<{ body: string; headers: Record<string, string> }>) => {
+  const last = pages[pages.length - 1]!.headers
+  const srv = createServer((req, res) => {
+    const q = new URL(req.url!, "http://x").searchParams
+    const offset = q.get("offset")!
+    const page = offset === "-1" ? pages[0] : offset.startsWith("0_") ? pages[Number(offset.slice(2))] : undefined
+    const base = { "content-type": "application/json", "electric-cursor": String(Date.now()) }
+    if (page) return res.writeHead(200, { ...page.headers, ...base }).end(page.body)
+    if (q.get("live") === "true") return void req.on("close", () => res.destroy())
+    res
+      .writeHead(200, {
+        ...base,
+        "electric-handle": last["electric-handle"]!,
+        "electric-offset": offset,
+        "electric-schema": last["electric-schema"]!,
+        "electric-up-to-date": "",
+      })
+      .end(`[{"headers":{"control":"up-to-date"}}]`)
+  }).listen(0, "127.0.0.1")
+  await new Promise((r) => srv.once("listening", r))
+  const origin = `http://127.0.0.1:${(srv.address() as { port: number }).port}`
+  const t = performance.now()
+  const f = follow(origin, "x")
+  const rows = (await f.shape.rows).length
+  const elapsed = performance.now() - t
+  f.abort.abort()
+  srv.close()
+  srv.closeAllConnections()
+  return { rows, elapsed }
+}
+const initialSync = async (
+  label: string,
+  tableRows: number,
+  projects: number,
+  params: Record<string, unknown>,
+  paramsQuery: string,
+  expected: number,
+) => {
+  const { workspaceId: ws, masterToken } = await registerWorkspace(url, label)
+  for (let i = 1; i <= tableRows; i += 10_000) await insertRows(ws, i, Math.min(10_000, tableRows - i + 1), projects)
+  await caughtUp(ws, tableRows)
   const t0 = performance.now()
-  for (let i = 1; i <= LIVE; i += 500) await insertSql(ws, i, Math.min(500, LIVE - i + 1))
-  const writeMs = performance.now() - t0
-  while (seen < LIVE) await sleep(5)
-  const ms = performance.now() - t0
-  rows.push([
-    `live: ${LIVE} row changes, written → all received`,
-    `${Math.round(LIVE / (ms / 1000))} changes/s (${ms.toFixed(0)} ms; writes took ${writeMs.toFixed(0)} ms)`,
-    "≥ 10,000 changes/s",
+  const plain = await db.query("select * from tasks where workspace_id = $1 and project_id = any($2)", [
+    ws,
+    projects === 1 ? ["p0"] : ["p3"],
   ])
+  const sqlMs = performance.now() - t0
+  const t1 = performance.now()
+  const raw = await rawPages(masterToken, paramsQuery)
+  const rawMs = performance.now() - t1
+  const floor = await clientFloor(raw.pages)
+  const t2 = performance.now()
+  const f = follow(url, masterToken, params)
+  const got = (await f.shape.rows).length
+  const shapeMs = performance.now() - t2
+  f.abort.abort()
+  if (got !== expected || raw.rows !== expected || plain.rows.length !== expected || floor.rows !== expected)
+    throw new Error(
+      `${label}: expected ${expected} rows, got ${got} / ${raw.rows} / ${plain.rows.length} / ${floor.rows}`,
+    )
+  out.push([`initial sync, ${label}: ShapeStream`, rate(expected, shapeMs), "≥ 100,000 rows/s"])
+  out.push([`  the server alone (raw HTTP pages + JSON.parse, ${raw.pages.length} pages)`, rate(expected, rawMs), ""])
+  out.push(["  floor: the Electric client alone (same pages, static server)", rate(expected, floor.elapsed), ""])
+  out.push(["  floor: plain SELECT * of the same rows (pg)", rate(expected, sqlMs), ""])
+}
+if (PARTS.has("initial")) await initialSync(`${ROWS} rows`, ROWS, 1, {}, "", ROWS)
+if (PARTS.has("initial"))
+  await initialSync(
+    `where keeping 10 % of ${ROWS * 10} rows`,
+    ROWS * 10,
+    10,
+    { where: "project_id = $1", params: ["p3"] },
+    `where=${encodeURIComponent("project_id = $1")}&params%5B1%5D=p3&`,
+    ROWS,
+  )
+
+// 3. Live throughput: LIVE inserts in transactions of 1,000 rows, two writers.
+const live = async (label: string, projects: number, params: Record<string, unknown>) => {
+  const { workspaceId: ws, masterToken } = await registerWorkspace(url, label)
+  const f = follow(url, masterToken, params)
+  await f.shape.rows
+  const expected = LIVE / projects
+  let seen = 0
+  let lastAt = 0
+  f.stream.subscribe((msgs) => {
+    for (const m of msgs) if ("key" in m) seen++
+    lastAt = performance.now()
+  })
+  const writer = await connect(pgServer.url)
+  // A second slot, read after the run: how fast Postgres alone decodes the same changes.
+  await db.query("select pg_create_logical_replication_slot('bench_decode', 'pgoutput')")
+  const t0 = performance.now()
+  const batches = Array.from({ length: Math.ceil(LIVE / 1000) }, (_, i) => i * 1000 + 1)
+  const write = async (c: typeof db, mine: Array<number>) => {
+    for (const from of mine)
+      await c.query(
+        `insert into tasks (workspace_id, id, project_id, title, description, status, priority, sort_key, created_at, updated_at)
+         select $1, 't' || g, 'p' || (g % $4), 'task ' || g, 'a description of some length', 'todo', 'none', lpad(g::text, 8, '0'), now(), now()
+         from generate_series($2::int, $3::int) g`,
+        [ws, from, Math.min(from + 999, LIVE), projects],
+      )
+  }
+  await Promise.all([
+    write(
+      db,
+      batches.filter((_, i) => i % 2 === 0),
+    ),
+    write(
+      writer,
+      batches.filter((_, i) => i % 2 === 1),
+    ),
+  ])
+  const writeMs = performance.now() - t0
+  const deadline = Date.now() + 120_000
+  while (seen < expected && Date.now() < deadline) await sleep(5)
+  const total = lastAt - t0
+  await writer.end()
+  f.abort.abort()
+  const t1 = performance.now()
+  const decoded = await db.query(
+    `select count(*)::int as n from pg_logical_slot_get_binary_changes('bench_decode', null, null,
+       'proto_version', '1', 'publication_names', 'vibestack_feed')`,
+  )
+  const decodeMs = performance.now() - t1
+  await db.query("select pg_drop_replication_slot('bench_decode')")
+  out.push([
+    `live, ${label}: changes written → all received`,
+    `${rate(LIVE, total)}${seen < expected ? ` (${expected - seen} missing)` : ""}`,
+    "≥ 20,000 changes/s",
+  ])
+  out.push(["  floor: the writers alone (rows committed/s)", rate(LIVE, writeMs), ""])
+  out.push([
+    `  floor: Postgres decoding the same WAL alone (${decoded.rows[0].n} pgoutput messages)`,
+    rate(LIVE, decodeMs),
+    "",
+  ])
+  out.push(["  the feed's lag after the last commit", `${(total - writeMs).toFixed(0)} ms`, ""])
+}
+if (PARTS.has("live")) {
+  await live("one shape", 1, {})
+  await live("where keeping 10 %", 10, { where: "project_id = $1", params: ["p3"] })
 }
 
 for (const a of aborts) a.abort()
-const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))]
-console.log(`\n${"measure".padEnd(w[0]!)}  ${"result".padEnd(w[1]!)}  target`)
-for (const [a, b, c] of rows) console.log(`${a.padEnd(w[0]!)}  ${b.padEnd(w[1]!)}  ${c}`)
+const w = [Math.max(...out.map((r) => r[0].length)), Math.max(...out.map((r) => r[1].length))]
+console.log(`\nNode ${process.version}, load average (1/5/15 min) ${loadAtStart} at start, ${load()} at end`)
+console.log(`${"measure".padEnd(w[0]!)}  ${"result".padEnd(w[1]!)}  target`)
+for (const [a, b, c] of out) console.log(`${a.padEnd(w[0]!)}  ${b.padEnd(w[1]!)}  ${c}`)
 await db.end()
-await srv.stop()
+server.child.kill("SIGTERM")
+await server.exited
 await pgServer.dispose()
+rmSync(dataDir, { recursive: true, force: true })
 process.exit(0)

@@ -37,7 +37,7 @@ const fanOut = async (subscribers: number) => {
   const latencies: Array<number> = []
   for (let i = 0; i < pushes; i++) {
     const vv = doc.oplogVersion()
-    doc.getMap("m").set(`k${i}`, i)
+    doc.getMap("meta").set(`k${i}`, i) // a key of the layout's `meta` map
     doc.commit()
     const bytes = doc.export({ mode: "update", from: vv })
     const started = performance.now()

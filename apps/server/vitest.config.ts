@@ -10,6 +10,7 @@ export default defineProject({
     environment: "node",
     // Real Postgres and real sockets: generous bounds, never used as timings.
     testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // Starting Postgres and server processes on a loaded 2-core machine took over 2 minutes.
+    hookTimeout: 300_000,
   },
 })

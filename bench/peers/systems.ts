@@ -6,7 +6,7 @@
  *   - Hocuspocus 3.4 (the last line that runs on Node 20) + extension-database on the same Postgres;
  *   - y-websocket: `@y/websocket-server`'s own bin (`y-websocket`), in memory by default;
  *   - loro-websocket: SimpleServer, in memory by default.
- * Every edit is the same shape: `tasks[key] = { title, status }` in a map, one update per edit.
+ * Every edit is the same shape: one task (eight fields, a nested map) created in `tasks`, one update per edit.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
@@ -15,7 +15,7 @@ import { createConnection } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
-import type { WorkspaceId } from "@vibestack/schema"
+import { createProject, createTask, type WorkspaceId } from "@vibestack/schema"
 import { encodeFrame, HttpTransport, type WebSocketCtor } from "@vibestack/shared"
 import * as decoding from "lib0/decoding"
 import * as encoding from "lib0/encoding"
@@ -43,17 +43,46 @@ export interface Replica {
   count(): number
 }
 
-const task = (key: string) => ({ title: `task ${key}`, status: "todo" })
+/**
+ * One edit = one task created in the workspace layout (packages/schema): our schema's own write
+ * helper for the Loro-based systems (so VibeStack's server validates it like any app edit), and
+ * the same eight fields in a nested `Y.Map` for the Yjs peers.
+ */
+const PROJECT = "bench-project"
+const taskFields = (key: string, sortKey: string) => {
+  const now = Date.now()
+  return {
+    projectId: PROJECT,
+    title: `task ${key}`,
+    status: "todo",
+    done: false,
+    priority: "none",
+    sortKey,
+    createdAt: now,
+    updatedAt: now,
+  }
+}
 
 const loroEditor = (): Editor & { doc: LoroDoc } => {
   const doc = new LoroDoc()
+  let last: string | null = null
   return {
     doc,
     peer: doc.peerIdStr,
     next: (...keys) => {
       const vv = doc.oplogVersion()
-      const map = doc.getMap("tasks")
-      for (const key of keys) map.set(key, task(key))
+      if (doc.getMap("projects").get(PROJECT) === undefined)
+        createProject(doc, { id: PROJECT, name: "Bench", color: "#4f7cff" })
+      for (const key of keys) {
+        // The neighbour is given, so the helper does not scan the project for the last sort key.
+        const t = createTask(doc, {
+          id: key,
+          projectId: PROJECT,
+          title: `task ${key}`,
+          position: { after: last, before: null },
+        })
+        last = t.id
+      }
       doc.commit()
       return doc.export({ mode: "update", from: vv })
     },
@@ -68,12 +97,13 @@ const yEditor = (): Editor & { doc: Y.Doc } => {
   let last: Uint8Array = new Uint8Array()
   doc.on("update", (u: Uint8Array) => (last = u))
   const map = doc.getMap("tasks")
+  let n = 0
   return {
     doc,
     peer: String(doc.clientID),
     next: (...keys) => {
       doc.transact(() => {
-        for (const key of keys) map.set(key, task(key))
+        for (const key of keys) map.set(key, new Y.Map(Object.entries(taskFields(key, `a${n++}`))))
       })
       return last
     },

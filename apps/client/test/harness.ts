@@ -10,9 +10,18 @@ export const clientDir = fileURLToPath(new URL("..", import.meta.url))
 export const distDir = join(clientDir, "dist")
 export const resultsDir = join(clientDir, "test-results")
 
-/** Builds the app once per test file (what `npm start` serves). */
+/**
+ * Builds the app once per test file (what `npm start` serves). Vitest sets NODE_ENV=test, and
+ * Vite builds with the NODE_ENV it finds: without this the tests ran React's development build.
+ */
 export const buildClient = async (): Promise<void> => {
-  await build({ root: clientDir, logLevel: "warn" })
+  const before = process.env.NODE_ENV
+  process.env.NODE_ENV = "production"
+  try {
+    await build({ root: clientDir, logLevel: "warn" })
+  } finally {
+    process.env.NODE_ENV = before
+  }
 }
 
 const TYPES: Record<string, string> = {

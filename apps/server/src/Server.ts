@@ -10,7 +10,7 @@ import { Bus } from "./bus/Bus.js"
 import type { ServerConfig } from "./Config.js"
 import { checkWalLevel, DatabaseLive, migrate } from "./db/Database.js"
 import { Feed } from "./feed/Feed.js"
-import { ShapeRouteLive } from "./feed/ShapeRoute.js"
+import { ShapeLive } from "./feed/ShapeLive.js"
 import { ShapeService } from "./feed/ShapeService.js"
 import { FeedMonitorLive } from "./health/FeedMonitor.js"
 import { PoolEvents } from "./health/PoolEvents.js"
@@ -74,7 +74,7 @@ export const CoreLive = (config: ServerConfig, options: { attachEmbedded?: boole
 }
 
 export const ApiLive = HttpApiBuilder.api(VibeStackApi).pipe(
-  Layer.provide([WorkspacesLive, TokensLive, DocsLive, SystemLive, BackupsLive, BackupImportLive]),
+  Layer.provide([WorkspacesLive, TokensLive, DocsLive, SystemLive, BackupsLive, BackupImportLive, ShapeLive]),
   Layer.provide(AuthenticationLive),
   Layer.provide(ErrorShapeLive),
 )
@@ -97,7 +97,6 @@ export const ServerLive = (
     }),
   ).pipe(
     Layer.provide(StaticLive),
-    Layer.provide(ShapeRouteLive),
     Layer.provide(ApiLive),
     HttpServer.withLogAddress,
     Layer.provide(NodeHttpServer.layer(() => nodeServer, { port: config.port, host: config.host })),

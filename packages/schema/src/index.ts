@@ -14,7 +14,7 @@ export {
   TokenId,
   WorkspaceId,
 } from "./ids.js"
-export { Member } from "./Member.js"
+export { MEMBER_NAME_MAX, Member } from "./Member.js"
 export {
   ChangedEntities,
   changedEntitiesBetween,
@@ -24,6 +24,14 @@ export {
 } from "./mapping/changes.js"
 export { addComment, deleteComment, type NewComment } from "./mapping/comments.js"
 export { decodeEntity, type EntityOf, effectiveStatus, type ReadIssue, StoredTask } from "./mapping/decode.js"
+export {
+  EXTRA_STRING_MAX,
+  ExtraKey,
+  ExtraValue,
+  entityIdProblem,
+  fieldProblem,
+  metaProblem,
+} from "./mapping/fieldRules.js"
 export { InvalidWrite } from "./mapping/InvalidWrite.js"
 export {
   COLLECTIONS,
@@ -37,7 +45,18 @@ export {
   SCHEMA_VERSION_KEY,
   TaskKeys,
 } from "./mapping/layout.js"
+export {
+  childPlace,
+  type LayoutPlace,
+  mergeableDescriptionParent,
+  type ParsedContainerId,
+  parseContainerId,
+  pathOfPlace,
+  placeOfPath,
+  rootPlace,
+} from "./mapping/layoutPlace.js"
 export { deleteMember, type MemberInput, upsertMember } from "./mapping/members.js"
+export { opsContextOf } from "./mapping/opsContext.js"
 export { createProject, deleteProject, type NewProject, type ProjectPatch, updateProject } from "./mapping/projects.js"
 export {
   compareTasks,
@@ -60,8 +79,16 @@ export {
   taskDescription,
   updateTask,
 } from "./mapping/tasks.js"
+export { type TextBounds, textOpProblem } from "./mapping/textOps.js"
+export {
+  LayoutViolation,
+  type OpsContext,
+  type TouchedEntity,
+  type TouchedLayout,
+  validateOps,
+} from "./mapping/validateOps.js"
 export type { WriteOptions } from "./mapping/WriteOptions.js"
-export { Project } from "./Project.js"
+export { PROJECT_NAME_MAX, Project } from "./Project.js"
 export { type SeedOptions, type SeedResult, seededRandom, seedWorkspace } from "./seed.js"
 export { SortKey, TASK_DESCRIPTION_MAX, TASK_TITLE_MAX, Task, TaskPriority, TaskStatus } from "./Task.js"
 export {

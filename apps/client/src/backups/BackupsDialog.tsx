@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { useCallback, useEffect, useRef, useState } from "react"
 import { serverApi } from "../sync/serverApi.js"
+import { describeRequestError } from "../ui/requestError.js"
 
 /** The fields of the server's `BackupInfo` (packages/shared BackupApi) this view shows. */
 const Backup = Schema.Struct({
@@ -40,7 +41,7 @@ export const BackupsDialog = (p: {
       await fn()
       setError(undefined)
     } catch (e) {
-      setError(`${what} failed (the server is needed for backups): ${String(e)}`)
+      setError(`${what} failed. ${describeRequestError(e)}`)
     } finally {
       setBusy(false)
     }
@@ -72,7 +73,7 @@ export const BackupsDialog = (p: {
       const res = await fetch(`${base}/${encodeURIComponent(b.backupId)}/file`, {
         headers: { Authorization: `Bearer ${p.token}` },
       })
-      if (!res.ok) throw new Error(`${res.status}`)
+      if (!res.ok) throw new Error(`${res.status}: ${await res.text()}`)
       const url = URL.createObjectURL(await res.blob())
       const a = document.createElement("a")
       a.href = url

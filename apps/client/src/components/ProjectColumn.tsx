@@ -1,7 +1,12 @@
-import { createTask, deleteProject, type Project, type Task } from "@vibestack/schema"
-import { type FormEvent, memo, useState } from "react"
+import { createTask, deleteProject, type Project, type Task, updateProject } from "@vibestack/schema"
+import { memo, useState } from "react"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
+import { RULES } from "../ui/textRules.js"
+import { write } from "../ui/write.js"
+import { NameInput } from "./NameInput.js"
+import { NewItemForm } from "./NewItemForm.js"
 import { TaskRow } from "./TaskRow.js"
+import { useDeleteWithUndo } from "./UndoContext.js"
 
 /** Rows rendered at first; more on request, so a 10,000-task workspace paints quickly. */
 const PAGE = 50
@@ -19,51 +24,63 @@ interface Props {
 /** Memoised: a change elsewhere in the workspace does not re-render this column. */
 export const ProjectColumn = memo(({ project, tasks, session, readOnly, selectedTask, onSelect }: Props) => {
   const [limit, setLimit] = useState(PAGE)
-  const [title, setTitle] = useState("")
-  const add = (e: FormEvent) => {
-    e.preventDefault()
-    const t = title.trim()
-    if (t === "") return
+  const [renaming, setRenaming] = useState(false)
+  const deleteWithUndo = useDeleteWithUndo(session)
+  const addTask = (title: string) => {
     // Pass the neighbour so the helper does not scan every task for the last sort key.
     const last = tasks.at(-1)
-    session.change((d) =>
+    return write(session, (d) =>
       createTask(d, {
         projectId: project.id,
-        title: t,
+        title,
         ...(last !== undefined ? { position: { after: last.id, before: null } } : {}),
       }),
     )
-    setTitle("")
   }
   const shown = tasks.slice(0, limit)
   return (
     <section className="project" aria-labelledby={`project-${project.id}`}>
       <header className="row">
-        <h2 id={`project-${project.id}`}>{project.name}</h2>
-        <span className="muted">{tasks.length} tasks</span>
+        {renaming && !readOnly ? (
+          <NameInput
+            label="Project name"
+            saved={project.name}
+            rule={RULES.projectName}
+            autoFocus
+            onSave={(name) => write(session, (d) => updateProject(d, project.id, { name }))}
+            onDone={() => setRenaming(false)}
+          />
+        ) : (
+          <h2 id={`project-${project.id}`}>{project.name}</h2>
+        )}
+        <span className="muted">
+          {tasks.length} {tasks.length === 1 ? "task" : "tasks"}
+        </span>
+        {!readOnly && !renaming && (
+          <button type="button" aria-label={`Rename project ${project.name}`} onClick={() => setRenaming(true)}>
+            Rename
+          </button>
+        )}
         {!readOnly && (
           <button
             type="button"
             aria-label={`Delete project ${project.name}`}
-            onClick={() => session.change((d) => deleteProject(d, project.id))}
+            onClick={() => deleteWithUndo(`project “${project.name}”`, (d) => deleteProject(d, project.id))}
           >
             Delete project
           </button>
         )}
       </header>
       {!readOnly && (
-        <form className="row" onSubmit={add}>
-          <label htmlFor={`new-task-${project.id}`} className="sr-only">
-            New task in {project.name}
-          </label>
-          <input
-            id={`new-task-${project.id}`}
-            value={title}
-            onChange={(e) => setTitle(e.target.value)}
-            placeholder="New task"
-          />
-          <button type="submit">Add task</button>
-        </form>
+        <NewItemForm
+          className="row new-item"
+          label={`New task in ${project.name}`}
+          hideLabel
+          placeholder="New task"
+          button="Add task"
+          rule={RULES.taskTitle}
+          onAdd={addTask}
+        />
       )}
       <ul className="tasks" aria-label={`Tasks of ${project.name}`}>
         {shown.map((t, i) => (

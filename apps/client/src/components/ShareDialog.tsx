@@ -1,6 +1,9 @@
 import { Schema } from "effect"
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react"
 import { serverApi as api } from "../sync/serverApi.js"
+import { describeRequestError } from "../ui/requestError.js"
+import { checkText, RULES } from "../ui/textRules.js"
+import { FieldHint } from "./FieldHint.js"
 
 const TokenRow = Schema.Struct({
   tokenId: Schema.String,
@@ -31,6 +34,7 @@ export const ShareDialog = (p: {
   const [expires, setExpires] = useState(EXPIRIES[1]!.seconds)
   const [link, setLink] = useState<string | undefined>(undefined)
   const [error, setError] = useState<string | undefined>(undefined)
+  const [labelError, setLabelError] = useState<string | undefined>(undefined)
   const dialog = useRef<HTMLDialogElement>(null)
 
   const refresh = useCallback(async () => {
@@ -38,7 +42,7 @@ export const ShareDialog = (p: {
       setTokens((await api(TokenList, p.token, base))?.tokens ?? [])
       setError(undefined)
     } catch (e) {
-      setError(`Could not list links (offline?): ${String(e)}`)
+      setError(`Could not list the links. ${describeRequestError(e)}`)
     }
   }, [p.token, base])
 
@@ -49,11 +53,13 @@ export const ShareDialog = (p: {
 
   const mint = async (e: FormEvent) => {
     e.preventDefault()
+    const checked = checkText(RULES.linkLabel, label)
+    if (!checked.ok) return setLabelError(checked.reason)
     try {
       const body = JSON.stringify({
         role,
         expiresInSeconds: expires,
-        ...(label.trim() !== "" ? { label: label.trim() } : {}),
+        ...(checked.value !== "" ? { label: checked.value } : {}),
       })
       const r = await api(Minted, p.token, base, { method: "POST", body })
       // The server's shareUrl carries the token in the fragment; rebuild it on this origin.
@@ -61,7 +67,7 @@ export const ShareDialog = (p: {
       setLabel("")
       await refresh()
     } catch (err) {
-      setError(`Could not create a link: ${String(err)}`)
+      setError(`Could not create a link. ${describeRequestError(err)}`)
     }
   }
 
@@ -70,7 +76,7 @@ export const ShareDialog = (p: {
       await api(Schema.Unknown, p.token, `${base}/${encodeURIComponent(tokenId)}`, { method: "DELETE" })
       await refresh()
     } catch (err) {
-      setError(`Could not revoke: ${String(err)}`)
+      setError(`Could not revoke the link. ${describeRequestError(err)}`)
     }
   }
 
@@ -87,9 +93,15 @@ export const ShareDialog = (p: {
         <input
           id="share-label"
           value={label}
-          onChange={(e) => setLabel(e.target.value)}
+          aria-invalid={labelError !== undefined}
+          aria-describedby="share-label-hint"
+          onChange={(e) => {
+            setLabel(e.target.value)
+            setLabelError(undefined)
+          }}
           placeholder="e.g. Alice's laptop"
         />
+        <FieldHint id="share-label-hint" rule={RULES.linkLabel} length={label.length} error={labelError} />
         <label htmlFor="share-expiry">Expires in</label>
         <select id="share-expiry" value={expires} onChange={(e) => setExpires(Number(e.target.value))}>
           {EXPIRIES.map((x) => (
@@ -103,7 +115,14 @@ export const ShareDialog = (p: {
       {link !== undefined && (
         <p className="row">
           <input aria-label="Share link" readOnly value={link} onFocus={(e) => e.target.select()} />
-          <button type="button" onClick={() => void navigator.clipboard.writeText(link)}>
+          <button
+            type="button"
+            onClick={() =>
+              void navigator.clipboard
+                .writeText(link)
+                .catch(() => setError("Could not copy: select the link and copy it by hand."))
+            }
+          >
             Copy
           </button>
         </p>

@@ -1,130 +1,82 @@
 import type { WorkspaceMeta } from "@vibestack/shared"
-import { useEffect, useState } from "react"
 import { useLocalCounts } from "../hooks/useLocalCounts.js"
+import { useNetworkOnline } from "../hooks/useNetworkOnline.js"
+import { useNow } from "../hooks/useNow.js"
 import { useTabSync } from "../hooks/useTabSync.js"
-import { describeFatal } from "../sync/fatalMessage.js"
-import type { SyncStatusWire } from "../sync/messages.js"
-
-const describeError = (kind: string, message: string): string => {
-  switch (kind) {
-    case "Unauthorized":
-    case "Forbidden":
-    case "ClientTooOld":
-      return describeFatal(`${kind}: ${message}`)
-    case "InvalidUpdate":
-    case "PayloadTooLarge":
-    case "BadRequest":
-      return `The server refused a change: ${message}`
-    default:
-      return `Cannot reach the server (${kind}); retrying. Changes are saved on this device.`
-  }
-}
-
-const PHASE: Record<SyncStatusWire["state"], string> = {
-  idle: "Starting",
-  connecting: "Connecting",
-  catchingUp: "Syncing",
-  live: "Up to date",
-  offline: "Offline, retrying",
-  stopped: "Sync stopped",
-  unregistered: "Not registered with the server yet",
-}
-
-/** Re-renders every `ms` so "last synced 12 s ago" stays true. */
-const useNow = (ms: number): number => {
-  const [now, setNow] = useState(Date.now())
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), ms)
-    return () => clearInterval(t)
-  }, [ms])
-  return now
-}
-
-const ago = (then: number, now: number): string => {
-  const s = Math.max(0, Math.round((now - then) / 1000))
-  if (s < 5) return "just now"
-  if (s < 90) return `${s} s ago`
-  if (s < 90 * 60) return `${Math.round(s / 60)} min ago`
-  return new Date(then).toLocaleString()
-}
+import { type StatusReportView, syncView } from "../ui/syncView.js"
 
 /**
- * Always visible: connection, changes waiting to upload, last sync, and anything that
- * stopped sync. Pending counts come from IndexedDB, not only from the leader's report, so
- * they stay right while the leader cannot sync (or there is no report yet).
+ * Always visible: where sync stands, changes waiting to upload, last sync, changes the server
+ * refused, and why sync stopped if it did. Every word comes from `syncView` (one source of
+ * truth: the leader's report, the workspace meta, the IndexedDB counts), so it cannot say
+ * two things at once. Counts come from IndexedDB too, so they are right with no report yet.
  */
 export const StatusBar = (p: {
   readonly meta: WorkspaceMeta
   readonly unsaved: number
+  readonly saveFailed: boolean
   readonly docVersion: number
   readonly readOnlyReason?: string | undefined
+  readonly onShowRefused: () => void
 }) => {
   const { meta } = p
   const { leader, statuses, workerError } = useTabSync()
-  const s = statuses.get(meta.workspaceId)
-  const counts = useLocalCounts(meta.workspaceId, `${p.docVersion}/${s?.pending}/${s?.state}/${s?.lastSyncedAt}`)
+  const report: StatusReportView | undefined = statuses.get(meta.workspaceId)
+  const counts = useLocalCounts(
+    meta.workspaceId,
+    `${p.docVersion}/${report?.pending}/${report?.state}/${report?.lastSyncedAt}/${report?.rejected}`,
+  )
+  const network = useNetworkOnline()
   const now = useNow(5_000)
-  const online = s?.online ?? false
-  const phase =
-    meta.fatal !== undefined
-      ? "Sync stopped"
-      : meta.token === undefined
-        ? PHASE.unregistered
-        : s === undefined
-          ? "Waiting for the sync leader"
-          : PHASE[s.state]
-  const pending = Math.max(counts?.outbox ?? 0, s?.pending ?? 0) + p.unsaved
-  const fatal =
-    meta.fatal !== undefined
-      ? describeFatal(meta.fatal)
-      : s?.state === "stopped" && s.error
-        ? describeError(s.error.kind, s.error.message)
-        : undefined
+  const v = syncView({
+    registered: meta.token !== undefined,
+    fatal: meta.fatal,
+    report,
+    outbox: counts?.outbox,
+    rejected: counts?.rejected,
+    oldestPendingAt: counts?.oldestPendingAt,
+    unsaved: p.unsaved,
+    network,
+    workerFailed: workerError !== undefined,
+    saveFailed: p.saveFailed,
+    now,
+  })
   return (
     <footer className="status-bar" role="status" aria-live="polite" data-testid="status-bar">
-      <span className={online ? "dot online" : "dot offline"} aria-hidden="true" />
-      <span data-testid="sync-state" data-state={meta.fatal !== undefined ? "stopped" : (s?.state ?? "none")}>
-        {online ? "Online" : "Offline"} · {phase}
+      <span className={`dot ${v.tone}`} aria-hidden="true" />
+      <span className="sync-state" data-testid="sync-state" data-state={v.state}>
+        {v.headline}
       </span>
       <span data-testid="pending" title="Changes saved on this device, not yet on the server">
-        {pending === 0
-          ? "All changes uploaded"
-          : `${pending} ${pending === 1 ? "change" : "changes"} waiting to upload`}
+        {v.pendingText}
       </span>
-      <span data-testid="last-synced">
-        Last synced: {s?.lastSyncedAt !== undefined ? ago(s.lastSyncedAt, now) : "never"}
-      </span>
+      {v.lastSyncedText !== undefined && <span data-testid="last-synced">{v.lastSyncedText}</span>}
+      {v.refusedText !== undefined && (
+        <button type="button" className="badge error" data-testid="rejected" onClick={p.onShowRefused}>
+          {v.refusedText}
+        </button>
+      )}
+      {meta.role === "viewer" && <span className="badge">View only</span>}
+      {p.readOnlyReason !== undefined && (
+        <span className="badge warn" data-testid="read-only-reason">
+          Read-only: saved by a newer version of the app
+        </span>
+      )}
       {leader && (
-        <span className="badge" data-testid="leader-badge">
+        <span className="badge muted" data-testid="leader-badge" title="This tab syncs for every tab of this browser">
           sync leader
         </span>
       )}
-      {meta.role === "viewer" && <span className="badge">read-only (viewer)</span>}
-      {p.readOnlyReason !== undefined && (
-        <span className="badge warn" data-testid="read-only-reason">
-          {p.readOnlyReason}
-        </span>
-      )}
-      {(counts?.rejected ?? 0) > 0 && (
-        <span className="badge error" role="alert" data-testid="rejected">
-          The server refused {counts?.rejected} change(s); they are kept on this device.
-        </span>
-      )}
-      {fatal !== undefined && (
-        <span className="badge error" role="alert" data-testid="sync-fatal">
-          {fatal}
-        </span>
-      )}
-      {workerError !== undefined && (
-        <span className="badge error" role="alert">
-          Sync worker: {workerError}
-        </span>
-      )}
-      {fatal === undefined && s?.error !== undefined && (
-        <span className="muted" data-testid="sync-error">
-          {describeError(s.error.kind, s.error.message)}
-        </span>
-      )}
+      {v.detail !== undefined &&
+        (v.stopped ? (
+          <span className="badge error" role="alert" data-testid="sync-fatal">
+            {v.detail}
+          </span>
+        ) : (
+          <span className="muted" data-testid="sync-detail">
+            {v.detail}
+          </span>
+        ))}
     </footer>
   )
 }

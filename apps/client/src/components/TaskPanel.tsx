@@ -1,7 +1,14 @@
 import { addComment, deleteComment, setTaskDescription, updateTask } from "@vibestack/schema"
-import { type FormEvent, useEffect, useState } from "react"
+import type { LoroDoc } from "loro-crdt"
+import { useEffect, useId, useState } from "react"
 import { deviceAuthorId } from "../sync/deviceAuthorId.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
+import { checkText, RULES } from "../ui/textRules.js"
+import { write } from "../ui/write.js"
+import { FieldHint } from "./FieldHint.js"
+import { NewItemForm } from "./NewItemForm.js"
+import { useNotify } from "./Notices.js"
+import { useDeleteWithUndo, useUndoHistoryOf } from "./UndoContext.js"
 
 interface Props {
   readonly taskId: string
@@ -13,25 +20,39 @@ interface Props {
 /**
  * Details of one task. The description textarea is bound to the task's LoroText: each input
  * applies a minimal diff (`setTaskDescription` → `LoroText.update`), so concurrent edits by
- * others elsewhere in the text survive.
+ * others elsewhere in the text survive. An input that would take it over the limit (a large
+ * paste) is refused with the reason and the field keeps the saved text: it is never shown as
+ * saved. While the field has focus its keystrokes are one undo step.
  */
 export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
   const task = session.index.tasks.get(taskId)
-  const [comment, setComment] = useState("")
+  const notify = useNotify()
+  const history = useUndoHistoryOf()
+  const deleteWithUndo = useDeleteWithUndo(session)
+  const hint = useId()
   // The textarea keeps its own value: the document's change event arrives after a microtask,
   // and a controlled value lagging one render would reset the caret on every keystroke.
   const description = task?.description ?? ""
   const [text, setText] = useState(description)
+  const [error, setError] = useState<string | undefined>(undefined)
   useEffect(() => setText(description), [description])
+  // A panel closed while the description has focus gets no blur: end its undo step here.
+  useEffect(() => () => history?.typingEnd(), [history])
   if (task === undefined) return null
   const members = [...session.index.members.values()]
   const comments = session.index.commentsOf(taskId)
-  const submitComment = (e: FormEvent) => {
-    e.preventDefault()
-    const body = comment.trim()
-    if (body === "") return
-    session.change((d) => addComment(d, { taskId, body, authorId: deviceAuthorId() }))
-    setComment("")
+  const change = (fn: (doc: LoroDoc) => void) => {
+    const r = write(session, fn)
+    if (!r.ok) notify({ tone: "error", text: r.message })
+  }
+  const editDescription = (value: string) => {
+    const checked = checkText(RULES.description, value)
+    // Not calling setText: React puts the saved text back into the field.
+    if (!checked.ok) return setError(`${checked.reason} The description keeps its saved text.`)
+    const r = write(session, (d) => setTaskDescription(d, taskId, value))
+    if (!r.ok) return setError(r.message)
+    setText(value)
+    setError(undefined)
   }
   return (
     <aside className="task-panel" aria-label="Task details">
@@ -47,19 +68,20 @@ export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
         rows={8}
         value={text}
         disabled={readOnly}
-        onChange={(e) => {
-          const value = e.target.value
-          setText(value)
-          session.change((d) => setTaskDescription(d, taskId, value))
-        }}
+        aria-invalid={error !== undefined}
+        aria-describedby={hint}
+        onFocus={() => history?.typingStart()}
+        onBlur={() => history?.typingEnd()}
+        onChange={(e) => editDescription(e.target.value)}
       />
+      <FieldHint id={hint} rule={RULES.description} length={text.length} error={error} />
       <label htmlFor="task-assignee">Assignee</label>
       <select
         id="task-assignee"
         value={task.assigneeId ?? ""}
         disabled={readOnly}
         onChange={(e) =>
-          session.change((d) => updateTask(d, taskId, { assigneeId: e.target.value === "" ? null : e.target.value }))
+          change((d) => updateTask(d, taskId, { assigneeId: e.target.value === "" ? null : e.target.value }))
         }
       >
         <option value="">Unassigned</option>
@@ -76,7 +98,7 @@ export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
         value={task.dueDate ?? ""}
         disabled={readOnly}
         onChange={(e) =>
-          session.change((d) => updateTask(d, taskId, { dueDate: e.target.value === "" ? null : e.target.value }))
+          change((d) => updateTask(d, taskId, { dueDate: e.target.value === "" ? null : e.target.value }))
         }
       />
       <h3>Comments</h3>
@@ -88,7 +110,7 @@ export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
               <button
                 type="button"
                 aria-label="Delete comment"
-                onClick={() => session.change((d) => deleteComment(d, c.id))}
+                onClick={() => deleteWithUndo("comment", (d) => deleteComment(d, c.id))}
               >
                 ✕
               </button>
@@ -97,11 +119,14 @@ export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
         ))}
       </ul>
       {!readOnly && (
-        <form onSubmit={submitComment}>
-          <label htmlFor="new-comment">Add a comment</label>
-          <textarea id="new-comment" rows={2} value={comment} onChange={(e) => setComment(e.target.value)} />
-          <button type="submit">Comment</button>
-        </form>
+        <NewItemForm
+          className="new-item stacked"
+          label="Add a comment"
+          button="Comment"
+          multiline
+          rule={RULES.comment}
+          onAdd={(body) => write(session, (d) => addComment(d, { taskId, body, authorId: deviceAuthorId() }))}
+        />
       )}
     </aside>
   )

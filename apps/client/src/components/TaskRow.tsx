@@ -1,6 +1,12 @@
 import { deleteTask, moveTask, type Task, TaskPriority, TaskStatus, updateTask } from "@vibestack/schema"
-import { memo, useEffect, useState } from "react"
+import type { LoroDoc } from "loro-crdt"
+import { memo } from "react"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
+import { RULES } from "../ui/textRules.js"
+import { write } from "../ui/write.js"
+import { NameInput } from "./NameInput.js"
+import { useNotify } from "./Notices.js"
+import { useDeleteWithUndo } from "./UndoContext.js"
 
 interface Props {
   readonly task: Task
@@ -17,38 +23,33 @@ interface Props {
 /**
  * One task. Memoised on the task object: the entity index keeps unchanged tasks' identity,
  * so a keystroke elsewhere re-renders only the row it touches. The title is edited locally
- * and committed on Enter or blur (one change record per edit, not one per key).
+ * and committed on Enter or blur (one change record per edit, not one per key); a title the
+ * schema refuses stays in the field with the reason (NameInput).
  */
 export const TaskRow = memo((p: Props) => {
   const { task, session, readOnly } = p
-  const [title, setTitle] = useState(task.title)
-  useEffect(() => setTitle(task.title), [task.title])
-  const commitTitle = () => {
-    const t = title.trim()
-    if (t !== "" && t !== task.title) session.change((d) => updateTask(d, task.id, { title: t }))
-    else setTitle(task.title)
+  const notify = useNotify()
+  const deleteWithUndo = useDeleteWithUndo(session)
+  const change = (fn: (doc: LoroDoc) => void) => {
+    const r = write(session, fn)
+    if (!r.ok) notify({ tone: "error", text: r.message })
   }
-  const move = (after: string | null, before: string | null) =>
-    session.change((d) => moveTask(d, task.id, { after, before }))
+  const move = (after: string | null, before: string | null) => change((d) => moveTask(d, task.id, { after, before }))
   return (
     <li className={p.selected ? "task selected" : "task"} data-task-id={task.id}>
-      <input
+      <NameInput
         className="task-title"
-        aria-label="Task title"
-        value={title}
+        label="Task title"
+        saved={task.title}
+        rule={RULES.taskTitle}
         disabled={readOnly}
-        onChange={(e) => setTitle(e.target.value)}
-        onBlur={commitTitle}
-        onKeyDown={(e) => {
-          if (e.key === "Enter") commitTitle()
-          if (e.key === "Escape") setTitle(task.title)
-        }}
+        onSave={(title) => write(session, (d) => updateTask(d, task.id, { title }))}
       />
       <select
         aria-label="Status"
         value={task.status}
         disabled={readOnly}
-        onChange={(e) => session.change((d) => updateTask(d, task.id, { status: e.target.value as TaskStatus }))}
+        onChange={(e) => change((d) => updateTask(d, task.id, { status: e.target.value as TaskStatus }))}
       >
         {TaskStatus.literals.map((s) => (
           <option key={s} value={s}>
@@ -60,7 +61,7 @@ export const TaskRow = memo((p: Props) => {
         aria-label="Priority"
         value={task.priority}
         disabled={readOnly}
-        onChange={(e) => session.change((d) => updateTask(d, task.id, { priority: e.target.value as TaskPriority }))}
+        onChange={(e) => change((d) => updateTask(d, task.id, { priority: e.target.value as TaskPriority }))}
       >
         {TaskPriority.literals.map((s) => (
           <option key={s} value={s}>
@@ -91,7 +92,7 @@ export const TaskRow = memo((p: Props) => {
         type="button"
         aria-label="Delete task"
         disabled={readOnly}
-        onClick={() => session.change((d) => deleteTask(d, task.id))}
+        onClick={() => deleteWithUndo(`task “${task.title}”`, (d) => deleteTask(d, task.id))}
       >
         ✕
       </button>

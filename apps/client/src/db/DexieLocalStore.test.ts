@@ -1,4 +1,7 @@
+import { MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
+import { Dexie } from "dexie"
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb"
+import { describe, expect, it } from "vitest"
 // The shared contract suite is not exported from @vibestack/shared's index (it imports vitest);
 // a relative path keeps it test-only until the package exports a test entry.
 import { runLocalStoreContract } from "../../../../packages/shared/src/sync/LocalStore.contract.js"
@@ -25,3 +28,47 @@ const reopen = (store: DexieLocalStore): DexieLocalStore => {
 }
 
 runLocalStoreContract("dexie (fake-indexeddb)", make, (s) => reopen(s as DexieLocalStore))
+
+describe("DexieLocalStore upgrade", () => {
+  it("[C1] v3 keeps every outbox row written by v2, dates it, and structures an old fatal reason", async () => {
+    const indexedDB = new IDBFactory()
+    const old = new Dexie("upgrade", { indexedDB, IDBKeyRange })
+    old.version(1).stores({
+      docs: "[ws+doc]",
+      updates: "[ws+doc+id]",
+      outboxRows: "[ws+doc+id]",
+      rejected: "[ws+doc+id]",
+      workspaces: "workspaceId",
+    })
+    old.version(2).stores({ indexCache: "ws" })
+    await old.table("docs").put({ ws: "w", doc: "main", snapshot: undefined, cursor: 0, schemaVersion: 0, nextId: 3 })
+    for (const id of [1, 2]) {
+      await old.table("updates").put({ ws: "w", doc: "main", id, bytes: new Uint8Array([id]) })
+      await old
+        .table("outboxRows")
+        .put({ ws: "w", doc: "main", id, bytes: new Uint8Array([id]), idempotencyKey: `k${id}` })
+    }
+    await old.table("workspaces").put({
+      workspaceId: "w",
+      name: "W",
+      serverUrl: "http://x",
+      token: "t",
+      role: "viewer",
+      createdAt: 1,
+      fatal: "Unauthorized: token revoked",
+    })
+    old.close()
+    const before = Date.now()
+    const store = new DexieLocalStore("upgrade", { indexedDB, IDBKeyRange })
+    const ws = "w" as WorkspaceId
+    const outbox = await store.outbox(ws, MAIN_DOC)
+    expect(outbox.map((e) => [e.id, e.idempotencyKey])).toEqual([
+      [1, "k1"],
+      [2, "k2"],
+    ])
+    expect(outbox[0]!.createdAt).toBeGreaterThanOrEqual(before)
+    expect((await store.outboxStats(ws, MAIN_DOC)).count).toBe(2)
+    expect((await store.getWorkspace(ws))?.fatal).toEqual({ kind: "Unauthorized", message: "token revoked" })
+    store.close()
+  })
+})

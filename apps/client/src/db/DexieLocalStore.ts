@@ -1,5 +1,15 @@
 import type { Comment, DocId, Member, Project, Task, WorkspaceId } from "@vibestack/schema"
-import type { LocalStore, OutboxEntry, RejectedEntry, StoredDoc, WorkspaceMeta } from "@vibestack/shared"
+import {
+  type LocalStore,
+  normalizeFatal,
+  type OutboxEntry,
+  type OutboxInput,
+  type OutboxStats,
+  type RebasePlan,
+  type RejectedEntry,
+  type StoredDoc,
+  type WorkspaceMeta,
+} from "@vibestack/shared"
 import { Dexie, type EntityTable, type Table } from "dexie"
 
 interface DocRow {
@@ -21,10 +31,14 @@ interface UpdateRow {
 
 interface OutboxRow extends UpdateRow {
   readonly idempotencyKey: string
+  /** When the commit was made (v3; rows from before carry the time of the upgrade). */
+  readonly createdAt: number
 }
 
 interface RejectedRow extends OutboxRow {
   readonly error: RejectedEntry["error"]
+  readonly summary: string
+  readonly text: string
 }
 
 type Key = [string, string, number]
@@ -70,6 +84,34 @@ export class DexieLocalStore implements LocalStore {
     })
     // v2: the tab's entity index, cached per workspace at an exact document version.
     this.db.version(2).stores({ indexCache: "ws" })
+    // v3: outbox rows carry `createdAt` (the status shows the oldest waiting change's age),
+    // refused rows a summary and their text, and `fatal` is `{ kind, message }` instead of
+    // "Kind: message". Same keys and indexes; existing outboxes are kept row for row.
+    this.db.version(3).upgrade(async (tx) => {
+      const now = Date.now()
+      await tx
+        .table("outboxRows")
+        .toCollection()
+        .modify((row: { createdAt?: number }) => {
+          row.createdAt ??= now
+        })
+      await tx
+        .table("rejected")
+        .toCollection()
+        .modify((row: { createdAt?: number; summary?: string; text?: string }) => {
+          row.createdAt ??= now
+          row.summary ??= ""
+          row.text ??= ""
+        })
+      await tx
+        .table("workspaces")
+        .toCollection()
+        .modify((meta: { fatal?: unknown }) => {
+          const fatal = normalizeFatal(meta.fatal)
+          if (fatal === undefined) delete meta.fatal
+          else meta.fatal = fatal
+        })
+    })
   }
 
   /** The entity index of `ws` cached at some document version (see IndexCache.ts); a cache, never data. */
@@ -106,17 +148,21 @@ export class DexieLocalStore implements LocalStore {
       }
     })
 
-  readonly appendLocal = (ws: WorkspaceId, doc: DocId, entry: { bytes: Uint8Array; idempotencyKey: string }) =>
-    this.db.transaction("rw", [this.db.docs, this.db.updates, this.db.outboxRows], async (): Promise<OutboxEntry> => {
-      const row = await this.docRow(ws, doc)
-      const id = row.nextId
-      // IndexedDB stores a structured clone, so the caller's array may change afterwards.
-      const bytes = entry.bytes.slice()
-      await this.db.docs.put({ ...row, nextId: id + 1 })
-      await this.db.updates.add({ ws, doc, id, bytes })
-      await this.db.outboxRows.add({ ws, doc, id, bytes, idempotencyKey: entry.idempotencyKey })
-      return { id, bytes: bytes.slice(), idempotencyKey: entry.idempotencyKey }
-    })
+  /** Appends a local commit; call inside a `rw` transaction over docs, updates and outboxRows. */
+  private async append(ws: string, doc: string, entry: OutboxInput): Promise<OutboxEntry> {
+    const row = await this.docRow(ws, doc)
+    const id = row.nextId
+    // IndexedDB stores a structured clone, so the caller's array may change afterwards.
+    const bytes = entry.bytes.slice()
+    const { idempotencyKey, createdAt } = entry
+    await this.db.docs.put({ ...row, nextId: id + 1 })
+    await this.db.updates.add({ ws, doc, id, bytes })
+    await this.db.outboxRows.add({ ws, doc, id, bytes, idempotencyKey, createdAt })
+    return { id, bytes: bytes.slice(), idempotencyKey, createdAt }
+  }
+
+  readonly appendLocal = (ws: WorkspaceId, doc: DocId, entry: OutboxInput) =>
+    this.db.transaction("rw", [this.db.docs, this.db.updates, this.db.outboxRows], () => this.append(ws, doc, entry))
 
   readonly appendRemote = (ws: WorkspaceId, doc: DocId, updates: ReadonlyArray<Uint8Array>, cursor: number) =>
     this.db.transaction("rw", [this.db.docs, this.db.updates], async () => {
@@ -126,39 +172,86 @@ export class DexieLocalStore implements LocalStore {
       await this.db.docs.put({ ...row, nextId, cursor: Math.max(row.cursor, cursor) })
     })
 
-  readonly outbox = async (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<OutboxEntry>> =>
-    (await this.range(this.db.outboxRows, ws, doc).toArray()).map((r) => ({
-      id: r.id,
-      bytes: r.bytes,
-      idempotencyKey: r.idempotencyKey,
-    }))
+  readonly outboxWindow = async (ws: WorkspaceId, doc: DocId, afterId: number, limit: number) =>
+    (
+      await this.db.outboxRows
+        .where("[ws+doc+id]")
+        .between([ws, doc, afterId], [ws, doc, Number.MAX_SAFE_INTEGER], false, true)
+        .limit(Math.max(0, limit))
+        .toArray()
+    ).map(entryOf)
 
-  /** Counts without reading the bytes (the status bar asks often). */
+  /** Counts without reading the bytes, plus the oldest row (the status bar asks often). */
+  readonly outboxStats = (ws: WorkspaceId, doc: DocId): Promise<OutboxStats> =>
+    this.db.transaction("r", [this.db.outboxRows], async () => {
+      const range = this.range(this.db.outboxRows, ws, doc)
+      const count = await range.count()
+      if (count === 0) return { count, oldestAt: undefined }
+      const oldest = await this.range(this.db.outboxRows, ws, doc).first()
+      return { count, oldestAt: oldest?.createdAt }
+    })
+
+  readonly outbox = async (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<OutboxEntry>> =>
+    (await this.range(this.db.outboxRows, ws, doc).toArray()).map(entryOf)
+
+  /** Counts without reading the bytes. */
   readonly outboxCount = (ws: WorkspaceId, doc: DocId): Promise<number> =>
     this.range(this.db.outboxRows, ws, doc).count()
 
   readonly rejectedCount = (ws: WorkspaceId, doc: DocId): Promise<number> =>
     this.range(this.db.rejected, ws, doc).count()
 
-  readonly ackOutbox = async (ws: WorkspaceId, doc: DocId, id: number): Promise<void> => {
-    await this.db.outboxRows.delete([ws, doc, id])
+  readonly ackOutbox = async (ws: WorkspaceId, doc: DocId, ids: ReadonlyArray<number>): Promise<void> => {
+    await this.db.outboxRows.bulkDelete(ids.map((id): Key => [ws, doc, id]))
   }
-
-  readonly rejectOutbox = (ws: WorkspaceId, doc: DocId, id: number, error: RejectedEntry["error"]) =>
-    this.db.transaction("rw", [this.db.outboxRows, this.db.rejected], async () => {
-      const row = await this.db.outboxRows.get([ws, doc, id])
-      if (row === undefined) return
-      await this.db.outboxRows.delete([ws, doc, id])
-      await this.db.rejected.put({ ...row, error })
-    })
 
   readonly rejectedOutbox = async (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<RejectedEntry>> =>
     (await this.range(this.db.rejected, ws, doc).toArray()).map((r) => ({
-      id: r.id,
-      bytes: r.bytes,
-      idempotencyKey: r.idempotencyKey,
+      ...entryOf(r),
       error: r.error,
+      summary: r.summary,
+      text: r.text,
     }))
+
+  readonly resolveRejected = (ws: WorkspaceId, doc: DocId, id: number, replacement: OutboxInput | undefined) =>
+    this.db.transaction(
+      "rw",
+      [this.db.docs, this.db.updates, this.db.outboxRows, this.db.rejected],
+      async (): Promise<OutboxEntry | undefined> => {
+        if ((await this.db.rejected.get([ws, doc, id])) === undefined) return undefined
+        await this.db.rejected.delete([ws, doc, id])
+        return replacement === undefined ? undefined : this.append(ws, doc, replacement)
+      },
+    )
+
+  readonly rebase = (ws: WorkspaceId, doc: DocId, plan: RebasePlan) =>
+    this.db.transaction(
+      "rw",
+      [this.db.docs, this.db.updates, this.db.outboxRows, this.db.rejected],
+      async (): Promise<boolean> => {
+        const outboxIds = await this.range(this.db.outboxRows, ws, doc).primaryKeys()
+        const rejectedIds = await this.range(this.db.rejected, ws, doc).primaryKeys()
+        if (!sameIds(outboxIds, plan.expectOutbox) || !sameIds(rejectedIds, plan.expectRejected)) return false
+        const row = await this.docRow(ws, doc)
+        let nextId = row.nextId
+        await this.range(this.db.updates, ws, doc).delete()
+        await this.range(this.db.outboxRows, ws, doc).delete()
+        await this.range(this.db.rejected, ws, doc).delete()
+        await this.db.outboxRows.bulkAdd(
+          plan.outbox.map((e) => ({
+            ws,
+            doc,
+            id: nextId++,
+            bytes: e.bytes.slice(),
+            idempotencyKey: e.idempotencyKey,
+            createdAt: e.createdAt,
+          })),
+        )
+        await this.db.rejected.bulkAdd(plan.rejected.map((e) => ({ ...e, ws, doc, bytes: e.bytes.slice() })))
+        await this.db.docs.put({ ...row, nextId, snapshot: plan.snapshot.slice() })
+        return true
+      },
+    )
 
   readonly compact = (ws: WorkspaceId, doc: DocId, snapshot: Uint8Array, upToUpdateId: number) =>
     this.db.transaction("rw", [this.db.docs, this.db.updates], async () => {
@@ -180,3 +273,13 @@ export class DexieLocalStore implements LocalStore {
 
   readonly listWorkspaces = (): Promise<ReadonlyArray<WorkspaceMeta>> => this.db.workspaces.toArray()
 }
+
+const entryOf = (r: OutboxRow): OutboxEntry => ({
+  id: r.id,
+  bytes: r.bytes,
+  idempotencyKey: r.idempotencyKey,
+  createdAt: r.createdAt,
+})
+
+const sameIds = (keys: ReadonlyArray<Key>, ids: ReadonlyArray<number>): boolean =>
+  keys.length === ids.length && keys.every((k, i) => k[2] === ids[i])

@@ -20,7 +20,16 @@ export const HistoryDialog = (p: {
   const versions = useMemo(() => listVersions(p.doc), [p.doc, p.docVersion])
   const [selected, setSelected] = useState<string | undefined>(undefined)
   const point = versions.find((v) => v.key === selected) ?? versions[0]
-  const view = useMemo(() => (point ? viewAt(p.doc, point.frontiers) : undefined), [p.doc, point])
+  const view = useMemo(() => {
+    if (point === undefined) return undefined
+    try {
+      return viewAt(p.doc, point.frontiers)
+    } catch (e) {
+      // Loro errors are strings for engineers; the dialog says it in words.
+      console.warn("history view failed", e)
+      return "unreadable" as const
+    }
+  }, [p.doc, point])
   useEffect(() => dialog.current?.showModal(), [])
   return (
     <dialog ref={dialog} className="history-dialog" aria-labelledby="history-title" onClose={p.onClose}>
@@ -44,6 +53,10 @@ export const HistoryDialog = (p: {
         <section className="history-board" data-testid="history-board" aria-label="Board at this version">
           {point === undefined || view === undefined ? (
             <p className="muted">No history yet.</p>
+          ) : view === "unreadable" ? (
+            <p role="alert" className="error">
+              This version cannot be shown on this device. Pick another one.
+            </p>
           ) : (
             <>
               <p className="muted">As of {when(point)} (read-only)</p>

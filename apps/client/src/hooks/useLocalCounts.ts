@@ -5,13 +5,17 @@ import { tabSync } from "../sync/runtime.js"
 export interface LocalCounts {
   /** Commits in this device's outbox: saved here, not yet accepted by the server. */
   readonly outbox: number
+  /** When the oldest of them was made; undefined when none waits. */
+  readonly oldestPendingAt: number | undefined
   /** Commits the server refused (kept aside, never silently dropped). */
   readonly rejected: number
 }
 
 /**
- * Read straight from IndexedDB, so the count is right even when no sync leader reports
- * (workspace not registered yet, worker failed, server unreachable). `trigger` re-reads.
+ * Read straight from IndexedDB, so the counts are right even when no sync leader reports
+ * (before its first report, workspace not registered yet, worker failed, server unreachable).
+ * Cheap: index counts and the oldest outbox row, never the bytes of the others. `trigger`
+ * re-reads (debounced, so a burst of commits or status reports costs one read).
  */
 export const useLocalCounts = (ws: WorkspaceId, trigger: unknown): LocalCounts | undefined => {
   const [counts, setCounts] = useState<LocalCounts | undefined>(undefined)
@@ -20,12 +24,11 @@ export const useLocalCounts = (ws: WorkspaceId, trigger: unknown): LocalCounts |
     let live = true
     const store = tabSync().store
     const read = () =>
-      void Promise.all([store.outboxCount(ws, MAIN_DOC), store.rejectedCount(ws, MAIN_DOC)]).then(
-        ([outbox, rejected]) => live && setCounts({ outbox, rejected }),
+      void Promise.all([store.outboxStats(ws, MAIN_DOC), store.rejectedCount(ws, MAIN_DOC)]).then(
+        ([outbox, rejected]) => live && setCounts({ outbox: outbox.count, oldestPendingAt: outbox.oldestAt, rejected }),
         () => undefined,
       )
-    // Debounced: a burst of commits or status reports costs one read.
-    const t = setTimeout(read, 150)
+    const t = setTimeout(read, counts === undefined ? 0 : 150)
     return () => {
       live = false
       clearTimeout(t)

@@ -1,5 +1,5 @@
-import type { WorkspaceId } from "@vibestack/schema"
-import { useEffect, useState, useSyncExternalStore } from "react"
+import { MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
+import { useEffect, useRef, useState, useSyncExternalStore } from "react"
 import { tabSync } from "../sync/runtime.js"
 import { WorkspaceSession } from "../sync/WorkspaceSession.js"
 
@@ -9,18 +9,35 @@ export type SessionState =
   | { readonly _tag: "Failed"; readonly message: string }
   | { readonly _tag: "Open"; readonly session: WorkspaceSession }
 
-/** Opens the workspace's document in this tab for as long as the component is mounted. */
+/**
+ * Opens the workspace's document in this tab for as long as the component is mounted, and
+ * opens it again (a new session object, so React re-reads everything) when the leader
+ * rewrote it in IndexedDB (`DocReset`: refused changes taken out, SPEC C14). Until the new
+ * one is ready the old one stays on screen, so the board does not flash "Loading".
+ */
 export const useWorkspaceSession = (ws: WorkspaceId, metaVersion: number): SessionState => {
   const [state, setState] = useState<SessionState>({ _tag: "Loading" })
+  const [generation, setGeneration] = useState(0)
   const session = state._tag === "Open" ? state.session : undefined
   // biome-ignore lint/correctness/useExhaustiveDependencies: metaVersion is the trigger: the workspace meta changed
   useEffect(() => {
     void session?.refreshMeta()
   }, [session, metaVersion])
+  useEffect(
+    () =>
+      tabSync().onMessage((m) => {
+        if (m._tag === "DocReset" && m.ws === ws && m.doc === MAIN_DOC) setGeneration((g) => g + 1)
+      }),
+    [ws],
+  )
+  const shown = useRef(ws)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: generation is the trigger: the stored document was rewritten
   useEffect(() => {
+    // Another workspace: say so at once. The same one reopened: keep the old copy on screen.
+    if (shown.current !== ws) setState({ _tag: "Loading" })
+    shown.current = ws
     let live = true
     let opened: WorkspaceSession | undefined
-    setState({ _tag: "Loading" })
     WorkspaceSession.open(tabSync(), ws).then(
       (s) => {
         if (!live) return s?.close()
@@ -33,7 +50,7 @@ export const useWorkspaceSession = (ws: WorkspaceId, metaVersion: number): Sessi
       live = false
       opened?.close()
     }
-  }, [ws])
+  }, [ws, generation])
   return state
 }
 

@@ -1,16 +1,25 @@
 import { Link, useParams } from "@tanstack/react-router"
 import { canWrite, createProject, type WorkspaceId } from "@vibestack/schema"
-import { type FormEvent, useEffect, useState } from "react"
+import { useEffect, useState } from "react"
 import { BackupsDialog } from "../backups/BackupsDialog.js"
+import { NewItemForm } from "../components/NewItemForm.js"
+import { NoticesProvider } from "../components/Notices.js"
+import { PeopleDialog } from "../components/PeopleDialog.js"
 import { ProjectColumn } from "../components/ProjectColumn.js"
+import { RefusedDialog } from "../components/RefusedDialog.js"
 import { ShareDialog } from "../components/ShareDialog.js"
 import { StatusBar } from "../components/StatusBar.js"
 import { TaskPanel } from "../components/TaskPanel.js"
+import { UndoContext } from "../components/UndoContext.js"
 import { HistoryDialog } from "../history/HistoryDialog.js"
 import { useTabSync } from "../hooks/useTabSync.js"
+import { useUndoHistory, useUndoShortcuts } from "../hooks/useUndo.js"
 import { useDocVersion, useWorkspaceSession } from "../hooks/useWorkspaceSession.js"
+import { nextColor } from "../ui/colors.js"
+import { RULES } from "../ui/textRules.js"
+import { write } from "../ui/write.js"
 
-const COLORS = ["#4f7cff", "#e5534b", "#57ab5a", "#c69026", "#986ee2"]
+type Dialog = "share" | "history" | "backups" | "people" | "refused"
 
 export const BoardPage = () => {
   const { workspaceId } = useParams({ from: "/w/$workspaceId" })
@@ -19,12 +28,15 @@ export const BoardPage = () => {
   const state = useWorkspaceSession(workspaceId as WorkspaceId, workspacesVersion)
   const session = state._tag === "Open" ? state.session : undefined
   const docVersion = useDocVersion(session)
-  const [projectName, setProjectName] = useState("")
+  const readOnly =
+    session === undefined ||
+    !canWrite(session.meta.role) ||
+    session.meta.fatal !== undefined ||
+    session.readOnlyReason !== undefined
+  const history = useUndoHistory(session, readOnly)
+  useUndoShortcuts(history)
   const [selected, setSelected] = useState<string | undefined>(undefined)
-  const [sharing, setSharing] = useState(false)
-  const [history, setHistory] = useState(false)
-  const [backups, setBackups] = useState(false)
-  const [error, setError] = useState<string | undefined>(undefined)
+  const [dialog, setDialog] = useState<Dialog | undefined>(undefined)
   useEffect(() => {
     document.title = session ? `${session.meta.name} · VibeStack` : "VibeStack"
   }, [session])
@@ -41,93 +53,109 @@ export const BoardPage = () => {
   if (state._tag === "Failed")
     return (
       <main className="page" role="alert">
-        Could not open the workspace: {state.message}
+        This workspace could not be opened on this device. Reload the page to try again; its data stays stored here.{" "}
+        <Link to="/">Your workspaces</Link>
       </main>
     )
 
   const s = state.session
-  const readOnly = !canWrite(s.meta.role) || s.meta.fatal !== undefined || s.readOnlyReason !== undefined
-  const guarded = (fn: () => void) => {
-    try {
-      fn()
-      setError(undefined)
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e))
-    }
-  }
-  const addProject = (e: FormEvent) => {
-    e.preventDefault()
-    const name = projectName.trim()
-    if (name === "") return
-    guarded(() => s.change((d) => createProject(d, { name, color: COLORS[s.index.projects.size % COLORS.length]! })))
-    setProjectName("")
-  }
+  const close = () => setDialog(undefined)
   const projects = s.index.projectList()
   return (
-    <div className="board-layout">
-      <header className="topbar row">
-        <Link to="/">← Workspaces</Link>
-        <h1>{s.meta.name}</h1>
-        <button type="button" onClick={() => setHistory(true)}>
-          History
-        </button>
-        {s.meta.role === "master" && s.meta.token !== undefined && (
-          <>
-            <button type="button" onClick={() => setSharing(true)}>
-              Share
+    <UndoContext.Provider value={history}>
+      <NoticesProvider>
+        <div className="board-layout">
+          <header className="topbar row">
+            <Link to="/">← Workspaces</Link>
+            <h1>{s.meta.name}</h1>
+            {history !== undefined && (
+              <>
+                <button type="button" title="Undo (Ctrl+Z)" disabled={!history.canUndo} onClick={() => history.undo()}>
+                  Undo
+                </button>
+                <button
+                  type="button"
+                  title="Redo (Ctrl+Shift+Z)"
+                  disabled={!history.canRedo}
+                  onClick={() => history.redo()}
+                >
+                  Redo
+                </button>
+              </>
+            )}
+            <button type="button" onClick={() => setDialog("people")}>
+              People
             </button>
-            <button type="button" onClick={() => setBackups(true)}>
-              Backups
+            <button type="button" onClick={() => setDialog("history")}>
+              History
             </button>
-          </>
-        )}
-      </header>
-      <div className="board-alerts">
-        {s.readOnlyReason !== undefined && (
-          <p role="alert" className="banner warn" data-testid="too-new">
-            {s.readOnlyReason}
-          </p>
-        )}
-        {error !== undefined && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
-      </div>
-      <main className="board">
-        {!readOnly && (
-          <form className="row" onSubmit={addProject}>
-            <label htmlFor="new-project">New project</label>
-            <input id="new-project" value={projectName} onChange={(e) => setProjectName(e.target.value)} />
-            <button type="submit">Add project</button>
-          </form>
-        )}
-        {projects.length === 0 && <p className="muted">No projects yet.</p>}
-        <div className="projects">
-          {projects.map((p) => (
-            <ProjectColumn
-              key={p.id}
-              project={p}
-              tasks={s.index.tasksOf(p.id)}
-              session={s}
-              readOnly={readOnly}
-              selectedTask={selected}
-              onSelect={setSelected}
-            />
-          ))}
+            {s.meta.role === "master" && s.meta.token !== undefined && (
+              <>
+                <button type="button" onClick={() => setDialog("share")}>
+                  Share
+                </button>
+                <button type="button" onClick={() => setDialog("backups")}>
+                  Backups
+                </button>
+              </>
+            )}
+          </header>
+          <div className="board-alerts">
+            {s.readOnlyReason !== undefined && (
+              <p role="alert" className="banner warn" data-testid="too-new">
+                {s.readOnlyReason}
+              </p>
+            )}
+          </div>
+          <main className="board">
+            {!readOnly && (
+              <NewItemForm
+                className="row new-item"
+                label="New project"
+                button="Add project"
+                rule={RULES.projectName}
+                onAdd={(name) => write(s, (d) => createProject(d, { name, color: nextColor(s.index.projects.size) }))}
+              />
+            )}
+            {projects.length === 0 && <p className="muted">No projects yet.</p>}
+            <div className="projects">
+              {projects.map((p) => (
+                <ProjectColumn
+                  key={p.id}
+                  project={p}
+                  tasks={s.index.tasksOf(p.id)}
+                  session={s}
+                  readOnly={readOnly}
+                  selectedTask={selected}
+                  onSelect={setSelected}
+                />
+              ))}
+            </div>
+          </main>
+          {selected !== undefined && (
+            <TaskPanel taskId={selected} session={s} readOnly={readOnly} onClose={() => setSelected(undefined)} />
+          )}
+          {dialog === "share" && s.meta.token !== undefined && (
+            <ShareDialog workspaceId={s.meta.workspaceId} token={s.meta.token} onClose={close} />
+          )}
+          {dialog === "backups" && s.meta.token !== undefined && (
+            <BackupsDialog workspaceId={s.meta.workspaceId} token={s.meta.token} onClose={close} />
+          )}
+          {dialog === "history" && <HistoryDialog doc={s.doc} docVersion={docVersion} onClose={close} />}
+          {dialog === "people" && (
+            <PeopleDialog session={s} readOnly={readOnly} docVersion={docVersion} onClose={close} />
+          )}
+          {dialog === "refused" && <RefusedDialog session={s} onClose={close} />}
+          <StatusBar
+            meta={s.meta}
+            unsaved={s.unsaved}
+            saveFailed={s.error !== undefined}
+            docVersion={docVersion}
+            readOnlyReason={s.readOnlyReason}
+            onShowRefused={() => setDialog("refused")}
+          />
         </div>
-      </main>
-      {selected !== undefined && (
-        <TaskPanel taskId={selected} session={s} readOnly={readOnly} onClose={() => setSelected(undefined)} />
-      )}
-      {sharing && s.meta.token !== undefined && (
-        <ShareDialog workspaceId={s.meta.workspaceId} token={s.meta.token} onClose={() => setSharing(false)} />
-      )}
-      {backups && s.meta.token !== undefined && (
-        <BackupsDialog workspaceId={s.meta.workspaceId} token={s.meta.token} onClose={() => setBackups(false)} />
-      )}
-      {history && <HistoryDialog doc={s.doc} docVersion={docVersion} onClose={() => setHistory(false)} />}
-      <StatusBar meta={s.meta} unsaved={s.unsaved} docVersion={docVersion} readOnlyReason={s.readOnlyReason} />
-    </div>
+      </NoticesProvider>
+    </UndoContext.Provider>
   )
 }

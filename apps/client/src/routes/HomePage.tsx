@@ -1,42 +1,48 @@
 import { Link, useNavigate } from "@tanstack/react-router"
 import { newId, type WorkspaceId } from "@vibestack/schema"
-import { type FormEvent, useState } from "react"
+import { NewItemForm } from "../components/NewItemForm.js"
 import { useWorkspaces } from "../hooks/useWorkspaces.js"
+import { describeFatal } from "../sync/fatalMessage.js"
 import { tabSync } from "../sync/runtime.js"
+import { RULES } from "../ui/textRules.js"
+import type { WriteResult } from "../ui/write.js"
 
 /** Workspace list and creation. Creating works offline: the leader registers it later. */
 export const HomePage = () => {
   const workspaces = useWorkspaces()
   const navigate = useNavigate()
-  const [name, setName] = useState("")
-
-  const create = async (e: FormEvent) => {
-    e.preventDefault()
-    const trimmed = name.trim()
-    if (trimmed === "") return
+  const create = async (name: string): Promise<WriteResult> => {
     const workspaceId = newId<WorkspaceId>()
-    await tabSync().store.putWorkspace({
-      workspaceId,
-      name: trimmed,
-      serverUrl: location.origin,
-      token: undefined,
-      role: "master",
-      createdAt: Date.now(),
-      creatorKey: newId<string>(),
-    })
+    try {
+      await tabSync().store.putWorkspace({
+        workspaceId,
+        name,
+        serverUrl: location.origin,
+        token: undefined,
+        role: "master",
+        createdAt: Date.now(),
+        creatorKey: newId<string>(),
+      })
+    } catch (e) {
+      console.warn("could not store the workspace", e)
+      return { ok: false, message: "Not saved: this browser refused to store it (storage full or blocked?)." }
+    }
     tabSync().workspacesChanged()
-    setName("")
     await navigate({ to: "/w/$workspaceId", params: { workspaceId } })
+    return { ok: true }
   }
 
   return (
     <main className="page">
       <h1>Workspaces</h1>
-      <form className="row" onSubmit={create}>
-        <label htmlFor="new-workspace">New workspace</label>
-        <input id="new-workspace" value={name} onChange={(e) => setName(e.target.value)} placeholder="Team name" />
-        <button type="submit">Create</button>
-      </form>
+      <NewItemForm
+        className="row new-item"
+        label="New workspace"
+        placeholder="Team name"
+        button="Create"
+        rule={RULES.workspaceName}
+        onAdd={create}
+      />
       {workspaces === undefined ? (
         <p>Loading…</p>
       ) : workspaces.length === 0 ? (
@@ -50,7 +56,7 @@ export const HomePage = () => {
               </Link>{" "}
               <span className="badge">{w.role}</span>
               {w.token === undefined && <span className="badge warn">not registered yet</span>}
-              {w.fatal !== undefined && <span className="badge error">{w.fatal}</span>}
+              {w.fatal !== undefined && <span className="badge error">{describeFatal(w.fatal).headline}</span>}
             </li>
           ))}
         </ul>

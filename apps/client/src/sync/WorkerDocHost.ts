@@ -1,5 +1,5 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import type { DocHost, LocalStore, OutboxEntry } from "@vibestack/shared"
+import { type DocHost, type LocalStore, loadStoredDoc, type OutboxEntry, type StoredDoc } from "@vibestack/shared"
 import { LoroDoc } from "loro-crdt"
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
@@ -18,7 +18,7 @@ export class WorkerDocHost implements DocHost {
   private readonly listeners = new Set<(bytes: Uint8Array) => void>()
 
   constructor(
-    readonly doc: LoroDoc,
+    private current: LoroDoc,
     private readonly store: LocalStore,
     private readonly ws: WorkspaceId,
     private readonly docId: DocId,
@@ -31,22 +31,37 @@ export class WorkerDocHost implements DocHost {
     return host
   }
 
+  get doc(): LoroDoc {
+    return this.current
+  }
+
   /** Imports whatever the store holds; Loro ignores what the document already has. */
   private async importStored(): Promise<void> {
-    const stored = await this.store.loadDoc(this.ws, this.docId)
+    this.importInto(this.current, await this.store.loadDoc(this.ws, this.docId))
+  }
+
+  private importInto(doc: LoroDoc, stored: StoredDoc): void {
     const blobs = [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes)]
     if (blobs.length === 0) return
     try {
-      this.doc.importBatch(blobs)
+      doc.importBatch(blobs)
     } catch (e) {
       throw asError(e)
     }
   }
 
+  /** The store was rewritten (C14): a new replica from it, as every tab does on `DocReset`. */
+  readonly reset = (stored: StoredDoc): void => {
+    const doc = loadStoredDoc(stored)
+    const old = this.current
+    this.current = doc
+    old.free()
+  }
+
   /** A tab's commit (already in the outbox): import it and tell the engine. */
   acceptTabCommit(bytes: Uint8Array): void {
     try {
-      this.doc.import(bytes)
+      this.current.import(bytes)
     } catch {
       // The tab's own document produced it, so this cannot happen short of a Loro bug; the
       // engine still pushes it from the outbox and the server decides.
@@ -57,7 +72,7 @@ export class WorkerDocHost implements DocHost {
   readonly applyRemote = (updates: ReadonlyArray<Uint8Array>): void => {
     if (updates.length === 0) return
     try {
-      this.doc.importBatch([...updates])
+      this.current.importBatch([...updates])
     } catch (e) {
       throw asError(e)
     }
@@ -75,7 +90,7 @@ export class WorkerDocHost implements DocHost {
    */
   readonly exportSnapshot = async (): Promise<Uint8Array> => {
     await this.importStored()
-    return this.doc.export({ mode: "snapshot" })
+    return this.current.export({ mode: "snapshot" })
   }
 }
 

@@ -29,6 +29,8 @@ export class WorkspaceSession {
   private indexDirty = false
   private lastLocalCommit = 0
   private saveTimer: ReturnType<typeof setTimeout> | undefined
+  /** The leader rebuilt the stored document: this copy only waits to be replaced. */
+  private replaced = false
 
   private constructor(
     private readonly sync: TabSync,
@@ -48,6 +50,12 @@ export class WorkspaceSession {
     let loaded = false
     s.cleanups.push(
       sync.onMessage((m) => {
+        // The leader rewrote the document (C14): this copy is replaced (useWorkspaceSession
+        // opens a new session); a commit made on it now would build on what is gone.
+        if (m._tag === "DocReset" && m.ws === ws && m.doc === MAIN_DOC) {
+          s.replaced = true
+          return s.bump()
+        }
         if (m._tag !== "LocalCommit" && m._tag !== "RemoteUpdates") return
         if (m.ws !== ws || m.doc !== MAIN_DOC) return
         const blobs = m._tag === "LocalCommit" ? [m.bytes] : [...m.updates]
@@ -101,6 +109,7 @@ export class WorkspaceSession {
       const entry = await this.sync.store.appendLocal(ws, MAIN_DOC, {
         bytes: e.bytes,
         idempotencyKey: e.idempotencyKey,
+        createdAt: e.at > 0 ? e.at : Date.now(),
       })
       this.sync.post({
         _tag: "LocalCommit",
@@ -109,6 +118,7 @@ export class WorkspaceSession {
         id: entry.id,
         idempotencyKey: e.idempotencyKey,
         bytes: e.bytes,
+        createdAt: entry.createdAt,
       })
       journalRemove(e.key)
     }
@@ -173,14 +183,16 @@ export class WorkspaceSession {
     this.bump()
   }
 
-  /** Why this tab must not write, beyond the role: a document from a newer app version. */
+  /** Why this tab must not write, beyond the role: a document from a newer app version, or a reload under way. */
   get readOnlyReason(): string | undefined {
+    if (this.replaced) return "Reloading after a change the server refused…"
     return this.gate._tag === "TooNew" ? this.gate.message : undefined
   }
 
   /** Writes the commit to the outbox, in commit order, then tells everyone else. */
   private persist(bytes: Uint8Array): void {
-    this.lastLocalCommit = Date.now()
+    const createdAt = Date.now()
+    this.lastLocalCommit = createdAt
     this.unsavedCount++
     this.bump()
     const ws = this.meta.workspaceId
@@ -189,9 +201,9 @@ export class WorkspaceSession {
     const journalKey = journalWrite(ws, idempotencyKey, bytes)
     this.chain = this.chain.then(async () => {
       try {
-        const entry = await this.sync.store.appendLocal(ws, MAIN_DOC, { bytes, idempotencyKey })
+        const entry = await this.sync.store.appendLocal(ws, MAIN_DOC, { bytes, idempotencyKey, createdAt })
         if (journalKey !== undefined) journalRemove(journalKey)
-        this.sync.post({ _tag: "LocalCommit", ws, doc: MAIN_DOC, id: entry.id, idempotencyKey, bytes })
+        this.sync.post({ _tag: "LocalCommit", ws, doc: MAIN_DOC, id: entry.id, idempotencyKey, bytes, createdAt })
       } catch (e) {
         this.saveError = `could not save locally: ${String(e)}`
       } finally {
@@ -204,6 +216,8 @@ export class WorkspaceSession {
   /** One user action: mutate through the schema helpers, then one commit. */
   readonly change = (fn: (doc: LoroDoc) => void): void => {
     if (this.gate._tag === "TooNew") throw new Error(this.gate.message)
+    if (this.replaced)
+      throw new Error("The board is reloading after a change the server refused. Try again in a moment.")
     // A new workspace's first write stamps the layout version (the gate skips empty docs).
     if (docVersionStatus(this.doc) === "needs-migration") migrateDoc(this.doc)
     try {

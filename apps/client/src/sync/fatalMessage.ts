@@ -1,19 +1,77 @@
-/**
- * The engine records why sync stopped for good as `"<ErrorKind>: <server message>"` on the
- * workspace meta; this turns it into what a person should read.
- */
-export const fatalText = (error: { readonly kind: string; readonly message: string }): string =>
-  `${error.kind}: ${error.message}`
+import { type FatalError, normalizeFatal } from "@vibestack/shared"
 
-export const describeFatal = (fatal: string): string => {
-  const kind = fatal.slice(0, Math.max(0, fatal.indexOf(":")))
+/**
+ * Why sync stopped for good on a workspace, as a person should read it (SPEC C6, UI rule U2).
+ * The leader records the server's error on the workspace meta as `{ kind, message }` (the
+ * server's words, e.g. "token revoked"); metas from older builds hold `"Kind: message"`.
+ * Refused changes never get here: they are set aside and sync goes on (C14, U3).
+ */
+export type FatalInput = FatalError | string
+
+export type FatalState = "revoked" | "expired" | "badLink" | "viewOnly" | "noAccess" | "gone" | "appTooOld" | "stopped"
+
+export interface FatalView {
+  readonly state: FatalState
+  /** A few words for the status bar. */
+  readonly headline: string
+  /** What happened and what to do. */
+  readonly detail: string
+}
+
+const KEPT = "your copy stays on this device, read-only"
+
+export const describeFatal = (fatal: FatalInput): FatalView => {
+  const { kind, message } = normalizeFatal(fatal) ?? { kind: "Internal", message: "" }
   switch (kind) {
     case "Unauthorized":
+      if (/revoked/i.test(message))
+        return {
+          state: "revoked",
+          headline: "Access revoked",
+          detail: `The owner revoked this device's link. Ask them for a new link; ${KEPT}.`,
+        }
+      if (/expired/i.test(message))
+        return {
+          state: "expired",
+          headline: "Link expired",
+          detail: `This device's link has expired. Ask the workspace's owner for a new link; ${KEPT}.`,
+        }
+      return {
+        state: "badLink",
+        headline: "Link not accepted",
+        detail: `The server does not accept this device's link. Ask the workspace's owner for a new link; ${KEPT}.`,
+      }
     case "Forbidden":
-      return "Access to this workspace was revoked or has expired. Ask its owner for a new link; your copy stays on this device, read-only."
+      if (/viewer/i.test(message))
+        return {
+          state: "viewOnly",
+          headline: "View-only link",
+          detail: "This link lets you view, not edit. Ask the workspace's owner for an editor link to make changes.",
+        }
+      return {
+        state: "noAccess",
+        headline: "No access",
+        detail: `This device's link does not open this workspace. Ask the workspace's owner for a new link; ${KEPT}.`,
+      }
+    case "NotFound":
+      return {
+        state: "gone",
+        headline: "Workspace not on the server",
+        detail: `The server no longer has this workspace; ${KEPT}.`,
+      }
     case "ClientTooOld":
-      return "This app is too old for the server. Reload to update; your changes stay on this device."
+      return {
+        state: "appTooOld",
+        headline: "App out of date",
+        detail:
+          "The server needs a newer version of this app. Reload the page to update; your changes stay on this device.",
+      }
     default:
-      return `Sync stopped: ${fatal}`
+      return {
+        state: "stopped",
+        headline: "Sync stopped",
+        detail:
+          "The server stopped accepting this device's changes. Reload the page; your changes stay on this device.",
+      }
   }
 }

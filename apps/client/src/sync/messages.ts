@@ -9,13 +9,17 @@ import { Either, Schema } from "effect"
 const Bytes = Schema.Uint8ArrayFromSelf
 const Id = Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_-]{1,64}$/))
 
-/** A tab committed locally; the commit is already durable in the Dexie outbox (entry `id`). */
+/**
+ * A tab committed locally (or the leader re-applied a refused change, C15); the commit is
+ * already durable in the Dexie outbox (entry `id`). `createdAt` is absent from older builds.
+ */
 export const LocalCommit = Schema.TaggedStruct("LocalCommit", {
   ws: Id,
   doc: Id,
   id: Schema.Int,
   idempotencyKey: Schema.String,
   bytes: Bytes,
+  createdAt: Schema.optional(Schema.Number),
 })
 
 /** The leader stored updates from the server (already durable in Dexie). */
@@ -25,12 +29,19 @@ export const RemoteUpdates = Schema.TaggedStruct("RemoteUpdates", {
   updates: Schema.Array(Bytes),
 })
 
+/**
+ * The leader's status of one workspace (SPEC C16). "Up to date" is `live` with `pending` 0;
+ * `live` already means nothing is known to be missing from the server. `pending` counts the
+ * outbox, `oldestPendingAt` dates its oldest change, `rejected` counts refused changes.
+ */
 export const SyncStatusWire = Schema.Struct({
   state: Schema.Literal("idle", "connecting", "catchingUp", "live", "offline", "stopped", "unregistered"),
   online: Schema.Boolean,
   pending: Schema.Int,
+  oldestPendingAt: Schema.UndefinedOr(Schema.Number),
   lastSyncedAt: Schema.UndefinedOr(Schema.Number),
   error: Schema.UndefinedOr(Schema.Struct({ kind: ErrorKind, message: Schema.String })),
+  rejected: Schema.Int,
 })
 export type SyncStatusWire = typeof SyncStatusWire.Type
 
@@ -48,6 +59,26 @@ export const NetworkChanged = Schema.TaggedStruct("NetworkChanged", { online: Sc
 /** A workspace was created, joined or registered: tabs reload the list, the leader rescans. */
 export const WorkspacesChanged = Schema.TaggedStruct("WorkspacesChanged", {})
 
+/**
+ * The leader rewrote the document in IndexedDB (refused changes taken out, C14): every tab
+ * drops its copy and opens the document again from Dexie.
+ */
+export const DocReset = Schema.TaggedStruct("DocReset", { ws: Id, doc: Id })
+
+/** Tab → leader: drop refused change `id` from the rejected list (its ops are not in the document). */
+export const DiscardRejected = Schema.TaggedStruct("DiscardRejected", { ws: Id, doc: Id, id: Schema.Int })
+
+/** Tab → leader: apply refused change `id` again as a new change on top (e.g. after joining as an editor). */
+export const RetryRejected = Schema.TaggedStruct("RetryRejected", { ws: Id, doc: Id, id: Schema.Int })
+
+/** Leader → tabs: a `RetryRejected` could not apply; `message` says why, for a person. */
+export const RetryFailed = Schema.TaggedStruct("RetryFailed", {
+  ws: Id,
+  doc: Id,
+  id: Schema.Int,
+  message: Schema.String,
+})
+
 export const ChannelMessage = Schema.Union(
   LocalCommit,
   RemoteUpdates,
@@ -55,6 +86,10 @@ export const ChannelMessage = Schema.Union(
   StatusRequest,
   WorkspacesChanged,
   NetworkChanged,
+  DocReset,
+  DiscardRejected,
+  RetryRejected,
+  RetryFailed,
 )
 export type ChannelMessage = typeof ChannelMessage.Type
 

@@ -1,8 +1,7 @@
 /// <reference lib="webworker" />
 import { MAIN_DOC } from "@vibestack/schema"
-import { SyncEngine, type SyncStatus, TransportError, type WorkspaceMeta } from "@vibestack/shared"
+import { SyncEngine, type SyncError, type SyncStatus, TransportError, type WorkspaceMeta } from "@vibestack/shared"
 import { DexieLocalStore } from "../db/DexieLocalStore.js"
-import { fatalText } from "./fatalMessage.js"
 import {
   CHANNEL_NAME,
   type ChannelMessage,
@@ -30,6 +29,8 @@ interface Running {
   readonly engine: SyncEngine
   readonly host: WorkerDocHost
   readonly remember: ReturnType<typeof tabCommitStore>["remember"]
+  /** The token it runs with: joining again with a new link restarts it. */
+  readonly token: string
 }
 
 const running = new Map<string, Running>()
@@ -44,8 +45,10 @@ const report = (ws: string, status: SyncStatus | SyncStatusWire): void => {
     state: status.state,
     online: status.online,
     pending: status.pending,
+    oldestPendingAt: status.oldestPendingAt,
     lastSyncedAt: status.lastSyncedAt,
     error: status.error,
+    rejected: status.rejected,
   }
   statuses.set(ws, wire)
   post({ _tag: "StatusReport", ws, status: wire })
@@ -66,32 +69,51 @@ const startEngine = async (meta: WorkspaceMeta & { readonly token: string }): Pr
     onRemoteStored: (records) => {
       if (records.length > 0) post({ _tag: "RemoteUpdates", ws, doc: MAIN_DOC, updates: records.map((r) => r.bytes) })
     },
+    // Refused changes were taken out of the stored document: every tab opens it again.
+    onDocReset: () => post({ _tag: "DocReset", ws, doc: MAIN_DOC }),
+    // A retried refused change: tabs import it like another tab's commit.
+    onCommitAdded: (e) =>
+      post({
+        _tag: "LocalCommit",
+        ws,
+        doc: MAIN_DOC,
+        id: e.id,
+        idempotencyKey: e.idempotencyKey,
+        bytes: e.bytes,
+        createdAt: e.createdAt,
+      }),
   })
-  const r: Running = { engine, host, remember: wrapped.remember }
+  const r: Running = { engine, host, remember: wrapped.remember, token: meta.token }
   running.set(ws, r)
   for (const m of early.get(ws) ?? []) acceptCommit(r, m)
   early.delete(ws)
   engine.subscribe((s) => {
     report(ws, s)
-    if (s.state === "stopped" && s.error !== undefined && running.get(ws) === r) void stopFatal(ws, s.error)
+    if (s.state === "stopped" && s.error !== undefined && running.get(ws) === r) void stopFatal(ws, r, s.error)
   })
   report(ws, engine.getStatus())
 }
 
 /**
- * The server refused this device for good (revoked or expired token, app too old): record
- * why on the workspace (tabs turn read-only and say so) and forget the engine, so joining
- * again with a new link starts a fresh one.
+ * The server refused this token for good (revoked or expired, app too old; C6): record why on
+ * the workspace in the server's words (tabs turn read-only and say so) and forget the engine,
+ * so joining again with a new link starts a fresh one. A refused change never gets here.
  */
-const stopFatal = async (ws: string, error: { readonly kind: string; readonly message: string }): Promise<void> => {
+const stopFatal = async (ws: string, r: Running, error: SyncError): Promise<void> => {
   running.delete(ws)
   const meta = await store.getWorkspace(ws as WorkspaceMeta["workspaceId"])
-  if (meta !== undefined && meta.fatal === undefined) await store.putWorkspace({ ...meta, fatal: fatalText(error) })
+  if (meta !== undefined && meta.token === r.token && meta.fatal === undefined)
+    await store.putWorkspace({ ...meta, fatal: { kind: error.kind, message: error.message } })
   post({ _tag: "WorkspacesChanged" })
 }
 
 const acceptCommit = (r: Running, m: Extract<ChannelMessage, { _tag: "LocalCommit" }>): void => {
-  r.remember(m.bytes, { id: m.id, bytes: m.bytes, idempotencyKey: m.idempotencyKey })
+  r.remember(m.bytes, {
+    id: m.id,
+    bytes: m.bytes,
+    idempotencyKey: m.idempotencyKey,
+    createdAt: m.createdAt ?? Date.now(),
+  })
   r.host.acceptTabCommit(m.bytes)
 }
 
@@ -105,12 +127,18 @@ const register = async (meta: WorkspaceMeta): Promise<WorkspaceMeta | undefined>
     post({ _tag: "WorkspacesChanged" })
     return next
   } catch (e) {
+    const [outbox, rejected] = await Promise.all([
+      store.outboxStats(meta.workspaceId, MAIN_DOC),
+      store.rejectedCount(meta.workspaceId, MAIN_DOC),
+    ])
     const unregistered: SyncStatusWire = {
       state: "unregistered",
       online: false,
-      pending: (await store.outbox(meta.workspaceId, MAIN_DOC)).length,
+      pending: outbox.count,
+      oldestPendingAt: outbox.oldestAt,
       lastSyncedAt: undefined,
       error: undefined,
+      rejected,
     }
     report(
       meta.workspaceId,
@@ -120,13 +148,22 @@ const register = async (meta: WorkspaceMeta): Promise<WorkspaceMeta | undefined>
   }
 }
 
-/** Starts an engine for every workspace that can sync and has none yet. */
+/**
+ * Starts an engine for every workspace that can sync and has none yet, and restarts one whose
+ * token changed (joined again with a new link: a viewer becoming an editor, or after a fatal).
+ */
 const scan = async (): Promise<void> => {
   if (stopped) return
   for (const meta of await store.listWorkspaces()) {
     const ws = meta.workspaceId
-    if (running.has(ws) || starting.has(ws) || meta.fatal !== undefined) continue
+    const previous = running.get(ws)
+    if (previous !== undefined && previous.token === meta.token) continue
+    if (starting.has(ws) || meta.fatal !== undefined) continue
     const job = (async () => {
+      if (previous !== undefined) {
+        running.delete(ws)
+        await previous.engine.stop()
+      }
       const ready = meta.token === undefined ? await register(meta) : meta
       if (ready?.token !== undefined && !stopped) await startEngine({ ...ready, token: ready.token })
     })()
@@ -135,8 +172,10 @@ const scan = async (): Promise<void> => {
           state: "stopped",
           online: false,
           pending: 0,
+          oldestPendingAt: undefined,
           lastSyncedAt: undefined,
           error: { kind: "Internal", message: String(e) },
+          rejected: 0,
         }),
       )
       .finally(() => starting.delete(ws))
@@ -165,8 +204,29 @@ channel.onmessage = (event: MessageEvent) => {
     case "NetworkChanged":
       setOnline(m.online)
       return
+    case "DiscardRejected": {
+      if (m.doc !== MAIN_DOC) return
+      const r = running.get(m.ws)
+      // Discarding needs no server: without an engine, straight from the store.
+      if (r !== undefined) void r.engine.discardRejected(m.id)
+      else void store.resolveRejected(m.ws as WorkspaceMeta["workspaceId"], MAIN_DOC, m.id, undefined)
+      return
+    }
+    case "RetryRejected": {
+      if (m.doc !== MAIN_DOC) return
+      const r = running.get(m.ws)
+      const failed = (message: string) => post({ _tag: "RetryFailed", ws: m.ws, doc: m.doc, id: m.id, message })
+      if (r === undefined) return failed("Sync is not running for this workspace; join it again with a link first.")
+      r.engine.retryRejected(m.id).then(
+        (out) => out.error !== undefined && failed(out.error),
+        (e: unknown) => failed(`Could not apply the change again: ${String(e)}`),
+      )
+      return
+    }
     case "RemoteUpdates":
     case "StatusReport":
+    case "DocReset":
+    case "RetryFailed":
       return
   }
 }

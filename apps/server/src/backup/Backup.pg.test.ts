@@ -43,8 +43,8 @@ describe("backups (real Postgres, clients over HTTP)", () => {
         onRound?.(r)
         await Promise.all(
           peers.map(async (p, i) => {
-            p.edit((d) => d.getMap("m").set(`${phase}-${i}-${r}`, r))
-            p.edit((d) => d.getMap("shared").set("last", `${phase}-${i}-${r}`))
+            p.edit((d) => d.getMap("meta").set(`${phase}-${i}-${r}`, r))
+            p.edit((d) => d.getMap("meta").set("last", `${phase}-${i}-${r}`))
             await p.sync()
           }),
         )
@@ -57,12 +57,14 @@ describe("backups (real Postgres, clients over HTTP)", () => {
     })
     const backup = await started!
     const file = await b.file(backup.backupId)
-    const atBackup = backupJson(file) as { m: Record<string, number> }
-    expect(Object.keys(atBackup.m).length).toBeGreaterThanOrEqual(12)
+    const atBackup = backupJson(file) as { meta: Record<string, unknown> }
+    const written = (meta: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(meta).filter(([k]) => k !== "last"))
+    expect(Object.keys(written(atBackup.meta)).length).toBeGreaterThanOrEqual(12)
     // The backup is a consistent cut: each writer's keys form a prefix of what it wrote.
     for (const i of [0, 1, 2]) {
-      const mine = Object.keys(atBackup.m ?? {}).filter((k) => k.startsWith(`before-${i}-`)).length
-      for (let r = 0; r < mine; r++) expect(atBackup.m[`before-${i}-${r}`]).toBe(r)
+      const mine = Object.keys(atBackup.meta ?? {}).filter((k) => k.startsWith(`before-${i}-`)).length
+      for (let r = 0; r < mine; r++) expect(atBackup.meta[`before-${i}-${r}`]).toBe(r)
     }
     // Phase 2: keep writing, then revert.
     await write("between", 5)
@@ -74,10 +76,10 @@ describe("backups (real Postgres, clients over HTTP)", () => {
     for (const p of peers) expect(p.json()).toEqual(atBackup)
     await write("after", 3)
     for (const p of peers) await p.sync()
-    const expected = structuredClone(atBackup) as { m: Record<string, number>; shared: { last: string } }
-    for (const i of [0, 1, 2]) for (let r = 0; r < 3; r++) expected.m[`after-${i}-${r}`] = r
-    const server0 = normalize((await serverDoc(server.url, ws, editor)).toJSON()) as typeof expected
-    expect(server0.m).toEqual(expected.m)
+    const expected = written(atBackup.meta)
+    for (const i of [0, 1, 2]) for (let r = 0; r < 3; r++) expected[`after-${i}-${r}`] = r
+    const server0 = normalize((await serverDoc(server.url, ws, editor)).toJSON()) as typeof atBackup
+    expect(written(server0.meta)).toEqual(expected)
     for (const p of peers) expect(p.json()).toEqual(server0)
   }, 120_000)
 
@@ -85,31 +87,31 @@ describe("backups (real Postgres, clients over HTTP)", () => {
     const { ws, editor, masterToken, b, http } = await setup()
     const online = new TestPeer(server.url, ws, editor)
     const offline = new TestPeer(server.url, ws, editor)
-    online.edit((d) => d.getMap("m").set("title", "v1"))
+    online.edit((d) => d.getMap("meta").set("title", "v1"))
     await online.sync()
     await offline.sync()
     const backup = await b.create()
-    online.edit((d) => d.getMap("m").set("title", "v2"))
-    online.edit((d) => d.getMap("m").set("later", true))
+    online.edit((d) => d.getMap("meta").set("title", "v2"))
+    online.edit((d) => d.getMap("meta").set("later", true))
     await online.sync()
     await offline.pull()
     // Offline now: a new entry, and a concurrent write to the field the revert will touch.
-    offline.edit((d) => d.getMap("m").set("offline-note", "written offline"))
-    offline.edit((d) => d.getMap("m").set("title", "offline title"))
+    offline.edit((d) => d.getMap("meta").set("offline-note", "written offline"))
+    offline.edit((d) => d.getMap("meta").set("title", "offline title"))
     const offlineVersion = offline.doc.oplogVersion()
     expect((await b.restore(backup.backupId, { mode: "revert" })).status).toBe(200)
     await online.sync()
-    expect(online.json()).toEqual({ m: { title: "v1" } })
+    expect(online.json()).toEqual({ meta: { title: "v1" } })
     // Reconnect: the unsynced edits are pushed after the revert and merge on top.
     await offline.sync()
     await online.sync()
     expect(offline.json()).toEqual(online.json())
-    const final = online.json() as { m: Record<string, unknown> }
-    expect(final.m["offline-note"]).toBe("written offline")
-    expect(final.m.later).toBeUndefined()
+    const final = online.json() as { meta: Record<string, unknown> }
+    expect(final.meta["offline-note"]).toBe("written offline")
+    expect(final.meta.later).toBeUndefined()
     // The concurrent title write is settled by Loro's last-writer-wins; whichever lost is
     // still in the version history, readable and restorable.
-    expect(["v1", "offline title"]).toContain(final.m.title)
+    expect(["v1", "offline title"]).toContain(final.meta.title)
     const hist = await http.call("GET", `/api/v1/workspaces/${ws}/docs/main/history`, { token: masterToken })
     expect(hist.status).toBe(200)
     const pushedOffline = hist.json.versions.find((v: { peers: Array<string> }) =>
@@ -122,7 +124,7 @@ describe("backups (real Postgres, clients over HTTP)", () => {
       { token: editor },
     )
     expect(st.status).toBe(200)
-    expect(st.json.state.m["offline-note"]).toBe("written offline")
+    expect(st.json.state.meta["offline-note"]).toBe("written offline")
     expect(offlineVersion.get(offline.doc.peerIdStr)).toBeGreaterThan(0)
   }, 120_000)
 
@@ -185,7 +187,7 @@ describe("backups (real Postgres, clients over HTTP)", () => {
     const { ws, editor, b, http } = await setup()
     const other = await setup()
     const peer = new TestPeer(server.url, ws, editor)
-    peer.edit((d) => d.getMap("m").set("x", 1))
+    peer.edit((d) => d.getMap("meta").set("x", 1))
     await peer.sync()
     const file = await b.file((await b.create()).backupId)
     const otherFile = await other.b.file((await other.b.create()).backupId)
@@ -229,7 +231,7 @@ describe("backups (real Postgres, clients over HTTP)", () => {
     expect(byEditor.status).toBe(403)
     expect(await count()).toBe(before)
     expect(await b.list()).toEqual(listed)
-    expect(normalize((await serverDoc(server.url, ws, editor)).toJSON())).toEqual({ m: { x: 1 } })
+    expect(normalize((await serverDoc(server.url, ws, editor)).toJSON())).toEqual({ meta: { x: 1 } })
     // Its own file uploads fine (idempotently: same id, same bytes).
     const again = await b.upload(file)
     expect(again.status).toBe(201)
@@ -239,7 +241,7 @@ describe("backups (real Postgres, clients over HTTP)", () => {
     const { ws, editor, masterToken, http } = await setup()
     const peer = new TestPeer(server.url, ws, editor)
     for (let i = 1; i <= 3; i++) {
-      peer.edit((d) => d.getMap("m").set("n", i))
+      peer.edit((d) => d.getMap("meta").set("n", i))
       await peer.sync()
     }
     const hist = await http.call("GET", `/api/v1/workspaces/${ws}/docs/main/history?limit=2`, { token: editor })
@@ -249,7 +251,7 @@ describe("backups (real Postgres, clients over HTTP)", () => {
     expect(hist.json.versions[0].peers).toEqual([peer.doc.peerIdStr])
     expect(hist.json.versions[0].changes).toBe(1)
     const st = await http.call("GET", `/api/v1/workspaces/${ws}/docs/main/history/state?version=1`, { token: editor })
-    expect(st.json.state).toEqual({ m: { n: 1 } })
+    expect(st.json.state).toEqual({ meta: { n: 1 } })
     const viewer = (await http.mint(ws, masterToken, "viewer")).token
     expect((await http.call("GET", `/api/v1/workspaces/${ws}/docs/main/history`, { token: viewer })).status).toBe(403)
     const byEditor = await http.call("POST", `/api/v1/workspaces/${ws}/docs/main/history/restore`, {
@@ -264,7 +266,7 @@ describe("backups (real Postgres, clients over HTTP)", () => {
     expect(restored.status, JSON.stringify(restored.json)).toBe(200)
     expect(restored.json.seq).toBe(4)
     await peer.sync()
-    expect(peer.json()).toEqual({ m: { n: 2 } })
+    expect(peer.json()).toEqual({ meta: { n: 2 } })
     const missing = await http.call("GET", `/api/v1/workspaces/${ws}/docs/main/history/state?version=99`, {
       token: editor,
     })

@@ -29,7 +29,7 @@ const workspaceWithContent = async (name: string) => {
   const { workspaceId: ws, masterToken } = await http.register(name)
   const editor = (await http.mint(ws, masterToken, "editor")).token
   const notes = new TestPeer(server.url, ws, editor, "notes")
-  notes.edit((d) => d.getMap("notes").set("first", "kept"))
+  notes.edit((d) => d.getMap("meta").set("first", "kept")) // the layout's smallest write (S25)
   await notes.sync()
   const main = new TestPeer(server.url, ws, editor)
   for (let i = 0; i < 3; i++) {
@@ -128,7 +128,7 @@ describe("backup metadata and whole-document validation (real server, real Postg
     expect(await counts()).toEqual(before)
     expect(await lastSeq(ws)).toBe(head)
     // The healthy document of the workspace is untouched, and so is what clients read of main.
-    expect(normalize((await serverDoc(server.url, ws, editor, "notes")).toJSON())).toEqual({ notes: { first: "kept" } })
+    expect(normalize((await serverDoc(server.url, ws, editor, "notes")).toJSON())).toEqual({ meta: { first: "kept" } })
     expect(healthy).toMatchObject({ tasks: { t0: { title: "task 0" } } })
   }, 180_000)
 })

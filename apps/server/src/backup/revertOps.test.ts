@@ -63,11 +63,11 @@ describe("pool ops for backup and history", () => {
 
   it("blobMetas and stateAt read past versions; a foreign snapshot is refused", async () => {
     const { pool, source, client, push } = setup()
-    client.getMap("m").set("a", 1)
+    client.getMap("meta").set("a", 1)
     client.commit()
     await push()
     const v1 = client.oplogVersion()
-    client.getMap("m").set("a", 2)
+    client.getMap("meta").set("a", 2)
     client.commit()
     await push()
     const blobs = (await source.load("w", "main")).updates.map((u) => u.bytes)
@@ -75,7 +75,7 @@ describe("pool ops for backup and history", () => {
     expect(metas.map((m) => m.changes)).toEqual([1, 1])
     expect(metas[0]!.peers).toEqual([client.peerIdStr])
     const at = await pool.run("w", "main", "stateAt", { versionVector: metas[0]!.end })
-    expect(at.json).toEqual({ m: { a: 1 } })
+    expect(at.json).toEqual({ meta: { a: 1 } })
     expect(Object.fromEntries(v1.toJSON())).toEqual(metas[0]!.end)
     const foreign = new LoroDoc()
     foreign.getMap("m").set("x", 1)

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import type { LiveHandlers, Transport } from "@vibestack/shared"
+import type { LiveConnection, LiveHandlers, PushResult, Transport } from "@vibestack/shared"
 
 export const hashBytes = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex").slice(0, 32)
 
@@ -57,21 +57,32 @@ export class AuditLog {
     v.seen.set(seq, h)
   }
 
+  /** Records one push attempt (over HTTP or the socket) and its outcome. */
+  private async record(
+    client: string,
+    ws: WorkspaceId,
+    doc: DocId,
+    bytes: Uint8Array,
+    key: string,
+    send: () => Promise<PushResult>,
+  ): Promise<PushResult> {
+    const base = { client, workspaceId: ws, docId: doc, key, hash: hashBytes(bytes) }
+    try {
+      const r = await send()
+      this.pushes.push({ ...base, outcome: "ack", seq: r.seq, duplicate: r.duplicate })
+      return r
+    } catch (e) {
+      this.pushes.push({ ...base, outcome: "error", error: String((e as Error)?.message ?? e) })
+      throw e
+    }
+  }
+
   wrap(client: string, inner: Transport): Transport {
     return {
       register: inner.register,
       info: inner.info,
-      push: async (token, ws: WorkspaceId, doc: DocId, bytes, key) => {
-        const base = { client, workspaceId: ws, docId: doc, key, hash: hashBytes(bytes) }
-        try {
-          const r = await inner.push(token, ws, doc, bytes, key)
-          this.pushes.push({ ...base, outcome: "ack", seq: r.seq, duplicate: r.duplicate })
-          return r
-        } catch (e) {
-          this.pushes.push({ ...base, outcome: "error", error: String((e as Error)?.message ?? e) })
-          throw e
-        }
-      },
+      push: (token, ws: WorkspaceId, doc: DocId, bytes, key) =>
+        this.record(client, ws, doc, bytes, key, () => inner.push(token, ws, doc, bytes, key)),
       pull: async (token, ws, doc, after, limit) => {
         const page = await inner.pull(token, ws, doc, after, limit)
         for (const u of page.updates) this.saw(client, u.seq, u.bytes)
@@ -84,14 +95,20 @@ export class AuditLog {
         v.snapshotCursor = Math.max(v.snapshotCursor, s.cursor)
         return s
       },
-      connectLive: (token, ws, handlers: LiveHandlers) =>
-        inner.connectLive(token, ws, {
+      connectLive: async (token, ws, handlers: LiveHandlers): Promise<LiveConnection> => {
+        const conn = await inner.connectLive(token, ws, {
           ...handlers,
           onUpdate: (doc, seq, bytes) => {
             this.saw(client, seq, bytes)
             handlers.onUpdate(doc, seq, bytes)
           },
-        }),
+        })
+        // The engine pushes over the socket while it is up (pipelined): record those too.
+        return {
+          ...conn,
+          push: (doc, bytes, key) => this.record(client, ws, doc, bytes, key, () => conn.push(doc, bytes, key)),
+        }
+      },
     }
   }
 }

@@ -7,6 +7,7 @@ import { api } from "../test/http.js"
 import { hashBytes } from "./AuditTransport.js"
 import { referenceDoc } from "./checkInvariants.js"
 import { Fleet } from "./Fleet.js"
+import { faultState } from "./faultEdits.js"
 import { runSeed, type Stage, seeded, settleAndCheck, sleep, startStage } from "./faultRun.js"
 import { readServerLog } from "./serverLog.js"
 
@@ -47,7 +48,7 @@ describe("F10 backup during load (quick tier)", () => {
         const i = Math.floor(rnd() * 3)
         const n = counters[i]!++
         await fleet.edit(i, n)
-        if (n % 3 === 2) done.push(`c${i}:${n}`) // Fleet.edit's list entry for this n
+        if (n % 3 === 2) done.push(`c${i}:${n}`) // Fleet.edit's log entry for this n
         if (rnd() < 0.3) await sleep(Math.floor(rnd() * 20))
       }
       return done
@@ -151,9 +152,9 @@ describe("F10 backup during load (quick tier)", () => {
       // the backup's entries plus the new ones (each once).
       const after = await write(15)
       const r = await settleAndCheck(stage, fleet, seed)
-      const final = referenceDoc(await readServerLog(stage.pg.url, ws)).toJSON() as { log?: Array<string> }
-      const backupList = (backupJson as { log?: Array<string> }).log ?? []
-      expect([...(final.log ?? [])].sort(), `seed ${seed}`).toEqual([...backupList, ...after].sort())
+      const final = faultState(referenceDoc(await readServerLog(stage.pg.url, ws)).toJSON())
+      const backupList = faultState(backupJson).log
+      expect([...final.log].sort(), `seed ${seed}`).toEqual([...backupList, ...after].sort())
       console.log(
         `[faults] F10 seed=${seed}: backup at seq ${cursor} of ${headBefore}, revert at ${revertSeq}, ${r.rows} rows, ${r.acked} acked, ${r.failedPushes} failed pushes`,
       )

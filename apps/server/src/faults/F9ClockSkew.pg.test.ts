@@ -18,6 +18,7 @@ import { startTestServer, type TestServer } from "../test/server.js"
 import { AuditLog, type PushRecord } from "./AuditTransport.js"
 import { type CheckedClient, checkInvariants, referenceDoc } from "./checkInvariants.js"
 import { skewEnv } from "./faketime.js"
+import { applyFaultEdit, faultState, pushNotesFixture, stateJson } from "./faultEdits.js"
 import { JWT_SECRET, runSeed, seeded, sleep } from "./faultRun.js"
 import { ServerProcess } from "./ServerProcess.js"
 import { readServerLog } from "./serverLog.js"
@@ -54,15 +55,11 @@ const runChild = (script: string, env: Record<string, string>): Promise<string> 
 const vvOf = (d: LoroDoc) => JSON.stringify([...d.oplogVersion().toJSON()].sort(([a], [b]) => a.localeCompare(b)))
 
 /**
- * Edit `n` of client `name`. Its keys are its own (so each one's final value is its last
- * write, whatever the clocks), text goes in at 0 as one bracketed run (never split), and
- * list entries are unique. The child process repeats this function in CHILD_SCRIPT.
+ * Edit `n` of client `name` (faultEdits.ts): its keys are its own (so each one's final value is
+ * its last write, whatever the clocks), text goes in at 0 of the shared notes as one bracketed
+ * run (never split), and log entries are unique. The child process runs the same function.
  */
-const applyEdit = (d: LoroDoc, name: string, n: number): void => {
-  if (n % 3 === 0) d.getMap("tasks").set(`${name}-${n % 5}`, n)
-  else if (n % 3 === 1) d.getText("notes").insert(0, `[${name}]`)
-  else d.getList("log").push(`${name}:${n}`)
-}
+const applyEdit = (d: LoroDoc, name: string, n: number): void => applyFaultEdit(d, name, n, 5)
 
 interface Oracle {
   readonly log: Array<string>
@@ -101,11 +98,8 @@ const CHILD_SCRIPT = `
   const { AuditLog } = await import("./src/faults/AuditTransport.ts")
   const e = process.env
   const name = e.F9_NAME
-  const applyEdit = (d, n) => {
-    if (n % 3 === 0) d.getMap("tasks").set(name + "-" + (n % 5), n)
-    else if (n % 3 === 1) d.getText("notes").insert(0, "[" + name + "]")
-    else d.getList("log").push(name + ":" + n)
-  }
+  const { applyFaultEdit, stateJson } = await import("./src/faults/faultEdits.ts")
+  const applyEdit = (d, n) => applyFaultEdit(d, name, n, 5)
   const audit = new AuditLog()
   const dir = await mkdtemp(join(tmpdir(), "vibestack-f9-child-"))
   const transport = audit.wrap(name, new HttpTransport({ baseUrl: e.F9_URL, WebSocket, requestTimeoutMs: 10000, pingIntervalMs: 1000 }))
@@ -127,7 +121,7 @@ const CHILD_SCRIPT = `
     const view = audit.view(name)
     console.log(JSON.stringify({
       state: {
-        json: JSON.stringify(client.doc.toJSON()),
+        json: stateJson(client.doc),
         vv,
         cursor: client.engine.cursor,
         outbox: (await client.store.outbox(e.F9_WS, "main")).length,
@@ -400,6 +394,7 @@ describe("F9 clocks skewed ±10 min (quick tier)", () => {
     const audit = new AuditLog()
     const { workspaceId, masterToken } = await api(nodes.ahead.url).register("f9-merges")
     const ws = workspaceId as WorkspaceId
+    await pushNotesFixture(nodes.ahead.url, ws, masterToken, audit)
     // Two in-process clients on each node (this process keeps the real clock).
     const members: Array<CheckedClient & { dir: string; cursorSamples: Array<number> }> = []
     // Every push of the workspace goes through one node: see the report on multi-node pool copies.
@@ -467,7 +462,7 @@ describe("F9 clocks skewed ±10 min (quick tier)", () => {
       expect(Math.abs((childState.now - Date.now()) / 1000 + SKEW_S)).toBeLessThan(60)
       const bad = await checkInvariants(log, audit, members)
       const ref = referenceDoc(log)
-      const refJson = JSON.stringify(ref.toJSON())
+      const refJson = stateJson(ref)
       if (childState.json !== refJson) bad.push("I3 child JSON differs from the reference")
       if (childState.vv !== vvOf(ref)) bad.push("I3 child version vector differs from the reference")
       if (childState.outbox !== 0) bad.push(`I3 child outbox ${childState.outbox}`)
@@ -481,20 +476,22 @@ describe("F9 clocks skewed ±10 min (quick tier)", () => {
         })
         const d = new LoroDoc()
         d.import(r.bytes)
-        if (JSON.stringify(d.toJSON()) !== refJson) bad.push(`${name} node's snapshot differs from the reference`)
+        // A new device's view: the snapshot, then the log after the seq it covers.
+        for (const u of log.slice(Number(r.headers.get("x-vibestack-cursor")))) d.import(u.bytes)
+        if (stateJson(d) !== refJson) bad.push(`${name} node's snapshot differs from the reference`)
       }
       const errors = new Set(audit.pushes.filter((p) => p.outcome === "error").map((p) => `${p.client}: ${p.error}`))
       if (bad.length > 0) bad.push(...[...errors].map((e) => `push failed: ${e}`))
       if (bad.length > 0)
         throw new Error(`seed ${seed} violated ${bad.length} invariants:\n${bad.slice(0, 30).join("\n")}`)
-      // The oracle needs no clock: every list entry once, every text insert, each key's last write.
+      // The oracle needs no clock: every log entry once, every text insert, each key's last write.
       const want: Oracle = expectedFromEdits(edits)
-      const got = ref.toJSON() as { tasks?: Record<string, number>; notes?: string; log?: Array<string> }
-      expect([...(got.log ?? [])].sort()).toEqual([...want.log].sort())
-      expect(got.tasks ?? {}).toEqual(want.tasks)
+      const got = faultState(ref.toJSON())
+      expect([...got.log].sort()).toEqual([...want.log].sort())
+      expect(got.keys).toEqual(want.tasks)
       for (const [name, count] of Object.entries(want.textCounts))
-        expect((got.notes ?? "").split(`[${name}]`).length - 1, `text inserts of ${name}`).toBe(count)
-      expect(got.notes?.length ?? 0).toBe(want.textLength)
+        expect(got.notes.split(`[${name}]`).length - 1, `text inserts of ${name}`).toBe(count)
+      expect(got.notes.length).toBe(want.textLength)
       console.log(
         `[faults] F9 seed=${seed}: ${log.length} rows, ${audit.acked().length} acked pushes, ${edits.length} edits`,
       )

@@ -8,6 +8,7 @@ import { HeadlessClient } from "../headless/HeadlessClient.js"
 import { api } from "../test/http.js"
 import type { AuditLog } from "./AuditTransport.js"
 import type { CheckedClient } from "./checkInvariants.js"
+import { applyFaultEdit, pushNotesFixture } from "./faultEdits.js"
 
 export interface FleetOptions {
   /** Where clients connect (a proxy's url, or the server's). */
@@ -63,6 +64,8 @@ export class Fleet {
       transport: Fleet.transport(o, "c0"),
     })
     members.push({ name: "c0", dir: dir0, client: c0, cursorSamples: [] })
+    // The shared notes task every writer's text edits go to (see faultEdits.ts).
+    await pushNotesFixture(o.directUrl, c0.workspaceId, c0.token, o.audit)
     for (let i = 1; i < o.clients; i++) {
       const name = `c${i}`
       const { token } = await api(o.directUrl).mint(c0.workspaceId, c0.token, "editor")
@@ -81,14 +84,10 @@ export class Fleet {
     for (const m of this.members) m.cursorSamples.push(m.client.engine.cursor)
   }
 
-  /** One random edit by client `i`: a map key, a text insert or a list append. */
+  /** One random edit by client `i`: a keyed value, a text insert or a log entry (`applyFaultEdit`). */
   async edit(i: number, n: number): Promise<void> {
     const m = this.members[i]!
-    await m.client.edit((d) => {
-      if (n % 3 === 0) d.getMap("tasks").set(`${m.name}-${n % 11}`, n)
-      else if (n % 3 === 1) d.getText("notes").insert(0, `${i}`)
-      else d.getList("log").push(`${m.name}:${n}`)
-    })
+    await m.client.edit((d) => applyFaultEdit(d, m.name, n, 11))
   }
 
   /** Closes client `i` and resumes it from its folder, like a process restart. */

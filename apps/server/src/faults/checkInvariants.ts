@@ -2,6 +2,7 @@ import { MAIN_DOC } from "@vibestack/schema"
 import { LoroDoc } from "loro-crdt"
 import type { HeadlessClient } from "../headless/HeadlessClient.js"
 import type { AuditLog } from "./AuditTransport.js"
+import { stateJson } from "./faultEdits.js"
 import type { LogRow } from "./serverLog.js"
 
 export interface CheckedClient {
@@ -58,7 +59,7 @@ export const checkInvariants = async (
     if (r.key !== null && !attempted.has(r.key)) bad.push(`I1 seq ${r.seq} key ${r.key} never pushed`)
 
   const ref = referenceDoc(log)
-  const refJson = JSON.stringify(ref.toJSON())
+  const refJson = stateJson(ref)
   const refVv = vv(ref)
   const head = log.length
   for (const { name, client, cursorSamples } of clients) {
@@ -69,7 +70,7 @@ export const checkInvariants = async (
     if (outbox.length > 0) bad.push(`I3 ${name} outbox not empty: ${outbox.length}`)
     const rejected = await client.store.rejectedOutbox(ws, docId)
     if (rejected.length > 0) bad.push(`I1 ${name} has ${rejected.length} rejected commits`)
-    if (JSON.stringify(doc.toJSON()) !== refJson) bad.push(`I3 ${name} JSON differs from the reference`)
+    if (stateJson(doc) !== refJson) bad.push(`I3 ${name} JSON differs from the reference`)
     if (vv(doc) !== refVv) bad.push(`I3 ${name} version vector differs from the reference`)
     const cursor = client.engine.cursor
     if (cursor !== head) bad.push(`I3 ${name} cursor ${cursor} != head ${head}`)

@@ -5,7 +5,10 @@ export interface PendingChange {
   readonly ws: string
   readonly id: string
   readonly op: "i" | "u" | "d" | "t"
+  /** JSON object of text values: the new row (i, u) or the key (d). */
   readonly value: string
+  /** JSON: the changed columns' old values (u) or the whole old row (d); null if unknown. */
+  readonly old: string | null
 }
 
 /** A received transaction (or, with no changes, a fence or keepalive position). */
@@ -27,16 +30,23 @@ export interface WriterHooks {
 const LOCK = "74617, 1"
 const BATCH_CHANGES = 20_000
 
+/**
+ * One statement per batch. The rows travel as one JSON parameter: node-pg would escape
+ * every element of ten parallel text[] parameters character by character, which cost more
+ * than everything else the consumer does (profiled at 20,000 changes/s).
+ */
 const INSERT = `
 with ins as (
-  insert into change_log (lsn, pos, xid, tbl, workspace_id, row_id, op, value, committed_at)
-  select * from unnest($1::int8[], $2::int4[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::"char"[], $8::text[], $9::timestamptz[])
+  insert into change_log (lsn, pos, xid, tbl, workspace_id, row_id, op, value, committed_at, old)
+  select lsn, pos, xid, tbl, workspace_id, row_id, op, value, committed_at, old
+  from json_to_recordset($1::json) as x(lsn int8, pos int4, xid int8, tbl text, workspace_id text, row_id text,
+                                        op "char", value text, committed_at timestamptz, old text)
   on conflict (lsn, pos) do nothing
   returning 1
 ), st as (
-  update feed_state set stored_lsn = greatest(stored_lsn, $10), updated_at = now() where id = 1 returning stored_lsn
+  update feed_state set stored_lsn = greatest(stored_lsn, $2), updated_at = now() where id = 1 returning stored_lsn
 )
-select pg_notify('vibestack_feed', $11) as n, (select count(*) from ins)::int as inserted`
+select pg_notify('vibestack_feed', $3) as n, (select count(*) from ins)::int as inserted`
 
 /** Longer NOTIFY payloads name no shapes: every long-poll re-checks. */
 const MAX_TOUCHED = 6000
@@ -44,7 +54,7 @@ const MAX_TOUCHED = 6000
 /**
  * The consumer's own Postgres session: it holds the feed's advisory lock (so a dead node
  * releases it with its connection) and group-commits received transactions into
- * change_log. Redelivered changes hit the (lsn, pos) key and are dropped (rule F2); the
+ * change_log. Redelivered changes hit the (lsn, pos) key and are dropped (rule W2); the
  * insert, the stored position and the NOTIFY to every node commit as one statement.
  */
 export class ChangeWriter {
@@ -127,27 +137,31 @@ export class ChangeWriter {
         while (take < this.pending.length && (take === 0 || n + this.pending[take]!.changes.length <= BATCH_CHANGES))
           n += this.pending[take++]!.changes.length
         const batch = this.pending.slice(0, take)
-        const cols: Array<Array<unknown>> = [[], [], [], [], [], [], [], [], []]
+        const rows: Array<unknown> = []
         let stored = this.storedLsn
         const touched = new Set<string>()
         for (const tx of batch) {
-          for (const c of tx.changes) touched.add(/[,|*]/.test(c.ws) ? "*" : `${c.tbl}:${c.ws}`)
           stored = Math.max(stored, tx.endLsn)
+          const at = tx.at.toISOString()
           tx.changes.forEach((c, i) => {
-            cols[0]!.push(tx.lsn)
-            cols[1]!.push(i + 1)
-            cols[2]!.push(tx.xid)
-            cols[3]!.push(c.tbl)
-            cols[4]!.push(c.ws)
-            cols[5]!.push(c.id)
-            cols[6]!.push(c.op)
-            cols[7]!.push(c.value)
-            cols[8]!.push(tx.at)
+            touched.add(/[,|*]/.test(c.ws) ? "*" : `${c.tbl}:${c.ws}`)
+            rows.push({
+              lsn: tx.lsn,
+              pos: i + 1,
+              xid: tx.xid,
+              tbl: c.tbl,
+              workspace_id: c.ws,
+              row_id: c.id,
+              op: c.op,
+              value: c.value,
+              committed_at: at,
+              old: c.old,
+            })
           })
         }
         const names = [...touched].join(",")
         const payload = `${stored}|${names.length > MAX_TOUCHED || names.includes("*") ? "*" : names}`
-        const r = await this.query<{ inserted: number }>(INSERT, [...cols, stored, payload])
+        const r = await this.query<{ inserted: number }>(INSERT, [JSON.stringify(rows), stored, payload])
         if (generation !== this.generation) return
         this.inserted += r.rows[0]?.inserted ?? 0
         this.pending.splice(0, take)

@@ -49,7 +49,7 @@ describe("change feed", () => {
     await pgServer?.dispose()
   })
 
-  it("[F8] answers 401 without a valid token and 400 for bad parameters", async () => {
+  it("[W8] answers 401 without a valid token and 400 for bad parameters", async () => {
     const { workspaceId, masterToken } = await registerWorkspace(srv.url, "Params")
     const viewer = await mintToken(srv.url, workspaceId, masterToken, "viewer")
     expect((await get("table=tasks&offset=-1")).status).toBe(401)
@@ -66,17 +66,35 @@ describe("change feed", () => {
       "table=tasks&offset=1_2",
       `table=tasks&offset=-5_1&handle=${handle}`,
       "table=tasks&offset=1_1&handle=nonsense!",
-      `table=projects&offset=1_1&handle=${handle}`,
-      "table=tasks&offset=-1&where=true",
+      "table=tasks&offset=-1&where=nosuchcolumn",
       "table=tasks&offset=-1&live=maybe",
+      "table=tasks&offset=-1&live=true",
+      "table=tasks&offset=-1&replica=full",
+      "table=tasks&offset=-1&subset__where=true",
     ]) {
       const res = await get(q, viewer)
       expect(res.status, q).toBe(400)
       expect(((await res.json()) as { error: { kind: string } }).error.kind).toBe("BadRequest")
     }
+    // A handle of another shape (here another table) is not an error but a stale session.
+    const other = await get(`table=projects&offset=1_1&handle=${handle}`, viewer)
+    expect(other.status).toBe(409)
+    expect(await other.json()).toEqual([{ headers: { control: "must-refetch" } }])
   })
 
-  it("[F8] a workspace's token never sees another workspace's rows", async () => {
+  it("[W4] the shape route is in the OpenAPI document, with its parameters and its 409", async () => {
+    const doc = (await (await fetch(`${srv.url}/api/v1/openapi.json`)).json()) as {
+      paths: Record<string, { get?: { parameters?: Array<{ name: string }>; responses: Record<string, unknown> } }>
+    }
+    const shape = doc.paths["/api/v1/shape"]?.get
+    expect(shape).toBeDefined()
+    expect(shape!.parameters!.map((p) => p.name)).toEqual(
+      expect.arrayContaining(["table", "offset", "handle", "live", "where", "params", "columns"]),
+    )
+    expect(Object.keys(shape!.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "409", "503"]))
+  })
+
+  it("[W8] a workspace's token never sees another workspace's rows", async () => {
     const a = await registerWorkspace(srv.url, "A")
     const b = await registerWorkspace(srv.url, "B")
     await insertTask(db, a.workspaceId, "secret", "A only")
@@ -93,7 +111,7 @@ describe("change feed", () => {
     expect(JSON.stringify(seen)).not.toContain("secret")
   })
 
-  it("[F4] feed tail prints changes and resumes from its offset file", async () => {
+  it("[W4] feed tail prints changes and resumes from its offset file", async () => {
     const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "Tail")
     const file = join(mkdtempSync(join(tmpdir(), "tail-")), "offset.json")
     await insertTask(db, ws, "x1", "one")
@@ -118,7 +136,7 @@ describe("change feed", () => {
     expect(lines.slice(1).map((l) => [JSON.parse(l).op, JSON.parse(l).value.title])).toEqual([["update", "two"]])
   })
 
-  it("[F2] redelivery after a consumer restart is deduped by offset", async () => {
+  it("[W2] redelivery after a consumer restart is deduped by offset", async () => {
     const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "Dedupe")
     const f = follow(masterToken)
     await f.shape.rows
@@ -130,6 +148,10 @@ describe("change feed", () => {
     consumer.acking = false
     for (let i = 0; i < 20; i++) await insertTask(db, ws, `d${i}`, `x${i}`)
     await waitFor(() => changes.length === 20, 15_000, "20 changes")
+    // Followers see a change when the holder receives it; wait until it is stored too.
+    const stored = async () =>
+      (await db.query("select count(*)::int as n from change_log where workspace_id = $1", [ws])).rows[0].n === 20
+    await waitFor(stored, 15_000, "20 changes stored")
     const insertedBefore = consumer.inserted
     // Restart the stream: the slot was never confirmed, so Postgres sends everything again.
     await consumer.stall()
@@ -151,7 +173,7 @@ describe("change feed", () => {
     expect(new Set(changes).size).toBe(21)
   })
 
-  it("[F3] an initial sync applies changes its snapshot could not see (in flight, or begun after it)", async () => {
+  it("[W3] an initial sync applies changes its snapshot could not see (in flight, or begun after it)", async () => {
     const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "Window")
     await insertTask(db, ws, "inflight", "v0")
     await insertTask(db, ws, "later", "v0")
@@ -178,7 +200,7 @@ describe("change feed", () => {
     }
   })
 
-  it("[F3] concurrent writes during initial syncs: no gap, no duplicate, no row going back", async () => {
+  it("[W3] concurrent writes during initial syncs: no gap, no duplicate, no row going back", async () => {
     const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "Race")
     const ids = Array.from({ length: 10 }, (_, i) => `r${i}`)
     for (const id of ids) await insertTask(db, ws, id, "0")
@@ -221,8 +243,10 @@ describe("change feed", () => {
     await writer
     const expected = await tableRows(db, "tasks", ws)
     for (const { f, violations } of followers) {
+      const sorted = (rows: Array<[unknown, unknown]>) =>
+        JSON.stringify(rows.sort((x, y) => String(x[0]).localeCompare(String(y[0]))))
       await waitFor(
-        () => JSON.stringify([...expected]) === JSON.stringify(f.shape.currentRows.map((r) => [r.id, r])),
+        () => sorted([...expected]) === sorted(f.shape.currentRows.map((r) => [r.id, r])),
         15_000,
         "follower converges",
       ).catch(() => {})

@@ -5,6 +5,7 @@ import { Bus } from "../bus/Bus.js"
 import { HealthProbes } from "../http/HealthProbes.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { ServerConfigTag } from "../ServerConfigTag.js"
+import { ChangeTail } from "./ChangeTail.js"
 import { type FeedOptions, FeedOptionsConfig } from "./FeedOptions.js"
 import { trimChangeLog } from "./retention.js"
 import { FENCE_PREFIX, WalConsumer } from "./WalConsumer.js"
@@ -16,9 +17,11 @@ export interface SlotHealth {
   readonly walStatus: string | null
 }
 
-interface Waiter {
-  readonly key: string
-  readonly resolve: () => void
+/** What a shape request checks its handle and offset against (see ShapeService). */
+export interface FeedState {
+  readonly epoch: number
+  readonly epochLsn: number
+  readonly lowWater: number
 }
 
 export interface FeedApi {
@@ -30,8 +33,11 @@ export interface FeedApi {
   readonly storedLsn: () => number
   /** Waits until every commit below `lsn` is in change_log; false on timeout. */
   readonly awaitStored: (lsn: number) => Effect.Effect<boolean, SqlError.SqlError>
-  /** Waits for a change to (table, workspace) stored after `seenStored`, or the timeout. */
-  readonly awaitChange: (table: string, ws: string, seenStored: number, timeoutMs: number) => Effect.Effect<void>
+  /** The recent change log in memory: what long-polls are answered from. */
+  readonly tail: ChangeTail
+  readonly state: () => FeedState
+  /** Re-reads feed_state (a handle names an epoch this node has not heard of yet). */
+  readonly refreshState: Effect.Effect<FeedState>
   readonly slotHealth: () => SlotHealth
   readonly trim: (policy?: { maxAgeMs?: number; maxRows?: number }) => Effect.Effect<number>
 }
@@ -39,6 +45,24 @@ export interface FeedApi {
 export class Feed extends Context.Tag("Feed")<Feed, FeedApi>() {
   static readonly layer = (overrides: Partial<FeedOptions> = {}) => Layer.scoped(Feed, make(overrides))
 }
+
+interface SyncRow {
+  readonly epoch: number
+  readonly epochLsn: number
+  readonly lowWaterLsn: number
+  readonly storedLsn: number
+  readonly lsn: number | null
+  readonly pos: number
+  readonly tbl: string
+  readonly workspaceId: string
+  readonly rowId: string
+  readonly op: string
+  readonly value: string
+  readonly old: string | null
+}
+
+/** Rows one notification may bring into the tail; past that, older offsets read change_log. */
+const SYNC_ROWS = 20_000
 
 const make = (overrides: Partial<FeedOptions>) =>
   Effect.gen(function* () {
@@ -50,23 +74,78 @@ const make = (overrides: Partial<FeedOptions>) =>
     const probes = yield* HealthProbes
     const server = yield* ServerConfigTag
     const url = Redacted.value(Option.getOrThrow(Option.fromNullable(pgClient.config.url)))
+    // The layer's runtime, not the default one: log lines go through the server's logger.
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
 
     let stored = 0
+    let state: FeedState = { epoch: 0, epochLsn: 0, lowWater: 0 }
     let consumer: WalConsumer | undefined
     let health: SlotHealth = { lagBytes: null, retainedBytes: null, safeWalBytes: null, walStatus: null }
-    const waiters = new Set<Waiter>()
+    const tail = new ChangeTail(options.tailBytes)
+    const storedWaiters = new Set<() => void>()
 
-    // `stored_lsn|tbl:ws,tbl:ws` or `stored_lsn|*`: wakes long-polls of the touched shapes only.
+    /**
+     * Brings feed_state and, past the tail's head, change_log into memory: one query per
+     * notification burst on this node (never one per waiting request).
+     */
+    const syncOnce = Effect.gen(function* () {
+      const rows = yield* sql<SyncRow>`
+        select s.epoch, s.epoch_lsn, s.low_water_lsn, s.stored_lsn,
+               c.lsn, c.pos, c.tbl, c.workspace_id, c.row_id, c.op, c.value, c.old
+        from feed_state s left join lateral (
+          select lsn, pos, tbl, workspace_id, row_id, op, value, old from change_log
+          where lsn >= ${tail.head} and lsn < s.stored_lsn order by lsn, pos limit ${SYNC_ROWS}
+        ) c on true
+        where s.id = 1`
+      const s = rows[0]
+      // A reply older than a slot change this node already saw (on the consumer's hook).
+      if (!s || s.epoch < tail.epoch) return
+      stored = Math.max(stored, s.storedLsn)
+      state = { epoch: s.epoch, epochLsn: s.epochLsn, lowWater: Math.max(state.lowWater, s.lowWaterLsn) }
+      if (s.epoch !== tail.epoch || rows.length >= SYNC_ROWS) tail.reset(s.epoch, s.storedLsn)
+      else if (s.lsn !== null) {
+        let i = 0
+        while (i < rows.length) {
+          const lsn = rows[i]!.lsn!
+          const tx = []
+          for (; i < rows.length && rows[i]!.lsn === lsn; i++) {
+            const r = rows[i]!
+            tx.push({ tbl: r.tbl, ws: r.workspaceId, pos: r.pos, rowId: r.rowId, op: r.op, value: r.value, old: r.old })
+          }
+          tail.append(lsn, lsn, tx)
+        }
+      }
+      tail.advance(s.storedLsn)
+    })
+    let syncing = false
+    let again = false
+    const sync = () => {
+      if (syncing) {
+        again = true
+        return
+      }
+      syncing = true
+      runFork(
+        Effect.gen(function* () {
+          do {
+            again = false
+            yield* syncOnce
+          } while (again)
+        }).pipe(
+          Effect.catchAllCause((cause) => Effect.logWarning("change feed sync failed", cause)),
+          Effect.ensuring(Effect.sync(() => (syncing = false))),
+        ),
+      )
+    }
+
+    // `stored_lsn|tbl:ws,…`, or a bare LSN / `…|*` for slot, truncate and retention events.
     const onNotify = (payload: string) => {
       const [lsnText, touched = "*"] = payload.split("|")
-      stored = Math.max(stored, Number(lsnText) || 0)
-      const keys = touched === "*" ? undefined : new Set(touched.split(","))
-      for (const w of waiters) if (!keys || keys.has(w.key)) w.resolve()
+      const lsn = Number(lsnText) || 0
+      stored = Math.max(stored, lsn)
+      for (const wake of storedWaiters) wake()
+      if (touched === "*" || lsn > tail.head) sync()
     }
-    const readStored = Effect.map(
-      sql<{ storedLsn: number }>`select stored_lsn from feed_state where id = 1`,
-      (rows) => rows[0]?.storedLsn ?? 0,
-    )
     // Through the Bus's own LISTEN connection, which survives a Postgres restart.
     const notified = yield* PubSub.subscribe(bus.feed)
     yield* Queue.take(notified).pipe(
@@ -74,31 +153,32 @@ const make = (overrides: Partial<FeedOptions>) =>
       Effect.forever,
       Effect.forkScoped,
     )
-    // Notifications missed while that connection was down: catch up and wake every long-poll.
+    // Notifications missed while that connection was down: catch up.
     const missed = yield* PubSub.subscribe(bus.resync)
     yield* Queue.take(missed).pipe(
-      Effect.zipRight(readStored),
-      Effect.tap((lsn) => Effect.sync(() => onNotify(`${lsn}|*`))),
-      Effect.catchAllCause((cause) => Effect.logWarning("change feed resync failed", cause)),
+      Effect.tap(() => Effect.sync(() => onNotify("0|*"))),
       Effect.forever,
       Effect.forkScoped,
     )
-    stored = yield* readStored
+    const [first] = yield* sql<{ epoch: number; epochLsn: number; lowWaterLsn: number; storedLsn: number }>`
+      select epoch, epoch_lsn, low_water_lsn, stored_lsn from feed_state where id = 1`
+    stored = first?.storedLsn ?? 0
+    state = { epoch: first?.epoch ?? 0, epochLsn: first?.epochLsn ?? 0, lowWater: first?.lowWaterLsn ?? 0 }
+    tail.reset(state.epoch, stored)
 
-    const wait = (key: string, ready: () => boolean, timeoutMs: number) =>
+    const waitStored = (ready: () => boolean, timeoutMs: number) =>
       Effect.async<void>((resume) => {
         if (ready()) return resume(Effect.void)
-        const w: Waiter = { key, resolve: () => done() }
-        const timer = setTimeout(() => done(), timeoutMs)
         const done = () => {
           clearTimeout(timer)
-          waiters.delete(w)
+          storedWaiters.delete(done)
           resume(Effect.void)
         }
-        waiters.add(w)
+        const timer = setTimeout(done, timeoutMs)
+        storedWaiters.add(done)
         return Effect.sync(() => {
           clearTimeout(timer)
-          waiters.delete(w)
+          storedWaiters.delete(done)
         })
       })
 
@@ -110,12 +190,20 @@ const make = (overrides: Partial<FeedOptions>) =>
         yield* sql`select pg_logical_emit_message(false, ${FENCE_PREFIX}, '')`
         const deadline = Date.now() + options.fenceTimeoutMs
         while (stored < lsn && Date.now() < deadline)
-          yield* wait("*fence*", () => stored >= lsn, Math.max(1, Math.min(250, deadline - Date.now())))
+          yield* waitStored(() => stored >= lsn, Math.max(1, Math.min(250, deadline - Date.now())))
         return stored >= lsn
       })
 
-    const awaitChange = (table: string, ws: string, seenStored: number, timeoutMs: number) =>
-      wait(`${table}:${ws}`, () => stored > seenStored, timeoutMs)
+    const refreshState = Effect.gen(function* () {
+      const [s] = yield* sql<{ epoch: number; epochLsn: number; lowWaterLsn: number; storedLsn: number }>`
+        select epoch, epoch_lsn, low_water_lsn, stored_lsn from feed_state where id = 1`
+      if (s && s.epoch >= tail.epoch) {
+        stored = Math.max(stored, s.storedLsn)
+        state = { epoch: s.epoch, epochLsn: s.epochLsn, lowWater: Math.max(state.lowWater, s.lowWaterLsn) }
+        if (s.epoch !== tail.epoch) tail.reset(s.epoch, s.storedLsn)
+      }
+      return state
+    }).pipe(Effect.orDie)
 
     const pollHealth = Effect.gen(function* () {
       const rows = yield* sql<{
@@ -146,12 +234,16 @@ const make = (overrides: Partial<FeedOptions>) =>
       trimChangeLog(sql, {
         maxAgeMs: policy?.maxAgeMs ?? options.retentionMs,
         maxRows: policy?.maxRows ?? options.retentionMaxRows,
-      }).pipe(Effect.orDie)
+      }).pipe(
+        Effect.tap(({ cutoff }) =>
+          Effect.sync(() => (state = { ...state, lowWater: Math.max(state.lowWater, cutoff) })),
+        ),
+        Effect.map(({ deleted }) => deleted),
+        Effect.orDie,
+      )
 
     const startConsumer = Effect.gen(function* () {
       if (consumer || !options.enabled) return
-      // The layer's runtime, not the default one: log lines go through the server's logger.
-      const runFork = Runtime.runFork(yield* Effect.runtime<never>())
       const c = new WalConsumer({
         connectionString: url,
         slotName: options.slotName,
@@ -165,6 +257,28 @@ const make = (overrides: Partial<FeedOptions>) =>
                 ? Effect.logWarning(message)
                 : Effect.logError(message),
           ),
+        onReceived: (tx) => {
+          if (tail.epoch !== c.epoch) return
+          if (tx.changes.length === 0) tail.advance(tx.endLsn)
+          else
+            tail.append(
+              tx.lsn,
+              tx.endLsn,
+              tx.changes.map((ch, i) => ({
+                tbl: ch.tbl,
+                ws: ch.ws,
+                pos: i + 1,
+                rowId: ch.id,
+                op: ch.op,
+                value: ch.value,
+                old: ch.old,
+              })),
+            )
+        },
+        onEpoch: (epoch, lsn) => {
+          state = { epoch, epochLsn: lsn, lowWater: state.lowWater }
+          tail.reset(epoch, lsn)
+        },
       })
       consumer = c
       c.start()
@@ -194,7 +308,9 @@ const make = (overrides: Partial<FeedOptions>) =>
       consumer: () => consumer,
       storedLsn: () => stored,
       awaitStored,
-      awaitChange,
+      tail,
+      state: () => state,
+      refreshState,
       slotHealth: () => health,
       trim,
     } satisfies FeedApi

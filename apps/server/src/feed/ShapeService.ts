@@ -1,58 +1,83 @@
-import { randomBytes } from "node:crypto"
+import { createHash, randomBytes } from "node:crypto"
 import { SqlClient } from "@effect/sql"
-import { Effect } from "effect"
-import { Tokens } from "../auth/Tokens.js"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Option, Redacted, Runtime, Schedule } from "effect"
+import pg from "pg"
 import { Metrics } from "../metrics/Metrics.js"
+import { makeCanonicalize } from "./canonicalize.js"
+import { type CompiledShape, compileShape, shapeKey } from "./compileShape.js"
 import { Feed } from "./Feed.js"
-import { type Column, MUST_REFETCH, schemaHeader, valueSql } from "./messages.js"
+import type { Column } from "./messages.js"
 import { formatHandle, type Handle } from "./offset.js"
-import { type LogState, readLog } from "./readLog.js"
-import { parseShapeParams } from "./shapeParams.js"
-import { takeSnapshot } from "./takeSnapshot.js"
+import { readSnapshot } from "./readSnapshot.js"
+import { SnapshotStore } from "./SnapshotStore.js"
+import { type ServeContext, serveLog } from "./serveLog.js"
+import { parseShapeParams, type ShapeDef } from "./shapeParams.js"
+import { mustRefetch as refetchResponse, shapeError, shapeOk } from "./shapeResponse.js"
+import { SESSION_OPTIONS } from "./WalConsumer.js"
+import { WhereError } from "./where/WhereError.js"
 
-export interface ShapeResponse {
-  readonly status: number
-  readonly headers: Record<string, string>
-  readonly body: string
-}
-
-interface TableInfo {
-  readonly name: string
-  readonly schema: string
-  readonly valueSql: string
-}
-
-interface HeldSnapshot {
-  readonly pages: ReadonlyArray<string>
-  readonly endOffset: string
-  readonly expires: number
-}
-
-const EXPOSE = "electric-handle, electric-offset, electric-schema, electric-cursor, electric-up-to-date"
-
-const error = (status: number, kind: string, message: string): ShapeResponse => ({
-  status,
-  headers: { "content-type": "application/json", "cache-control": "no-store" },
-  body: JSON.stringify({ error: { kind, message } }),
-})
+export type { ShapeResponse } from "./shapeResponse.js"
 
 /** Test hook: runs between an initial sync's snapshot and its WAL position read. */
 export const shapeTestHooks: { afterSnapshot?: (() => Promise<void>) | undefined } = {}
 
+/** Who asks: a shape handle and a held snapshot belong to this and the shape definition. */
+export interface ShapeCaller {
+  readonly workspaceId: string
+  readonly role: string
+}
+
+/** A digest of (workspace, role, shape definition): the handle's `bind` part. */
+export const bindingOf = (caller: ShapeCaller, key: string): string =>
+  createHash("sha256").update(`${caller.workspaceId}\u0000${caller.role}\u0000${key}`).digest("hex").slice(0, 16)
+
+const COMPILED_MAX = 500
+/** How long an initial sync waits for a turn to read Postgres before answering 503. */
+const TURN_WAIT_MS = 30_000
+
 /**
- * `GET /api/v1/shape`: Electric's HTTP shape protocol over the change feed, for whole
- * projection tables scoped to the bearer token's workspace (rules F3, F4, F8).
+ * `GET /api/v1/shape`: Electric's HTTP shape protocol over the change feed, for a
+ * projected table of the caller's workspace, optionally narrowed by `where`, `params`
+ * and `columns` (rules W3, W4, W8, W9–W11). Initial syncs are read into held pages
+ * (readSnapshot.ts), catch-up and long-polls are served from the in-memory tail or
+ * change_log (serveLog.ts).
  */
 export class ShapeService extends Effect.Service<ShapeService>()("ShapeService", {
   scoped: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const pgClient = yield* PgClient.PgClient
     const feed = yield* Feed
-    const tokens = yield* Tokens
     const metrics = yield* Metrics
-    const tables = new Map<string, TableInfo>()
-    const held = new Map<string, HeldSnapshot>()
+    const runtime = yield* Effect.runtime<never>()
+    const url = Redacted.value(Option.getOrThrow(Option.fromNullable(pgClient.config.url)))
+    const options = feed.options
+    // Snapshot reads and constant resolution render values as the WAL consumer does.
+    const pool = yield* Effect.acquireRelease(
+      Effect.sync(
+        () =>
+          new pg.Pool({
+            connectionString: url,
+            options: SESSION_OPTIONS,
+            max: options.snapshotConcurrency + 2,
+            application_name: "vibestack-feed-snapshot",
+            connectionTimeoutMillis: 10_000,
+          }),
+      ),
+      (p) => Effect.promise(() => p.end().catch(() => {})),
+    )
+    pool.on("error", () => {}) // an idle client's connection dropped: the pool replaces it
+    const store = new SnapshotStore({
+      ttlMs: options.snapshotTtlMs,
+      maxBytes: options.snapshotMemoryBytes,
+      concurrency: options.snapshotConcurrency,
+    })
+    yield* Effect.sync(() => store.sweep()).pipe(Effect.repeat(Schedule.spaced("5 seconds")), Effect.forkScoped)
+    const canonicalize = makeCanonicalize(pool)
+    const tables = new Map<string, ReadonlyArray<Column>>()
+    const compiled = new Map<string, CompiledShape>()
 
-    const tableInfo = (name: string) =>
+    const tableColumns = (name: string) =>
       Effect.gen(function* () {
         const hit = tables.get(name)
         if (hit) return hit
@@ -60,123 +85,130 @@ export class ShapeService extends Effect.Service<ShapeService>()("ShapeService",
           select column_name as name, udt_name as type, is_nullable = 'NO' as not_null
           from information_schema.columns where table_schema = current_schema() and table_name = ${name}
           order by ordinal_position`
-        const info = { name, schema: schemaHeader(columns), valueSql: valueSql(columns) }
-        tables.set(name, info)
-        return info
+        tables.set(name, columns)
+        return columns
       })
 
-    const newHandle = (epoch: number, table: string): Handle => ({
+    const compile = (def: ShapeDef) =>
+      Effect.gen(function* () {
+        const key = shapeKey(def)
+        const hit = compiled.get(key)
+        if (hit) return hit
+        const shape = yield* compileShape(def, yield* tableColumns(def.table), canonicalize)
+        if (compiled.size >= COMPILED_MAX) compiled.delete(compiled.keys().next().value!)
+        compiled.set(key, shape)
+        return shape
+      })
+
+    const newHandle = (epoch: number, table: string, bind: string): Handle => ({
       epoch,
       table,
       nonce: randomBytes(6).toString("hex"),
+      bind,
     })
 
-    const respond = (
-      info: TableInfo,
-      handle: Handle,
-      offset: string,
-      body: string,
-      cursor: string | undefined,
-      upToDate: boolean,
-    ): ShapeResponse => {
-      let next = String(Date.now())
-      if (next === cursor) next = String(Date.now() + 1)
-      return {
-        status: 200,
-        headers: {
-          "content-type": "application/json",
-          "cache-control": "no-store",
-          "access-control-expose-headers": EXPOSE,
-          "electric-handle": formatHandle(handle),
-          "electric-offset": offset,
-          "electric-schema": info.schema,
-          "electric-cursor": next,
-          ...(upToDate ? { "electric-up-to-date": "" } : {}),
-        },
-        body,
-      }
-    }
-
-    const mustRefetch = (state: { epoch: number }, table: string): ShapeResponse => {
+    const mustRefetch = (table: string, bind: string) => {
       metrics.inc("vibestack_feed_must_refetch_total")
-      return {
-        status: 409,
-        headers: {
-          "content-type": "application/json",
-          "cache-control": "no-store",
-          "access-control-expose-headers": EXPOSE,
-          "electric-handle": formatHandle(newHandle(state.epoch, table)),
-        },
-        body: MUST_REFETCH,
-      }
+      return refetchResponse(formatHandle(newHandle(feed.state().epoch, table, bind)))
     }
 
-    const sweep = () => {
-      const now = Date.now()
-      for (const [k, v] of held) if (v.expires < now) held.delete(k)
-    }
+    const awaitStored = (lsn: number) => Runtime.runPromise(runtime)(Effect.orDie(feed.awaitStored(lsn)))
 
-    const handle = (query: URLSearchParams, authorization: string | undefined) =>
+    const initial = (shape: CompiledShape, caller: ShapeCaller, bind: string, cursor: string | undefined) =>
+      Effect.gen(function* () {
+        if (store.full())
+          return shapeError(503, "Unavailable", "too many initial syncs in progress on this node; retry")
+        const all = yield* tableColumns(shape.table)
+        // The turn passes to the reader, which gives it back when it ends.
+        let release = () => {}
+        const turn = yield* Effect.async<boolean>((resume) => {
+          release = store.acquire(TURN_WAIT_MS, (ok) => resume(Effect.succeed(ok)))
+          return Effect.sync(() => release())
+        })
+        if (!turn) return shapeError(503, "Unavailable", "too many initial syncs in progress on this node; retry")
+        const snap = store.open(bind)
+        void readSnapshot(
+          pool,
+          { awaitStored, room: (stop) => store.room(stop), hooks: shapeTestHooks },
+          { shape, tableColumns: all, ws: caller.workspaceId, pageBytes: options.pageBytes },
+          snap,
+        ).finally(release)
+        yield* Effect.promise(() => snap.ready(0)).pipe(Effect.onInterrupt(() => Effect.sync(() => snap.drop())))
+        if (snap.failed || snap.pages.length === 0) {
+          snap.drop()
+          return shapeError(503, "Unavailable", snap.failed ?? "the snapshot was abandoned")
+        }
+        const h = formatHandle(newHandle(snap.epoch, shape.table, bind))
+        const only = snap.done && snap.pages.length === 1
+        if (!only) store.hold(h, snap)
+        return shapeOk(shape, h, only ? snap.endOffset : "0_1", snap.pages[0]!, cursor, false)
+      })
+
+    const page = (shape: CompiledShape, handleText: string, bind: string, n: number, cursor: string | undefined) =>
+      Effect.gen(function* () {
+        const snap = store.find(handleText, bind)
+        if (!snap) return mustRefetch(shape.table, bind)
+        yield* Effect.promise(() => snap.ready(n))
+        const body = snap.pages[n]
+        if (snap.failed || snap.aborted || body === undefined || body === "") {
+          store.forget(handleText)
+          return mustRefetch(shape.table, bind)
+        }
+        snap.release(n)
+        const last = snap.done && n === snap.pages.length - 1
+        return shapeOk(shape, handleText, last ? snap.endOffset : `0_${n + 1}`, body, cursor, false)
+      })
+
+    const handle = (query: URLSearchParams, caller: ShapeCaller) =>
       Effect.gen(function* () {
         const params = parseShapeParams(query)
-        if (typeof params === "string") return error(400, "BadRequest", params)
-        const token = /^Bearer (.+)$/i.exec(authorization ?? "")?.[1]
-        if (!token) return error(401, "Unauthorized", "a bearer token is required")
-        const principal = yield* tokens.verify(token).pipe(Effect.either)
-        if (principal._tag === "Left") {
-          const kind = principal.left.error.kind
-          return kind === "Unavailable"
-            ? error(503, kind, "token store unavailable")
-            : error(401, kind, "invalid token")
-        }
-        const ws = principal.right.workspaceId
-        const info = yield* tableInfo(params.table)
+        if (typeof params === "string") return shapeError(400, "BadRequest", params)
+        const shape = yield* compile(params.def)
+        const bind = bindingOf(caller, shape.key)
         const pos = params.position
         metrics.inc("vibestack_feed_shape_requests_total", { kind: pos._tag, live: String(params.live) })
-
-        if (pos._tag === "Initial") {
-          const snap = yield* takeSnapshot(sql, feed, info, ws, shapeTestHooks)
-          if (snap._tag === "Unavailable") return error(503, "Unavailable", snap.message)
-          const h = newHandle(snap.epoch, info.name)
-          const pages = snap.pages
-          if (pages.length > 1) {
-            sweep()
-            held.set(h.nonce, { pages, endOffset: snap.offset, expires: Date.now() + feed.options.snapshotTtlMs })
-          }
-          return respond(info, h, pages.length > 1 ? "0_1" : snap.offset, pages[0]!, params.cursor, false)
+        if (pos._tag === "Initial") return yield* initial(shape, caller, bind, params.cursor)
+        if (pos._tag === "Now") {
+          const state = feed.state()
+          if (state.epoch === 0) return shapeError(503, "Unavailable", "the change feed is starting")
+          const head = Math.max(feed.tail.head, feed.storedLsn())
+          return shapeOk(
+            shape,
+            formatHandle(newHandle(state.epoch, shape.table, bind)),
+            `${head}_0`,
+            "[]",
+            params.cursor,
+            true,
+          )
         }
-        if (pos._tag === "Page") {
-          const h = params.handle!
-          const snap = held.get(h.nonce)
-          const page = snap?.pages[pos.page]
-          if (!snap || !page) return mustRefetch(yield* readState, params.table)
-          const last = pos.page + 1 >= snap.pages.length
-          if (last) held.delete(h.nonce)
-          return respond(info, h, last ? snap.endOffset : `0_${pos.page + 1}`, page, params.cursor, false)
-        }
-        const state = yield* readState
-        if (state.epoch === 0) return error(503, "Unavailable", "the change feed is starting")
-        if (pos._tag === "Now")
-          return respond(info, newHandle(state.epoch, info.name), `${state.stored}_0`, "[]", params.cursor, true)
+        // A handle of another workspace, role or shape (or an unbound one) is a stranger's: 409, never data.
         const h = params.handle!
+        if (h.bind !== bind || h.table !== shape.table) return mustRefetch(shape.table, bind)
+        const handleText = formatHandle(h)
+        if (pos._tag === "Page") return yield* page(shape, handleText, bind, pos.page, params.cursor)
+        let state = feed.state()
+        if (h.epoch !== state.epoch) state = yield* feed.refreshState
         const o = pos.offset
         if (h.epoch !== state.epoch || o.lsn < state.epochLsn || (state.lowWater > 0 && o.lsn <= state.lowWater))
-          return mustRefetch(state, params.table)
-        const page = yield* readLog(sql, feed, { table: info.name, ws, after: o, live: params.live })
-        if (page._tag === "MustRefetch") return mustRefetch(state, params.table)
-        return respond(info, h, page.offset, page.body, params.cursor, page.upToDate)
+          return mustRefetch(shape.table, bind)
+        const ctx: ServeContext = { sql, feed, shape, ws: caller.workspaceId, epoch: state.epoch }
+        const out = yield* serveLog(ctx, o, params.live)
+        if (out._tag === "MustRefetch") return mustRefetch(shape.table, bind)
+        return shapeOk(shape, handleText, out.offset, out.body, params.cursor, out.upToDate)
       }).pipe(
-        Effect.catchAllCause((cause) =>
-          Effect.logError("shape request failed", cause).pipe(
-            Effect.as(error(503, "Unavailable", "the change feed is unavailable; retry")),
+        Effect.catchAll((e) =>
+          e instanceof WhereError
+            ? Effect.succeed(shapeError(400, "BadRequest", e.message))
+            : Effect.logError("shape request failed", e).pipe(
+                Effect.as(shapeError(503, "Unavailable", "the change feed is unavailable; retry")),
+              ),
+        ),
+        Effect.catchAllDefect((defect) =>
+          Effect.logError("shape request failed", defect).pipe(
+            Effect.as(shapeError(503, "Unavailable", "the change feed is unavailable; retry")),
           ),
         ),
       )
-
-    const readState = Effect.map(
-      sql<LogState>`select epoch, epoch_lsn, low_water_lsn as low_water, stored_lsn as stored from feed_state where id = 1`,
-      (rows) => rows[0]!,
-    )
 
     return { handle } as const
   }),

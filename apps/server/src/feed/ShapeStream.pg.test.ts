@@ -51,7 +51,7 @@ describe("shape endpoint with the Electric client", () => {
     await pgServer?.dispose()
   })
 
-  it("[F3][F4] follows a table through initial sync, live changes and a consumer restart", async () => {
+  it("[W3][W4] follows a table through initial sync, live changes and a consumer restart", async () => {
     for (let i = 0; i < 50; i++) await insertTask(db, ws, `t${i}`, `task ${i}`)
     const { shape, stream, abort } = follow()
     const initial = await shape.rows
@@ -80,7 +80,7 @@ describe("shape endpoint with the Electric client", () => {
     resumed.abort.abort()
   })
 
-  it("[F4] a follower resumes from its offset across a server restart", async () => {
+  it("[W4] a follower resumes from its offset across a server restart", async () => {
     const { stream, shape, abort } = follow()
     await shape.rows
     const offset = stream.lastOffset
@@ -99,7 +99,7 @@ describe("shape endpoint with the Electric client", () => {
     resumed.abort.abort()
   })
 
-  it("[F6] a follower older than the retained history gets must-refetch and recovers", async () => {
+  it("[W6] a follower older than the retained history gets must-refetch and recovers", async () => {
     const { stream, shape, abort } = follow()
     await shape.rows
     const offset = stream.lastOffset

@@ -9,7 +9,7 @@ interface SlotRow {
 /**
  * Creates the slot, and recreates it when Postgres invalidated it (`wal_status = 'lost'`,
  * after `max_slot_wal_keep_size`) or it disappeared. A new slot starts a new epoch:
- * handles of older epochs answer 409 must-refetch, never silence (rule F5).
+ * handles of older epochs answer 409 must-refetch, never silence (rule W5).
  */
 export class SlotManager {
   epoch = 0
@@ -21,6 +21,7 @@ export class SlotManager {
       readonly slotName: string
       readonly nodeId: string
       readonly log: (level: "info" | "warn" | "error", message: string) => void
+      readonly onEpoch?: ((epoch: number, lsn: number) => void) | undefined
     },
   ) {}
 
@@ -58,6 +59,7 @@ export class SlotManager {
     )
     this.epoch = bumped.rows[0]!.epoch
     this.writer.storedLsn = lsn
+    this.options.onEpoch?.(this.epoch, lsn)
     await this.writer.query("select pg_notify('vibestack_feed', $1)", [String(lsn)])
     this.options.log("info", `change feed slot ${name} created at ${created.rows[0]!.lsn}, epoch ${this.epoch}`)
   }

@@ -19,7 +19,7 @@ import {
 const JWT = "test-secret-that-is-long-enough-for-hs256"
 
 /**
- * One node holds the slot; the others stand by (rule F7). Node A runs as a child process so it
+ * One node holds the slot; the others stand by (rule W7). Node A runs as a child process so it
  * can die without closing anything; node B runs here, its consumer observable. A follower on B
  * must see every change across the takeover: the ones A stored, the ones A received but never
  * confirmed (redelivered to B, deduped), and the ones made while no node held the slot.
@@ -45,7 +45,7 @@ describe("change feed standby takeover (real Postgres, a node SIGKILLed)", () =>
     rmSync(dataDir, { recursive: true, force: true })
   })
 
-  it("[F7] a standby takes the slot when the holder is killed; its followers miss nothing", async () => {
+  it("[W7] a standby takes the slot when the holder is killed; its followers miss nothing", async () => {
     a = await spawnServer(
       {
         DATABASE_URL: pgServer.url,

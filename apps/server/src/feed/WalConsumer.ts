@@ -15,22 +15,32 @@ export interface WalConsumerOptions {
   readonly log: (level: "info" | "warn" | "error", message: string) => void
   /** Transactions held in memory before the stream is paused. */
   readonly maxPendingChanges?: number
+  /**
+   * Each transaction (and fence position) as it is received, before it is stored: a
+   * commit the slot sent is committed in Postgres and keeps its offset if redelivered,
+   * so this node may serve it at once (see ChangeTail.ts).
+   */
+  readonly onReceived?: (tx: PendingTx) => void
+  /** A new slot was created: its epoch and the position its history starts at. */
+  readonly onEpoch?: (epoch: number, lsn: number) => void
 }
 
 type Status = "starting" | "standby" | "streaming" | "stalled" | "stopped"
+
+const ACK_EVERY_MS = 50
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /**
  * Reads the projection tables' changes from a pgoutput slot and stores them in change_log
- * (rule F1). Acknowledgement is manual: the slot advances only to a position whose changes
+ * (rule W1). Acknowledgement is manual: the slot advances only to a position whose changes
  * are committed in change_log; keepalives are answered with the stored position, or the
  * server's position when nothing is in flight. One node holds the advisory lock and the
- * slot; the others poll for the lock and take over when its session dies (rule F7).
+ * slot; the others poll for the lock and take over when its session dies (rule W7).
  */
 export class WalConsumer {
   status: Status = "starting"
-  /** Test hook: store without confirming, so a restart redelivers what was stored (rule F2). */
+  /** Test hook: store without confirming, so a restart redelivers what was stored (rule W2). */
   acking = true
   private stopped = false
   private stalled = false
@@ -39,6 +49,8 @@ export class WalConsumer {
   private readonly slots: SlotManager
   private open: PendingTx | undefined
   private loop: Promise<void> | undefined
+  private ackLsn = 0
+  private ackTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(private readonly options: WalConsumerOptions) {
     this.writer = new ChangeWriter(options.connectionString, {
@@ -56,6 +68,7 @@ export class WalConsumer {
   async stop(): Promise<void> {
     this.stopped = true
     this.status = "stopped"
+    if (this.ackTimer) clearTimeout(this.ackTimer)
     await this.service?.destroy().catch(() => {})
     await this.loop
     await this.writer.close()
@@ -95,6 +108,8 @@ export class WalConsumer {
           continue
         }
         await this.slots.ensureSlot()
+        // stop() may have run meanwhile: with no stream yet, nothing would end one started now.
+        if (this.stopped) break
         this.status = "streaming"
         await this.stream()
         backoff = 200
@@ -120,10 +135,10 @@ export class WalConsumer {
       messages: true,
     })
     service.on("data", (_lsn: string, msg: Pgoutput.Message) => this.onMessage(msg))
-    service.on("heartbeat", (lsn: string) => {
+    service.on("heartbeat", (lsn: string, _at: number, shouldRespond: boolean) => {
       // Nothing received and unstored: the server's position is safe to confirm.
-      if (!this.open && this.writer.idle()) this.acknowledge(parseLsn(lsn))
-      else this.acknowledge(this.writer.storedLsn)
+      if (!this.open && this.writer.idle()) this.acknowledge(parseLsn(lsn), shouldRespond)
+      else this.acknowledge(this.writer.storedLsn, shouldRespond)
     })
     service.on("error", () => {})
     try {
@@ -151,23 +166,27 @@ export class WalConsumer {
         }
         return
       case "insert":
-        this.push(msg.relation.name, "i", msg.new)
+        this.push(msg.relation.name, "i", msg.new, null)
         return
       case "update": {
-        const key = msg.key
-        if (key && (key.id !== msg.new.id || key.workspace_id !== msg.new.workspace_id)) {
-          this.push(msg.relation.name, "d", { workspace_id: key.workspace_id, id: key.id })
-          this.push(msg.relation.name, "i", msg.new)
-        } else this.push(msg.relation.name, "u", msg.new)
+        // REPLICA IDENTITY FULL (migration 0008): `old` is the whole old row; before it, only
+        // a changed key arrived (`key`). pg-logical-replication fills unchanged TOASTed
+        // values of `new` from `old`, so `new` is the whole row either way.
+        const before = msg.old ?? msg.key
+        if (before && (before.id !== msg.new.id || before.workspace_id !== msg.new.workspace_id)) {
+          this.push(msg.relation.name, "d", keyOf(before), msg.old)
+          this.push(msg.relation.name, "i", msg.new, null)
+        } else this.push(msg.relation.name, "u", msg.new, msg.old ? changedColumns(msg.old, msg.new) : null)
         return
       }
       case "delete": {
-        const key = msg.key ?? msg.old ?? {}
-        this.push(msg.relation.name, "d", { workspace_id: key.workspace_id, id: key.id })
+        const before = msg.old ?? msg.key ?? {}
+        this.push(msg.relation.name, "d", keyOf(before), msg.old)
         return
       }
       case "truncate":
-        for (const r of msg.relations) this.open?.changes.push({ tbl: r.name, ws: "*", id: "", op: "t", value: "{}" })
+        for (const r of msg.relations)
+          this.open?.changes.push({ tbl: r.name, ws: "*", id: "", op: "t", value: "{}", old: null })
         return
       case "commit": {
         const tx = this.open
@@ -191,19 +210,40 @@ export class WalConsumer {
     }
   }
 
-  private push(tbl: string, op: "i" | "u" | "d", row: Record<string, unknown>): void {
+  private push(tbl: string, op: "i" | "u" | "d", row: Row, old: Row | null): void {
     const value = JSON.stringify(row)
-    this.open?.changes.push({ tbl, ws: String(row.workspace_id), id: String(row.id), op, value })
+    this.open?.changes.push({
+      tbl,
+      ws: String(row.workspace_id),
+      id: String(row.id),
+      op,
+      value,
+      old: old ? JSON.stringify(old) : null,
+    })
   }
 
   private enqueue(tx: PendingTx): void {
+    this.options.onReceived?.(tx)
     const pending = this.writer.enqueue(tx)
     if (pending > (this.options.maxPendingChanges ?? 50_000)) this.pauseStream()
   }
 
-  /** The library adds one to the position it sends; the slot must confirm exactly `lsn`. */
-  private acknowledge(lsn: number): void {
-    if (lsn > 0 && this.acking) void this.service?.acknowledge(formatMinusOne(lsn)).catch(() => {})
+  /**
+   * Confirms `lsn` to the slot: at once when Postgres asks for a reply, otherwise at most
+   * every ACK_EVERY_MS (one write per stored batch and keepalive was a tenth of the
+   * consumer's CPU while streaming). The library adds one to the position it sends; the
+   * slot must confirm exactly `lsn`.
+   */
+  private acknowledge(lsn: number, now = false): void {
+    if (lsn <= 0 || !this.acking) return
+    this.ackLsn = Math.max(this.ackLsn, lsn)
+    if (now) this.sendAck()
+    else this.ackTimer ??= setTimeout(() => this.sendAck(), ACK_EVERY_MS)
+  }
+  private sendAck(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer)
+    this.ackTimer = undefined
+    if (this.ackLsn > 0 && this.acking) void this.service?.acknowledge(formatMinusOne(this.ackLsn)).catch(() => {})
   }
 
   private socket(): { pause?: () => void; resume?: () => void } | undefined {
@@ -221,6 +261,17 @@ export class WalConsumer {
     this.options.log("warn", `change feed consumer restarting: ${reason}`)
     void this.service?.stop().catch(() => {})
   }
+}
+
+type Row = Record<string, unknown>
+
+const keyOf = (row: Row): Row => ({ workspace_id: row.workspace_id, id: row.id })
+
+/** The old values of the columns an update changed. */
+const changedColumns = (old: Row, next: Row): Row => {
+  const out: Row = {}
+  for (const k in next) if (old[k] !== next[k]) out[k] = old[k]
+  return out
 }
 
 const formatMinusOne = (lsn: number): string => {

@@ -38,19 +38,23 @@ export const compareOffsets = (a: Offset, b: Offset): number => a.lsn - b.lsn ||
 export const maxOffset = (a: Offset, b: Offset): Offset => (compareOffsets(a, b) >= 0 ? a : b)
 
 /**
- * A shape handle names one sync session of one table in one slot epoch:
- * `<epoch>-<table>-<nonce>`. The nonce makes every new session's handle differ from the
- * one a client was told to drop (the client treats a repeated handle as a stale cache).
+ * A shape handle names one sync session of one shape in one slot epoch:
+ * `<epoch>-<table>-<nonce>-<bind>`. The nonce makes every new session's handle differ
+ * from the one a client was told to drop (the client treats a repeated handle as a stale
+ * cache); `bind` is a digest of the workspace, role and shape definition that created it
+ * (see ShapeService.bindingOf): a handle presented with anything else gets 409.
  */
 export interface Handle {
   readonly epoch: number
   readonly table: string
   readonly nonce: string
+  /** Undefined in handles issued before shapes were bound (they get 409 must-refetch). */
+  readonly bind: string | undefined
 }
 
-export const formatHandle = (h: Handle): string => `${h.epoch}-${h.table}-${h.nonce}`
+export const formatHandle = (h: Handle): string => `${h.epoch}-${h.table}-${h.nonce}-${h.bind ?? ""}`
 
 export const parseHandle = (text: string): Handle | undefined => {
-  const m = /^(\d{1,9})-([a-z_]{1,63})-([A-Za-z0-9]{1,32})$/.exec(text)
-  return m ? { epoch: Number(m[1]), table: m[2]!, nonce: m[3]! } : undefined
+  const m = /^(\d{1,9})-([a-z_]{1,63})-([A-Za-z0-9]{1,32})(?:-([0-9a-f]{16}))?$/.exec(text)
+  return m ? { epoch: Number(m[1]), table: m[2]!, nonce: m[3]!, bind: m[4] } : undefined
 }

@@ -7,7 +7,7 @@ const SCAN = 200_000
 /**
  * Deletes change_log history older than `maxAgeMs` or beyond the newest `maxRows`, and
  * raises `low_water_lsn` in the same transaction: a consumer whose offset is at or below
- * it gets must-refetch (rule F6). Returns the number of rows deleted.
+ * it gets must-refetch (rule W6). Every node hears of the new low water by NOTIFY.
  */
 export const trimChangeLog = (sql: SqlClient.SqlClient, policy: { maxAgeMs: number; maxRows: number }) =>
   sql.withTransaction(
@@ -19,10 +19,11 @@ export const trimChangeLog = (sql: SqlClient.SqlClient, policy: { maxAgeMs: numb
       const byRows = yield* sql<{ lsn: number }>`
         select lsn from change_log order by lsn desc, pos desc offset ${policy.maxRows} limit 1`
       const cutoff = Math.max(byAge[0]?.lsn ?? 0, byRows[0]?.lsn ?? 0)
-      if (cutoff === 0) return 0
+      if (cutoff === 0) return { deleted: 0, cutoff }
       const deleted = yield* sql<{ n: number }>`
         with d as (delete from change_log where lsn <= ${cutoff} returning 1) select count(*)::int as n from d`
       yield* sql`update feed_state set low_water_lsn = greatest(low_water_lsn, ${cutoff}) where id = 1`
-      return deleted[0]?.n ?? 0
+      yield* sql`select pg_notify('vibestack_feed', '0|*')`
+      return { deleted: deleted[0]?.n ?? 0, cutoff }
     }),
   )

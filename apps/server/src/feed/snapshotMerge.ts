@@ -6,7 +6,7 @@
  * taken, or started after it). Their changes are in change_log once the consumer has
  * stored everything below L1, and are applied on top of S here: the result is exactly
  * the table as of L1, so catch-up from `<L1>_0` neither misses nor repeats anything and
- * no row goes back to an older state (rule F3).
+ * no row goes back to an older state (rule W3).
  */
 
 /** A Postgres snapshot with transaction ids reduced to 32 bits, as pgoutput reports them. */

@@ -29,7 +29,7 @@ describe("FileLocalStore crash safety", () => {
     const ws = "w" as WorkspaceId
     const doc = "main" as DocId
     const s = new FileLocalStore(dir, { fsync: false })
-    await s.appendLocal(ws, doc, { bytes: new Uint8Array([1]), idempotencyKey: "k1" })
+    await s.appendLocal(ws, doc, { bytes: new Uint8Array([1]), idempotencyKey: "k1", createdAt: 1 })
     const docDir = join(dir, "docs", "w~main")
     // What a kill mid-write leaves behind: a temp manifest and a blob the manifest never named.
     await writeFile(join(docDir, "manifest.json.tmp-dead"), "{ half")
@@ -40,5 +40,22 @@ describe("FileLocalStore crash safety", () => {
     expect(files).toHaveLength(2)
     expect(files[0]).toBe("manifest.json")
     expect(files[1]).toMatch(/^u1-.*\.bin$/)
+  })
+})
+
+describe("FileLocalStore metas", () => {
+  it('[C6] a fatal reason stored as "Kind: message" by an older version reads as { kind, message }', async () => {
+    const dir = await freshDir()
+    const meta = { workspaceId: "w", name: "W", serverUrl: "http://x", token: "t", role: "viewer", createdAt: 1 }
+    await writeFile(
+      join(dir, "workspaces.json"),
+      JSON.stringify({ w: { ...meta, fatal: "Unauthorized: token revoked" } }),
+    )
+    const s = new FileLocalStore(dir, { fsync: false })
+    expect((await s.getWorkspace("w" as WorkspaceId))?.fatal).toEqual({
+      kind: "Unauthorized",
+      message: "token revoked",
+    })
+    expect((await s.listWorkspaces())[0]?.fatal).toEqual({ kind: "Unauthorized", message: "token revoked" })
   })
 })

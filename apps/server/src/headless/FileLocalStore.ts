@@ -2,14 +2,17 @@ import { randomBytes } from "node:crypto"
 import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises"
 import { join } from "node:path"
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import type {
-  LocalStore,
-  OutboxEntry,
-  OutboxInput,
-  RejectedEntry,
-  StoredDoc,
-  WireError,
-  WorkspaceMeta,
+import {
+  type LocalStore,
+  normalizeFatal,
+  type OutboxEntry,
+  type OutboxInput,
+  type OutboxStats,
+  type RebasePlan,
+  type RejectedEntry,
+  type StoredDoc,
+  type WireError,
+  type WorkspaceMeta,
 } from "@vibestack/shared"
 
 /**
@@ -24,9 +27,20 @@ interface Manifest {
   nextId: number
   snapshot: string | undefined
   updates: Array<{ id: number; file: string }>
-  outbox: Array<{ id: number; file: string; key: string }>
-  rejected: Array<{ id: number; file: string; key: string; error: WireError }>
+  /** `at`: when the commit was made (absent in manifests written before it was kept). */
+  outbox: Array<OutboxRef>
+  rejected: Array<OutboxRef & { error: WireError; summary?: string; text?: string }>
 }
+
+interface OutboxRef {
+  id: number
+  file: string
+  key: string
+  at?: number
+}
+
+const sameIds = (a: ReadonlyArray<{ readonly id: number }>, ids: ReadonlyArray<number>) =>
+  a.length === ids.length && a.every((e, i) => e.id === ids[i])
 
 const emptyManifest = (): Manifest => ({
   cursor: 0,
@@ -132,18 +146,35 @@ export class FileLocalStore implements LocalStore {
       }
     })
 
+  /** The manifest with `entry` appended as a local commit (its blob already written). */
+  private async withLocal(ws: WorkspaceId, doc: DocId, m: Manifest, entry: OutboxInput) {
+    const id = m.nextId
+    const file = await this.putBlob(ws, doc, `u${id}`, entry.bytes)
+    const next: Manifest = {
+      ...m,
+      nextId: id + 1,
+      updates: [...m.updates, { id, file }],
+      outbox: [...m.outbox, { id, file, key: entry.idempotencyKey, at: entry.createdAt }],
+    }
+    const out: OutboxEntry = {
+      id,
+      bytes: entry.bytes.slice(),
+      idempotencyKey: entry.idempotencyKey,
+      createdAt: entry.createdAt,
+    }
+    return { next, entry: out }
+  }
+
+  private async entryOf(ws: WorkspaceId, doc: DocId, e: OutboxRef): Promise<OutboxEntry> {
+    return { id: e.id, bytes: await this.blob(ws, doc, e.file), idempotencyKey: e.key, createdAt: e.at ?? 0 }
+  }
+
   readonly appendLocal = (ws: WorkspaceId, doc: DocId, entry: OutboxInput): Promise<OutboxEntry> =>
     this.serial(async () => {
       const m = await this.manifest(ws, doc)
-      const id = m.nextId
-      const file = await this.putBlob(ws, doc, `u${id}`, entry.bytes)
-      await this.commit(ws, doc, m, {
-        ...m,
-        nextId: id + 1,
-        updates: [...m.updates, { id, file }],
-        outbox: [...m.outbox, { id, file, key: entry.idempotencyKey }],
-      })
-      return { id, bytes: entry.bytes.slice(), idempotencyKey: entry.idempotencyKey }
+      const { next, entry: out } = await this.withLocal(ws, doc, m, entry)
+      await this.commit(ws, doc, m, next)
+      return out
     })
 
   readonly appendRemote = (ws: WorkspaceId, doc: DocId, updates: ReadonlyArray<Uint8Array>, cursor: number) =>
@@ -163,31 +194,31 @@ export class FileLocalStore implements LocalStore {
       })
     })
 
+  readonly outboxWindow = (ws: WorkspaceId, doc: DocId, afterId: number, limit: number) =>
+    this.serial(async () => {
+      const m = await this.manifest(ws, doc)
+      const window = m.outbox.filter((e) => e.id > afterId).slice(0, Math.max(0, limit))
+      return Promise.all(window.map((e) => this.entryOf(ws, doc, e)))
+    })
+
+  readonly outboxStats = (ws: WorkspaceId, doc: DocId): Promise<OutboxStats> =>
+    this.serial(async () => {
+      const m = await this.manifest(ws, doc)
+      return { count: m.outbox.length, oldestAt: m.outbox[0] === undefined ? undefined : (m.outbox[0].at ?? 0) }
+    })
+
   readonly outbox = (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<OutboxEntry>> =>
     this.serial(async () => {
       const m = await this.manifest(ws, doc)
-      return Promise.all(
-        m.outbox.map(async (e) => ({ id: e.id, bytes: await this.blob(ws, doc, e.file), idempotencyKey: e.key })),
-      )
+      return Promise.all(m.outbox.map((e) => this.entryOf(ws, doc, e)))
     })
 
-  readonly ackOutbox = (ws: WorkspaceId, doc: DocId, id: number) =>
+  readonly ackOutbox = (ws: WorkspaceId, doc: DocId, ids: ReadonlyArray<number>) =>
     this.serial(async () => {
       const m = await this.manifest(ws, doc)
-      if (!m.outbox.some((e) => e.id === id)) return
-      await this.commit(ws, doc, m, { ...m, outbox: m.outbox.filter((e) => e.id !== id) })
-    })
-
-  readonly rejectOutbox = (ws: WorkspaceId, doc: DocId, id: number, error: WireError) =>
-    this.serial(async () => {
-      const m = await this.manifest(ws, doc)
-      const e = m.outbox.find((x) => x.id === id)
-      if (!e) return
-      await this.commit(ws, doc, m, {
-        ...m,
-        outbox: m.outbox.filter((x) => x.id !== id),
-        rejected: [...m.rejected, { ...e, error }],
-      })
+      const acked = new Set(ids)
+      if (!m.outbox.some((e) => acked.has(e.id))) return
+      await this.commit(ws, doc, m, { ...m, outbox: m.outbox.filter((e) => !acked.has(e.id)) })
     })
 
   readonly rejectedOutbox = (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<RejectedEntry>> =>
@@ -195,12 +226,64 @@ export class FileLocalStore implements LocalStore {
       const m = await this.manifest(ws, doc)
       return Promise.all(
         m.rejected.map(async (e) => ({
-          id: e.id,
-          bytes: await this.blob(ws, doc, e.file),
-          idempotencyKey: e.key,
+          ...(await this.entryOf(ws, doc, e)),
           error: e.error,
+          summary: e.summary ?? "",
+          text: e.text ?? "",
         })),
       )
+    })
+
+  readonly rejectedCount = (ws: WorkspaceId, doc: DocId) =>
+    this.serial(async () => (await this.manifest(ws, doc)).rejected.length)
+
+  readonly resolveRejected = (ws: WorkspaceId, doc: DocId, id: number, replacement: OutboxInput | undefined) =>
+    this.serial(async () => {
+      const m = await this.manifest(ws, doc)
+      if (!m.rejected.some((e) => e.id === id)) return undefined
+      const without: Manifest = { ...m, rejected: m.rejected.filter((e) => e.id !== id) }
+      if (replacement === undefined) {
+        await this.commit(ws, doc, m, without)
+        return undefined
+      }
+      const { next, entry } = await this.withLocal(ws, doc, without, replacement)
+      await this.commit(ws, doc, m, next)
+      return entry
+    })
+
+  readonly rebase = (ws: WorkspaceId, doc: DocId, plan: RebasePlan) =>
+    this.serial(async () => {
+      const m = await this.manifest(ws, doc)
+      if (!sameIds(m.outbox, plan.expectOutbox) || !sameIds(m.rejected, plan.expectRejected)) return false
+      const files = new Map([...m.outbox, ...m.rejected].map((e) => [e.id, e.file]))
+      let nextId = m.nextId
+      const outbox: Array<OutboxRef> = []
+      for (const e of plan.outbox) {
+        const id = nextId++
+        outbox.push({
+          id,
+          file: await this.putBlob(ws, doc, `u${id}`, e.bytes),
+          key: e.idempotencyKey,
+          at: e.createdAt,
+        })
+      }
+      const rejected: Manifest["rejected"] = []
+      for (const e of plan.rejected) {
+        // Kept entries keep their blob; the bytes are the same ones the entry was stored with.
+        const file = files.get(e.id) ?? (await this.putBlob(ws, doc, `r${e.id}`, e.bytes))
+        rejected.push({
+          id: e.id,
+          file,
+          key: e.idempotencyKey,
+          at: e.createdAt,
+          error: e.error,
+          summary: e.summary,
+          text: e.text,
+        })
+      }
+      const snapshot = await this.putBlob(ws, doc, "snap", plan.snapshot)
+      await this.commit(ws, doc, m, { ...m, nextId, snapshot, updates: [], outbox, rejected })
+      return true
     })
 
   readonly compact = (ws: WorkspaceId, doc: DocId, snapshot: Uint8Array, upToUpdateId: number) =>
@@ -233,9 +316,20 @@ export class FileLocalStore implements LocalStore {
       await writeAtomic(join(this.dir, "workspaces.json"), JSON.stringify(all), this.fsync)
     })
 
-  readonly getWorkspace = (ws: WorkspaceId) => this.serial(async () => (await this.readWorkspaces())[ws])
+  readonly getWorkspace = (ws: WorkspaceId) =>
+    this.serial(async () => {
+      const meta = (await this.readWorkspaces())[ws]
+      return meta === undefined ? undefined : withFatal(meta)
+    })
 
-  readonly listWorkspaces = () => this.serial(async () => Object.values(await this.readWorkspaces()))
+  readonly listWorkspaces = () => this.serial(async () => Object.values(await this.readWorkspaces()).map(withFatal))
+}
+
+/** Metas written before `fatal` was structured kept it as `"Kind: message"`. */
+const withFatal = (meta: WorkspaceMeta): WorkspaceMeta => {
+  const fatal = normalizeFatal(meta.fatal)
+  const { fatal: _, ...rest } = meta
+  return fatal === undefined ? rest : { ...rest, fatal }
 }
 
 const referenced = (m: Manifest): Set<string> =>

@@ -40,7 +40,7 @@ describe("HeadlessClient against the real server (Postgres)", () => {
   it("[C5] a creator and an editor converge", async () => {
     const a = await HeadlessClient.create(server.url, "Team", { dir: await freshDir(), fsync: false })
     try {
-      await a.edit((d) => d.getMap("tasks").set("t1", "real"))
+      await a.edit((d) => d.getMap("meta").set("t1", "real"))
       await a.waitIdle(30_000)
       const b = await HeadlessClient.open(server.url, a.workspaceId, await mint(a.workspaceId, a.token, "editor"), {
         dir: await freshDir(),
@@ -48,13 +48,13 @@ describe("HeadlessClient against the real server (Postgres)", () => {
       })
       try {
         await b.waitIdle(30_000)
-        await b.edit((d) => d.getText("notes").insert(0, "from b"))
+        await b.edit((d) => d.getMap("meta").set("notes", "from b"))
         await b.waitIdle(30_000)
         const log = await pullAll(server.url, a.token, a.workspaceId, MAIN_DOC)
         const ref = new LoroDoc()
         ref.importBatch(log.map((r) => r.bytes))
         expect(b.doc.toJSON()).toEqual(ref.toJSON())
-        expect(ref.toJSON()).toEqual({ tasks: { t1: "real" }, notes: "from b" })
+        expect(ref.toJSON()).toEqual({ meta: { t1: "real", notes: "from b" } })
       } finally {
         await b.close()
       }
@@ -79,14 +79,104 @@ describe("HeadlessClient against the real server (Postgres)", () => {
       // Let both sockets authenticate and subscribe (bounded wait, real time).
       for (let i = 0; i < 500 && a.engine.getStatus().state !== "live"; i++) await new Promise((r) => setTimeout(r, 10))
       await new Promise((r) => setTimeout(r, 300))
-      await b.edit((d) => d.getMap("tasks").set("t", "via socket"))
+      await b.edit((d) => d.getMap("meta").set("t", "via socket"))
       for (let i = 0; i < 1000 && a.engine.cursor < 1; i++) await new Promise((r) => setTimeout(r, 10))
-      expect(a.doc.toJSON()).toEqual({ tasks: { t: "via socket" } })
+      expect(a.doc.toJSON()).toEqual({ meta: { t: "via socket" } })
     } finally {
       await a.close()
       await b.close()
     }
   }, 60_000)
+
+  it("[C14] a change the real server refuses (too large) in the middle of five: the other four land, the server equals the device minus it", async () => {
+    const a = await HeadlessClient.create(server.url, "Refusal", { dir: await freshDir(), fsync: false })
+    try {
+      await a.waitIdle(30_000)
+      a.engine.setOnline(false)
+      await a.edit((d) => d.getMap("tasks").set("t1", "one"))
+      await a.edit((d) => d.getText("notes").insert(0, "hello"))
+      // Over the server's 1 MB limit (test config): answered 413 over HTTP.
+      await a.edit((d) => d.getText("notes").insert(5, "x".repeat(1_200_000)))
+      await a.edit((d) => d.getText("notes").insert(d.getText("notes").length, " world"))
+      await a.edit((d) => d.getMap("tasks").set("t2", "two"))
+      expect(a.status).toMatchObject({ pending: 5 })
+      a.engine.setOnline(true)
+      await a.waitIdle(60_000)
+      const expected = { tasks: { t1: "one", t2: "two" }, notes: "hello world" }
+      expect(a.doc.toJSON()).toEqual(expected)
+      const log = await pullAll(server.url, a.token, a.workspaceId, MAIN_DOC)
+      expect(log).toHaveLength(4)
+      const ref = new LoroDoc()
+      ref.importBatch(log.map((r) => r.bytes))
+      expect(ref.toJSON()).toEqual(expected)
+      const rejected = await a.store.rejectedOutbox(a.workspaceId, MAIN_DOC)
+      expect(rejected.map((r) => r.error.kind)).toEqual(["PayloadTooLarge"])
+      expect(rejected[0]!.text).toHaveLength(1_200_000)
+      expect(a.status).toMatchObject({ state: "live", pending: 0, rejected: 1 })
+    } finally {
+      await a.close()
+    }
+  }, 120_000)
+
+  it("[C14][C15] a viewer's forced edits are set aside while sync goes on; joined again as an editor, one is retried and lands", async () => {
+    const owner = await HeadlessClient.create(server.url, "Viewer", { dir: await freshDir(), fsync: false })
+    const dir = await freshDir()
+    const viewer = await HeadlessClient.open(
+      server.url,
+      owner.workspaceId,
+      await mint(owner.workspaceId, owner.token, "viewer"),
+      {
+        dir,
+        fsync: false,
+      },
+    )
+    try {
+      await owner.waitIdle(30_000)
+      await viewer.waitIdle(30_000)
+      await viewer.edit((d) => d.getText("notes").insert(0, "typed by a viewer"))
+      await viewer.edit((d) => d.getMap("tasks").set("v", "viewer task"))
+      await viewer.waitIdle(30_000)
+      expect(viewer.status).toMatchObject({ state: "live", pending: 0, rejected: 2, error: undefined })
+      expect(viewer.doc.toJSON()).toEqual({})
+      expect((await viewer.store.getWorkspace(owner.workspaceId))?.fatal).toBeUndefined()
+      // Remote edits keep arriving.
+      await owner.edit((d) => d.getMap("tasks").set("o", "from the owner"))
+      await owner.waitIdle(30_000)
+      for (let i = 0; i < 500 && viewer.engine.cursor < 1; i++) await new Promise((r) => setTimeout(r, 10))
+      expect(viewer.doc.toJSON()).toEqual({ tasks: { o: "from the owner" } })
+      const [typed, task] = await viewer.store.rejectedOutbox(owner.workspaceId, MAIN_DOC)
+      expect(typed!.error).toEqual({ kind: "Forbidden", message: expect.any(String) })
+      expect(typed!.summary).toBe('notes: typed "typed by a viewer"')
+      await viewer.close()
+      // The same device joins again with an editor link.
+      const editor = await HeadlessClient.open(
+        server.url,
+        owner.workspaceId,
+        await mint(owner.workspaceId, owner.token, "editor"),
+        {
+          dir,
+          fsync: false,
+        },
+      )
+      try {
+        await editor.waitIdle(30_000)
+        expect(await editor.engine.retryRejected(typed!.id)).toEqual({})
+        await editor.engine.discardRejected(task!.id)
+        await editor.waitIdle(30_000)
+        const log = await pullAll(server.url, owner.token, owner.workspaceId, MAIN_DOC)
+        const ref = new LoroDoc()
+        ref.importBatch(log.map((r) => r.bytes))
+        expect(ref.toJSON()).toEqual({ tasks: { o: "from the owner" }, notes: "typed by a viewer" })
+        expect(editor.doc.toJSON()).toEqual(ref.toJSON())
+        expect(editor.status).toMatchObject({ state: "live", pending: 0, rejected: 0 })
+      } finally {
+        await editor.close()
+      }
+    } finally {
+      await viewer.close()
+      await owner.close()
+    }
+  }, 120_000)
 
   it("[C2][C4][C9] the seeded fuzz keeps I1–I4 against the real server", async () => {
     const seeds = Number(process.env.VIBESTACK_FUZZ_SEEDS ?? 2)

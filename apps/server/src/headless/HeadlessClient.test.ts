@@ -85,13 +85,56 @@ describe("HeadlessClient over HTTP + WebSocket", () => {
     expect(b.status).toMatchObject({ state: "live", online: true })
   })
 
-  it("[C6] revoking the token stops the client with the reason", async () => {
+  it("[C6] revoking the token stops the client with the reason; joining again with a new link clears it", async () => {
     const s = await serve()
-    const a = await client(HeadlessClient.create(s.url, "Team", { dir: await freshDir(), fsync: false }))
+    const dir = await freshDir()
+    const a = await client(HeadlessClient.create(s.url, "Team", { dir, fsync: false }))
     await a.waitIdle()
     s.server.revokeToken(a.token)
     for (let i = 0; i < 500 && a.status.state !== "stopped"; i++) await new Promise((r) => setTimeout(r, 10))
     expect(a.status).toMatchObject({ state: "stopped", error: { kind: "Unauthorized" } })
+    for (let i = 0; i < 100 && (await a.store.getWorkspace(a.workspaceId))?.fatal === undefined; i++)
+      await new Promise((r) => setTimeout(r, 10))
+    expect((await a.store.getWorkspace(a.workspaceId))?.fatal).toEqual({
+      kind: "Unauthorized",
+      message: "token revoked",
+    })
+    await a.close()
+    const again = await client(
+      HeadlessClient.open(s.url, a.workspaceId, s.server.mintToken(a.workspaceId, "editor"), { dir, fsync: false }),
+    )
+    await again.waitIdle()
+    expect((await again.store.getWorkspace(a.workspaceId))?.fatal).toBeUndefined()
+    expect(again.status).toMatchObject({ state: "live" })
+  })
+
+  it("[C3] the benchmark API: N engines on one workspace, acknowledgements and remote arrival observed", async () => {
+    const s = await serve()
+    const owner = await client(HeadlessClient.create(s.url, "Bench", { dir: await freshDir(), store: "memory" }))
+    const others = await Promise.all(
+      [0, 1].map(async () =>
+        client(
+          HeadlessClient.open(s.url, owner.workspaceId, s.server.mintToken(owner.workspaceId, "editor"), {
+            dir: await freshDir(),
+            store: "memory",
+          }),
+        ),
+      ),
+    )
+    await Promise.all([owner, ...others].map((c) => c.waitIdle()))
+    const arrived: Array<number> = []
+    others[1]!.onRemote((records) => arrived.push(...records.map((r) => r.seq)))
+    const acks: Array<number> = []
+    owner.onAck((a) => acks.push(...a.map((x) => x.seq)))
+    const entries = []
+    for (let i = 0; i < 5; i++) entries.push(await owner.edit((d) => d.getMap("tasks").set(`t${i}`, i)))
+    const seqs = await Promise.all(entries.map((e) => owner.acked(e.id)))
+    expect(seqs).toEqual([1, 2, 3, 4, 5])
+    expect(acks).toEqual([1, 2, 3, 4, 5])
+    await others[1]!.waitIdle()
+    for (let i = 0; i < 200 && arrived.length < 5; i++) await new Promise((r) => setTimeout(r, 10))
+    expect([...new Set(arrived)].sort()).toEqual([1, 2, 3, 4, 5])
+    expect(others[1]!.doc.toJSON()).toEqual(owner.doc.toJSON())
   })
 })
 

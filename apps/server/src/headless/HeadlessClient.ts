@@ -1,9 +1,14 @@
 import { randomBytes } from "node:crypto"
 import { type DocId, MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
 import {
+  type AckedEntry,
   type Clock,
   HttpTransport,
+  type LocalStore,
   LoroDocHost,
+  MemoryLocalStore,
+  type OutboxEntry,
+  type SeqBlob,
   SyncEngine,
   type SyncStatus,
   type Transport,
@@ -25,21 +30,43 @@ export interface HeadlessOptions {
   readonly pingIntervalMs?: number
   /** Replaces the HTTP transport (e.g. to go through a fault proxy). */
   readonly transport?: Transport
+  /**
+   * `memory` keeps the local store in memory (benchmarks with many clients in one process:
+   * nothing survives the process, `resume` cannot work); default `file` (in `dir`).
+   */
+  readonly store?: "file" | "memory"
+  /** Pushes in flight on the socket at most (default 32). */
+  readonly pushWindow?: number
 }
+
+const openStore = (o: HeadlessOptions): LocalStore =>
+  o.store === "memory"
+    ? new MemoryLocalStore()
+    : new FileLocalStore(o.dir, o.fsync === undefined ? {} : { fsync: o.fsync })
+
+type RemoteListener = (records: ReadonlyArray<SeqBlob>, at: number) => void
+type AckListener = (acks: ReadonlyArray<AckedEntry>, at: number) => void
 
 const newWorkspaceId = (): WorkspaceId => randomBytes(12).toString("base64url") as WorkspaceId
 
 /**
  * A Node client running the same sync core as the browser worker: LoroDoc + SyncEngine +
  * HttpTransport (`ws` for the socket) + FileLocalStore. Used by tests, benchmarks, fault runs.
+ * Pushes go over the live socket, pipelined, when it is up (HTTP otherwise), as in the app.
  */
 export class HeadlessClient {
+  private readonly remoteListeners = new Set<RemoteListener>()
+  private readonly ackListeners = new Set<AckListener>()
+  private readonly waiting = new Map<number, (seq: number) => void>()
+  /** Acknowledgements nobody waited for yet (the latest 10,000), for an `acked` that comes late. */
+  private readonly early = new Map<number, number>()
+  engine!: SyncEngine
+
   private constructor(
     readonly workspaceId: WorkspaceId,
     readonly token: string,
-    readonly store: FileLocalStore,
+    readonly store: LocalStore,
     readonly host: LoroDocHost,
-    readonly engine: SyncEngine,
   ) {}
 
   get doc(): LoroDoc {
@@ -68,7 +95,7 @@ export class HeadlessClient {
    * so a registration whose answer was lost is retried as the same creator.
    */
   static async create(serverUrl: string, name: string, o: HeadlessOptions): Promise<HeadlessClient> {
-    const store = new FileLocalStore(o.dir, o.fsync === undefined ? {} : { fsync: o.fsync })
+    const store = openStore(o)
     const workspaceId = newWorkspaceId()
     const creatorKey = randomBytes(16).toString("hex")
     const meta = {
@@ -103,14 +130,16 @@ export class HeadlessClient {
     dirOrOptions: string | HeadlessOptions,
   ): Promise<HeadlessClient> {
     const o: HeadlessOptions = typeof dirOrOptions === "string" ? { dir: dirOrOptions } : dirOrOptions
-    const store = new FileLocalStore(o.dir, o.fsync === undefined ? {} : { fsync: o.fsync })
+    const store = openStore(o)
     const transport = HeadlessClient.transport(serverUrl, o)
     const meta = await store.getWorkspace(workspaceId)
     if (!meta || meta.token !== token) {
-      // Role is informational here; the server enforces it.
+      // Role is informational here; the server enforces it. A new token clears a fatal
+      // reason recorded for the old one (C6).
       const info = await transport.info(token, workspaceId).catch(() => undefined)
+      const { fatal: _, ...kept } = meta ?? { createdAt: Date.now() }
       await store.putWorkspace({
-        ...(meta ?? { createdAt: Date.now() }),
+        ...kept,
         workspaceId,
         name: info?.name ?? meta?.name ?? workspaceId,
         serverUrl,
@@ -125,7 +154,8 @@ export class HeadlessClient {
   static async resume(workspaceId: WorkspaceId, o: HeadlessOptions): Promise<HeadlessClient> {
     const meta = await new FileLocalStore(o.dir, { fsync: false }).getWorkspace(workspaceId)
     if (!meta?.token) throw new Error(`workspace ${workspaceId} is not registered in ${o.dir}`)
-    if (meta.fatal) throw new Error(`workspace ${workspaceId} stopped syncing: ${meta.fatal}`)
+    if (meta.fatal)
+      throw new Error(`workspace ${workspaceId} stopped syncing: ${meta.fatal.kind}: ${meta.fatal.message}`)
     return HeadlessClient.open(meta.serverUrl, workspaceId, meta.token, o)
   }
 
@@ -133,13 +163,14 @@ export class HeadlessClient {
     _serverUrl: string,
     workspaceId: WorkspaceId,
     token: string,
-    store: FileLocalStore,
+    store: LocalStore,
     transport: Transport,
     o: HeadlessOptions,
   ): Promise<HeadlessClient> {
     const docId = o.docId ?? MAIN_DOC
     const host = LoroDocHost.fromStored(await store.loadDoc(workspaceId, docId))
-    const engine = await SyncEngine.start({
+    const client = new HeadlessClient(workspaceId, token, store, host)
+    client.engine = await SyncEngine.start({
       store,
       transport,
       host,
@@ -148,15 +179,60 @@ export class HeadlessClient {
       token,
       ...(o.clock ? { clock: o.clock } : {}),
       ...(o.compactEvery ? { compactEvery: o.compactEvery } : {}),
+      ...(o.pushWindow ? { pushWindow: o.pushWindow } : {}),
+      onRemoteStored: (records) => {
+        const at = performance.now()
+        for (const l of client.remoteListeners) l(records, at)
+      },
+      onPushAcked: (acks) => {
+        const at = performance.now()
+        for (const l of client.ackListeners) l(acks, at)
+        for (const a of acks) {
+          const waiter = client.waiting.get(a.id)
+          client.waiting.delete(a.id)
+          if (waiter !== undefined) waiter(a.seq)
+          else {
+            client.early.set(a.id, a.seq)
+            if (client.early.size > 10_000) client.early.delete(client.early.keys().next().value!)
+          }
+        }
+      },
     })
-    return new HeadlessClient(workspaceId, token, store, host, engine)
+    return client
   }
 
-  /** Runs `fn` on the document and commits; resolves once the commit is in the outbox (C1). */
-  async edit(fn: (doc: LoroDoc) => void): Promise<void> {
+  /**
+   * Runs `fn` on the document and commits; resolves once the commit is in the outbox (C1),
+   * with its outbox entry (`acked(entry.id)` waits for the server).
+   */
+  async edit(fn: (doc: LoroDoc) => void): Promise<OutboxEntry> {
     fn(this.doc)
     this.doc.commit()
-    await this.engine.flushLocal()
+    const entry = await this.engine.flushLocal()
+    if (entry === undefined) throw new Error("the edit changed nothing, or could not be saved")
+    return entry
+  }
+
+  /**
+   * Resolves with the seq the server gave outbox entry `id` once its acknowledgement is
+   * persisted (also when it came before this call, among the latest 10,000).
+   */
+  acked(id: number): Promise<number> {
+    const seq = this.early.get(id)
+    this.early.delete(id)
+    return seq !== undefined ? Promise.resolve(seq) : new Promise((resolve) => this.waiting.set(id, resolve))
+  }
+
+  /** Remote updates as they are stored (live or pulled), with `performance.now()` at arrival. */
+  onRemote(listener: RemoteListener): () => void {
+    this.remoteListeners.add(listener)
+    return () => this.remoteListeners.delete(listener)
+  }
+
+  /** Acknowledgements as they are persisted, in order, with `performance.now()`. */
+  onAck(listener: AckListener): () => void {
+    this.ackListeners.add(listener)
+    return () => this.ackListeners.delete(listener)
   }
 
   waitIdle(timeoutMs?: number): Promise<void> {

@@ -75,3 +75,24 @@ describe("NodeServer guards (S14)", () => {
     expect(out.trim().endsWith("alive")).toBe(true)
   }, 60_000)
 })
+
+describe("NodeServer shutdown", () => {
+  it("closing cuts a request that never answers (a long-poll) instead of waiting for it", async () => {
+    const server = new NodeServer()
+    let started!: () => void
+    const requestStarted = new Promise<void>((r) => (started = r))
+    server.on("request", () => started()) // never answers
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
+    const { port } = server.address() as { port: number }
+    const { createConnection } = await import("node:net")
+    const client = createConnection({ port, host: "127.0.0.1" })
+    const clientClosed = new Promise<void>((r) => client.once("close", () => r()))
+    client.on("error", () => {})
+    client.write("GET /api/v1/shape?live=true HTTP/1.1\r\nHost: x\r\n\r\n")
+    await requestStarted
+    // Without the cut, close() would wait for the handler forever and this test would time out.
+    await new Promise<void>((r) => server.close(() => r()))
+    await clientClosed
+    expect(client.destroyed).toBe(true)
+  })
+})

@@ -68,6 +68,18 @@ export class NodeServer extends HttpServer {
     })
   }
 
+  /**
+   * Stops accepting connections, closes idle keep-alive ones at once and cuts what is still open
+   * after a grace second: a long-poll (the change feed holds one for up to 20 s per follower)
+   * must not hold a shutdown for minutes. Clients retry; pushes are idempotent by key.
+   */
+  override close(callback?: (err?: Error) => void): this {
+    super.close(callback)
+    this.closeIdleConnections()
+    setTimeout(() => this.closeAllConnections(), 1_000).unref()
+    return this
+  }
+
   addUpgradeHandler(handler: UpgradeHandler): () => void {
     this.upgradeHandlers.push(handler)
     return () => {

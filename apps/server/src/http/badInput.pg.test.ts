@@ -111,7 +111,7 @@ describe("bad input over HTTP (TESTING.md B1-B4, B6)", () => {
     expect(snap.status).toBe(200)
     const doc = new LoroDoc()
     doc.import(snap.bytes)
-    expect((doc.toJSON() as { m: Record<string, number> }).m.k0).toBe(0)
+    expect((doc.toJSON() as { meta: Record<string, number> }).meta.k0).toBe(0)
     expect(Number(snap.headers.get("x-vibestack-cursor"))).toBe(3 + accepted)
     // The other workspace is still served, and takes writes.
     expect((await http.pull(other.workspaceId, other.masterToken)).status).toBe(200)

@@ -6,7 +6,6 @@
 import { parentPort, workerData } from "node:worker_threads"
 import { type Frontiers, LoroDoc } from "loro-crdt"
 import { DocCache } from "./DocCache.js"
-import { checkHealth } from "./healthCheck.js"
 import { poolOps } from "./ops/index.js"
 import type { OpContext } from "./ops/PoolOp.js"
 import type {
@@ -18,6 +17,7 @@ import type {
   WorkerRequest,
   WorkerResponse,
 } from "./protocol.js"
+import { validateBatch } from "./validate/validateBatch.js"
 
 interface Entry {
   readonly doc: LoroDoc
@@ -113,7 +113,7 @@ const validate = (key: string, e: Entry, item: ValidateItem): ItemResult => {
         }
       }
     }
-    if (item.check) checkHealth(e.doc, from)
+    if (item.check) validateBatch(e.doc, from, item.blobs)
   } catch (err) {
     // Whatever the blobs left behind must not stay: drop the copy, the next call reloads it.
     cache.delete(key)

@@ -1,5 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs"
-import { LoroDoc, LoroMap } from "loro-crdt"
+import { createProject, createTask, seededRandom } from "@vibestack/schema"
+import { LoroDoc, type LoroMap } from "loro-crdt"
+import { writeLoroChecksum } from "../store/blobHeader.js"
 
 /** The shared hostile-blob fixtures (see /work/shared/fixtures/loro-hostile/README.md). */
 export const hostileFixturesDir = new URL("../../../../../shared/fixtures/loro-hostile/", import.meta.url)
@@ -21,6 +23,18 @@ export const loadHostileFixtures = (): { base: Uint8Array; hostile: ReadonlyArra
   return { base: read("base-update.bin"), hostile }
 }
 
+/**
+ * Issue 13 finding 2, exactly: `base-update.bin` with bytes 1010 and 1554 swapped and the
+ * checksum recomputed. It imports and reads fine, and a snapshot of it exports, but that
+ * snapshot's fresh load panics on a deep read ("Decode container id failed"): the update
+ * holds a child map whose kind decodes as `Unknown(247)`. The old health check accepted it.
+ */
+export const poisoningMutant = (base: Uint8Array): Uint8Array => {
+  const bytes = base.slice()
+  ;[bytes[1010], bytes[1554]] = [base[1554]!, base[1010]!]
+  return writeLoroChecksum(bytes)
+}
+
 /** A seeded PRNG (mulberry32) so fuzz runs are reproducible from their printed seed. */
 export const prng = (seed: number) => {
   let a = seed >>> 0
@@ -33,30 +47,39 @@ export const prng = (seed: number) => {
   }
 }
 
+const NOW = Date.UTC(2025, 0, 1)
+
 /**
- * A trusted client document: entities are child maps of the root map "entities".
- * Each `edit` returns the update blob a client would push.
+ * A trusted client document in the workspace layout (packages/schema): project `p` and tasks
+ * `e0`, `e1`, … written through the schema's helpers. Each `edit` returns the update blob a
+ * client would push; its callback gets the `tasks` collection map.
  */
 export class TestClient {
   readonly doc = new LoroDoc()
+  private readonly random: () => number
   constructor(peer: bigint) {
     this.doc.setPeerId(peer)
+    this.random = seededRandom(Number(peer % 1_000_000n))
   }
 
-  edit(f: (entities: LoroMap) => void): Uint8Array {
+  edit(f: (tasks: LoroMap) => void): Uint8Array {
     const from = this.doc.oplogVersion()
-    f(this.doc.getMap("entities"))
+    f(this.doc.getMap("tasks"))
     this.doc.commit()
     return this.doc.export({ mode: "update", from })
   }
 
   addEntities(from: number, count: number): Uint8Array {
-    return this.edit((entities) => {
+    return this.edit(() => {
+      if (this.doc.getMap("projects").get("p") === undefined)
+        createProject(this.doc, { id: "p", name: "Tests", color: "#3b82f6" }, { now: NOW })
       for (let i = from; i < from + count; i++) {
-        const m = entities.setContainer(`e${i}`, new LoroMap())
-        m.set("title", `task ${i}`)
-        m.set("done", false)
-        m.set("n", i)
+        const position = { after: null, before: null }
+        createTask(
+          this.doc,
+          { id: `e${i}`, projectId: "p", title: `task ${i}`, position },
+          { now: NOW, random: this.random },
+        )
       }
     })
   }

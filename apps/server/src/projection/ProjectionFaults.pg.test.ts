@@ -104,11 +104,19 @@ describe("projection faults", () => {
       Buffer.from("this is not a loro update at all"),
     ])
     await db.query("update docs set last_seq = $2 where workspace_id = $1 and doc_id = 'main'", [bad.ws, garbageSeq])
-    // Imports fine, but the task it writes is not a valid task.
-    const poisoned = bad.doc.getMap("tasks").setContainer("tpoison", new LoroMap())
-    poisoned.set("title", 42)
-    bad.doc.commit()
-    await bad.client.flush()
+    // Imports fine, but the task it writes is not a valid task. The push path refuses such
+    // updates now (S25), so it is committed behind its back too, as data stored before S25 or
+    // by an older server would be: from a peer of its own, which nothing else builds on.
+    const stray = new LoroDoc()
+    stray.getMap("tasks").setContainer("tpoison", new LoroMap()).set("title", 42)
+    stray.commit()
+    const poisonSeq = garbageSeq + 1
+    await db.query("insert into doc_updates (workspace_id, doc_id, seq, bytes) values ($1, 'main', $2, $3)", [
+      bad.ws,
+      poisonSeq,
+      Buffer.from(stray.export({ mode: "update" })),
+    ])
+    await db.query("update docs set last_seq = $2 where workspace_id = $1 and doc_id = 'main'", [bad.ws, poisonSeq])
     for (let i = 0; i < 5; i++) randomEdit(bad.doc, random)
     await bad.client.flush()
     for (let i = 0; i < 10; i++) randomEdit(good.doc, random)

@@ -1,3 +1,4 @@
+import { createProject, createTask, TASK_DESCRIPTION_MAX } from "@vibestack/schema"
 import { LoroDoc } from "loro-crdt"
 
 /** Small fetch helpers for tests against a real server. */
@@ -49,23 +50,54 @@ export const api = (base: string) => {
   }
 }
 
-/** A valid Loro update: a fresh document with `n` small edits, exported from the start. */
+/**
+ * A valid Loro update: a fresh document with `n` small edits, exported from the start. The
+ * edits are keys of the root `meta` map (`k0`, `k1`, …): the smallest writes the workspace
+ * layout the server enforces (packages/schema "Document layout") allows.
+ */
 export const loroUpdate = (n = 1, peer?: bigint): Uint8Array => {
   const doc = new LoroDoc()
   if (peer !== undefined) doc.setPeerId(peer)
-  const m = doc.getMap("m")
+  const m = doc.getMap("meta")
   for (let i = 0; i < n; i++) m.set(`k${i}`, i)
   doc.commit()
   return doc.export({ mode: "update" })
 }
 
-/** A chain of updates from one writer: each exported from the previous version. */
+/** A chain of updates from one writer (`meta.k0`, `meta.k1`, …): each exported from the previous version. */
 export const updateChain = (count: number): Array<Uint8Array> => {
   const doc = new LoroDoc()
   const out: Array<Uint8Array> = []
   for (let i = 0; i < count; i++) {
     const vv = doc.oplogVersion()
-    doc.getMap("m").set(`k${i}`, i)
+    doc.getMap("meta").set(`k${i}`, i)
+    doc.commit()
+    out.push(doc.export({ mode: "update", from: vv }))
+  }
+  return out
+}
+
+/**
+ * `count` large valid updates of about `bytes` each, for frame-size and backpressure tests:
+ * each adds tasks whose descriptions are up to the layout's longest text.
+ */
+export const bulkyUpdates = (count: number, bytes: number): Array<Uint8Array> => {
+  const doc = new LoroDoc()
+  const out: Array<Uint8Array> = []
+  const chunk = Math.min(bytes, TASK_DESCRIPTION_MAX)
+  for (let i = 0; i < count; i++) {
+    const vv = doc.oplogVersion()
+    if (i === 0) createProject(doc, { id: "bulk", name: "Bulk", color: "#3b82f6" })
+    for (let b = 0, t = 0; b < bytes; b += chunk, t++) {
+      const position = { after: null, before: null }
+      createTask(doc, {
+        id: `bulk${i}_${t}`,
+        projectId: "bulk",
+        title: "bulk",
+        description: "x".repeat(chunk),
+        position,
+      })
+    }
     doc.commit()
     out.push(doc.export({ mode: "update", from: vv }))
   }

@@ -6,6 +6,7 @@ import { createEntityMap, currentEntity, entityMap, setFields, writeFields } fro
 import { InvalidWrite, validateWrite } from "./InvalidWrite.js"
 import { collectionMap, TaskKeys } from "./layout.js"
 import { keyBetween, SortKeyError } from "./sortKey.js"
+import { textEdit } from "./textEdit.js"
 import { nowOf, type WriteOptions } from "./WriteOptions.js"
 
 /**
@@ -191,11 +192,15 @@ export const taskDescription = (doc: LoroDoc, id: string): LoroText => {
   return map.ensureMergeableText(TaskKeys.description)
 }
 
-/** Replaces the description with `value`, as a minimal text diff (concurrent edits elsewhere survive). */
+/**
+ * Replaces the description with `value` as one contiguous edit (common prefix and suffix kept,
+ * see textEdit.ts): concurrent edits elsewhere in the text survive, and a large paste is linear.
+ */
 export const setTaskDescription = (doc: LoroDoc, id: string, value: string, options?: WriteOptions): void => {
   if (value.length > TASK_DESCRIPTION_MAX) fail(id, `description longer than ${TASK_DESCRIPTION_MAX} characters`)
   currentEntity(doc, "tasks", id)
   const text = taskDescription(doc, id)
-  if (text.toString() !== value) text.update(value)
+  const edit = textEdit(text.toString(), value)
+  if (edit.remove > 0 || edit.insert !== "") text.splice(edit.index, edit.remove, edit.insert)
   entityMap(doc, "tasks", id).set(TaskKeys.updatedAt, nowOf(options))
 }

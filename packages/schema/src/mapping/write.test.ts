@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest"
+import { TASK_DESCRIPTION_MAX } from "../Task.js"
 import { testDoc } from "../test/testDoc.js"
 import { addComment, deleteComment } from "./comments.js"
 import { InvalidWrite } from "./InvalidWrite.js"
@@ -68,6 +69,25 @@ describe("write helpers round-trip", () => {
     taskDescription(doc, t.id).insert(5, ",")
     const r = readEntity(doc, "tasks", t.id)
     expect(r._tag === "Found" && r.entity.description).toBe("hello, world")
+  })
+
+  it("tasks: a description pasted whole (near 100,000 characters) is written at once; edits elsewhere survive", () => {
+    const { doc, p } = setup()
+    const t = createTask(doc, { projectId: p.id, title: "T" })
+    setTaskDescription(doc, t.id, "kept")
+    doc.commit()
+    const pasted = "f".repeat(TASK_DESCRIPTION_MAX - 20)
+    setTaskDescription(doc, t.id, pasted)
+    doc.commit()
+    expect(taskDescription(doc, t.id).toString()).toBe(pasted)
+    const other = testDoc()
+    other.import(doc.export({ mode: "snapshot" }))
+    taskDescription(other, t.id).insert(0, "remote ")
+    setTaskDescription(doc, t.id, `${pasted}!`)
+    doc.commit()
+    other.commit()
+    doc.import(other.export({ mode: "update" }))
+    expect(taskDescription(doc, t.id).toString()).toBe(`remote ${pasted}!`)
   })
 
   it("tasks: positions, moves within and across projects", () => {

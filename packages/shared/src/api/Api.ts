@@ -22,6 +22,7 @@ import {
   Unavailable,
 } from "./ApiErrors.js"
 import { BackupImportGroup, BackupsGroup } from "./BackupApi.js"
+import { ShapeGroup } from "./ShapeApi.js"
 
 /**
  * The HTTP contract of ARCHITECTURE.md "Public surface", as one `HttpApi`. The server
@@ -45,9 +46,13 @@ export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("Aut
 const WsPath = Schema.Struct({ ws: WorkspaceId })
 const DocPath = Schema.Struct({ ws: WorkspaceId, doc: DocId })
 
+/** Longest workspace name and share-link label the server accepts (UIs show the limit). */
+export const WORKSPACE_NAME_MAX = 200
+export const TOKEN_LABEL_MAX = 200
+
 export const RegisterWorkspace = Schema.Struct({
   id: Schema.optional(WorkspaceId),
-  name: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
+  name: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(WORKSPACE_NAME_MAX)),
   /** A secret the creating device keeps: the same id and key again returns the workspace instead of 409. */
   creatorKey: Schema.optional(Schema.String.pipe(Schema.minLength(16), Schema.maxLength(128))),
 })
@@ -62,7 +67,7 @@ export const WorkspaceInfoResponse = Schema.Struct({
 
 export const MintToken = Schema.Struct({
   role: AccessRole,
-  label: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
+  label: Schema.optional(Schema.String.pipe(Schema.maxLength(TOKEN_LABEL_MAX))),
   expiresInSeconds: Schema.optional(Schema.Int.pipe(Schema.between(60, 10 * 365 * 24 * 3600))),
 })
 export const MintedToken = Schema.Struct({
@@ -220,4 +225,5 @@ export class VibeStackApi extends HttpApi.make("vibestack")
   .add(SystemGroup)
   .add(BackupsGroup.middleware(Authentication).prefix("/api/v1"))
   .add(BackupImportGroup.prefix("/api/v1"))
+  .add(ShapeGroup.middleware(Authentication).prefix("/api/v1"))
   .annotate(OpenApi.Title, "VibeStack sync API") {}

@@ -6,7 +6,8 @@
  * History:
  * 1: first version (HTTP byte store, live socket with Auth/Subscribe/Push).
  * 2: 429 `Overloaded` (with Retry-After) on pushes, registration, backup import and restores
- *    (rate limits and quotas, docs/SECURITY.md); version-1 clients already retry on it.
+ *    (rate limits and quotas, docs/SECURITY.md); version-1 clients already retry on it. The
+ *    shape route joins the HTTP contract (`ShapeApi.ts`: `where`, `params`, `columns`).
  */
 export const PROTOCOL_VERSION = 2
 

@@ -1,3 +1,5 @@
+import type { StoredDoc } from "./LocalStore.js"
+
 /**
  * How the engine reaches the live document. The engine works with bytes only: in the
  * browser the LoroDoc lives on the main thread and the engine in a worker, so the host
@@ -5,12 +7,18 @@
  */
 export interface DocHost {
   /**
-   * Imports updates (or a snapshot) from the server into the live document. Rejects when
-   * the bytes do not import, so the engine never stores what the document refused.
+   * Imports updates (or a snapshot) into the live document: from the server, or a change the
+   * engine itself committed (a retried refused change, C15, already in the outbox). Rejects
+   * when the bytes do not import, so the engine never stores what the document refused.
    */
   readonly applyRemote: (updates: ReadonlyArray<Uint8Array>) => Promise<void> | void
   /** Calls `listener` with the update bytes of every local commit; returns unsubscribe. */
   readonly onLocalUpdate: (listener: (bytes: Uint8Array) => void) => () => void
   /** A full snapshot of the document, for local compaction. */
   readonly exportSnapshot: () => Promise<Uint8Array> | Uint8Array
+  /**
+   * The store was rewritten (refused changes taken out, C14): drop the document and load it
+   * again from `stored`. Local commits keep reaching `onLocalUpdate` listeners.
+   */
+  readonly reset: (stored: StoredDoc) => Promise<void> | void
 }

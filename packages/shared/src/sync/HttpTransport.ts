@@ -2,7 +2,7 @@ import { DocId, Role, WorkspaceId } from "@vibestack/schema"
 import { Either, Schema } from "effect"
 import { DownText, Update } from "../protocol/down.js"
 import type { WireError } from "../protocol/errors.js"
-import { decodeFrame } from "../protocol/frame.js"
+import { decodeFrame, encodeFrame } from "../protocol/frame.js"
 import { PROTOCOL_VERSION } from "../protocol/version.js"
 import { type Clock, systemClock } from "./Clock.js"
 import { kindOfCloseCode, wireErrorOf } from "./httpErrors.js"
@@ -170,6 +170,8 @@ export class HttpTransport implements Transport {
       let heartbeat: unknown
       let awaitingPong = false
       let pingId = 0
+      let requestId = 0
+      const pushes = new Map<number, { resolve: (r: PushResult) => void; reject: (e: TransportError) => void }>()
       const clock = this.clock
       const authTimer = clock.setTimeout(
         () => finish({ kind: "Unavailable", message: "no AuthOk in time" }),
@@ -184,8 +186,24 @@ export class HttpTransport implements Transport {
         try {
           sock.close(1000)
         } catch {}
+        // A push whose answer never came may or may not have committed: the engine sends it
+        // again under the same key (C4).
+        const lost = new TransportError("Unavailable", `socket closed before the push was answered`)
+        for (const p of pushes.values()) p.reject(lost)
+        pushes.clear()
         if (!authed) reject(new TransportError(error?.kind ?? "Unavailable", error?.message ?? "socket closed"))
         else if (notify) handlers.onClose(error)
+      }
+      const push = (docId: DocId, bytes: Uint8Array, idempotencyKey: string): Promise<PushResult> => {
+        if (done) return Promise.reject(new TransportError("Unavailable", "socket closed"))
+        const id = ++requestId
+        const answer = new Promise<PushResult>((resolve, reject) => pushes.set(id, { resolve, reject }))
+        try {
+          sock.send(encodeFrame({ _tag: "Push", docId, requestId: id, idempotencyKey }, bytes))
+        } catch {
+          finish({ kind: "Unavailable", message: "send failed" })
+        }
+        return answer
       }
       const beat = () => {
         if (done) return
@@ -216,9 +234,19 @@ export class HttpTransport implements Transport {
             authed = true
             clock.clearTimeout(authTimer)
             heartbeat = clock.setTimeout(beat, this.o.pingIntervalMs ?? 15_000)
-            resolve({ subscribe: (docId) => send({ _tag: "Subscribe", docId }), close: () => finish(undefined, false) })
+            resolve({
+              subscribe: (docId) => send({ _tag: "Subscribe", docId }),
+              push,
+              close: () => finish(undefined, false),
+            })
           } else if (m._tag === "Subscribed") handlers.onSubscribed?.(m.docId, m.cursor)
-          else if (m._tag === "Pong") awaitingPong = false
+          else if (m._tag === "PushAck" || m._tag === "PushRejected") {
+            awaitingPong = false
+            const p = pushes.get(m.requestId)
+            pushes.delete(m.requestId)
+            if (m._tag === "PushAck") p?.resolve({ seq: m.seq, duplicate: m.duplicate })
+            else p?.reject(new TransportError(m.error.kind, m.error.message))
+          } else if (m._tag === "Pong") awaitingPong = false
           else if (m._tag === "Fault") fault = { kind: m.kind, message: m.message }
           return
         }

@@ -3,7 +3,7 @@ import type { WireError } from "../protocol/errors.js"
 
 /**
  * What a device keeps per document. Implementations: `MemoryLocalStore` (tests,
- * headless clients), `DexieLocalStore` (browser, apps/client), a file store
+ * headless clients), `DexieLocalStore` (browser, apps/client), `FileLocalStore`
  * (headless Node clients). All run one contract suite: `LocalStore.contract.ts`.
  *
  * Every method is atomic: after a crash a document is in the state before or after
@@ -24,18 +24,45 @@ export interface LocalStore {
     updates: ReadonlyArray<Uint8Array>,
     cursor: number,
   ) => Promise<void>
-  /** Unacknowledged local commits, oldest first. */
-  readonly outbox: (ws: WorkspaceId, doc: DocId) => Promise<ReadonlyArray<OutboxEntry>>
-  /** The server acknowledged outbox entry `id` (it stays in the update log). Unknown ids: no-op. */
-  readonly ackOutbox: (ws: WorkspaceId, doc: DocId, id: number) => Promise<void>
   /**
-   * The server refused outbox entry `id` for good (a `rejected` error kind): it leaves the
-   * outbox, so it stops blocking later commits, and is kept in the rejected list with the
-   * reason, never silently dropped (SPEC C8). Unknown ids: no-op.
+   * At most `limit` outbox entries with an id above `afterId`, oldest first. Only these
+   * entries' bytes are read: the engine walks a long outbox window by window (C3).
    */
-  readonly rejectOutbox: (ws: WorkspaceId, doc: DocId, id: number, error: WireError) => Promise<void>
-  /** Entries the server refused, oldest first. */
+  readonly outboxWindow: (
+    ws: WorkspaceId,
+    doc: DocId,
+    afterId: number,
+    limit: number,
+  ) => Promise<ReadonlyArray<OutboxEntry>>
+  /** How many entries wait in the outbox and when the oldest was made; reads no bytes. */
+  readonly outboxStats: (ws: WorkspaceId, doc: DocId) => Promise<OutboxStats>
+  /** Every unacknowledged local commit, oldest first, bytes included (rebase, tests, tools). */
+  readonly outbox: (ws: WorkspaceId, doc: DocId) => Promise<ReadonlyArray<OutboxEntry>>
+  /** The server acknowledged these outbox entries (they stay in the update log). Unknown ids: no-op. */
+  readonly ackOutbox: (ws: WorkspaceId, doc: DocId, ids: ReadonlyArray<number>) => Promise<void>
+  /** Entries the server refused, oldest first (C8). */
   readonly rejectedOutbox: (ws: WorkspaceId, doc: DocId) => Promise<ReadonlyArray<RejectedEntry>>
+  readonly rejectedCount: (ws: WorkspaceId, doc: DocId) => Promise<number>
+  /**
+   * Takes refused entry `id` out of the rejected list (C15). With `replacement`, appends it
+   * as a new local commit in the same step (a retry: the refused content re-applied on top),
+   * so a crash can never leave both or neither. Resolves to the new outbox entry, if any;
+   * an unknown id changes nothing and resolves to undefined.
+   */
+  readonly resolveRejected: (
+    ws: WorkspaceId,
+    doc: DocId,
+    id: number,
+    replacement: OutboxInput | undefined,
+  ) => Promise<OutboxEntry | undefined>
+  /**
+   * Rewrites the document after a refusal (C14), only if the outbox and the rejected list
+   * still hold exactly the ids the plan was computed from (a tab may have committed
+   * meanwhile); resolves to whether it was written. The snapshot replaces the snapshot and
+   * the whole update log; the outbox becomes `plan.outbox` (fresh ids, in order); the
+   * rejected list becomes `plan.rejected`. The cursor is kept.
+   */
+  readonly rebase: (ws: WorkspaceId, doc: DocId, plan: RebasePlan) => Promise<boolean>
   /**
    * Replaces the snapshot and drops the update-log entries it covers (ids ≤ `upToUpdateId`).
    * The outbox is untouched: compaction never loses an unsent commit.
@@ -60,6 +87,8 @@ export interface StoredDoc {
 export interface OutboxInput {
   readonly bytes: Uint8Array
   readonly idempotencyKey: string
+  /** When the change was made (ms since the epoch): the status shows the oldest waiting one's age. */
+  readonly createdAt: number
 }
 
 export interface OutboxEntry extends OutboxInput {
@@ -67,8 +96,38 @@ export interface OutboxEntry extends OutboxInput {
   readonly id: number
 }
 
+export interface OutboxStats {
+  readonly count: number
+  /** `createdAt` of the oldest entry; undefined when the outbox is empty. */
+  readonly oldestAt: number | undefined
+}
+
+/** A change the server refused, kept aside with why and what it contained (C8). */
 export interface RejectedEntry extends OutboxEntry {
   readonly error: WireError
+  /** What the change did, for a person: one line per edit ("tasks/abc title: set to …"). */
+  readonly summary: string
+  /** The full text the change typed or set, for "copy the text" (empty when none). */
+  readonly text: string
+}
+
+export interface RebasePlan {
+  /** The outbox ids the plan was computed from, in order. */
+  readonly expectOutbox: ReadonlyArray<number>
+  /** The rejected ids the plan was computed from, in order. */
+  readonly expectRejected: ReadonlyArray<number>
+  /** The rebuilt document: the server's state, acknowledged commits, and the re-applied edits. */
+  readonly snapshot: Uint8Array
+  /** The re-applied edits as new commits (fresh idempotency keys), in order. */
+  readonly outbox: ReadonlyArray<OutboxInput>
+  /** The whole rejected list after the rebase (kept entries keep their ids). */
+  readonly rejected: ReadonlyArray<RejectedEntry>
+}
+
+/** Why sync stopped for good, in the server's words (`message`) and by kind. */
+export interface FatalError {
+  readonly kind: WireError["kind"]
+  readonly message: string
 }
 
 export interface WorkspaceMeta {
@@ -82,6 +141,6 @@ export interface WorkspaceMeta {
   readonly createdAt: number
   /** Secret the creator sends with registration so a retried registration is recognised as its own. */
   readonly creatorKey?: string | undefined
-  /** Set when the server said the token is no longer valid. */
-  readonly fatal?: string | undefined
+  /** Set when the server said the token is no longer valid (C6); a new token clears it. */
+  readonly fatal?: FatalError | undefined
 }

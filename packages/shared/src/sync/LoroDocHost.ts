@@ -5,41 +5,74 @@ import type { StoredDoc } from "./LocalStore.js"
 /** Loro throws plain strings; make them Errors with the text kept. */
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
 
-/** `DocHost` over a LoroDoc in the same thread (headless clients, tests). */
-export class LoroDocHost implements DocHost {
-  constructor(readonly doc: LoroDoc) {}
+/**
+ * A fresh document (its own random peer id) rebuilt from what the store kept. One blob at a
+ * time: one unreadable entry must not make the whole document unloadable (the server copy
+ * still has everything acknowledged), and `importBatch` is superlinear when the log holds a
+ * large paste (see `loadOrigin` in replay.ts).
+ */
+export const loadStoredDoc = (stored: StoredDoc): LoroDoc => {
+  const doc = new LoroDoc()
+  for (const b of [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes)]) {
+    try {
+      doc.import(b)
+    } catch {}
+  }
+  return doc
+}
 
-  /** A fresh document (its own random peer id) rebuilt from what the store kept. */
+/**
+ * `DocHost` over a LoroDoc in the same thread (headless clients, tests). After a `reset` the
+ * document is a new object: read `doc` again. Commits made on an earlier object are still
+ * recorded (they reach the outbox and are rebased like any other), so none is lost.
+ */
+export class LoroDocHost implements DocHost {
+  private readonly listeners = new Set<(bytes: Uint8Array) => void>()
+  private readonly resetListeners = new Set<(doc: LoroDoc) => void>()
+
+  constructor(private current: LoroDoc) {
+    this.watch(current)
+  }
+
   static fromStored(stored: StoredDoc): LoroDocHost {
-    const doc = new LoroDoc()
-    const blobs = [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes)]
-    if (blobs.length > 0) {
-      try {
-        doc.importBatch(blobs)
-      } catch {
-        // One unreadable entry must not make the whole document unloadable: import the
-        // rest one by one and keep going (the server copy still has everything acknowledged).
-        for (const b of blobs) {
-          try {
-            doc.import(b)
-          } catch {}
-        }
-      }
-    }
-    return new LoroDocHost(doc)
+    return new LoroDocHost(loadStoredDoc(stored))
+  }
+
+  get doc(): LoroDoc {
+    return this.current
+  }
+
+  private watch(doc: LoroDoc): void {
+    doc.subscribeLocalUpdates((bytes) => {
+      for (const l of this.listeners) l(bytes)
+    })
   }
 
   readonly applyRemote = (updates: ReadonlyArray<Uint8Array>): void => {
     if (updates.length === 0) return
     try {
-      this.doc.importBatch([...updates])
+      this.current.importBatch([...updates])
     } catch (e) {
       throw asError(e)
     }
   }
 
-  readonly onLocalUpdate = (listener: (bytes: Uint8Array) => void): (() => void) =>
-    this.doc.subscribeLocalUpdates(listener)
+  readonly onLocalUpdate = (listener: (bytes: Uint8Array) => void): (() => void) => {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
 
-  readonly exportSnapshot = (): Uint8Array => this.doc.export({ mode: "snapshot" })
+  readonly exportSnapshot = (): Uint8Array => this.current.export({ mode: "snapshot" })
+
+  readonly reset = (stored: StoredDoc): void => {
+    this.current = loadStoredDoc(stored)
+    this.watch(this.current)
+    for (const l of this.resetListeners) l(this.current)
+  }
+
+  /** Called with the new document after every reset. */
+  onReset(listener: (doc: LoroDoc) => void): () => void {
+    this.resetListeners.add(listener)
+    return () => this.resetListeners.delete(listener)
+  }
 }

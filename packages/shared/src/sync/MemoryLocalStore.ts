@@ -1,6 +1,14 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import type { WireError } from "../protocol/errors.js"
-import type { LocalStore, OutboxEntry, OutboxInput, RejectedEntry, StoredDoc, WorkspaceMeta } from "./LocalStore.js"
+import type {
+  LocalStore,
+  OutboxEntry,
+  OutboxInput,
+  OutboxStats,
+  RebasePlan,
+  RejectedEntry,
+  StoredDoc,
+  WorkspaceMeta,
+} from "./LocalStore.js"
 
 interface DocState {
   snapshot: Uint8Array | undefined
@@ -22,6 +30,10 @@ const emptyDoc = (): DocState => ({
   nextId: 1,
 })
 
+const copy = <E extends { readonly bytes: Uint8Array }>(e: E): E => ({ ...e, bytes: e.bytes.slice() })
+const sameIds = (a: ReadonlyArray<{ readonly id: number }>, ids: ReadonlyArray<number>) =>
+  a.length === ids.length && a.every((e, i) => e.id === ids[i])
+
 /**
  * `LocalStore` in memory. Each call copies in and out so callers never share mutable
  * bytes with the store; a "restart" is a new engine over the same instance.
@@ -41,20 +53,26 @@ export class MemoryLocalStore implements LocalStore {
     const d = this.doc(ws, doc)
     return {
       snapshot: d.snapshot?.slice(),
-      updates: d.updates.map((u) => ({ id: u.id, bytes: u.bytes.slice() })),
+      updates: d.updates.map(copy),
       cursor: d.cursor,
       schemaVersion: d.schemaVersion,
     }
   }
 
-  readonly appendLocal = async (ws: WorkspaceId, doc: DocId, entry: OutboxInput): Promise<OutboxEntry> => {
-    const d = this.doc(ws, doc)
-    const id = d.nextId++
-    const out: OutboxEntry = { id, bytes: entry.bytes.slice(), idempotencyKey: entry.idempotencyKey }
-    d.updates.push({ id, bytes: out.bytes })
+  private append(d: DocState, entry: OutboxInput): OutboxEntry {
+    const out: OutboxEntry = {
+      id: d.nextId++,
+      bytes: entry.bytes.slice(),
+      idempotencyKey: entry.idempotencyKey,
+      createdAt: entry.createdAt,
+    }
+    d.updates.push({ id: out.id, bytes: out.bytes })
     d.outbox.push(out)
-    return { ...out, bytes: out.bytes.slice() }
+    return copy(out)
   }
+
+  readonly appendLocal = async (ws: WorkspaceId, doc: DocId, entry: OutboxInput): Promise<OutboxEntry> =>
+    this.append(this.doc(ws, doc), entry)
 
   readonly appendRemote = async (
     ws: WorkspaceId,
@@ -67,24 +85,62 @@ export class MemoryLocalStore implements LocalStore {
     d.cursor = Math.max(d.cursor, cursor)
   }
 
-  readonly outbox = async (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<OutboxEntry>> =>
-    this.doc(ws, doc).outbox.map((e) => ({ ...e, bytes: e.bytes.slice() }))
+  readonly outboxWindow = async (
+    ws: WorkspaceId,
+    doc: DocId,
+    afterId: number,
+    limit: number,
+  ): Promise<ReadonlyArray<OutboxEntry>> =>
+    this.doc(ws, doc)
+      .outbox.filter((e) => e.id > afterId)
+      .slice(0, Math.max(0, limit))
+      .map(copy)
 
-  readonly ackOutbox = async (ws: WorkspaceId, doc: DocId, id: number): Promise<void> => {
-    const d = this.doc(ws, doc)
-    d.outbox = d.outbox.filter((e) => e.id !== id)
+  readonly outboxStats = async (ws: WorkspaceId, doc: DocId): Promise<OutboxStats> => {
+    const outbox = this.doc(ws, doc).outbox
+    return { count: outbox.length, oldestAt: outbox[0]?.createdAt }
   }
 
-  readonly rejectOutbox = async (ws: WorkspaceId, doc: DocId, id: number, error: WireError): Promise<void> => {
+  readonly outbox = async (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<OutboxEntry>> =>
+    this.doc(ws, doc).outbox.map(copy)
+
+  readonly ackOutbox = async (ws: WorkspaceId, doc: DocId, ids: ReadonlyArray<number>): Promise<void> => {
     const d = this.doc(ws, doc)
-    const entry = d.outbox.find((e) => e.id === id)
-    if (!entry) return
-    d.outbox = d.outbox.filter((e) => e.id !== id)
-    d.rejected.push({ ...entry, error })
+    const acked = new Set(ids)
+    d.outbox = d.outbox.filter((e) => !acked.has(e.id))
   }
 
   readonly rejectedOutbox = async (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<RejectedEntry>> =>
-    this.doc(ws, doc).rejected.map((e) => ({ ...e, bytes: e.bytes.slice() }))
+    this.doc(ws, doc).rejected.map(copy)
+
+  readonly rejectedCount = async (ws: WorkspaceId, doc: DocId): Promise<number> => this.doc(ws, doc).rejected.length
+
+  readonly resolveRejected = async (
+    ws: WorkspaceId,
+    doc: DocId,
+    id: number,
+    replacement: OutboxInput | undefined,
+  ): Promise<OutboxEntry | undefined> => {
+    const d = this.doc(ws, doc)
+    if (!d.rejected.some((e) => e.id === id)) return undefined
+    d.rejected = d.rejected.filter((e) => e.id !== id)
+    return replacement === undefined ? undefined : this.append(d, replacement)
+  }
+
+  readonly rebase = async (ws: WorkspaceId, doc: DocId, plan: RebasePlan): Promise<boolean> => {
+    const d = this.doc(ws, doc)
+    if (!sameIds(d.outbox, plan.expectOutbox) || !sameIds(d.rejected, plan.expectRejected)) return false
+    d.snapshot = plan.snapshot.slice()
+    d.updates = []
+    d.outbox = plan.outbox.map((e) => ({
+      id: d.nextId++,
+      bytes: e.bytes.slice(),
+      idempotencyKey: e.idempotencyKey,
+      createdAt: e.createdAt,
+    }))
+    d.rejected = plan.rejected.map(copy)
+    return true
+  }
 
   readonly compact = async (ws: WorkspaceId, doc: DocId, snapshot: Uint8Array, upToUpdateId: number): Promise<void> => {
     const d = this.doc(ws, doc)

@@ -48,6 +48,11 @@ export class MemoryServer {
   private nextToken = 1
   /** Pushes that reached the commit step, including duplicates (for tests). */
   pushCount = 0
+  /**
+   * Extra validation, as the real server's checks by meaning: a rule sees the document as it
+   * would be after the update and returns a reason to refuse it (`InvalidUpdate`).
+   */
+  readonly rules: Array<(after: LoroDoc, update: Uint8Array) => string | undefined> = []
 
   register(ws: WorkspaceId, name: string, creatorKey: string | undefined): { masterToken: string } {
     if (!isWorkspaceId(ws)) throw new MemoryServerError("BadRequest", "bad workspace id")
@@ -118,10 +123,23 @@ export class MemoryServer {
     const first = d.keys.get(key)
     if (first !== undefined) return { seq: first, duplicate: true }
     if (bytes.length === 0) throw new MemoryServerError("InvalidUpdate", "empty update")
+    // Judged on a copy, as the real server's pool does: an update whose dependencies the
+    // server lacks, or that a rule refuses, must leave no trace in the reference document.
+    const probe = d.ref.fork()
     try {
+      const status = probe.import(bytes)
+      if (status.pending !== undefined && status.pending !== null)
+        throw new MemoryServerError("InvalidUpdate", "update depends on operations the server does not have")
+      for (const rule of this.rules) {
+        const reason = rule(probe, bytes)
+        if (reason !== undefined) throw new MemoryServerError("InvalidUpdate", reason)
+      }
       d.ref.import(bytes)
     } catch (e) {
+      if (e instanceof MemoryServerError) throw e
       throw new MemoryServerError("InvalidUpdate", `update does not import: ${String(e)}`)
+    } finally {
+      probe.free()
     }
     const seq = d.log.length + 1
     d.log.push({ seq, bytes: bytes.slice() })

@@ -166,11 +166,34 @@ export class MemoryTransport implements Transport {
         kick: (kind, message) => socket.close({ kind, message }),
       })
       this.sockets.add(socket)
+      const closed = () => new TransportError("Unavailable", "socket closed before the push was answered")
       return {
         subscribe: (doc: DocId) => {
           docs.add(doc)
           const cursor = this.server.cursorOf(ws, doc)
           queueMicrotask(() => open && handlers.onSubscribed?.(doc, cursor))
+        },
+        // Frames are handled in the order they were sent (microtasks run first in, first out).
+        push: async (doc: DocId, bytes: Uint8Array, key: string): Promise<PushResult> => {
+          await later()
+          if (!open) throw closed()
+          if (this.fault("failBeforeCommit")) {
+            socket.close(undefined)
+            throw closed()
+          }
+          let r: PushResult
+          try {
+            r = this.server.push(token, ws, doc, bytes, key)
+          } catch (e) {
+            throw wrap(e)
+          }
+          await later()
+          if (!open) throw closed()
+          if (this.fault("dropAfterCommit")) {
+            socket.close(undefined)
+            throw closed()
+          }
+          return r
         },
         close: () => {
           if (!open) return

@@ -1,11 +1,13 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import { type ErrorKind, reactionOf } from "../protocol/errors.js"
+import type { ErrorKind } from "../protocol/errors.js"
 import type { SeqBlob } from "../protocol/updatesBody.js"
 import type { BackoffOptions } from "./backoff.js"
 import { type Clock, systemClock } from "./Clock.js"
 import type { DocHost } from "./DocHost.js"
-import type { LocalStore, OutboxEntry } from "./LocalStore.js"
+import type { LocalStore, OutboxEntry, RebasePlan } from "./LocalStore.js"
 import type { Lock } from "./Lock.js"
+import { type AckedEntry, type PushOutcome, pushOutbox } from "./pushOutbox.js"
+import { planRebase, planRetry, planSetAside } from "./rebase.js"
 import {
   initialState,
   isIdle,
@@ -41,6 +43,17 @@ export interface SyncEngineOptions {
   readonly online?: boolean
   /** Observes every batch of remote updates stored, in order (tests check I2/I4 with it). */
   readonly onRemoteStored?: (records: ReadonlyArray<SeqBlob>, cursor: number, viaSnapshot: boolean) => void
+  /** Pushes in flight on the socket at most (default `PUSH_WINDOW`, at most 64). */
+  readonly pushWindow?: number
+  /**
+   * The store was rewritten and the host reloaded (refused changes taken out, C14): anything
+   * else holding the document (other tabs) must load it again from the store.
+   */
+  readonly onDocReset?: () => void
+  /** The engine appended a commit of its own (a retried refused change, C15): show it elsewhere too. */
+  readonly onCommitAdded?: (entry: OutboxEntry) => void
+  /** Observes acknowledgements once persisted, in order (benchmarks time them). */
+  readonly onPushAcked?: (acks: ReadonlyArray<AckedEntry>) => void
 }
 
 const toSyncError = (e: unknown, fallback: ErrorKind = "Internal"): SyncError =>
@@ -68,10 +81,16 @@ export class SyncEngine {
   private queue: Array<SyncEvent> = []
   private dispatching = false
   private localChain: Promise<unknown> = Promise.resolve()
+  private lastLocal: Promise<OutboxEntry | undefined> = Promise.resolve(undefined)
   private remoteChain: Promise<unknown> = Promise.resolve()
   private storedCursor = 0
   private pending = 0
+  private oldestPendingAt: number | undefined
+  private rejected = 0
   private storedSinceCompact = 0
+  private localError: SyncError | undefined
+  /** Local commits seen (counted synchronously): a rebase checks none came while it planned. */
+  private localCommits = 0
   private unsubscribeHost: (() => void) | undefined
   private release: (() => void) | undefined
   private stopped = false
@@ -93,9 +112,8 @@ export class SyncEngine {
     if (options.lock)
       engine.release = await options.lock.acquire(`vibestack-sync:${options.workspaceId}:${options.docId}`)
     const stored = await options.store.loadDoc(options.workspaceId, options.docId)
-    const outbox = await options.store.outbox(options.workspaceId, options.docId)
+    await engine.refreshOutbox()
     engine.storedCursor = stored.cursor
-    engine.pending = outbox.length
     engine.storedSinceCompact = stored.updates.length
     engine.unsubscribeHost = options.host.onLocalUpdate((bytes) => {
       engine.recordLocal(bytes).catch(() => undefined)
@@ -103,7 +121,7 @@ export class SyncEngine {
     engine.dispatch({
       _tag: "Start",
       cursor: stored.cursor,
-      pending: outbox.length,
+      pending: engine.pending,
       needsSnapshot: stored.cursor === 0,
       online: options.online ?? true,
       seed: Math.floor(engine.random() * 2 ** 31),
@@ -130,13 +148,17 @@ export class SyncEngine {
    */
   recordLocal(bytes: Uint8Array): Promise<OutboxEntry> {
     const { store, workspaceId, docId } = this.o
+    const createdAt = this.clock.now()
+    this.localCommits++
     const write = this.localChain.then(() =>
-      store.appendLocal(workspaceId, docId, { bytes, idempotencyKey: this.newKey() }),
+      store.appendLocal(workspaceId, docId, { bytes, idempotencyKey: this.newKey(), createdAt }),
     )
+    this.lastLocal = write.catch(() => undefined)
     this.localChain = write.then(
-      () => {
-        this.pending++
+      async () => {
         this.storedSinceCompact++
+        // The count from the store, not a running tally: tabs append to the same outbox.
+        await this.refreshOutbox()
         this.dispatch({ _tag: "LocalCommit", pending: this.pending })
       },
       (e) => this.setError(toSyncError(e)),
@@ -144,9 +166,47 @@ export class SyncEngine {
     return write
   }
 
-  /** Resolves once every local commit seen so far is persisted. */
-  async flushLocal(): Promise<void> {
+  /**
+   * Drops refused change `id` from the rejected list (C15). Its ops are already out of the
+   * document, so nothing else changes.
+   */
+  discardRejected(id: number): Promise<void> {
+    return this.serialize(async () => {
+      await this.o.store.resolveRejected(this.o.workspaceId, this.o.docId, id, undefined)
+      await this.refreshOutbox()
+      this.publish()
+    })
+  }
+
+  /**
+   * Applies refused change `id` again, as a new commit on top of the document (C15), e.g.
+   * after joining again with a link that may write. Resolves to why it cannot, if it cannot.
+   */
+  retryRejected(id: number): Promise<{ readonly error?: string }> {
+    const { store, workspaceId, docId, host } = this.o
+    return this.serialize(async () => {
+      await this.localChain
+      const [stored, outbox, rejected] = await Promise.all([
+        store.loadDoc(workspaceId, docId),
+        store.outbox(workspaceId, docId),
+        store.rejectedOutbox(workspaceId, docId),
+      ])
+      const change = planRetry({ stored, outbox, rejected, id, newKey: this.newKey, now: this.clock.now() })
+      if ("error" in change) return change
+      const entry = await store.resolveRejected(workspaceId, docId, id, change)
+      if (entry === undefined) return { error: "this change is no longer in the list" }
+      await host.applyRemote([entry.bytes])
+      this.o.onCommitAdded?.(entry)
+      await this.refreshOutbox()
+      this.dispatch({ _tag: "LocalCommit", pending: this.pending })
+      return {}
+    })
+  }
+
+  /** Resolves once every local commit seen so far is persisted, with the last one's entry. */
+  async flushLocal(): Promise<OutboxEntry | undefined> {
     await this.localChain
+    return this.lastLocal
   }
 
   setOnline(online: boolean): void {
@@ -183,9 +243,50 @@ export class SyncEngine {
     this.release?.()
   }
 
-  private setError(error: SyncError): void {
-    this.status = { ...this.status, error }
-    for (const l of this.listeners) l(this.status)
+  /** A failure of this device's own (storing a commit, rebuilding after a refusal): shown until the next one clears it. */
+  private setError(error: SyncError | undefined): void {
+    this.localError = error
+    this.publish()
+  }
+
+  /** Re-reads what the status says about the outbox and the rejected list (the store is the truth). */
+  private async refreshOutbox(): Promise<void> {
+    const { store, workspaceId, docId } = this.o
+    const [stats, rejected] = await Promise.all([
+      store.outboxStats(workspaceId, docId),
+      store.rejectedCount(workspaceId, docId),
+    ])
+    this.pending = stats.count
+    this.oldestPendingAt = stats.oldestAt
+    this.rejected = rejected
+  }
+
+  /** Tells listeners when the status changed (and every time it is idle: `waitIdle` needs it). */
+  private publish(): void {
+    const status = statusOf(this.state, { oldestPendingAt: this.oldestPendingAt, rejected: this.rejected })
+    const next =
+      this.localError === undefined || status.error !== undefined ? status : { ...status, error: this.localError }
+    const s = this.status
+    if (
+      next.state !== s.state ||
+      next.pending !== s.pending ||
+      next.oldestPendingAt !== s.oldestPendingAt ||
+      next.rejected !== s.rejected ||
+      next.lastSyncedAt !== s.lastSyncedAt ||
+      next.error !== s.error ||
+      next.online !== s.online ||
+      isIdle(this.state)
+    ) {
+      this.status = next
+      for (const l of this.listeners) l(next)
+    }
+  }
+
+  /** Runs store work that must not interleave with storing remote updates, compaction or a rebase. */
+  private serialize<A>(f: () => Promise<A>): Promise<A> {
+    const result = this.remoteChain.then(f)
+    this.remoteChain = result.catch(() => undefined)
+    return result
   }
 
   private dispatch(event: SyncEvent): void {
@@ -203,19 +304,7 @@ export class SyncEngine {
     } finally {
       this.dispatching = false
     }
-    const next = statusOf(this.state)
-    const s = this.status
-    if (
-      next.state !== s.state ||
-      next.pending !== s.pending ||
-      next.lastSyncedAt !== s.lastSyncedAt ||
-      next.error !== s.error ||
-      next.online !== s.online ||
-      isIdle(this.state)
-    ) {
-      this.status = next
-      for (const l of this.listeners) l(next)
-    }
+    this.publish()
   }
 
   private fail(gen: number, e: unknown): void {
@@ -235,7 +324,7 @@ export class SyncEngine {
         return
       }
       case "PushNext":
-        return void this.pushNext(effect.gen).catch((e) => this.fail(effect.gen, e))
+        return void this.pump(effect.gen).catch((e) => this.fail(effect.gen, e))
       case "Pull":
         return void this.pull(effect.gen, effect.after).catch((e) => this.fail(effect.gen, e))
       case "FetchSnapshot":
@@ -284,27 +373,93 @@ export class SyncEngine {
     this.dispatch({ _tag: "SocketOpened", gen })
   }
 
-  private async pushNext(gen: number): Promise<void> {
+  /**
+   * Pushes the outbox until it is empty (C3): pipelined on the socket, one by one over HTTP.
+   * Refused changes are taken out of the document and what depended on them re-applied
+   * (C14), then pushing goes on: a refusal never stops sync.
+   */
+  private async pump(gen: number): Promise<void> {
     const { store, transport, token, workspaceId, docId } = this.o
     await this.localChain
-    const entry = (await store.outbox(workspaceId, docId))[0]
-    if (!this.current(gen)) return
-    if (entry === undefined) return this.dispatch({ _tag: "PushNothing", gen, pending: (this.pending = 0) })
-    try {
-      const r = await transport.push(token, workspaceId, docId, entry.bytes, entry.idempotencyKey)
-      // A result for an abandoned connection is dropped; the entry is pushed again with the
-      // same key and the server answers `duplicate` (C4).
+    for (let round = 0; ; round++) {
+      const outcome = await pushOutbox({
+        store,
+        transport,
+        token,
+        workspaceId,
+        docId,
+        live: () => (this.current(gen) ? this.live : undefined),
+        current: () => this.current(gen),
+        mayWrite: async () => (await transport.info(token, workspaceId)).role !== "viewer",
+        onAcked: async (acks) => {
+          this.o.onPushAcked?.(acks)
+          await this.refreshOutbox()
+          const seq = Math.max(...acks.map((a) => a.seq))
+          if (this.current(gen)) this.dispatch({ _tag: "PushAcked", gen, seq, pending: this.pending })
+        },
+        ...(this.o.pushWindow ? { window: this.o.pushWindow } : {}),
+      })
+      if (outcome === undefined || !this.current(gen)) return
+      if (outcome.refused.size === 0 && outcome.refuseAll === undefined) break
+      // Each round takes at least one change out for good; a bound keeps a bug from spinning.
+      if (round >= 50) throw new TransportError("Internal", "refused changes keep coming back after rebasing")
+      await this.rebase(outcome)
       if (!this.current(gen)) return
-      await store.ackOutbox(workspaceId, docId, entry.id)
-      this.pending = Math.max(0, this.pending - 1)
-      this.dispatch({ _tag: "PushOk", gen, seq: r.seq, pending: this.pending })
-    } catch (e) {
-      if (!(e instanceof TransportError) || !this.current(gen)) throw e
-      if (reactionOf(e.kind) !== "rejected") throw e
-      await store.rejectOutbox(workspaceId, docId, entry.id, { kind: e.kind, message: e.message })
-      this.pending = Math.max(0, this.pending - 1)
-      this.dispatch({ _tag: "PushRejected", gen, error: { kind: e.kind, message: e.message }, pending: this.pending })
     }
+    await this.refreshOutbox()
+    if (this.current(gen)) this.dispatch({ _tag: "PushDone", gen, pending: this.pending })
+  }
+
+  /**
+   * Rewrites the store without the refused changes (C14), in one atomic call that only lands
+   * if no commit arrived meanwhile (else it is planned again), and reloads the document.
+   *
+   * A commit made on the old document after the plan would depend on ops the new one no
+   * longer has. So the host is switched to the new document synchronously, right after
+   * checking that no commit was made since the plan's reads, and local commits are recorded
+   * only once the store holds the new document: every later commit is made on it.
+   */
+  private rebase(outcome: PushOutcome): Promise<void> {
+    const { store, workspaceId, docId, host } = this.o
+    return this.serialize(async () => {
+      for (let attempt = 0; attempt < 10; attempt++) {
+        await this.localChain
+        if (this.stopped) return
+        const commitsBefore = this.localCommits
+        const [stored, outbox, rejected] = await Promise.all([
+          store.loadDoc(workspaceId, docId),
+          store.outbox(workspaceId, docId),
+          store.rejectedOutbox(workspaceId, docId),
+        ])
+        const input = { stored, outbox, rejected, ...outcome, newKey: this.newKey }
+        let plan: RebasePlan
+        try {
+          plan = planRebase(input).plan
+          this.localError = undefined
+        } catch (e) {
+          // Never lose a change to a bug in the rebuild: set the refused ones aside as they are.
+          this.setError({ kind: "Internal", message: `could not rebuild the document: ${String(e)}` })
+          plan = planSetAside(input)
+        }
+        // A commit made while the store was read is not in the plan: plan again.
+        if (this.stopped || this.localCommits !== commitsBefore) continue
+        const reset = host.reset({ ...stored, snapshot: plan.snapshot, updates: [] })
+        const write = store.rebase(workspaceId, docId, plan)
+        this.localChain = this.localChain.then(() => write).catch(() => undefined)
+        await reset
+        if (!(await write)) {
+          // Another writer (a tab) appended meanwhile: back to what the store holds, plan again.
+          await host.reset(await store.loadDoc(workspaceId, docId))
+          continue
+        }
+        this.storedSinceCompact = 0
+        await this.refreshOutbox()
+        this.o.onDocReset?.()
+        this.publish()
+        return
+      }
+      throw new TransportError("Internal", "the outbox kept changing while refused changes were taken out")
+    })
   }
 
   private async pull(gen: number, after: number): Promise<void> {
@@ -364,9 +519,7 @@ export class SyncEngine {
       this.o.onRemoteStored?.(fresh, cursor, viaSnapshot)
       if (this.storedSinceCompact >= (this.o.compactEvery ?? 500)) await this.compact()
     }
-    const result = this.remoteChain.then(run)
-    this.remoteChain = result.catch(() => undefined)
-    return result
+    return this.serialize(run)
   }
 
   /** Replaces the stored log by a snapshot of the document; the outbox is untouched. */
@@ -381,8 +534,11 @@ export class SyncEngine {
     this.storedSinceCompact = 0
   }
 
+  /** C6: the reason, in the server's words, on the workspace; a new token clears it. */
   private async recordFatal(error: SyncError): Promise<void> {
     const meta = await this.o.store.getWorkspace(this.o.workspaceId)
-    if (meta) await this.o.store.putWorkspace({ ...meta, fatal: `${error.kind}: ${error.message}` })
+    if (meta && meta.token === this.o.token) {
+      await this.o.store.putWorkspace({ ...meta, fatal: { kind: error.kind, message: error.message } })
+    }
   }
 }

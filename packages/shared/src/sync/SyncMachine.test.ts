@@ -103,23 +103,34 @@ describe("SyncMachine", () => {
     expect(isIdle(r.s)).toBe(true)
   })
 
-  it("[C3] pushes one outbox entry at a time, the next only after the ack", () => {
+  it("[C3] runs one push pump at a time; acks it reports raise the known head; it restarts when more is pending", () => {
     const s = live()
     const g = s.generation
     const a = transition(s, { _tag: "LocalCommit", pending: 1 }, NOW)
     expect(a.effects).toEqual([{ _tag: "PushNext", gen: g }])
     const b = transition(a.state, { _tag: "LocalCommit", pending: 2 }, NOW)
     expect(b.effects).toEqual([])
-    const c = transition(b.state, { _tag: "PushOk", gen: g, seq: 6, pending: 1 }, NOW)
-    expect(c.effects.map((e) => e._tag).sort()).toEqual(["Pull", "PushNext"])
+    // Progress does not end the pump: no second one starts.
+    const c = transition(b.state, { _tag: "PushAcked", gen: g, seq: 6, pending: 1 }, NOW)
+    expect(c.effects.map((e) => e._tag)).toEqual(["Pull"])
+    expect(c.state).toMatchObject({ pushing: true, head: 6, pending: 1 })
+    // It ended while a commit arrived: a new one starts.
+    const d = transition(c.state, { _tag: "PushDone", gen: g, pending: 1 }, NOW)
+    expect(d.effects).toEqual([{ _tag: "PushNext", gen: g }])
   })
 
-  it("[C8] a rejected push is surfaced and the next entry goes out", () => {
-    const s = transition(live(), { _tag: "LocalCommit", pending: 2 }, NOW).state
-    const error = { kind: "InvalidUpdate", message: "bad" } as const
-    const r = transition(s, { _tag: "PushRejected", gen: s.generation, error, pending: 1 }, NOW)
-    expect(r.effects).toEqual([{ _tag: "PushNext", gen: s.generation }])
-    expect(statusOf(r.state).error).toEqual(error)
+  it("[C16] the status is up to date only when nothing waits and nothing is known to be missing", () => {
+    const s = live()
+    const outbox = { oldestPendingAt: 500, rejected: 2 }
+    expect(statusOf(s, outbox)).toMatchObject({ state: "live", pending: 0, oldestPendingAt: undefined, rejected: 2 })
+    const waiting = transition(s, { _tag: "LocalCommit", pending: 3 }, NOW).state
+    expect(statusOf(waiting, outbox)).toMatchObject({ state: "live", pending: 3, oldestPendingAt: 500 })
+    // A live announcement of seq 9 with the cursor at 5: the gap is being pulled.
+    const behind = transition(s, { _tag: "LiveUpdate", gen: s.generation, seq: 9, bytes: new Uint8Array() }, NOW)
+    expect(statusOf(behind.state).state).toBe("catchingUp")
+    // The next seq being stored live is not "behind".
+    const next = transition(s, { _tag: "LiveUpdate", gen: s.generation, seq: 6, bytes: new Uint8Array() }, NOW)
+    expect(statusOf(next.state).state).toBe("live")
   })
 
   it("[C7] a retryable failure backs off with growing, jittered, capped delays and retries on the timer", () => {
@@ -201,7 +212,8 @@ describe("SyncMachine", () => {
     expect(failed.effects).toEqual([]) // the poll timer is already armed
     const caughtUp = run(failed.state, [
       { _tag: "PullPage", gen: g, cursor: 5, more: false },
-      { _tag: "PushOk", gen: g, seq: 6, pending: 0 },
+      { _tag: "PushAcked", gen: g, seq: 6, pending: 0 },
+      { _tag: "PushDone", gen: g, pending: 0 },
       { _tag: "PullPage", gen: g, cursor: 6, more: false },
     ]).s
     expect(isIdle(caughtUp)).toBe(true)

@@ -73,9 +73,10 @@ export type SyncEvent =
   | { readonly _tag: "Subscribed"; readonly gen: number; readonly cursor: number }
   | { readonly _tag: "LiveUpdate"; readonly gen: number; readonly seq: number; readonly bytes: Uint8Array }
   | { readonly _tag: "LiveStored"; readonly gen: number; readonly seq: number }
-  | { readonly _tag: "PushOk"; readonly gen: number; readonly seq: number; readonly pending: number }
-  | { readonly _tag: "PushRejected"; readonly gen: number; readonly error: SyncError; readonly pending: number }
-  | { readonly _tag: "PushNothing"; readonly gen: number; readonly pending: number }
+  /** The push pump had acknowledgements persisted (`seq`: the highest acknowledged). It keeps going. */
+  | { readonly _tag: "PushAcked"; readonly gen: number; readonly seq: number; readonly pending: number }
+  /** The push pump found the outbox empty (refusals, if any, are already out of it: C8, C14). */
+  | { readonly _tag: "PushDone"; readonly gen: number; readonly pending: number }
   | { readonly _tag: "PullPage"; readonly gen: number; readonly cursor: number; readonly more: boolean }
   | { readonly _tag: "SnapshotLoaded"; readonly gen: number; readonly cursor: number }
   /** Any IO step of the current connection failed (push, pull, snapshot, store). */
@@ -88,7 +89,10 @@ export type SyncEvent =
 export type SyncEffect =
   | { readonly _tag: "OpenSocket"; readonly gen: number }
   | { readonly _tag: "CloseSocket" }
-  /** Push the oldest outbox entry with its stored idempotency key (C3, C4). */
+  /**
+   * Run the push pump: outbox entries in order, several in flight on the socket, each with
+   * its stored idempotency key (C3, C4), until the outbox is empty (`PushDone`).
+   */
   | { readonly _tag: "PushNext"; readonly gen: number }
   | { readonly _tag: "Pull"; readonly gen: number; readonly after: number }
   | { readonly _tag: "FetchSnapshot"; readonly gen: number }
@@ -127,21 +131,44 @@ export const initialState = (options: Partial<MachineOptions> = {}): MachineStat
   options: { backoff: options.backoff ?? defaultBackoff, livePollMs: options.livePollMs ?? DEFAULT_LIVE_POLL_MS },
 })
 
-/** Status the UI shows. `online` means connected to the server, not the network signal. */
+/**
+ * Status the UI shows (C16). `online` means connected to the server, not the network signal.
+ * `state` is `live` only when nothing is known to be missing (a live connection that knows of
+ * newer server updates reports `catchingUp`), so "up to date" is `live` with `pending` 0.
+ */
 export interface SyncStatus {
   readonly state: Phase
   readonly online: boolean
+  /** Changes in the outbox: saved on this device, not yet acknowledged by the server. */
   readonly pending: number
+  /** When the oldest of them was made; undefined when none is waiting. */
+  readonly oldestPendingAt: number | undefined
   readonly lastSyncedAt: number | undefined
   readonly error: SyncError | undefined
+  /** Changes the server refused, kept aside (C8). */
+  readonly rejected: number
 }
 
-export const statusOf = (s: MachineState): SyncStatus => ({
-  state: s.phase,
+/** The part of the status the store knows, not the machine. */
+export interface OutboxStatus {
+  readonly oldestPendingAt: number | undefined
+  readonly rejected: number
+}
+
+/** The server has updates this device has not stored, beyond one being stored right now. */
+const behind = (s: MachineState): boolean => s.needsSnapshot || s.head > Math.max(s.cursor, s.storing ?? 0)
+
+export const statusOf = (
+  s: MachineState,
+  outbox: OutboxStatus = { oldestPendingAt: undefined, rejected: 0 },
+): SyncStatus => ({
+  state: s.phase === "live" && behind(s) ? "catchingUp" : s.phase,
   online: s.phase === "live" || s.phase === "catchingUp",
   pending: s.pending,
+  oldestPendingAt: s.pending > 0 ? outbox.oldestPendingAt : undefined,
   lastSyncedAt: s.lastSyncedAt,
   error: s.error,
+  rejected: outbox.rejected,
 })
 
 /** Fully in step with the server: nothing to push, pull or store. */
@@ -217,11 +244,9 @@ export const transition = (s: MachineState, e: SyncEvent, now: number): Transiti
     }
     case "LiveStored":
       return drive({ ...s, storing: undefined, cursor: Math.max(s.cursor, e.seq) }, now)
-    case "PushOk":
-      return drive({ ...contact(s), pushing: false, pending: e.pending, head: Math.max(s.head, e.seq) }, now)
-    case "PushRejected":
-      return drive({ ...contact(s), pushing: false, pending: e.pending, error: e.error }, now)
-    case "PushNothing":
+    case "PushAcked":
+      return drive({ ...contact(s), pending: e.pending, head: Math.max(s.head, e.seq) }, now)
+    case "PushDone":
       return drive({ ...s, pushing: false, pending: e.pending }, now)
     case "PullPage": {
       // An empty final page means the server has nothing more: trust it over an announced head,

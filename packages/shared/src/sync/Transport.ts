@@ -62,6 +62,13 @@ export interface LiveHandlers {
 
 export interface LiveConnection {
   readonly subscribe: (doc: DocId) => void
+  /**
+   * Pushes one update over the socket (a binary `Push` frame); resolves with the `PushAck`,
+   * rejects with the `PushRejected` error's kind, or with `Unavailable` when the socket
+   * closes first. Frames leave in call order and the server handles one document's pushes
+   * in arrival order (server rule S11), so several may be in flight (C3).
+   */
+  readonly push: (doc: DocId, bytes: Uint8Array, idempotencyKey: string) => Promise<PushResult>
   readonly close: () => void
 }
 

@@ -47,13 +47,13 @@ export class Real {
     return ++this.n
   }
 
-  /** An update from a new peer that sets one new key and overwrites a shared one. */
+  /** An update from a new peer that sets one new key and overwrites a shared one (keys of the layout's `meta` map). */
   freshUpdate(): Uint8Array {
     const doc = new LoroDoc()
     doc.setPeerId(this.peer++)
     const n = this.next()
-    doc.getMap("m").set(`u${n}`, n)
-    doc.getMap("shared").set("last", n)
+    doc.getMap("meta").set(`u${n}`, n)
+    doc.getMap("meta").set("last", n)
     doc.commit()
     return doc.export({ mode: "update" })
   }
@@ -62,7 +62,7 @@ export class Real {
   chainUpdate(docId: string): { bytes: Uint8Array; ack: () => void } {
     const w = this.writers.get(docId)!
     const n = this.next()
-    w.doc.getMap("w").set(`c${n}`, n)
+    w.doc.getMap("meta").set(`c${n}`, n)
     w.doc.commit()
     const bytes = w.doc.export({ mode: "update", from: w.acked })
     const upTo = w.doc.oplogVersion()
@@ -72,10 +72,10 @@ export class Real {
   /** A writer edit exported without the edit before it, which the server does not have: S4 refuses it. */
   missingDependency(docId: string): Uint8Array {
     const w = this.writers.get(docId)!
-    w.doc.getMap("w").set(`gap${this.next()}`, 1)
+    w.doc.getMap("meta").set(`gap${this.next()}`, 1)
     w.doc.commit()
     const from = w.doc.oplogVersion()
-    w.doc.getMap("w").set(`after-gap${this.next()}`, 1)
+    w.doc.getMap("meta").set(`after-gap${this.next()}`, 1)
     w.doc.commit()
     return w.doc.export({ mode: "update", from })
   }

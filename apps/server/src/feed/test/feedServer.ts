@@ -75,6 +75,37 @@ export const tableRows = async (client: pg.Client, table: string, ws: string) =>
   )
 }
 
+/**
+ * The rows of a shape as the Electric client materializes them, computed by Postgres from
+ * the client's own where text (its `$n` shifted past the workspace parameter).
+ */
+export const shapeRows = async (
+  client: pg.Client,
+  table: string,
+  ws: string,
+  shape: { where?: string; params?: ReadonlyArray<string>; columns?: ReadonlyArray<string> } = {},
+) => {
+  const all = await client.query<Column>(
+    `select column_name as name, udt_name as type, is_nullable = 'NO' as "notNull"
+     from information_schema.columns where table_name = $1 order by ordinal_position`,
+    [table],
+  )
+  const cols = shape.columns ? all.rows.filter((c) => shape.columns!.includes(c.name)) : all.rows
+  const where = shape.where ? ` and (${shape.where.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + 1}`)})` : ""
+  const r = await client.query<{ id: string; v: string }>(
+    `select id, ${valueSql(cols)} as v from ${table} where workspace_id = $1${where}`,
+    [ws, ...(shape.params ?? [])],
+  )
+  const bools = cols.filter((c) => c.type === "bool").map((c) => c.name)
+  return new Map(
+    r.rows.map((row) => {
+      const v = JSON.parse(row.v) as Record<string, unknown>
+      for (const b of bools) if (v[b] !== null) v[b] = v[b] === "t"
+      return [row.id, v]
+    }),
+  )
+}
+
 export const connect = async (url: string) => {
   const c = new pg.Client({ connectionString: url })
   await c.connect()

@@ -51,12 +51,31 @@ export const httpFuzzBackend = (o: {
       }
       return res
     }
+    // Pushes go over the socket when it is up: the same faults there. A push frame that
+    // never leaves, or whose answer is lost after the server committed it (the socket dies
+    // on the answer, before the client sees it).
     class PeerSocket extends WebSocket {
+      private dropAnswer = false
       constructor(url: string) {
         super(url)
         sockets.add(this)
         this.on("close", () => sockets.delete(this))
         if (!online) queueMicrotask(() => this.terminate())
+      }
+      override send(data: unknown, ...rest: Array<unknown>): void {
+        if (typeof data !== "string") {
+          if (take("failBeforeCommit")) return void this.terminate()
+          if (take("dropAfterCommit")) this.dropAnswer = true
+        }
+        ;(super.send as (...a: Array<unknown>) => void)(data, ...rest)
+      }
+      override emit(event: string | symbol, ...args: Array<unknown>): boolean {
+        if (event === "message" && this.dropAnswer && String(args[0]).includes('"requestId"')) {
+          this.dropAnswer = false
+          this.terminate()
+          return false
+        }
+        return super.emit(event, ...args)
       }
     }
     return {

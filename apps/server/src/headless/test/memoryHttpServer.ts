@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import { encodeFrame, MemoryServer, MemoryServerError, PROTOCOL_VERSION } from "@vibestack/shared"
+import { decodeFrame, encodeFrame, MemoryServer, MemoryServerError, PROTOCOL_VERSION } from "@vibestack/shared"
 import { WebSocketServer } from "ws"
 
 const statusOf: Record<string, number> = {
@@ -23,6 +23,8 @@ export interface HttpFaults {
   garbagePull: number
   hangNext: number
   mutePongs: boolean
+  /** The socket closes on the next push frame, without answering (a lost ack). */
+  dropPushes: boolean
 }
 
 /**
@@ -30,7 +32,7 @@ export interface HttpFaults {
  * `HttpTransport` and `HeadlessClient` before (and independently of) the real server.
  */
 export const startMemoryHttpServer = async (server = new MemoryServer(), options: { noLive?: boolean } = {}) => {
-  const faults: HttpFaults = { garbagePull: 0, hangNext: 0, mutePongs: false }
+  const faults: HttpFaults = { garbagePull: 0, hangNext: 0, mutePongs: false, dropPushes: false }
   const hung: Array<ServerResponse> = []
   const readBody = (req: IncomingMessage) =>
     new Promise<Uint8Array>((resolve) => {
@@ -103,13 +105,30 @@ export const startMemoryHttpServer = async (server = new MemoryServer(), options
   wss.on("connection", (sock, req) => {
     const ws = (req.url ?? "").split("/")[4] as WorkspaceId
     let off: (() => void) | undefined
+    let token: string | undefined
     const docs = new Set<string>()
     sock.on("close", () => off?.())
     sock.on("message", (data, isBinary) => {
-      if (isBinary) return sock.close(1003)
+      if (isBinary) {
+        // A binary frame is a Push (header + Loro update), answered in arrival order.
+        const frame = decodeFrame(new Uint8Array(data as Buffer))
+        if (typeof frame === "string" || token === undefined || faults.dropPushes) return sock.close(1003)
+        const h = frame.header as { docId: DocId; requestId: number; idempotencyKey: string }
+        try {
+          const r = server.push(token, ws, h.docId, frame.blob.slice(), h.idempotencyKey)
+          sock.send(JSON.stringify({ _tag: "PushAck", requestId: h.requestId, ...r }))
+        } catch (e) {
+          const kind = e instanceof MemoryServerError ? e.kind : "Internal"
+          sock.send(
+            JSON.stringify({ _tag: "PushRejected", requestId: h.requestId, error: { kind, message: String(e) } }),
+          )
+        }
+        return
+      }
       const msg = JSON.parse(String(data)) as { _tag: string; token?: string; docId?: DocId; id?: number }
       if (msg._tag === "Auth") {
         try {
+          token = msg.token ?? ""
           const { role } = server.auth(msg.token ?? "", ws)
           off = server.subscribe({
             ws,

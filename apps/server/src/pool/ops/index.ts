@@ -2,6 +2,7 @@ import { blobMetas } from "./blobMetas.js"
 import { inspectSnapshot } from "./inspectSnapshot.js"
 import type { PoolOp } from "./PoolOp.js"
 import { projectEntities } from "./projectEntities.js"
+import { readBack } from "./readBack.js"
 import { revertDoc } from "./revertDoc.js"
 import { stateAt } from "./stateAt.js"
 import { toJSON } from "./toJSON.js"
@@ -21,6 +22,7 @@ export const poolOps = {
   blobMetas,
   stateAt,
   validateDocument,
+  readBack,
 } satisfies Record<string, PoolOp<never, unknown>>
 
 export type PoolOps = typeof poolOps

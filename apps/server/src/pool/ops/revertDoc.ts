@@ -1,4 +1,5 @@
 import { type Frontiers, LoroDoc, type PeerID, VersionVector } from "loro-crdt"
+import { withScratch } from "../validate/withScratch.js"
 import type { PoolOp } from "./PoolOp.js"
 
 export type RevertTarget =
@@ -21,29 +22,29 @@ export interface RevertResult {
 export const revertDoc: PoolOp<{ readonly target: RevertTarget }, RevertResult> = (ctx, args) =>
   ctx.atCommitted((doc) => {
     const target = targetFrontiers(doc, args.target)
-    const work = doc.fork()
-    try {
-      const before = work.oplogVersion()
-      work.revertTo(target)
-      work.commit({ message: "vibestack: revert" })
-      const changed = work.oplogVersion().compare(before) !== 0
-      return { update: changed ? work.export({ mode: "update", from: before }) : null, fromSeq: ctx.committedSeq }
-    } finally {
-      work.free()
-    }
+    return withScratch(
+      () => doc.fork(),
+      (work) => {
+        const before = work.oplogVersion()
+        work.revertTo(target)
+        work.commit({ message: "vibestack: revert" })
+        const changed = work.oplogVersion().compare(before) !== 0
+        return { update: changed ? work.export({ mode: "update", from: before }) : null, fromSeq: ctx.committedSeq }
+      },
+    )
   })
 
 const targetFrontiers = (doc: LoroDoc, target: RevertTarget): Frontiers => {
   const have = doc.oplogVersion()
   let vv: VersionVector
   if (target._tag === "Snapshot") {
-    const scratch = new LoroDoc()
-    try {
-      scratch.import(target.snapshot)
-      vv = scratch.oplogVersion()
-    } finally {
-      scratch.free()
-    }
+    vv = withScratch(
+      () => new LoroDoc(),
+      (scratch) => {
+        scratch.import(target.snapshot)
+        return scratch.oplogVersion()
+      },
+    )
   } else vv = new VersionVector(new Map(Object.entries(target.versionVector) as Array<[PeerID, number]>))
   const cmp = vv.compare(have)
   if (cmp === undefined || cmp > 0) throw new Error("the target version is not part of this document's history")

@@ -1,5 +1,6 @@
 import type { PeerID } from "loro-crdt"
 import { VersionVector } from "loro-crdt"
+import { withScratch } from "../validate/withScratch.js"
 import type { PoolOp } from "./PoolOp.js"
 
 /**
@@ -14,10 +15,8 @@ export const stateAt: PoolOp<{ readonly versionVector: Record<string, number> },
     const vv = new VersionVector(new Map(Object.entries(args.versionVector) as Array<[PeerID, number]>))
     const cmp = vv.compare(doc.oplogVersion())
     if (cmp === undefined || cmp > 0) throw new Error("the version is not part of this document's history")
-    const fork = doc.forkAt(doc.vvToFrontiers(vv))
-    try {
-      return { json: fork.toJSON() }
-    } finally {
-      fork.free()
-    }
+    return withScratch(
+      () => doc.forkAt(doc.vvToFrontiers(vv)),
+      (fork) => ({ json: fork.toJSON() }),
+    )
   })

@@ -41,6 +41,15 @@ const edits = (n: number) => {
 }
 
 describe("validateDocument (pool op)", () => {
+  it("[S25] refuses a document outside the workspace layout, naming the op", async () => {
+    const pool = makePool()
+    const doc = new LoroDoc()
+    doc.getList("log").push("entry")
+    doc.commit()
+    const r = await verdict(pool, { updates: [doc.export({ mode: "update" })] })
+    expect(r).toEqual({ ok: false, reason: expect.stringMatching(/cid:root-log:List.*not part of the layout/) })
+  })
+
   it("[S23] accepts a healthy document, from a snapshot and from updates", async () => {
     const pool = makePool()
     const { doc, updates } = edits(5)
@@ -52,7 +61,8 @@ describe("validateDocument (pool op)", () => {
     const pool = makePool()
     const r = await verdict(pool, { updates: [poisoning] })
     expect(r.ok).toBe(false)
-    expect(pool.stats().recycles).toBe(1)
+    // Refused by meaning (S25: its root `rows` is not the layout) before any snapshot round trip.
+    expect(r).toMatchObject({ reason: expect.stringMatching(/not part of the layout/) })
     expect(await verdict(pool, { updates: edits(2).updates })).toEqual({ ok: true })
   })
 

@@ -48,6 +48,11 @@ export interface FuzzOptions {
   readonly peers: number
   readonly steps: number
   readonly backend: FuzzBackend
+  /**
+   * Some edits write `tasks.bad`, which a backend refusing it (a server rule) refuses: the
+   * refusal path (set aside, rebase, C14) runs among the faults.
+   */
+  readonly refusals?: boolean
 }
 
 export interface FuzzWorld {
@@ -107,9 +112,10 @@ export const runFuzz = async (o: FuzzOptions): Promise<FuzzWorld> => {
     const roll = random()
     if (roll < 0.55) {
       const n = Math.floor(random() * 1000)
-      const kind = pick(["map", "text", "del", "list"] as const)
+      const kind = o.refusals && random() < 0.08 ? "bad" : pick(["map", "text", "del", "list"] as const)
       await peer.edit((d) => {
-        if (kind === "map") d.getMap(pick(["tasks", "projects"])).set(`k${n % 5}`, n)
+        if (kind === "bad") d.getMap("tasks").set("bad", n)
+        else if (kind === "map") d.getMap(pick(["tasks", "projects"])).set(`k${n % 5}`, n)
         else if (kind === "text") d.getText("notes").insert(Math.min(d.getText("notes").length, n % 7), `${i}`)
         else if (kind === "del" && d.getText("notes").length > 0) d.getText("notes").delete(0, 1)
         else d.getList("log").push(n)

@@ -1,23 +1,24 @@
 import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Principal, VibeStackApi } from "@vibestack/shared"
 import { Effect } from "effect"
 import { Feed } from "./Feed.js"
 import { ShapeService } from "./ShapeService.js"
 
 /**
- * Mounts `GET /api/v1/shape` as a raw route: its long-polls and `electric-*` headers do
- * not fit the HttpApi contract. Mounting it also starts this node's WAL consumer.
+ * `GET /api/v1/shape` (the contract's `shape` group), answered raw: long-polls, the
+ * `electric-*` headers and bodies built as text do not go through the Schema encoder.
+ * Building it starts this node's WAL consumer (servers only, never the CLI).
  */
-export const ShapeRouteLive = HttpApiBuilder.Router.use((router) =>
+export const ShapeLive = HttpApiBuilder.group(VibeStackApi, "shape", (handlers) =>
   Effect.gen(function* () {
     const shapes = yield* ShapeService
     const feed = yield* Feed
     yield* feed.startConsumer
-    yield* router.get(
-      "/api/v1/shape",
+    return handlers.handleRaw("shape", () =>
       Effect.gen(function* () {
         const req = yield* HttpServerRequest.HttpServerRequest
-        const query = new URL(req.url, "http://x").searchParams
-        const res = yield* shapes.handle(query, req.headers.authorization)
+        const principal = yield* Principal
+        const res = yield* shapes.handle(new URL(req.url, "http://x").searchParams, principal)
         return HttpServerResponse.text(res.body, {
           status: res.status,
           headers: res.headers,

@@ -1,0 +1,71 @@
+import { useEffect, useId, useState } from "react"
+import { checkText, type TextRule } from "../ui/textRules.js"
+import type { WriteResult } from "../ui/write.js"
+import { FieldHint } from "./FieldHint.js"
+
+interface Props {
+  readonly label: string
+  readonly saved: string
+  readonly rule: TextRule
+  readonly onSave: (value: string) => WriteResult
+  readonly className?: string
+  readonly disabled?: boolean
+  readonly autoFocus?: boolean
+  /** Called after a save (or no change) on Enter or blur, and on Escape. */
+  readonly onDone?: () => void
+}
+
+/**
+ * A name edited in place and saved on Enter or blur (one change per edit, not one per key).
+ * A value the schema refuses stays in the field, marked invalid with the reason, and nothing
+ * is written: it is never shown as saved. Escape goes back to the saved value.
+ */
+export const NameInput = (p: Props) => {
+  const [draft, setDraft] = useState(p.saved)
+  const [error, setError] = useState<string | undefined>(undefined)
+  const hint = useId()
+  // A rename from another device or an undo replaces the draft.
+  useEffect(() => {
+    setDraft(p.saved)
+    setError(undefined)
+  }, [p.saved])
+  const commit = () => {
+    const checked = checkText(p.rule, draft)
+    if (!checked.ok) return setError(checked.reason)
+    if (checked.value !== p.saved) {
+      const r = p.onSave(checked.value)
+      if (!r.ok) return setError(r.message)
+    }
+    setDraft(checked.value)
+    setError(undefined)
+    p.onDone?.()
+  }
+  return (
+    <span className="name-field">
+      <input
+        className={p.className}
+        aria-label={p.label}
+        aria-invalid={error !== undefined}
+        aria-describedby={hint}
+        value={draft}
+        disabled={p.disabled}
+        // biome-ignore lint/a11y/noAutofocus: opened by the user's own Rename click
+        autoFocus={p.autoFocus}
+        onChange={(e) => {
+          setDraft(e.target.value)
+          setError(undefined)
+        }}
+        onBlur={commit}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") commit()
+          if (e.key === "Escape") {
+            setDraft(p.saved)
+            setError(undefined)
+            p.onDone?.()
+          }
+        }}
+      />
+      <FieldHint id={hint} rule={p.rule} length={draft.length} error={error} />
+    </span>
+  )
+}

@@ -1,0 +1,67 @@
+import { deleteMember, upsertMember } from "@vibestack/schema"
+import { useEffect, useRef } from "react"
+import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
+import { nextColor } from "../ui/colors.js"
+import { RULES } from "../ui/textRules.js"
+import { write } from "../ui/write.js"
+import { NameInput } from "./NameInput.js"
+import { NewItemForm } from "./NewItemForm.js"
+import { useDeleteWithUndo } from "./UndoContext.js"
+
+/**
+ * The workspace's people (members): the names tasks are assigned to. Add, rename, remove;
+ * names follow the schema's rules where they are typed. `docVersion` re-renders on changes.
+ */
+export const PeopleDialog = (p: {
+  readonly session: WorkspaceSession
+  readonly readOnly: boolean
+  readonly docVersion: number
+  readonly onClose: () => void
+}) => {
+  const { session } = p
+  const dialog = useRef<HTMLDialogElement>(null)
+  const deleteWithUndo = useDeleteWithUndo(session)
+  useEffect(() => dialog.current?.showModal(), [])
+  const members = [...session.index.members.values()].sort((a, b) => a.name.localeCompare(b.name))
+  return (
+    <dialog ref={dialog} className="share-dialog" aria-labelledby="people-title" onClose={p.onClose}>
+      <h2 id="people-title">People</h2>
+      {members.length === 0 && <p className="muted">Nobody yet. People added here can be assigned to tasks.</p>}
+      <ul className="people">
+        {members.map((m) => (
+          <li key={m.id} className="row">
+            <span className="swatch" style={{ background: m.color }} aria-hidden="true" />
+            <NameInput
+              label={`Name of ${m.name}`}
+              saved={m.name}
+              rule={RULES.memberName}
+              disabled={p.readOnly}
+              onSave={(name) => write(session, (d) => upsertMember(d, { id: m.id, name, color: m.color }))}
+            />
+            {!p.readOnly && (
+              <button
+                type="button"
+                aria-label={`Remove ${m.name}`}
+                onClick={() => deleteWithUndo(`“${m.name}”`, (d) => deleteMember(d, m.id))}
+              >
+                Remove
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {!p.readOnly && (
+        <NewItemForm
+          className="row new-item"
+          label="New person"
+          button="Add person"
+          rule={RULES.memberName}
+          onAdd={(name) => write(session, (d) => upsertMember(d, { name, color: nextColor(members.length) }))}
+        />
+      )}
+      <button type="button" onClick={() => dialog.current?.close()}>
+        Close
+      </button>
+    </dialog>
+  )
+}

@@ -1,0 +1,45 @@
+import { newId } from "@vibestack/schema"
+import type { LoroDoc } from "loro-crdt"
+import { createContext, useCallback, useContext } from "react"
+import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
+import type { UndoHistory } from "../ui/UndoHistory.js"
+import { write } from "../ui/write.js"
+import { useNotify } from "./Notices.js"
+
+/** The board's undo history (undefined while read-only). */
+export const UndoContext = createContext<UndoHistory | undefined>(undefined)
+
+export const useUndoHistoryOf = (): UndoHistory | undefined => useContext(UndoContext)
+
+/**
+ * Deletes are never asked about: they happen at once and offer "Undo" for several seconds
+ * (and stay in Ctrl+Z's history). The notice's Undo reverts exactly that delete, or says it
+ * cannot when later edits came after it. Rule U4.
+ */
+export const useDeleteWithUndo = (session: WorkspaceSession): ((what: string, fn: (doc: LoroDoc) => void) => void) => {
+  const history = useUndoHistoryOf()
+  const notify = useNotify()
+  return useCallback(
+    (what, fn) => {
+      const tag = newId<string>()
+      const r = history !== undefined ? history.tagged(tag, () => write(session, fn)) : write(session, fn)
+      if (!r.ok) return notify({ tone: "error", text: r.message })
+      notify({
+        text: `Deleted ${what}.`,
+        ...(history !== undefined && {
+          action: {
+            label: "Undo",
+            run: () => {
+              if (!history.undoTagged(tag))
+                notify({
+                  tone: "error",
+                  text: "That delete can't be undone from here: other edits came after it. Use Undo at the top to step back.",
+                })
+            },
+          },
+        }),
+      })
+    },
+    [history, notify, session],
+  )
+}

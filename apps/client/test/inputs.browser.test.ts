@@ -1,0 +1,202 @@
+import { mkdirSync } from "node:fs"
+import { join } from "node:path"
+import {
+  COMMENT_BODY_MAX,
+  MEMBER_NAME_MAX,
+  PROJECT_NAME_MAX,
+  TASK_DESCRIPTION_MAX,
+  TASK_TITLE_MAX,
+} from "@vibestack/schema"
+import type { Browser, Page } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { buildClient, launchChromium, resultsDir } from "./harness.js"
+import { addTask, createWorkspace, poll, startAppServer, type TestServer, taskTitles } from "./serverHarness.js"
+import { hintOf, n, uploaded } from "./uiHarness.js"
+
+/**
+ * [U1] Every input the schema can refuse is checked where the user types: the limit is shown
+ * near it, it says why it cannot be saved, and nothing refused is ever shown as saved. Each
+ * check reloads: what the page shows afterwards is what was saved.
+ */
+let browser: Browser
+let server: TestServer
+const errors: Array<string> = []
+
+beforeAll(async () => {
+  mkdirSync(resultsDir, { recursive: true })
+  await buildClient()
+  server = await startAppServer()
+  browser = await launchChromium()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+/** A registered workspace with project "Plan" and task "Short"; uncaught page errors are collected. */
+const board = async (name: string): Promise<Page> => {
+  const ctx = await browser.newContext()
+  const page = await createWorkspace(ctx, server.url, name, "Plan")
+  page.on("pageerror", (e) => errors.push(e.message))
+  await addTask(page, "Plan", "Short")
+  await expect.poll(() => taskTitles(page), poll).toEqual(["Short"])
+  return page
+}
+
+const reloadSaved = async (page: Page): Promise<void> => {
+  await expect.poll(() => uploaded(page), poll).toBe("All changes uploaded")
+  await page.reload()
+  await expect.poll(() => taskTitles(page), poll).not.toEqual([])
+}
+
+describe("[U1] input limits", () => {
+  it("[U1] an over-limit task title is refused where it is typed, never shown as saved, and the saved one stays", async () => {
+    const page = await board("Limits title")
+    const title = page.getByLabel("Task title")
+    // Close to the limit: the counter shows, the title still saves.
+    const near = "n".repeat(TASK_TITLE_MAX - 20)
+    await title.fill(near)
+    await expect.poll(() => hintOf(title), poll).toContain(`${n(near.length)} / ${n(TASK_TITLE_MAX)}`)
+    await title.press("Enter")
+    await expect.poll(() => taskTitles(page), poll).toEqual([near])
+
+    const long = "L".repeat(TASK_TITLE_MAX + 12)
+    await title.fill(long)
+    await title.press("Enter")
+    await expect.poll(() => hintOf(title), poll).toContain("Not saved")
+    expect(await hintOf(title)).toContain(`limit is ${n(TASK_TITLE_MAX)}`)
+    expect(await title.getAttribute("aria-invalid")).toBe("true")
+    await page.screenshot({ path: join(resultsDir, "title-too-long.png") })
+    // Escape goes back to the saved title and the message goes.
+    await title.press("Escape")
+    await expect.poll(() => taskTitles(page), poll).toEqual([near])
+    expect(await title.getAttribute("aria-invalid")).not.toBe("true")
+
+    await title.fill(long)
+    await title.blur()
+    await expect.poll(() => hintOf(title), poll).toContain("Not saved")
+    await reloadSaved(page)
+    expect(await taskTitles(page)).toEqual([near])
+    expect(errors.filter((e) => e.includes("InvalidWrite"))).toEqual([])
+    await page.context().close()
+  })
+
+  it("[U1] a blank title is refused with a message, not silently reverted", async () => {
+    const page = await board("Limits blank")
+    const title = page.getByLabel("Task title")
+    await title.fill("   ")
+    await title.press("Enter")
+    await expect.poll(() => hintOf(title), poll).toContain("needs a title")
+    expect(await title.getAttribute("aria-invalid")).toBe("true")
+    await reloadSaved(page)
+    expect(await taskTitles(page)).toEqual(["Short"])
+    await page.context().close()
+  })
+
+  it("[U1] adding a task with a 10,000-character title says why, adds nothing, and keeps the typed text", async () => {
+    const page = await board("Limits new task")
+    const input = page.getByLabel("New task in Plan")
+    const long = "x".repeat(10_000)
+    await input.fill(long)
+    await page.getByRole("button", { name: "Add task" }).click()
+    await expect.poll(() => hintOf(input), poll).toContain("Not saved")
+    expect(await hintOf(input)).toContain(`limit is ${n(TASK_TITLE_MAX)}`)
+    expect(await input.inputValue()).toBe(long)
+    // A blank new task says so too.
+    await input.fill("  ")
+    await page.getByRole("button", { name: "Add task" }).click()
+    await expect.poll(() => hintOf(input), poll).toContain("needs a title")
+    await reloadSaved(page)
+    expect(await taskTitles(page)).toEqual(["Short"])
+    await page.context().close()
+  })
+
+  it("[U1] a 166k paste into the description is refused with a message and the field keeps the saved text; 100,000 is saved", async () => {
+    const page = await board("Limits description")
+    await page.getByRole("button", { name: "Details" }).click()
+    const description = page.getByLabel("Description")
+    await description.fill("kept")
+    await expect.poll(() => uploaded(page), poll).toBe("All changes uploaded")
+
+    await description.fill("p".repeat(166_000))
+    await expect.poll(() => hintOf(description), poll).toContain("Not saved")
+    expect(await hintOf(description)).toContain(`limit is ${n(TASK_DESCRIPTION_MAX)}`)
+    expect(await description.inputValue()).toBe("kept")
+    await page.screenshot({ path: join(resultsDir, "description-too-long.png") })
+    await reloadSaved(page)
+    await page.getByRole("button", { name: "Details" }).click()
+    expect(await page.getByLabel("Description").inputValue()).toBe("kept")
+
+    // Exactly at the limit: accepted and saved, the counter says so.
+    const full = "f".repeat(TASK_DESCRIPTION_MAX)
+    await page.getByLabel("Description").fill(full)
+    await expect
+      .poll(() => hintOf(page.getByLabel("Description")), poll)
+      .toContain(`${n(TASK_DESCRIPTION_MAX)} / ${n(TASK_DESCRIPTION_MAX)}`)
+    expect(await hintOf(page.getByLabel("Description"))).not.toContain("Not saved")
+    await reloadSaved(page)
+    await page.getByRole("button", { name: "Details" }).click()
+    expect((await page.getByLabel("Description").inputValue()).length).toBe(TASK_DESCRIPTION_MAX)
+    await page.context().close()
+  })
+
+  it("[U1] comment, project and person names: over the limit or blank is refused with a message", async () => {
+    const page = await board("Limits others")
+    // Comment.
+    await page.getByRole("button", { name: "Details" }).click()
+    const comment = page.getByLabel("Add a comment")
+    await comment.fill("c".repeat(COMMENT_BODY_MAX + 1))
+    await page.getByRole("button", { name: "Comment", exact: true }).click()
+    await expect.poll(() => hintOf(comment), poll).toContain(`limit is ${n(COMMENT_BODY_MAX)}`)
+    expect(await page.locator(".comments li").count()).toBe(0)
+    await comment.fill("   ")
+    await page.getByRole("button", { name: "Comment", exact: true }).click()
+    await expect.poll(() => hintOf(comment), poll).toContain("empty")
+    await comment.fill("A fine comment")
+    await page.getByRole("button", { name: "Comment", exact: true }).click()
+    await expect.poll(() => page.locator(".comments li").count(), poll).toBe(1)
+
+    // New project.
+    const project = page.getByLabel("New project")
+    await project.fill("P".repeat(PROJECT_NAME_MAX + 1))
+    await page.getByRole("button", { name: "Add project" }).click()
+    await expect.poll(() => hintOf(project), poll).toContain(`limit is ${n(PROJECT_NAME_MAX)}`)
+    expect(await page.locator("section.project").count()).toBe(1)
+
+    // Renaming a project.
+    await page.getByRole("button", { name: "Rename project Plan" }).click()
+    const projectName = page.getByLabel("Project name")
+    await projectName.fill("")
+    await projectName.press("Enter")
+    await expect.poll(() => hintOf(projectName), poll).toContain("needs a name")
+    await projectName.fill("Plan B")
+    await projectName.press("Enter")
+    await expect.poll(() => page.getByRole("heading", { name: "Plan B" }).count(), poll).toBe(1)
+
+    // People (members: the names tasks are assigned to).
+    await page.getByRole("button", { name: "People" }).click()
+    const people = page.getByRole("dialog", { name: "People" })
+    const person = people.getByLabel("New person")
+    await person.fill("M".repeat(MEMBER_NAME_MAX + 1))
+    await people.getByRole("button", { name: "Add person" }).click()
+    await expect.poll(() => hintOf(person), poll).toContain(`limit is ${n(MEMBER_NAME_MAX)}`)
+    await person.fill("Ada")
+    await people.getByRole("button", { name: "Add person" }).click()
+    const ada = people.getByLabel("Name of Ada")
+    await ada.waitFor({ timeout: poll.timeout })
+    await ada.fill(" ")
+    await ada.press("Enter")
+    await expect.poll(() => hintOf(ada), poll).toContain("needs a name")
+    await people.getByRole("button", { name: "Close" }).click()
+    await expect
+      .poll(() => page.getByLabel("Assignee").locator("option").allTextContents(), poll)
+      .toEqual(["Unassigned", "Ada"])
+
+    await reloadSaved(page)
+    await expect.poll(() => page.getByRole("heading", { name: "Plan B" }).count(), poll).toBe(1)
+    expect(await page.locator("section.project").count()).toBe(1)
+    expect(errors.filter((e) => e.includes("InvalidWrite"))).toEqual([])
+    await page.context().close()
+  })
+})

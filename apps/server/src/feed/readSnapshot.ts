@@ -1,0 +1,184 @@
+import type pg from "pg"
+import type { CompiledShape } from "./compileShape.js"
+import { type Column, rowKey, snapshotMessage, snapshotMessages, textSql, valueJson, valueSql } from "./messages.js"
+import { formatOffset, parseLsn } from "./offset.js"
+import type { HeldSnapshot } from "./SnapshotStore.js"
+import { applyUnseen, type LoggedChange, parseSnapshot, visibleIn, type XidSnapshot } from "./snapshotMerge.js"
+import { quoteIdent } from "./where/whereSql.js"
+
+export interface SnapshotQuery {
+  readonly shape: CompiledShape
+  /** Every column of the table: rows changed behind the snapshot are rebuilt whole. */
+  readonly tableColumns: ReadonlyArray<Column>
+  readonly ws: string
+  readonly pageBytes: number
+}
+
+export interface SnapshotDeps {
+  readonly awaitStored: (lsn: number) => Promise<boolean>
+  /** Resolves when the node holds little enough snapshot memory to read on. */
+  readonly room: (stop: () => boolean) => Promise<void>
+  readonly hooks: { afterSnapshot?: (() => Promise<void>) | undefined }
+}
+
+/** Rows per FETCH: few round trips, bounded memory between pages. */
+const FETCH = 4000
+
+/**
+ * Reads an initial sync into `snap`, page by page, while the client fetches earlier pages:
+ * a REPEATABLE READ snapshot S, then L1 = pg_current_wal_lsn(); once everything below L1
+ * is stored, the changes below L1 that S did not see are applied to their rows (rule W3,
+ * snapshotMerge.ts), so the pages are exactly the shape as of L1 and catch-up continues
+ * from `<L1>_0`. Rows are streamed through a cursor as text columns and turned into
+ * messages here; a change to a row that S missed overrides that row.
+ */
+export const readSnapshot = async (pool: pg.Pool, deps: SnapshotDeps, q: SnapshotQuery, snap: HeldSnapshot) => {
+  const client = await pool.connect().catch((e: unknown) => {
+    snap.fail(`database unavailable: ${String(e)}`)
+    return undefined
+  })
+  if (!client) return
+  let broken = false
+  try {
+    for (let attempt = 0; attempt < 3 && !snap.aborted; attempt++) {
+      const l0 = await currentLsn(client)
+      await client.query("begin isolation level repeatable read read only")
+      let open = true
+      try {
+        const s = await client.query<{ snap: string; epoch: number }>(
+          "select pg_current_snapshot()::text as snap, (select epoch from feed_state where id = 1) as epoch",
+        )
+        if (deps.hooks.afterSnapshot) await deps.hooks.afterSnapshot()
+        const l1 = await currentLsn(client)
+        const epoch = Number(s.rows[0]!.epoch)
+        if (epoch === 0) return snap.fail("the change feed is starting")
+        if (!(await deps.awaitStored(l1))) return snap.fail("the change feed is behind; retry")
+        const snapshot = parseSnapshot(s.rows[0]!.snap)
+        const unseen = await unseenChanges(pool, q, l0, l1, snapshot)
+        if (unseen.some((c) => c.op === "t")) continue
+        snap.epoch = epoch
+        const overrides = await rebuildChanged(client, q, unseen, snapshot)
+        await streamPages(client, deps, q, snap, overrides, formatOffset({ lsn: l1, pos: 0 }))
+        await client.query("commit")
+        open = false
+        return
+      } finally {
+        if (open) await client.query("rollback").catch(() => (broken = true))
+      }
+    }
+    if (!snap.aborted) snap.fail("the table was truncated during the sync; retry")
+  } catch (e) {
+    snap.fail(`snapshot failed: ${e instanceof Error ? e.message : String(e)}`)
+  } finally {
+    client.release(broken)
+  }
+}
+
+const currentLsn = async (client: pg.PoolClient) =>
+  parseLsn((await client.query<{ lsn: string }>("select pg_current_wal_lsn()::text as lsn")).rows[0]!.lsn)
+
+/**
+ * Changes below L1 the snapshot did not see: in flight when it was taken, or begun after.
+ * Two index scans: an OR of the two conditions would read the workspace's whole history.
+ */
+const unseenChanges = async (
+  pool: pg.Pool,
+  q: SnapshotQuery,
+  l0: number,
+  l1: number,
+  snapshot: XidSnapshot,
+): Promise<Array<LoggedChange>> => {
+  const cols = 'lsn::float8 as lsn, pos, xid::float8 as xid, row_id as "rowId", op, value'
+  const recent = await pool.query<LoggedChange>(
+    `select ${cols} from change_log where tbl = $1 and workspace_id in ($2, '*') and lsn >= $3 and lsn < $4`,
+    [q.shape.table, q.ws, l0, l1],
+  )
+  const inFlight =
+    snapshot.xip.length === 0
+      ? { rows: [] }
+      : await pool.query<LoggedChange>(
+          `select ${cols} from change_log where xid = any($1::int8[]) and lsn < $2 and lsn < $3
+             and tbl = $4 and workspace_id in ($5, '*')`,
+          [snapshot.xip, l1, l0, q.shape.table, q.ws],
+        )
+  return [...recent.rows, ...inFlight.rows].filter((c) => !visibleIn(snapshot, c.xid))
+}
+
+/** Rows the unseen changes touched, as of L1: their messages, or null where not in the shape. */
+const rebuildChanged = async (
+  client: pg.PoolClient,
+  q: SnapshotQuery,
+  unseen: ReadonlyArray<LoggedChange>,
+  snapshot: XidSnapshot,
+): Promise<Map<string, string | null>> => {
+  const out = new Map<string, string | null>()
+  if (unseen.length === 0) return out
+  const ids = [...new Set(unseen.map((c) => c.rowId))]
+  const r = await client.query<[string, string]>({
+    text: `select id, ${valueSql(q.tableColumns)} from ${quoteIdent(q.shape.table)} where workspace_id = $1 and id = any($2::text[])`,
+    values: [q.ws, ids],
+    rowMode: "array",
+  })
+  const rows = new Map(r.rows.map(([id, v]) => [id, v]))
+  applyUnseen(rows, unseen, snapshot)
+  const names = q.shape.columns.map((c) => c.name)
+  for (const id of ids) {
+    const text = rows.get(id)
+    const row = text === undefined ? undefined : (JSON.parse(text) as Record<string, string | null>)
+    const inShape = row !== undefined && (!q.shape.predicate || q.shape.predicate(row))
+    out.set(id, inShape ? snapshotMessage(rowKey(q.shape.table, q.ws, id), pick(row, names)) : null)
+  }
+  return out
+}
+
+const pick = (row: Record<string, string | null>, names: ReadonlyArray<string>) =>
+  JSON.stringify(Object.fromEntries(names.map((n) => [n, row[n] ?? null])))
+
+const streamPages = async (
+  client: pg.PoolClient,
+  deps: SnapshotDeps,
+  q: SnapshotQuery,
+  snap: HeldSnapshot,
+  overrides: ReadonlyMap<string, string | null>,
+  endOffset: string,
+) => {
+  const { shape } = q
+  const values: Array<unknown> = [q.ws, ...(shape.where?.values ?? []), [...overrides.keys()]]
+  const idsParam = `$${values.length}`
+  await client.query(
+    `declare shape_snapshot no scroll cursor for select id, ${shape.columns.map(textSql).join(", ")}
+     from ${quoteIdent(shape.table)}
+     where workspace_id = $1 and id <> all(${idsParam}::text[])${shape.where ? ` and ${shape.where.sql}` : ""}`,
+    values,
+  )
+  const toJson = valueJson(shape.columns.map((c) => c.name))
+  const message = snapshotMessages(shape.table, q.ws)
+  let parts: Array<string> = []
+  let bytes = 0
+  const add = (m: string) => {
+    // A page goes out once a row of the next one exists, so a served page knows it is not the last.
+    if (bytes >= q.pageBytes) {
+      snap.push(`[${parts.join(",")}]`)
+      parts = []
+      bytes = 0
+    }
+    parts.push(m)
+    bytes += m.length + 1
+  }
+  // The next FETCH runs in Postgres while this batch becomes messages here.
+  const fetch = () =>
+    client.query<Array<string | null>>({ text: `fetch ${FETCH} from shape_snapshot`, rowMode: "array" })
+  let next = fetch()
+  for (;;) {
+    const r = await next
+    const more = r.rows.length === FETCH && !snap.aborted
+    if (more) next = fetch()
+    for (const row of r.rows) add(message(row[0]!, toJson(row, 1)))
+    if (!more) break
+    if (snap.aborted) throw new Error("snapshot abandoned")
+    await deps.room(() => snap.aborted)
+  }
+  if (snap.aborted) throw new Error("snapshot abandoned")
+  for (const m of overrides.values()) if (m !== null) add(m)
+  snap.finish(`[${parts.join(",")}]`, endOffset)
+}

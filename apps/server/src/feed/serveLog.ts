@@ -1,0 +1,98 @@
+import type { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import type { ChangeTail, LogChange } from "./ChangeTail.js"
+import type { CompiledShape } from "./compileShape.js"
+import type { FeedApi } from "./Feed.js"
+import { UP_TO_DATE } from "./messages.js"
+import { formatOffset, maxOffset, type Offset } from "./offset.js"
+import { readLog } from "./readLog.js"
+import { shapeMessages } from "./shapeLog.js"
+
+export interface ServeContext {
+  readonly sql: SqlClient.SqlClient
+  readonly feed: FeedApi
+  readonly shape: CompiledShape
+  readonly ws: string
+  /** The slot epoch the caller's handle names (checked against feed_state already). */
+  readonly epoch: number
+}
+
+export type LogPage =
+  | { readonly _tag: "Page"; readonly body: string; readonly offset: string; readonly upToDate: boolean }
+  | { readonly _tag: "MustRefetch" }
+
+/** Changes looked at per round: from the tail, or per change_log query. */
+const MAX_CHANGES = 10_000
+
+const MUST_REFETCH = { _tag: "MustRefetch" } as const
+
+/** Resolves on the next change to (table, workspace), a truncate or reset, or the deadline. */
+const nextChange = (tail: ChangeTail, table: string, ws: string, seen: number, deadline: number) =>
+  Effect.async<void>((resume) => {
+    if (tail.version !== seen) return resume(Effect.void)
+    const done = () => {
+      clearTimeout(timer)
+      off()
+      resume(Effect.void)
+    }
+    const timer = setTimeout(done, Math.max(0, deadline - Date.now()))
+    const off = tail.onChange(table, ws, done)
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      off()
+    })
+  })
+
+/**
+ * A shape's log after an offset: what changed for it, then `up-to-date` and the offset
+ * `<head>_0` once nothing below head is missing. Recent offsets read the node's tail (no
+ * query), older ones change_log. With `live`, an empty answer waits for the next change
+ * to the shape's table and workspace (woken by the tail, never by polling) or the
+ * long-poll timeout. Changes the shape filters out still advance the offset.
+ */
+export const serveLog = (ctx: ServeContext, from: Offset, live: boolean) =>
+  Effect.gen(function* () {
+    const { feed, shape, ws } = ctx
+    const tail = feed.tail
+    const deadline = Date.now() + feed.options.longPollMs
+    let after = from
+    for (;;) {
+      if (tail.epoch > ctx.epoch) return MUST_REFETCH
+      const seen = tail.version
+      let changes: ReadonlyArray<LogChange>
+      let complete: boolean
+      let head: number
+      if (tail.epoch === ctx.epoch && tail.covers(after)) {
+        const r = tail.read(shape.table, ws, after, MAX_CHANGES)
+        if (r.truncated) return MUST_REFETCH
+        changes = r.changes
+        complete = r.changes.length < MAX_CHANGES
+        head = r.head
+      } else {
+        const r = yield* readLog(ctx.sql, { table: shape.table, ws, after, epoch: ctx.epoch, max: MAX_CHANGES })
+        if (r._tag === "MustRefetch") return MUST_REFETCH
+        changes = r.changes
+        complete = r.complete
+        head = r.stored
+      }
+      const { messages, consumed } = shapeMessages(shape, ws, changes, feed.options.pageBytes)
+      const done = complete && consumed === changes.length
+      const last: Offset = consumed > 0 ? changes[consumed - 1]! : after
+      const offset = done ? maxOffset(last, { lsn: head, pos: 0 }) : last
+      if (messages.length === 0 && Date.now() < deadline) {
+        after = offset
+        if (!done) continue
+        if (live) {
+          yield* nextChange(tail, shape.table, ws, seen, deadline)
+          continue
+        }
+      }
+      if (done) messages.push(UP_TO_DATE)
+      return {
+        _tag: "Page",
+        body: `[${messages.join(",")}]`,
+        offset: formatOffset({ lsn: offset.lsn, pos: offset.pos }),
+        upToDate: done,
+      } as const
+    }
+  })

@@ -1,0 +1,22 @@
+import { afterAll, describe, expect, it } from "vitest"
+import { LoroPool } from "./LoroPool.js"
+import { MemoryDocSource } from "./MemoryDocSource.js"
+import { fuzzTargets } from "./test/fuzzTargets.js"
+import { runMutationFuzz } from "./test/mutationFuzz.js"
+
+const source = new MemoryDocSource()
+const pool = new LoroPool({ workers: 2, maxDocsPerWorker: 16, source })
+afterAll(() => pool.close())
+
+describe("[S25] mutation fuzz, quick tier", () => {
+  // Seed printed; rerun one with POOL_FUZZ_SEED=n. The full tier (*.faults.test.ts) runs thousands per seed.
+  const seed = Number(process.env.POOL_FUZZ_SEED ?? 20261202)
+  it(`[S25] no accepted mutant breaks a fresh snapshot read (seed ${seed})`, { timeout: 600_000 }, async () => {
+    const stats = await runMutationFuzz({ pool, source, targets: fuzzTargets(2000), seed, mutants: 320 })
+    console.log(`[S25] pool mutation fuzz seed ${seed}: ${JSON.stringify(stats)}`)
+    expect(stats.escapes).toEqual([])
+    expect(stats.mutants).toBe(320)
+    // The fuzz reaches the accept path (mutated titles, timestamps…), not only Loro's decoder.
+    expect(stats.accepted).toBeGreaterThan(0)
+  })
+})

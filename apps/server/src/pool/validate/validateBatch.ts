@@ -1,0 +1,52 @@
+import { opsContextOf, validateOps } from "@vibestack/schema"
+import { Either } from "effect"
+import type { LoroDoc, PeerID, VersionVector } from "loro-crdt"
+import { changeMetadataProblem } from "./changeMetadata.js"
+import { readTouched } from "./readTouched.js"
+import { proveBlobsDecode, proveReencodes } from "./reencode.js"
+import { proveResendsMatch } from "./resends.js"
+
+/**
+ * Validation by meaning of one batch the copy just imported (everything after `from`), or
+ * throws with the reason. Every step costs what the batch holds, not what the document holds:
+ *   1. decode the new changes (`exportJsonUpdates(from, to)`);
+ *   2. every op against the workspace layout (`validateOps` in @vibestack/schema);
+ *   3. the changes' metadata (ids, op counters, deps, Lamports) against the version vectors;
+ *   4. a deep read of every container the batch touched or created, at its layout path;
+ *   5. the new changes re-encode and decode on their own, and so does each pushed blob;
+ *   6. what a blob re-sends (changes the copy had, which the import skipped unread) is exactly
+ *      what the server holds (O(document), only for such re-sends: `resends.ts`).
+ * The crafted updates that poison a document (a container id of unknown kind that reads fine
+ * in memory but not from a snapshot; shifted ids or Lamports that make the export panic) fail
+ * step 2 or 3. `checkWholeDocument` is the full, O(document) version of this.
+ */
+export const validateBatch = (doc: LoroDoc, from: VersionVector, blobs: ReadonlyArray<Uint8Array>): void => {
+  const toVersion = doc.oplogVersion()
+  const json = doc.exportJsonUpdates(from, toVersion, false)
+  const layout = validateOps(json.changes, opsContextOf(doc))
+  if (Either.isLeft(layout)) throw new Error(`${layout.left.reason} (op ${layout.left.op ?? "?"})`)
+  const fromMap = from.toJSON() as Map<string, number>
+  const to = toVersion.toJSON() as Map<string, number>
+  const metadata = changeMetadataProblem(json.changes, { from: fromMap, to, lamportOf: lamportOf(doc) })
+  if (metadata !== undefined) throw new Error(metadata)
+  readTouched(doc, layout.right)
+  proveReencodes(doc, fromMap, to)
+  proveBlobsDecode(blobs)
+  proveResendsMatch(doc, fromMap, blobs)
+}
+
+/** The Lamport timestamp of op `counter@peer` (its change's Lamport plus its offset in it). */
+export const lamportOf =
+  (doc: LoroDoc) =>
+  (peer: string, counter: number): number | undefined => {
+    let change: ReturnType<LoroDoc["getChangeAt"]> | undefined
+    try {
+      change = doc.getChangeAt({ peer: peer as PeerID, counter })
+    } catch (err) {
+      // Loro's errors are strings ("not found"); a WebAssembly crash must still reach the pool.
+      if (err instanceof Error && err.name === "RuntimeError") throw err
+      return undefined
+    }
+    if (change === undefined || counter < change.counter || counter >= change.counter + change.length) return undefined
+    return change.lamport + (counter - change.counter)
+  }
