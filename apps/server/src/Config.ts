@@ -1,4 +1,5 @@
 import { Config, type Option, type Redacted } from "effect"
+import { HealthConfig } from "./health/HealthConfig.js"
 import { LimitsConfig } from "./limits/LimitsConfig.js"
 
 /** Everything configurable, read once through Effect's Config (environment by default). */
@@ -35,6 +36,8 @@ export interface ServerConfig {
   /** Loro panics one workspace may cause per `crashWindowSeconds` before its pushes get 429 (S13). */
   readonly crashBudget: number
   readonly crashWindowSeconds: number
+  /** Where /readyz turns degraded (`VIBESTACK_HEALTH_*`, docs/OPERATIONS.md). */
+  readonly health: HealthConfig
 }
 
 export const ServerConfig: Config.Config<ServerConfig> = Config.all({
@@ -70,4 +73,5 @@ export const ServerConfig: Config.Config<ServerConfig> = Config.all({
   limits: LimitsConfig,
   crashBudget: Config.integer("VIBESTACK_CRASH_BUDGET").pipe(Config.withDefault(3)),
   crashWindowSeconds: Config.integer("VIBESTACK_CRASH_WINDOW_SECONDS").pipe(Config.withDefault(600)),
+  health: HealthConfig,
 })

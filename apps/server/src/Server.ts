@@ -12,6 +12,9 @@ import { checkWalLevel, DatabaseLive, migrate } from "./db/Database.js"
 import { Feed } from "./feed/Feed.js"
 import { ShapeLive } from "./feed/ShapeLive.js"
 import { ShapeService } from "./feed/ShapeService.js"
+import { FeedMonitorLive } from "./health/FeedMonitor.js"
+import { PoolEvents } from "./health/PoolEvents.js"
+import { Readiness } from "./health/Readiness.js"
 import { AuthenticationLive } from "./http/AuthenticationLive.js"
 import { DocsLive } from "./http/DocsLive.js"
 import { HandlerGuardLive } from "./http/HandlerGuard.js"
@@ -25,6 +28,7 @@ import { TokensLive, WorkspacesLive } from "./http/WorkspacesLive.js"
 import { Limits } from "./limits/Limits.js"
 import { defaultLiveLimits } from "./live/Connection.js"
 import { HttpNodeServer, LiveServerLive } from "./live/LiveServer.js"
+import { observeRequests } from "./logging/observeRequests.js"
 import { Metrics } from "./metrics/Metrics.js"
 import { Projector } from "./projection/Projector.js"
 import { ServerConfigTag } from "./ServerConfigTag.js"
@@ -41,14 +45,19 @@ const DatabaseReady = Layer.effectDiscard(Effect.zipRight(checkWalLevel, migrate
 export const CoreLive = (config: ServerConfig, options: { attachEmbedded?: boolean } = {}) => {
   const db = Layer.merge(DatabaseLive(config, options), Layer.succeed(ServerConfigTag, config))
   const base = Layer.mergeAll(
-    Metrics.Default,
     Bus.Default,
     JwtSecret.layer(config),
     HealthProbes.layer,
     CommitHub.Default,
-  ).pipe(Layer.provideMerge(DatabaseReady))
+    PoolEvents.Default,
+  ).pipe(Layer.provideMerge(Metrics.Default), Layer.provideMerge(DatabaseReady))
   const store = ByteStore.Default
-  const pool = DocPoolLive({ workers: 2, maxDocsPerWorker: 256 })
+  // A CLI command works on a document or two: one worker (and its warm spare) is enough.
+  const pool = DocPoolLive({
+    workers: options.attachEmbedded ? 1 : 2,
+    maxDocsPerWorker: 256,
+    warm: !options.attachEmbedded,
+  })
   // The CLI drives the projection itself (rebuild/status); only a server runs it in the background.
   const projector = options.attachEmbedded ? Projector.Manual : Projector.Default
   const services = Layer.mergeAll(Tokens.Default, PushService.Default, projector).pipe(
@@ -82,11 +91,10 @@ export const ServerLive = (
   const clientDist = Option.getOrElse(config.clientDist, () => "apps/client/dist")
   const StaticLive = HttpApiBuilder.Router.use((router) => router.get("*", staticFiles(clientDist)))
   const HttpLive = Layer.unwrapEffect(
-    Effect.map(Effect.all([Metrics, Limits]), ([metrics, limits]) =>
-      HttpApiBuilder.serve(
-        makeMiddleware({ metrics, limits, maxJsonBytes: config.maxJsonBytes, origins: allowedOrigins(config) }),
-      ),
-    ),
+    Effect.map(Effect.all([Metrics, Limits]), ([metrics, limits]) => {
+      const checks = makeMiddleware({ limits, maxJsonBytes: config.maxJsonBytes, origins: allowedOrigins(config) })
+      return HttpApiBuilder.serve((app) => observeRequests(metrics)(checks(app)))
+    }),
   ).pipe(
     Layer.provide(StaticLive),
     Layer.provide(ApiLive),
@@ -97,5 +105,10 @@ export const ServerLive = (
     Layer.provide(Layer.succeed(HttpNodeServer, nodeServer)),
   )
   const GuardLive = HandlerGuardLive(nodeServer, { processGuard: options.processGuard ?? false })
-  return Layer.mergeAll(HttpLive, LiveLive, GuardLive).pipe(Layer.provideMerge(CoreLive(config)))
+  // Readiness and the feed's watcher run where requests are served, not in the CLI.
+  const HealthLive = Layer.merge(Readiness.Default, FeedMonitorLive)
+  return Layer.mergeAll(HttpLive, LiveLive, GuardLive).pipe(
+    Layer.provideMerge(HealthLive),
+    Layer.provideMerge(CoreLive(config)),
+  )
 }

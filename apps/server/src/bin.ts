@@ -1,71 +1,61 @@
-import { parseArgs } from "node:util"
-import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Layer } from "effect"
+import { CliConfig } from "@effect/cli"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Cause, Effect, Exit, Layer } from "effect"
 import { ServerConfig } from "./Config.js"
-import { CliError, type Command } from "./cli/Command.js"
+import { cliApp, exitCodeOf } from "./cli/app.js"
+import { CliError } from "./cli/Command.js"
 import { commands } from "./cli/commands/index.js"
 import { NodeServer } from "./http/NodeServer.js"
+import { ServerLoggerLive } from "./logging/serverLogger.js"
 import { ServerLive } from "./Server.js"
 
-const usage = (): string =>
-  [
-    "usage: vibestack <command> [flags] [--json]",
-    "",
-    "  serve                     run the server (PORT, DATABASE_URL, … from the environment)",
-    ...commands.map((c) => `  ${`${c.group} ${c.name ?? ""}`.padEnd(26)}${c.summary}`),
-  ].join("\n")
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g")
+const strip = (a: unknown) => (typeof a === "string" ? a.replace(ANSI, "") : a)
 
-const [group, maybeName, ...rest] = process.argv.slice(2)
-
-if (group === "serve") {
-  Layer.launch(
-    Layer.unwrapEffect(
-      Effect.map(ServerConfig, (config) => ServerLive(config, new NodeServer(), { processGuard: true })),
-    ),
-  ).pipe(NodeRuntime.runMain)
-} else {
-  const command = commands.find((c) => c.group === group && (c.name === undefined || c.name === maybeName))
-  if (!command || group === undefined || group === "help" || group === "--help") {
-    console.log(usage())
-    process.exit(command || group === "help" || group === "--help" ? 0 : 2)
-  }
-  const argv = command.name === undefined ? [maybeName, ...rest].filter((a): a is string => a !== undefined) : rest
-  run(command, argv)
-}
-
-function run(command: Command, argv: Array<string>) {
-  let flags: Record<string, string | boolean | undefined>
-  try {
-    flags = parseArgs({
-      args: argv,
-      options: {
-        json: { type: "boolean" },
-        ...Object.fromEntries(Object.entries(command.flags).map(([k, v]) => [k, { type: v.type }])),
-      },
-      strict: true,
-    }).values as Record<string, string | boolean | undefined>
-  } catch (e) {
-    console.error(`${(e as Error).message}\n\n${usage()}`)
-    process.exit(2)
-  }
-  const program = command.run(flags).pipe(
-    Effect.flatMap((out) =>
-      Console.log(flags.json || typeof out !== "string" ? JSON.stringify(out, null, flags.json ? 0 : 2) : out),
-    ),
-    Effect.catchAll((e: CliError) =>
-      Effect.sync(() => {
-        console.error(`vibestack: ${e.message}`)
-        process.exitCode = 1
-      }),
-    ),
-  )
-  Effect.runPromise(program).then(
-    () => process.exit(),
-    (e) => {
-      console.error(e)
-      process.exit(1)
-    },
+/** Help and errors without colour codes when written to a pipe or a file. */
+function withPlainText<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+  if (process.stdout.isTTY === true) return effect
+  return Effect.flatMap(Effect.console, (c) =>
+    Effect.withConsole(effect, {
+      ...c,
+      log: (...args) => c.log(...args.map(strip)),
+      error: (...args) => c.error(...args.map(strip)),
+    }),
   )
 }
+
+/** `vibestack serve`: the server until SIGINT/SIGTERM; JSON log lines unless stdout is a terminal. */
+const serve = Layer.launch(
+  Layer.unwrapEffect(
+    Effect.map(ServerConfig, (config) => ServerLive(config, new NodeServer(), { processGuard: true })),
+  ),
+).pipe(Effect.provide(ServerLoggerLive(process.stdout.isTTY === true)))
+
+// Help shows our flags only (built-ins such as --completions still work) and no type names.
+const program = cliApp(
+  commands,
+  serve,
+)(process.argv).pipe(
+  Effect.provide(Layer.merge(NodeContext.layer, CliConfig.layer({ showBuiltIns: false, showTypes: false }))),
+  withPlainText,
+)
+
+NodeRuntime.runMain(program, {
+  disablePrettyLogger: true,
+  disableErrorReporting: true,
+  teardown: (exit, onExit) => {
+    if (Exit.isSuccess(exit) || Cause.isInterruptedOnly(exit.cause)) return onExit(0)
+    const failure = Cause.failureOption(exit.cause)
+    if (failure._tag === "Some") {
+      const e = failure.value
+      // @effect/cli printed its own message (and the usage) for a bad command line.
+      if (e instanceof CliError) console.error(`vibestack: ${e.message}`)
+      else if (exitCodeOf(e) === 1) console.error(`vibestack: ${String((e as { message?: unknown }).message ?? e)}`)
+      return onExit(exitCodeOf(e))
+    }
+    console.error(Cause.pretty(exit.cause))
+    onExit(1)
+  },
+})
 
 export { CliError }

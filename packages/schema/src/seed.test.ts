@@ -30,4 +30,22 @@ describe("seedWorkspace", () => {
     seedWorkspace(c, { projects: 2, tasks: 100, seed: 43 })
     expect(c.toJSON()).not.toEqual(a.toJSON())
   })
+
+  it("seeds a large workspace in parts (each in its own document) that merge into one valid workspace", () => {
+    const base = testDoc()
+    const r = seedWorkspace(base, { projects: 3, tasks: 0, members: 4, seed: 9 })
+    const merged = testDoc()
+    merged.import(base.export({ mode: "update" }))
+    for (const offset of [0, 200, 400]) {
+      const part = testDoc()
+      part.import(base.export({ mode: "update" }))
+      const from = part.oplogVersion()
+      seedWorkspace(part, { projects: 0, tasks: 200, seed: 9, part: { offset, ...r } })
+      merged.import(part.export({ mode: "update", from }))
+    }
+    const ws = readWorkspace(merged)
+    expect(ws.issues).toEqual([])
+    expect([ws.projects.length, ws.tasks.length, ws.comments.length, ws.members.length]).toEqual([3, 600, 60, 4])
+    expect(new Set(ws.tasks.map((t) => t.id)).size).toBe(600)
+  })
 })

@@ -95,6 +95,16 @@ export interface SeedOptions {
   readonly now?: number
   /** Writes per commit; default 2,000. */
   readonly chunk?: number
+  /**
+   * Write one part of a larger workspace: only tasks (numbered from `offset`) and their
+   * comments, in these existing projects and by these members (a large workspace is seeded
+   * in parts, each in a small document, because Loro writes get slower as a document grows).
+   */
+  readonly part?: {
+    readonly offset: number
+    readonly projectIds: ReadonlyArray<ProjectId>
+    readonly memberIds: ReadonlyArray<MemberId>
+  }
 }
 
 export interface SeedResult {
@@ -108,7 +118,8 @@ const DAY = 86_400_000
 
 /** Fills `doc` with realistic, valid, deterministic data through the typed write helpers. */
 export const seedWorkspace = (doc: LoroDoc, options: SeedOptions): SeedResult => {
-  const random = seededRandom(options.seed)
+  const part = options.part
+  const random = seededRandom(part === undefined ? options.seed : options.seed + part.offset)
   const pick = <A>(xs: ReadonlyArray<A>): A => xs[Math.floor(random() * xs.length)]!
   const id = (prefix: string, i: number) => `${prefix}${options.seed.toString(36)}_${i.toString(36)}`
   const base = options.now ?? Date.UTC(2025, 0, 1)
@@ -121,14 +132,14 @@ export const seedWorkspace = (doc: LoroDoc, options: SeedOptions): SeedResult =>
     }
   }
 
-  const memberIds: Array<MemberId> = []
-  for (let i = 0; i < (options.members ?? 8); i++) {
+  const memberIds: Array<MemberId> = [...(part?.memberIds ?? [])]
+  for (let i = 0; i < (part === undefined ? (options.members ?? 8) : 0); i++) {
     const name = PEOPLE[i % PEOPLE.length]! + (i >= PEOPLE.length ? ` ${Math.floor(i / PEOPLE.length) + 1}` : "")
     memberIds.push(upsertMember(doc, { id: id("m", i), name, color: pick(COLORS) }).id)
     wrote()
   }
-  const projectIds: Array<ProjectId> = []
-  for (let i = 0; i < options.projects; i++) {
+  const projectIds: Array<ProjectId> = [...(part?.projectIds ?? [])]
+  for (let i = 0; i < (part === undefined ? options.projects : 0); i++) {
     const name =
       PROJECTS[i % PROJECTS.length]! + (i >= PROJECTS.length ? ` ${Math.floor(i / PROJECTS.length) + 1}` : "")
     projectIds.push(createProject(doc, { id: id("p", i), name, color: pick(COLORS) }, { now: base + i * 1000 }).id)
@@ -136,7 +147,8 @@ export const seedWorkspace = (doc: LoroDoc, options: SeedOptions): SeedResult =>
   }
   const taskIds: Array<TaskId> = []
   const lastInProject = new Map<string, string>()
-  for (let i = 0; i < options.tasks && projectIds.length > 0; i++) {
+  const firstTask = part?.offset ?? 0
+  for (let i = firstTask; i < firstTask + options.tasks && projectIds.length > 0; i++) {
     const projectId = pick(projectIds)
     const detail = pick(DETAILS)
     const now = base + DAY + i * 60_000
@@ -164,7 +176,8 @@ export const seedWorkspace = (doc: LoroDoc, options: SeedOptions): SeedResult =>
   }
   const commentIds: Array<CommentId> = []
   const comments = options.comments ?? Math.floor(options.tasks / 10)
-  for (let i = 0; i < comments && taskIds.length > 0 && memberIds.length > 0; i++) {
+  const firstComment = Math.floor(firstTask / 10)
+  for (let i = firstComment; i < firstComment + comments && taskIds.length > 0 && memberIds.length > 0; i++) {
     const comment = addComment(
       doc,
       { id: id("c", i), taskId: pick(taskIds), authorId: pick(memberIds), body: pick(COMMENTS) },

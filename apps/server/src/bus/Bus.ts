@@ -56,6 +56,18 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
     let client: pg.Client | undefined
     let closed = false
     let timer: NodeJS.Timeout | undefined
+    /** For readiness: is LISTEN up, since when, and how often it came back. */
+    let state = { up: false, since: Date.now() }
+    let reconnects = 0
+    /** One log line per change (not per failed attempt while Postgres is away). */
+    const setUp = (up: boolean) => {
+      if (state.up === up) return
+      const wasDownMs = Date.now() - state.since
+      state = { up, since: Date.now() }
+      if (!up && !closed) runSync(Effect.logWarning("LISTEN connection to Postgres lost; reconnecting"))
+      else if (reconnects > 0)
+        runSync(Effect.logInfo(`LISTEN connection to Postgres re-established after ${wasDownMs} ms`))
+    }
 
     const onNotification = (m: pg.Notification) => {
       if (m.channel === Channel.feed) {
@@ -89,6 +101,7 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
         c.removeAllListeners("notification")
         c.end().catch(() => {})
         if (client === c) client = undefined
+        setUp(false)
         if (!closed) timer = setTimeout(() => connect(true), RECONNECT_MS)
       }
       c.on("notification", onNotification)
@@ -102,6 +115,8 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
         )
         .then(() => {
           client = c
+          if (isReconnect) reconnects++
+          setUp(true)
           listening()
           if (isReconnect) runSync(PubSub.publish(resync, undefined))
         })
@@ -125,6 +140,15 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
     const notify = (channel: string, payload: unknown) =>
       sql`select pg_notify(${channel}, ${JSON.stringify(payload)})`.pipe(Effect.asVoid)
 
-    return { updates, tokens, feed, resets, resync, notify } as const
+    return {
+      updates,
+      tokens,
+      feed,
+      resets,
+      resync,
+      notify,
+      /** Whether LISTEN is up and since when (readiness), and how many times it was re-established. */
+      listenState: () => ({ ...state, reconnects }),
+    } as const
   }),
 }) {}

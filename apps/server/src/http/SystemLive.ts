@@ -1,39 +1,49 @@
 import { HttpApiBuilder, HttpServerResponse, OpenApi } from "@effect/platform"
-import { SqlClient } from "@effect/sql"
-import { apiError, VibeStackApi } from "@vibestack/shared"
+import { VibeStackApi } from "@vibestack/shared"
 import { Effect, Ref } from "effect"
+import { Readiness } from "../health/Readiness.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { ServerConfigTag } from "../ServerConfigTag.js"
 import { HealthProbes } from "./HealthProbes.js"
 
 export const SystemLive = HttpApiBuilder.group(VibeStackApi, "system", (handlers) =>
   Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
     const metrics = yield* Metrics
     const config = yield* ServerConfigTag
     const probes = yield* HealthProbes
+    const readiness = yield* Readiness
     const spec = OpenApi.fromApi(VibeStackApi)
     return handlers
       .handle("health", () =>
         Effect.gen(function* () {
-          const database = yield* sql`select 1`.pipe(
-            Effect.timeout("800 millis"),
-            Effect.as("ok" as const),
-            Effect.orElseSucceed(() => "down" as const),
-          )
+          const report = yield* readiness.check
           const p = yield* Ref.get(probes)
-          const replicationLagBytes = yield* p.replicationLagBytes
-          const projectionLag = yield* p.projectionLag
-          const status = database === "ok" ? ("ok" as const) : ("degraded" as const)
-          if (status !== "ok") return yield* Effect.fail(apiError("Unavailable", "database unreachable"))
-          return { status, database, replicationLagBytes, projectionLag, node: config.nodeId }
+          const database = report.checks.find((c) => c.name === "database")?.status === "ok" ? "ok" : "down"
+          return {
+            status: report.status === "ok" ? ("ok" as const) : ("degraded" as const),
+            database: database as "ok" | "down",
+            replicationLagBytes: yield* p.replicationLagBytes,
+            projectionLag: yield* p.projectionLag,
+            node: config.nodeId,
+            ready: report.status !== "unavailable",
+            uptimeSeconds: Math.round(process.uptime()),
+            checks: report.checks,
+          }
+        }),
+      )
+      .handleRaw("ready", () =>
+        Effect.map(readiness.check, (report) => {
+          const body = { status: report.status, node: config.nodeId, checks: report.checks }
+          if (report.status !== "unavailable") return HttpServerResponse.unsafeJson(body)
+          // S10: a 503 carries the error shape; the checks ride along for whoever reads on.
+          const failing = report.checks.filter((c) => c.status === "unavailable")
+          const message = `not ready: ${failing.map((c) => `${c.name}: ${c.reason}`).join("; ")}`
+          return HttpServerResponse.unsafeJson({ error: { kind: "Unavailable", message }, ...body }, { status: 503 })
         }),
       )
       .handleRaw("metrics", () =>
         config.metricsPublic
-          ? Effect.succeed(
-              HttpServerResponse.text(metrics.render(), { contentType: "text/plain; version=0.0.4; charset=utf-8" }),
-            )
+          ? Effect.map(metrics.render, (text) => HttpServerResponse.text(text, { contentType: metrics.contentType }))
           : Effect.succeed(HttpServerResponse.empty({ status: 404 })),
       )
       .handleRaw("openapi", () => Effect.succeed(HttpServerResponse.unsafeJson(spec)))

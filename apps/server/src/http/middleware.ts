@@ -4,8 +4,7 @@ import { type ErrorKind, statusOfKind } from "@vibestack/shared"
 import { Cause, Effect, Either, FiberRef, Option } from "effect"
 import type { AnonymousRoute, Limits } from "../limits/Limits.js"
 import { RetryAfter } from "../limits/Limits.js"
-import type { Metrics } from "../metrics/Metrics.js"
-import { pathForLog } from "./NodeServer.js"
+import { reportServerError } from "../logging/observeRequests.js"
 import { originAllowed } from "./origins.js"
 import { jsonTooDeep, readBody } from "./readBody.js"
 
@@ -76,7 +75,6 @@ const hasBody = (headers: Readonly<Record<string, string | undefined>>) =>
   headers["transfer-encoding"] !== undefined || Number(headers["content-length"] ?? 0) !== 0
 
 export interface MiddlewareOptions {
-  readonly metrics: Metrics
   readonly limits: Limits
   readonly maxJsonBytes: number
   /** Browser origins allowed on state-changing requests (S16, http/origins.ts). */
@@ -96,11 +94,10 @@ export const makeMiddleware =
   (app: HttpApp.Default): HttpApp.Default =>
     Effect.gen(function* () {
       const req = yield* HttpServerRequest.HttpServerRequest
-      const started = performance.now()
       const path = routerPath(req.url)
       // `app` writes its own response; this hook is the last word on it.
       yield* HttpApp.appendPreResponseHandler((_req, res) => finish(res))
-      const out = yield* Effect.gen(function* () {
+      return yield* Effect.gen(function* () {
         const refusal = yield* checks(options, req, path)
         if (refusal) return refusal
         const body = yield* bufferedJsonBody(options, req, path)
@@ -112,19 +109,16 @@ export const makeMiddleware =
       }).pipe(
         // Failures reach here as Respondable errors (our API errors, the platform's decode
         // errors, route-not-found); turn each into its response so it can be normalized.
+        // A 5xx's cause goes to the request's one log line (logging/observeRequests.ts).
         Effect.catchAllCause((cause) =>
-          Effect.map(HttpServerError.causeResponse(cause), ([response, rest]) => {
-            if (response.status >= 500 && !Cause.isInterruptedOnly(rest))
-              Effect.runFork(Effect.logError(`request failed: ${req.method} ${pathForLog(req.url)}`, rest))
-            return response
-          }),
+          Effect.flatMap(HttpServerError.causeResponse(cause), ([response, rest]) =>
+            response.status >= 500 && !Cause.isInterruptedOnly(rest)
+              ? Effect.as(reportServerError(rest), response)
+              : Effect.succeed(response),
+          ),
         ),
         Effect.flatMap(finish),
       )
-      const route = req.url.startsWith("/api/") ? "api" : path === "/healthz" ? "healthz" : "other"
-      options.metrics.inc("vibestack_http_requests_total", { route, method: req.method, status: out.status })
-      options.metrics.observe("vibestack_http_request_seconds", (performance.now() - started) / 1000)
-      return out
     }) as HttpApp.Default
 
 /** Browser checks (S16) and anonymous rate limits (S18); a response when the request is refused. */

@@ -1,76 +1,81 @@
 import { Effect } from "effect"
+import * as prom from "prom-client"
+import { type CounterName, catalog, type GaugeName, type HistogramName, type MetricDef } from "./catalog.js"
+
+export type LabelValues = Readonly<Record<string, string | number>>
+/** A gauge's value when scraped: one number, or one per label set. */
+export type GaugeReading = number | ReadonlyArray<readonly [LabelValues, number]>
 
 /**
- * A small Prometheus registry: counters, gauges and histograms with fixed buckets,
- * rendered in the text exposition format. Labels are pre-rendered strings, kept few.
+ * The server's Prometheus registry (prom-client), one per server so several servers can run
+ * in one process. Every metric of `catalog.ts` is registered when the service starts, at zero,
+ * with Node's process and event-loop metrics beside them. Call sites keep a small API:
+ * `inc` a counter, `observe` a histogram, `gauge` binds a reader called at scrape (so a gauge
+ * never goes stale), `render` the text exposition.
  */
-const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
-const SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
-
-interface Histogram {
-  readonly buckets: ReadonlyArray<number>
-  readonly counts: Array<number>
-  sum: number
-  count: number
-}
-
-const labelText = (labels?: Readonly<Record<string, string | number>>): string => {
-  if (!labels) return ""
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${String(v).replace(/["\\\n]/g, "_")}"`)
-  return parts.length ? `{${parts.join(",")}}` : ""
-}
-
 export class Metrics extends Effect.Service<Metrics>()("Metrics", {
   sync: () => {
-    const counters = new Map<string, number>()
-    const gauges = new Map<string, () => number>()
-    const histograms = new Map<string, Histogram>()
-    const help = new Map<string, string>()
+    const registry = new prom.Registry()
+    prom.collectDefaultMetrics({ register: registry })
+    const readers = new Map<string, () => GaugeReading>()
+    const counters = new Map<string, prom.Counter>()
+    const histograms = new Map<string, prom.Histogram>()
 
-    const inc = (name: string, labels?: Readonly<Record<string, string | number>>, by = 1) => {
-      const key = name + labelText(labels)
-      counters.set(key, (counters.get(key) ?? 0) + by)
-    }
-    /** A gauge is read when scraped, so it can never go stale. */
-    const gauge = (name: string, read: () => number, description?: string) => {
-      gauges.set(name, read)
-      if (description) help.set(name, description)
-    }
-    const observe = (name: string, value: number) => {
-      let h = histograms.get(name)
-      if (!h) {
-        const buckets = name.endsWith("_size") ? SIZE_BUCKETS : BUCKETS
-        h = { buckets, counts: buckets.map(() => 0), sum: 0, count: 0 }
-        histograms.set(name, h)
-      }
-      for (let i = 0; i < h.buckets.length; i++) if (value <= h.buckets[i]!) h.counts[i]!++
-      h.sum += value
-      h.count++
-    }
-    const render = (): string => {
-      const out: Array<string> = []
-      const byBase = new Map<string, Array<[string, number]>>()
-      for (const [key, v] of counters) {
-        const base = key.split("{")[0]!
-        byBase.set(base, [...(byBase.get(base) ?? []), [key, v]])
-      }
-      for (const [base, entries] of byBase) {
-        out.push(`# TYPE ${base} counter`)
-        for (const [key, v] of entries) out.push(`${key} ${v}`)
-      }
-      for (const [name, read] of gauges) {
-        if (help.has(name)) out.push(`# HELP ${name} ${help.get(name)}`)
-        out.push(`# TYPE ${name} gauge`, `${name} ${read()}`)
-      }
-      for (const [name, h] of histograms) {
-        out.push(`# TYPE ${name} histogram`)
-        h.buckets.forEach((b, i) => {
-          out.push(`${name}_bucket{le="${b}"} ${h.counts[i]}`)
+    for (const [name, def] of Object.entries(catalog) as Array<[string, MetricDef]>) {
+      const labelNames = [...(def.labels ?? [])]
+      if (def.type === "counter") {
+        const c = new prom.Counter({ name, help: def.help, labelNames, registers: [registry] })
+        for (const labels of def.initial ?? []) c.inc(labels, 0)
+        counters.set(name, c)
+      } else if (def.type === "histogram") {
+        const h = new prom.Histogram({
+          name,
+          help: def.help,
+          labelNames,
+          buckets: [...def.buckets],
+          registers: [registry],
         })
-        out.push(`${name}_bucket{le="+Inf"} ${h.count}`, `${name}_sum ${h.sum}`, `${name}_count ${h.count}`)
+        for (const labels of def.initial ?? []) h.zero(labels)
+        histograms.set(name, h)
+      } else {
+        new prom.Gauge({
+          name,
+          help: def.help,
+          labelNames,
+          registers: [registry],
+          collect() {
+            const read = readers.get(name)
+            if (read === undefined) {
+              if (labelNames.length === 0) this.set(0)
+              return
+            }
+            const value = read()
+            if (typeof value === "number") this.set(value)
+            else {
+              // Label sets come and go (the most lagging workspaces): only the current ones are shown.
+              this.reset()
+              for (const [labels, v] of value) this.set(labels, v)
+            }
+          },
+        })
       }
-      return `${out.join("\n")}\n`
     }
-    return { inc, gauge, observe, render } as const
+
+    const inc = (name: CounterName, labels?: LabelValues, by = 1) => {
+      const c = counters.get(name)!
+      if (labels === undefined) c.inc(by)
+      else c.inc(labels, by)
+    }
+    const observe = (name: HistogramName, value: number, labels?: LabelValues) => {
+      const h = histograms.get(name)!
+      if (labels === undefined) h.observe(value)
+      else h.observe(labels, value)
+    }
+    /** Binds the reader of a gauge (the last binding wins); `_description` is kept for old call sites. */
+    const gauge = (name: GaugeName, read: () => GaugeReading, _description?: string) => {
+      readers.set(name, read)
+    }
+    const render: Effect.Effect<string> = Effect.promise(() => registry.metrics())
+    return { inc, observe, gauge, render, contentType: registry.contentType } as const
   },
 }) {}

@@ -1,7 +1,8 @@
+import { Pace } from "./callBudget.js"
 import type { PoolOpArgs, PoolOpName, PoolOpResult } from "./ops/index.js"
 import { PoolError, WorkerGone } from "./PoolError.js"
 import type { CommitItem, DocKey, ItemResult, ValidateItem, WorkerRequest, WorkerResponse } from "./protocol.js"
-import { WorkerHandle } from "./WorkerHandle.js"
+import { type CallObserver, WorkerHandle } from "./WorkerHandle.js"
 
 /** Where the pool (re)loads a document from: the last good snapshot plus the log after it. */
 export interface DocSource {
@@ -24,10 +25,21 @@ export interface LoroPoolOptions {
   readonly workers: number
   readonly maxDocsPerWorker: number
   readonly source: DocSource
-  /** Per worker call; a worker that does not answer in time is recycled. Default 30 s. */
+  /**
+   * Base budget per worker call (default 30 s), grown with the bytes the call moves
+   * (`callBudget.ts`); a worker that does not answer in time is recycled.
+   */
   readonly callTimeoutMs?: number
-  /** Called with the reason whenever a worker is replaced (crash, timeout, exit). */
-  readonly onRecycle?: (reason: string) => void
+  /** Called whenever a worker is replaced (crash, timeout, exit), with the documents it was busy with. */
+  readonly onRecycle?: (reason: string, detail: RecycleDetail) => void
+  /** Called after every worker call (metrics). */
+  readonly onCall?: CallObserver
+}
+
+export interface RecycleDetail {
+  readonly cause: "timeout" | "crash" | "exit" | "poisoned"
+  /** `ws/doc` of the documents concerned (the call that timed out or crashed, or those in flight). */
+  readonly docs: ReadonlyArray<string>
 }
 
 export type ValidateResult =
@@ -58,6 +70,8 @@ export interface PoolStats {
   readonly validated: number
   readonly docsLoaded: number
   readonly crashes: number
+  /** Workers with a call in flight now. */
+  readonly busyWorkers: number
 }
 
 const MAX_ATTEMPTS = 6
@@ -102,6 +116,8 @@ export class LoroPool {
   private nextBuilder = 0
   private closed = false
   private counters = { recycles: 0, refused: 0, validated: 0, docsLoaded: 0, crashes: 0 }
+  /** How fast this pool's operations have run lately: call budgets follow it (`callBudget.ts`). */
+  private readonly pace = new Pace()
 
   constructor(private readonly options: LoroPoolOptions) {
     if (options.workers < 1 || options.maxDocsPerWorker < 1)
@@ -112,7 +128,7 @@ export class LoroPool {
   }
 
   stats(): PoolStats {
-    return { ...this.counters }
+    return { ...this.counters, busyWorkers: this.handles.filter((h) => h.busy).length }
   }
 
   /** Imports each blob into the pool's copy, in order, and keeps those that leave it healthy. */
@@ -233,20 +249,28 @@ export class LoroPool {
     return new WorkerHandle(
       this.options.maxDocsPerWorker,
       this.timeoutMs,
-      (h) => this.recycle(h, "a call timed out"),
-      (h) => this.recycle(h, "the worker exited"),
+      (h, call) =>
+        this.recycle(h, `a ${call.op} call ran past its budget of ${call.budgetMs} ms`, "timeout", call.docs),
+      (h) => this.recycle(h, "the worker exited", "exit"),
+      this.options.onCall,
+      this.pace,
     )
   }
 
   /** Replaces a dead or poisoned worker by the warm spare; its documents reload lazily from the source. */
-  private recycle(handle: WorkerHandle, reason: string): void {
+  private recycle(
+    handle: WorkerHandle,
+    reason: string,
+    cause: RecycleDetail["cause"],
+    docs: ReadonlyArray<DocKey> = handle.inFlightDocs(),
+  ): void {
     const i = this.handles.indexOf(handle)
     if (i < 0 || this.closed) return
     this.counters.recycles++
     this.handles[i] = this.spare ?? this.spawn()
     this.spare = this.spawn()
     void handle.terminate()
-    this.options.onRecycle?.(reason)
+    this.options.onRecycle?.(reason, { cause, docs: [...new Set(docs.map((k) => `${k.ws}/${k.doc}`))] })
   }
 
   /**
@@ -325,7 +349,7 @@ export class LoroPool {
       return
     }
     if (res._tag === "Poisoned") {
-      this.recycle(handle, "the worker was poisoned by an earlier crash")
+      this.recycle(handle, "the worker was poisoned by an earlier crash", "poisoned")
       for (const j of jobs) this.retryLater(j, "worker poisoned by an earlier crash")
       return
     }
@@ -335,7 +359,8 @@ export class LoroPool {
     }
     if (res.results.some((r) => r._tag === "Crashed")) {
       this.counters.crashes++
-      this.recycle(handle, "Loro panicked on a blob")
+      const culprits = jobs.filter((_, i) => res.results[i]?._tag === "Crashed").map((j) => j.key)
+      this.recycle(handle, "Loro panicked on a blob", "crash", culprits)
     }
     await Promise.all(jobs.map((j, i) => this.apply(handle, j, res.results[i] ?? { _tag: "NotRun" })))
   }
@@ -416,12 +441,12 @@ export class LoroPool {
       }
       if (res._tag === "Poisoned") {
         lastProblem = "worker poisoned by an earlier crash"
-        this.recycle(handle, lastProblem)
+        this.recycle(handle, lastProblem, "poisoned", key === undefined ? [] : [key])
         continue
       }
       if (res._tag === "Crashed") {
         this.counters.crashes++
-        this.recycle(handle, res.reason)
+        this.recycle(handle, res.reason, "crash", key === undefined ? [] : [key])
       }
       if (res._tag !== "NeedLoad") return res
       if (key === undefined) break
@@ -450,9 +475,9 @@ export class LoroPool {
     }
     if (res._tag === "Crashed") {
       this.counters.crashes++
-      this.recycle(handle, res.reason)
+      this.recycle(handle, res.reason, "crash", [key])
     }
-    if (res._tag === "Poisoned") return this.recycle(handle, "worker poisoned by an earlier crash")
+    if (res._tag === "Poisoned") return this.recycle(handle, "worker poisoned by an earlier crash", "poisoned", [key])
     expectOk("load", res)
   }
 

@@ -7,18 +7,25 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 import { buildSync } from "esbuild"
 
 const require = createRequire(import.meta.url)
-const entry = fileURLToPath(new URL("./poolWorker.ts", import.meta.url))
 
-let bundled: URL | undefined
+const bundled = new Map<string, URL>()
 
 /**
  * The pool worker as one plain ES module, bundled once per process (tens of ms) so a worker
  * boots without compiling TypeScript: recycling a worker after a Loro panic costs only the
- * thread start and the WASM load. `loro-crdt` stays external, pinned to this install's file
+ * thread start and the WASM load.
+ */
+export const poolWorkerUrl = (): URL => workerUrl(new URL("./poolWorker.ts", import.meta.url))
+
+/**
+ * Any worker entry (TypeScript) as one plain ES module, bundled once per process: Node 20
+ * cannot `--import tsx` a worker. `loro-crdt` stays external, pinned to this install's file
  * (its WASM is loaded relative to it); everything else (effect, @vibestack/schema) is inlined.
  */
-export const poolWorkerUrl = (): URL => {
-  if (bundled !== undefined) return bundled
+export const workerUrl = (entryUrl: URL): URL => {
+  const known = bundled.get(entryUrl.href)
+  if (known !== undefined) return known
+  const entry = fileURLToPath(entryUrl)
   const loro = pathToFileURL(require.resolve("loro-crdt")).href
   const out = buildSync({
     entryPoints: [entry],
@@ -34,15 +41,17 @@ export const poolWorkerUrl = (): URL => {
   const hash = createHash("sha256").update(code).digest("hex").slice(0, 16)
   const dir = join(tmpdir(), "vibestack-pool")
   mkdirSync(dir, { recursive: true })
-  const file = join(dir, `poolWorker-${hash}.mjs`)
+  const name = entry.split("/").pop()!.replace(/\.ts$/, "")
+  const file = join(dir, `${name}-${hash}.mjs`)
   // Same content, same name: concurrent processes may race to write it; the rename is atomic.
   if (!exists(file, code.length)) {
     const tmp = `${file}.${process.pid}.tmp`
     writeFileSync(tmp, code)
     renameSync(tmp, file)
   }
-  bundled = pathToFileURL(file)
-  return bundled
+  const url = pathToFileURL(file)
+  bundled.set(entryUrl.href, url)
+  return url
 }
 
 const exists = (file: string, size: number): boolean => {

@@ -18,13 +18,19 @@ const NAMESPACE = 0x7069 // "pi"
  * that has not noticed yet that its connection dropped cannot apply a batch twice.
  * Two workspaces whose ids collide under `hashtext` share a lease: harmless.
  */
+export type LeaseChange = "acquired" | "released" | "lost"
+
 export class Leases {
   private client: pg.Client | undefined
   private connecting: Promise<pg.Client> | undefined
   private readonly held = new Map<string, number>()
   private closed = false
 
-  constructor(private readonly url: string) {}
+  constructor(
+    private readonly url: string,
+    /** Told of every lease taken, released or lost (for the log and metrics). */
+    private readonly onChange: (change: LeaseChange, workspaces: ReadonlyArray<string>) => void = () => {},
+  ) {}
 
   /** Workspaces this node holds, with the time each was last used. */
   heldLeases(): ReadonlyMap<string, number> {
@@ -46,7 +52,10 @@ export class Leases {
     return this.query<{ ok: boolean }>("select pg_try_advisory_lock($1, hashtext($2)) as ok", [NAMESPACE, ws]).pipe(
       Effect.map((rows) => {
         const ok = rows[0]?.ok === true
-        if (ok) this.held.set(ws, Date.now())
+        if (ok) {
+          this.held.set(ws, Date.now())
+          this.onChange("acquired", [ws])
+        }
         return ok
       }),
       Effect.orElseSucceed(() => false),
@@ -55,6 +64,7 @@ export class Leases {
 
   release(ws: string): Effect.Effect<void> {
     if (!this.held.delete(ws)) return Effect.void
+    this.onChange("released", [ws])
     return this.query("select pg_advisory_unlock($1, hashtext($2))", [NAMESPACE, ws]).pipe(Effect.ignore)
   }
 
@@ -85,6 +95,7 @@ export class Leases {
       // The session's locks died with it: forget them, the next attempt reconnects and re-acquires.
       const lost = () => {
         if (this.client === c) this.client = undefined
+        if (this.held.size > 0 && !this.closed) this.onChange("lost", [...this.held.keys()])
         this.held.clear()
       }
       c.on("error", lost)

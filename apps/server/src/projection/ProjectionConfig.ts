@@ -4,8 +4,10 @@ import { Config } from "effect"
 export interface ProjectionConfig {
   /** Run the background job on this node (the CLI builds the service without it). */
   readonly enabled: boolean
-  /** Most updates imported and projected per transaction. */
+  /** Most updates imported and projected per transaction (each document's batch adapts below it). */
   readonly batchUpdates: number
+  /** A batch should take about this long: longer ones halve the document's batch, quick full ones double it. */
+  readonly batchBudgetMs: number
   /** Most bytes of updates loaded per batch (at least one update is always taken). */
   readonly batchBytes: number
   /** Write a Loro snapshot to `doc_snapshots` every this many updates. */
@@ -18,8 +20,17 @@ export interface ProjectionConfig {
   readonly leaseIdleMs: number
   /** Most workspaces this node projects at once; the rest are left to other nodes. */
   readonly maxLeases: number
-  /** Workspaces projected concurrently on this node. */
+  /** Batches projected concurrently on this node (heavy documents get at most all but one slot). */
   readonly concurrency: number
+  /** A document whose stored state is larger than this is heavy: its own pool worker, never every slot. */
+  readonly heavyBytes: number
+  /** A batch that takes longer than this marks its document heavy too. */
+  readonly heavyBatchMs: number
+  /** A failed batch's document waits this long before its retry, doubling per failure up to the max. */
+  readonly backoffBaseMs: number
+  readonly backoffMaxMs: number
+  /** The most lagging workspaces shown per workspace in /metrics. */
+  readonly lagTopN: number
   /** Worker threads of the projection's own Loro pool, and documents cached per worker. */
   readonly poolWorkers: number
   readonly poolDocsPerWorker: number
@@ -28,13 +39,22 @@ export interface ProjectionConfig {
 export const ProjectionConfig: Config.Config<ProjectionConfig> = Config.all({
   enabled: Config.boolean("VIBESTACK_PROJECTION_ENABLED").pipe(Config.withDefault(true)),
   batchUpdates: Config.integer("VIBESTACK_PROJECTION_BATCH").pipe(Config.withDefault(500)),
+  batchBudgetMs: Config.integer("VIBESTACK_PROJECTION_BATCH_BUDGET_MS").pipe(Config.withDefault(2000)),
   batchBytes: Config.integer("VIBESTACK_PROJECTION_BATCH_BYTES").pipe(Config.withDefault(32 * 1024 * 1024)),
   snapshotEvery: Config.integer("VIBESTACK_PROJECTION_SNAPSHOT_EVERY").pipe(Config.withDefault(500)),
   snapshotBytes: Config.integer("VIBESTACK_PROJECTION_SNAPSHOT_BYTES").pipe(Config.withDefault(1024 * 1024)),
   sweepMs: Config.integer("VIBESTACK_PROJECTION_SWEEP_MS").pipe(Config.withDefault(2000)),
   leaseIdleMs: Config.integer("VIBESTACK_PROJECTION_LEASE_IDLE_MS").pipe(Config.withDefault(60_000)),
   maxLeases: Config.integer("VIBESTACK_PROJECTION_MAX_LEASES").pipe(Config.withDefault(10_000)),
-  concurrency: Config.integer("VIBESTACK_PROJECTION_CONCURRENCY").pipe(Config.withDefault(2)),
+  concurrency: Config.integer("VIBESTACK_PROJECTION_CONCURRENCY").pipe(
+    Config.validate({ message: "VIBESTACK_PROJECTION_CONCURRENCY must be at least 1", validation: (n) => n >= 1 }),
+    Config.withDefault(2),
+  ),
+  heavyBytes: Config.integer("VIBESTACK_PROJECTION_HEAVY_BYTES").pipe(Config.withDefault(1024 * 1024)),
+  heavyBatchMs: Config.integer("VIBESTACK_PROJECTION_HEAVY_BATCH_MS").pipe(Config.withDefault(5000)),
+  backoffBaseMs: Config.integer("VIBESTACK_PROJECTION_BACKOFF_MS").pipe(Config.withDefault(1000)),
+  backoffMaxMs: Config.integer("VIBESTACK_PROJECTION_BACKOFF_MAX_MS").pipe(Config.withDefault(5 * 60_000)),
+  lagTopN: Config.integer("VIBESTACK_PROJECTION_LAG_TOP_N").pipe(Config.withDefault(10)),
   poolWorkers: Config.integer("VIBESTACK_PROJECTION_POOL_WORKERS").pipe(Config.withDefault(1)),
   poolDocsPerWorker: Config.integer("VIBESTACK_PROJECTION_POOL_DOCS").pipe(Config.withDefault(128)),
 })

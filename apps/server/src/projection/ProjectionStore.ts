@@ -192,6 +192,38 @@ export const makeProjectionStore = Effect.gen(function* () {
       (rows) => rows.map((r) => r.docId),
     )
 
+  /** Every document whose log is ahead of its projection. */
+  const laggingPairs = sql<{ workspaceId: string; docId: string }>`select d.workspace_id, d.doc_id from docs d
+      left join projection_state p on p.workspace_id = d.workspace_id and p.doc_id = d.doc_id
+      where d.last_seq > coalesce(p.projected_seq, 0)`
+
+  /**
+   * Per lagging workspace: updates not yet projected and the age of the oldest of them (the
+   * first unprojected update's commit time), most behind first. Cheap: one primary-key
+   * lookup per lagging document.
+   */
+  const lagByWorkspace = sql<{ workspaceId: string; lag: number; seconds: number }>`
+      select d.workspace_id, sum(d.last_seq - coalesce(p.projected_seq, 0))::int8 as lag,
+        coalesce(max(extract(epoch from now() - u.created_at)), 0)::float8 as seconds
+      from docs d
+      left join projection_state p on p.workspace_id = d.workspace_id and p.doc_id = d.doc_id
+      left join doc_updates u on u.workspace_id = d.workspace_id and u.doc_id = d.doc_id
+        and u.seq = coalesce(p.projected_seq, 0) + 1
+      where d.last_seq > coalesce(p.projected_seq, 0)
+      group by d.workspace_id
+      order by seconds desc, lag desc`
+
+  /** Bytes a load of the document's state reads: its newest snapshot and the log after it. */
+  const weight = (ws: string, doc: string) =>
+    Effect.map(
+      sql<{ bytes: number }>`
+        with s as (select seq, octet_length(bytes) as n from doc_snapshots
+                   where workspace_id = ${ws} and doc_id = ${doc} order by seq desc limit 1)
+        select (coalesce((select n from s), 0) + coalesce((select sum(octet_length(bytes)) from doc_updates
+                 where workspace_id = ${ws} and doc_id = ${doc} and seq > coalesce((select seq from s), 0)), 0))::int8 as bytes`,
+      (rows) => Number(rows[0]?.bytes ?? 0),
+    )
+
   const totalLag = Effect.map(
     sql<{ lag: number }>`select coalesce(sum(d.last_seq - coalesce(p.projected_seq, 0)), 0)::int8 as lag from docs d
       left join projection_state p on p.workspace_id = d.workspace_id and p.doc_id = d.doc_id`,
@@ -233,6 +265,9 @@ export const makeProjectionStore = Effect.gen(function* () {
     saveSnapshot,
     lagging,
     laggingDocs,
+    laggingPairs,
+    lagByWorkspace,
+    weight,
     totalLag,
     status,
     reset,

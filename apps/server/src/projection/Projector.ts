@@ -1,13 +1,14 @@
 import { PgClient } from "@effect/sql-pg"
-import { Duration, Effect, Layer, Option, Queue, Redacted, Ref, Runtime, Schedule, Stream } from "effect"
+import { Cause, Duration, Effect, Exit, Layer, Option, Queue, Redacted, Ref, Runtime, Schedule, Stream } from "effect"
 import { Bus } from "../bus/Bus.js"
-import { HealthProbes } from "../http/HealthProbes.js"
+import { HealthProbes, type ProjectionProbe } from "../http/HealthProbes.js"
 import { Metrics } from "../metrics/Metrics.js"
-import { LoroPool } from "../pool/LoroPool.js"
 import { Leases } from "./Leases.js"
 import { ProjectionConfig } from "./ProjectionConfig.js"
+import { makeProjectionPools } from "./ProjectionPools.js"
 import { makeProjectionStore } from "./ProjectionStore.js"
 import { projectBatch } from "./projectDoc.js"
+import { adaptBatch, type DocTurn, Scheduler, type TurnOutcome } from "./Scheduler.js"
 
 const make = (background: boolean) =>
   Effect.gen(function* () {
@@ -17,31 +18,40 @@ const make = (background: boolean) =>
     const probes = yield* HealthProbes
     const bus = yield* Bus
     const store = yield* makeProjectionStore
-    const runPromise = Runtime.runPromise(yield* Effect.runtime<never>())
+    const pools = yield* makeProjectionPools(config, store)
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
     const url = Option.getOrThrow(Option.fromNullable(pgClient.config.url))
 
-    // The projection's own pool: its copies sit at `projected_seq`, not at the log's head like
-    // the push path's, and its bulk imports never queue behind push validation.
-    const pool = yield* Effect.acquireRelease(
+    const leases = yield* Effect.acquireRelease(
       Effect.sync(
         () =>
-          new LoroPool({
-            workers: config.poolWorkers,
-            maxDocsPerWorker: config.poolDocsPerWorker,
-            callTimeoutMs: 300_000,
-            source: { load: (ws, doc) => runPromise(store.loadAtProjected(ws, doc)) },
+          new Leases(Redacted.value(url), (change, workspaces) => {
+            metrics.inc("vibestack_projection_lease_changes_total", { change }, workspaces.length)
+            const line = `projection lease ${change}: ${workspaces.slice(0, 20).join(", ")}`
+            runFork(change === "lost" ? Effect.logWarning(line) : Effect.logInfo(line))
           }),
       ),
-      (p) => Effect.promise(() => p.close()),
-    )
-    const leases = yield* Effect.acquireRelease(
-      Effect.sync(() => new Leases(Redacted.value(url))),
       (l) => l.close(),
     )
+    const scheduler = new Scheduler({
+      concurrency: config.concurrency,
+      batchMax: config.batchUpdates,
+      batchBudgetMs: config.batchBudgetMs,
+      backoffBaseMs: config.backoffBaseMs,
+      backoffMaxMs: config.backoffMaxMs,
+    })
 
     let lag = 0
-    metrics.gauge("vibestack_projection_lag", () => lag, "committed updates not yet projected (all documents)")
-    metrics.gauge("vibestack_projection_leases", () => leases.heldLeases().size, "workspaces this node projects")
+    metrics.gauge("vibestack_projection_lag", () => lag)
+    metrics.gauge("vibestack_projection_leases", () => leases.heldLeases().size)
+    metrics.gauge("vibestack_projection_backoff_docs", () => scheduler.failing())
+    metrics.gauge("vibestack_projection_running", () => {
+      const r = scheduler.runningCount()
+      return [
+        [{ lane: "light" }, r.light],
+        [{ lane: "heavy" }, r.heavy],
+      ]
+    })
     yield* Ref.update(probes, (p) => ({
       ...p,
       projectionLag: store.totalLag.pipe(
@@ -50,21 +60,32 @@ const make = (background: boolean) =>
       ),
     }))
 
-    /** Projects one document until it is caught up; returns the updates projected. */
-    const projectDoc = Effect.fn("Projector.projectDoc")(function* (ws: string, doc: string) {
-      let total = 0
-      let conflicts = 0
-      while (true) {
+    /** Each document's lane is decided before its first batch on this node: large means heavy. */
+    const weighed = new Set<string>()
+    const classify = (ws: string, doc: string) =>
+      Effect.gen(function* () {
+        const key = `${ws}\u0000${doc}`
+        if (weighed.has(key)) return
+        if ((yield* store.weight(ws, doc)) > config.heavyBytes) scheduler.markHeavy(ws, doc)
+        weighed.add(key)
+      })
+
+    /** One batch of one document, in its lane's pool; a conflict (the state moved under it) is redone. */
+    const runBatch = (ws: string, doc: string, batchUpdates: number) =>
+      Effect.gen(function* () {
+        yield* classify(ws, doc)
+        const heavy = scheduler.isHeavy(ws, doc)
+        const pool = yield* pools.poolFor(heavy)
         const started = performance.now()
-        const r = yield* projectBatch(store, pool, ws, doc, config).pipe(
-          Effect.catchTag("ProjectionConflict", (e) => (++conflicts > 5 ? Effect.fail(e) : Effect.succeed(undefined))),
+        const r = yield* projectBatch(store, pool, ws, doc, { ...config, batchUpdates }).pipe(
+          Effect.retry({ times: 5, while: (e) => e._tag === "ProjectionConflict" }),
         )
-        if (r === undefined) continue
-        if (!r.progressed) return total
-        total += r.updates
+        const seconds = (performance.now() - started) / 1000
+        if (!r.progressed) return { ...r, seconds }
         metrics.inc("vibestack_projection_updates_total", undefined, r.updates)
         metrics.inc("vibestack_projection_entity_changes_total", undefined, r.entityChanges)
-        metrics.observe("vibestack_projection_batch_seconds", (performance.now() - started) / 1000)
+        metrics.observe("vibestack_projection_batch_seconds", seconds, { lane: heavy ? "heavy" : "light" })
+        metrics.observe("vibestack_projection_batch_updates", r.updates)
         if (r.quarantined > 0) {
           metrics.inc("vibestack_projection_quarantined_total", undefined, r.quarantined)
           yield* Effect.logWarning(
@@ -75,16 +96,43 @@ const make = (background: boolean) =>
           metrics.inc("vibestack_projection_invalid_entities_total", undefined, r.issues)
           yield* Effect.logWarning(`projection of ${ws}/${doc}: ${r.issues} unreadable entit(ies) left out`)
         }
+        if (!heavy && seconds * 1000 > config.heavyBatchMs) {
+          scheduler.markHeavy(ws, doc)
+          yield* pools.leaveLight(ws, doc)
+          yield* Effect.logInfo(
+            `projection: ${ws}/${doc} moves to the heavy lane (a batch took ${seconds.toFixed(1)} s)`,
+          )
+        }
+        return { ...r, seconds }
+      })
+
+    /** Projects one document until it is caught up (the CLI and `catchUp`); returns the updates projected. */
+    const projectDoc = Effect.fn("Projector.projectDoc")(function* (ws: string, doc: string) {
+      let total = 0
+      let batch = config.batchUpdates
+      while (true) {
+        const r = yield* runBatch(ws, doc, batch)
+        if (!r.progressed) return total
+        total += r.updates
+        batch = adaptBatch(batch, r.seconds, r.full, {
+          batchMax: config.batchUpdates,
+          batchBudgetMs: config.batchBudgetMs,
+        })
       }
     })
+
+    /** Holds (or takes) the workspace's lease; false when another node has it or this node is full. */
+    const lease = (ws: string) =>
+      Effect.gen(function* () {
+        if (leases.has(ws)) return true
+        if (leases.heldLeases().size >= config.maxLeases) return false
+        return yield* leases.tryAcquire(ws)
+      })
 
     /** Projects every lagging document of a workspace this node holds the lease of. */
     const projectWorkspace = (ws: string) =>
       Effect.gen(function* () {
-        if (!leases.has(ws)) {
-          if (leases.heldLeases().size >= config.maxLeases) return false
-          if (!(yield* leases.tryAcquire(ws))) return false
-        }
+        if (!(yield* lease(ws))) return false
         for (const doc of yield* store.laggingDocs(ws)) yield* projectDoc(ws, doc)
         leases.touch(ws)
         return true
@@ -108,41 +156,90 @@ const make = (background: boolean) =>
     })
 
     if (background) {
-      const queue = yield* Queue.unbounded<string>()
-      const queued = new Set<string>()
-      const running = new Set<string>()
-      const again = new Set<string>()
-      const signal = (ws: string) =>
-        Effect.suspend(() => {
-          if (running.has(ws)) again.add(ws)
-          else if (!queued.has(ws)) {
-            queued.add(ws)
-            return Queue.offer(queue, ws)
-          }
-          return Effect.void
+      const wake = yield* Queue.sliding<void>(1)
+      const signal = (ws: string, doc: string) =>
+        Effect.sync(() => {
+          scheduler.signal(ws, doc)
+          Queue.unsafeOffer(wake, undefined)
         })
+
+      /** One turn: the lease, one batch, and what the scheduler should make of it. */
+      const runTurn = (turn: DocTurn) =>
+        Effect.gen(function* () {
+          if (!(yield* lease(turn.ws))) return { outcome: { _tag: "NotOurs" } as TurnOutcome }
+          const exit = yield* Effect.exit(runBatch(turn.ws, turn.doc, turn.batch))
+          leases.touch(turn.ws)
+          if (Exit.isFailure(exit)) return { outcome: { _tag: "Failed" } as TurnOutcome, cause: exit.cause }
+          const r = exit.value
+          const outcome: TurnOutcome = r.progressed
+            ? { _tag: "Progressed", seconds: r.seconds, full: r.full }
+            : { _tag: "CaughtUp" }
+          return { outcome }
+        })
+
       const worker = Effect.gen(function* () {
-        const ws = yield* Queue.take(queue)
-        queued.delete(ws)
-        running.add(ws)
-        yield* projectWorkspace(ws).pipe(
-          Effect.catchAllCause((c) => Effect.logWarning(`projection of ${ws} failed; retried on the next sweep`, c)),
-          Effect.ensuring(Effect.sync(() => running.delete(ws))),
-        )
-        if (again.delete(ws)) yield* signal(ws)
-      }).pipe(Effect.forever)
+        const turn = scheduler.next(Date.now())
+        if (turn === undefined) {
+          // Nothing runnable: wait for a signal, a freed slot, or the earliest backoff's end.
+          const retryAt = scheduler.nextRetryAt()
+          const waitMs =
+            retryAt === undefined ? config.sweepMs : Math.max(10, Math.min(config.sweepMs, retryAt - Date.now()))
+          yield* Queue.take(wake).pipe(Effect.timeout(Duration.millis(waitMs)), Effect.ignore)
+          return
+        }
+        const { outcome, cause } = yield* runTurn(turn)
+        const retryInMs = scheduler.done(turn, outcome, Date.now())
+        Queue.unsafeOffer(wake, undefined)
+        if (outcome._tag === "Failed") {
+          metrics.inc("vibestack_projection_failures_total")
+          yield* Effect.logWarning(
+            `projection of ${turn.ws}/${turn.doc} failed (attempt ${turn.failures + 1}); retry in ${Math.round((retryInMs ?? 0) / 1000)} s with at most ${Math.max(1, turn.batch >> 1)} update(s): ${describe(cause)}`,
+          ).pipe(
+            Effect.annotateLogs({
+              workspace: turn.ws,
+              doc: turn.doc,
+              attempt: turn.failures + 1,
+              retryInMs: retryInMs ?? 0,
+            }),
+          )
+        } else if (turn.failures > 0 && outcome._tag !== "NotOurs")
+          yield* Effect.logInfo(
+            `projection of ${turn.ws}/${turn.doc} recovered after ${turn.failures} failed attempt(s)`,
+          )
+      }).pipe(
+        Effect.catchAllCause((c) => Effect.logError("projection worker failed", c)),
+        Effect.forever,
+      )
       for (let i = 0; i < config.concurrency; i++) yield* Effect.forkScoped(worker)
 
       yield* Stream.fromPubSub(bus.updates).pipe(
-        Stream.runForEach((u) => signal(u.ws)),
+        Stream.runForEach((u) => signal(u.ws, u.doc)),
         Effect.forkScoped,
       )
+
+      let probe: ProjectionProbe = { lag: 0, lagSeconds: 0, failingDocs: 0, at: Date.now() }
+      let top: ReadonlyArray<{ workspaceId: string; lag: number; seconds: number }> = []
+      metrics.gauge("vibestack_projection_lag_seconds", () => probe.lagSeconds)
+      metrics.gauge("vibestack_projection_workspace_lag", () => top.map((w) => [{ workspace: w.workspaceId }, w.lag]))
+      metrics.gauge("vibestack_projection_workspace_lag_seconds", () =>
+        top.map((w) => [{ workspace: w.workspaceId }, w.seconds]),
+      )
+      yield* Ref.update(probes, (p) => ({ ...p, projection: () => ({ ...probe, failingDocs: scheduler.failing() }) }))
+
       const sweep = Effect.gen(function* () {
-        for (const ws of yield* store.lagging) yield* signal(ws)
+        for (const { workspaceId, docId } of yield* store.laggingPairs) yield* signal(workspaceId, docId)
         const idleBefore = Date.now() - config.leaseIdleMs
         for (const [ws, used] of [...leases.heldLeases()])
-          if (used < idleBefore && !running.has(ws) && !queued.has(ws)) yield* leases.release(ws)
-        lag = yield* store.totalLag
+          if (used < idleBefore && !scheduler.active(ws)) yield* leases.release(ws)
+        const byWorkspace = yield* store.lagByWorkspace
+        lag = byWorkspace.reduce((n, w) => n + Number(w.lag), 0)
+        top = byWorkspace.slice(0, config.lagTopN).map((w) => ({ ...w, lag: Number(w.lag) }))
+        probe = {
+          lag,
+          lagSeconds: byWorkspace.reduce((m, w) => Math.max(m, w.seconds), 0),
+          failingDocs: scheduler.failing(),
+          at: Date.now(),
+        }
       }).pipe(Effect.catchAllCause((c) => Effect.logWarning("projection sweep failed", c)))
       yield* sweep.pipe(Effect.repeat(Schedule.spaced(Duration.millis(config.sweepMs))), Effect.forkScoped)
     }
@@ -159,9 +256,13 @@ const make = (background: boolean) =>
     } as const
   })
 
+const describe = (cause: Cause.Cause<unknown> | undefined) =>
+  cause === undefined ? "unknown" : Cause.pretty(cause).split("\n").slice(0, 2).join(" | ").slice(0, 500)
+
 /**
  * The projection job (README.md): follows every document's log, keeps the relational tables
- * equal to the documents, exactly once per update, shared between nodes by leases.
+ * equal to the documents, exactly once per update, shared between nodes by leases, fair
+ * between documents (`Scheduler.ts`).
  */
 export class Projector extends Effect.Service<Projector>()("Projector", {
   scoped: Effect.flatMap(ProjectionConfig, (c) => make(c.enabled)),

@@ -21,6 +21,8 @@ export interface BatchOutcome {
   readonly issues: number
   /** False when the document was already caught up. */
   readonly progressed: boolean
+  /** The batch stopped at its update or byte limit: more is probably waiting. */
+  readonly full: boolean
 }
 
 const usePool = <A>(pool: LoroPool, f: (p: LoroPool) => Promise<A>) =>
@@ -55,6 +57,7 @@ export const projectBatch = (
 ): Effect.Effect<BatchOutcome, PoolError | ProjectionConflict | import("@effect/sql").SqlError.SqlError> =>
   Effect.gen(function* () {
     const faults = yield* ProjectionFaults
+    const target = { ws, doc }
     const { projectedSeq: from, snapshotSeq } = yield* store.state(ws, doc)
     // The rows are empty at zero, so a snapshot's state can be projected as one batch: it
     // saves importing (and diffing) the whole log, by far the most expensive part of a replay.
@@ -62,10 +65,12 @@ export const projectBatch = (
     const after = start?.seq ?? from
     const updates = yield* store.updatesAfter(ws, doc, after, options.batchUpdates, options.batchBytes)
     if (updates.length === 0 && start === undefined)
-      return { updates: 0, entityChanges: 0, quarantined: 0, issues: 0, progressed: false }
-    yield* faults.step("loaded")
+      return { updates: 0, entityChanges: 0, quarantined: 0, issues: 0, progressed: false, full: false }
+    yield* faults.step("loaded", target)
     const to = updates.length === 0 ? after : updates[updates.length - 1]!.seq
     const blobs = updates.map((u) => u.bytes)
+    const bytes = blobs.reduce((n, b) => n + b.byteLength, 0)
+    const full = updates.length >= options.batchUpdates || bytes >= options.batchBytes
     let clean = false
     const outcome = yield* Effect.gen(function* () {
       const imported = yield* usePool(pool, (p) =>
@@ -73,19 +78,28 @@ export const projectBatch = (
       )
       if (start !== undefined && imported[0]?.ok !== true) return undefined
       const results = start === undefined ? imported : imported.slice(1)
-      yield* faults.step("imported")
+      yield* faults.step("imported", target)
       const changes = yield* usePool(pool, (p) => p.run(ws, doc, "projectEntities", { ws }))
       if (changes.fromSeq !== from)
         return yield* new ProjectionConflict({ message: `pool copy at ${changes.fromSeq}, projection at ${from}` })
-      yield* faults.step("projected")
+      yield* faults.step("projected", target)
       const skipped = updates.flatMap((u, i) => {
         const r = results[i]
         return r !== undefined && !r.ok ? [{ seq: u.seq, reason: r.reason }] : []
       })
-      const applied = yield* store.apply(ws, doc, from, to, changes, skipped, faults.step("statement"), start?.seq)
+      const applied = yield* store.apply(
+        ws,
+        doc,
+        from,
+        to,
+        changes,
+        skipped,
+        faults.step("statement", target),
+        start?.seq,
+      )
       if (!applied)
         return yield* new ProjectionConflict({ message: `projected_seq of ${ws}/${doc} moved from ${from}` })
-      yield* faults.step("committed")
+      yield* faults.step("committed", target)
       yield* usePool(pool, (p) => p.markCommitted(ws, doc, to))
       clean = true
       return {
@@ -94,13 +108,13 @@ export const projectBatch = (
         quarantined: skipped.length,
         issues: changes.issues.length,
         progressed: true,
+        full,
       }
     }).pipe(Effect.onExit(() => (clean ? Effect.void : Effect.promise(() => pool.discard(ws, doc).catch(() => {})))))
     if (outcome === undefined) {
       yield* Effect.logWarning(`stored snapshot ${start?.seq} of ${ws}/${doc} does not import; replaying the log`)
       return yield* projectBatch(store, pool, ws, doc, options, false)
     }
-    const bytes = blobs.reduce((n, b) => n + b.byteLength, 0)
     if (to - Math.max(snapshotSeq, start?.seq ?? 0) >= options.snapshotEvery || bytes >= options.snapshotBytes) {
       // An optimisation (faster reloads): a failure here is logged, never fatal to the batch.
       yield* usePool(pool, (p) => p.exportSnapshot(ws, doc)).pipe(

@@ -2,7 +2,7 @@ import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { apiError } from "@vibestack/shared"
 import { Context, Effect, Layer, PubSub, Queue, Runtime } from "effect"
 import { Bus } from "../bus/Bus.js"
-import { Metrics } from "../metrics/Metrics.js"
+import { PoolEvents } from "../health/PoolEvents.js"
 import { LoroPool } from "../pool/LoroPool.js"
 import { LoroPoolService } from "../pool/LoroPoolService.js"
 import { PoolError } from "../pool/PoolError.js"
@@ -15,6 +15,8 @@ const SNAPSHOT_TAIL = 256
 export interface DocPoolOptions {
   readonly workers: number
   readonly maxDocsPerWorker: number
+  /** Start the workers at once (a server); a CLI command starts them only if it uses the pool. */
+  readonly warm?: boolean
 }
 
 /**
@@ -25,11 +27,9 @@ export const DocPoolLive = (options: DocPoolOptions) =>
   Layer.scopedContext(
     Effect.gen(function* () {
       const store = yield* ByteStore
-      const metrics = yield* Metrics
+      const events = yield* PoolEvents
       const bus = yield* Bus
-      const runtime = yield* Effect.runtime<never>()
-      const runPromise = Runtime.runPromise(runtime)
-      const runFork = Runtime.runFork(runtime)
+      const runPromise = Runtime.runPromise(yield* Effect.runtime<never>())
       const pool = yield* Effect.acquireRelease(
         Effect.sync(
           () =>
@@ -41,16 +41,13 @@ export const DocPoolLive = (options: DocPoolOptions) =>
                 head: (ws, doc) =>
                   runPromise(Effect.map(store.docCursor(ws as WorkspaceId, doc as DocId), (c) => c ?? 0)),
               },
-              onRecycle: (reason) => {
-                metrics.inc("vibestack_pool_recycles_total", { reason })
-                runFork(Effect.logWarning(`Loro pool worker recycled: ${reason}`))
-              },
+              // Latency, timeouts and recycles (metrics, one log line each, readiness).
+              ...events.hooks("push"),
             }),
         ),
         (p) => Effect.promise(() => p.close()),
       )
-      metrics.gauge("vibestack_pool_refused", () => pool.stats().refused, "blobs the Loro pool refused")
-      metrics.gauge("vibestack_pool_docs_loaded", () => pool.stats().docsLoaded, "documents (re)loaded into the pool")
+      yield* events.watch("push", () => pool.stats())
 
       // A document whose log an operator rewrote (repair) is reloaded from the store on every node.
       const resets = yield* PubSub.subscribe(bus.resets)
@@ -61,7 +58,7 @@ export const DocPoolLive = (options: DocPoolOptions) =>
       )
 
       // Start the workers now (they load the WASM), not on the first push.
-      yield* Effect.promise(() => pool.buildSnapshot(undefined, []).catch(() => undefined))
+      if (options.warm ?? true) yield* Effect.promise(() => pool.buildSnapshot(undefined, []).catch(() => undefined))
 
       /** The pool's own kinds: `Unavailable` (a recycled worker, a store that cannot be read) is retryable. */
       const toApiError = (what: string) => (e: unknown) => {

@@ -1,6 +1,7 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { apiError, type Internal, type InvalidUpdate, type Overloaded, type Unavailable } from "@vibestack/shared"
-import { Deferred, Effect, Exit, FiberId, Queue } from "effect"
+import { Deferred, Effect, Exit, FiberId, Queue, Ref } from "effect"
+import { HealthProbes } from "../http/HealthProbes.js"
 import { Limits, overloaded } from "../limits/Limits.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { ByteStore, type PushInput, type PushOutcome } from "./ByteStore.js"
@@ -62,6 +63,10 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
     const wake = yield* Queue.sliding<void>(1)
     const scope = yield* Effect.scope
     let validating = 0
+    /** Pushes in lanes, not yet taken into a tick (queue depth: metrics and readiness). */
+    let waiting = 0
+    metrics.gauge("vibestack_push_queue_depth", () => waiting)
+    yield* Ref.update(yield* HealthProbes, (p) => ({ ...p, pushQueue: () => waiting }))
 
     const refused = (reason: string) => metrics.inc("vibestack_refused_blobs_total", { reason })
     const fail = (jobs: ReadonlyArray<Job>, e: PushError) =>
@@ -183,6 +188,7 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
           const lane = lanes.get(key)!
           lane.busy = true
           const batch = lane.queue.splice(0, MAX_LANE_BATCH)
+          waiting -= batch.length
           jobs += batch.length
           tick.push([lane, batch])
           metrics.observe("vibestack_validate_batch_size", batch.length)
@@ -221,6 +227,7 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
       let lane = lanes.get(key)
       if (lane === undefined) lanes.set(key, (lane = { ws: input.ws, doc: input.doc, queue: [], busy: false }))
       lane.queue.push({ input, done })
+      waiting++
       if (!lane.busy && !ready.has(key)) {
         ready.add(key)
         Queue.unsafeOffer(wake, undefined)

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import type { ServerConfig } from "../Config.js"
+import { defaultHealthConfig } from "../health/HealthConfig.js"
 import { NodeServer } from "../http/NodeServer.js"
 import { defaultLimits, unlimited } from "../limits/LimitsConfig.js"
 import { ServerLive } from "../Server.js"
@@ -41,6 +42,7 @@ export const testConfig = (databaseUrl: string, overrides: Partial<ServerConfig>
     limits: { ...defaultLimits, workspaceCreates: unlimited, backupImports: unlimited },
     crashBudget: 3,
     crashWindowSeconds: 600,
+    health: defaultHealthConfig,
     ...rest,
     databaseUrl: Option.some(Redacted.make(databaseUrl)),
   }
@@ -51,14 +53,22 @@ export const testConfig = (databaseUrl: string, overrides: Partial<ServerConfig>
  * (its own, unless `pg` is given so several servers can share one).
  */
 export const startTestServer = async (
-  options: { pg?: TestPg; config?: Partial<ServerConfig> } = {},
+  options: {
+    pg?: TestPg
+    config?: Partial<ServerConfig>
+    /** Provided to the whole server: a capturing logger, fault hooks (`ProjectionFaults`). */
+    layer?: Layer.Layer<never>
+  } = {},
 ): Promise<TestServer> => {
   const pg = options.pg ?? (await startTestPg())
   const port = await freePort()
   const config = testConfig(pg.url, { port, ...options.config })
   const scope = Effect.runSync(Scope.make())
   const node = new NodeServer()
-  await Effect.runPromise(Layer.buildWithScope(ServerLive(config, node), scope))
+  const live = ServerLive(config, node)
+  await Effect.runPromise(
+    Layer.buildWithScope(options.layer === undefined ? live : live.pipe(Layer.provide(options.layer)), scope),
+  )
   return {
     url: `http://127.0.0.1:${port}`,
     port,

@@ -95,12 +95,31 @@ export const PullParams = Schema.Struct({
   limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 10_000))),
 })
 
+/** One readiness check (docs/OPERATIONS.md "Health"): ok, degraded (serving; look at it) or unavailable. */
+export const HealthCheck = Schema.Struct({
+  name: Schema.String,
+  status: Schema.Literal("ok", "degraded", "unavailable"),
+  reason: Schema.String,
+})
+
+/** `GET /healthz`: liveness (200 while the process answers) with the readiness checks for the curious. */
 export const Health = Schema.Struct({
   status: Schema.Literal("ok", "degraded"),
   database: Schema.Literal("ok", "down"),
   replicationLagBytes: Schema.NullOr(Schema.Number),
   projectionLag: Schema.NullOr(Schema.Number),
   node: Schema.String,
+  /** Would /readyz answer 200? */
+  ready: Schema.Boolean,
+  uptimeSeconds: Schema.Number,
+  checks: Schema.Array(HealthCheck),
+})
+
+/** `GET /readyz`: 200 when ok or degraded, 503 (error shape plus these fields) when unavailable. */
+export const Readiness = Schema.Struct({
+  status: Schema.Literal("ok", "degraded", "unavailable"),
+  node: Schema.String,
+  checks: Schema.Array(HealthCheck),
 })
 
 export class WorkspacesGroup extends HttpApiGroup.make("workspaces")
@@ -182,7 +201,20 @@ export class DocsGroup extends HttpApiGroup.make("docs")
   .annotate(OpenApi.Title, "Documents (opaque Loro bytes)") {}
 
 export class SystemGroup extends HttpApiGroup.make("system", { topLevel: true })
-  .add(HttpApiEndpoint.get("health", "/healthz").addSuccess(Health).addError(Unavailable))
+  .add(
+    HttpApiEndpoint.get("health", "/healthz")
+      .addSuccess(Health)
+      .annotate(OpenApi.Description, "Liveness: 200 while the process answers; `checks` says what /readyz would."),
+  )
+  .add(
+    HttpApiEndpoint.get("ready", "/readyz")
+      .addSuccess(Readiness)
+      .addError(Unavailable)
+      .annotate(
+        OpenApi.Description,
+        "Readiness: 200 ok or degraded (serving; a check is past its threshold), 503 unavailable (no database, LISTEN down), with every check and its reason.",
+      ),
+  )
   .add(HttpApiEndpoint.get("metrics", "/metrics").addSuccess(HttpApiSchema.Text()))
   .add(HttpApiEndpoint.get("openapi", "/api/v1/openapi.json").addSuccess(Schema.Unknown)) {}
 

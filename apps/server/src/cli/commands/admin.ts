@@ -18,6 +18,7 @@ export const adminCommands: ReadonlyArray<Command> = [
   {
     group: "migrate",
     summary: "run pending server SQL migrations (also done at every start)",
+    example: "vibestack migrate",
     flags: {},
     run: () => runCore(Effect.as(migrate, { migrated: true })),
   },
@@ -25,6 +26,7 @@ export const adminCommands: ReadonlyArray<Command> = [
     group: "workspace",
     name: "create",
     summary: "create a workspace; prints its id and master token",
+    example: "vibestack workspace create --name Acme --json",
     flags: {
       name: { type: "string", description: "workspace name", required: true },
       id: { type: "string", description: "client-chosen id (default: generated)" },
@@ -42,6 +44,7 @@ export const adminCommands: ReadonlyArray<Command> = [
     group: "workspace",
     name: "list",
     summary: "list workspaces with their documents' cursors",
+    example: "vibestack workspace list",
     flags: {},
     run: () =>
       runCore(
@@ -58,6 +61,7 @@ export const adminCommands: ReadonlyArray<Command> = [
     group: "token",
     name: "create",
     summary: "mint an access token for a workspace",
+    example: "vibestack token create --workspace W --role editor --label ci --expires-in 86400",
     flags: {
       workspace: { type: "string", description: "workspace id", required: true },
       role: { type: "string", description: "editor | viewer", required: true },
@@ -93,6 +97,7 @@ export const adminCommands: ReadonlyArray<Command> = [
     group: "token",
     name: "list",
     summary: "list a workspace's tokens (never the token strings)",
+    example: "vibestack token list --workspace W",
     flags: { workspace: { type: "string", description: "workspace id", required: true } },
     run: (flags) =>
       Effect.flatMap(need(flags, "workspace"), (ws) =>
@@ -103,6 +108,7 @@ export const adminCommands: ReadonlyArray<Command> = [
     group: "token",
     name: "revoke",
     summary: "revoke an access token; open sockets using it close within 5 s",
+    example: "vibestack token revoke --workspace W --token-id T",
     flags: {
       workspace: { type: "string", description: "workspace id", required: true },
       "token-id": { type: "string", description: "token id", required: true },

@@ -21,6 +21,7 @@ export const docCommands: ReadonlyArray<Command> = [
     group: "doc",
     name: "repair",
     summary: "quarantine the log entries that break a document (bytes kept aside); --dry-run only reports",
+    example: "vibestack doc repair --workspace W --doc main --dry-run",
     flags: {
       workspace: { type: "string", description: "workspace id", required: true },
       doc: { type: "string", description: "document id (the app's is main)", required: true },

@@ -1,6 +1,7 @@
-import { Config, Effect } from "effect"
+import { Effect } from "effect"
 import { tailShape } from "../../feed/tailShape.js"
 import { CliError, type Command } from "../Command.js"
+import { serverUrl, unreachable, urlFlag } from "../serverUrl.js"
 
 const text = (flags: Readonly<Record<string, string | boolean | undefined>>, name: string) => {
   const v = flags[name]
@@ -25,11 +26,12 @@ export const feedCommands: ReadonlyArray<Command> = [
     group: "feed",
     name: "tail",
     summary: "print a projected table's changes (Electric shape protocol) and resume from a saved offset",
+    example: "vibestack feed tail --table tasks --workspace W --token T --offset-file tasks.offset",
     flags: {
       table: { type: "string", description: "projects, tasks, comments or members", required: true },
       workspace: { type: "string", description: "the workspace (must be the token's)", required: true },
       token: { type: "string", description: "a token of that workspace (viewers may read)", required: true },
-      url: { type: "string", description: "server URL (default http://127.0.0.1:$PORT)" },
+      url: urlFlag,
       "offset-file": { type: "string", description: "keeps the handle and offset between runs" },
       once: { type: "boolean", description: "stop when up to date instead of following" },
     },
@@ -43,11 +45,7 @@ export const feedCommands: ReadonlyArray<Command> = [
         const named = tokenWorkspace(token)
         if (named !== undefined && named !== workspace)
           return yield* Effect.fail(new CliError(`the token belongs to workspace ${named}, not ${workspace}`))
-        const port = yield* Config.integer("PORT").pipe(
-          Config.withDefault(3000),
-          Effect.orElseSucceed(() => 3000),
-        )
-        const url = text(flags, "url") ?? `http://127.0.0.1:${port}`
+        const url = yield* serverUrl(flags)
         yield* Effect.tryPromise({
           try: (signal) =>
             tailShape({
@@ -59,7 +57,10 @@ export const feedCommands: ReadonlyArray<Command> = [
               print: (line) => process.stdout.write(`${line}\n`),
               signal,
             }),
-          catch: (e) => new CliError(e instanceof Error ? e.message : String(e)),
+          catch: (e) =>
+            e instanceof TypeError && e.message === "fetch failed"
+              ? unreachable(url, e)
+              : new CliError(`${url}: ${e instanceof Error ? e.message : String(e)}`),
         })
         return "(up to date)"
       }),

@@ -1,8 +1,8 @@
-import { COLLECTIONS, readEntities } from "@vibestack/schema"
+import { COLLECTIONS, readEntities, seedWorkspace } from "@vibestack/schema"
 import { LoroDoc, LoroList, LoroMap, LoroText } from "loro-crdt"
 import { describe, expect, it } from "vitest"
 import { randomEdit, seededRandom } from "../../projection/test/workload.js"
-import { readAllEntities } from "./projectEntities.js"
+import { readAllEntities, readChanged } from "./projectEntities.js"
 
 /** Whatever a (buggy or hostile) client may leave under a collection's keys. */
 const addOddEntries = (doc: LoroDoc) => {
@@ -46,5 +46,17 @@ describe("readAllEntities", () => {
       expect(readAllEntities(doc, "tasks").get("plainObject")?._tag).toBe("Invalid")
       expect(readAllEntities(doc, "tasks").get("badTask")?._tag).toBe("Invalid")
     }
+  })
+})
+
+describe("readChanged", () => {
+  it("[O4] reads many changed entities in bulk, exactly as one by one (deleted ones included)", () => {
+    const doc = new LoroDoc()
+    seedWorkspace(doc, { tasks: 2500, projects: 3, seed: 9 })
+    addOddEntries(doc)
+    const ids = [...doc.getMap("tasks").keys(), "deleted-or-never-there"]
+    expect(ids.length).toBeGreaterThan(2000)
+    expect(readChanged(doc, "tasks", ids)).toEqual(readEntities(doc, "tasks", ids))
+    expect(readChanged(doc, "tasks", ids.slice(0, 5))).toEqual(readEntities(doc, "tasks", ids.slice(0, 5)))
   })
 })

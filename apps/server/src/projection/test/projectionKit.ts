@@ -4,6 +4,7 @@ import type { LoroDoc, VersionVector } from "loro-crdt"
 import pg from "pg"
 import { Bus } from "../../bus/Bus.js"
 import { DatabaseUrl, pgLayer } from "../../db/Database.js"
+import { PoolEvents } from "../../health/PoolEvents.js"
 import { HealthProbes } from "../../http/HealthProbes.js"
 import { Metrics } from "../../metrics/Metrics.js"
 import { ProjectionFaults } from "../ProjectionFaults.js"
@@ -98,7 +99,8 @@ export const startProjector = async (
   faults?: ProjectionFaults["Type"],
 ) => {
   const provider = ConfigProvider.fromMap(new Map(Object.entries({ VIBESTACK_PROJECTION_SWEEP_MS: "200", ...env })))
-  const deps = Layer.mergeAll(Metrics.Default, Bus.Default, HealthProbes.layer).pipe(
+  const deps = Layer.mergeAll(PoolEvents.Default, Bus.Default, HealthProbes.layer).pipe(
+    Layer.provideMerge(Metrics.Default),
     Layer.provideMerge(Layer.merge(pgLayer(Redacted.make(url), 5), Layer.succeed(DatabaseUrl, Redacted.make(url)))),
   )
   const layer = (manual ? Projector.Manual : Projector.Default).pipe(

@@ -1,0 +1,219 @@
+/**
+ * Which document the projection works on next (pure: the clock is passed in; unit-tested).
+ *
+ * - **One batch per turn.** A document runs one batch, then goes to the back of the line:
+ *   a 100,000-update backlog advances batch by batch, interleaved with everyone else.
+ * - **Fair across workspaces.** Ready documents wait in their workspace's line and workspaces
+ *   take turns, so a workspace with many documents cannot crowd out one with a single edit.
+ * - **Heavy documents never take every slot.** A document known to be large (or whose batch
+ *   ran long) is heavy; at most `concurrency - 1` heavy batches run at once, so one slot is
+ *   always there for small ones (and the Projector gives heavy ones their own pool worker).
+ * - **Failures back off.** A failed batch makes its document wait (exponential, with jitter,
+ *   up to `backoffMaxMs`) and halves its batch size; the others go on. Success resets both.
+ * - **Batch size adapts** to a time budget: halved after a batch over `batchBudgetMs`, doubled
+ *   (up to `batchMax`) after a full batch well under it.
+ */
+
+export interface SchedulerOptions {
+  readonly concurrency: number
+  readonly batchMax: number
+  readonly batchBudgetMs: number
+  readonly backoffBaseMs: number
+  readonly backoffMaxMs: number
+  /** In [0, 1): random spread of backoff delays (tests pass a fixed function). */
+  readonly random?: () => number
+}
+
+export interface DocTurn {
+  readonly ws: string
+  readonly doc: string
+  readonly key: string
+  /** Updates this batch may take. */
+  readonly batch: number
+  readonly heavy: boolean
+  /** Failures in a row before this turn (0: healthy). */
+  readonly failures: number
+}
+
+interface Doc {
+  readonly ws: string
+  readonly doc: string
+  readonly key: string
+  state: "idle" | "ready" | "running" | "backoff"
+  /** Signalled while running: more work arrived, take another turn after this one. */
+  again: boolean
+  heavy: boolean
+  batch: number
+  failures: number
+  retryAt: number
+}
+
+export type TurnOutcome =
+  | { readonly _tag: "Progressed"; readonly seconds: number; readonly full: boolean }
+  | { readonly _tag: "CaughtUp" }
+  /** Another node holds the workspace's lease: nothing to do here until signalled again. */
+  | { readonly _tag: "NotOurs" }
+  | { readonly _tag: "Failed" }
+
+export class Scheduler {
+  private readonly docs = new Map<string, Doc>()
+  /** Per workspace, its ready documents in arrival order. */
+  private readonly lines = new Map<string, Array<Doc>>()
+  /** Workspaces with ready documents, in turn order. */
+  private readonly rotation: Array<string> = []
+  private running = 0
+  private runningHeavy = 0
+
+  constructor(private readonly options: SchedulerOptions) {}
+
+  /** The document has work (a commit, the sweep): it gets a turn, now or after its backoff. */
+  signal(ws: string, doc: string): void {
+    const d = this.docOf(ws, doc)
+    if (d.state === "idle") this.enqueue(d)
+    else if (d.state === "running") d.again = true
+  }
+
+  /** Marks a document heavy (large, or slow batches): see the class comment. */
+  markHeavy(ws: string, doc: string): void {
+    this.docOf(ws, doc).heavy = true
+  }
+
+  isHeavy(ws: string, doc: string): boolean {
+    return this.docs.get(keyOf(ws, doc))?.heavy ?? false
+  }
+
+  /** The next turn to run, or undefined (nothing ready, all slots busy, or only heavy work and no heavy slot). */
+  next(now: number): DocTurn | undefined {
+    this.wakeBackoffs(now)
+    if (this.running >= this.options.concurrency) return undefined
+    const heavySlots = Math.max(1, this.options.concurrency - 1)
+    for (let i = 0; i < this.rotation.length; i++) {
+      const ws = this.rotation[i]!
+      const line = this.lines.get(ws)!
+      const at = line.findIndex((d) => !d.heavy || this.runningHeavy < heavySlots)
+      if (at < 0) continue
+      const [d] = line.splice(at, 1) as [Doc]
+      // This workspace had its turn: to the back of the rotation (or out, if nothing is left).
+      this.rotation.splice(i, 1)
+      if (line.length > 0) this.rotation.push(ws)
+      else this.lines.delete(ws)
+      d.state = "running"
+      d.again = false
+      this.running++
+      if (d.heavy) this.runningHeavy++
+      return { ws: d.ws, doc: d.doc, key: d.key, batch: d.batch, heavy: d.heavy, failures: d.failures }
+    }
+    return undefined
+  }
+
+  /** A turn ended. Returns the delay before a failed document's retry (ms), else undefined. */
+  done(turn: DocTurn, outcome: TurnOutcome, now: number): number | undefined {
+    const d = this.docs.get(turn.key)
+    if (d === undefined || d.state !== "running") return undefined
+    this.running--
+    if (turn.heavy) this.runningHeavy--
+    let delay: number | undefined
+    switch (outcome._tag) {
+      case "Progressed": {
+        d.failures = 0
+        d.batch = adaptBatch(d.batch, outcome.seconds, outcome.full, this.options)
+        // There may be more: take another turn (at the back of the line).
+        this.enqueue(d)
+        return undefined
+      }
+      case "CaughtUp":
+        d.failures = 0
+        break
+      case "NotOurs":
+        d.again = false
+        break
+      case "Failed": {
+        d.failures++
+        d.batch = Math.max(1, Math.floor(d.batch / 2))
+        const base = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (d.failures - 1))
+        delay = Math.round(base * (0.8 + 0.4 * (this.options.random ?? Math.random)()))
+        d.state = "backoff"
+        d.retryAt = now + delay
+        return delay
+      }
+    }
+    d.state = "idle"
+    if (d.again) this.enqueue(d)
+    return delay
+  }
+
+  /** When the earliest backoff ends (ms since epoch), for the caller to wake then. */
+  nextRetryAt(): number | undefined {
+    let at: number | undefined
+    for (const d of this.docs.values())
+      if (d.state === "backoff" && (at === undefined || d.retryAt < at)) at = d.retryAt
+    return at
+  }
+
+  /** Documents waiting out a backoff. */
+  failing(): number {
+    let n = 0
+    for (const d of this.docs.values()) if (d.state === "backoff") n++
+    return n
+  }
+
+  /** Whether any document of the workspace is ready, running or backing off (its lease is in use). */
+  active(ws: string): boolean {
+    for (const d of this.docs.values()) if (d.ws === ws && d.state !== "idle") return true
+    return false
+  }
+
+  runningCount(): { light: number; heavy: number } {
+    return { light: this.running - this.runningHeavy, heavy: this.runningHeavy }
+  }
+
+  private wakeBackoffs(now: number): void {
+    for (const d of this.docs.values()) if (d.state === "backoff" && d.retryAt <= now) this.enqueue(d)
+  }
+
+  private enqueue(d: Doc): void {
+    d.state = "ready"
+    d.again = false
+    let line = this.lines.get(d.ws)
+    if (line === undefined) {
+      this.lines.set(d.ws, (line = []))
+      this.rotation.push(d.ws)
+    }
+    line.push(d)
+  }
+
+  private docOf(ws: string, doc: string): Doc {
+    const key = keyOf(ws, doc)
+    let d = this.docs.get(key)
+    if (d === undefined) {
+      d = {
+        ws,
+        doc,
+        key,
+        state: "idle",
+        again: false,
+        heavy: false,
+        batch: this.options.batchMax,
+        failures: 0,
+        retryAt: 0,
+      }
+      this.docs.set(key, d)
+    }
+    return d
+  }
+}
+
+/** The next batch size after a batch of `batch` updates took `seconds` (see the class comment). */
+export const adaptBatch = (
+  batch: number,
+  seconds: number,
+  full: boolean,
+  options: Pick<SchedulerOptions, "batchMax" | "batchBudgetMs">,
+): number => {
+  const ms = seconds * 1000
+  if (ms > options.batchBudgetMs) return Math.max(1, Math.floor(batch / 2))
+  if (full && ms < options.batchBudgetMs / 4) return Math.min(options.batchMax, batch * 2)
+  return batch
+}
+
+const keyOf = (ws: string, doc: string) => `${ws}\u0000${doc}`
