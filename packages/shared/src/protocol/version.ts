@@ -8,8 +8,10 @@
  * 2: 429 `Overloaded` (with Retry-After) on pushes, registration, backup import and restores
  *    (rate limits and quotas, docs/SECURITY.md); version-1 clients already retry on it. The
  *    shape route joins the HTTP contract (`ShapeApi.ts`: `where`, `params`, `columns`).
+ * 3: `/healthz` carries the readiness checks (`ready`, `uptimeSeconds`, `checks`) and never
+ *    answers 503; `/readyz` joins the contract (docs/OPERATIONS.md). Sync messages unchanged.
  */
-export const PROTOCOL_VERSION = 2
+export const PROTOCOL_VERSION = 3
 
 /** Oldest client protocol this server still speaks; older clients get `ClientTooOld`. */
 export const MIN_CLIENT_PROTOCOL_VERSION = 1
