@@ -17,19 +17,42 @@ interface Job {
   readonly done: Deferred.Deferred<PushOutcome, PushError>
 }
 
-/** One document's queue: pushes wait here while the document's previous batch is in flight. */
+/** One document's queue: pushes wait here while the document's previous batch is validated. */
 interface Lane {
   readonly ws: WorkspaceId
   readonly doc: DocId
   readonly queue: Array<Job>
-  busy: boolean
+  /** A batch of this document is being validated (at most one: S11). */
+  validating: boolean
+  /** Batches of this document validated and not finished committing yet. */
+  committing: number
+  /** Resolves when the document's latest submitted commit has finished (any outcome). */
+  lastCommit: Promise<void>
+  /**
+   * Bumped whenever the pool's copy is dropped (a failed commit, a duplicate): a batch
+   * validated against the copy before that must not be committed.
+   */
+  epoch: number
+}
+
+interface Accepted {
+  readonly lane: Lane
+  readonly batchId: number
+  readonly jobs: Array<Job>
+  /** The lane's epoch when the batch's validation started. */
+  readonly epoch: number
+  /** The document's previous commit: this one waits for it (per-document order). */
+  readonly after: Promise<void>
+  readonly finished: () => void
 }
 
 /** Pushes to one document judged together at most; bigger bursts wait for the next tick. */
 const MAX_LANE_BATCH = 256
 /** Pushes in one tick (one pool message per worker, then one transaction). */
 const MAX_TICK_JOBS = 4096
-/** Ticks being validated at once: the next tick is judged while the previous one commits. */
+/** Keyed pushes remembered per node, to answer retries without judging them again. */
+const RECENT_KEYS = 65_536
+/** Ticks being validated at once (each one pool message per worker). */
 const MAX_VALIDATING = 2
 
 /**
@@ -37,17 +60,24 @@ const MAX_VALIDATING = 2
  * the isolated Loro pool, then a durable commit, then the acknowledgement and the fan-out.
  * Only a blob that imported cleanly is stored; only a committed one is acknowledged or sent.
  *
- * Work moves in ticks. Every document with queued pushes and nothing in flight joins the next
- * tick: the tick's batches go to the pool in one message per worker, the accepted blobs of all
- * its documents commit in one transaction (seqs allocated per document under its row lock, by
- * the byte store), then each push is acknowledged and the committed bytes go to this node's
- * subscribers from memory (`CommitHub`); other nodes hear of them through NOTIFY. While a tick
- * commits, the next one is validated.
+ * Work moves in ticks. Every document with queued pushes and no batch being validated joins
+ * the next tick: the tick's batches go to the pool in one message per worker, then the accepted
+ * blobs of all its documents commit in one transaction (seqs allocated per document under its
+ * row lock, by the byte store), then each push is acknowledged and the committed bytes go to
+ * this node's subscribers from memory (`CommitHub`); other nodes hear of them through NOTIFY.
+ *
+ * Validation and commit are pipelined, per document too: once a document's batch is validated
+ * (the pool's copy holds it, uncommitted) its next batch can be validated while the first one
+ * commits, so under load a tick carries most documents and the pool's per-message cost and the
+ * fsync are shared by many pushes. A document's commits still happen one after the other, in
+ * validation order (each waits for the document's previous one), and a batch validated against
+ * a copy that was dropped since (its predecessor failed to commit) is answered Unavailable, to
+ * be retried with the same key, never stored.
  *
  * A push joins its document's lane before anything asynchronous happens, and a document has at
- * most one batch in flight, so pushes are validated and committed in the order they arrived:
- * a client that sends update B (which depends on A) right after A must not see B judged first
- * and refused (S11).
+ * most one batch in validation, so pushes are validated and committed in the order they
+ * arrived: a client that sends update B (which depends on A) right after A must not see B
+ * judged first and refused (S11).
  */
 export class PushService extends Effect.Service<PushService>()("PushService", {
   scoped: Effect.gen(function* () {
@@ -72,19 +102,45 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
     const fail = (jobs: ReadonlyArray<Job>, e: PushError) =>
       Effect.forEach(jobs, (j) => Deferred.fail(j.done, e), { discard: true })
 
+    /** Queues the lane for its next batch, or forgets it when it has nothing left to do. */
+    const settle = (lane: Lane) => {
+      const key = keyOf(lane.ws, lane.doc)
+      if (lane.queue.length > 0) {
+        if (!lane.validating) ready.add(key)
+      } else if (!lane.validating && lane.committing === 0) lanes.delete(key)
+    }
+
+    /** The pool's copy of the lane's document is dropped: batches validated on it are stale. */
+    const dropCopy = (lane: Lane) =>
+      Effect.suspend(() => {
+        lane.epoch++
+        return pool.discard(lane.ws, lane.doc)
+      })
+
     /**
-     * Validates one tick, then commits what passed; `freeSlot` lets the next tick be validated
-     * while this one commits, and the lanes free up when it is done.
+     * Validates one tick, frees its lanes for their next batch, then commits what passed once
+     * each of its documents' previous commit has finished.
      */
-    const runTick = (tick: ReadonlyArray<[Lane, Array<Job>]>, freeSlot: Effect.Effect<void>) =>
-      Effect.gen(function* () {
+    const runTick = (tick: ReadonlyArray<[Lane, Array<Job>]>, freeSlot: Effect.Effect<void>) => {
+      const epochs = tick.map(([lane]) => lane.epoch)
+      const accepted: Array<Accepted> = []
+      let freed = false
+      /** The lanes may take their next batch (once, synchronously). */
+      const freeLanes = () => {
+        if (freed) return
+        freed = true
+        for (const [lane] of tick) lane.validating = false
+        for (const [lane] of tick) settle(lane)
+        Queue.unsafeOffer(wake, undefined)
+      }
+      return Effect.gen(function* () {
         const validating0 = performance.now()
-        const outcomes = yield* pool.validateMany(
-          tick.map(([lane, jobs]) => ({ ws: lane.ws, doc: lane.doc, blobs: jobs.map((j) => j.input.bytes) })),
-        )
+        const outcomes = yield* pool
+          .validateMany(
+            tick.map(([lane, jobs]) => ({ ws: lane.ws, doc: lane.doc, blobs: jobs.map((j) => j.input.bytes) })),
+          )
+          .pipe(Effect.ensuring(freeSlot))
         metrics.observe("vibestack_validate_seconds", (performance.now() - validating0) / 1000)
-        yield* freeSlot
-        const accepted: Array<{ lane: Lane; batchId: number; jobs: Array<Job> }> = []
         for (const [i, [lane, jobs]] of tick.entries()) {
           const outcome = outcomes[i]!
           if (outcome._tag === "Failed") {
@@ -108,14 +164,68 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
               yield* Deferred.fail(job.done, apiError("InvalidUpdate", `update refused: ${r?.reason ?? "no result"}`))
             }
           }
-          if (ok.length > 0) accepted.push({ lane, batchId: outcome.batchId, jobs: ok })
+          if (ok.length === 0) continue
+          // Behind the document's previous commit, in validation order (synchronously).
+          let finished!: () => void
+          const done = new Promise<void>((resolve) => (finished = resolve))
+          accepted.push({
+            lane,
+            batchId: outcome.batchId,
+            jobs: ok,
+            epoch: epochs[i]!,
+            after: lane.lastCommit,
+            finished,
+          })
+          lane.lastCommit = done
+          lane.committing++
         }
-        if (accepted.length === 0) return
+        freeLanes()
+        if (accepted.length > 0) yield* commitTick(accepted)
+      }).pipe(
+        // Every push of the tick is answered whatever happens (a defect included).
+        Effect.catchAllCause((cause) =>
+          Effect.logError("push tick failed", cause).pipe(
+            Effect.zipRight(
+              fail(
+                tick.flatMap(([, jobs]) => jobs),
+                apiError("Unavailable", "could not process the push; retry with the same Idempotency-Key"),
+              ),
+            ),
+            // The copies may hold what was never stored.
+            Effect.zipRight(Effect.forEach(accepted, (a) => dropCopy(a.lane), { discard: true })),
+          ),
+        ),
+        Effect.ensuring(
+          Effect.sync(() => {
+            for (const a of accepted) {
+              a.finished()
+              a.lane.committing--
+            }
+            freeLanes()
+            for (const a of accepted) settle(a.lane)
+          }),
+        ),
+      )
+    }
+
+    const commitTick = (accepted: ReadonlyArray<Accepted>) =>
+      Effect.gen(function* () {
+        yield* Effect.promise(() => Promise.all(accepted.map((a) => a.after)))
+        // A batch validated on a copy dropped since (its predecessor failed) is not stored.
+        const live: Array<Accepted> = []
+        for (const a of accepted)
+          if (a.epoch === a.lane.epoch) live.push(a)
+          else
+            yield* fail(
+              a.jobs,
+              apiError("Unavailable", "an earlier push to this document failed; retry with the same Idempotency-Key"),
+            )
+        if (live.length === 0) return
         // One transaction for the whole tick, each document's blobs in validation order.
-        const exit = yield* Effect.exit(store.appendAll(accepted.flatMap((a) => a.jobs.map((j) => j.input))))
+        const exit = yield* Effect.exit(store.appendAll(live.flatMap((a) => a.jobs.map((j) => j.input))))
         if (Exit.isFailure(exit)) {
-          for (const a of accepted) {
-            yield* pool.discard(a.lane.ws, a.lane.doc)
+          for (const a of live) {
+            yield* dropCopy(a.lane)
             for (const job of a.jobs) yield* Deferred.failCause(job.done, exit.cause)
           }
           return
@@ -123,12 +233,12 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
         let at = 0
         const commits: Array<{ ws: WorkspaceId; doc: DocId; batchId: number; seq: number; fromSeq: number }> = []
         const published: Array<{ ws: WorkspaceId; doc: DocId; seq: number; bytes: Uint8Array }> = []
-        for (const a of accepted) {
+        for (const a of live) {
           const mine = exit.value.slice(at, at + a.jobs.length)
           at += a.jobs.length
           // A duplicate key stored nothing, but its bytes (possibly not the first push's) were
           // imported into the pool's copy: reload that copy from the log rather than trust it.
-          if (mine.some((o) => o.duplicate)) yield* pool.discard(a.lane.ws, a.lane.doc)
+          if (mine.some((o) => o.duplicate)) yield* dropCopy(a.lane)
           else
             commits.push({
               ws: a.lane.ws,
@@ -143,38 +253,8 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
         }
         pool.commitMany(commits)
         hub.publish(published)
-        for (const [k, job] of accepted.flatMap((a) => a.jobs).entries())
-          yield* Deferred.succeed(job.done, exit.value[k]!)
-      }).pipe(
-        // Every push of the tick is answered whatever happens (a defect included).
-        Effect.catchAllCause((cause) =>
-          Effect.logError("push tick failed", cause).pipe(
-            Effect.zipRight(
-              fail(
-                tick.flatMap(([, jobs]) => jobs),
-                apiError("Unavailable", "could not process the push; retry with the same Idempotency-Key"),
-              ),
-            ),
-          ),
-        ),
-        Effect.ensuring(
-          Effect.zipRight(
-            freeSlot,
-            Effect.sync(() => free(tick)),
-          ),
-        ),
-      )
-
-    /** The tick's lanes take their next batch, or are dropped when empty (synchronously: no push is stranded). */
-    const free = (tick: ReadonlyArray<[Lane, Array<Job>]>) => {
-      for (const [lane] of tick) {
-        lane.busy = false
-        const key = keyOf(lane.ws, lane.doc)
-        if (lane.queue.length > 0) ready.add(key)
-        else lanes.delete(key)
-      }
-      Queue.unsafeOffer(wake, undefined)
-    }
+        for (const [k, job] of live.flatMap((a) => a.jobs).entries()) yield* Deferred.succeed(job.done, exit.value[k]!)
+      })
 
     /** Takes ready lanes into a tick while a validation slot is free. */
     const schedule = Effect.gen(function* () {
@@ -186,7 +266,7 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
           if (jobs >= MAX_TICK_JOBS) break
           ready.delete(key)
           const lane = lanes.get(key)!
-          lane.busy = true
+          lane.validating = true
           const batch = lane.queue.splice(0, MAX_LANE_BATCH)
           waiting -= batch.length
           jobs += batch.length
@@ -208,6 +288,22 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
 
     yield* Effect.forkScoped(schedule)
 
+    /** Pushes in flight by (workspace, document, idempotency key). */
+    const inFlight = new Map<string, Deferred.Deferred<PushOutcome, PushError>>()
+    /** The seqs of the latest keyed pushes this node committed (oldest evicted first). */
+    const committedKeys = new Map<string, number>()
+    const remember = (idem: string, seq: number) => {
+      committedKeys.delete(idem)
+      committedKeys.set(idem, seq)
+      if (committedKeys.size > RECENT_KEYS) committedKeys.delete(committedKeys.keys().next().value!)
+    }
+    const answered = (input: PushInput, started: number, outcome: PushOutcome) => {
+      metrics.inc("vibestack_pushes_total", { duplicate: String(outcome.duplicate) })
+      metrics.inc("vibestack_push_bytes_total", undefined, input.bytes.length)
+      metrics.observe("vibestack_push_seconds", (performance.now() - started) / 1000)
+      return outcome
+    }
+
     const push = Effect.fn("PushService.push")(function* (input: PushInput) {
       yield* limits.checkPush(input.ws, input.doc, input.bytes.length)
       const started = performance.now()
@@ -221,26 +317,51 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
         refused("crash_budget")
         return yield* overloaded(over, "too many refused updates from this workspace")
       }
+      const idem = input.idempotencyKey === undefined ? undefined : keyOf(input.ws, input.doc, input.idempotencyKey)
+      if (idem !== undefined) {
+        // A retry of a push this node committed lately, or has in flight: answered with the
+        // first one's seq, without validating or storing anything (S1). A retry of a push
+        // that failed is judged on its own.
+        const seq = committedKeys.get(idem)
+        if (seq !== undefined) return answered(input, started, { seq, duplicate: true })
+        const first = inFlight.get(idem)
+        if (first !== undefined) {
+          const r = yield* Effect.either(Deferred.await(first))
+          if (r._tag === "Right") return answered(input, started, { seq: r.right.seq, duplicate: true })
+        }
+      }
       // Nothing asynchronous before the lane: see the class comment.
       const done = Deferred.unsafeMake<PushOutcome, PushError>(FiberId.none)
       const key = keyOf(input.ws, input.doc)
       let lane = lanes.get(key)
-      if (lane === undefined) lanes.set(key, (lane = { ws: input.ws, doc: input.doc, queue: [], busy: false }))
+      if (lane === undefined) {
+        lane = {
+          ws: input.ws,
+          doc: input.doc,
+          queue: [],
+          validating: false,
+          committing: 0,
+          lastCommit: Promise.resolve(),
+          epoch: 0,
+        }
+        lanes.set(key, lane)
+      }
       lane.queue.push({ input, done })
       waiting++
-      if (!lane.busy && !ready.has(key)) {
+      if (!lane.validating && !ready.has(key)) {
         ready.add(key)
         Queue.unsafeOffer(wake, undefined)
       }
-      const outcome = yield* Deferred.await(done)
-      metrics.inc("vibestack_pushes_total", { duplicate: String(outcome.duplicate) })
-      metrics.inc("vibestack_push_bytes_total", undefined, input.bytes.length)
-      metrics.observe("vibestack_push_seconds", (performance.now() - started) / 1000)
-      return outcome
+      if (idem !== undefined && !inFlight.has(idem)) inFlight.set(idem, done)
+      const outcome = yield* Deferred.await(done).pipe(
+        Effect.ensuring(Effect.sync(() => inFlight.get(idem ?? "") === done && inFlight.delete(idem!))),
+      )
+      if (idem !== undefined) remember(idem, outcome.seq)
+      return answered(input, started, outcome)
     })
 
     return { push } as const
   }),
 }) {}
 
-const keyOf = (ws: string, doc: string) => `${ws}\u0000${doc}`
+const keyOf = (...parts: ReadonlyArray<string>) => parts.join("\u0000")
