@@ -249,6 +249,15 @@ try {
   console.log(
     `\nserver means: push ${fmt(mean("vibestack_push_seconds") * 1000, 2)} ms, validate (per tick) ${fmt(mean("vibestack_validate_seconds") * 1000, 2)} ms, commit (per transaction) ${fmt(mean("vibestack_push_batch_seconds") * 1000, 2)} ms, pushes per transaction ${fmt(mean("vibestack_push_batch_size"), 1)}, documents per tick ${fmt(mean("vibestack_tick_docs_size"), 1)}`,
   )
+  const labelled = (name: string, labels: string, suffix: string) =>
+    Number(new RegExp(`^${name}_${suffix}\\{${labels}\\} (\\S+)$`, "m").exec(metrics)?.[1])
+  const poolValidate = labelled("vibestack_pool_call_seconds", 'pool="push",op="Validate"', "sum")
+  const poolCalls = labelled("vibestack_pool_call_seconds", 'pool="push",op="Validate"', "count")
+  const loads = labelled("vibestack_pool_call_seconds", 'pool="push",op="Load"', "count")
+  const refusedInvalid = Number(/^vibestack_refused_blobs_total\{reason="invalid"\} (\S+)$/m.exec(metrics)?.[1])
+  console.log(
+    `pool: ${fmt(poolCalls, 0)} Validate messages, mean ${fmt((poolValidate / poolCalls) * 1000, 2)} ms each; ${fmt(loads, 0)} document loads; ${fmt(refusedInvalid, 0)} refused`,
+  )
   const exhausted = all.filter((w) => w.next >= w.chain.length).length
   if (exhausted > 0) console.log(`\nnote: ${exhausted} writers ran out of pre-generated edits`)
   const ratio = peak / median(plain.map((x) => x.rate))
