@@ -66,6 +66,45 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
     c.socket.close()
   })
 
+  it("[S11] a batch validated while the one before it fails to commit is stored nowhere; retried, all land in order", async () => {
+    const doc = "stale"
+    const own = await http.register("Stale")
+    const admin = new pgLib.Client(pg.url)
+    await admin.connect()
+    // The first push's commit fails after a while: the dependent pushes behind it are validated
+    // meanwhile, on a pool copy that holds the first one.
+    await admin.query(`create or replace function vibestack_test_fail() returns trigger language plpgsql as
+      $$ begin perform pg_sleep(0.5); raise exception 'injected commit failure'; end $$`)
+    await admin.query(`create trigger vibestack_test_fail before insert on doc_updates
+      for each row when (new.idempotency_key = 'stale-0') execute function vibestack_test_fail()`)
+    try {
+      const c = await subscribed(a.url, own.workspaceId, own.masterToken, doc)
+      const chain = updateChain(6)
+      const answers = () => c.texts.filter((t) => t._tag === "PushAck" || t._tag === "PushRejected")
+      // The first alone, then the rest while its commit is under way (the trigger sleeps).
+      c.push(doc, 1, "stale-0", chain[0]!)
+      await new Promise((r) => setTimeout(r, 250))
+      chain.slice(1).forEach((u, i) => c.push(doc, i + 2, `stale-${i + 1}`, u))
+      await c.waitFor(() => answers().length === 6)
+      expect(answers().map((t) => (t._tag === "PushRejected" ? t.error.kind : "acked"))).toEqual(
+        chain.map(() => "Unavailable"),
+      )
+      const stored = await admin.query("select count(*)::int as n from doc_updates where workspace_id = $1", [
+        own.workspaceId,
+      ])
+      expect(stored.rows[0].n).toBe(0)
+      await admin.query("drop trigger vibestack_test_fail on doc_updates")
+      chain.forEach((u, i) => c.push(doc, 10 + i, `stale-${i}`, u))
+      await c.waitFor(() => c.texts.filter((t) => t._tag === "PushAck").length === 6)
+      const acks = c.texts.filter((t) => t._tag === "PushAck").sort((x, y) => x.requestId - y.requestId)
+      expect(acks.map((x) => [x.seq, x.duplicate])).toEqual(chain.map((_, i) => [i + 1, false]))
+      c.socket.close()
+    } finally {
+      await admin.query("drop trigger if exists vibestack_test_fail on doc_updates")
+      await admin.end()
+    }
+  })
+
   it("[S12] one document pushed through two nodes: each accepts updates built on the other's commits", async () => {
     const own = await http.register("Two nodes")
     const viaB = api(b.url)
