@@ -18,7 +18,7 @@ import { parseUpdateMeta } from "yjs"
 import { startTestPg } from "../apps/server/src/test/pg.js"
 import { fmt, median, pct, table } from "./lib/stats.js"
 import { cdfChart, rampChart } from "./peers/svg.js"
-import { type Conn, makeSystems, type System, sendAll } from "./peers/systems.js"
+import { type Conn, makeSystems, type System, sendAll, type Writer } from "./peers/systems.js"
 
 const quick = process.argv.includes("--quick")
 const only = process.argv
@@ -93,12 +93,10 @@ interface Results {
 /** Scenario 1: one writer, `n` receivers, one edit at a time; latency to each receiver's socket. */
 const fanout = async (sys: System, n: number) => {
   const doc = await sys.newDoc()
-  const writer = await sys.connect(doc)
+  const writer = await sys.writer(doc)
   const receivers = await connectMany(sys, doc, n)
-  const ed = sys.editor()
   const latencies: Array<number> = []
   for (let e = 0; e < P.edits; e++) {
-    const update = ed.next(`e${e}`)
     let got = 0
     const t0 = performance.now()
     const all = new Promise<void>((resolve) => {
@@ -109,7 +107,7 @@ const fanout = async (sys: System, n: number) => {
           if (++got === n) resolve()
         }
     })
-    void writer.send(update).catch((err) => console.error(`${sys.name}: ${err}`))
+    void writer.edit(`e${e}`).catch((err) => console.error(`${sys.name}: ${err}`))
     await Promise.race([all, sleep(30_000).then(() => Promise.reject(new Error(`${sys.name}: fan-out timed out`)))])
     await sleep(20)
   }
@@ -126,15 +124,15 @@ const fanout = async (sys: System, n: number) => {
  */
 const ramp = async (sys: System) => {
   let lat: Array<number> = []
-  const writers: Array<{ conn: Conn; ed: ReturnType<System["editor"]>; queue: Array<number> }> = []
+  const writers: Array<{ conn: Writer; queue: Array<number> }> = []
   const observers: Array<Conn> = []
   for (let d = 0; d < P.docs; d++) {
     const doc = await sys.newDoc()
     const mine: typeof writers = []
-    for (let w = 0; w < P.writers; w++) mine.push({ conn: await sys.connect(doc), ed: sys.editor(), queue: [] })
+    for (let w = 0; w < P.writers; w++) mine.push({ conn: await sys.writer(doc), queue: [] })
     writers.push(...mine)
     if (!sys.acks) {
-      const byPeer = new Map(mine.map((w) => [w.ed.peer, w]))
+      const byPeer = new Map(mine.map((w) => [w.conn.peer, w]))
       const obs = await sys.connect(doc)
       obs.onRemote = (u, at) => {
         const peer = String([...parseUpdateMeta(u).from.keys()][0])
@@ -164,16 +162,16 @@ const ramp = async (sys: System) => {
         while (due[i]! <= now && due[i]! < end) {
           const scheduled = due[i]!
           due[i] = scheduled + interval
-          const update = w.ed.next(`r${key++}`)
+          const k = `r${key++}`
           sent++
           if (sys.acks)
-            w.conn.send(update).then(
+            w.conn.edit(k).then(
               () => void lat.push(performance.now() - scheduled),
               () => void failed++,
             )
           else {
             w.queue.push(scheduled)
-            void w.conn.send(update)
+            void w.conn.edit(k)
           }
         }
       }

@@ -114,6 +114,14 @@ const yReplica = (): Replica & { doc: Y.Doc } => {
   return { doc, apply: (u) => Y.applyUpdate(doc, u), count: () => doc.getMap("tasks").size }
 }
 
+/** A client that edits: one task per key, resolved when the server acknowledges (y-websocket: at once). */
+export interface Writer {
+  edit(...keys: Array<string>): Promise<void>
+  /** The id the observer uses to match an update to its writer (y-websocket has no ack). */
+  readonly peer: string
+  close(): void
+}
+
 /** A connected client. Live updates from others arrive through `onRemote` at socket arrival. */
 export interface Conn {
   /** Sends one update; resolves when the server acknowledges it (never, for y-websocket: resolves at once). */
@@ -146,6 +154,8 @@ export interface System {
   connect(doc: string, replica?: Replica): Promise<Conn>
   editor(): Editor
   replica(): Replica
+  /** A client that edits `doc` the way that system's own clients do. */
+  writer(doc: string): Promise<Writer>
   /**
    * A client that syncs `doc` and goes offline; `resume` (after the remote edits) reconnects it
    * and resolves once it holds `expected` tasks.
@@ -153,6 +163,13 @@ export interface System {
   offlineClient(doc: string): Promise<{ resume(expected: number): Promise<{ ms: number; bytes: number }> }>
   /** A brand-new client loading `doc` until it holds `expected` tasks. */
   newClient(doc: string, expected: number): Promise<{ ms: number; bytes: number }>
+}
+
+/** A peer's writer: its own editor's update bytes sent on a raw protocol socket. */
+const rawWriter = async (sys: { connect(doc: string): Promise<Conn>; editor(): Editor }, doc: string) => {
+  const conn = await sys.connect(doc)
+  const ed = sys.editor()
+  return { peer: ed.peer, edit: (...keys: Array<string>) => conn.send(ed.next(...keys)), close: () => conn.close() }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -263,6 +280,9 @@ abstract class YjsSystem extends ChildServer {
   }
   replica() {
     return yReplica()
+  }
+  writer(doc: string) {
+    return rawWriter(this, doc)
   }
   async offlineClient(doc: string) {
     const replica = yReplica()
@@ -461,6 +481,9 @@ export class LoroWebsocket extends ChildServer {
   replica() {
     return loroReplica()
   }
+  writer(doc: string) {
+    return rawWriter(this, doc)
+  }
   async connect(doc: string, replica?: Replica & { doc?: LoroDoc }): Promise<Conn> {
     const ws = new WebSocket(this.wsUrl)
     ws.binaryType = "nodebuffer"
@@ -582,6 +605,36 @@ export class VibeStack implements System {
   }
   replica() {
     return loroReplica()
+  }
+  /**
+   * The product's own client: `HeadlessClient` (the sync engine the web app's worker runs, a
+   * memory store), editing with the schema's write helpers and pushing over the live socket,
+   * pipelined; `edit` resolves when the engine has the durable acknowledgement.
+   */
+  async writer(doc: string): Promise<Writer> {
+    const client = await HeadlessClient.open(this.server!.url, doc as WorkspaceId, this.tokens.get(doc)!, {
+      dir: join(this.tmp, `writer-${this.dirs++}`),
+      store: "memory",
+    })
+    let last: string | null = null
+    return {
+      peer: client.doc.peerIdStr,
+      edit: async (...keys) => {
+        const entry = await client.edit((d) => {
+          if (d.getMap("projects").get(PROJECT) === undefined)
+            createProject(d, { id: PROJECT, name: "Bench", color: "#4f7cff" })
+          for (const key of keys)
+            last = createTask(d, {
+              id: key,
+              projectId: PROJECT,
+              title: `task ${key}`,
+              position: { after: last, before: null },
+            }).id
+        })
+        await client.acked(entry.id)
+      },
+      close: () => void client.close(),
+    }
   }
   async connect(doc: string, replica?: Replica): Promise<Conn> {
     const ws = new WebSocket(`${this.server!.url.replace(/^http/, "ws")}/api/v1/workspaces/${doc}/live`)
