@@ -10,7 +10,7 @@ import { ByteStore } from "./ByteStore.js"
 import { DocPool } from "./DocPool.js"
 
 /** Updates a stored snapshot may lag the log by and still be served to a new device as is. */
-const SNAPSHOT_TAIL = 256
+export const SNAPSHOT_TAIL = 256
 
 export interface DocPoolOptions {
   readonly workers: number
