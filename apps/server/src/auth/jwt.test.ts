@@ -13,7 +13,7 @@ const claims = (expiresInMs: number) => ({
 describe("verifyToken", () => {
   afterEach(() => vi.restoreAllMocks())
 
-  it("[B4] a token verified before is refused once it expires (the cache re-checks exp), and only under its secret", () => {
+  it("[B4][S7] a token verified before is refused once it expires (the cache re-checks exp), and only under its secret", () => {
     const token = signToken(SECRET, claims(5_000))
     expect(verifyToken(SECRET, token)).toMatchObject({ workspaceId: "ws1", role: "editor" })
     expect(verifyToken(SECRET, token)).toMatchObject({ workspaceId: "ws1" })

@@ -39,7 +39,7 @@ describe("slot loss (tiny WAL limits)", () => {
     await pgServer?.dispose()
   })
 
-  it("[W5] a consumer stalled past max_slot_wal_keep_size: slot recreated, followers get must-refetch and recover", async () => {
+  it("[W5][F6] a consumer stalled past max_slot_wal_keep_size: slot recreated, followers get must-refetch and recover", async () => {
     const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "Lossy")
     for (let i = 0; i < 5; i++) await insertTask(db, ws, `a${i}`, "before")
     const stream = new ShapeStream({

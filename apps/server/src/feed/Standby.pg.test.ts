@@ -45,7 +45,7 @@ describe("change feed standby takeover (real Postgres, a node SIGKILLed)", () =>
     rmSync(dataDir, { recursive: true, force: true })
   })
 
-  it("[W7] a standby takes the slot when the holder is killed; its followers miss nothing", async () => {
+  it("[W7][W1][W2] a standby takes the slot when the holder is killed; its followers miss nothing", async () => {
     a = await spawnServer(
       {
         DATABASE_URL: pgServer.url,

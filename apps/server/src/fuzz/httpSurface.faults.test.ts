@@ -46,7 +46,7 @@ describe("fuzz (full tier): the HTTP and upgrade surface", () => {
     ["default limits", () => open],
     ["tight limits", () => tight],
   ] as const) {
-    it(`[S14][B2][B3][B5] ${name}: well-formed answers below 500, the error shape, /healthz after each, no socket left open`, {
+    it(`[S14][S10][B2][B3][B5] ${name}: well-formed answers below 500, the error shape, /healthz after each, no socket left open`, {
       timeout: 3_600_000,
     }, async () => {
       const srv = server()

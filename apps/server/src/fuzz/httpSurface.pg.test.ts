@@ -21,7 +21,7 @@ afterAll(async () => {
 })
 
 describe("fuzz: the HTTP and upgrade surface", () => {
-  it("[S14][B2][B3][B5] random methods, paths, headers and bodies: well-formed answers below 500, the error shape, /healthz after each", async () => {
+  it("[S14][S10][B2][B3][B5] random methods, paths, headers and bodies: well-formed answers below 500, the error shape, /healthz after each", async () => {
     const seed = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31))
     console.log(`[fuzz] http surface seed=${seed} runs=${runs} (replay: FC_SEED=${seed})`)
     const { workspaceId, masterToken } = await api(server.url).register("surface")

@@ -40,7 +40,7 @@ describe("bad input over HTTP (TESTING.md B1-B4, B6)", () => {
     (await http.call("GET", `/api/v1/workspaces/${workspace}`, { token })).json.docs[0].cursor as number
   const healthy = async () => expect((await http.call("GET", "/healthz")).status).toBe(200)
 
-  it("[B1] refuses garbage, empty, truncated, bit-flipped and oversized blobs; stores nothing", async () => {
+  it("[B1][S4] refuses garbage, empty, truncated, bit-flipped and oversized blobs; stores nothing", async () => {
     const start = await cursor()
     const valid = loroUpdate(4, 77n)
     const flipped = valid.slice()
@@ -179,7 +179,7 @@ describe("bad input over HTTP (TESTING.md B1-B4, B6)", () => {
     await healthy()
   })
 
-  it("[B4] every bad token is refused with 401/403 and changes nothing", async () => {
+  it("[B4][S6][S7] every bad token is refused with 401/403 and changes nothing", async () => {
     const start = await cursor()
     const claims = { ws, role: "master" }
     const opts = { issuer: "vibestack", audience: "vibestack-api", jwtid: "nope" }
@@ -238,7 +238,7 @@ describe("bad input over HTTP (TESTING.md B1-B4, B6)", () => {
     await healthy()
   })
 
-  it("[B6] workspace A's token reveals nothing of B and changes nothing there", async () => {
+  it("[B6][S6] workspace A's token reveals nothing of B and changes nothing there", async () => {
     const B = other.workspaceId
     const before = await cursor(B, other.masterToken)
     const attempts = [
@@ -257,6 +257,12 @@ describe("bad input over HTTP (TESTING.md B1-B4, B6)", () => {
       expect(r.bytes.length).toBeLessThan(200)
     }
     expect(await cursor(B, other.masterToken)).toBe(before)
+    // S6: the refusal reads the same whether or not the other workspace exists.
+    const [existing, missing] = await Promise.all([
+      http.call("GET", `/api/v1/workspaces/${B}`, { token: master }),
+      http.call("GET", `/api/v1/workspaces/does-not-exist`, { token: master }),
+    ])
+    expect(existing.json).toEqual(missing.json)
   })
 
   it("[I7] registration: same id again is 409 for others, idempotent for the creator", async () => {

@@ -27,7 +27,7 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
     await pg?.dispose()
   })
 
-  it("[L1] sends committed updates to subscribers on every node, in seq order, and acks socket pushes", async () => {
+  it("[L1][S9] sends committed updates to subscribers on every node, in seq order, and acks socket pushes", async () => {
     const onA = await subscribed(a.url, ws, master)
     const onB = await subscribed(b.url, ws, master)
     const chain = updateChain(5)
@@ -66,7 +66,7 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
     c.socket.close()
   })
 
-  it("[S11] a batch validated while the one before it fails to commit is stored nowhere; retried, all land in order", async () => {
+  it("[S11][S1][S9] a batch validated while the one before it fails to commit is stored nowhere; retried, all land in order", async () => {
     const doc = "stale"
     const own = await http.register("Stale")
     const admin = new pgLib.Client(pg.url)
@@ -93,11 +93,15 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
         own.workspaceId,
       ])
       expect(stored.rows[0].n).toBe(0)
+      // S9: nothing that failed to commit reached a subscriber (this socket is subscribed to the doc).
+      expect(c.updates).toEqual([])
       await admin.query("drop trigger vibestack_test_fail on doc_updates")
       chain.forEach((u, i) => c.push(doc, 10 + i, `stale-${i}`, u))
       await c.waitFor(() => c.texts.filter((t) => t._tag === "PushAck").length === 6)
       const acks = c.texts.filter((t) => t._tag === "PushAck").sort((x, y) => x.requestId - y.requestId)
       expect(acks.map((x) => [x.seq, x.duplicate])).toEqual(chain.map((_, i) => [i + 1, false]))
+      await c.waitFor(() => c.updates.length === 6)
+      expect(c.updates.map((u) => u.seq)).toEqual(chain.map((_, i) => i + 1))
       c.socket.close()
     } finally {
       await admin.query("drop trigger if exists vibestack_test_fail on doc_updates")
@@ -147,7 +151,7 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
     ours.socket.close()
   })
 
-  it("[B4][B6] bad tokens, other workspaces' tokens and viewers pushing are refused", async () => {
+  it("[B4][B6][S6] bad tokens, other workspaces' tokens and viewers pushing are refused", async () => {
     const bad = liveClient(a.url, ws)
     await bad.opened
     bad.sendJson({ _tag: "Auth", token: "nope" })
@@ -169,7 +173,7 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
     v.socket.close()
   })
 
-  it("[B4] revoking a token closes its sockets on every node within 5 s", async () => {
+  it("[B4][S7] revoking a token closes its sockets on every node within 5 s", async () => {
     const editor = await http.mint(ws, master, "editor")
     const onA = await subscribed(a.url, ws, editor.token)
     const onB = await subscribed(b.url, ws, editor.token)
@@ -230,7 +234,7 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
     expect((await http.call("GET", "/healthz")).status).toBe(200)
   })
 
-  it("[B1][S13] hostile blobs pushed over the socket are rejected, stored nowhere, sent to no one, and cost only their tenant", {
+  it("[B1][S4][S13] hostile blobs pushed over the socket are rejected, stored nowhere, sent to no one, and cost only their tenant", {
     timeout: 600_000,
   }, async () => {
     const watcher = await subscribed(b.url, ws, master)

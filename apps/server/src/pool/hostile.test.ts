@@ -34,7 +34,7 @@ const expectHealthy = async (pool: LoroPool, ws: string, doc: string, expected: 
 }
 
 describe("LoroPool against hostile blobs", () => {
-  it("refuses every fixture, on an empty doc and on a doc with content, and stays healthy", {
+  it("[S5] refuses every fixture, on an empty doc and on a doc with content, and stays healthy", {
     timeout: 400_000,
   }, async () => {
     const { pool, source } = makePool()
@@ -76,7 +76,9 @@ describe("LoroPool against hostile blobs", () => {
 
   // Each crash recycles a worker (a fresh thread compiling through tsx): a minute and a half on a
   // loaded 2-core machine, so a generous bound; it is not a timing check.
-  it("survives hundreds of hostile blobs in a row and keeps serving valid pushes", { timeout: 400_000 }, async () => {
+  it("[S5] survives hundreds of hostile blobs in a row and keeps serving valid pushes", {
+    timeout: 400_000,
+  }, async () => {
     const { pool, source } = makePool(2)
     const client = new TestClient(23n)
     const rssBefore = process.memoryUsage().rss

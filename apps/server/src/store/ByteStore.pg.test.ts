@@ -60,7 +60,7 @@ describe("byte store over HTTP (real Postgres)", () => {
     expect(empty.headers.get("x-vibestack-cursor")).toBe("7")
   })
 
-  it("stores a retried push once and answers with the first result", async () => {
+  it("[S3] stores a retried push once and answers with the first result", async () => {
     const { workspaceId: ws, masterToken: t } = await http.register()
     const u = loroUpdate(3)
     const first = await http.push(ws, t, u, "retry-me")
@@ -71,7 +71,35 @@ describe("byte store over HTTP (real Postgres)", () => {
     expect(Array.isArray(recs) && recs.length).toBe(1)
   })
 
-  it("[F7] a tailing reader never skips a seq while writers' commits are delayed at random", async () => {
+  it("[S1][S10] a push whose commit fails is answered 503 Unavailable in the error shape and stored nowhere; retried with its key, it lands once", async () => {
+    const { workspaceId: ws, masterToken: t } = await http.register()
+    const admin = new pg.Client(srv.pg.url)
+    await admin.connect()
+    // The insert runs inside the push transaction: raising there makes the commit fail.
+    await admin.query(`create or replace function vibestack_test_fail() returns trigger language plpgsql as
+      $$ begin raise exception 'injected commit failure'; end $$`)
+    await admin.query(`create trigger vibestack_test_fail before insert on doc_updates
+      for each row when (new.workspace_id = '${ws}') execute function vibestack_test_fail()`)
+    const u = loroUpdate(2)
+    try {
+      const failed = await http.push(ws, t, u, "commit-fails")
+      expect(failed.status).toBe(503)
+      expect(failed.json).toEqual({ error: { kind: "Unavailable", message: expect.any(String) } })
+      const stored = await admin.query("select count(*)::int as n from doc_updates where workspace_id = $1", [ws])
+      expect(stored.rows[0].n).toBe(0)
+      expect((await http.pull(ws, t, 0)).bytes.length).toBe(0)
+    } finally {
+      await admin.query("drop trigger if exists vibestack_test_fail on doc_updates")
+      await admin.end()
+    }
+    const retried = await http.push(ws, t, u, "commit-fails")
+    expect(retried.json).toEqual({ seq: 1, duplicate: false })
+    const recs = decodeUpdates((await http.pull(ws, t, 0)).bytes)
+    if (typeof recs === "string") throw new Error(recs)
+    expect(recs.map((r) => r.seq)).toEqual([1])
+  })
+
+  it("[S2][F7] a tailing reader never skips a seq while writers' commits are delayed at random", async () => {
     const { workspaceId: ws, masterToken: t } = await http.register()
     // Delay every insert inside its push transaction, after its seq is allocated, before commit.
     const admin = new pg.Client(srv.pg.url)
