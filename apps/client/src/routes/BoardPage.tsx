@@ -1,7 +1,19 @@
 import { Link, useParams } from "@tanstack/react-router"
-import { canWrite, createProject, type WorkspaceId } from "@vibestack/schema"
-import { useEffect, useState } from "react"
+import {
+  canWrite,
+  createProject,
+  type Member,
+  type Project,
+  type Task,
+  upsertMember,
+  type WorkspaceId,
+} from "@vibestack/schema"
+import { useEffect, useMemo, useState } from "react"
 import { BackupsDialog } from "../backups/BackupsDialog.js"
+import { FilterBar } from "../board/FilterBar.js"
+import { ProjectBoard } from "../board/ProjectBoard.js"
+import { filterTasks, NO_FILTER, type TaskFilter } from "../board/taskFilter.js"
+import { type BoardViewKind, useViewKind, ViewSwitch } from "../board/ViewSwitch.js"
 import { NewItemForm } from "../components/NewItemForm.js"
 import { NoticesProvider } from "../components/Notices.js"
 import { PeopleDialog } from "../components/PeopleDialog.js"
@@ -15,6 +27,9 @@ import { HistoryDialog } from "../history/HistoryDialog.js"
 import { useTabSync } from "../hooks/useTabSync.js"
 import { useUndoHistory, useUndoShortcuts } from "../hooks/useUndo.js"
 import { useDocVersion, useWorkspaceSession } from "../hooks/useWorkspaceSession.js"
+import { useIdentity } from "../people/useIdentity.js"
+import { useMembers } from "../people/useMembers.js"
+import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { nextColor } from "../ui/colors.js"
 import { RULES } from "../ui/textRules.js"
 import { write } from "../ui/write.js"
@@ -33,6 +48,11 @@ export const BoardPage = () => {
     !canWrite(session.meta.role) ||
     session.meta.fatal !== undefined ||
     session.readOnlyReason !== undefined
+  const writable = session !== undefined && canWrite(session.meta.role) && session.meta.fatal === undefined
+  const { identity, setName } = useIdentity(session, writable, docVersion)
+  const members = useMembers(session)
+  const [view, setView] = useViewKind()
+  const [filter, setFilter] = useState<TaskFilter>(NO_FILTER)
   const history = useUndoHistory(session, readOnly)
   useUndoShortcuts(history)
   const [selected, setSelected] = useState<string | undefined>(undefined)
@@ -84,7 +104,7 @@ export const BoardPage = () => {
               </>
             )}
             <button type="button" onClick={() => setDialog("people")}>
-              People
+              {identity === undefined ? "People · set your name" : `People · you are ${identity.name}`}
             </button>
             <button type="button" onClick={() => setDialog("history")}>
               History
@@ -118,32 +138,59 @@ export const BoardPage = () => {
               />
             )}
             {projects.length === 0 && <p className="muted">No projects yet.</p>}
-            <div className="projects">
-              {projects.map((p) => (
-                <ProjectColumn
-                  key={p.id}
-                  project={p}
-                  tasks={s.index.tasksOf(p.id)}
-                  session={s}
-                  readOnly={readOnly}
-                  selectedTask={selected}
-                  onSelect={setSelected}
-                />
-              ))}
-            </div>
+            {projects.length > 0 && (
+              <div className="row board-controls">
+                <ViewSwitch view={view} onChange={setView} />
+                <FilterBar filter={filter} members={members} onChange={setFilter} />
+              </div>
+            )}
+            <Projects
+              view={view}
+              session={s}
+              filter={filter}
+              members={members}
+              readOnly={readOnly}
+              selected={selected}
+              onSelect={setSelected}
+            />
           </main>
           {selected !== undefined && (
-            <TaskPanel taskId={selected} session={s} readOnly={readOnly} onClose={() => setSelected(undefined)} />
+            <TaskPanel
+              taskId={selected}
+              session={s}
+              readOnly={readOnly}
+              authorId={identity?.memberId}
+              onClose={() => setSelected(undefined)}
+            />
           )}
           {dialog === "share" && s.meta.token !== undefined && (
-            <ShareDialog workspaceId={s.meta.workspaceId} token={s.meta.token} onClose={close} />
+            <ShareDialog
+              workspaceId={s.meta.workspaceId}
+              token={s.meta.token}
+              namePerson={(name) => {
+                let id: string | undefined
+                const color = nextColor(s.index.members.size)
+                const r = write(s, (d) => {
+                  id = upsertMember(d, { name, color }).id
+                })
+                return r.ok ? id : undefined
+              }}
+              onClose={close}
+            />
           )}
           {dialog === "backups" && s.meta.token !== undefined && (
             <BackupsDialog workspaceId={s.meta.workspaceId} token={s.meta.token} onClose={close} />
           )}
           {dialog === "history" && <HistoryDialog doc={s.doc} docVersion={docVersion} onClose={close} />}
           {dialog === "people" && (
-            <PeopleDialog session={s} readOnly={readOnly} docVersion={docVersion} onClose={close} />
+            <PeopleDialog
+              session={s}
+              readOnly={readOnly}
+              docVersion={docVersion}
+              you={identity}
+              onSetName={setName}
+              onClose={close}
+            />
           )}
           {dialog === "refused" && <RefusedDialog session={s} onClose={close} />}
           <StatusBar
@@ -159,3 +206,51 @@ export const BoardPage = () => {
     </UndoContext.Provider>
   )
 }
+
+/** Every project, as lists or boards, through the filter (memoised per project's task array). */
+const Projects = (p: {
+  readonly view: BoardViewKind
+  readonly session: WorkspaceSession
+  readonly filter: TaskFilter
+  readonly members: ReadonlyMap<string, Member>
+  readonly readOnly: boolean
+  readonly selected: string | undefined
+  readonly onSelect: (id: string) => void
+}) => (
+  <div className={p.view === "board" ? "projects boards" : "projects"}>
+    {p.session.index.projectList().map((project) => (
+      <FilteredProject key={project.id} {...p} project={project} tasks={p.session.index.tasksOf(project.id)} />
+    ))}
+  </div>
+)
+
+const FilteredProject = (
+  p: Parameters<typeof Projects>[0] & { readonly project: Project; readonly tasks: ReadonlyArray<Task> },
+) => {
+  const shown = useMemo(() => filterTasks(p.tasks, p.filter), [p.tasks, p.filter])
+  return p.view === "board" ? (
+    <ProjectBoard
+      project={p.project}
+      tasks={p.tasks}
+      shown={shown}
+      members={p.members}
+      viewers={NO_VIEWERS}
+      session={p.session}
+      readOnly={p.readOnly}
+      selectedTask={p.selected}
+      onSelect={p.onSelect}
+    />
+  ) : (
+    <ProjectColumn
+      project={p.project}
+      tasks={p.tasks}
+      shown={shown}
+      session={p.session}
+      readOnly={p.readOnly}
+      selectedTask={p.selected}
+      onSelect={p.onSelect}
+    />
+  )
+}
+
+const NO_VIEWERS = new Map()
