@@ -2,8 +2,18 @@ import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { seriousViolations } from "./axe.js"
 import { buildClient, launchChromium, resultsDir } from "./harness.js"
-import { addTask, createWorkspace, mintLink, poll, startAppServer, type TestServer } from "./serverHarness.js"
+import {
+  addTask,
+  createWorkspace,
+  mintLink,
+  poll,
+  startAppServer,
+  type TestServer,
+  taskRow,
+  taskTitles,
+} from "./serverHarness.js"
 import { uploaded } from "./uiHarness.js"
 
 /**
@@ -140,6 +150,7 @@ describe("[#18] board", () => {
     await a.getByRole("button", { name: "Clear filters" }).click()
     await a.locator(".card-title", { hasText: "Ship it" }).click()
     await a.getByRole("complementary", { name: "Task details" }).getByLabel("Priority").selectOption("urgent")
+    await a.getByRole("button", { name: "Filters" }).click()
     await a.getByLabel("Filter by priority").selectOption("urgent")
     await expect.poll(() => cardsIn(a, "todo"), poll).toEqual(["Ship it"])
     await a.getByLabel("Filter by status").selectOption("done")
@@ -171,6 +182,93 @@ describe("[#18] people", () => {
     await expect.poll(() => comment.locator("strong").textContent(), poll).toBe("Bob")
     expect(await comment.locator("time").textContent()).toBe("just now")
     expect(await comment.locator("time").getAttribute("title")).toMatch(/\d/)
+    await close()
+  })
+})
+
+describe("[#18] history you can act on", () => {
+  it("[#18] restores a task to an earlier version as a new change, names people, and the restore is undoable", async () => {
+    const { a, b, close } = await pair("History restore", "Bob")
+    await a.getByRole("button", { name: "People · set your name" }).click()
+    await a.getByRole("dialog").getByLabel("Your name").fill("Alice")
+    await a.getByRole("dialog").getByLabel("Your name").press("Enter")
+    await a.getByRole("dialog").getByRole("button", { name: "Close" }).click()
+    await addTask(a, "Plan", "Draft")
+    await expect.poll(() => taskTitles(b), poll).toEqual(["Draft"])
+    // Bob renames it on his device (his own change in the history).
+    await taskRow(b, "Draft").getByLabel("Task title").fill("Final")
+    await taskRow(b, "Final").getByLabel("Task title").press("Enter")
+    await expect.poll(() => taskTitles(a), poll).toEqual(["Final"])
+    await a.getByRole("button", { name: "History" }).click()
+    const history = a.getByRole("dialog", { name: "History" })
+    const versions = history.locator("[data-version-index]")
+    await expect.poll(() => versions.first().textContent(), poll).toMatch(/^Bob · /)
+    expect((await versions.allTextContents()).some((t) => t.startsWith("Alice · "))).toBe(true)
+    // The entry where the task was still a draft: restore just that task.
+    const count = await versions.count()
+    let restored = false
+    for (let i = 0; i < count && !restored; i++) {
+      await versions.nth(i).click()
+      const restore = history.getByRole("button", { name: "Restore task Draft to this version" })
+      if ((await restore.count()) === 1) {
+        await restore.click()
+        restored = true
+      }
+    }
+    expect(restored).toBe(true)
+    expect(await seriousViolations(a, ".history-dialog")).toEqual([])
+    await history.getByRole("button", { name: "Close" }).click()
+    await expect.poll(() => taskTitles(a), poll).toEqual(["Draft"])
+    await expect.poll(() => taskTitles(b), poll).toEqual(["Draft"])
+    // A new change on top: the list now starts with Alice's restore.
+    await a.getByRole("button", { name: "History" }).click()
+    await expect.poll(() => versions.first().textContent(), poll).toMatch(/^Alice · /)
+    await history.getByRole("button", { name: "Close" }).click()
+    await a.getByRole("region", { name: "Notifications" }).getByRole("button", { name: "Undo" }).click()
+    await expect.poll(() => taskTitles(a), poll).toEqual(["Final"])
+    await expect.poll(() => taskTitles(b), poll).toEqual(["Final"])
+    await close()
+  })
+
+  it("[#18] every entry's number shows whole past 9 (markers inside the list)", async () => {
+    const ctx = await browser.newContext()
+    const a = await createWorkspace(ctx, server.url, "Many versions", "Plan")
+    await a.getByRole("button", { name: "History" }).click()
+    const li = a.getByRole("dialog", { name: "History" }).locator(".history-versions li").first()
+    await li.waitFor()
+    expect(await li.evaluate((el) => getComputedStyle(el).listStylePosition)).toBe("inside")
+    await ctx.close()
+  })
+})
+
+describe("[#18] accessibility", () => {
+  it("[#18] board, list, task panel and dialogs: no serious or critical axe-core violations, at desktop and 360 px", async () => {
+    const { a, close } = await pair("Accessible", "Bob")
+    for (const t of ["One", "Two"]) await addTask(a, "Plan", t)
+    const problems: Array<string> = []
+    const check = async (where: string, selector?: string) => {
+      for (const v of await seriousViolations(a, selector))
+        problems.push(`${where}: ${v.id} (${v.impact}) ${v.help} at ${v.targets.join(", ")}`)
+    }
+    for (const width of [1280, 360]) {
+      await a.setViewportSize({ width, height: 800 })
+      await a.getByRole("button", { name: "List", exact: true }).click()
+      await check(`list at ${width}`)
+      await showBoard(a)
+      await check(`board at ${width}`)
+      await a.locator(".card-title", { hasText: "One" }).click()
+      await check(`task panel at ${width}`)
+      await a.getByRole("button", { name: "Close details" }).click()
+      for (const name of ["People", "History", "Share", "Backups"]) {
+        await a.getByRole("button", { name }).first().click()
+        await a.getByRole("dialog").waitFor()
+        await check(`${name} dialog at ${width}`, "dialog[open]")
+        await a.getByRole("dialog").getByRole("button", { name: "Close" }).last().click()
+      }
+    }
+    expect(problems).toEqual([])
+    // 360 px: nothing wider than the screen but the board's own scrolling columns.
+    expect(await a.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360)
     await close()
   })
 })

@@ -33,6 +33,8 @@ interface Props {
   readonly others?: ReactNode
   /** Tells presence this device is typing in the description (focus and blur). */
   readonly onTyping?: (typing: boolean) => void
+  /** Status and priority here too (the board's cards have no fields; the list's rows do). */
+  readonly showFields?: boolean
   readonly onClose: () => void
 }
 
@@ -43,7 +45,7 @@ interface Props {
  * paste) is refused with the reason and the field keeps the saved text: it is never shown as
  * saved. While the field has focus its keystrokes are one undo step.
  */
-export const TaskPanel = ({ taskId, session, readOnly, authorId, others, onTyping, onClose }: Props) => {
+export const TaskPanel = ({ taskId, session, readOnly, authorId, others, onTyping, showFields, onClose }: Props) => {
   const now = useNow(30_000)
   const task = session.index.tasks.get(taskId)
   const notify = useNotify()
@@ -91,36 +93,38 @@ export const TaskPanel = ({ taskId, session, readOnly, authorId, others, onTypin
         disabled={readOnly}
         onSave={(title) => write(session, (d) => updateTask(d, taskId, { title }))}
       />
-      <div className="row panel-fields">
-        <label>
-          Status{" "}
-          <select
-            value={task.status}
-            disabled={readOnly}
-            onChange={(e) => change((d) => updateTask(d, taskId, { status: e.target.value as TaskStatus }))}
-          >
-            {STATUSES.map((x) => (
-              <option key={x} value={x}>
-                {statusLabel(x)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Priority{" "}
-          <select
-            value={task.priority}
-            disabled={readOnly}
-            onChange={(e) => change((d) => updateTask(d, taskId, { priority: e.target.value as TaskPriority }))}
-          >
-            {Priorities.literals.map((x) => (
-              <option key={x} value={x}>
-                {x}
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
+      {showFields === true && (
+        <div className="row panel-fields">
+          <label>
+            Status{" "}
+            <select
+              value={task.status}
+              disabled={readOnly}
+              onChange={(e) => change((d) => updateTask(d, taskId, { status: e.target.value as TaskStatus }))}
+            >
+              {STATUSES.map((x) => (
+                <option key={x} value={x}>
+                  {statusLabel(x)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Priority{" "}
+            <select
+              value={task.priority}
+              disabled={readOnly}
+              onChange={(e) => change((d) => updateTask(d, taskId, { priority: e.target.value as TaskPriority }))}
+            >
+              {Priorities.literals.map((x) => (
+                <option key={x} value={x}>
+                  {x}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+      )}
       <label htmlFor="task-description">Description</label>
       <textarea
         id="task-description"

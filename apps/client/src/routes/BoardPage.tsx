@@ -160,6 +160,7 @@ export const BoardPage = () => {
               session={s}
               readOnly={readOnly}
               authorId={identity?.memberId}
+              showFields={view === "board"}
               onClose={() => setSelected(undefined)}
             />
           )}
@@ -181,7 +182,9 @@ export const BoardPage = () => {
           {dialog === "backups" && s.meta.token !== undefined && (
             <BackupsDialog workspaceId={s.meta.workspaceId} token={s.meta.token} onClose={close} />
           )}
-          {dialog === "history" && <HistoryDialog doc={s.doc} docVersion={docVersion} onClose={close} />}
+          {dialog === "history" && (
+            <HistoryDialog session={s} docVersion={docVersion} readOnly={readOnly} onClose={close} />
+          )}
           {dialog === "people" && (
             <PeopleDialog
               session={s}
