@@ -12,6 +12,7 @@ import { useEffect, useMemo, useState } from "react"
 import { BackupsDialog } from "../backups/BackupsDialog.js"
 import { FilterBar } from "../board/FilterBar.js"
 import { ProjectBoard } from "../board/ProjectBoard.js"
+import type { Viewers } from "../board/StatusColumn.js"
 import { filterTasks, NO_FILTER, type TaskFilter } from "../board/taskFilter.js"
 import { type BoardViewKind, useViewKind, ViewSwitch } from "../board/ViewSwitch.js"
 import { NewItemForm } from "../components/NewItemForm.js"
@@ -29,6 +30,8 @@ import { useUndoHistory, useUndoShortcuts } from "../hooks/useUndo.js"
 import { useDocVersion, useWorkspaceSession } from "../hooks/useWorkspaceSession.js"
 import { useIdentity } from "../people/useIdentity.js"
 import { useMembers } from "../people/useMembers.js"
+import { HereNow, OthersHere } from "../presence/HereNow.js"
+import { usePresence } from "../presence/usePresence.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { nextColor } from "../ui/colors.js"
 import { RULES } from "../ui/textRules.js"
@@ -57,6 +60,10 @@ export const BoardPage = () => {
   useUndoShortcuts(history)
   const [selected, setSelected] = useState<string | undefined>(undefined)
   const [dialog, setDialog] = useState<Dialog | undefined>(undefined)
+  const [typing, setTyping] = useState(false)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: selected is the trigger: another task, no typing yet
+  useEffect(() => setTyping(false), [selected])
+  const presence = usePresence(session, identity, selected, typing)
   useEffect(() => {
     document.title = session ? `${session.meta.name} · VibeStack` : "VibeStack"
   }, [session])
@@ -88,6 +95,7 @@ export const BoardPage = () => {
           <header className="topbar row">
             <Link to="/">← Workspaces</Link>
             <h1>{s.meta.name}</h1>
+            <HereNow people={presence.people} />
             {history !== undefined && (
               <>
                 <button type="button" title="Undo (Ctrl+Z)" disabled={!history.canUndo} onClick={() => history.undo()}>
@@ -146,6 +154,7 @@ export const BoardPage = () => {
             )}
             <Projects
               view={view}
+              viewers={presence.byTask}
               session={s}
               filter={filter}
               members={members}
@@ -160,6 +169,8 @@ export const BoardPage = () => {
               session={s}
               readOnly={readOnly}
               authorId={identity?.memberId}
+              others={<OthersHere viewers={presence.byTask.get(selected)} />}
+              onTyping={setTyping}
               showFields={view === "board"}
               onClose={() => setSelected(undefined)}
             />
@@ -213,6 +224,7 @@ export const BoardPage = () => {
 /** Every project, as lists or boards, through the filter (memoised per project's task array). */
 const Projects = (p: {
   readonly view: BoardViewKind
+  readonly viewers: Viewers
   readonly session: WorkspaceSession
   readonly filter: TaskFilter
   readonly members: ReadonlyMap<string, Member>
@@ -237,7 +249,7 @@ const FilteredProject = (
       tasks={p.tasks}
       shown={shown}
       members={p.members}
-      viewers={NO_VIEWERS}
+      viewers={p.viewers}
       session={p.session}
       readOnly={p.readOnly}
       selectedTask={p.selected}
@@ -255,5 +267,3 @@ const FilteredProject = (
     />
   )
 }
-
-const NO_VIEWERS = new Map()
