@@ -230,14 +230,24 @@ describe("[#18] history you can act on", () => {
     await close()
   })
 
-  it("[#18] every entry's number shows whole past 9 (markers inside the list)", async () => {
-    const ctx = await browser.newContext()
-    const a = await createWorkspace(ctx, server.url, "Many versions", "Plan")
+  it("[#18] every entry's number shows whole past 9 (10-12 were cut to 0.-2.)", async () => {
+    const { a, b, close } = await pair("Many versions")
+    // Two people taking turns: each edit is its own version (a person's burst merges).
+    for (let i = 0; i < 6; i++) {
+      await addTask(a, "Plan", `A${i}`)
+      await expect.poll(async () => (await taskTitles(b)).includes(`A${i}`), poll).toBe(true)
+      await addTask(b, "Plan", `B${i}`)
+      await expect.poll(async () => (await taskTitles(a)).includes(`B${i}`), poll).toBe(true)
+    }
     await a.getByRole("button", { name: "History" }).click()
-    const li = a.getByRole("dialog", { name: "History" }).locator(".history-versions li").first()
-    await li.waitFor()
-    expect(await li.evaluate((el) => getComputedStyle(el).listStylePosition)).toBe("inside")
-    await ctx.close()
+    const numbers = a.getByRole("dialog", { name: "History" }).locator(".version-number")
+    await expect.poll(() => numbers.count(), poll).toBeGreaterThanOrEqual(12)
+    const shown = await numbers.allTextContents()
+    expect(shown).toEqual(shown.map((_, i) => `${i + 1}.`))
+    // The number is inside the list's box, not clipped at its left edge.
+    const list = (await a.locator(".history-versions").boundingBox())!
+    expect((await numbers.nth(11).boundingBox())!.x).toBeGreaterThanOrEqual(list.x)
+    await close()
   })
 })
 

@@ -92,6 +92,9 @@ export const HistoryDialog = (p: {
         <ol className="history-versions" aria-label="Versions">
           {versions.map((v, i) => (
             <li key={v.key}>
+              <span className="version-number" aria-hidden="true">
+                {i + 1}.
+              </span>
               <button
                 type="button"
                 aria-pressed={v === point}
