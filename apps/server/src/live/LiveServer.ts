@@ -357,7 +357,7 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
 
       metrics.gauge("vibestack_live_sockets", () => connections.size, "open authenticated live sockets")
       metrics.gauge("vibestack_live_docs_followed", () => fanOut.docsFollowed, "documents with local subscribers")
-      metrics.gauge("vibestack_live_presence_sockets", () => presence.count(), "live sockets sharing presence")
+      metrics.gauge("vibestack_live_presence_sockets", () => presence.count(), "live sockets sharing presence (S26)")
 
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {
