@@ -60,7 +60,18 @@ describe("[S26] presence", () => {
     await expect
       .poll(() => b.getByTestId("others-here").textContent(), poll)
       .toBe("Alice is typing in the description. ")
-    await expect.poll(() => a.getByTestId("others-here").textContent(), poll).toBe("Bob has this task open.")
+    await expect
+      .poll(() => a.getByTestId("others-here").textContent(), poll)
+      .toMatch(/^Bob (has this task open\.|is typing in the description\. )$/)
+    // Alice's caret shows in Bob's copy of the description, after what she typed, and stays
+    // on its character when Bob types before it (a Loro cursor, not an offset).
+    const caret = b.getByTestId("remote-carets").locator(".remote-caret")
+    await expect.poll(() => caret.locator(".remote-caret-name").textContent(), poll).toBe("Alice")
+    const before = () => caret.evaluate((el) => el.previousSibling?.textContent ?? "")
+    await expect.poll(before, poll).toBe("Hello")
+    await b.getByLabel("Description").press("Home")
+    await b.getByLabel("Description").pressSequentially(">> ")
+    await expect.poll(before, poll).toBe(">> Hello")
     await b.screenshot({ path: join(resultsDir, "presence.png") })
 
     // The master revokes Bob's link: each disappears for the other.

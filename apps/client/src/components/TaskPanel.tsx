@@ -8,7 +8,7 @@ import {
   updateTask,
 } from "@vibestack/schema"
 import type { LoroDoc } from "loro-crdt"
-import { type ReactNode, useEffect, useId, useState } from "react"
+import { type ReactNode, useEffect, useId, useRef, useState } from "react"
 import { STATUSES, statusLabel } from "../board/boardMoves.js"
 import { Avatar } from "../board/TaskCard.js"
 import { useNow } from "../hooks/useNow.js"
@@ -21,6 +21,7 @@ import { FieldHint } from "./FieldHint.js"
 import { NameInput } from "./NameInput.js"
 import { NewItemForm } from "./NewItemForm.js"
 import { useNotify } from "./Notices.js"
+import { type RemoteCaret, RemoteCarets } from "./RemoteCarets.js"
 import { useDeleteWithUndo, useUndoHistoryOf } from "./UndoContext.js"
 
 interface Props {
@@ -33,6 +34,9 @@ interface Props {
   readonly others?: ReactNode
   /** Tells presence this device is typing in the description (focus and blur). */
   readonly onTyping?: (typing: boolean) => void
+  /** Others' carets in the description (presence), and where this device's caret moved to. */
+  readonly carets?: ReadonlyArray<RemoteCaret>
+  readonly onCaret?: (offset: number) => void
   /** Status and priority here too (the board's cards have no fields; the list's rows do). */
   readonly showFields?: boolean
   readonly onClose: () => void
@@ -45,13 +49,25 @@ interface Props {
  * paste) is refused with the reason and the field keeps the saved text: it is never shown as
  * saved. While the field has focus its keystrokes are one undo step.
  */
-export const TaskPanel = ({ taskId, session, readOnly, authorId, others, onTyping, showFields, onClose }: Props) => {
+export const TaskPanel = ({
+  taskId,
+  session,
+  readOnly,
+  authorId,
+  others,
+  onTyping,
+  carets,
+  onCaret,
+  showFields,
+  onClose,
+}: Props) => {
   const now = useNow(30_000)
   const task = session.index.tasks.get(taskId)
   const notify = useNotify()
   const history = useUndoHistoryOf()
   const deleteWithUndo = useDeleteWithUndo(session)
   const hint = useId()
+  const field = useRef<HTMLTextAreaElement>(null)
   // The textarea keeps its own value: the document's change event arrives after a microtask,
   // and a controlled value lagging one render would reset the caret on every keystroke.
   const description = task?.description ?? ""
@@ -126,23 +142,28 @@ export const TaskPanel = ({ taskId, session, readOnly, authorId, others, onTypin
         </div>
       )}
       <label htmlFor="task-description">Description</label>
-      <textarea
-        id="task-description"
-        rows={8}
-        value={text}
-        disabled={readOnly}
-        aria-invalid={error !== undefined}
-        aria-describedby={hint}
-        onFocus={() => {
-          history?.typingStart()
-          onTyping?.(true)
-        }}
-        onBlur={() => {
-          history?.typingEnd()
-          onTyping?.(false)
-        }}
-        onChange={(e) => editDescription(e.target.value)}
-      />
+      <div className="caret-host">
+        <textarea
+          ref={field}
+          id="task-description"
+          rows={8}
+          value={text}
+          disabled={readOnly}
+          aria-invalid={error !== undefined}
+          aria-describedby={hint}
+          onFocus={() => {
+            history?.typingStart()
+            onTyping?.(true)
+          }}
+          onBlur={() => {
+            history?.typingEnd()
+            onTyping?.(false)
+          }}
+          onChange={(e) => editDescription(e.target.value)}
+          onSelect={(e) => onCaret?.(e.currentTarget.selectionStart)}
+        />
+        <RemoteCarets field={field} text={text} carets={carets ?? []} />
+      </div>
       <FieldHint id={hint} rule={RULES.description} length={text.length} error={error} />
       <label htmlFor="task-assignee">Assignee</label>
       <select

@@ -10,6 +10,8 @@ export interface Identity {
   readonly name: string
   /** The master made this person when minting the link: it reaches this device by sync, never created here. */
   readonly fromLink?: true
+  /** The person has been in the document: if it is gone now, someone removed it (never re-added). */
+  readonly seen?: true
 }
 
 const key = (ws: string) => `vibestack-identity:${ws}`
@@ -28,11 +30,23 @@ export const readIdentity = (ws: string): Identity | undefined => {
 }
 
 /** Sets the name, keeping the member id this device already has here (or the one a link names). */
-export const writeIdentity = (ws: string, name: string, memberId?: string, fromLink?: boolean): Identity => {
+export const writeIdentity = (
+  ws: string,
+  name: string,
+  memberId?: string,
+  flags: { readonly fromLink?: boolean; readonly seen?: boolean } = {},
+): Identity => {
   const before = readIdentity(ws)
   const id = memberId ?? before?.memberId ?? newId<string>()
-  const keep = fromLink === true || (before?.fromLink === true && before.memberId === id)
-  const identity: Identity = { memberId: id, name, ...(keep ? { fromLink: true as const } : {}) }
+  const same = before?.memberId === id
+  const fromLink = flags.fromLink === true || (same && before?.fromLink === true)
+  const seen = flags.seen === true || (same && before?.seen === true)
+  const identity: Identity = {
+    memberId: id,
+    name,
+    ...(fromLink ? { fromLink: true as const } : {}),
+    ...(seen ? { seen: true as const } : {}),
+  }
   localStorage.setItem(key(ws), JSON.stringify(identity))
   dispatchEvent(new Event("vibestack-identity"))
   return identity

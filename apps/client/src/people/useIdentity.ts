@@ -8,8 +8,9 @@ import { type Identity, readIdentity, writeIdentity } from "./identity.js"
 
 /**
  * This device's person in the open workspace. A writer whose person is not in the document
- * yet (named by a link, or just now) adds it; once it is there, the document's name wins (the
- * master may rename people) and the local copy follows. Commits name this person (authorship).
+ * yet (a link gave only a name) adds it, once; once it is there, the document's name wins (the
+ * master may rename people) and the local copy follows; if it is removed later, it stays
+ * removed (the device does not add it back). Commits name this person (authorship).
  */
 export const useIdentity = (
   session: WorkspaceSession | undefined,
@@ -29,11 +30,20 @@ export const useIdentity = (
   // biome-ignore lint/correctness/useExhaustiveDependencies: docVersion is the trigger: the people may have changed
   useEffect(() => {
     if (session === undefined || identity === undefined) return
-    if (member === undefined && identity.fromLink !== true && canWrite && session.readOnlyReason === undefined) {
+    const ws = session.meta.workspaceId
+    if (member !== undefined && identity.seen !== true) {
+      setIdentity(writeIdentity(ws, member.name, identity.memberId, { seen: true }))
+    } else if (
+      member === undefined &&
+      identity.fromLink !== true &&
+      identity.seen !== true &&
+      canWrite &&
+      session.readOnlyReason === undefined
+    ) {
       const color = nextColor(session.index.members.size)
       write(session, (d) => upsertMember(d, { id: identity.memberId, name: identity.name, color }))
     } else if (member !== undefined && member.name !== identity.name)
-      setIdentity(writeIdentity(session.meta.workspaceId, member.name, identity.memberId))
+      setIdentity(writeIdentity(ws, member.name, identity.memberId))
   }, [session, identity, member, canWrite, docVersion])
   useEffect(() => {
     if (session === undefined) return

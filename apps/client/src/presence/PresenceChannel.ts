@@ -11,6 +11,8 @@ export type PresenceState = {
   /** The task it has open, and whether it is editing that task's description. */
   readonly taskId?: string
   readonly typing?: boolean
+  /** Where its caret is in that description: a Loro `Cursor`, base64 (see `caret.ts`). */
+  readonly caret?: string
 }
 
 export type Peer = PresenceState & {

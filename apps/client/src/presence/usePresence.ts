@@ -5,11 +5,18 @@ import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { nextColor } from "../ui/colors.js"
 import { type Peer, PresenceChannel } from "./PresenceChannel.js"
 
+export interface TaskViewer {
+  readonly key: string
+  readonly member: Member
+  readonly typing: boolean
+  readonly caret?: string
+}
+
 export interface Presence {
   /** Everyone else here now, one per person (their tabs merged). */
   readonly people: ReadonlyArray<Peer>
   /** Task id → who has it open (and whether they are typing in it). */
-  readonly byTask: ReadonlyMap<string, ReadonlyArray<{ key: string; member: Member; typing: boolean }>>
+  readonly byTask: ReadonlyMap<string, ReadonlyArray<TaskViewer>>
 }
 
 const asMember = (p: Peer): Member => ({ id: (p.memberId ?? p.key) as Member["id"], name: p.name, color: p.color })
@@ -24,6 +31,7 @@ export const usePresence = (
   identity: Identity | undefined,
   openTask: string | undefined,
   typing: boolean,
+  caret: string | undefined,
 ): Presence => {
   const [channel, setChannel] = useState<PresenceChannel | undefined>(undefined)
   const [version, setVersion] = useState(0)
@@ -46,19 +54,25 @@ export const usePresence = (
       color: member?.color ?? nextColor(7),
       ...(identity !== undefined ? { memberId: identity.memberId } : {}),
       ...(openTask !== undefined ? { taskId: openTask, typing } : {}),
+      ...(openTask !== undefined && typing && caret !== undefined ? { caret } : {}),
     })
-  }, [channel, member, identity, openTask, typing])
+  }, [channel, member, identity, openTask, typing, caret])
   // biome-ignore lint/correctness/useExhaustiveDependencies: version is the trigger: someone's presence changed
   return useMemo(() => {
     const peers = channel?.peers() ?? []
     const people = new Map<string, Peer>()
     for (const p of peers) people.set(p.memberId ?? p.key, p)
-    const byTask = new Map<string, Array<{ key: string; member: Member; typing: boolean }>>()
+    const byTask = new Map<string, Array<TaskViewer>>()
     for (const p of peers) {
       if (p.taskId === undefined) continue
       let list = byTask.get(p.taskId)
       if (list === undefined) byTask.set(p.taskId, (list = []))
-      list.push({ key: p.key, member: asMember(p), typing: p.typing === true })
+      list.push({
+        key: p.key,
+        member: asMember(p),
+        typing: p.typing === true,
+        ...(p.caret !== undefined ? { caret: p.caret } : {}),
+      })
     }
     return { people: [...people.values()], byTask }
   }, [channel, version])

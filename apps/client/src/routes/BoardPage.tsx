@@ -20,6 +20,7 @@ import { NoticesProvider } from "../components/Notices.js"
 import { PeopleDialog } from "../components/PeopleDialog.js"
 import { ProjectColumn } from "../components/ProjectColumn.js"
 import { RefusedDialog } from "../components/RefusedDialog.js"
+import type { RemoteCaret } from "../components/RemoteCarets.js"
 import { ShareDialog } from "../components/ShareDialog.js"
 import { StatusBar } from "../components/StatusBar.js"
 import { TaskPanel } from "../components/TaskPanel.js"
@@ -30,8 +31,9 @@ import { useUndoHistory, useUndoShortcuts } from "../hooks/useUndo.js"
 import { useDocVersion, useWorkspaceSession } from "../hooks/useWorkspaceSession.js"
 import { useIdentity } from "../people/useIdentity.js"
 import { useMembers } from "../people/useMembers.js"
+import { caretAt, caretOffset } from "../presence/caret.js"
 import { HereNow, OthersHere } from "../presence/HereNow.js"
-import { usePresence } from "../presence/usePresence.js"
+import { type TaskViewer, usePresence } from "../presence/usePresence.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { nextColor } from "../ui/colors.js"
 import { RULES } from "../ui/textRules.js"
@@ -61,9 +63,13 @@ export const BoardPage = () => {
   const [selected, setSelected] = useState<string | undefined>(undefined)
   const [dialog, setDialog] = useState<Dialog | undefined>(undefined)
   const [typing, setTyping] = useState(false)
+  const [caret, setCaret] = useState<string | undefined>(undefined)
   // biome-ignore lint/correctness/useExhaustiveDependencies: selected is the trigger: another task, no typing yet
-  useEffect(() => setTyping(false), [selected])
-  const presence = usePresence(session, identity, selected, typing)
+  useEffect(() => {
+    setTyping(false)
+    setCaret(undefined)
+  }, [selected])
+  const presence = usePresence(session, identity, selected, typing, caret)
   useEffect(() => {
     document.title = session ? `${session.meta.name} · VibeStack` : "VibeStack"
   }, [session])
@@ -171,6 +177,8 @@ export const BoardPage = () => {
               authorId={identity?.memberId}
               others={<OthersHere viewers={presence.byTask.get(selected)} />}
               onTyping={setTyping}
+              carets={caretsIn(s, presence.byTask.get(selected))}
+              onCaret={(offset) => setCaret(caretAt(s.doc, selected, offset))}
               showFields={view === "board"}
               onClose={() => setSelected(undefined)}
             />
@@ -267,3 +275,10 @@ const FilteredProject = (
     />
   )
 }
+
+/** Others' carets in the open task's description, where they are in this copy of the text. */
+const caretsIn = (s: WorkspaceSession, viewers: ReadonlyArray<TaskViewer> | undefined): ReadonlyArray<RemoteCaret> =>
+  (viewers ?? []).flatMap((v) => {
+    const offset = v.typing && v.caret !== undefined ? caretOffset(s.doc, v.caret) : undefined
+    return offset === undefined ? [] : [{ key: v.key, name: v.member.name, color: v.member.color, offset }]
+  })

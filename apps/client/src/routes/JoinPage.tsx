@@ -68,7 +68,7 @@ export const JoinPage = () => {
         role: roleOf(token) ?? "viewer",
         createdAt: existing?.createdAt ?? Date.now(),
       })
-      if (name !== undefined && name !== "") writeIdentity(ws.right, name, person, person !== undefined)
+      if (name !== undefined && name !== "") writeIdentity(ws.right, name, person, { fromLink: person !== undefined })
       tabSync().workspacesChanged()
       await navigate({ to: "/w/$workspaceId", params: { workspaceId: ws.right }, replace: true })
     })()
