@@ -1,26 +1,15 @@
 import { Link, useParams } from "@tanstack/react-router"
-import {
-  canWrite,
-  createProject,
-  type Member,
-  type Project,
-  type Task,
-  upsertMember,
-  type WorkspaceId,
-} from "@vibestack/schema"
-import { useEffect, useMemo, useState } from "react"
+import { canWrite, createProject, upsertMember, type WorkspaceId } from "@vibestack/schema"
+import { useEffect, useState } from "react"
 import { BackupsDialog } from "../backups/BackupsDialog.js"
 import { FilterBar } from "../board/FilterBar.js"
-import { ProjectBoard } from "../board/ProjectBoard.js"
-import type { Viewers } from "../board/StatusColumn.js"
-import { filterTasks, NO_FILTER, type TaskFilter } from "../board/taskFilter.js"
-import { type BoardViewKind, useViewKind, ViewSwitch } from "../board/ViewSwitch.js"
+import { Projects } from "../board/Projects.js"
+import { NO_FILTER, type TaskFilter } from "../board/taskFilter.js"
+import { useViewKind, ViewSwitch } from "../board/ViewSwitch.js"
 import { NewItemForm } from "../components/NewItemForm.js"
 import { NoticesProvider } from "../components/Notices.js"
 import { PeopleDialog } from "../components/PeopleDialog.js"
-import { ProjectColumn } from "../components/ProjectColumn.js"
 import { RefusedDialog } from "../components/RefusedDialog.js"
-import type { RemoteCaret } from "../components/RemoteCarets.js"
 import { ShareDialog } from "../components/ShareDialog.js"
 import { StatusBar } from "../components/StatusBar.js"
 import { TaskPanel } from "../components/TaskPanel.js"
@@ -31,10 +20,10 @@ import { useUndoHistory, useUndoShortcuts } from "../hooks/useUndo.js"
 import { useDocVersion, useWorkspaceSession } from "../hooks/useWorkspaceSession.js"
 import { useIdentity } from "../people/useIdentity.js"
 import { useMembers } from "../people/useMembers.js"
-import { caretAt, caretOffset } from "../presence/caret.js"
+import { caretAt } from "../presence/caret.js"
 import { HereNow, OthersHere } from "../presence/HereNow.js"
-import { type TaskViewer, usePresence } from "../presence/usePresence.js"
-import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
+import { caretsIn } from "../presence/remoteCarets.js"
+import { usePresence } from "../presence/usePresence.js"
 import { nextColor } from "../ui/colors.js"
 import { RULES } from "../ui/textRules.js"
 import { write } from "../ui/write.js"
@@ -228,57 +217,3 @@ export const BoardPage = () => {
     </UndoContext.Provider>
   )
 }
-
-/** Every project, as lists or boards, through the filter (memoised per project's task array). */
-const Projects = (p: {
-  readonly view: BoardViewKind
-  readonly viewers: Viewers
-  readonly session: WorkspaceSession
-  readonly filter: TaskFilter
-  readonly members: ReadonlyMap<string, Member>
-  readonly readOnly: boolean
-  readonly selected: string | undefined
-  readonly onSelect: (id: string) => void
-}) => (
-  <div className={p.view === "board" ? "projects boards" : "projects"}>
-    {p.session.index.projectList().map((project) => (
-      <FilteredProject key={project.id} {...p} project={project} tasks={p.session.index.tasksOf(project.id)} />
-    ))}
-  </div>
-)
-
-const FilteredProject = (
-  p: Parameters<typeof Projects>[0] & { readonly project: Project; readonly tasks: ReadonlyArray<Task> },
-) => {
-  const shown = useMemo(() => filterTasks(p.tasks, p.filter), [p.tasks, p.filter])
-  return p.view === "board" ? (
-    <ProjectBoard
-      project={p.project}
-      tasks={p.tasks}
-      shown={shown}
-      members={p.members}
-      viewers={p.viewers}
-      session={p.session}
-      readOnly={p.readOnly}
-      selectedTask={p.selected}
-      onSelect={p.onSelect}
-    />
-  ) : (
-    <ProjectColumn
-      project={p.project}
-      tasks={p.tasks}
-      shown={shown}
-      session={p.session}
-      readOnly={p.readOnly}
-      selectedTask={p.selected}
-      onSelect={p.onSelect}
-    />
-  )
-}
-
-/** Others' carets in the open task's description, where they are in this copy of the text. */
-const caretsIn = (s: WorkspaceSession, viewers: ReadonlyArray<TaskViewer> | undefined): ReadonlyArray<RemoteCaret> =>
-  (viewers ?? []).flatMap((v) => {
-    const offset = v.typing && v.caret !== undefined ? caretOffset(s.doc, v.caret) : undefined
-    return offset === undefined ? [] : [{ key: v.key, name: v.member.name, color: v.member.color, offset }]
-  })
