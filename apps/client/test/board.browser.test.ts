@@ -79,7 +79,7 @@ const drag = async (p: Page, from: Locator, to: Locator) => {
 }
 
 describe("[#18] board", () => {
-  it("[#18] a card dragged across columns on device A moves on device B; within a column too; keyboard moves the same way", async () => {
+  it("[U6] a card dragged across columns on device A moves on device B; within a column too; keyboard moves the same way", async () => {
     const { a, b, close } = await pair("Drag board")
     for (const t of ["One", "Two", "Three"]) await addTask(a, "Plan", t)
     await showBoard(a)
@@ -187,7 +187,7 @@ describe("[#18] people", () => {
 })
 
 describe("[#18] history you can act on", () => {
-  it("[#18] restores a task to an earlier version as a new change, names people, and the restore is undoable", async () => {
+  it("[U4] restores a task to an earlier version as a new change, names people, and the restore is undoable", async () => {
     const { a, b, close } = await pair("History restore", "Bob")
     await a.getByRole("button", { name: "People · set your name" }).click()
     await a.getByRole("dialog").getByLabel("Your name").fill("Alice")
@@ -252,7 +252,7 @@ describe("[#18] history you can act on", () => {
 })
 
 describe("[#18] accessibility", () => {
-  it("[#18] board, list, task panel and dialogs: no serious or critical axe-core violations, at desktop and 360 px", async () => {
+  it("[U6] board, list, task panel and dialogs: no serious or critical axe-core violations, at desktop and 360 px", async () => {
     const { a, close } = await pair("Accessible", "Bob")
     for (const t of ["One", "Two"]) await addTask(a, "Plan", t)
     const problems: Array<string> = []
