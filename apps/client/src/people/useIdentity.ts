@@ -1,9 +1,9 @@
-import { upsertMember } from "@vibestack/schema"
+import { newId } from "@vibestack/schema"
 import { useCallback, useEffect, useState } from "react"
+import { intent } from "../sync/intents.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { nextColor } from "../ui/colors.js"
 import { type WriteResult, write } from "../ui/write.js"
-import { setAuthor } from "./authorship.js"
 import { type Identity, readIdentity, writeIdentity } from "./identity.js"
 
 /**
@@ -41,13 +41,14 @@ export const useIdentity = (
       session.readOnlyReason === undefined
     ) {
       const color = nextColor(session.index.members.size)
-      write(session, (d) => upsertMember(d, { id: identity.memberId, name: identity.name, color }))
+      write(session, intent("upsertMember", { id: identity.memberId, name: identity.name, color }))
     } else if (member !== undefined && member.name !== identity.name)
       setIdentity(writeIdentity(ws, member.name, identity.memberId))
   }, [session, identity, member, canWrite, docVersion])
   useEffect(() => {
     if (session === undefined) return
-    setAuthor(session.doc, identity?.memberId)
+    // The document worker stamps this person on every commit (and undo) it makes.
+    session.post({ _tag: "Author", memberId: identity?.memberId })
   }, [session, identity])
   const setName = useCallback(
     (name: string): WriteResult => {
@@ -56,10 +57,9 @@ export const useIdentity = (
       const current = id !== undefined ? session.index.members.get(id) : undefined
       if (canWrite) {
         const color = current?.color ?? nextColor(session.index.members.size)
-        let memberId = id
-        const r = write(session, (d) => {
-          memberId = upsertMember(d, { ...(id !== undefined ? { id } : {}), name, color }).id
-        })
+        // The id is chosen here: the helper runs in the worker and its result does not come back.
+        const memberId = id ?? newId<string>()
+        const r = write(session, intent("upsertMember", { id: memberId, name, color }))
         if (!r.ok) return r
         setIdentity(writeIdentity(session.meta.workspaceId, name, memberId))
         return r
