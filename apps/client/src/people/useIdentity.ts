@@ -1,5 +1,5 @@
 import { newId } from "@vibestack/schema"
-import { useCallback, useEffect, useState } from "react"
+import { useCallback, useEffect, useRef, useState } from "react"
 import { intent } from "../sync/intents.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { nextColor } from "../ui/colors.js"
@@ -27,6 +27,9 @@ export const useIdentity = (
     return () => removeEventListener("vibestack-identity", reread)
   }, [ws])
   const member = identity !== undefined ? session?.index.members.get(identity.memberId) : undefined
+  // The person this session was asked to add: the worker answers later, and asking again on
+  // every render until then would loop (each write re-renders the page).
+  const added = useRef<{ session: WorkspaceSession; memberId: string } | undefined>(undefined)
   // biome-ignore lint/correctness/useExhaustiveDependencies: docVersion is the trigger: the people may have changed
   useEffect(() => {
     if (session === undefined || identity === undefined) return
@@ -38,8 +41,10 @@ export const useIdentity = (
       identity.fromLink !== true &&
       identity.seen !== true &&
       canWrite &&
-      session.readOnlyReason === undefined
+      session.readOnlyReason === undefined &&
+      (added.current?.session !== session || added.current.memberId !== identity.memberId)
     ) {
+      added.current = { session, memberId: identity.memberId }
       const color = nextColor(session.index.members.size)
       write(session, intent("upsertMember", { id: identity.memberId, name: identity.name, color }))
     } else if (member !== undefined && member.name !== identity.name)

@@ -41,7 +41,7 @@ export const intent = <K extends WriteOp>(op: K, ...args: ArgsOf<K>): Intent => 
 /** The entity an intent edits in place (its row can be patched on the page before the worker answers). */
 export const patchOf = (
   i: Intent,
-): { readonly collection: "tasks" | "projects"; readonly id: string; readonly fields: object } | undefined => {
+): { readonly collection: "tasks" | "projects" | "members"; readonly id: string; readonly fields: object } | undefined => {
   switch (i.op) {
     case "updateTask":
       return { collection: "tasks", id: i.args[0], fields: i.args[1] }
@@ -50,6 +50,9 @@ export const patchOf = (
       return { collection: "tasks", id: i.args[0], fields: { status: i.args[1].status } }
     case "setTaskDescription":
       return { collection: "tasks", id: i.args[0], fields: { description: i.args[1] } }
+    case "upsertMember":
+      // Renaming a person (one already there): the name shows at once.
+      return i.args[0].id === undefined ? undefined : { collection: "members", id: i.args[0].id, fields: i.args[0] }
     case "updateProject":
       return { collection: "projects", id: i.args[0], fields: i.args[1] }
     default:
