@@ -11,6 +11,7 @@
  * Run: node --import tsx bench/feed.ts [rows=100000] [liveChanges=20000] [latency,initial,live].
  * Timings never gate tests.
  */
+import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { createServer } from "node:http"
 import { loadavg, tmpdir } from "node:os"
@@ -49,6 +50,19 @@ const server = await spawnServer(
   await freePort(),
 )
 const url = server.url
+/** The latency floor: bench/feedFloor.ts relays the commits' NOTIFYs to long-polls, doing no feed work. */
+const floorServer = await (async () => {
+  const port = await freePort()
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(import.meta.dirname, "feedFloor.ts"), pgServer.url, String(port)],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  )
+  await new Promise((r) => child.stdout!.once("data", r))
+  return { child, url: `http://127.0.0.1:${port}` }
+})()
 const db = await connect(pgServer.url)
 const aborts: Array<AbortController> = []
 const out: Array<[string, string, string]> = []
@@ -87,12 +101,12 @@ const insertOne = (ws: string, id: string, project = "p0") =>
   )
 
 // 1. Latency: one row per transaction; a NOTIFY in the same transaction is the floor.
-const latency = async (label: string, shapes: number, perShapeWhere: boolean, gapMs: number) => {
+const latency = async (label: string, shapes: number, perShapeWhere: boolean, gapMs: number, origin = url) => {
   const { workspaceId: ws, masterToken } = await registerWorkspace(url, label)
   const sent = new Map<string, number>()
   const viaShape: Array<number> = []
   const followers = Array.from({ length: shapes }, (_, i) =>
-    follow(url, masterToken, perShapeWhere ? { where: "project_id = $1", params: [`p${i}`] } : {}),
+    follow(origin, masterToken, perShapeWhere ? { where: "project_id = $1", params: [`p${i}`] } : {}),
   )
   await Promise.all(followers.map((f) => f.shape.rows))
   for (const f of followers)
@@ -103,13 +117,13 @@ const latency = async (label: string, shapes: number, perShapeWhere: boolean, ga
   const viaNotify: Array<number> = []
   const listener = await connect(pgServer.url)
   await listener.query("listen bench")
-  listener.on("notification", (n) => viaNotify.push(performance.now() - sent.get(n.payload!)!))
+  listener.on("notification", (n) => viaNotify.push(performance.now() - sent.get(n.payload!.split("|")[0]!)!))
   const samples = Math.min(SAMPLES, perShapeWhere || shapes === 1 ? SAMPLES : 150)
   for (let i = 0; i < samples; i++) {
     const id = `${label}-${i}`
     await db.query("begin")
     await insertOne(ws, id, `p${i % shapes}`)
-    await db.query("select pg_notify('bench', $1)", [id])
+    await db.query("select pg_notify('bench', $1)", [`${id}|p${i % shapes}`])
     sent.set(id, performance.now())
     await db.query("commit")
     await sleep(gapMs)
@@ -129,12 +143,18 @@ for (const [label, shapes, perShape, gap] of PARTS.has("latency")
     ] as const)
   : []) {
   const r = await latency(label.split(" ")[0]!, shapes, perShape, gap)
+  const bare = await latency(`floor-${label.split(" ")[0]!}`, shapes, perShape, gap, floorServer.url)
   out.push([
     `commit → ShapeStream p50 / p99: ${label}`,
     ms(r.viaShape) + (r.missing ? ` (${r.missing} missing)` : ""),
     "≤ 20 / ≤ 100 ms",
   ])
   out.push(["  floor: commit → LISTEN/NOTIFY p50 / p99", ms(r.viaNotify), ""])
+  out.push([
+    "  floor: commit → NOTIFY relayed to the same ShapeStreams by a bare HTTP server",
+    ms(bare.viaShape) + (bare.missing ? ` (${bare.missing} missing)` : ""),
+    "",
+  ])
 }
 
 // 2. Initial sync.
@@ -305,6 +325,7 @@ console.log(`\nNode ${process.version}, load average (1/5/15 min) ${loadAtStart}
 console.log(`${"measure".padEnd(w[0]!)}  ${"result".padEnd(w[1]!)}  target`)
 for (const [a, b, c] of out) console.log(`${a.padEnd(w[0]!)}  ${b.padEnd(w[1]!)}  ${c}`)
 await db.end()
+floorServer.child.kill("SIGTERM")
 server.child.kill("SIGTERM")
 await server.exited
 await pgServer.dispose()

@@ -26,6 +26,39 @@ const MAX_CHANGES = 10_000
 
 const MUST_REFETCH = { _tag: "MustRefetch" } as const
 
+/** One look at the log after an offset: the shape's messages (joined) and where it got to. */
+type Round =
+  | {
+      readonly _tag: "Round"
+      readonly body: string
+      readonly count: number
+      readonly offset: Offset
+      readonly done: boolean
+    }
+  | typeof MUST_REFETCH
+
+const round = (
+  ctx: ServeContext,
+  after: Offset,
+  changes: ReadonlyArray<LogChange>,
+  complete: boolean,
+  head: number,
+): Round => {
+  const { messages, consumed } = shapeMessages(ctx.shape, ctx.ws, changes, ctx.feed.options.pageBytes)
+  const done = complete && consumed === changes.length
+  const last: Offset = consumed > 0 ? changes[consumed - 1]! : after
+  const offset = done ? maxOffset(last, { lsn: head, pos: 0 }) : last
+  return { _tag: "Round", body: messages.join(","), count: messages.length, offset, done }
+}
+
+/** From the tail: computed once per tail version for every follower at the same offset. */
+const tailRound = (ctx: ServeContext, after: Offset): Round =>
+  ctx.feed.tail.memo(`${ctx.shape.key}\u0000${ctx.ws}\u0000${after.lsn}_${after.pos}`, () => {
+    const r = ctx.feed.tail.read(ctx.shape.table, ctx.ws, after, MAX_CHANGES)
+    if (r.truncated) return MUST_REFETCH
+    return round(ctx, after, r.changes, r.changes.length < MAX_CHANGES, r.head)
+  })
+
 /** Resolves on the next change to (table, workspace), a truncate or reset, or the deadline. */
 const nextChange = (tail: ChangeTail, table: string, ws: string, seen: number, deadline: number) =>
   Effect.async<void>((resume) => {
@@ -59,40 +92,22 @@ export const serveLog = (ctx: ServeContext, from: Offset, live: boolean) =>
     for (;;) {
       if (tail.epoch > ctx.epoch) return MUST_REFETCH
       const seen = tail.version
-      let changes: ReadonlyArray<LogChange>
-      let complete: boolean
-      let head: number
-      if (tail.epoch === ctx.epoch && tail.covers(after)) {
-        const r = tail.read(shape.table, ws, after, MAX_CHANGES)
-        if (r.truncated) return MUST_REFETCH
-        changes = r.changes
-        complete = r.changes.length < MAX_CHANGES
-        head = r.head
-      } else {
-        const r = yield* readLog(ctx.sql, { table: shape.table, ws, after, epoch: ctx.epoch, max: MAX_CHANGES })
-        if (r._tag === "MustRefetch") return MUST_REFETCH
-        changes = r.changes
-        complete = r.complete
-        head = r.stored
+      let r: Round
+      if (tail.epoch === ctx.epoch && tail.covers(after)) r = tailRound(ctx, after)
+      else {
+        const log = yield* readLog(ctx.sql, { table: shape.table, ws, after, epoch: ctx.epoch, max: MAX_CHANGES })
+        r = log._tag === "MustRefetch" ? MUST_REFETCH : round(ctx, after, log.changes, log.complete, log.stored)
       }
-      const { messages, consumed } = shapeMessages(shape, ws, changes, feed.options.pageBytes)
-      const done = complete && consumed === changes.length
-      const last: Offset = consumed > 0 ? changes[consumed - 1]! : after
-      const offset = done ? maxOffset(last, { lsn: head, pos: 0 }) : last
-      if (messages.length === 0 && Date.now() < deadline) {
-        after = offset
-        if (!done) continue
+      if (r._tag === "MustRefetch") return MUST_REFETCH
+      if (r.count === 0 && Date.now() < deadline) {
+        after = r.offset
+        if (!r.done) continue
         if (live) {
           yield* nextChange(tail, shape.table, ws, seen, deadline)
           continue
         }
       }
-      if (done) messages.push(UP_TO_DATE)
-      return {
-        _tag: "Page",
-        body: `[${messages.join(",")}]`,
-        offset: formatOffset({ lsn: offset.lsn, pos: offset.pos }),
-        upToDate: done,
-      } as const
+      const body = r.done ? (r.count === 0 ? `[${UP_TO_DATE}]` : `[${r.body},${UP_TO_DATE}]`) : `[${r.body}]`
+      return { _tag: "Page", body, offset: formatOffset(r.offset), upToDate: r.done } as const
     }
   })

@@ -1,0 +1,82 @@
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { statusOfKind } from "@vibestack/shared"
+import { Effect, Fiber, FiberSet, Layer } from "effect"
+import { Tokens } from "../auth/Tokens.js"
+import { HttpNodeServer } from "../live/LiveServer.js"
+import { Metrics } from "../metrics/Metrics.js"
+import { type ShapeResponse, ShapeService } from "./ShapeService.js"
+import { shapeError } from "./shapeResponse.js"
+
+const PATH = "/api/v1/shape"
+
+/** Only the plain spelling: anything unusual (case, slashes, HEAD) is the platform's to route. */
+const isShapeRequest = (req: IncomingMessage): boolean => {
+  const url = req.url ?? ""
+  return req.method === "GET" && url.startsWith(PATH) && (url.length === PATH.length || url[PATH.length] === "?")
+}
+
+const write = (res: ServerResponse, r: ShapeResponse) => {
+  if (res.headersSent || res.destroyed) return
+  res.writeHead(r.status, r.headers)
+  res.end(r.body)
+}
+
+/**
+ * `GET /api/v1/shape?…` with a bearer token, answered on the Node server directly, as the
+ * live socket is: every follower holds one long-poll, so a commit to a whole table with 100
+ * followers is 100 responses and 100 new requests, and the platform's router, middleware
+ * and spans were most of that cost (profiled: about 80 % of the server's CPU at 100
+ * shapes). The answer is the same as the HttpApi route's (`ShapeLive.ts`), which still
+ * serves everything else (no or a malformed `Authorization`, other spellings of the path)
+ * and documents the route in OpenAPI. What the platform's middleware would do for a GET
+ * is done here too: the error shape, `vibestack_http_requests_total` and its timing.
+ */
+export const ShapeHttpLive = Layer.scopedDiscard(
+  Effect.gen(function* () {
+    const node = yield* HttpNodeServer
+    const shapes = yield* ShapeService
+    const tokens = yield* Tokens
+    const metrics = yield* Metrics
+    // Requests still running when the server stops are interrupted with it.
+    const run = yield* FiberSet.makeRuntime<never>()
+
+    const answer = (req: IncomingMessage, token: string) =>
+      Effect.gen(function* () {
+        const caller = yield* Effect.either(tokens.verify(token))
+        if (caller._tag === "Left") {
+          const { kind, message } = caller.left.error
+          return shapeError(statusOfKind[kind] ?? 401, kind, message)
+        }
+        return yield* shapes.handle(new URL(req.url!, "http://x").searchParams, caller.right)
+      })
+
+    const handler = (req: IncomingMessage, res: ServerResponse): boolean => {
+      if (!isShapeRequest(req)) return false
+      const auth = req.headers.authorization
+      if (auth === undefined || !auth.startsWith("Bearer ") || auth.length <= 7) return false
+      const started = performance.now()
+      const fiber = run(
+        answer(req, auth.slice(7)).pipe(
+          Effect.catchAllCause((cause) =>
+            Effect.as(
+              Effect.logError("shape request failed", cause),
+              shapeError(503, "Unavailable", "the change feed is unavailable; retry"),
+            ),
+          ),
+          Effect.map((r) => {
+            write(res, r)
+            metrics.inc("vibestack_http_requests_total", { route: "api", method: "GET", status: r.status })
+            metrics.observe("vibestack_http_request_seconds", (performance.now() - started) / 1000)
+          }),
+        ),
+      )
+      // A follower that went away ends its long-poll at once.
+      res.once("close", () => {
+        if (!res.writableFinished) run(Fiber.interrupt(fiber))
+      })
+      return true
+    }
+    const remove = node.addRequestHandler(handler)
+    yield* Effect.addFinalizer(() => Effect.sync(remove))
+  }),
+)
