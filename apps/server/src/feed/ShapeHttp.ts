@@ -55,6 +55,21 @@ export const ShapeHttpLive = Layer.scopedDiscard(
       const auth = req.headers.authorization
       if (auth === undefined || !auth.startsWith("Bearer ") || auth.length <= 7) return false
       const started = performance.now()
+      const done = (r: ShapeResponse) => {
+        write(res, r)
+        metrics.inc("vibestack_http_requests_total", { route: "api", method: "GET", status: r.status })
+        metrics.observe("vibestack_http_request_seconds", (performance.now() - started) / 1000)
+      }
+      // A follower's next long-poll, with everything cached: no fiber at all.
+      const caller = tokens.verifyCached(auth.slice(7))
+      const follow = caller && shapes.follow(new URL(req.url!, "http://x").searchParams, caller)
+      if (follow) {
+        const cancel = follow(done)
+        res.once("close", () => {
+          if (!res.writableFinished) cancel()
+        })
+        return true
+      }
       const fiber = run(
         answer(req, auth.slice(7)).pipe(
           Effect.catchAllCause((cause) =>
@@ -63,11 +78,7 @@ export const ShapeHttpLive = Layer.scopedDiscard(
               shapeError(503, "Unavailable", "the change feed is unavailable; retry"),
             ),
           ),
-          Effect.map((r) => {
-            write(res, r)
-            metrics.inc("vibestack_http_requests_total", { route: "api", method: "GET", status: r.status })
-            metrics.observe("vibestack_http_request_seconds", (performance.now() - started) / 1000)
-          }),
+          Effect.map(done),
         ),
       )
       // A follower that went away ends its long-poll at once.

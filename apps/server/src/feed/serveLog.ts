@@ -76,6 +76,19 @@ const nextChange = (tail: ChangeTail, table: string, ws: string, seen: number, d
     })
   })
 
+/** What a round means for the request: answer it, look again from `after`, or wait there. */
+type Next = LogPage | { readonly _tag: "Again" | "Wait"; readonly after: Offset }
+
+const decide = (r: Round, live: boolean, deadline: number): Next => {
+  if (r._tag === "MustRefetch") return r
+  if (r.count === 0 && Date.now() < deadline) {
+    if (!r.done) return { _tag: "Again", after: r.offset }
+    if (live) return { _tag: "Wait", after: r.offset }
+  }
+  const body = r.done ? (r.count === 0 ? `[${UP_TO_DATE}]` : `[${r.body},${UP_TO_DATE}]`) : `[${r.body}]`
+  return { _tag: "Page", body, offset: formatOffset(r.offset), upToDate: r.done }
+}
+
 /**
  * A shape's log after an offset: what changed for it, then `up-to-date` and the offset
  * `<head>_0` once nothing below head is missing. Recent offsets read the node's tail (no
@@ -98,16 +111,63 @@ export const serveLog = (ctx: ServeContext, from: Offset, live: boolean) =>
         const log = yield* readLog(ctx.sql, { table: shape.table, ws, after, epoch: ctx.epoch, max: MAX_CHANGES })
         r = log._tag === "MustRefetch" ? MUST_REFETCH : round(ctx, after, log.changes, log.complete, log.stored)
       }
-      if (r._tag === "MustRefetch") return MUST_REFETCH
-      if (r.count === 0 && Date.now() < deadline) {
-        after = r.offset
-        if (!r.done) continue
-        if (live) {
-          yield* nextChange(tail, shape.table, ws, seen, deadline)
-          continue
-        }
-      }
-      const body = r.done ? (r.count === 0 ? `[${UP_TO_DATE}]` : `[${r.body},${UP_TO_DATE}]`) : `[${r.body}]`
-      return { _tag: "Page", body, offset: formatOffset(r.offset), upToDate: r.done } as const
+      const next = decide(r, live, deadline)
+      if (next._tag === "Page" || next._tag === "MustRefetch") return next
+      after = next.after
+      if (next._tag === "Wait") yield* nextChange(tail, shape.table, ws, seen, deadline)
     }
   })
+
+/**
+ * `serveLog` for a follower whose offset the tail covers, with callbacks instead of a
+ * fiber: the common request (a long-poll at the tail's end) costs no Effect runtime, which
+ * was most of a request's CPU with 100 followers woken per commit. Ends with the page, or
+ * `Query` with the offset reached when the tail stopped covering it (the caller goes on
+ * with `serveLog`). Returns a cancel for a follower that went away.
+ */
+export const followTail = (
+  ctx: ServeContext,
+  from: Offset,
+  live: boolean,
+  done: (out: LogPage | { readonly _tag: "Query"; readonly after: Offset }) => void,
+): (() => void) => {
+  const tail = ctx.feed.tail
+  const deadline = Date.now() + ctx.feed.options.longPollMs
+  let after = from
+  let stop = () => {}
+  const step = (): void => {
+    for (;;) {
+      if (tail.epoch > ctx.epoch) {
+        done(MUST_REFETCH)
+        return
+      }
+      if (tail.epoch !== ctx.epoch || !tail.covers(after)) {
+        done({ _tag: "Query", after })
+        return
+      }
+      const seen = tail.version
+      const next = decide(tailRound(ctx, after), live, deadline)
+      if (next._tag === "Page" || next._tag === "MustRefetch") {
+        done(next)
+        return
+      }
+      after = next.after
+      if (next._tag === "Wait" && tail.version === seen) {
+        const wake = () => {
+          clearTimeout(timer)
+          off()
+          step()
+        }
+        const timer = setTimeout(wake, Math.max(0, deadline - Date.now()))
+        const off = tail.onChange(ctx.shape.table, ctx.ws, wake)
+        stop = () => {
+          clearTimeout(timer)
+          off()
+        }
+        return
+      }
+    }
+  }
+  step()
+  return () => stop()
+}
