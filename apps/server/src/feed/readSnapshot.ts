@@ -2,7 +2,7 @@ import type pg from "pg"
 import { to as copyTo } from "pg-copy-streams"
 import type { CompiledShape } from "./compileShape.js"
 import { settingName, settingRef } from "./compileShape.js"
-import { copyMessages } from "./copyMessages.js"
+import { copyPages } from "./copyPages.js"
 import { type Column, rowKey, snapshotMessage, textSql, valueSql } from "./messages.js"
 import { formatOffset, parseLsn } from "./offset.js"
 import type { HeldSnapshot } from "./SnapshotStore.js"
@@ -165,29 +165,16 @@ const streamPages = async (
       where workspace_id = ${settingRef(1)} and id <> all((select current_setting('${IDS_SETTING}'))::text[])
       ${shape.where ? ` and ${shape.where.copySql}` : ""}) to stdout`),
   )
-  const decoder = copyMessages(
+  const pages = copyPages(
     shape.table,
     q.ws,
     shape.columns.map((c) => c.name),
+    q.pageBytes,
+    (page) => snap.push(page),
   )
-  let parts: Array<string> = []
-  let bytes = 0
-  let messages: Array<string> = []
-  const add = (m: string) => {
-    // A page goes out once a row of the next one exists, so a served page knows it is not the last.
-    if (bytes >= q.pageBytes) {
-      snap.push(`[${parts.join(",")}]`)
-      parts = []
-      bytes = 0
-    }
-    parts.push(m)
-    bytes += m.length + 1
-  }
   try {
     for await (const chunk of copy as AsyncIterable<Buffer>) {
-      decoder.push(chunk, messages)
-      for (const m of messages) add(m)
-      messages = []
+      pages.push(chunk)
       if (snap.aborted) throw new Abandoned()
       await deps.room(() => snap.aborted)
     }
@@ -197,11 +184,9 @@ const streamPages = async (
     copy.destroy()
     throw e instanceof Abandoned ? e : new Abandoned(String(e))
   }
-  decoder.end(messages)
-  for (const m of messages) add(m)
   if (snap.aborted) throw new Abandoned()
-  for (const m of overrides.values()) if (m !== null) add(m)
-  snap.finish(`[${parts.join(",")}]`, endOffset)
+  for (const m of overrides.values()) if (m !== null) pages.add(m)
+  snap.finish(pages.end(), endOffset)
 }
 
 const IDS_SETTING = "vibestack.shape_rebuilt_ids"
