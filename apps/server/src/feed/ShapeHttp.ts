@@ -3,11 +3,14 @@ import { statusOfKind } from "@vibestack/shared"
 import { Effect, Fiber, FiberSet, Layer } from "effect"
 import { Tokens } from "../auth/Tokens.js"
 import { HttpNodeServer } from "../live/LiveServer.js"
+import { requestIdOf } from "../logging/observeRequests.js"
 import { Metrics } from "../metrics/Metrics.js"
+import { routeTemplate } from "../metrics/routeTemplate.js"
 import { type ShapeResponse, ShapeService } from "./ShapeService.js"
 import { shapeError } from "./shapeResponse.js"
 
 const PATH = "/api/v1/shape"
+const ROUTE = routeTemplate("GET", PATH)
 
 /** Only the plain spelling: anything unusual (case, slashes, HEAD) is the platform's to route. */
 const isShapeRequest = (req: IncomingMessage): boolean => {
@@ -29,7 +32,8 @@ const write = (res: ServerResponse, r: ShapeResponse) => {
  * shapes). The answer is the same as the HttpApi route's (`ShapeLive.ts`), which still
  * serves everything else (no or a malformed `Authorization`, other spellings of the path)
  * and documents the route in OpenAPI. What the platform's middleware would do for a GET
- * is done here too: the error shape, `vibestack_http_requests_total` and its timing.
+ * is done here too (`logging/observeRequests.ts`): the error shape, `x-request-id`,
+ * `vibestack_http_requests_total` and its timing by route, one log line per 5xx.
  */
 export const ShapeHttpLive = Layer.scopedDiscard(
   Effect.gen(function* () {
@@ -55,10 +59,23 @@ export const ShapeHttpLive = Layer.scopedDiscard(
       const auth = req.headers.authorization
       if (auth === undefined || !auth.startsWith("Bearer ") || auth.length <= 7) return false
       const started = performance.now()
+      const requestId = requestIdOf(req.headers["x-request-id"] as string | undefined)
       const done = (r: ShapeResponse) => {
-        write(res, r)
-        metrics.inc("vibestack_http_requests_total", { route: "api", method: "GET", status: r.status })
-        metrics.observe("vibestack_http_request_seconds", (performance.now() - started) / 1000)
+        write(res, { ...r, headers: { ...r.headers, "x-request-id": requestId } })
+        const seconds = (performance.now() - started) / 1000
+        const labels = { route: ROUTE, method: "GET", status: r.status }
+        metrics.inc("vibestack_http_requests_total", labels)
+        metrics.observe("vibestack_http_request_seconds", seconds, labels)
+        // As observeRequests does: one log line per 5xx, with the request id and what the client was told.
+        if (r.status >= 500) {
+          metrics.inc("vibestack_http_server_errors_total")
+          run(
+            Effect.logError(`HTTP ${r.status} GET ${PATH}: ${typeof r.body === "string" ? r.body : "page"}`).pipe(
+              Effect.annotateLogs({ requestId, method: "GET", route: ROUTE, status: r.status }),
+              Effect.annotateLogs("durationMs", Math.round(seconds * 1000)),
+            ),
+          )
+        }
       }
       // A follower's next long-poll, with everything cached: no fiber at all.
       const caller = tokens.verifyCached(auth.slice(7))
