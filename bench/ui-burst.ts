@@ -12,8 +12,9 @@
 import { fileURLToPath } from "node:url"
 import { createTask, type WorkspaceId } from "@vibestack/schema"
 import { Option } from "effect"
-import { chromium, type Page } from "playwright-core"
+import type { Page } from "playwright-core"
 import { build } from "vite"
+import { launchChromium } from "../apps/client/test/harness.js"
 import { HeadlessClient } from "../apps/server/src/headless/HeadlessClient.js"
 import { startTestServer } from "../apps/server/src/test/server.js"
 import { fmt, median } from "./lib/stats.js"
@@ -24,17 +25,7 @@ const clientDir = fileURLToPath(new URL("../apps/client", import.meta.url))
 console.log("building the app…")
 await build({ root: clientDir, logLevel: "warn", mode: "production" })
 const server = await startTestServer({ config: { clientDist: Option.some(`${clientDir}/dist`) } })
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-  ],
-})
+const browser = await launchChromium()
 
 const register = async (name: string) => {
   const r = await fetch(`${server.url}/api/v1/workspaces`, {

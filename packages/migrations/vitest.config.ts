@@ -1,5 +1,6 @@
 import { defineProject } from "vitest/config"
 
 export default defineProject({
-  test: { name: "migrations", include: ["src/**/*.test.ts"], environment: "node" },
+  // Pure logic, but property tests run thousands of cases: a loaded 2-core machine needs minutes.
+  test: { name: "migrations", include: ["src/**/*.test.ts"], environment: "node", testTimeout: 120_000 },
 })

@@ -10,6 +10,7 @@ import { Bus } from "./bus/Bus.js"
 import type { ServerConfig } from "./Config.js"
 import { checkWalLevel, DatabaseLive, migrate } from "./db/Database.js"
 import { Feed } from "./feed/Feed.js"
+import { ShapeHttpLive } from "./feed/ShapeHttp.js"
 import { ShapeLive } from "./feed/ShapeLive.js"
 import { ShapeService } from "./feed/ShapeService.js"
 import { FeedMonitorLive } from "./health/FeedMonitor.js"
@@ -104,10 +105,11 @@ export const ServerLive = (
   const LiveLive = LiveServerLive({ ...defaultLiveLimits, heartbeatMs: config.liveHeartbeatMs }).pipe(
     Layer.provide(Layer.succeed(HttpNodeServer, nodeServer)),
   )
+  const ShapeFastLive = ShapeHttpLive.pipe(Layer.provide(Layer.succeed(HttpNodeServer, nodeServer)))
   const GuardLive = HandlerGuardLive(nodeServer, { processGuard: options.processGuard ?? false })
   // Readiness and the feed's watcher run where requests are served, not in the CLI.
   const HealthLive = Layer.merge(Readiness.Default, FeedMonitorLive)
-  return Layer.mergeAll(HttpLive, LiveLive, GuardLive).pipe(
+  return Layer.mergeAll(HttpLive, LiveLive, ShapeFastLive, GuardLive).pipe(
     Layer.provideMerge(HealthLive),
     Layer.provideMerge(CoreLive(config)),
   )

@@ -6,7 +6,7 @@ import { Effect, PubSub, Queue, Redacted } from "effect"
 import { Bus, Channel } from "../bus/Bus.js"
 import { ServerConfigTag } from "../ServerConfigTag.js"
 import { JwtSecret } from "./JwtSecret.js"
-import { signToken, verifyToken } from "./jwt.js"
+import { signToken, type TokenClaims, verifyToken } from "./jwt.js"
 
 export interface Principal {
   readonly workspaceId: WorkspaceId
@@ -80,6 +80,20 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
         expiresAt: row.expiresAt,
       })
 
+    /** The verdict on verified claims and their token's row: whom it speaks for, or why not. */
+    const judge = (
+      claims: TokenClaims,
+      row: TokenRow | undefined,
+    ): Verified | ReturnType<typeof apiError<"Unauthorized">> => {
+      if (!row || row.workspaceId !== claims.workspaceId || row.role !== claims.role)
+        return apiError("Unauthorized", "unknown token")
+      if (row.revokedAt) return apiError("Unauthorized", "token revoked")
+      // The same tolerance as the JWT's own exp check: nodes' clocks may differ by that much.
+      const validUntil = new Date(Math.min(row.expiresAt.getTime(), claims.expiresAt.getTime()) + tolerance * 1000)
+      if (validUntil.getTime() <= Date.now()) return apiError("Unauthorized", "token expired")
+      return { workspaceId: claims.workspaceId, role: claims.role, tokenId: claims.tokenId, validUntil }
+    }
+
     /** Verifies signature, claims and the token's row; fails with an `Unauthorized` API error. */
     const verify = Effect.fn("Tokens.verify")(function* (token: string) {
       const claims = verifyToken(secret, token, tolerance)
@@ -87,19 +101,22 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
       const row = yield* loadRow(claims.tokenId).pipe(
         Effect.mapError(() => apiError("Unavailable", "token store unavailable")),
       )
-      if (!row || row.workspaceId !== claims.workspaceId || row.role !== claims.role)
-        return yield* Effect.fail(apiError("Unauthorized", "unknown token"))
-      if (row.revokedAt) return yield* Effect.fail(apiError("Unauthorized", "token revoked"))
-      // The same tolerance as the JWT's own exp check: nodes' clocks may differ by that much.
-      const validUntil = new Date(Math.min(row.expiresAt.getTime(), claims.expiresAt.getTime()) + tolerance * 1000)
-      if (validUntil.getTime() <= Date.now()) return yield* Effect.fail(apiError("Unauthorized", "token expired"))
-      return {
-        workspaceId: claims.workspaceId,
-        role: claims.role,
-        tokenId: claims.tokenId,
-        validUntil,
-      } satisfies Verified
+      const verdict = judge(claims, row)
+      return "error" in verdict ? yield* Effect.fail(verdict) : verdict
     })
+
+    /**
+     * `verify` without I/O, for hot paths (shape long-polls): the principal when the token
+     * and its row are both in the caches and valid, else undefined (ask `verify`).
+     */
+    const verifyCached = (token: string): Verified | undefined => {
+      const claims = verifyToken(secret, token, tolerance)
+      if (typeof claims === "string") return undefined
+      const hit = cache.get(claims.tokenId)
+      if (!hit || Date.now() - hit.at >= CACHE_TTL_MS) return undefined
+      const verdict = judge(claims, hit.row)
+      return "error" in verdict ? undefined : verdict
+    }
 
     /** Register a client-created workspace. The creator (same id + creatorKey) may retry; anyone else gets 409. */
     const register = Effect.fn("Tokens.register")(function* (input: {
@@ -179,6 +196,6 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
             (rows) => new Set(rows.map((r) => r.id)),
           )
 
-    return { verify, register, mint, list, revoke, workspaceName, invalidAmong } as const
+    return { verify, verifyCached, register, mint, list, revoke, workspaceName, invalidAmong } as const
   }),
 }) {}

@@ -24,6 +24,9 @@ interface KeyLog {
   start: number
 }
 
+/** Answers remembered per tail version (they are dropped at the next append). */
+const MEMO_MAX = 10_000
+
 const keyOf = (tbl: string, ws: string) => `${tbl}\u0000${ws}`
 
 /**
@@ -49,6 +52,9 @@ export class ChangeTail {
   /** Commit LSN of the last transaction appended: a transaction is appended once. */
   private lastLsn = -1
   private readonly waiters = new Map<string, Set<() => void>>()
+  private readonly memos = new Map<string, unknown>()
+  private memoVersion = -1
+  private memoHead = -1
 
   constructor(private readonly maxBytes: number) {}
 
@@ -120,6 +126,24 @@ export class ChangeTail {
       else hi = mid
     }
     return { changes: items.slice(lo, Math.min(items.length, lo + max)), truncated, head: this.head }
+  }
+
+  /**
+   * A value computed from the tail as it is now (same version and head), shared by every
+   * reader that asks with the same key: 100 followers of one shape woken by one commit
+   * encode their answer once.
+   */
+  memo<T>(key: string, compute: () => T): T {
+    if (this.memoVersion !== this.version || this.memoHead !== this.head) {
+      this.memos.clear()
+      this.memoVersion = this.version
+      this.memoHead = this.head
+    }
+    const hit = this.memos.get(key)
+    if (hit !== undefined) return hit as T
+    const value = compute()
+    if (this.memos.size < MEMO_MAX) this.memos.set(key, value)
+    return value
   }
 
   /** Calls `wake` on the next change to (table, workspace), a truncate of the table or a reset. */

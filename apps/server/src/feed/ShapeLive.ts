@@ -19,11 +19,14 @@ export const ShapeLive = HttpApiBuilder.group(VibeStackApi, "shape", (handlers) 
         const req = yield* HttpServerRequest.HttpServerRequest
         const principal = yield* Principal
         const res = yield* shapes.handle(new URL(req.url, "http://x").searchParams, principal)
-        return HttpServerResponse.text(res.body, {
+        const options = {
           status: res.status,
           headers: res.headers,
           contentType: res.headers["content-type"] ?? "application/json",
-        })
+        }
+        return typeof res.body === "string"
+          ? HttpServerResponse.text(res.body, options)
+          : HttpServerResponse.uint8Array(res.body, options)
       }),
     )
   }),

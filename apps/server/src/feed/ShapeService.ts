@@ -11,9 +11,9 @@ import type { Column } from "./messages.js"
 import { formatHandle, type Handle } from "./offset.js"
 import { readSnapshot } from "./readSnapshot.js"
 import { SnapshotStore } from "./SnapshotStore.js"
-import { type ServeContext, serveLog } from "./serveLog.js"
+import { followTail, type LogPage, type ServeContext, serveLog } from "./serveLog.js"
 import { parseShapeParams, type ShapeDef } from "./shapeParams.js"
-import { mustRefetch as refetchResponse, shapeError, shapeOk } from "./shapeResponse.js"
+import { mustRefetch as refetchResponse, type ShapeResponse, shapeError, shapeOk } from "./shapeResponse.js"
 import { SESSION_OPTIONS } from "./WalConsumer.js"
 import { WhereError } from "./where/WhereError.js"
 
@@ -29,8 +29,18 @@ export interface ShapeCaller {
 }
 
 /** A digest of (workspace, role, shape definition): the handle's `bind` part. */
-export const bindingOf = (caller: ShapeCaller, key: string): string =>
-  createHash("sha256").update(`${caller.workspaceId}\u0000${caller.role}\u0000${key}`).digest("hex").slice(0, 16)
+export const bindingOf = (caller: ShapeCaller, key: string): string => {
+  const text = `${caller.workspaceId}\u0000${caller.role}\u0000${key}`
+  let bind = bindings.get(text)
+  if (bind === undefined) {
+    bind = createHash("sha256").update(text).digest("hex").slice(0, 16)
+    if (bindings.size >= 10_000) bindings.clear()
+    bindings.set(text, bind)
+  }
+  return bind
+}
+/** Every request of a follower presents the same binding: hashed once. */
+const bindings = new Map<string, string>()
 
 const COMPILED_MAX = 500
 /** How long an initial sync waits for a turn to read Postgres before answering 503. */
@@ -210,6 +220,54 @@ export class ShapeService extends Effect.Service<ShapeService>()("ShapeService",
         ),
       )
 
-    return { handle } as const
+    /**
+     * The common request without a fiber: a follower's next catch-up or long-poll whose
+     * shape is compiled and whose offset the tail covers. Undefined when anything needs
+     * `handle` (an initial sync, a first compile, a stale handle, an older offset); else
+     * a function that answers through `respond` and returns a cancel.
+     */
+    const follow = (query: URLSearchParams, caller: ShapeCaller) => {
+      const params = parseShapeParams(query)
+      if (typeof params === "string" || params.position._tag !== "Log") return undefined
+      const shape = compiled.get(shapeKey(params.def))
+      if (!shape) return undefined
+      const bind = bindingOf(caller, shape.key)
+      const h = params.handle!
+      const state = feed.state()
+      const o = params.position.offset
+      if (h.bind !== bind || h.table !== shape.table || h.epoch !== state.epoch) return undefined
+      if (o.lsn < state.epochLsn || (state.lowWater > 0 && o.lsn <= state.lowWater)) return undefined
+      if (feed.tail.epoch !== state.epoch || !feed.tail.covers(o)) return undefined
+      metrics.inc("vibestack_feed_shape_requests_total", { kind: "Log", live: String(params.live) })
+      const ctx: ServeContext = { sql, feed, shape, ws: caller.workspaceId, epoch: state.epoch }
+      const handleText = formatHandle(h)
+      const answer = (out: LogPage): ShapeResponse =>
+        out._tag === "MustRefetch"
+          ? mustRefetch(shape.table, bind)
+          : shapeOk(shape, handleText, out.offset, out.body, params.cursor, out.upToDate)
+      return (respond: (r: ShapeResponse) => void): (() => void) => {
+        let fiber: (() => void) | undefined
+        const cancel = followTail(ctx, o, params.live, (out) => {
+          if (out._tag !== "Query") {
+            respond(answer(out))
+            return
+          }
+          // The tail was trimmed past this follower while it waited: read change_log.
+          fiber = Runtime.runCallback(runtime)(
+            serveLog(ctx, out.after, params.live).pipe(
+              Effect.map(answer),
+              Effect.orElseSucceed(() => shapeError(503, "Unavailable", "the change feed is unavailable; retry")),
+            ),
+            { onExit: (exit) => exit._tag === "Success" && respond(exit.value) },
+          )
+        })
+        return () => {
+          cancel()
+          fiber?.()
+        }
+      }
+    }
+
+    return { handle, follow } as const
   }),
 }) {}

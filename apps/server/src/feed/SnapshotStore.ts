@@ -7,8 +7,11 @@
  * expire after `ttlMs`, a reader pauses while the node holds more than `maxBytes`, and
  * at most `concurrency` readers query Postgres at once.
  */
+/** A page's JSON: bytes as the COPY reader builds them (strings in tests). */
+export type PageBody = string | Uint8Array
+
 export class HeldSnapshot {
-  readonly pages: Array<string> = []
+  readonly pages: Array<PageBody> = []
   /** Set when the last page is pushed: the offset catch-up continues from (`<L1>_0`). */
   endOffset = ""
   done = false
@@ -25,14 +28,14 @@ export class HeldSnapshot {
   ) {}
 
   /** A finished page; the reader pushes page n only once it holds a row of page n + 1. */
-  push(page: string): void {
+  push(page: PageBody): void {
     this.pages.push(page)
     this.store.bytes += page.length
     this.wake()
   }
 
   /** The last page: done is set before anyone waiting for it wakes. */
-  finish(lastPage: string, endOffset: string): void {
+  finish(lastPage: PageBody, endOffset: string): void {
     this.endOffset = endOffset
     this.done = true
     this.push(lastPage)

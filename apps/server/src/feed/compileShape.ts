@@ -17,14 +17,24 @@ export interface CompiledShape {
   readonly allColumns: boolean
   /** The `electric-schema` header. */
   readonly schema: string
-  /** The `where` as SQL with placeholders from `$2` ($1 is the workspace), and their values. */
-  readonly where: { readonly sql: string; readonly values: ReadonlyArray<string> } | undefined
+  /**
+   * The `where` as SQL with placeholders from `$2` ($1 is the workspace), and their values;
+   * `copySql` reads value n from the setting `settingRef(n)` instead (COPY takes no parameters).
+   */
+  readonly where: { readonly sql: string; readonly copySql: string; readonly values: ReadonlyArray<string> } | undefined
   /** The same condition for a row's text values; undefined: every row. */
   readonly predicate: Predicate | undefined
 }
 
 /** Resolves constants to Postgres' canonical text for their type (one query per compile). */
 export type Canonicalize = (consts: ReadonlyArray<Const>) => Effect.Effect<ReadonlyArray<string>, WhereError>
+
+/**
+ * Parameter n of a statement that cannot have parameters (COPY): a transaction-local
+ * setting the reader sets with `set_config` first, read once per statement (an InitPlan).
+ */
+export const settingName = (n: number): string => `vibestack.shape_p${n}`
+export const settingRef = (n: number): string => `(select current_setting('${settingName(n)}'))`
 
 export const PRIMARY_KEY = ["workspace_id", "id"] as const
 
@@ -74,7 +84,7 @@ export const compileShape = (def: ShapeDef, tableColumns: ReadonlyArray<Column>,
             message: `${c.what} depends on the time it is read; pass a fixed ${c.ty} instead`,
           })
       const values = bound.consts.length === 0 ? [] : yield* canonicalize(bound.consts)
-      where = { sql: whereSql(bound.expr, 2), values }
+      where = { sql: whereSql(bound.expr, 2), copySql: whereSql(bound.expr, 2, settingRef), values }
       predicate = yield* sync(() => wherePredicate(bound.expr, values))
     }
     return {

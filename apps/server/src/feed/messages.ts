@@ -72,11 +72,18 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029\ud800-\udfff]/
 export const jsonString = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`)
 
 /**
+ * An insert message of one (table, workspace)'s snapshot up to its row id, which follows
+ * as `\"<id>\""` (an id without characters JSON escapes), then `,"value":<value>}`.
+ */
+export const snapshotHead = (table: string, ws: string): string =>
+  `{"headers":{"operation":"insert"},"key":${JSON.stringify(`"public".${quote(table)}/${quote(ws)}/`).slice(0, -1)}`
+
+/**
  * Insert messages of one (table, workspace)'s snapshot rows: the key's constant part is
  * escaped once, not per row.
  */
 export const snapshotMessages = (table: string, ws: string) => {
-  const head = `{"headers":{"operation":"insert"},"key":${JSON.stringify(`"public".${quote(table)}/${quote(ws)}/`).slice(0, -1)}`
+  const head = snapshotHead(table, ws)
   return (id: string, value: string): string =>
     id.includes('"') || NEEDS_ESCAPE.test(id)
       ? `{"headers":{"operation":"insert"},"key":${JSON.stringify(`"public".${quote(table)}/${quote(ws)}/${quote(id)}`)},"value":${value}}`

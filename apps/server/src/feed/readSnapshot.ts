@@ -1,6 +1,9 @@
 import type pg from "pg"
+import { to as copyTo } from "pg-copy-streams"
 import type { CompiledShape } from "./compileShape.js"
-import { type Column, rowKey, snapshotMessage, snapshotMessages, textSql, valueJson, valueSql } from "./messages.js"
+import { settingName, settingRef } from "./compileShape.js"
+import { copyPages } from "./copyPages.js"
+import { type Column, rowKey, snapshotMessage, textSql, valueSql } from "./messages.js"
 import { formatOffset, parseLsn } from "./offset.js"
 import type { HeldSnapshot } from "./SnapshotStore.js"
 import { applyUnseen, type LoggedChange, parseSnapshot, visibleIn, type XidSnapshot } from "./snapshotMerge.js"
@@ -20,9 +23,6 @@ export interface SnapshotDeps {
   readonly room: (stop: () => boolean) => Promise<void>
   readonly hooks: { afterSnapshot?: (() => Promise<void>) | undefined }
 }
-
-/** Rows per FETCH: few round trips, bounded memory between pages. */
-const FETCH = 4000
 
 /**
  * Reads an initial sync into `snap`, page by page, while the client fetches earlier pages:
@@ -62,12 +62,17 @@ export const readSnapshot = async (pool: pg.Pool, deps: SnapshotDeps, q: Snapsho
         await client.query("commit")
         open = false
         return
+      } catch (e) {
+        // Nothing more may be sent on a connection with a COPY cut short.
+        if (e instanceof Abandoned) open = false
+        throw e
       } finally {
         if (open) await client.query("rollback").catch(() => (broken = true))
       }
     }
     if (!snap.aborted) snap.fail("the table was truncated during the sync; retry")
   } catch (e) {
+    if (e instanceof Abandoned) broken = true
     snap.fail(`snapshot failed: ${e instanceof Error ? e.message : String(e)}`)
   } finally {
     client.release(broken)
@@ -134,6 +139,12 @@ const rebuildChanged = async (
 const pick = (row: Record<string, string | null>, names: ReadonlyArray<string>) =>
   JSON.stringify(Object.fromEntries(names.map((n) => [n, row[n] ?? null])))
 
+/**
+ * Streams the shape's rows with COPY (no per-column strings; see copyMessages.ts) into
+ * pages. COPY takes no parameters: the workspace, the `where`'s values and the rows
+ * rebuilt above reach it as transaction-local settings (compileShape.settingRef), never
+ * as text of the statement.
+ */
 const streamPages = async (
   client: pg.PoolClient,
   deps: SnapshotDeps,
@@ -143,42 +154,46 @@ const streamPages = async (
   endOffset: string,
 ) => {
   const { shape } = q
-  const values: Array<unknown> = [q.ws, ...(shape.where?.values ?? []), [...overrides.keys()]]
-  const idsParam = `$${values.length}`
+  const values = [q.ws, ...(shape.where?.values ?? [])]
   await client.query(
-    `declare shape_snapshot no scroll cursor for select id, ${shape.columns.map(textSql).join(", ")}
-     from ${quoteIdent(shape.table)}
-     where workspace_id = $1 and id <> all(${idsParam}::text[])${shape.where ? ` and ${shape.where.sql}` : ""}`,
-    values,
+    `select ${values.map((_, i) => `set_config('${settingName(i + 1)}', $${i + 1}, true)`).join(", ")},
+            set_config('${IDS_SETTING}', $${values.length + 1}::text[]::text, true)`,
+    [...values, [...overrides.keys()]],
   )
-  const toJson = valueJson(shape.columns.map((c) => c.name))
-  const message = snapshotMessages(shape.table, q.ws)
-  let parts: Array<string> = []
-  let bytes = 0
-  const add = (m: string) => {
-    // A page goes out once a row of the next one exists, so a served page knows it is not the last.
-    if (bytes >= q.pageBytes) {
-      snap.push(`[${parts.join(",")}]`)
-      parts = []
-      bytes = 0
+  const copy = client.query(
+    copyTo(`copy (select id, ${shape.columns.map(textSql).join(", ")} from ${quoteIdent(shape.table)}
+      where workspace_id = ${settingRef(1)} and id <> all((select current_setting('${IDS_SETTING}'))::text[])
+      ${shape.where ? ` and ${shape.where.copySql}` : ""}) to stdout`),
+  )
+  const pages = copyPages(
+    shape.table,
+    q.ws,
+    shape.columns.map((c) => c.name),
+    q.pageBytes,
+    (page) => snap.push(page),
+  )
+  try {
+    for await (const chunk of copy as AsyncIterable<Buffer>) {
+      pages.push(chunk)
+      if (snap.aborted) throw new Abandoned()
+      await deps.room(() => snap.aborted)
     }
-    parts.push(m)
-    bytes += m.length + 1
+  } catch (e) {
+    // A COPY left unread holds the connection: it is not given back to the pool.
+    copy.on("error", () => {})
+    copy.destroy()
+    throw e instanceof Abandoned ? e : new Abandoned(String(e))
   }
-  // The next FETCH runs in Postgres while this batch becomes messages here.
-  const fetch = () =>
-    client.query<Array<string | null>>({ text: `fetch ${FETCH} from shape_snapshot`, rowMode: "array" })
-  let next = fetch()
-  for (;;) {
-    const r = await next
-    const more = r.rows.length === FETCH && !snap.aborted
-    if (more) next = fetch()
-    for (const row of r.rows) add(message(row[0]!, toJson(row, 1)))
-    if (!more) break
-    if (snap.aborted) throw new Error("snapshot abandoned")
-    await deps.room(() => snap.aborted)
+  if (snap.aborted) throw new Abandoned()
+  for (const m of overrides.values()) if (m !== null) pages.add(m)
+  snap.finish(pages.end(), endOffset)
+}
+
+const IDS_SETTING = "vibestack.shape_rebuilt_ids"
+
+/** The COPY was cut short: its connection is unusable (`readSnapshot` drops it). */
+class Abandoned extends Error {
+  constructor(why = "snapshot abandoned") {
+    super(why)
   }
-  if (snap.aborted) throw new Error("snapshot abandoned")
-  for (const m of overrides.values()) if (m !== null) add(m)
-  snap.finish(`[${parts.join(",")}]`, endOffset)
 }

@@ -4,7 +4,8 @@ import { MUST_REFETCH } from "./messages.js"
 export interface ShapeResponse {
   readonly status: number
   readonly headers: Record<string, string>
-  readonly body: string
+  /** JSON text; snapshot pages are bytes. */
+  readonly body: string | Uint8Array
 }
 
 const EXPOSE = "electric-handle, electric-offset, electric-schema, electric-cursor, electric-up-to-date"
@@ -39,7 +40,7 @@ export const shapeOk = (
   shape: CompiledShape,
   handle: string,
   offset: string,
-  body: string,
+  body: string | Uint8Array,
   cursor: string | undefined,
   upToDate: boolean,
 ): ShapeResponse => {

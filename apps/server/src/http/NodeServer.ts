@@ -2,6 +2,8 @@ import { Server as HttpServer, type IncomingMessage, type ServerResponse, STATUS
 import type { Duplex } from "node:stream"
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean
+/** Answers a request itself (returns true) or leaves it to the HttpApi app (false). */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => boolean
 
 /** Told about every exception a handler let escape (S14): already answered 400 by then. */
 export type HandlerErrorReport = (error: unknown, where: { readonly method: string; readonly path: string }) => void
@@ -52,6 +54,7 @@ export const pathForLog = (url: string | undefined): string => (url ?? "").split
  */
 export class NodeServer extends HttpServer {
   private upgradeHandlers: Array<UpgradeHandler> = []
+  private requestHandlers: Array<RequestHandler> = []
   /** Replaced by the server layer with one that logs through Effect and counts a metric. */
   onHandlerError: HandlerErrorReport = (error, where) =>
     console.error(`handler threw on ${where.method} ${where.path} (answered 400):`, error)
@@ -87,6 +90,18 @@ export class NodeServer extends HttpServer {
     }
   }
 
+  /**
+   * A hot route served before the Effect platform sees it (the change feed's shape
+   * long-polls: the platform's per-request work was most of their cost). The handler must
+   * answer in the documented error shape itself; what it throws is caught as below.
+   */
+  addRequestHandler(handler: RequestHandler): () => void {
+    this.requestHandlers.push(handler)
+    return () => {
+      this.requestHandlers = this.requestHandlers.filter((h) => h !== handler)
+    }
+  }
+
   override emit(event: string, ...args: Array<any>): boolean {
     if (event === "upgrade") {
       const [req, socket, head] = args as [IncomingMessage, Duplex, Buffer]
@@ -105,6 +120,7 @@ export class NodeServer extends HttpServer {
     if (event === "request") {
       const [req, res] = args as [IncomingMessage, ServerResponse]
       try {
+        for (const h of this.requestHandlers) if (h(req, res)) return true
         return super.emit(event, ...args)
       } catch (error) {
         this.report(error, req)

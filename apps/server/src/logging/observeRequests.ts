@@ -7,6 +7,10 @@ import { routeTemplate } from "../metrics/routeTemplate.js"
 /** An incoming `x-request-id` is kept when it is this sane (a proxy's id); otherwise we make one. */
 const SANE_ID = /^[A-Za-z0-9._:@-]{1,128}$/
 
+/** The request's id: a sane incoming `x-request-id`, else a new UUID (also feed/ShapeHttp.ts). */
+export const requestIdOf = (incoming: string | undefined): string =>
+  incoming !== undefined && SANE_ID.test(incoming) ? incoming : randomUUID()
+
 /** Where an inner middleware leaves the cause of a 5xx it turned into a response (one request, one fiber). */
 const ServerErrorCause = FiberRef.unsafeMake<{ cause: Cause.Cause<unknown> | undefined } | undefined>(undefined)
 
@@ -35,7 +39,7 @@ export const observeRequests =
     Effect.gen(function* () {
       const req = yield* HttpServerRequest.HttpServerRequest
       const incoming = req.headers["x-request-id"]
-      const requestId = incoming !== undefined && SANE_ID.test(incoming) ? incoming : randomUUID()
+      const requestId = requestIdOf(incoming)
       const started = performance.now()
       const path = req.url.split("?")[0]!
       const route = routeTemplate(req.method, path)

@@ -13,17 +13,22 @@ export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')
 
 /**
  * A bound `where` as SQL. Every constant becomes the placeholder `$<firstParam + slot>`
+ * (or what `placeholder` makes of that number)
  * with an explicit cast, column names come from the table's catalog, operators from a
  * fixed list: no text of the request is ever part of the statement. Text ordering and
  * LIKE use COLLATE "C", which is what the in-memory predicate reproduces.
  */
-export const whereSql = (expr: Typed, firstParam: number): string => {
+export const whereSql = (
+  expr: Typed,
+  firstParam: number,
+  placeholder: (n: number) => string = (n) => `$${n}`,
+): string => {
   const go = (e: Typed): string => {
     switch (e.k) {
       case "col":
         return quoteIdent(e.name)
       case "const":
-        return `$${firstParam + e.slot}::${SQL_TYPE[e.ty]}`
+        return `${placeholder(firstParam + e.slot)}::${SQL_TYPE[e.ty]}`
       case "bool":
         return e.v ? "true" : "false"
       case "null":
@@ -37,7 +42,7 @@ export const whereSql = (expr: Typed, firstParam: number): string => {
       case "in":
         return `(${go(e.e)} ${e.not ? "not in" : "in"} (${e.list.map(go).join(", ")}))`
       case "like":
-        return `((${go(e.e)}) collate "C" ${e.not ? "not " : ""}${e.ci ? "ilike" : "like"} $${firstParam + e.slot}::text)`
+        return `((${go(e.e)}) collate "C" ${e.not ? "not " : ""}${e.ci ? "ilike" : "like"} ${placeholder(firstParam + e.slot)}::text)`
       case "isNull":
         return `((${go(e.e)}) is ${e.not ? "not " : ""}null)`
       case "isBool":
