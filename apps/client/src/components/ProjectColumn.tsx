@@ -1,5 +1,6 @@
-import { createTask, deleteProject, type Project, type Task, updateProject } from "@vibestack/schema"
+import type { Project, Task } from "@vibestack/schema"
 import { memo, useState } from "react"
+import { intent } from "../sync/intents.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { RULES } from "../ui/textRules.js"
 import { write } from "../ui/write.js"
@@ -15,6 +16,8 @@ interface Props {
   readonly project: Project
   /** This project's tasks in order; a new array only when one of them changed (EntityIndex). */
   readonly tasks: ReadonlyArray<Task>
+  /** How many tasks the project has: the tab reads a window of a long one (`tasks`). */
+  readonly total: number
   readonly session: WorkspaceSession
   readonly readOnly: boolean
   readonly selectedTask: string | undefined
@@ -22,15 +25,17 @@ interface Props {
 }
 
 /** Memoised: a change elsewhere in the workspace does not re-render this column. */
-export const ProjectColumn = memo(({ project, tasks, session, readOnly, selectedTask, onSelect }: Props) => {
+export const ProjectColumn = memo(({ project, tasks, total, session, readOnly, selectedTask, onSelect }: Props) => {
   const [limit, setLimit] = useState(PAGE)
   const [renaming, setRenaming] = useState(false)
   const deleteWithUndo = useDeleteWithUndo(session)
   const addTask = (title: string) => {
-    // Pass the neighbour so the helper does not scan every task for the last sort key.
-    const last = tasks.at(-1)
-    return write(session, (d) =>
-      createTask(d, {
+    // Pass the neighbour so the helper does not scan every task for the last sort key (only
+    // when every task of the project is read: otherwise the last one read is not the last).
+    const last = tasks.length >= total ? tasks.at(-1) : undefined
+    return write(
+      session,
+      intent("createTask", {
         projectId: project.id,
         title,
         ...(last !== undefined ? { position: { after: last.id, before: null } } : {}),
@@ -47,14 +52,14 @@ export const ProjectColumn = memo(({ project, tasks, session, readOnly, selected
             saved={project.name}
             rule={RULES.projectName}
             autoFocus
-            onSave={(name) => write(session, (d) => updateProject(d, project.id, { name }))}
+            onSave={(name) => write(session, intent("updateProject", project.id, { name }))}
             onDone={() => setRenaming(false)}
           />
         ) : (
           <h2 id={`project-${project.id}`}>{project.name}</h2>
         )}
         <span className="muted">
-          {tasks.length} {tasks.length === 1 ? "task" : "tasks"}
+          {total} {total === 1 ? "task" : "tasks"}
         </span>
         {!readOnly && !renaming && (
           <button type="button" aria-label={`Rename project ${project.name}`} onClick={() => setRenaming(true)}>
@@ -65,7 +70,7 @@ export const ProjectColumn = memo(({ project, tasks, session, readOnly, selected
           <button
             type="button"
             aria-label={`Delete project ${project.name}`}
-            onClick={() => deleteWithUndo(`project “${project.name}”`, (d) => deleteProject(d, project.id))}
+            onClick={() => deleteWithUndo(`project “${project.name}”`, intent("deleteProject", project.id))}
           >
             Delete project
           </button>
@@ -98,9 +103,15 @@ export const ProjectColumn = memo(({ project, tasks, session, readOnly, selected
           />
         ))}
       </ul>
-      {tasks.length > limit && (
-        <button type="button" onClick={() => setLimit(limit + PAGE * 5)}>
-          Show more ({tasks.length - limit} hidden)
+      {total > shown.length && (
+        <button
+          type="button"
+          onClick={() => {
+            setLimit(limit + PAGE * 5)
+            session.loadMore(project.id, limit + PAGE * 5)
+          }}
+        >
+          Show more ({total - shown.length} hidden)
         </button>
       )}
     </section>

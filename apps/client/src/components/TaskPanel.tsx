@@ -1,7 +1,6 @@
-import { addComment, deleteComment, setTaskDescription, updateTask } from "@vibestack/schema"
-import type { LoroDoc } from "loro-crdt"
 import { useEffect, useId, useState } from "react"
 import { deviceAuthorId } from "../sync/deviceAuthorId.js"
+import { type Intent, intent } from "../sync/intents.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { checkText, RULES } from "../ui/textRules.js"
 import { write } from "../ui/write.js"
@@ -41,7 +40,7 @@ export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
   if (task === undefined) return null
   const members = [...session.index.members.values()]
   const comments = session.index.commentsOf(taskId)
-  const change = (fn: (doc: LoroDoc) => void) => {
+  const change = (fn: Intent) => {
     const r = write(session, fn)
     if (!r.ok) notify({ tone: "error", text: r.message })
   }
@@ -49,7 +48,7 @@ export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
     const checked = checkText(RULES.description, value)
     // Not calling setText: React puts the saved text back into the field.
     if (!checked.ok) return setError(`${checked.reason} The description keeps its saved text.`)
-    const r = write(session, (d) => setTaskDescription(d, taskId, value))
+    const r = write(session, intent("setTaskDescription", taskId, value))
     if (!r.ok) return setError(r.message)
     setText(value)
     setError(undefined)
@@ -81,7 +80,7 @@ export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
         value={task.assigneeId ?? ""}
         disabled={readOnly}
         onChange={(e) =>
-          change((d) => updateTask(d, taskId, { assigneeId: e.target.value === "" ? null : e.target.value }))
+          change(intent("updateTask", taskId, { assigneeId: e.target.value === "" ? null : e.target.value }))
         }
       >
         <option value="">Unassigned</option>
@@ -98,7 +97,7 @@ export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
         value={task.dueDate ?? ""}
         disabled={readOnly}
         onChange={(e) =>
-          change((d) => updateTask(d, taskId, { dueDate: e.target.value === "" ? null : e.target.value }))
+          change(intent("updateTask", taskId, { dueDate: e.target.value === "" ? null : e.target.value }))
         }
       />
       <h3>Comments</h3>
@@ -110,7 +109,7 @@ export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
               <button
                 type="button"
                 aria-label="Delete comment"
-                onClick={() => deleteWithUndo("comment", (d) => deleteComment(d, c.id))}
+                onClick={() => deleteWithUndo("comment", intent("deleteComment", c.id))}
               >
                 ✕
               </button>
@@ -125,7 +124,7 @@ export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
           button="Comment"
           multiline
           rule={RULES.comment}
-          onAdd={(body) => write(session, (d) => addComment(d, { taskId, body, authorId: deviceAuthorId() }))}
+          onAdd={(body) => write(session, intent("addComment", { taskId, body, authorId: deviceAuthorId() }))}
         />
       )}
     </aside>

@@ -11,6 +11,7 @@ import {
   type WorkspaceMeta,
 } from "@vibestack/shared"
 import { Dexie, type EntityTable, type Table } from "dexie"
+import { type EntityMarkRow, type EntityRow, EntityRows } from "./EntityRows.js"
 
 interface DocRow {
   readonly ws: string
@@ -71,7 +72,11 @@ export class DexieLocalStore implements LocalStore {
     rejected: Table<RejectedRow, Key>
     workspaces: EntityTable<WorkspaceMeta, "workspaceId">
     indexCache: Table<IndexCacheRow, string>
+    entities: Table<EntityRow, [string, string, string]>
+    entityMarks: Table<EntityMarkRow, string>
   }
+  /** Per-entity rows of each workspace (v4): the board before the document, a window at a time. */
+  readonly entities: EntityRows
 
   constructor(name = "vibestack", options?: { readonly indexedDB: IDBFactory; readonly IDBKeyRange: unknown }) {
     this.db = new Dexie(name, options as never) as DexieLocalStore["db"]
@@ -112,6 +117,9 @@ export class DexieLocalStore implements LocalStore {
           else meta.fatal = fatal
         })
     })
+    // v4: one row per entity (EntityRows), replacing the whole-index cache row of v2.
+    this.db.version(4).stores({ entities: "[ws+c+id], [ws+c+g+k]", entityMarks: "ws", indexCache: null })
+    this.entities = new EntityRows(this.db.entities, this.db.entityMarks)
   }
 
   /** The entity index of `ws` cached at some document version (see IndexCache.ts); a cache, never data. */

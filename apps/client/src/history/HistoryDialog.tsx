@@ -1,35 +1,43 @@
-import type { LoroDoc } from "loro-crdt"
-import { useEffect, useMemo, useRef, useState } from "react"
-import { type DocVersionPoint, listVersions, viewAt } from "./versions.js"
+import type { WorkspaceView } from "@vibestack/schema"
+import { useEffect, useRef, useState } from "react"
+import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
+import type { DocVersionPoint } from "./versions.js"
 
 const when = (v: DocVersionPoint): string =>
   v.timestamp > 0 ? new Date(v.timestamp * 1000).toLocaleString() : "time not recorded"
 
 /**
  * Browse the workspace's versions and see the board as it was at one, read-only. Works
- * offline: the history is in the tab's own document (every device keeps the full oplog).
+ * offline: the history is in the tab's document (in its worker, which answers `ask`).
  * `docVersion` re-lists when the document changes while the dialog is open.
  */
 export const HistoryDialog = (p: {
-  readonly doc: LoroDoc
+  readonly session: WorkspaceSession
   readonly docVersion: number
   readonly onClose: () => void
 }) => {
   const dialog = useRef<HTMLDialogElement>(null)
+  const [versions, setVersions] = useState<ReadonlyArray<DocVersionPoint>>([])
   // biome-ignore lint/correctness/useExhaustiveDependencies: docVersion is the trigger: the document changed
-  const versions = useMemo(() => listVersions(p.doc), [p.doc, p.docVersion])
+  useEffect(() => {
+    let live = true
+    void p.session.ask({ _tag: "Versions" }).then((v) => live && setVersions(v))
+    return () => {
+      live = false
+    }
+  }, [p.session, p.docVersion])
   const [selected, setSelected] = useState<string | undefined>(undefined)
   const point = versions.find((v) => v.key === selected) ?? versions[0]
-  const view = useMemo(() => {
-    if (point === undefined) return undefined
-    try {
-      return viewAt(p.doc, point.frontiers)
-    } catch (e) {
-      // Loro errors are strings for engineers; the dialog says it in words.
-      console.warn("history view failed", e)
-      return "unreadable" as const
+  const [view, setView] = useState<WorkspaceView | "unreadable" | undefined>(undefined)
+  useEffect(() => {
+    if (point === undefined) return setView(undefined)
+    let live = true
+    // The worker could not read that version: the dialog says it in words.
+    void p.session.ask({ _tag: "ViewAt", frontiers: point.frontiers }).then((v) => live && setView(v ?? "unreadable"))
+    return () => {
+      live = false
     }
-  }, [p.doc, point])
+  }, [p.session, point])
   useEffect(() => dialog.current?.showModal(), [])
   return (
     <dialog ref={dialog} className="history-dialog" aria-labelledby="history-title" onClose={p.onClose}>

@@ -1,5 +1,5 @@
 import { Link, useParams } from "@tanstack/react-router"
-import { canWrite, createProject, type WorkspaceId } from "@vibestack/schema"
+import { canWrite, type WorkspaceId } from "@vibestack/schema"
 import { useEffect, useState } from "react"
 import { BackupsDialog } from "../backups/BackupsDialog.js"
 import { NewItemForm } from "../components/NewItemForm.js"
@@ -11,10 +11,12 @@ import { ShareDialog } from "../components/ShareDialog.js"
 import { StatusBar } from "../components/StatusBar.js"
 import { TaskPanel } from "../components/TaskPanel.js"
 import { UndoContext } from "../components/UndoContext.js"
+import { WriteFailureNotices } from "../components/WriteFailureNotices.js"
 import { HistoryDialog } from "../history/HistoryDialog.js"
 import { useTabSync } from "../hooks/useTabSync.js"
 import { useUndoHistory, useUndoShortcuts } from "../hooks/useUndo.js"
 import { useDocVersion, useWorkspaceSession } from "../hooks/useWorkspaceSession.js"
+import { intent } from "../sync/intents.js"
 import { nextColor } from "../ui/colors.js"
 import { RULES } from "../ui/textRules.js"
 import { write } from "../ui/write.js"
@@ -64,6 +66,7 @@ export const BoardPage = () => {
   return (
     <UndoContext.Provider value={history}>
       <NoticesProvider>
+        <WriteFailureNotices session={s} />
         <div className="board-layout">
           <header className="topbar row">
             <Link to="/">← Workspaces</Link>
@@ -114,16 +117,17 @@ export const BoardPage = () => {
                 label="New project"
                 button="Add project"
                 rule={RULES.projectName}
-                onAdd={(name) => write(s, (d) => createProject(d, { name, color: nextColor(s.index.projects.size) }))}
+                onAdd={(name) => write(s, intent("createProject", { name, color: nextColor(s.index.projects.size) }))}
               />
             )}
-            {projects.length === 0 && <p className="muted">No projects yet.</p>}
+            {projects.length === 0 && <p className="muted">{s.loaded ? "No projects yet." : "Loading…"}</p>}
             <div className="projects">
               {projects.map((p) => (
                 <ProjectColumn
                   key={p.id}
                   project={p}
                   tasks={s.index.tasksOf(p.id)}
+                  total={s.taskCount(p.id)}
                   session={s}
                   readOnly={readOnly}
                   selectedTask={selected}
@@ -141,7 +145,7 @@ export const BoardPage = () => {
           {dialog === "backups" && s.meta.token !== undefined && (
             <BackupsDialog workspaceId={s.meta.workspaceId} token={s.meta.token} onClose={close} />
           )}
-          {dialog === "history" && <HistoryDialog doc={s.doc} docVersion={docVersion} onClose={close} />}
+          {dialog === "history" && <HistoryDialog session={s} docVersion={docVersion} onClose={close} />}
           {dialog === "people" && (
             <PeopleDialog session={s} readOnly={readOnly} docVersion={docVersion} onClose={close} />
           )}
