@@ -110,7 +110,7 @@ export const BoardPage = () => {
               </p>
             )}
           </div>
-          <main className="board">
+          <main className="board" data-doc-loaded={s.loaded}>
             {!readOnly && (
               <NewItemForm
                 className="row new-item"
