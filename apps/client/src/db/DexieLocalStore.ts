@@ -1,4 +1,4 @@
-import type { Comment, DocId, Member, Project, Task, WorkspaceId } from "@vibestack/schema"
+import type { DocId, WorkspaceId } from "@vibestack/schema"
 import {
   type LocalStore,
   normalizeFatal,
@@ -44,17 +44,6 @@ interface RejectedRow extends OutboxRow {
 
 type Key = [string, string, number]
 
-/** A plain copy of the tab's entity index for one workspace, valid only at `version`. */
-export interface IndexCacheRow {
-  readonly ws: string
-  /** Normalised JSON of the document frontiers the entities were read at. */
-  readonly version: string
-  readonly projects: ReadonlyArray<Project>
-  readonly tasks: ReadonlyArray<Task>
-  readonly comments: ReadonlyArray<Comment>
-  readonly members: ReadonlyArray<Member>
-}
-
 /**
  * The browser's `LocalStore` over IndexedDB. Every method runs in one Dexie `rw`
  * transaction, so a crash or a closed tab leaves a document before or after a call.
@@ -71,7 +60,6 @@ export class DexieLocalStore implements LocalStore {
     outboxRows: Table<OutboxRow, Key>
     rejected: Table<RejectedRow, Key>
     workspaces: EntityTable<WorkspaceMeta, "workspaceId">
-    indexCache: Table<IndexCacheRow, string>
     entities: Table<EntityRow, [string, string, string]>
     entityMarks: Table<EntityMarkRow, string>
   }
@@ -120,14 +108,6 @@ export class DexieLocalStore implements LocalStore {
     // v4: one row per entity (EntityRows), replacing the whole-index cache row of v2.
     this.db.version(4).stores({ entities: "[ws+c+id], [ws+c+g+k]", entityMarks: "ws", indexCache: null })
     this.entities = new EntityRows(this.db.entities, this.db.entityMarks)
-  }
-
-  /** The entity index of `ws` cached at some document version (see IndexCache.ts); a cache, never data. */
-  readonly getIndexCache = (ws: string): Promise<IndexCacheRow | undefined> =>
-    this.db.indexCache.get(ws).catch(() => undefined)
-
-  readonly putIndexCache = async (row: IndexCacheRow): Promise<void> => {
-    await this.db.indexCache.put(row)
   }
 
   close(): void {

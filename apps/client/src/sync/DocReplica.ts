@@ -231,7 +231,7 @@ export class DocReplica {
   }
 
   /** One user action: the intent's helper, then one commit (a refused one commits nothing). */
-  private write(w: Extract<PageToDoc, { _tag: "Write" }>): void {
+  private write(w: Extract<PageToDoc, { _tag: "Write" }>) {
     if (!this.loaded) return void this.queued.push(w)
     const refuse = this.readOnlyReason() ?? (this.canWrite ? undefined : "This workspace is read-only for you.")
     try {
@@ -256,7 +256,7 @@ export class DocReplica {
   }
 
   /** Everything the page sends. */
-  handle(m: PageToDoc): void {
+  handle(m: PageToDoc) {
     switch (m._tag) {
       case "Write":
         return this.write(m)
@@ -286,7 +286,7 @@ export class DocReplica {
     }
   }
 
-  private answer(m: Extract<PageToDoc, { _tag: "Ask" }>): void {
+  private answer(m: Extract<PageToDoc, { _tag: "Ask" }>) {
     const q = m.question
     if (q._tag === "Versions")
       return this.deps.emit({ _tag: "Answer", id: m.id, value: { _tag: "Versions", versions: listVersions(this.doc) } })

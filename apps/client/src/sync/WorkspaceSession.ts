@@ -39,6 +39,8 @@ export class WorkspaceSession {
   /** Fields written on the page and not yet confirmed by the worker, by entity. */
   private readonly patches = new Map<string, { readonly seq: number; readonly fields: object }>()
   private readonly counts = new Map<string, number>()
+  /** Projects with more tasks than their window: only these hold fewer tasks than they have. */
+  private readonly partial = new Set<string>()
   private readonly windows = new Map<string, number>()
   private readonly loadedComments = new Set<string>()
   /** Entities the worker changed while a read of IndexedDB was under way: that read must not overwrite them. */
@@ -86,7 +88,7 @@ export class WorkspaceSession {
     return canWrite(this.currentMeta.role) && this.currentMeta.fatal === undefined
   }
 
-  private receive(m: DocToPage): void {
+  private receive(m: DocToPage) {
     switch (m._tag) {
       case "Changes": {
         this.applied = Math.max(this.applied, m.applied)
@@ -137,13 +139,11 @@ export class WorkspaceSession {
     for (const [k, p] of this.patches) if (p.seq <= this.applied) this.patches.delete(k)
   }
 
-  /** A task past the loaded window of a project with more tasks than shown waits until scrolled to. */
+  /** A task past the read window of a project with more tasks than that waits until scrolled to. */
   private inWindow(t: EntityOf["tasks"]): boolean {
-    const shown = this.index.tasksOf(t.projectId)
-    const last = shown.at(-1)
-    const total = this.counts.get(t.projectId) ?? 0
-    if (this.index.tasks.has(t.id) || last === undefined || shown.length >= total) return true
-    return `${t.sortKey}\u0000${t.id}` < `${last.sortKey}\u0000${last.id}`
+    if (!this.partial.has(t.projectId) || this.index.tasks.has(t.id)) return true
+    const last = this.index.tasksOf(t.projectId).at(-1)
+    return last === undefined || `${t.sortKey}\u0000${t.id}` < `${last.sortKey}\u0000${last.id}`
   }
 
   /** Reads projects, members and each project's window of tasks (and counts) from IndexedDB. */
@@ -155,11 +155,11 @@ export class WorkspaceSession {
     const [projects, members] = await Promise.all([rows.list(ws, "projects"), rows.list(ws, "members")])
     const tasks = await Promise.all(
       projects.map(async (p) => {
-        const [list, count] = await Promise.all([
-          rows.list(ws, "tasks", p.id, 0, this.windows.get(p.id) ?? TASK_WINDOW),
-          rows.count(ws, "tasks", p.id),
-        ])
+        const limit = this.windows.get(p.id) ?? TASK_WINDOW
+        const [list, count] = await Promise.all([rows.list(ws, "tasks", p.id, 0, limit), rows.count(ws, "tasks", p.id)])
         this.counts.set(p.id, count)
+        if (list.length < limit) this.partial.delete(p.id)
+        else this.partial.add(p.id)
         return list
       }),
     )
@@ -196,9 +196,13 @@ export class WorkspaceSession {
     this.bump()
   }
 
-  /** Tasks of the project in IndexedDB (the rows lag the document by a moment while it changes). */
+  /**
+   * Tasks of the project: exact when all of them are read; for a longer one, the count of its
+   * rows in IndexedDB (they lag the document by a moment while it changes).
+   */
   taskCount(projectId: string): number {
-    return Math.max(this.counts.get(projectId) ?? 0, this.index.tasksOf(projectId).length)
+    const read = this.index.tasksOf(projectId).length
+    return this.partial.has(projectId) ? Math.max(this.counts.get(projectId) ?? 0, read) : read
   }
 
   /** Reads the project's first `upTo` tasks (scrolling down a long list). */
