@@ -50,20 +50,26 @@ const rename = async (p: Page, taskId: string, title: string) => {
   await input.press("Enter")
 }
 
-/** A joined device with the whole workspace stored in IndexedDB. Service workers blocked: routes see every request. */
-const joined = async (): Promise<{ readonly ctx: BrowserContext; readonly page: Page }> => {
-  const ctx = await browser.newContext({ serviceWorkers: "block" })
+/**
+ * A joined device with the whole workspace stored in IndexedDB. With service workers blocked,
+ * routes see every request; with them allowed, the app reloads offline.
+ */
+const joined = async (
+  serviceWorkers: "allow" | "block",
+): Promise<{ readonly ctx: BrowserContext; readonly page: Page }> => {
+  const ctx = await browser.newContext({ serviceWorkers })
   const page = await ctx.newPage()
   await page.goto(`${server.url}/join/${seeded.workspaceId}#token=${seeded.masterToken}`)
   await firstTitle(page).waitFor({ timeout: poll.timeout })
   await upToDate(page)
   await expect.poll(() => docLoaded(page), poll).toBe("true")
+  if (serviceWorkers === "allow") await page.evaluate(() => navigator.serviceWorker.ready.then(() => true))
   return { ctx, page }
 }
 
 describe("large workspace (10,000 tasks)", () => {
   it("[C18] reloaded offline, shows its board and takes edits that survive another reload", async () => {
-    const { ctx, page } = await joined()
+    const { ctx, page } = await joined("allow")
     const id = await page.locator("li.task").first().getAttribute("data-task-id")
     await ctx.setOffline(true)
     await page.reload()
@@ -80,7 +86,7 @@ describe("large workspace (10,000 tasks)", () => {
   })
 
   it("[C18] edits made before the document finished loading are kept and merged with remote ones", async () => {
-    const { ctx, page } = await joined()
+    const { ctx, page } = await joined("block")
     const [mine, theirs] = await page
       .locator("li.task")
       .evaluateAll((els) => els.slice(0, 2).map((e) => e.getAttribute("data-task-id")!))
@@ -105,7 +111,6 @@ describe("large workspace (10,000 tasks)", () => {
     await titleOf(other, theirs!).waitFor({ timeout: poll.timeout })
     await rename(other, theirs!, "Theirs, meanwhile")
     await upToDate(other)
-    await ctx.unroute("**/assets/doc.worker*")
     release()
     // Both devices end with both edits (mine went through the server to device 2).
     for (const p of [page, other]) {
@@ -117,7 +122,7 @@ describe("large workspace (10,000 tasks)", () => {
   })
 
   it("[C18] two tabs on a large workspace stay in step", async () => {
-    const { ctx, page: a } = await joined()
+    const { ctx, page: a } = await joined("block")
     const b = await ctx.newPage()
     await b.goto(`${server.url}/w/${seeded.workspaceId}`)
     await firstTitle(b).waitFor({ timeout: poll.timeout })

@@ -1,5 +1,5 @@
 import type { Project, Task } from "@vibestack/schema"
-import { memo, useState } from "react"
+import { memo, useCallback, useState } from "react"
 import { intent } from "../sync/intents.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { RULES } from "../ui/textRules.js"
@@ -8,9 +8,7 @@ import { NameInput } from "./NameInput.js"
 import { NewItemForm } from "./NewItemForm.js"
 import { TaskRow } from "./TaskRow.js"
 import { useDeleteWithUndo } from "./UndoContext.js"
-
-/** Rows rendered at first; more on request, so a 10,000-task workspace paints quickly. */
-const PAGE = 50
+import { VirtualTaskList } from "./VirtualTaskList.js"
 
 interface Props {
   readonly project: Project
@@ -26,7 +24,6 @@ interface Props {
 
 /** Memoised: a change elsewhere in the workspace does not re-render this column. */
 export const ProjectColumn = memo(({ project, tasks, total, session, readOnly, selectedTask, onSelect }: Props) => {
-  const [limit, setLimit] = useState(PAGE)
   const [renaming, setRenaming] = useState(false)
   const deleteWithUndo = useDeleteWithUndo(session)
   const addTask = (title: string) => {
@@ -42,7 +39,7 @@ export const ProjectColumn = memo(({ project, tasks, total, session, readOnly, s
       }),
     )
   }
-  const shown = tasks.slice(0, limit)
+  const loadMore = useCallback((upTo: number) => session.loadMore(project.id, upTo), [session, project.id])
   return (
     <section className="project" aria-labelledby={`project-${project.id}`}>
       <header className="row">
@@ -87,8 +84,12 @@ export const ProjectColumn = memo(({ project, tasks, total, session, readOnly, s
           onAdd={addTask}
         />
       )}
-      <ul className="tasks" aria-label={`Tasks of ${project.name}`}>
-        {shown.map((t, i) => (
+      <VirtualTaskList
+        label={`Tasks of ${project.name}`}
+        tasks={tasks}
+        total={total}
+        loadMore={loadMore}
+        row={(t, i) => (
           <TaskRow
             key={t.id}
             task={t}
@@ -101,19 +102,8 @@ export const ProjectColumn = memo(({ project, tasks, total, session, readOnly, s
             selected={selectedTask === t.id}
             onSelect={onSelect}
           />
-        ))}
-      </ul>
-      {total > shown.length && (
-        <button
-          type="button"
-          onClick={() => {
-            setLimit(limit + PAGE * 5)
-            session.loadMore(project.id, limit + PAGE * 5)
-          }}
-        >
-          Show more ({total - shown.length} hidden)
-        </button>
-      )}
+        )}
+      />
     </section>
   )
 })

@@ -28,16 +28,20 @@ export const HistoryDialog = (p: {
   }, [p.session, p.docVersion])
   const [selected, setSelected] = useState<string | undefined>(undefined)
   const point = versions.find((v) => v.key === selected) ?? versions[0]
-  const [view, setView] = useState<WorkspaceView | "unreadable" | undefined>(undefined)
+  // The version on screen: its button shows pressed once the worker has answered with its board.
+  const [shown, setShown] = useState<{ readonly key: string; readonly view: WorkspaceView | "unreadable" }>()
   useEffect(() => {
-    if (point === undefined) return setView(undefined)
+    if (point === undefined) return
     let live = true
     // The worker could not read that version: the dialog says it in words.
-    void p.session.ask({ _tag: "ViewAt", frontiers: point.frontiers }).then((v) => live && setView(v ?? "unreadable"))
+    void p.session
+      .ask({ _tag: "ViewAt", frontiers: point.frontiers })
+      .then((v) => live && setShown({ key: point.key, view: v ?? "unreadable" }))
     return () => {
       live = false
     }
   }, [p.session, point])
+  const view = shown?.view
   useEffect(() => dialog.current?.showModal(), [])
   return (
     <dialog ref={dialog} className="history-dialog" aria-labelledby="history-title" onClose={p.onClose}>
@@ -48,7 +52,7 @@ export const HistoryDialog = (p: {
             <li key={v.key}>
               <button
                 type="button"
-                aria-pressed={v === point}
+                aria-pressed={v.key === shown?.key}
                 data-version-index={i}
                 onClick={() => setSelected(v.key)}
               >
@@ -67,7 +71,7 @@ export const HistoryDialog = (p: {
             </p>
           ) : (
             <>
-              <p className="muted">As of {when(point)} (read-only)</p>
+              <p className="muted">As of {when(versions.find((v) => v.key === shown?.key) ?? point)} (read-only)</p>
               {view.projects.length === 0 && <p className="muted">No projects at this version.</p>}
               {view.projects.map((proj) => (
                 <div key={proj.id}>
