@@ -62,6 +62,7 @@ export class DexieLocalStore implements LocalStore {
     workspaces: EntityTable<WorkspaceMeta, "workspaceId">
     entities: Table<EntityRow, [string, string, string]>
     entityMarks: Table<EntityMarkRow, string>
+    intentsDone: Table<{ readonly key: string; readonly at: number }, string>
   }
   /** Per-entity rows of each workspace (v4): the board before the document, a window at a time. */
   readonly entities: EntityRows
@@ -105,8 +106,14 @@ export class DexieLocalStore implements LocalStore {
           else meta.fatal = fatal
         })
     })
-    // v4: one row per entity (EntityRows), replacing the whole-index cache row of v2.
-    this.db.version(4).stores({ entities: "[ws+c+id], [ws+c+g+k]", entityMarks: "ws", indexCache: null })
+    // v4: one row per entity (EntityRows), replacing the whole-index cache row of v2; and the
+    // keys of page intents whose commit is in the outbox (IntentJournal: replay only the others).
+    this.db.version(4).stores({
+      entities: "[ws+c+id], [ws+c+g+k]",
+      entityMarks: "ws",
+      intentsDone: "key, at",
+      indexCache: null,
+    })
     this.entities = new EntityRows(this.db.entities, this.db.entityMarks)
   }
 
@@ -151,6 +158,23 @@ export class DexieLocalStore implements LocalStore {
 
   readonly appendLocal = (ws: WorkspaceId, doc: DocId, entry: OutboxInput) =>
     this.db.transaction("rw", [this.db.docs, this.db.updates, this.db.outboxRows], () => this.append(ws, doc, entry))
+
+  /** `appendLocal` that also records, atomically, that the page's intent `intentKey` is stored. */
+  readonly appendLocalIntent = (ws: WorkspaceId, doc: DocId, entry: OutboxInput, intentKey: string) =>
+    this.db.transaction("rw", [this.db.docs, this.db.updates, this.db.outboxRows, this.db.intentsDone], async () => {
+      await this.db.intentsDone.put({ key: intentKey, at: entry.createdAt })
+      return this.append(ws, doc, entry)
+    })
+
+  /** Which of these intents already have their commit stored; forgets keys older than a week. */
+  readonly intentsStored = async (keys: ReadonlyArray<string>): Promise<ReadonlySet<string>> => {
+    await this.db.intentsDone
+      .where("at")
+      .below(Date.now() - 7 * 86_400_000)
+      .delete()
+    const rows = await this.db.intentsDone.bulkGet([...keys])
+    return new Set(rows.flatMap((r) => (r === undefined ? [] : [r.key])))
+  }
 
   readonly appendRemote = (ws: WorkspaceId, doc: DocId, updates: ReadonlyArray<Uint8Array>, cursor: number) =>
     this.db.transaction("rw", [this.db.docs, this.db.updates], async () => {

@@ -76,7 +76,7 @@ describe("DocReplica (the tab's document, in its worker)", () => {
           await h.replica.open(true)
           let seq = 0
           const write = (i: ReturnType<typeof intent>) =>
-            h.replica.handle({ _tag: "Write", seq: ++seq, intent: i, tag: undefined })
+            h.replica.handle({ _tag: "Write", seq: ++seq, key: `k${seq}`, intent: i, tag: undefined })
           write(intent("createProject", { id: "pa", name: "A", color: "#000000" }))
           write(intent("createProject", { id: "pb", name: "B", color: "#000000" }))
           const ids: Array<string> = []
@@ -120,12 +120,14 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     h.replica.handle({
       _tag: "Write",
       seq: 1,
+      key: `k${1}`,
       intent: intent("updateTask", "t1", { title: "edited early" }),
       tag: undefined,
     })
     h.replica.handle({
       _tag: "Write",
       seq: 2,
+      key: `k${2}`,
       intent: intent("createTask", { id: "t2", projectId: "p1", title: "new" }),
       tag: undefined,
     })
@@ -147,6 +149,7 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     first.replica.handle({
       _tag: "Write",
       seq: 1,
+      key: `k${1}`,
       intent: intent("createProject", { id: "p1", name: "P", color: "#000000" }),
       tag: undefined,
     })
@@ -154,6 +157,7 @@ describe("DocReplica (the tab's document, in its worker)", () => {
       first.replica.handle({
         _tag: "Write",
         seq: 2 + i,
+        key: `k${2 + i}`,
         intent: intent("createTask", { id: `t${i}`, projectId: "p1", title: `t${i}` }),
         tag: undefined,
       })
@@ -179,6 +183,47 @@ describe("DocReplica (the tab's document, in its worker)", () => {
         .sort(),
     ).toEqual(["t7", "t8", "t9"])
     expect(await rowsBoard(store)).toEqual(docBoard(other))
+    await second.replica.close()
+  })
+
+  it("[C18] a closed tab's journaled intents run once: those whose commit is stored are skipped", async () => {
+    const store = new DexieLocalStore("replay", { indexedDB: new IDBFactory(), IDBKeyRange })
+    const first = harness(store)
+    await first.replica.open(true)
+    first.replica.handle({
+      _tag: "Write",
+      seq: 1,
+      key: "k1",
+      intent: intent("createProject", { id: "p1", name: "P", color: "#000000" }),
+      tag: undefined,
+    })
+    first.replica.handle({
+      _tag: "Write",
+      seq: 2,
+      key: "k2",
+      intent: intent("createTask", { id: "t1", projectId: "p1", title: "stored" }),
+      tag: undefined,
+    })
+    await first.replica.close()
+    expect(first.sent.filter((m) => m._tag === "Stored").map((m) => m._tag === "Stored" && m.key)).toEqual(["k1", "k2"])
+    // The tab closed before hearing "Stored" for k2, and before the worker got k3 at all.
+    const second = harness(store)
+    await second.replica.open(true, [
+      { key: "k2", intent: intent("createTask", { id: "t1", projectId: "p1", title: "stored" }) },
+      { key: "k3", intent: intent("createTask", { id: "t2", projectId: "p1", title: "journaled only" }) },
+    ])
+    await second.replica.flush()
+    expect(second.sent.some((m) => m._tag === "WriteFailed")).toBe(false)
+    expect((await store.entities.list(ws, "tasks", "p1")).map((t) => t.title).sort()).toEqual([
+      "journaled only",
+      "stored",
+    ])
+    expect(
+      second.sent
+        .filter((m) => m._tag === "Stored")
+        .map((m) => m._tag === "Stored" && m.key)
+        .sort(),
+    ).toEqual(["k2", "k3"])
     await second.replica.close()
   })
 })

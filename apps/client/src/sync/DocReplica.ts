@@ -19,7 +19,7 @@ import { UndoHistory } from "../ui/UndoHistory.js"
 import { describeWriteError } from "../ui/write.js"
 import { type DocGate, gateDoc } from "./docGate.js"
 import type { DocState, DocToPage, EntityGone, EntityPut, PageToDoc } from "./docMessages.js"
-import { applyIntent } from "./intents.js"
+import { applyIntent, type Intent } from "./intents.js"
 import type { ChannelMessage } from "./messages.js"
 
 /** More entities than this in one batch go to the page as "read IndexedDB again" (a bulk import). */
@@ -62,6 +62,8 @@ export class DocReplica {
   private pendingRows = new Map<string, EntityChange>()
   private rowTimer: ReturnType<typeof setTimeout> | undefined
   private lastState = ""
+  /** The key of the intent being committed (its outbox entry records it). */
+  private running: string | undefined
 
   constructor(
     private readonly ws: WorkspaceId,
@@ -72,7 +74,10 @@ export class DocReplica {
     this.doc.setChangeMergeInterval(10)
   }
 
-  async open(canWrite: boolean): Promise<void> {
+  async open(
+    canWrite: boolean,
+    replay: ReadonlyArray<{ readonly key: string; readonly intent: Intent }> = [],
+  ): Promise<void> {
     this.canWrite = canWrite
     const early: Array<Uint8Array> = []
     this.cleanups.push(
@@ -101,6 +106,11 @@ export class DocReplica {
     await this.catchUpRows(mark)
     this.loaded = true
     this.sendState()
+    // A closed tab's journaled intents first (they came before anything this tab sends).
+    const done = await this.deps.store.intentsStored(replay.map((r) => r.key))
+    for (const r of replay)
+      if (done.has(r.key)) this.deps.emit({ _tag: "Stored", key: r.key })
+      else this.write({ _tag: "Write", seq: 0, key: r.key, intent: r.intent, tag: undefined })
     for (const w of this.queued.splice(0)) this.write(w)
   }
 
@@ -201,12 +211,17 @@ export class DocReplica {
 
   /** Writes the commit to the outbox, in commit order, then tells every other tab and the leader. */
   private persist(bytes: Uint8Array): void {
+    const intentKey = this.running
     const createdAt = Date.now()
     this.unsaved++
     const idempotencyKey = newId<string>()
     this.chain = this.chain.then(async () => {
       try {
-        const entry = await this.deps.store.appendLocal(this.ws, MAIN_DOC, { bytes, idempotencyKey, createdAt })
+        const input = { bytes, idempotencyKey, createdAt }
+        const entry =
+          intentKey === undefined
+            ? await this.deps.store.appendLocal(this.ws, MAIN_DOC, input)
+            : await this.deps.store.appendLocalIntent(this.ws, MAIN_DOC, input, intentKey)
         this.deps.post({
           _tag: "LocalCommit",
           ws: this.ws,
@@ -239,10 +254,13 @@ export class DocReplica {
       // A new workspace's first write stamps the layout version (the gate skips empty docs).
       if (docVersionStatus(this.doc) === "needs-migration") migrateDoc(this.doc)
       const run = () => {
+        // The commit's local update is persisted under this intent's key (read synchronously in `persist`).
+        this.running = w.key
         try {
           applyIntent(this.doc, w.intent)
         } finally {
           this.doc.commit()
+          this.running = undefined
         }
       }
       if (w.tag !== undefined && this.undo !== undefined) this.undo.tagged(w.tag, run)
@@ -250,7 +268,9 @@ export class DocReplica {
     } catch (e) {
       this.deps.emit({ _tag: "WriteFailed", seq: w.seq, message: refuse ?? describeWriteError(e) })
     }
-    this.applied = w.seq
+    if (w.seq > 0) this.applied = w.seq
+    // After its commit's outbox write (or at once if it made none): the page forgets its journal entry.
+    this.chain = this.chain.then(() => this.deps.emit({ _tag: "Stored", key: w.key }))
     // After the document's change event (delivered in a microtask), so the page has the entity first.
     queueMicrotask(() => this.deps.emit({ _tag: "Applied", seq: w.seq }))
   }

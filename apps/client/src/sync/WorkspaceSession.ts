@@ -1,9 +1,10 @@
-import { type Collection, canWrite, type EntityOf, MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
+import { type Collection, canWrite, type EntityOf, MAIN_DOC, newId, type WorkspaceId } from "@vibestack/schema"
 import type { WorkspaceMeta } from "@vibestack/shared"
 import type { DocVersionPoint } from "../history/versions.js"
 import { journalEntries, journalRemove } from "./CommitJournal.js"
 import type { Answer, DocState, DocToPage, PageToDoc, Question } from "./docMessages.js"
 import { EntityIndex } from "./EntityIndex.js"
+import { forgetIntent, journaledIntents, journalIntent } from "./IntentJournal.js"
 import { type Intent, patchOf } from "./intents.js"
 import { RemoteUndo } from "./RemoteUndo.js"
 import type { TabSync } from "./TabSync.js"
@@ -78,7 +79,12 @@ export class WorkspaceSession {
     if (meta === undefined) return undefined
     await replayJournal(sync, ws)
     const s = new WorkspaceSession(sync, meta, makePort())
-    s.port.postMessage({ _tag: "Open", ws, canWrite: s.writable() })
+    s.port.postMessage({
+      _tag: "Open",
+      ws,
+      canWrite: s.writable(),
+      replay: journaledIntents(ws).map((j) => ({ key: j.key, intent: j.intent })),
+    })
     // The last known board, from IndexedDB, before the document is imported.
     await s.readRows()
     return s
@@ -110,6 +116,8 @@ export class WorkspaceSession {
         this.settlePatches()
         if (this.applied >= this.seq) for (const w of this.flushWaiters.splice(0)) w()
         return this.bump()
+      case "Stored":
+        return forgetIntent(this.meta.workspaceId, m.key)
       case "Rows":
         return void this.recount()
       case "WriteFailed":
@@ -244,7 +252,10 @@ export class WorkspaceSession {
       const current = this.index[p.collection].get(p.id)
       if (current !== undefined) this.index.put(p.collection, [{ ...current, ...p.fields } as never])
     }
-    this.port.postMessage({ _tag: "Write", seq, intent: i, tag: this.tag })
+    // Journaled in this task: a tab closed before the worker stored the commit loses nothing.
+    const journalKey = newId<string>()
+    journalIntent(this.meta.workspaceId, journalKey, i)
+    this.port.postMessage({ _tag: "Write", seq, key: journalKey, intent: i, tag: this.tag })
     this.bump()
   }
 

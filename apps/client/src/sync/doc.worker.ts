@@ -37,7 +37,7 @@ self.onmessage = (event: MessageEvent<PageToDoc>) => {
       emit,
     })
     for (const e of early.splice(0)) replica.handle(e)
-    replica.open(m.canWrite).catch((e: unknown) => emit({ _tag: "Failed", message: String(e) }))
+    replica.open(m.canWrite, m.replay).catch((e: unknown) => emit({ _tag: "Failed", message: String(e) }))
     return
   }
   if (m._tag === "Close") {

@@ -8,9 +8,22 @@ import type { Intent } from "./intents.js"
  * intents and questions; the worker sends entity changes, never the document.
  */
 export type PageToDoc =
-  | { readonly _tag: "Open"; readonly ws: string; readonly canWrite: boolean }
+  /** `replay`: intents a closed tab journaled (IntentJournal); the worker runs those it never stored. */
+  | {
+      readonly _tag: "Open"
+      readonly ws: string
+      readonly canWrite: boolean
+      readonly replay: ReadonlyArray<{ readonly key: string; readonly intent: Intent }>
+    }
   | { readonly _tag: "Meta"; readonly canWrite: boolean }
-  | { readonly _tag: "Write"; readonly seq: number; readonly intent: Intent; readonly tag: string | undefined }
+  /** `key`: the intent's journal key (recorded with its outbox entry). */
+  | {
+      readonly _tag: "Write"
+      readonly seq: number
+      readonly key: string
+      readonly intent: Intent
+      readonly tag: string | undefined
+    }
   | { readonly _tag: "Undo" | "Redo" | "TypingStart" | "TypingEnd" }
   | { readonly _tag: "UndoTagged"; readonly tag: string }
   | { readonly _tag: "Ask"; readonly id: number; readonly question: Question }
@@ -49,6 +62,8 @@ export type DocToPage =
   /** Too many changes to send: they are in IndexedDB, read your windows again. */
   | { readonly _tag: "Reload"; readonly applied: number }
   | { readonly _tag: "Applied"; readonly seq: number }
+  /** The intent's commit is in the outbox (or it committed nothing): the page drops its journal entry. */
+  | { readonly _tag: "Stored"; readonly key: string }
   /** Changed rows are written to IndexedDB (counts there are current). */
   | { readonly _tag: "Rows" }
   | { readonly _tag: "WriteFailed"; readonly seq: number; readonly message: string }
