@@ -94,6 +94,8 @@ try {
   const context = await browser.newContext()
   await context.addInitScript(FIRST_BOARD)
   const page = await context.newPage()
+  page.on("pageerror", (e) => console.log("page error:", e.message))
+  page.on("console", (m) => m.type() === "error" && console.log("page console:", m.text()))
 
   await page.goto(`${server.url}/join/${seeded.workspaceId}#token=${seeded.masterToken}`)
   const fromServer = await firstBoard(page)

@@ -17,9 +17,10 @@ import type { EntityChange, EntityMarkRow } from "../db/EntityRows.js"
 import { listVersions, viewAt } from "../history/versions.js"
 import { UndoHistory } from "../ui/UndoHistory.js"
 import { describeWriteError } from "../ui/write.js"
+import { applyIntent } from "./applyIntent.js"
 import { type DocGate, gateDoc } from "./docGate.js"
 import type { DocState, DocToPage, EntityGone, EntityPut, PageToDoc } from "./docMessages.js"
-import { applyIntent, type Intent } from "./intents.js"
+import type { Intent } from "./intents.js"
 import type { ChannelMessage } from "./messages.js"
 
 /** More entities than this in one batch go to the page as "read IndexedDB again" (a bulk import). */

@@ -1,55 +1,35 @@
-import {
-  addComment,
-  createProject,
-  createTask,
-  deleteComment,
-  deleteMember,
-  deleteProject,
-  deleteTask,
-  moveTask,
-  setTaskDescription,
-  updateProject,
-  updateTask,
-  upsertMember,
-} from "@vibestack/schema"
+import type * as Schema from "@vibestack/schema"
 import type { LoroDoc } from "loro-crdt"
 
 /**
  * Every write the page can ask for, by name: the schema's own helpers. The page never holds
  * the LoroDoc (a large one blocks its main thread for seconds), so a user action crosses to
  * the document worker as an intent `{ op, args }` and runs there with the same helper, the
- * same validation and one commit, exactly as it used to run in the tab.
+ * same validation and one commit (`applyIntent.ts`), exactly as it used to run in the tab.
+ * Types only here: the page bundle must not load Loro (its WebAssembly alone is 3.6 MB).
  */
-export const WRITES = {
-  addComment,
-  createProject,
-  createTask,
-  deleteComment,
-  deleteMember,
-  deleteProject,
-  deleteTask,
-  moveTask,
-  setTaskDescription,
-  updateProject,
-  updateTask,
-  upsertMember,
-} as const
+export interface Writes {
+  readonly addComment: typeof Schema.addComment
+  readonly createProject: typeof Schema.createProject
+  readonly createTask: typeof Schema.createTask
+  readonly deleteComment: typeof Schema.deleteComment
+  readonly deleteMember: typeof Schema.deleteMember
+  readonly deleteProject: typeof Schema.deleteProject
+  readonly deleteTask: typeof Schema.deleteTask
+  readonly moveTask: typeof Schema.moveTask
+  readonly setTaskDescription: typeof Schema.setTaskDescription
+  readonly updateProject: typeof Schema.updateProject
+  readonly updateTask: typeof Schema.updateTask
+  readonly upsertMember: typeof Schema.upsertMember
+}
 
-export type WriteOp = keyof typeof WRITES
-type ArgsOf<K extends WriteOp> = Parameters<(typeof WRITES)[K]> extends [LoroDoc, ...infer A] ? A : never
+export type WriteOp = keyof Writes
+type ArgsOf<K extends WriteOp> = Parameters<Writes[K]> extends [LoroDoc, ...infer A] ? A : never
 
 export type Intent = { [K in WriteOp]: { readonly op: K; readonly args: ArgsOf<K> } }[WriteOp]
 
 /** `intent("updateTask", id, { title })`: what `(d) => updateTask(d, id, { title })` did in the tab. */
 export const intent = <K extends WriteOp>(op: K, ...args: ArgsOf<K>): Intent => ({ op, args }) as unknown as Intent
-
-export const isWriteOp = (s: unknown): s is WriteOp => typeof s === "string" && Object.hasOwn(WRITES, s)
-
-/** Runs the intent's helper on `doc` (the caller commits). Throws what the helper throws. */
-export const applyIntent = (doc: LoroDoc, i: Intent): void => {
-  const run = WRITES[i.op] as (doc: LoroDoc, ...args: ReadonlyArray<unknown>) => unknown
-  run(doc, ...i.args)
-}
 
 /** The entity an intent edits in place (its row can be patched on the page before the worker answers). */
 export const patchOf = (
