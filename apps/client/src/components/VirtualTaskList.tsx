@@ -27,20 +27,26 @@ export const VirtualTaskList = ({ label, tasks, total, loadMore, row }: Props) =
   const scroller = useRef<HTMLDivElement>(null)
   const list = useRef<HTMLUListElement>(null)
   const [rowHeight, setRowHeight] = useState(ESTIMATE)
+  const measured = useRef(false)
   const virtualizer = useVirtualizer({
     count: total,
     getScrollElement: () => scroller.current,
     estimateSize: () => rowHeight,
-    overscan: 8,
+    // Few rows beyond the view: every row is a form of several controls, and laying them all
+    // out when the board opens is one long task on the page.
+    overscan: 3,
     initialRect: { width: 0, height: 600 },
   })
   const items = virtualizer.getVirtualItems()
   const lastIndex = items.at(-1)?.index ?? 0
-  // Measured once from a real row: every task row has the same controls.
+  // Measured once from a real row (every task row has the same controls): reading a size
+  // forces a layout, which must not happen on every render.
   useLayoutEffect(() => {
-    const first = list.current?.querySelector<HTMLElement>("li.task")
-    const h = first?.getBoundingClientRect().height
-    if (h !== undefined && h > 0 && Math.abs(h - rowHeight) > 1) setRowHeight(h)
+    if (measured.current) return
+    const h = list.current?.querySelector<HTMLElement>("li.task:not(.pending)")?.getBoundingClientRect().height
+    if (h === undefined || h <= 0) return
+    measured.current = true
+    if (Math.abs(h - rowHeight) > 1) setRowHeight(h)
   })
   // biome-ignore lint/correctness/useExhaustiveDependencies: rowHeight is the trigger: sizes were estimated with the old one
   useLayoutEffect(() => virtualizer.measure(), [virtualizer, rowHeight])

@@ -52,11 +52,15 @@ export class EntityRows {
   readonly mark = (ws: string): Promise<EntityMarkRow["frontiers"] | undefined> =>
     this.marks.get(ws).then((m) => m?.frontiers)
 
-  /** Applies changes and moves the mark, atomically. `replace` drops every row first (a full refill). */
+  /**
+   * Applies changes and sets the mark, atomically: to `frontiers`, none (`undefined`: the rows
+   * reflect no one version yet), or as it was (`"keep"`: a part of a longer update).
+   * `replace` drops every row first (a full refill).
+   */
   readonly write = (
     ws: string,
     changes: ReadonlyArray<EntityChange>,
-    frontiers: EntityMarkRow["frontiers"] | undefined,
+    frontiers: EntityMarkRow["frontiers"] | undefined | "keep",
     replace = false,
   ): Promise<void> =>
     this.rows.db.transaction("rw", [this.rows, this.marks], async () => {
@@ -77,7 +81,7 @@ export class EntityRows {
       if (dels.length > 0) await this.rows.bulkDelete(dels)
       if (puts.length > 0) await this.rows.bulkPut(puts)
       if (frontiers === undefined) await this.marks.delete(ws)
-      else await this.marks.put({ ws, frontiers: [...frontiers] })
+      else if (frontiers !== "keep") await this.marks.put({ ws, frontiers: [...frontiers] })
     })
 
   /** Forgets the rows' version (the stored document was rewritten): the next open refills. */

@@ -26,13 +26,17 @@ const settle = () => new Promise((r) => setTimeout(r, 0))
 
 /** A replica over a fake IndexedDB, its messages to the page applied to a page-side EntityIndex. */
 const harness = (store: DexieLocalStore) => {
+  const listeners = new Set<(m: ChannelMessage) => void>()
   const index = new EntityIndex()
   const sent: Array<DocToPage> = []
   const broadcast: Array<ChannelMessage> = []
   const replica = new DocReplica(ws, {
     store,
     post: (m) => broadcast.push(m),
-    listen: () => () => undefined,
+    listen: (l) => {
+      listeners.add(l)
+      return () => listeners.delete(l)
+    },
     emit: (m) => {
       sent.push(m)
       if (m._tag !== "Changes") return
@@ -48,7 +52,11 @@ const harness = (store: DexieLocalStore) => {
       }
     },
   })
-  return { index, sent, broadcast, replica }
+  /** Another tab or the leader broadcasting on the channel. */
+  const hear = (m: ChannelMessage) => {
+    for (const l of listeners) l(m)
+  }
+  return { index, sent, broadcast, replica, hear }
 }
 
 /** What the rows in IndexedDB hold, as a board: projects and each project's tasks in order. */
@@ -225,5 +233,47 @@ describe("DocReplica (the tab's document, in its worker)", () => {
         .sort(),
     ).toEqual(["k2", "k3"])
     await second.replica.close()
+  })
+
+  it("[C18] a large import while open is written in parts; the mark moves last, covering every row", async () => {
+    const store = new DexieLocalStore("bulk", { indexedDB: new IDBFactory(), IDBKeyRange })
+    const h = harness(store)
+    await h.replica.open(true)
+    const other = new LoroDoc()
+    migrateDoc(other)
+    createProject(other, { id: "p1", name: "P", color: "#000000" })
+    // Past one part of 2,000 rows; each placed after the last (no scan for the end).
+    for (let i = 0; i < 2_100; i++)
+      createTask(other, {
+        id: `t${i}`,
+        projectId: "p1",
+        title: `t${i}`,
+        ...(i > 0 && { position: { after: `t${i - 1}`, before: null } }),
+      })
+    other.commit()
+    h.hear({ _tag: "RemoteUpdates", ws, doc: MAIN_DOC, updates: [other.export({ mode: "snapshot" })] })
+    // A local edit while the parts are written: its row joins the last part.
+    h.replica.handle({
+      _tag: "Write",
+      seq: 1,
+      key: "k1",
+      intent: intent("updateTask", "t3", { title: "mine" }),
+      tag: undefined,
+    })
+    await h.replica.flush()
+    expect(h.sent.filter((m) => m._tag === "Reload").length).toBeGreaterThanOrEqual(2)
+    expect(h.sent.every((m) => m._tag !== "Changes" || m.puts.length + m.gone.length <= 500)).toBe(true)
+    await store.appendRemote(ws, MAIN_DOC, [other.export({ mode: "snapshot" })], 1)
+    const stored = await store.loadDoc(ws, MAIN_DOC)
+    const doc = new LoroDoc()
+    doc.importBatch([...stored.updates.map((u) => u.bytes)])
+    expect(await rowsBoard(store)).toEqual(docBoard(doc))
+    expect((await store.entities.get(ws, "tasks", "t3"))?.title).toBe("mine")
+    await h.replica.close()
+    // Reopened at the same version: the mark covers every row, nothing is read again.
+    const again = harness(store)
+    await again.replica.open(true)
+    expect(again.sent.filter((m) => m._tag === "Changes" || m._tag === "Reload")).toEqual([])
+    await again.replica.close()
   })
 })

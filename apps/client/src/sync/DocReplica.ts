@@ -63,6 +63,9 @@ export class DocReplica {
   private pendingRows = new Map<string, EntityChange>()
   private rowTimer: ReturnType<typeof setTimeout> | undefined
   private lastState = ""
+  /** Bulk row updates under way (`bulk`): they write the queued rows and the mark when done. */
+  private bulkRunning = 0
+  private bulkChain: Promise<void> = Promise.resolve()
   /** The key of the intent being committed (its outbox entry records it). */
   private running: string | undefined
 
@@ -117,34 +120,58 @@ export class DocReplica {
 
   /** Brings the entity rows from `mark` to the document's version: the changed entities, or all of them. */
   private async catchUpRows(mark: EntityMarkRow["frontiers"] | undefined): Promise<void> {
-    const now = this.doc.frontiers()
     if (mark !== undefined && this.contains(mark)) {
-      const changed = changedEntitiesBetween(this.doc, mark as Frontiers, now)
+      const changed = changedEntitiesBetween(this.doc, mark as Frontiers, this.doc.frontiers())
       if (changed.size === 0) return
+      if (changed.size > SEND_LIMIT)
+        return this.bulk(
+          COLLECTIONS.map((c) => [c, [...changed.ids(c)]]),
+          false,
+        )
       const { puts, gone } = this.read(changed)
-      await this.deps.store.entities.write(this.ws, toRowChanges(puts, gone), frontiersRow(now))
+      await this.deps.store.entities.write(this.ws, toRowChanges(puts, gone), frontiersRow(this.doc.frontiers()))
       return this.send(puts, gone)
     }
-    // No rows yet (a new device), or rows of a document since rewritten: fill from scratch,
-    // projects and members first so the page can draw the board's frame while tasks fill.
+    // No rows yet (a new device), or rows of a document since rewritten: fill from scratch.
+    await this.bulk(
+      COLLECTIONS.map((c) => [c, collectionMap(this.doc, c).keys()]),
+      true,
+    )
+  }
+
+  /**
+   * Many entities at once (a fill, a large import): read and written in parts, projects and
+   * members first, the page told after each collection to read its windows again, so the
+   * board shows the first rows long before the last. The mark moves only with the last part,
+   * which also takes every row change queued meanwhile (so the mark covers nothing unwritten).
+   */
+  private bulk(ids: ReadonlyArray<readonly [Collection, ReadonlyArray<string>]>, replace: boolean): Promise<void> {
+    // Counted from now: row flushes wait for it. One bulk at a time (each moves the mark last).
+    this.bulkRunning++
+    const run = this.bulkChain.then(() => this.runBulk(ids, replace)).finally(() => this.bulkRunning--)
+    this.bulkChain = run.catch(() => undefined)
+    return run
+  }
+
+  private async runBulk(ids: ReadonlyArray<readonly [Collection, ReadonlyArray<string>]>, replace: boolean) {
     const parts: Array<[Collection, ReadonlyArray<string>]> = []
     for (const c of ["projects", "members", "tasks", "comments"] as const) {
-      const ids = collectionMap(this.doc, c).keys()
-      for (let i = 0; i < ids.length; i += FILL_CHUNK) parts.push([c, ids.slice(i, i + FILL_CHUNK)])
+      const all = ids.find(([x]) => x === c)?.[1] ?? []
+      for (let i = 0; i < all.length; i += FILL_CHUNK) parts.push([c, all.slice(i, i + FILL_CHUNK)])
     }
-    if (parts.length === 0) return this.deps.store.entities.write(this.ws, [], frontiersRow(now), true)
-    for (const [i, [c, ids]] of parts.entries()) {
-      const puts: Array<EntityPut> = []
-      for (const [, r] of readEntities(this.doc, c, ids)) if (r._tag === "Found") puts.push({ c, entity: r.entity })
-      const last = i === parts.length - 1
-      await this.deps.store.entities.write(
-        this.ws,
-        toRowChanges(puts, []),
-        last ? frontiersRow(now) : undefined,
-        i === 0,
-      )
-      if (last || c !== parts[i + 1]![0]) this.deps.emit({ _tag: "Reload", applied: this.applied })
+    for (const [i, [c, part]] of parts.entries()) {
+      const changes: Array<EntityChange> = []
+      for (const [id, r] of readEntities(this.doc, c, part))
+        changes.push(r._tag === "Found" ? { _tag: "Put", c, entity: r.entity } : { _tag: "Delete", c, id })
+      // Rows just wiped reflect no version until the last part; otherwise the old mark stands.
+      await this.deps.store.entities.write(this.ws, changes, replace ? undefined : "keep", replace && i === 0)
+      if (c !== parts[i + 1]?.[0]) this.deps.emit({ _tag: "Reload", applied: this.applied })
     }
+    const queued = [...this.pendingRows.values()]
+    this.pendingRows = new Map()
+    const wipe = replace && parts.length === 0
+    await this.deps.store.entities.write(this.ws, queued, frontiersRow(this.doc.frontiers()), wipe)
+    this.deps.emit({ _tag: "Reload", applied: this.applied })
   }
 
   private contains(f: EntityMarkRow["frontiers"]): boolean {
@@ -164,16 +191,19 @@ export class DocReplica {
 
   private changed(changed: ChangedEntities): void {
     if (changed.size === 0) return
+    if (changed.size > SEND_LIMIT) {
+      // A large import: rows in parts, then the page reads its windows again.
+      void this.bulk(
+        COLLECTIONS.map((c) => [c, [...changed.ids(c)]]),
+        false,
+      )
+      return this.sendState()
+    }
     const { puts, gone } = this.read(changed)
     for (const ch of toRowChanges(puts, gone))
       this.pendingRows.set(`${ch.c}/${ch._tag === "Put" ? ch.entity.id : ch.id}`, ch)
-    if (puts.length + gone.length > SEND_LIMIT) {
-      // Rows first, then the page reads its windows again.
-      void this.flushRows().then(() => this.deps.emit({ _tag: "Reload", applied: this.applied }))
-    } else {
-      this.send(puts, gone)
-      this.rowTimer ??= setTimeout(() => void this.flushRows(), 300)
-    }
+    this.send(puts, gone)
+    this.rowTimer ??= setTimeout(() => void this.flushRows(), 300)
     this.sendState()
   }
 
@@ -185,7 +215,8 @@ export class DocReplica {
   private flushRows(): Promise<void> {
     if (this.rowTimer !== undefined) clearTimeout(this.rowTimer)
     this.rowTimer = undefined
-    if (this.pendingRows.size === 0) return this.chain
+    // A bulk update in progress writes the queued rows with its last part.
+    if (this.pendingRows.size === 0 || this.bulkRunning > 0) return this.chain
     const changes = [...this.pendingRows.values()]
     this.pendingRows = new Map()
     const at = frontiersRow(this.doc.frontiers())
@@ -339,6 +370,7 @@ export class DocReplica {
   /** Resolves when every commit so far is in the outbox and the rows are written. */
   async flush(): Promise<void> {
     await this.chain
+    await this.bulkChain
     await this.flushRows()
   }
 
