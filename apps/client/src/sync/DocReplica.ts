@@ -189,7 +189,7 @@ export class DocReplica {
     return { puts, gone }
   }
 
-  private changed(changed: ChangedEntities): void {
+  private changed(changed: ChangedEntities) {
     if (changed.size === 0) return
     if (changed.size > SEND_LIMIT) {
       // A large import: rows in parts, then the page reads its windows again.
