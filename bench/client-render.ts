@@ -53,7 +53,7 @@ const FIRST_BOARD = `
  */
 const longestTask = async (page: Page): Promise<number> => {
   await page.waitForFunction(() => (window as { __docLoaded?: number }).__docLoaded !== undefined, null, {
-    timeout: 300_000,
+    timeout: 900_000,
   })
   // A moment more, so the tasks that end the opening (rows written, counts read) are in.
   await page.waitForTimeout(500)
@@ -65,7 +65,7 @@ const longestTask = async (page: Page): Promise<number> => {
 
 const firstBoard = async (page: Page): Promise<number> => {
   await page.waitForFunction(() => (window as { __firstBoard?: number }).__firstBoard !== undefined, null, {
-    timeout: 120_000,
+    timeout: 900_000,
   })
   return page.evaluate(() => (window as unknown as { __firstBoard: number }).__firstBoard)
 }
@@ -105,7 +105,7 @@ try {
   await page.waitForFunction(
     () => document.querySelector('[data-testid="sync-state"]')?.textContent?.includes("Up to date"),
     null,
-    { timeout: 120_000 },
+    { timeout: 900_000 },
   )
 
   const longFromServer = await longestTask(page)

@@ -65,6 +65,8 @@ export class DocReplica {
   private lastState = ""
   /** Bulk row updates under way (`bulk`): they write the queued rows and the mark when done. */
   private bulkRunning = 0
+  /** `Changes` messages sent so far (`Rows.upTo` says which of them IndexedDB has). */
+  private changesSent = 0
   private bulkChain: Promise<void> = Promise.resolve()
   /** The key of the intent being committed (its outbox entry records it). */
   private running: string | undefined
@@ -161,17 +163,25 @@ export class DocReplica {
     }
     for (const [i, [c, part]] of parts.entries()) {
       const changes: Array<EntityChange> = []
+      const gone: Array<EntityGone> = []
       for (const [id, r] of readEntities(this.doc, c, part))
-        changes.push(r._tag === "Found" ? { _tag: "Put", c, entity: r.entity } : { _tag: "Delete", c, id })
+        if (r._tag === "Found") changes.push({ _tag: "Put", c, entity: r.entity })
+        else {
+          changes.push({ _tag: "Delete", c, id })
+          gone.push({ c, id })
+        }
       // Rows just wiped reflect no version until the last part; otherwise the old mark stands.
       await this.deps.store.entities.write(this.ws, changes, replace ? undefined : "keep", replace && i === 0)
-      if (c !== parts[i + 1]?.[0]) this.deps.emit({ _tag: "Reload", applied: this.applied })
+      this.deps.emit({ _tag: "Reload", applied: this.applied, gone })
     }
     const queued = [...this.pendingRows.values()]
     this.pendingRows = new Map()
+    const upTo = this.changesSent
     const wipe = replace && parts.length === 0
     await this.deps.store.entities.write(this.ws, queued, frontiersRow(this.doc.frontiers()), wipe)
-    this.deps.emit({ _tag: "Reload", applied: this.applied })
+    this.deps.emit({ _tag: "Rows", upTo })
+    const gone = queued.flatMap((q) => (q._tag === "Delete" ? [{ c: q.c, id: q.id }] : []))
+    this.deps.emit({ _tag: "Reload", applied: this.applied, gone })
   }
 
   private contains(f: EntityMarkRow["frontiers"]): boolean {
@@ -208,6 +218,7 @@ export class DocReplica {
   }
 
   private send(puts: ReadonlyArray<EntityPut>, gone: ReadonlyArray<EntityGone>): void {
+    this.changesSent++
     this.deps.emit({ _tag: "Changes", puts, gone, applied: this.applied })
   }
 
@@ -220,8 +231,9 @@ export class DocReplica {
     const changes = [...this.pendingRows.values()]
     this.pendingRows = new Map()
     const at = frontiersRow(this.doc.frontiers())
+    const upTo = this.changesSent
     return this.deps.store.entities.write(this.ws, changes, at).then(
-      () => this.deps.emit({ _tag: "Rows" }),
+      () => this.deps.emit({ _tag: "Rows", upTo }),
       () => undefined,
     )
   }

@@ -44,6 +44,12 @@ export class WorkspaceSession {
   private readonly partial = new Set<string>()
   private readonly windows = new Map<string, number>()
   private readonly loadedComments = new Set<string>()
+  /** `Changes` received, and which entity each last changed, until IndexedDB has their rows (`Rows`). */
+  private changesSeen = 0
+  private readonly unflushed = new Map<
+    string,
+    { readonly n: number; readonly entity: EntityOf[Collection] | undefined }
+  >()
   /** Entities the worker changed while a read of IndexedDB was under way: that read must not overwrite them. */
   private touchedDuringRead: Set<string> | undefined
   private state: DocState = {
@@ -98,6 +104,9 @@ export class WorkspaceSession {
     switch (m._tag) {
       case "Changes": {
         this.applied = Math.max(this.applied, m.applied)
+        const n = ++this.changesSeen
+        for (const p of m.puts) this.unflushed.set(key(p.c, p.entity.id), { n, entity: p.entity })
+        for (const g of m.gone) this.unflushed.set(key(g.c, g.id), { n, entity: undefined })
         for (const c of ["projects", "members", "tasks", "comments"] as const) {
           const puts = m.puts.filter((p) => p.c === c).map((p) => this.patched(c, p.entity))
           const gone = m.gone.filter((g) => g.c === c).map((g) => g.id)
@@ -110,6 +119,11 @@ export class WorkspaceSession {
       }
       case "Reload":
         this.applied = Math.max(this.applied, m.applied)
+        for (const c of ["projects", "members", "tasks", "comments"] as const)
+          this.index.remove(
+            c,
+            m.gone.filter((g) => g.c === c).map((g) => g.id),
+          )
         return void this.readRows()
       case "Applied":
         this.applied = Math.max(this.applied, m.seq)
@@ -119,6 +133,7 @@ export class WorkspaceSession {
       case "Stored":
         return forgetIntent(this.meta.workspaceId, m.key)
       case "Rows":
+        for (const [k, u] of this.unflushed) if (u.n <= m.upTo) this.unflushed.delete(k)
         return void this.recount()
       case "WriteFailed":
         for (const l of this.failureListeners) l(m.message)
@@ -154,7 +169,10 @@ export class WorkspaceSession {
     return last === undefined || `${t.sortKey}\u0000${t.id}` < `${last.sortKey}\u0000${last.id}`
   }
 
-  /** Reads projects, members and each project's window of tasks (and counts) from IndexedDB. */
+  /**
+   * Reads projects, members and each project's window of tasks (and counts) from IndexedDB.
+   * Entities the worker changed while the read was under way keep the worker's version.
+   */
   private async readRows(): Promise<void> {
     const ws = this.meta.workspaceId
     const rows = this.sync.store.entities
@@ -173,12 +191,15 @@ export class WorkspaceSession {
     )
     if (this.touchedDuringRead === touched) this.touchedDuringRead = undefined
     const fresh = <C extends Collection>(c: C, es: ReadonlyArray<EntityOf[C]>) =>
-      es.filter((e) => !touched.has(key(c, e.id))).map((e) => this.patched(c, e))
-    const keep = (c: Collection, id: string) => touched.has(key(c, id))
-    for (const c of ["projects", "members", "tasks"] as const) {
-      const stale = [...this.index[c].keys()].filter((id) => !keep(c, id))
-      this.index.remove(c, stale)
-    }
+      es.flatMap((row) => {
+        if (touched.has(key(c, row.id))) return []
+        // A row older than a change already received: the change's version (or none, if deleted).
+        const u = this.unflushed.get(key(c, row.id))
+        const e = u === undefined ? row : (u.entity as EntityOf[C] | undefined)
+        return e === undefined ? [] : [this.patched(c, e)]
+      })
+    // Nothing is dropped here: rows may lag the entity changes already applied, and deletions
+    // arrive as such (`Changes.gone`, `Reload.gone`).
     this.index.put("projects", fresh("projects", projects))
     this.index.put("members", fresh("members", members))
     this.index.put("tasks", fresh("tasks", tasks.flat()))

@@ -59,13 +59,16 @@ export type DocToPage =
       readonly gone: ReadonlyArray<EntityGone>
       readonly applied: number
     }
-  /** Too many changes to send: they are in IndexedDB, read your windows again. */
-  | { readonly _tag: "Reload"; readonly applied: number }
+  /**
+   * Too many changes to send: they are in IndexedDB, read your windows again. `gone`: the
+   * entities those changes deleted (rows cannot say what is no longer there).
+   */
+  | { readonly _tag: "Reload"; readonly applied: number; readonly gone: ReadonlyArray<EntityGone> }
   | { readonly _tag: "Applied"; readonly seq: number }
   /** The intent's commit is in the outbox (or it committed nothing): the page drops its journal entry. */
   | { readonly _tag: "Stored"; readonly key: string }
-  /** Changed rows are written to IndexedDB (counts there are current). */
-  | { readonly _tag: "Rows" }
+  /** The rows of the first `upTo` `Changes` messages are written to IndexedDB (counts there are current). */
+  | { readonly _tag: "Rows"; readonly upTo: number }
   | { readonly _tag: "WriteFailed"; readonly seq: number; readonly message: string }
   | { readonly _tag: "State"; readonly state: DocState }
   | { readonly _tag: "Answer"; readonly id: number; readonly value: Answer }
