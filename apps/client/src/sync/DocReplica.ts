@@ -227,7 +227,7 @@ export class DocReplica {
     if (this.rowTimer !== undefined) clearTimeout(this.rowTimer)
     this.rowTimer = undefined
     // A bulk update in progress writes the queued rows with its last part.
-    if (this.pendingRows.size === 0 || this.bulkRunning > 0) return this.chain
+    if (this.pendingRows.size === 0 || this.bulkRunning > 0) return Promise.resolve()
     const changes = [...this.pendingRows.values()]
     this.pendingRows = new Map()
     const at = frontiersRow(this.doc.frontiers())
@@ -275,6 +275,8 @@ export class DocReplica {
           bytes,
           createdAt,
         })
+        // The rows of one's own edits are written with them: a reload right after shows them.
+        await this.flushRows()
       } catch (e) {
         this.saveError = `could not save locally: ${String(e)}`
       } finally {
@@ -292,7 +294,8 @@ export class DocReplica {
   /** One user action: the intent's helper, then one commit (a refused one commits nothing). */
   private write(w: Extract<PageToDoc, { _tag: "Write" }>) {
     if (!this.loaded) return void this.queued.push(w)
-    const refuse = this.readOnlyReason() ?? (this.canWrite ? undefined : "This workspace is read-only for you.")
+    // The role is the server's to enforce: a viewer's forced edit is refused there and listed (U3).
+    const refuse = this.readOnlyReason()
     try {
       if (refuse !== undefined) throw new Error(refuse)
       // A new workspace's first write stamps the layout version (the gate skips empty docs).
