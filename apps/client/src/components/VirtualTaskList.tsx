@@ -4,6 +4,8 @@ import { type ReactNode, useLayoutEffect, useRef, useState } from "react"
 
 /** Tasks read from IndexedDB beyond the last one on screen, so scrolling rarely waits. */
 const READ_AHEAD = 200
+/** Lists up to this long are rendered whole (find in page, screen readers); longer ones virtualized. */
+const WHOLE = 100
 /** Row height before one is measured (a task row with its controls). */
 const ESTIMATE = 44
 
@@ -18,8 +20,9 @@ interface Props {
 }
 
 /**
- * A project's task list, virtualized (@tanstack/react-virtual): only the rows in view (plus a
- * few) are in the DOM, whatever the project's size; the rest of the height is two spacer items.
+ * A project's task list, virtualized (@tanstack/react-virtual) past 100 tasks: only the rows in
+ * view (plus a few) are in the DOM, whatever the project's size; the rest of the height is two
+ * spacer items.
  * Rows past what is read show a placeholder and ask for more (the tab reads a long project
  * from IndexedDB a window at a time).
  */
@@ -28,8 +31,9 @@ export const VirtualTaskList = ({ label, tasks, total, loadMore, row }: Props) =
   const list = useRef<HTMLUListElement>(null)
   const [rowHeight, setRowHeight] = useState(ESTIMATE)
   const measured = useRef(false)
+  const whole = total <= WHOLE && tasks.length >= total
   const virtualizer = useVirtualizer({
-    count: total,
+    count: whole ? 0 : total,
     getScrollElement: () => scroller.current,
     estimateSize: () => rowHeight,
     // Few rows beyond the view: every row is a form of several controls, and laying them all
@@ -51,8 +55,16 @@ export const VirtualTaskList = ({ label, tasks, total, loadMore, row }: Props) =
   // biome-ignore lint/correctness/useExhaustiveDependencies: rowHeight is the trigger: sizes were estimated with the old one
   useLayoutEffect(() => virtualizer.measure(), [virtualizer, rowHeight])
   useLayoutEffect(() => {
-    if (lastIndex >= tasks.length - 1 && tasks.length < total) loadMore(lastIndex + READ_AHEAD)
-  }, [lastIndex, tasks.length, total, loadMore])
+    if (!whole && lastIndex >= tasks.length - 1 && tasks.length < total) loadMore(lastIndex + READ_AHEAD)
+  }, [whole, lastIndex, tasks.length, total, loadMore])
+  if (whole)
+    return (
+      <div className="task-scroll">
+        <ul className="tasks" aria-label={label}>
+          {tasks.map((t, i) => row(t, i))}
+        </ul>
+      </div>
+    )
   const before = items[0]?.start ?? 0
   const after = Math.max(0, virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0))
   return (
