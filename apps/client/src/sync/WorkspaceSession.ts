@@ -115,7 +115,7 @@ export class WorkspaceSession {
           this.index.put(c, c === "tasks" ? puts.filter((t) => this.inWindow(t as EntityOf["tasks"])) : puts)
           this.index.remove(c, gone)
         }
-        return this.bump()
+        return this.bumpSoon()
       }
       case "Reload":
         this.applied = Math.max(this.applied, m.applied)
@@ -129,7 +129,7 @@ export class WorkspaceSession {
         this.applied = Math.max(this.applied, m.seq)
         this.settlePatches()
         if (this.applied >= this.seq) for (const w of this.flushWaiters.splice(0)) w()
-        return this.bump()
+        return this.bumpSoon()
       case "Stored":
         return forgetIntent(this.meta.workspaceId, m.key)
       case "Rows":
@@ -140,7 +140,7 @@ export class WorkspaceSession {
         return
       case "State":
         this.state = m.state
-        return this.bump()
+        return this.bumpSoon()
       case "Answer": {
         const resolve = this.asks.get(m.id)
         this.asks.delete(m.id)
@@ -148,7 +148,7 @@ export class WorkspaceSession {
       }
       case "Failed":
         this.failure = m.message
-        return this.bump()
+        return this.bumpSoon()
     }
   }
 
@@ -322,6 +322,21 @@ export class WorkspaceSession {
     for (const l of this.listeners) l()
   }
 
+  private frame: number | undefined
+
+  /**
+   * What the worker sends comes in several messages per edit (changes, applied, state, rows):
+   * React renders once per frame for them, not once per message. The page's own writes render
+   * at once (`bump`), so a keystroke shows in its own frame.
+   */
+  private bumpSoon(): void {
+    if (this.frame !== undefined) return
+    this.frame = requestAnimationFrame(() => {
+      this.frame = undefined
+      this.bump()
+    })
+  }
+
   readonly subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
@@ -334,6 +349,7 @@ export class WorkspaceSession {
     // The worker writes what it has to IndexedDB, then closes itself.
     this.port.postMessage({ _tag: "Close" })
     this.port.onmessage = null
+    if (this.frame !== undefined) cancelAnimationFrame(this.frame)
     this.listeners.clear()
   }
 }
