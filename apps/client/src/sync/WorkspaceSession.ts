@@ -322,19 +322,20 @@ export class WorkspaceSession {
     for (const l of this.listeners) l()
   }
 
-  private frame: number | undefined
+  private soon: ReturnType<typeof setTimeout> | undefined
 
   /**
    * What the worker sends comes in several messages per edit (changes, applied, state, rows):
-   * React renders once per frame for them, not once per message. The page's own writes render
+   * React renders once for a burst of them, not once per message. A timer, not an animation
+   * frame: background tabs get no frames and must stay in step. The page's own writes render
    * at once (`bump`), so a keystroke shows in its own frame.
    */
   private bumpSoon(): void {
-    if (this.frame !== undefined) return
-    this.frame = requestAnimationFrame(() => {
-      this.frame = undefined
+    if (this.soon !== undefined) return
+    this.soon = setTimeout(() => {
+      this.soon = undefined
       this.bump()
-    })
+    }, 8)
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {
@@ -349,7 +350,7 @@ export class WorkspaceSession {
     // The worker writes what it has to IndexedDB, then closes itself.
     this.port.postMessage({ _tag: "Close" })
     this.port.onmessage = null
-    if (this.frame !== undefined) cancelAnimationFrame(this.frame)
+    if (this.soon !== undefined) clearTimeout(this.soon)
     this.listeners.clear()
   }
 }
