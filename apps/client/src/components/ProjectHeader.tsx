@@ -1,5 +1,5 @@
-import type { Project, Task } from "@vibestack/schema"
-import { useState } from "react"
+import { newId, type Project, type Task } from "@vibestack/schema"
+import { useRef, useState } from "react"
 import { intent } from "../sync/intents.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { RULES } from "../ui/textRules.js"
@@ -22,16 +22,24 @@ export const ProjectHeader = (p: {
   const { project, tasks, session, readOnly } = p
   const [renaming, setRenaming] = useState(false)
   const deleteWithUndo = useDeleteWithUndo(session)
+  // The task this project added last: the worker may not have sent it back yet, and the next
+  // one added goes after it, not next to it.
+  const added = useRef<string | undefined>(undefined)
   const addTask = (title: string) => {
     // Pass the neighbour so the helper does not scan every task for the last sort key (only
     // when every task of the project is read: otherwise the last one read is not the last).
-    const last = tasks.length >= p.total ? tasks.at(-1) : undefined
+    // (Once nothing is unsaved, a task still missing was refused: back to the last one read.)
+    const pending = added.current !== undefined && session.unsaved > 0 && !tasks.some((t) => t.id === added.current)
+    const after = pending ? added.current : tasks.length >= p.total ? tasks.at(-1)?.id : undefined
+    const id = newId<string>()
+    added.current = id
     return write(
       session,
       intent("createTask", {
+        id,
         projectId: project.id,
         title,
-        ...(last !== undefined ? { position: { after: last.id, before: null } } : {}),
+        ...(after !== undefined ? { position: { after, before: null } } : {}),
       }),
     )
   }

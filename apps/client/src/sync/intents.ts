@@ -41,7 +41,9 @@ export const intent = <K extends WriteOp>(op: K, ...args: ArgsOf<K>): Intent => 
 /** The entity an intent edits in place (its row can be patched on the page before the worker answers). */
 export const patchOf = (
   i: Intent,
-): { readonly collection: "tasks" | "projects" | "members"; readonly id: string; readonly fields: object } | undefined => {
+):
+  | { readonly collection: "tasks" | "projects" | "members"; readonly id: string; readonly fields: object }
+  | undefined => {
   switch (i.op) {
     case "updateTask":
       return { collection: "tasks", id: i.args[0], fields: i.args[1] }
