@@ -1,5 +1,4 @@
 import { type LoroDoc, UndoManager } from "loro-crdt"
-import { stampAuthor } from "../people/authorship.js"
 
 /**
  * Undo and redo of this tab's own edits, through Loro's `UndoManager` on the tab's document
@@ -15,7 +14,7 @@ export class UndoHistory {
   private tag: string | undefined
   private grouping = false
 
-  constructor(private readonly doc: LoroDoc) {
+  constructor(doc: LoroDoc) {
     this.manager = new UndoManager(doc, {
       mergeInterval: 0,
       maxUndoSteps: 200,
@@ -32,24 +31,15 @@ export class UndoHistory {
     return this.manager.canRedo()
   }
 
-  /** The tag of the step `undo` would revert next, if it has one. */
-  get topTag(): string | undefined {
-    const v = this.manager.topUndoValue()
-    return typeof v === "string" ? v : undefined
-  }
-
   /** Undoes the last step that still changes something (a step others overwrote does nothing). */
   undo(): boolean {
     this.typingEnd()
-    // An undo is a new change like any other: it names its author in the history.
-    stampAuthor(this.doc)
     while (this.manager.canUndo()) if (this.manager.undo()) return true
     return false
   }
 
   redo(): boolean {
     this.typingEnd()
-    stampAuthor(this.doc)
     while (this.manager.canRedo()) if (this.manager.redo()) return true
     return false
   }
@@ -69,7 +59,6 @@ export class UndoHistory {
   undoTagged(tag: string): boolean {
     this.typingEnd()
     if (this.manager.topUndoValue() !== tag) return false
-    stampAuthor(this.doc)
     return this.manager.undo()
   }
 
