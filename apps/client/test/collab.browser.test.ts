@@ -198,6 +198,9 @@ describe("two devices through the real server", () => {
     await dialog.getByRole("button", { name: "Restore…" }).click()
     await dialog.getByRole("button", { name: "Confirm restore" }).click()
     await expect.poll(() => dialog.getByTestId("backup-notice").textContent(), poll).toContain("Restored")
+    // [#18] A safety backup of the state just before the restore was taken first.
+    expect(await dialog.getByTestId("backup-notice").textContent()).toContain("safety backup")
+    await expect.poll(() => dialog.getByTestId("backup-row").count(), poll).toBe(2)
     await dialog.getByRole("button", { name: "Close" }).click()
     // The revert arrives like any other server update.
     await expect.poll(() => taskTitles(a), poll).toEqual(["Keep me"])

@@ -82,14 +82,24 @@ export const BackupsDialog = (p: {
       setTimeout(() => URL.revokeObjectURL(url), 10_000)
     })
 
+  /**
+   * A restore first takes a safety backup of the workspace as it is now: restoring the wrong
+   * backup is then itself one restore away from undone. No safety backup, no restore.
+   */
   const restore = (b: typeof Backup.Type) =>
     run("Restoring", async () => {
+      const safety = await serverApi(Backup, p.token, base, { method: "POST", body: "{}" })
       await serverApi(Restored, p.token, `${base}/${encodeURIComponent(b.backupId)}/restore`, {
         method: "POST",
         body: JSON.stringify({ mode: "revert" }),
       })
       setConfirming(undefined)
-      setNotice(`Restored to the backup of ${new Date(b.createdAt).toLocaleString()}; every device syncs the change.`)
+      const safetyAt = safety !== undefined ? ` (created ${new Date(safety.createdAt).toLocaleString()})` : ""
+      setNotice(
+        `Restored to the backup of ${new Date(b.createdAt).toLocaleString()}; every device syncs the change. ` +
+          `A safety backup of how it was just before is in the list${safetyAt}.`,
+      )
+      await refresh()
     })
 
   return (

@@ -30,6 +30,8 @@ export const NameInput = (p: Props) => {
     setError(undefined)
   }, [p.saved])
   const commit = () => {
+    // Nothing typed into a field that was empty (tabbing through "Your name"): nothing to say.
+    if (draft.trim() === "" && p.saved === "") return p.onDone?.()
     const checked = checkText(p.rule, draft)
     if (!checked.ok) return setError(checked.reason)
     if (checked.value !== p.saved) {

@@ -1,9 +1,10 @@
 import { deleteMember, upsertMember } from "@vibestack/schema"
 import { useEffect, useRef } from "react"
+import type { Identity } from "../people/identity.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { nextColor } from "../ui/colors.js"
 import { RULES } from "../ui/textRules.js"
-import { write } from "../ui/write.js"
+import { type WriteResult, write } from "../ui/write.js"
 import { NameInput } from "./NameInput.js"
 import { NewItemForm } from "./NewItemForm.js"
 import { useDeleteWithUndo } from "./UndoContext.js"
@@ -16,6 +17,9 @@ export const PeopleDialog = (p: {
   readonly session: WorkspaceSession
   readonly readOnly: boolean
   readonly docVersion: number
+  /** This device's person here, if named. */
+  readonly you: Identity | undefined
+  readonly onSetName: (name: string) => WriteResult
   readonly onClose: () => void
 }) => {
   const { session } = p
@@ -26,11 +30,16 @@ export const PeopleDialog = (p: {
   return (
     <dialog ref={dialog} className="share-dialog" aria-labelledby="people-title" onClose={p.onClose}>
       <h2 id="people-title">People</h2>
+      <div className="row you">
+        <NameInput label="Your name" saved={p.you?.name ?? ""} rule={RULES.memberName} onSave={p.onSetName} />
+        <span className="muted">Shown on your comments, your changes in the history and to others here now.</span>
+      </div>
       {members.length === 0 && <p className="muted">Nobody yet. People added here can be assigned to tasks.</p>}
       <ul className="people">
         {members.map((m) => (
           <li key={m.id} className="row">
             <span className="swatch" style={{ background: m.color }} aria-hidden="true" />
+            {m.id === p.you?.memberId && <span className="badge">you</span>}
             <NameInput
               label={`Name of ${m.name}`}
               saved={m.name}

@@ -25,12 +25,16 @@ const EXPIRIES = [
 export const ShareDialog = (p: {
   readonly workspaceId: string
   readonly token: string
+  /** Names a person in the workspace (a member) for the link to carry; undefined: the name was refused. */
+  readonly namePerson: (name: string) => string | undefined
   readonly onClose: () => void
 }) => {
   const base = `/api/v1/workspaces/${encodeURIComponent(p.workspaceId)}/tokens`
   const [tokens, setTokens] = useState<ReadonlyArray<typeof TokenRow.Type>>([])
   const [role, setRole] = useState<"editor" | "viewer">("editor")
   const [label, setLabel] = useState("")
+  const [person, setPerson] = useState("")
+  const [personError, setPersonError] = useState<string | undefined>(undefined)
   const [expires, setExpires] = useState(EXPIRIES[1]!.seconds)
   const [link, setLink] = useState<string | undefined>(undefined)
   const [error, setError] = useState<string | undefined>(undefined)
@@ -55,16 +59,26 @@ export const ShareDialog = (p: {
     e.preventDefault()
     const checked = checkText(RULES.linkLabel, label)
     if (!checked.ok) return setLabelError(checked.reason)
+    const name = checkText(RULES.memberName, person)
+    // Optional: an empty name is fine, a refused one is said under the field.
+    if (!name.ok && person.trim() !== "") return setPersonError(name.reason)
+    const personName = name.ok ? name.value : ""
+    const label_ = checked.value !== "" ? checked.value : personName
     try {
       const body = JSON.stringify({
         role,
         expiresInSeconds: expires,
-        ...(checked.value !== "" ? { label: checked.value } : {}),
+        ...(label_ !== "" ? { label: label_.slice(0, RULES.linkLabel.max) } : {}),
       })
       const r = await api(Minted, p.token, base, { method: "POST", body })
       // The server's shareUrl carries the token in the fragment; rebuild it on this origin.
-      if (r !== undefined) setLink(`${location.origin}/join/${p.workspaceId}${new URL(r.shareUrl).hash}`)
+      // A named person: the link carries the member and the name, so the joiner is that person.
+      const memberId = personName !== "" ? p.namePerson(personName) : undefined
+      const who =
+        memberId !== undefined ? `&person=${encodeURIComponent(memberId)}&name=${encodeURIComponent(personName)}` : ""
+      if (r !== undefined) setLink(`${location.origin}/join/${p.workspaceId}${new URL(r.shareUrl).hash}${who}`)
       setLabel("")
+      setPerson("")
       await refresh()
     } catch (err) {
       setError(`Could not create a link. ${describeRequestError(err)}`)
@@ -89,6 +103,19 @@ export const ShareDialog = (p: {
           <option value="editor">Editor (can change)</option>
           <option value="viewer">Viewer (read only)</option>
         </select>
+        <label htmlFor="share-person">For (person's name, optional)</label>
+        <input
+          id="share-person"
+          value={person}
+          aria-invalid={personError !== undefined}
+          aria-describedby="share-person-hint"
+          onChange={(e) => {
+            setPerson(e.target.value)
+            setPersonError(undefined)
+          }}
+          placeholder="e.g. Alice"
+        />
+        <FieldHint id="share-person-hint" rule={RULES.memberName} length={person.length} error={personError} />
         <label htmlFor="share-label">Label</label>
         <input
           id="share-label"

@@ -1,19 +1,44 @@
-import { addComment, deleteComment, setTaskDescription, updateTask } from "@vibestack/schema"
+import {
+  addComment,
+  deleteComment,
+  TaskPriority as Priorities,
+  setTaskDescription,
+  type TaskPriority,
+  type TaskStatus,
+  updateTask,
+} from "@vibestack/schema"
 import type { LoroDoc } from "loro-crdt"
-import { useEffect, useId, useState } from "react"
+import { type ReactNode, useEffect, useId, useRef, useState } from "react"
+import { STATUSES, statusLabel } from "../board/boardMoves.js"
+import { Avatar } from "../board/TaskCard.js"
+import { useNow } from "../hooks/useNow.js"
+import { exactTime, relativeTime } from "../people/relativeTime.js"
 import { deviceAuthorId } from "../sync/deviceAuthorId.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { checkText, RULES } from "../ui/textRules.js"
 import { write } from "../ui/write.js"
 import { FieldHint } from "./FieldHint.js"
+import { NameInput } from "./NameInput.js"
 import { NewItemForm } from "./NewItemForm.js"
 import { useNotify } from "./Notices.js"
+import { type RemoteCaret, RemoteCarets } from "./RemoteCarets.js"
 import { useDeleteWithUndo, useUndoHistoryOf } from "./UndoContext.js"
 
 interface Props {
   readonly taskId: string
   readonly session: WorkspaceSession
   readonly readOnly: boolean
+  /** This device's person here (comment author), if named. */
+  readonly authorId: string | undefined
+  /** Who else has this task open, and whether they are typing in its description (presence). */
+  readonly others?: ReactNode
+  /** Tells presence this device is typing in the description (focus and blur). */
+  readonly onTyping?: (typing: boolean) => void
+  /** Others' carets in the description (presence), and where this device's caret moved to. */
+  readonly carets?: ReadonlyArray<RemoteCaret>
+  readonly onCaret?: (offset: number) => void
+  /** Status and priority here too (the board's cards have no fields; the list's rows do). */
+  readonly showFields?: boolean
   readonly onClose: () => void
 }
 
@@ -24,12 +49,25 @@ interface Props {
  * paste) is refused with the reason and the field keeps the saved text: it is never shown as
  * saved. While the field has focus its keystrokes are one undo step.
  */
-export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
+export const TaskPanel = ({
+  taskId,
+  session,
+  readOnly,
+  authorId,
+  others,
+  onTyping,
+  carets,
+  onCaret,
+  showFields,
+  onClose,
+}: Props) => {
+  const now = useNow(30_000)
   const task = session.index.tasks.get(taskId)
   const notify = useNotify()
   const history = useUndoHistoryOf()
   const deleteWithUndo = useDeleteWithUndo(session)
   const hint = useId()
+  const field = useRef<HTMLTextAreaElement>(null)
   // The textarea keeps its own value: the document's change event arrives after a microtask,
   // and a controlled value lagging one render would reset the caret on every keystroke.
   const description = task?.description ?? ""
@@ -62,18 +100,70 @@ export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
           Close
         </button>
       </header>
-      <label htmlFor="task-description">Description</label>
-      <textarea
-        id="task-description"
-        rows={8}
-        value={text}
+      {others}
+      <NameInput
+        className="panel-title"
+        label="Title"
+        saved={task.title}
+        rule={RULES.taskTitle}
         disabled={readOnly}
-        aria-invalid={error !== undefined}
-        aria-describedby={hint}
-        onFocus={() => history?.typingStart()}
-        onBlur={() => history?.typingEnd()}
-        onChange={(e) => editDescription(e.target.value)}
+        onSave={(title) => write(session, (d) => updateTask(d, taskId, { title }))}
       />
+      {showFields === true && (
+        <div className="row panel-fields">
+          <label>
+            Status{" "}
+            <select
+              value={task.status}
+              disabled={readOnly}
+              onChange={(e) => change((d) => updateTask(d, taskId, { status: e.target.value as TaskStatus }))}
+            >
+              {STATUSES.map((x) => (
+                <option key={x} value={x}>
+                  {statusLabel(x)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Priority{" "}
+            <select
+              value={task.priority}
+              disabled={readOnly}
+              onChange={(e) => change((d) => updateTask(d, taskId, { priority: e.target.value as TaskPriority }))}
+            >
+              {Priorities.literals.map((x) => (
+                <option key={x} value={x}>
+                  {x}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+      )}
+      <label htmlFor="task-description">Description</label>
+      <div className="caret-host">
+        <textarea
+          ref={field}
+          id="task-description"
+          rows={8}
+          value={text}
+          disabled={readOnly}
+          aria-invalid={error !== undefined}
+          aria-describedby={hint}
+          onFocus={() => {
+            history?.typingStart()
+            onTyping?.(true)
+          }}
+          onBlur={() => {
+            history?.typingEnd()
+            onTyping?.(false)
+          }}
+          onChange={(e) => editDescription(e.target.value)}
+          onSelect={(e) => onCaret?.(e.currentTarget.selectionStart)}
+        />
+        <RemoteCarets field={field} text={text} carets={carets ?? []} />
+      </div>
       <FieldHint id={hint} rule={RULES.description} length={text.length} error={error} />
       <label htmlFor="task-assignee">Assignee</label>
       <select
@@ -103,20 +193,30 @@ export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
       />
       <h3>Comments</h3>
       <ul className="comments">
-        {comments.map((c) => (
-          <li key={c.id}>
-            <span>{c.body}</span>
-            {!readOnly && (
-              <button
-                type="button"
-                aria-label="Delete comment"
-                onClick={() => deleteWithUndo("comment", (d) => deleteComment(d, c.id))}
-              >
-                ✕
-              </button>
-            )}
-          </li>
-        ))}
+        {comments.map((c) => {
+          const author = session.index.members.get(c.authorId)
+          return (
+            <li key={c.id}>
+              <div className="comment-head">
+                {author !== undefined && <Avatar member={author} />}
+                <strong>{author?.name ?? "Someone"}</strong>
+                <time dateTime={new Date(c.createdAt).toISOString()} title={exactTime(c.createdAt)}>
+                  {relativeTime(c.createdAt, now)}
+                </time>
+              </div>
+              <p className="comment-body">{c.body}</p>
+              {!readOnly && (
+                <button
+                  type="button"
+                  aria-label="Delete comment"
+                  onClick={() => deleteWithUndo("comment", (d) => deleteComment(d, c.id))}
+                >
+                  ✕
+                </button>
+              )}
+            </li>
+          )
+        })}
       </ul>
       {!readOnly && (
         <NewItemForm
@@ -125,7 +225,9 @@ export const TaskPanel = ({ taskId, session, readOnly, onClose }: Props) => {
           button="Comment"
           multiline
           rule={RULES.comment}
-          onAdd={(body) => write(session, (d) => addComment(d, { taskId, body, authorId: deviceAuthorId() }))}
+          onAdd={(body) =>
+            write(session, (d) => addComment(d, { taskId, body, authorId: authorId ?? deviceAuthorId() }))
+          }
         />
       )}
     </aside>

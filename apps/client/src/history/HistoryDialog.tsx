@@ -1,36 +1,90 @@
+import { newId } from "@vibestack/schema"
 import type { LoroDoc } from "loro-crdt"
 import { useEffect, useMemo, useRef, useState } from "react"
+import { useNotify } from "../components/Notices.js"
+import { useUndoHistoryOf } from "../components/UndoContext.js"
+import { useNow } from "../hooks/useNow.js"
+import { authorOfMessage } from "../people/authorship.js"
+import { exactTime, relativeTime } from "../people/relativeTime.js"
+import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
+import { write } from "../ui/write.js"
+import { RestoreError, restoreTask, restoreWorkspace } from "./restore.js"
 import { type DocVersionPoint, listVersions, viewAt } from "./versions.js"
 
-const when = (v: DocVersionPoint): string =>
-  v.timestamp > 0 ? new Date(v.timestamp * 1000).toLocaleString() : "time not recorded"
+const at = (v: DocVersionPoint): number => v.timestamp * 1000
+
+/** Who made a version: the person its commit message names, else what the message says. */
+const whoOf = (v: DocVersionPoint, session: WorkspaceSession): string => {
+  const id = authorOfMessage(v.message)
+  if (id !== undefined) return session.index.members.get(id)?.name ?? "a person since removed"
+  if (v.message?.startsWith("migrate") === true) return "an app update"
+  return "someone without a name"
+}
 
 /**
- * Browse the workspace's versions and see the board as it was at one, read-only. Works
- * offline: the history is in the tab's own document (every device keeps the full oplog).
- * `docVersion` re-lists when the document changes while the dialog is open.
+ * Browse the workspace's versions, see the board as it was at one (read-only), and restore
+ * the workspace or one task to it as a new change on top: nothing in the history is lost,
+ * the restore syncs like any edit, and Undo (the notice, or Ctrl+Z) takes it back. Works
+ * offline: the history is in the tab's own document. `docVersion` re-lists on changes.
  */
 export const HistoryDialog = (p: {
-  readonly doc: LoroDoc
+  readonly session: WorkspaceSession
   readonly docVersion: number
+  readonly readOnly: boolean
   readonly onClose: () => void
 }) => {
+  const doc: LoroDoc = p.session.doc
   const dialog = useRef<HTMLDialogElement>(null)
+  const history = useUndoHistoryOf()
+  const notify = useNotify()
+  const now = useNow(30_000)
   // biome-ignore lint/correctness/useExhaustiveDependencies: docVersion is the trigger: the document changed
-  const versions = useMemo(() => listVersions(p.doc), [p.doc, p.docVersion])
+  const versions = useMemo(() => listVersions(doc), [doc, p.docVersion])
   const [selected, setSelected] = useState<string | undefined>(undefined)
   const point = versions.find((v) => v.key === selected) ?? versions[0]
   const view = useMemo(() => {
     if (point === undefined) return undefined
     try {
-      return viewAt(p.doc, point.frontiers)
+      return viewAt(doc, point.frontiers)
     } catch (e) {
       // Loro errors are strings for engineers; the dialog says it in words.
       console.warn("history view failed", e)
       return "unreadable" as const
     }
-  }, [p.doc, point])
+  }, [doc, point])
   useEffect(() => dialog.current?.showModal(), [])
+  const when = (v: DocVersionPoint) => (v.timestamp > 0 ? relativeTime(at(v), now) : "time not recorded")
+
+  /** One restore = one undo step, offered in a notice (U4). */
+  const restore = (what: string, fn: (d: LoroDoc) => void) => {
+    const tag = newId<string>()
+    let refused: string | undefined
+    const run = () =>
+      write(p.session, (d) => {
+        try {
+          fn(d)
+        } catch (e) {
+          if (e instanceof RestoreError) refused = e.message
+          throw e
+        }
+      })
+    const r = history !== undefined ? history.tagged(tag, run) : run()
+    if (!r.ok) return notify({ tone: "error", text: refused ?? r.message })
+    notify({
+      text: `Restored ${what}.`,
+      ...(history !== undefined && {
+        action: {
+          label: "Undo",
+          run: () => {
+            if (!history.undoTagged(tag))
+              notify({ tone: "error", text: "That restore can't be undone from here: other edits came after it." })
+          },
+        },
+      }),
+    })
+  }
+  const label = point === undefined ? "" : point.timestamp > 0 ? exactTime(at(point)) : "that version"
+
   return (
     <dialog ref={dialog} className="history-dialog" aria-labelledby="history-title" onClose={p.onClose}>
       <h2 id="history-title">History</h2>
@@ -38,14 +92,17 @@ export const HistoryDialog = (p: {
         <ol className="history-versions" aria-label="Versions">
           {versions.map((v, i) => (
             <li key={v.key}>
+              <span className="version-number" aria-hidden="true">
+                {i + 1}.
+              </span>
               <button
                 type="button"
                 aria-pressed={v === point}
                 data-version-index={i}
+                title={v.timestamp > 0 ? exactTime(at(v)) : undefined}
                 onClick={() => setSelected(v.key)}
               >
-                {when(v)} · {v.ops} {v.ops === 1 ? "change" : "changes"}
-                {v.message !== undefined && v.message !== "" ? ` · ${v.message}` : ""} · device {v.peer.slice(-4)}
+                {whoOf(v, p.session)} · {when(v)} · {v.ops} {v.ops === 1 ? "change" : "changes"}
               </button>
             </li>
           ))}
@@ -59,17 +116,40 @@ export const HistoryDialog = (p: {
             </p>
           ) : (
             <>
-              <p className="muted">As of {when(point)} (read-only)</p>
+              <p className="muted">
+                As of {label}, by {whoOf(point, p.session)} (read-only)
+              </p>
+              {!p.readOnly && point !== versions[0] && (
+                <button
+                  type="button"
+                  onClick={() => restore(`the workspace to ${label}`, (d) => restoreWorkspace(d, point.frontiers))}
+                >
+                  Restore the workspace to this version
+                </button>
+              )}
               {view.projects.length === 0 && <p className="muted">No projects at this version.</p>}
               {view.projects.map((proj) => (
                 <div key={proj.id}>
                   <h3>{proj.name}</h3>
-                  <ul>
+                  <ul className="history-tasks">
                     {view.tasks
                       .filter((t) => t.projectId === proj.id)
                       .map((t) => (
-                        <li key={t.id} data-testid="history-task">
-                          {t.title} — {t.status.replace("_", " ")}, {t.priority}
+                        <li key={t.id} data-testid="history-task" className="row">
+                          <span>
+                            {t.title} — {t.status.replace("_", " ")}, {t.priority}
+                          </span>
+                          {!p.readOnly && point !== versions[0] && (
+                            <button
+                              type="button"
+                              aria-label={`Restore task ${t.title} to this version`}
+                              onClick={() =>
+                                restore(`task “${t.title}” to ${label}`, (d) => restoreTask(d, t.id, point.frontiers))
+                              }
+                            >
+                              Restore task
+                            </button>
+                          )}
                         </li>
                       ))}
                   </ul>

@@ -1,11 +1,14 @@
 import { Link, useParams } from "@tanstack/react-router"
-import { canWrite, createProject, type WorkspaceId } from "@vibestack/schema"
+import { canWrite, createProject, upsertMember, type WorkspaceId } from "@vibestack/schema"
 import { useEffect, useState } from "react"
 import { BackupsDialog } from "../backups/BackupsDialog.js"
+import { FilterBar } from "../board/FilterBar.js"
+import { Projects } from "../board/Projects.js"
+import { NO_FILTER, type TaskFilter } from "../board/taskFilter.js"
+import { useViewKind, ViewSwitch } from "../board/ViewSwitch.js"
 import { NewItemForm } from "../components/NewItemForm.js"
 import { NoticesProvider } from "../components/Notices.js"
 import { PeopleDialog } from "../components/PeopleDialog.js"
-import { ProjectColumn } from "../components/ProjectColumn.js"
 import { RefusedDialog } from "../components/RefusedDialog.js"
 import { ShareDialog } from "../components/ShareDialog.js"
 import { StatusBar } from "../components/StatusBar.js"
@@ -15,6 +18,12 @@ import { HistoryDialog } from "../history/HistoryDialog.js"
 import { useTabSync } from "../hooks/useTabSync.js"
 import { useUndoHistory, useUndoShortcuts } from "../hooks/useUndo.js"
 import { useDocVersion, useWorkspaceSession } from "../hooks/useWorkspaceSession.js"
+import { useIdentity } from "../people/useIdentity.js"
+import { useMembers } from "../people/useMembers.js"
+import { caretAt } from "../presence/caret.js"
+import { HereNow, OthersHere } from "../presence/HereNow.js"
+import { caretsIn } from "../presence/remoteCarets.js"
+import { usePresence } from "../presence/usePresence.js"
 import { nextColor } from "../ui/colors.js"
 import { RULES } from "../ui/textRules.js"
 import { write } from "../ui/write.js"
@@ -33,10 +42,23 @@ export const BoardPage = () => {
     !canWrite(session.meta.role) ||
     session.meta.fatal !== undefined ||
     session.readOnlyReason !== undefined
+  const writable = session !== undefined && canWrite(session.meta.role) && session.meta.fatal === undefined
+  const { identity, setName } = useIdentity(session, writable, docVersion)
+  const members = useMembers(session)
+  const [view, setView] = useViewKind()
+  const [filter, setFilter] = useState<TaskFilter>(NO_FILTER)
   const history = useUndoHistory(session, readOnly)
   useUndoShortcuts(history)
   const [selected, setSelected] = useState<string | undefined>(undefined)
   const [dialog, setDialog] = useState<Dialog | undefined>(undefined)
+  const [typing, setTyping] = useState(false)
+  const [caret, setCaret] = useState<string | undefined>(undefined)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: selected is the trigger: another task, no typing yet
+  useEffect(() => {
+    setTyping(false)
+    setCaret(undefined)
+  }, [selected])
+  const presence = usePresence(session, identity, selected, typing, caret)
   useEffect(() => {
     document.title = session ? `${session.meta.name} · VibeStack` : "VibeStack"
   }, [session])
@@ -68,6 +90,7 @@ export const BoardPage = () => {
           <header className="topbar row">
             <Link to="/">← Workspaces</Link>
             <h1>{s.meta.name}</h1>
+            <HereNow people={presence.people} />
             {history !== undefined && (
               <>
                 <button type="button" title="Undo (Ctrl+Z)" disabled={!history.canUndo} onClick={() => history.undo()}>
@@ -84,7 +107,7 @@ export const BoardPage = () => {
               </>
             )}
             <button type="button" onClick={() => setDialog("people")}>
-              People
+              {identity === undefined ? "People · set your name" : `People · you are ${identity.name}`}
             </button>
             <button type="button" onClick={() => setDialog("history")}>
               History
@@ -118,32 +141,67 @@ export const BoardPage = () => {
               />
             )}
             {projects.length === 0 && <p className="muted">No projects yet.</p>}
-            <div className="projects">
-              {projects.map((p) => (
-                <ProjectColumn
-                  key={p.id}
-                  project={p}
-                  tasks={s.index.tasksOf(p.id)}
-                  session={s}
-                  readOnly={readOnly}
-                  selectedTask={selected}
-                  onSelect={setSelected}
-                />
-              ))}
-            </div>
+            {projects.length > 0 && (
+              <div className="row board-controls">
+                <ViewSwitch view={view} onChange={setView} />
+                <FilterBar filter={filter} members={members} onChange={setFilter} />
+              </div>
+            )}
+            <Projects
+              view={view}
+              viewers={presence.byTask}
+              session={s}
+              filter={filter}
+              members={members}
+              readOnly={readOnly}
+              selected={selected}
+              onSelect={setSelected}
+            />
           </main>
           {selected !== undefined && (
-            <TaskPanel taskId={selected} session={s} readOnly={readOnly} onClose={() => setSelected(undefined)} />
+            <TaskPanel
+              taskId={selected}
+              session={s}
+              readOnly={readOnly}
+              authorId={identity?.memberId}
+              others={<OthersHere viewers={presence.byTask.get(selected)} />}
+              onTyping={setTyping}
+              carets={caretsIn(s, presence.byTask.get(selected))}
+              onCaret={(offset) => setCaret(caretAt(s.doc, selected, offset))}
+              showFields={view === "board"}
+              onClose={() => setSelected(undefined)}
+            />
           )}
           {dialog === "share" && s.meta.token !== undefined && (
-            <ShareDialog workspaceId={s.meta.workspaceId} token={s.meta.token} onClose={close} />
+            <ShareDialog
+              workspaceId={s.meta.workspaceId}
+              token={s.meta.token}
+              namePerson={(name) => {
+                let id: string | undefined
+                const color = nextColor(s.index.members.size)
+                const r = write(s, (d) => {
+                  id = upsertMember(d, { name, color }).id
+                })
+                return r.ok ? id : undefined
+              }}
+              onClose={close}
+            />
           )}
           {dialog === "backups" && s.meta.token !== undefined && (
             <BackupsDialog workspaceId={s.meta.workspaceId} token={s.meta.token} onClose={close} />
           )}
-          {dialog === "history" && <HistoryDialog doc={s.doc} docVersion={docVersion} onClose={close} />}
+          {dialog === "history" && (
+            <HistoryDialog session={s} docVersion={docVersion} readOnly={readOnly} onClose={close} />
+          )}
           {dialog === "people" && (
-            <PeopleDialog session={s} readOnly={readOnly} docVersion={docVersion} onClose={close} />
+            <PeopleDialog
+              session={s}
+              readOnly={readOnly}
+              docVersion={docVersion}
+              you={identity}
+              onSetName={setName}
+              onClose={close}
+            />
           )}
           {dialog === "refused" && <RefusedDialog session={s} onClose={close} />}
           <StatusBar

@@ -1,7 +1,8 @@
 import { useNavigate, useParams } from "@tanstack/react-router"
-import { Role, WorkspaceId } from "@vibestack/schema"
+import { MEMBER_NAME_MAX, Role, WorkspaceId } from "@vibestack/schema"
 import { Either, Schema } from "effect"
 import { useEffect, useState } from "react"
+import { writeIdentity } from "../people/identity.js"
 import { tabSync } from "../sync/runtime.js"
 import { serverApi } from "../sync/serverApi.js"
 
@@ -45,7 +46,11 @@ export const JoinPage = () => {
   const [error, setError] = useState<string | undefined>(undefined)
 
   useEffect(() => {
-    const token = new URLSearchParams(location.hash.slice(1)).get("token")
+    const fragment = new URLSearchParams(location.hash.slice(1))
+    const token = fragment.get("token")
+    // A link for a named person: this device is that person here (the name can be changed later).
+    const name = fragment.get("name")?.trim().slice(0, MEMBER_NAME_MAX)
+    const person = fragment.get("person") ?? undefined
     history.replaceState(history.state, "", location.pathname)
     const ws = Schema.decodeUnknownEither(WorkspaceId)(workspaceId)
     if (token === null || token === "" || Either.isLeft(ws)) {
@@ -63,6 +68,7 @@ export const JoinPage = () => {
         role: roleOf(token) ?? "viewer",
         createdAt: existing?.createdAt ?? Date.now(),
       })
+      if (name !== undefined && name !== "") writeIdentity(ws.right, name, person, { fromLink: person !== undefined })
       tabSync().workspacesChanged()
       await navigate({ to: "/w/$workspaceId", params: { workspaceId: ws.right }, replace: true })
     })()

@@ -1,4 +1,5 @@
 import { type LoroDoc, UndoManager } from "loro-crdt"
+import { stampAuthor } from "../people/authorship.js"
 
 /**
  * Undo and redo of this tab's own edits, through Loro's `UndoManager` on the tab's document
@@ -14,7 +15,7 @@ export class UndoHistory {
   private tag: string | undefined
   private grouping = false
 
-  constructor(doc: LoroDoc) {
+  constructor(private readonly doc: LoroDoc) {
     this.manager = new UndoManager(doc, {
       mergeInterval: 0,
       maxUndoSteps: 200,
@@ -34,12 +35,15 @@ export class UndoHistory {
   /** Undoes the last step that still changes something (a step others overwrote does nothing). */
   undo(): boolean {
     this.typingEnd()
+    // An undo is a new change like any other: it names its author in the history.
+    stampAuthor(this.doc)
     while (this.manager.canUndo()) if (this.manager.undo()) return true
     return false
   }
 
   redo(): boolean {
     this.typingEnd()
+    stampAuthor(this.doc)
     while (this.manager.canRedo()) if (this.manager.redo()) return true
     return false
   }
@@ -59,6 +63,7 @@ export class UndoHistory {
   undoTagged(tag: string): boolean {
     this.typingEnd()
     if (this.manager.topUndoValue() !== tag) return false
+    stampAuthor(this.doc)
     return this.manager.undo()
   }
 

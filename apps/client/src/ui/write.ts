@@ -1,5 +1,6 @@
 import { InvalidWrite } from "@vibestack/schema"
 import type { LoroDoc } from "loro-crdt"
+import { stampAuthor } from "../people/authorship.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 
 export type WriteResult = { readonly ok: true } | { readonly ok: false; readonly message: string }
@@ -34,6 +35,7 @@ export const write = (session: WorkspaceSession, fn: (doc: LoroDoc) => void): Wr
   // A document from a newer app version is read-only; the session says why in words.
   if (session.readOnlyReason !== undefined) return { ok: false, message: session.readOnlyReason }
   try {
+    stampAuthor(session.doc)
     session.change(fn)
     return { ok: true }
   } catch (e) {

@@ -27,6 +27,7 @@ import { CommitHub } from "../store/CommitHub.js"
 import { PushService } from "../store/PushService.js"
 import { type Connection, defaultLiveLimits, type LiveLimits } from "./Connection.js"
 import { FanOut } from "./FanOut.js"
+import { PresenceRelay } from "./PresenceRelay.js"
 import { checkUpgrade, isLivePath, type UpgradeRefusal } from "./upgradeCheck.js"
 
 /** RFC 6455: the server hit an unexpected condition. */
@@ -111,9 +112,12 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
         Effect.forever,
         Effect.forkScoped,
       )
+      const presence = new PresenceRelay((conn, msg) => sendJson(conn, msg))
       const closeToken = (tokenId: string) => {
         for (const c of connections)
           if (c.tokenId === tokenId) {
+            // Others stop seeing a revoked person now, not after the close handshake (S26).
+            presence.drop(c)
             sendJson(c, new Fault({ kind: "Unauthorized", message: "token revoked" }))
             close(c.socket, CloseCode.TokenRevoked, "token revoked")
           }
@@ -191,6 +195,10 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
             return close(conn.socket, CloseCode.PolicyViolation, "already authenticated")
           case "Ping":
             return sendJson(conn, new Pong(m.id === undefined ? {} : { id: m.id }))
+          case "Presence":
+            // A socket being closed (revoked, expired) says nothing more.
+            if (conn.socket.readyState !== conn.socket.OPEN) return
+            return presence.update(conn, m.state)
           case "Unsubscribe":
             conn.docs.delete(m.docId)
             return fanOut.unsubscribe(conn, m.docId)
@@ -249,6 +257,7 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
           if (left > 0) timer = setTimeout(check, Math.min(left, 2 ** 31 - 1))
           else {
             metrics.inc("vibestack_live_expired_total")
+            presence.drop(conn)
             sendJson(conn, new Fault({ kind: "Unauthorized", message: "token expired" }))
             close(conn.socket, CloseCode.TokenRevoked, "token expired")
           }
@@ -291,6 +300,7 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
           clearTimeout(authTimer)
           stopExpiry()
           if (!conn) return
+          presence.drop(conn)
           connections.delete(conn)
           for (const d of conn.docs) fanOut.unsubscribe(conn, d)
         })
@@ -347,6 +357,7 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
 
       metrics.gauge("vibestack_live_sockets", () => connections.size, "open authenticated live sockets")
       metrics.gauge("vibestack_live_docs_followed", () => fanOut.docsFollowed, "documents with local subscribers")
+      metrics.gauge("vibestack_live_presence_sockets", () => presence.count(), "live sockets sharing presence (S26)")
 
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {

@@ -120,6 +120,7 @@ export const catalog = {
   // Live sockets and fan-out
   vibestack_live_sockets: gauge("open authenticated live sockets"),
   vibestack_live_docs_followed: gauge("documents with local subscribers"),
+  vibestack_live_presence_sockets: gauge("live sockets sharing presence (S26)"),
   vibestack_live_slow_consumers_total: counter("live sockets closed for not reading (4009)"),
   vibestack_live_expired_total: counter("live sockets closed when their token expired"),
   vibestack_fanout_seconds: histogram("commit to frame sent to this node's subscribers"),

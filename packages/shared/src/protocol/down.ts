@@ -1,6 +1,7 @@
 import { DocId, Role, WorkspaceId } from "@vibestack/schema"
 import { Schema } from "effect"
 import { ErrorKind, WireError } from "./errors.js"
+import { PresenceBytes } from "./presence.js"
 
 /** Server → client messages on the live socket. JSON text frames unless noted. */
 
@@ -41,7 +42,31 @@ export class Fault extends Schema.TaggedClass<Fault>()("Fault", {
   message: Schema.String,
 }) {}
 
-export const DownText = Schema.Union(AuthOk, Subscribed, PushAck, PushRejected, Pong, Fault)
+/**
+ * Another presence socket of this workspace changed its state (S26). `from` is the server's
+ * id for that socket (never a token id); `role` is its token's role (viewers are watchers).
+ */
+export class PresenceUpdate extends Schema.TaggedClass<PresenceUpdate>()("PresenceUpdate", {
+  from: Schema.String.pipe(Schema.maxLength(64)),
+  role: Role,
+  state: PresenceBytes,
+}) {}
+
+/** That socket left (closed, revoked, expired): forget its state now. */
+export class PresenceGone extends Schema.TaggedClass<PresenceGone>()("PresenceGone", {
+  from: Schema.String.pipe(Schema.maxLength(64)),
+}) {}
+
+export const DownText = Schema.Union(
+  AuthOk,
+  Subscribed,
+  PushAck,
+  PushRejected,
+  Pong,
+  Fault,
+  PresenceUpdate,
+  PresenceGone,
+)
 export type DownText = typeof DownText.Type
 
 /** Header of a binary update frame (see `frame.ts`); the committed Loro update follows it. */

@@ -1,5 +1,6 @@
 import { DocId } from "@vibestack/schema"
 import { Schema } from "effect"
+import { PresenceBytes } from "./presence.js"
 
 /** Client → server messages on the live socket. JSON text frames unless noted. */
 
@@ -23,7 +24,15 @@ export class Ping extends Schema.TaggedClass<Ping>()("Ping", {
   id: Schema.optional(Schema.Int),
 }) {}
 
-export const UpText = Schema.Union(Auth, Subscribe, Unsubscribe, Ping)
+/**
+ * This socket's presence state (S26): an encoded Loro `EphemeralStore` update, base64. The
+ * first one joins the workspace's presence: the server answers with everyone else's state.
+ */
+export class Presence extends Schema.TaggedClass<Presence>()("Presence", {
+  state: PresenceBytes,
+}) {}
+
+export const UpText = Schema.Union(Auth, Subscribe, Unsubscribe, Ping, Presence)
 export type UpText = typeof UpText.Type
 
 /**

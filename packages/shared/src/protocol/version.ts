@@ -10,8 +10,10 @@
  *    shape route joins the HTTP contract (`ShapeApi.ts`: `where`, `params`, `columns`).
  * 3: `/healthz` carries the readiness checks (`ready`, `uptimeSeconds`, `checks`) and never
  *    answers 503; `/readyz` joins the contract (docs/OPERATIONS.md). Sync messages unchanged.
+ * 4: presence on the live socket (`Presence` up; `PresenceUpdate`, `PresenceGone` down; server
+ *    rule S26). Only a socket that sent `Presence` gets presence frames: older clients see nothing new.
  */
-export const PROTOCOL_VERSION = 3
+export const PROTOCOL_VERSION = 4
 
 /** Oldest client protocol this server still speaks; older clients get `ClientTooOld`. */
 export const MIN_CLIENT_PROTOCOL_VERSION = 1
