@@ -1,9 +1,19 @@
+import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import type { BrowserContext, Locator, Page } from "playwright-core"
-import { describe, expect, it } from "vitest"
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { seriousViolations } from "./axe.js"
-import { resultsDir } from "./harness.js"
-import { addTask, appServerPerFile, createWorkspace, mintLink, poll, taskRow, taskTitles } from "./serverHarness.js"
+import { buildClient, launchChromium, resultsDir } from "./harness.js"
+import {
+  addTask,
+  createWorkspace,
+  mintLink,
+  poll,
+  startAppServer,
+  type TestServer,
+  taskRow,
+  taskTitles,
+} from "./serverHarness.js"
 import { uploaded } from "./uiHarness.js"
 
 /**
@@ -11,7 +21,20 @@ import { uploaded } from "./uiHarness.js"
  * alternative, filters; people named through share links; moves reach every device and
  * concurrent moves converge.
  */
-const app = appServerPerFile()
+let browser: Browser
+let server: TestServer
+
+beforeAll(async () => {
+  mkdirSync(resultsDir, { recursive: true })
+  await buildClient()
+  server = await startAppServer()
+  browser = await launchChromium()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
 
 interface Pair {
   readonly a: Page
@@ -23,9 +46,9 @@ interface Pair {
 
 /** A master (A) and an editor (B) who joined through a link carrying `person`'s name, if given. */
 const pair = async (name: string, person?: string): Promise<Pair> => {
-  const ctxA = await app.browser.newContext()
-  const ctxB = await app.browser.newContext()
-  const a = await createWorkspace(ctxA, app.server.url, name, "Plan")
+  const ctxA = await browser.newContext()
+  const ctxB = await browser.newContext()
+  const a = await createWorkspace(ctxA, server.url, name, "Plan")
   if (person !== undefined) {
     await a.getByRole("button", { name: "Share" }).click()
     await a.getByRole("dialog").getByLabel("For (person's name, optional)").fill(person)
@@ -187,7 +210,12 @@ describe("[#18] history you can act on", () => {
     for (let i = 0; i < count && !restored; i++) {
       await versions.nth(i).click()
       const restore = history.getByRole("button", { name: "Restore task Draft to this version" })
-      if ((await restore.count()) === 1) {
+      // The version's view comes from the document worker: give it time to answer.
+      const offered = await restore.waitFor({ state: "attached", timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      )
+      if (offered) {
         await restore.click()
         restored = true
       }
