@@ -1,19 +1,9 @@
-import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { BrowserContext, Locator, Page } from "playwright-core"
+import { describe, expect, it } from "vitest"
 import { seriousViolations } from "./axe.js"
-import { buildClient, launchChromium, resultsDir } from "./harness.js"
-import {
-  addTask,
-  createWorkspace,
-  mintLink,
-  poll,
-  startAppServer,
-  type TestServer,
-  taskRow,
-  taskTitles,
-} from "./serverHarness.js"
+import { resultsDir } from "./harness.js"
+import { addTask, createWorkspace, mintLink, poll, taskRow, taskTitles, useAppServer } from "./serverHarness.js"
 import { uploaded } from "./uiHarness.js"
 
 /**
@@ -21,20 +11,7 @@ import { uploaded } from "./uiHarness.js"
  * alternative, filters; people named through share links; moves reach every device and
  * concurrent moves converge.
  */
-let browser: Browser
-let server: TestServer
-
-beforeAll(async () => {
-  mkdirSync(resultsDir, { recursive: true })
-  await buildClient()
-  server = await startAppServer()
-  browser = await launchChromium()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+const app = useAppServer()
 
 interface Pair {
   readonly a: Page
@@ -46,9 +23,9 @@ interface Pair {
 
 /** A master (A) and an editor (B) who joined through a link carrying `person`'s name, if given. */
 const pair = async (name: string, person?: string): Promise<Pair> => {
-  const ctxA = await browser.newContext()
-  const ctxB = await browser.newContext()
-  const a = await createWorkspace(ctxA, server.url, name, "Plan")
+  const ctxA = await app.browser.newContext()
+  const ctxB = await app.browser.newContext()
+  const a = await createWorkspace(ctxA, app.server.url, name, "Plan")
   if (person !== undefined) {
     await a.getByRole("button", { name: "Share" }).click()
     await a.getByRole("dialog").getByLabel("For (person's name, optional)").fill(person)

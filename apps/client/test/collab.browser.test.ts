@@ -1,46 +1,23 @@
-import { mkdirSync, statSync } from "node:fs"
+import { statSync } from "node:fs"
 import { join } from "node:path"
 import { CURRENT_DOC_VERSION } from "@vibestack/migrations"
 import { createProject, createTask, MAIN_DOC, metaMap, SCHEMA_VERSION_KEY } from "@vibestack/schema"
 import { LoroDoc } from "loro-crdt"
-import type { Browser } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { buildClient, launchChromium, resultsDir } from "./harness.js"
-import {
-  addTask,
-  createWorkspace,
-  mintLink,
-  poll,
-  startAppServer,
-  type TestServer,
-  taskRow,
-  taskTitles,
-} from "./serverHarness.js"
+import { describe, expect, it } from "vitest"
+import { resultsDir } from "./harness.js"
+import { addTask, createWorkspace, mintLink, poll, taskRow, taskTitles, useAppServer } from "./serverHarness.js"
 
 /**
  * The built app against the real server (embedded Postgres), two browser contexts = two
  * devices. Everything goes through the server: contexts share no storage or channel.
  */
-let browser: Browser
-let server: TestServer
-
-beforeAll(async () => {
-  mkdirSync(resultsDir, { recursive: true })
-  await buildClient()
-  server = await startAppServer()
-  browser = await launchChromium()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+const app = useAppServer()
 
 describe("two devices through the real server", () => {
   it("register a workspace, share an editor link, see each other's edits", async () => {
-    const ctxA = await browser.newContext()
-    const ctxB = await browser.newContext()
-    const a = await createWorkspace(ctxA, server.url, "Team Live", "Launch")
+    const ctxA = await app.browser.newContext()
+    const ctxB = await app.browser.newContext()
+    const a = await createWorkspace(ctxA, app.server.url, "Team Live", "Launch")
     const link = await mintLink(a, "editor", "Bob's laptop")
     await a.screenshot({ path: join(resultsDir, "share-dialog.png") })
     await a.getByRole("dialog").getByRole("button", { name: "Close" }).click()
@@ -81,13 +58,13 @@ describe("two devices through the real server", () => {
   })
 
   it("viewer links are read-only (and the server says 403), a revoked editor link stops with a clear message", async () => {
-    const ctxA = await browser.newContext()
-    const a = await createWorkspace(ctxA, server.url, "Team Share", "Docs")
+    const ctxA = await app.browser.newContext()
+    const a = await createWorkspace(ctxA, app.server.url, "Team Share", "Docs")
     await addTask(a, "Docs", "Read me")
     const viewerLink = await mintLink(a, "viewer", "Viewer V")
     const editorLink = await mintLink(a, "editor", "Editor E")
 
-    const ctxV = await browser.newContext()
+    const ctxV = await app.browser.newContext()
     const v = await ctxV.newPage()
     await v.goto(viewerLink)
     await expect.poll(() => taskTitles(v), poll).toEqual(["Read me"])
@@ -103,14 +80,14 @@ describe("two devices through the real server", () => {
     const token = new URLSearchParams(url.hash.slice(1)).get("token") ?? ""
     const forged = new LoroDoc()
     forged.getMap("vandalism").set("x", 1)
-    const res = await fetch(`${server.url}/api/v1/workspaces/${ws}/docs/${MAIN_DOC}/updates`, {
+    const res = await fetch(`${app.server.url}/api/v1/workspaces/${ws}/docs/${MAIN_DOC}/updates`, {
       method: "POST",
       headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/octet-stream" },
       body: forged.export({ mode: "update" }).slice().buffer as ArrayBuffer,
     })
     expect(res.status).toBe(403)
 
-    const ctxE = await browser.newContext()
+    const ctxE = await app.browser.newContext()
     const e = await ctxE.newPage()
     await e.goto(editorLink)
     await expect.poll(() => taskTitles(e), poll).toEqual(["Read me"])
@@ -143,7 +120,7 @@ describe("two devices through the real server", () => {
   // task; cause not yet found, see the issue #7 note): retried, never skipped, every attempt printed.
   it("a document saved by a newer app version opens read-only with the message", { retry: 2 }, async () => {
     // Seeded through the API as a newer client would have written it.
-    const reg = await fetch(`${server.url}/api/v1/workspaces`, {
+    const reg = await fetch(`${app.server.url}/api/v1/workspaces`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ name: "From the future" }),
@@ -155,16 +132,16 @@ describe("two devices through the real server", () => {
     createTask(doc, { projectId: project.id, title: "Written by v-next" })
     metaMap(doc).set(SCHEMA_VERSION_KEY, CURRENT_DOC_VERSION + 1)
     doc.commit()
-    const push = await fetch(`${server.url}/api/v1/workspaces/${workspaceId}/docs/${MAIN_DOC}/updates`, {
+    const push = await fetch(`${app.server.url}/api/v1/workspaces/${workspaceId}/docs/${MAIN_DOC}/updates`, {
       method: "POST",
       headers: { Authorization: `Bearer ${masterToken}`, "Content-Type": "application/octet-stream" },
       body: doc.export({ mode: "update" }).slice().buffer as ArrayBuffer,
     })
     expect(push.status).toBe(200)
 
-    const ctx = await browser.newContext()
+    const ctx = await app.browser.newContext()
     const p = await ctx.newPage()
-    await p.goto(`${server.url}/join/${workspaceId}#token=${masterToken}`)
+    await p.goto(`${app.server.url}/join/${workspaceId}#token=${masterToken}`)
     await expect.poll(() => taskTitles(p), poll).toEqual(["Written by v-next"])
     await expect.poll(() => p.getByTestId("too-new").textContent(), poll).toContain("newer version of VibeStack")
     expect(await p.getByLabel("Task title").isDisabled()).toBe(true)
@@ -174,8 +151,8 @@ describe("two devices through the real server", () => {
 
   // Intermittent on loaded CI machines like the too-new test above: retried, never skipped.
   it("master backs up, downloads the file, and restores the board to the backup", { retry: 2 }, async () => {
-    const ctx = await browser.newContext({ acceptDownloads: true })
-    const a = await createWorkspace(ctx, server.url, "Team Backup", "Ops")
+    const ctx = await app.browser.newContext({ acceptDownloads: true })
+    const a = await createWorkspace(ctx, app.server.url, "Team Backup", "Ops")
     await addTask(a, "Ops", "Keep me")
     await expect.poll(() => a.getByTestId("pending").textContent(), poll).toBe("All changes uploaded")
     await a.getByRole("button", { name: "Backups" }).click()

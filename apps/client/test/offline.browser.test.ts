@@ -1,42 +1,19 @@
-import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import type { Browser, Page } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { buildClient, launchChromium, resultsDir } from "./harness.js"
-import {
-  addTask,
-  createWorkspace,
-  mintLink,
-  poll,
-  startAppServer,
-  type TestServer,
-  taskRow,
-  taskTitles,
-} from "./serverHarness.js"
+import type { Page } from "playwright-core"
+import { describe, expect, it } from "vitest"
+import { resultsDir } from "./harness.js"
+import { addTask, createWorkspace, mintLink, poll, taskRow, taskTitles, useAppServer } from "./serverHarness.js"
 
 /** Offline work against the real server: the service worker, IndexedDB, and catching up after. */
-let browser: Browser
-let server: TestServer
-
-beforeAll(async () => {
-  mkdirSync(resultsDir, { recursive: true })
-  await buildClient()
-  server = await startAppServer()
-  browser = await launchChromium()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+const app = useAppServer()
 
 const swReady = (p: Page) => p.evaluate(() => navigator.serviceWorker.ready.then(() => true))
 const pending = (p: Page) => p.getByTestId("pending").textContent()
 
 const joinedPair = async (name: string) => {
-  const ctxA = await browser.newContext()
-  const ctxB = await browser.newContext()
-  const a = await createWorkspace(ctxA, server.url, name, "Plan")
+  const ctxA = await app.browser.newContext()
+  const ctxB = await app.browser.newContext()
+  const a = await createWorkspace(ctxA, app.server.url, name, "Plan")
   const link = await mintLink(a, "editor", "B")
   await a.getByRole("dialog").getByRole("button", { name: "Close" }).click()
   const b = await ctxB.newPage()

@@ -1,28 +1,14 @@
-import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import type { Browser, Page } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { buildClient, launchChromium, resultsDir } from "./harness.js"
-import { addTask, createWorkspace, mintLink, poll, startAppServer, type TestServer } from "./serverHarness.js"
+import type { Page } from "playwright-core"
+import { describe, expect, it } from "vitest"
+import { resultsDir } from "./harness.js"
+import { addTask, createWorkspace, mintLink, poll, useAppServer } from "./serverHarness.js"
 
 /**
  * [S26][C17] Presence in the app: who is here, which task they have open, who is typing in
  * it; gone for everyone once a link is revoked. Two browsers through the real server.
  */
-let browser: Browser
-let server: TestServer
-
-beforeAll(async () => {
-  mkdirSync(resultsDir, { recursive: true })
-  await buildClient()
-  server = await startAppServer()
-  browser = await launchChromium()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+const app = useAppServer()
 
 const hereNow = (p: Page) => p.getByRole("list", { name: "Here now" }).locator(".sr-only").allTextContents()
 const setName = async (p: Page, name: string) => {
@@ -34,9 +20,9 @@ const setName = async (p: Page, name: string) => {
 
 describe("[S26] presence", () => {
   it("[S26] two people see each other, the task each has open and who is typing; revoking the link removes it for both", async () => {
-    const ctxA = await browser.newContext()
-    const ctxB = await browser.newContext()
-    const a = await createWorkspace(ctxA, server.url, "Presence", "Plan")
+    const ctxA = await app.browser.newContext()
+    const ctxB = await app.browser.newContext()
+    const a = await createWorkspace(ctxA, app.server.url, "Presence", "Plan")
     await setName(a, "Alice")
     await a.getByRole("button", { name: "Share" }).click()
     await a.getByRole("dialog").getByLabel("For (person's name, optional)").fill("Bob")

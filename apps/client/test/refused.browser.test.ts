@@ -1,18 +1,8 @@
-import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import type { Browser, Page } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { buildClient, launchChromium, resultsDir } from "./harness.js"
-import {
-  addTask,
-  createWorkspace,
-  mintLink,
-  poll,
-  startAppServer,
-  type TestServer,
-  taskRow,
-  taskTitles,
-} from "./serverHarness.js"
+import type { Page } from "playwright-core"
+import { describe, expect, it } from "vitest"
+import { resultsDir } from "./harness.js"
+import { addTask, createWorkspace, mintLink, poll, taskRow, taskTitles, useAppServer } from "./serverHarness.js"
 
 /**
  * [U3] A change the server refuses is listed as "not uploaded" with its reason in plain words
@@ -20,20 +10,7 @@ import {
  * into "revoked". Needs the engine's refused-change handling (issue #20: the sync worker keeps
  * going after a 403, reports `rejected`, and obeys DiscardRejected / RetryRejected).
  */
-let browser: Browser
-let server: TestServer
-
-beforeAll(async () => {
-  mkdirSync(resultsDir, { recursive: true })
-  await buildClient()
-  server = await startAppServer()
-  browser = await launchChromium()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+const app = useAppServer()
 
 /** What a modified client does: the viewer's disabled Status select is re-enabled and used. */
 const forceStatus = async (p: Page, title: string, status: string): Promise<void> => {
@@ -44,13 +21,13 @@ const forceStatus = async (p: Page, title: string, status: string): Promise<void
 
 describe("[U3] refused changes", () => {
   it("[U3] a viewer's forced edit is refused and listed; sync goes on, the board is complete; discard, copy, retry after re-joining", async () => {
-    const ctxA = await browser.newContext()
-    const a = await createWorkspace(ctxA, server.url, "Refused", "Docs")
+    const ctxA = await app.browser.newContext()
+    const a = await createWorkspace(ctxA, app.server.url, "Refused", "Docs")
     await addTask(a, "Docs", "Read me")
     const viewerLink = await mintLink(a, "viewer", "Viewer V")
     await a.getByRole("dialog").getByRole("button", { name: "Close" }).click()
 
-    const ctxV = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] })
+    const ctxV = await app.browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] })
     const v = await ctxV.newPage()
     await v.goto(viewerLink)
     await expect.poll(() => taskTitles(v), poll).toEqual(["Read me"])

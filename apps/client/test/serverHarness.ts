@@ -1,6 +1,8 @@
+import { mkdirSync } from "node:fs"
 import { Option } from "effect"
-import type { BrowserContext, Page } from "playwright-core"
-import { distDir } from "./harness.js"
+import type { Browser, BrowserContext, Page } from "playwright-core"
+import { afterAll, beforeAll } from "vitest"
+import { buildClient, distDir, launchChromium, resultsDir } from "./harness.js"
 
 export interface TestServer {
   readonly url: string
@@ -72,3 +74,32 @@ export const addTask = async (page: Page, project: string, title: string): Promi
 /** The row of the task with this title. */
 export const taskRow = (page: Page, title: string) =>
   page.locator("li.task").filter({ has: page.locator(`input.task-title[value="${title}"]`) })
+
+/**
+ * One app server (real Postgres) and one Chromium for a test file: started before its tests,
+ * stopped after. Read `browser` and `server` inside tests (they exist once `beforeAll` ran).
+ */
+export const useAppServer = (): { readonly browser: Browser; readonly server: TestServer } => {
+  let browser: Browser | undefined
+  let server: TestServer | undefined
+  beforeAll(async () => {
+    mkdirSync(resultsDir, { recursive: true })
+    await buildClient()
+    server = await startAppServer()
+    browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+  return {
+    get browser() {
+      if (browser === undefined) throw new Error("useAppServer: Chromium is not started yet")
+      return browser
+    },
+    get server() {
+      if (server === undefined) throw new Error("useAppServer: the server is not started yet")
+      return server
+    },
+  }
+}

@@ -1,18 +1,8 @@
-import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import type { Browser, Page } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { buildClient, launchChromium, resultsDir } from "./harness.js"
-import {
-  addTask,
-  createWorkspace,
-  mintLink,
-  poll,
-  startAppServer,
-  type TestServer,
-  taskRow,
-  taskTitles,
-} from "./serverHarness.js"
+import type { Page } from "playwright-core"
+import { describe, expect, it } from "vitest"
+import { resultsDir } from "./harness.js"
+import { addTask, createWorkspace, mintLink, poll, taskRow, taskTitles, useAppServer } from "./serverHarness.js"
 import { uploaded } from "./uiHarness.js"
 
 /**
@@ -21,25 +11,12 @@ import { uploaded } from "./uiHarness.js"
  * Loro's UndoManager, across the board and the task panel. Two devices: the undo is an
  * ordinary change that syncs.
  */
-let browser: Browser
-let server: TestServer
-
-beforeAll(async () => {
-  mkdirSync(resultsDir, { recursive: true })
-  await buildClient()
-  server = await startAppServer()
-  browser = await launchChromium()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+const app = useAppServer()
 
 const pair = async (name: string): Promise<{ a: Page; b: Page; close: () => Promise<void> }> => {
-  const ctxA = await browser.newContext()
-  const ctxB = await browser.newContext()
-  const a = await createWorkspace(ctxA, server.url, name, "Plan")
+  const ctxA = await app.browser.newContext()
+  const ctxB = await app.browser.newContext()
+  const a = await createWorkspace(ctxA, app.server.url, name, "Plan")
   const link = await mintLink(a, "editor", "B")
   await a.getByRole("dialog").getByRole("button", { name: "Close" }).click()
   const b = await ctxB.newPage()
