@@ -3,7 +3,7 @@ import type { BrowserContext, Locator, Page } from "playwright-core"
 import { describe, expect, it } from "vitest"
 import { seriousViolations } from "./axe.js"
 import { resultsDir } from "./harness.js"
-import { addTask, createWorkspace, mintLink, poll, taskRow, taskTitles, useAppServer } from "./serverHarness.js"
+import { addTask, appServerPerFile, createWorkspace, mintLink, poll, taskRow, taskTitles } from "./serverHarness.js"
 import { uploaded } from "./uiHarness.js"
 
 /**
@@ -11,7 +11,7 @@ import { uploaded } from "./uiHarness.js"
  * alternative, filters; people named through share links; moves reach every device and
  * concurrent moves converge.
  */
-const app = useAppServer()
+const app = appServerPerFile()
 
 interface Pair {
   readonly a: Page

@@ -5,13 +5,13 @@ import { createProject, createTask, MAIN_DOC, metaMap, SCHEMA_VERSION_KEY } from
 import { LoroDoc } from "loro-crdt"
 import { describe, expect, it } from "vitest"
 import { resultsDir } from "./harness.js"
-import { addTask, createWorkspace, mintLink, poll, taskRow, taskTitles, useAppServer } from "./serverHarness.js"
+import { addTask, appServerPerFile, createWorkspace, mintLink, poll, taskRow, taskTitles } from "./serverHarness.js"
 
 /**
  * The built app against the real server (embedded Postgres), two browser contexts = two
  * devices. Everything goes through the server: contexts share no storage or channel.
  */
-const app = useAppServer()
+const app = appServerPerFile()
 
 describe("two devices through the real server", () => {
   it("register a workspace, share an editor link, see each other's edits", async () => {

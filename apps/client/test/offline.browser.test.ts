@@ -2,10 +2,10 @@ import { join } from "node:path"
 import type { Page } from "playwright-core"
 import { describe, expect, it } from "vitest"
 import { resultsDir } from "./harness.js"
-import { addTask, createWorkspace, mintLink, poll, taskRow, taskTitles, useAppServer } from "./serverHarness.js"
+import { addTask, appServerPerFile, createWorkspace, mintLink, poll, taskRow, taskTitles } from "./serverHarness.js"
 
 /** Offline work against the real server: the service worker, IndexedDB, and catching up after. */
-const app = useAppServer()
+const app = appServerPerFile()
 
 const swReady = (p: Page) => p.evaluate(() => navigator.serviceWorker.ready.then(() => true))
 const pending = (p: Page) => p.getByTestId("pending").textContent()

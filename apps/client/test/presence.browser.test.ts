@@ -2,13 +2,13 @@ import { join } from "node:path"
 import type { Page } from "playwright-core"
 import { describe, expect, it } from "vitest"
 import { resultsDir } from "./harness.js"
-import { addTask, createWorkspace, mintLink, poll, useAppServer } from "./serverHarness.js"
+import { addTask, appServerPerFile, createWorkspace, mintLink, poll } from "./serverHarness.js"
 
 /**
  * [S26][C17] Presence in the app: who is here, which task they have open, who is typing in
  * it; gone for everyone once a link is revoked. Two browsers through the real server.
  */
-const app = useAppServer()
+const app = appServerPerFile()
 
 const hereNow = (p: Page) => p.getByRole("list", { name: "Here now" }).locator(".sr-only").allTextContents()
 const setName = async (p: Page, name: string) => {

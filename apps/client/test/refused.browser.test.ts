@@ -2,7 +2,7 @@ import { join } from "node:path"
 import type { Page } from "playwright-core"
 import { describe, expect, it } from "vitest"
 import { resultsDir } from "./harness.js"
-import { addTask, createWorkspace, mintLink, poll, taskRow, taskTitles, useAppServer } from "./serverHarness.js"
+import { addTask, appServerPerFile, createWorkspace, mintLink, poll, taskRow, taskTitles } from "./serverHarness.js"
 
 /**
  * [U3] A change the server refuses is listed as "not uploaded" with its reason in plain words
@@ -10,7 +10,7 @@ import { addTask, createWorkspace, mintLink, poll, taskRow, taskTitles, useAppSe
  * into "revoked". Needs the engine's refused-change handling (issue #20: the sync worker keeps
  * going after a 403, reports `rejected`, and obeys DiscardRejected / RetryRejected).
  */
-const app = useAppServer()
+const app = appServerPerFile()
 
 /** What a modified client does: the viewer's disabled Status select is re-enabled and used. */
 const forceStatus = async (p: Page, title: string, status: string): Promise<void> => {

@@ -79,7 +79,7 @@ export const taskRow = (page: Page, title: string) =>
  * One app server (real Postgres) and one Chromium for a test file: started before its tests,
  * stopped after. Read `browser` and `server` inside tests (they exist once `beforeAll` ran).
  */
-export const useAppServer = (): { readonly browser: Browser; readonly server: TestServer } => {
+export const appServerPerFile = (): { readonly browser: Browser; readonly server: TestServer } => {
   let browser: Browser | undefined
   let server: TestServer | undefined
   beforeAll(async () => {
@@ -94,11 +94,11 @@ export const useAppServer = (): { readonly browser: Browser; readonly server: Te
   })
   return {
     get browser() {
-      if (browser === undefined) throw new Error("useAppServer: Chromium is not started yet")
+      if (browser === undefined) throw new Error("appServerPerFile: Chromium is not started yet")
       return browser
     },
     get server() {
-      if (server === undefined) throw new Error("useAppServer: the server is not started yet")
+      if (server === undefined) throw new Error("appServerPerFile: the server is not started yet")
       return server
     },
   }

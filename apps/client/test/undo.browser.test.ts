@@ -2,7 +2,7 @@ import { join } from "node:path"
 import type { Page } from "playwright-core"
 import { describe, expect, it } from "vitest"
 import { resultsDir } from "./harness.js"
-import { addTask, createWorkspace, mintLink, poll, taskRow, taskTitles, useAppServer } from "./serverHarness.js"
+import { addTask, appServerPerFile, createWorkspace, mintLink, poll, taskRow, taskTitles } from "./serverHarness.js"
 import { uploaded } from "./uiHarness.js"
 
 /**
@@ -11,7 +11,7 @@ import { uploaded } from "./uiHarness.js"
  * Loro's UndoManager, across the board and the task panel. Two devices: the undo is an
  * ordinary change that syncs.
  */
-const app = useAppServer()
+const app = appServerPerFile()
 
 const pair = async (name: string): Promise<{ a: Page; b: Page; close: () => Promise<void> }> => {
   const ctxA = await app.browser.newContext()
