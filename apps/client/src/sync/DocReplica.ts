@@ -20,7 +20,7 @@ import { UndoHistory } from "../ui/UndoHistory.js"
 import { describeWriteError } from "../ui/write.js"
 import { applyIntent } from "./applyIntent.js"
 import { type DocGate, gateDoc } from "./docGate.js"
-import type { DocState, DocToPage, EntityGone, EntityPut, PageToDoc } from "./docMessages.js"
+import type { DocState, DocToPage, EntityGone, EntityPut, PageToDoc, RowsMark } from "./docMessages.js"
 import type { Intent } from "./intents.js"
 import type { ChannelMessage } from "./messages.js"
 
@@ -86,6 +86,7 @@ export class DocReplica {
   async open(
     canWrite: boolean,
     replay: ReadonlyArray<{ readonly key: string; readonly intent: Intent }> = [],
+    since: RowsMark | undefined = undefined,
   ): Promise<void> {
     this.canWrite = canWrite
     const early: Array<Uint8Array> = []
@@ -113,6 +114,7 @@ export class DocReplica {
     // Migrations run before anything reads the document (their commit goes to the outbox).
     this.regate()
     await this.catchUpRows(mark)
+    this.catchUpPage(since, mark)
     this.loaded = true
     this.sendState()
     // A closed tab's journaled intents first (they came before anything this tab sends).
@@ -142,6 +144,30 @@ export class DocReplica {
       COLLECTIONS.map((c) => [c, collectionMap(this.doc, c).keys()]),
       true,
     )
+  }
+
+  /**
+   * The page drew from rows at least as new as `since`, read before this worker started; other
+   * tabs may have written rows (at `mark`) in between, which `catchUpRows` finds already
+   * written. So the page gets every entity changed since its own read, deletions included.
+   */
+  private catchUpPage(since: RowsMark | undefined, mark: RowsMark | undefined): void {
+    if (sameMark(since, mark)) return
+    if (since === undefined || !this.contains(since)) {
+      // The page had no rows, or rows of a rewritten document: it reads them again.
+      this.deps.emit({ _tag: "Reload", applied: this.applied, gone: [] })
+      return
+    }
+    const changed = changedEntitiesBetween(this.doc, since as Frontiers, this.doc.frontiers())
+    if (changed.size === 0) return
+    const { puts, gone } = this.read(changed)
+    if (changed.size > SEND_LIMIT) {
+      this.deps.emit({ _tag: "Reload", applied: this.applied, gone })
+      return
+    }
+    this.send(puts, gone)
+    // Their rows are in IndexedDB already (written by `catchUpRows` or by the tab that made them).
+    this.deps.emit({ _tag: "Rows", upTo: this.changesSent })
   }
 
   /**
@@ -416,5 +442,12 @@ const toRowChanges = (puts: ReadonlyArray<EntityPut>, gone: ReadonlyArray<Entity
   ...puts.map((p): EntityChange => ({ _tag: "Put", c: p.c, entity: p.entity })),
   ...gone.map((g): EntityChange => ({ _tag: "Delete", c: g.c, id: g.id })),
 ]
+
+const sameMark = (a: RowsMark | undefined, b: RowsMark | undefined): boolean =>
+  a === b ||
+  (a !== undefined &&
+    b !== undefined &&
+    a.length === b.length &&
+    a.every((x, i) => x.peer === b[i]!.peer && x.counter === b[i]!.counter))
 
 const frontiersRow = (f: Frontiers): EntityMarkRow["frontiers"] => f.map((x) => ({ peer: x.peer, counter: x.counter }))

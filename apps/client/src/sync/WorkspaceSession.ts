@@ -85,12 +85,16 @@ export class WorkspaceSession {
     const meta = await sync.store.getWorkspace(ws)
     if (meta === undefined) return undefined
     await replayJournal(sync, ws)
+    // Read before the rows: they are at least this new, and the worker sends every entity
+    // changed since (another tab may write rows between this read and the worker's load).
+    const since = await sync.store.entities.mark(ws)
     const s = new WorkspaceSession(sync, meta, makePort())
     s.port.postMessage({
       _tag: "Open",
       ws,
       canWrite: s.writable(),
       replay: journaledIntents(ws).map((j) => ({ key: j.key, intent: j.intent })),
+      since,
     })
     // The last known board, from IndexedDB, before the document is imported.
     await s.readRows()

@@ -49,7 +49,7 @@ self.onmessage = (event: MessageEvent<PageToDoc>) => {
       onDocChange: () => presence?.changed(),
     })
     for (const e of early.splice(0)) replica.handle(e)
-    replica.open(m.canWrite, m.replay).catch((e: unknown) => emit({ _tag: "Failed", message: String(e) }))
+    replica.open(m.canWrite, m.replay, m.since).catch((e: unknown) => emit({ _tag: "Failed", message: String(e) }))
     return
   }
   if (m._tag === "Close") {

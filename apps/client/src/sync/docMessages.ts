@@ -1,8 +1,12 @@
 import type { Collection, EntityOf, WorkspaceView } from "@vibestack/schema"
+import type { EntityMarkRow } from "../db/EntityRows.js"
 import type { DocVersionPoint } from "../history/versions.js"
 import type { Peer } from "../presence/PresenceChannel.js"
 import type { PagePresence } from "../presence/PresenceHost.js"
 import type { Intent } from "./intents.js"
+
+/** A version of the entity rows (the frontiers they reflect). */
+export type RowsMark = EntityMarkRow["frontiers"]
 
 /**
  * Page ⇄ document worker (one dedicated worker per open workspace per tab, same build as
@@ -10,12 +14,16 @@ import type { Intent } from "./intents.js"
  * intents and questions; the worker sends entity changes, never the document.
  */
 export type PageToDoc =
-  /** `replay`: intents a closed tab journaled (IntentJournal); the worker runs those it never stored. */
+  /**
+   * `replay`: intents a closed tab journaled (IntentJournal); the worker runs those it never stored.
+   * `since`: the rows' mark the page read before drawing from the rows (none if there were none).
+   */
   | {
       readonly _tag: "Open"
       readonly ws: string
       readonly canWrite: boolean
       readonly replay: ReadonlyArray<{ readonly key: string; readonly intent: Intent }>
+      readonly since: RowsMark | undefined
     }
   | { readonly _tag: "Meta"; readonly canWrite: boolean }
   /** `key`: the intent's journal key (recorded with its outbox entry). */
