@@ -6,8 +6,11 @@
  *   - keypress → next paint in a task description with the whole workspace loaded.
  * Beside them, the physical floor of any Loro-based client: importing the same document's
  * snapshot into a bare LoroDoc and reading it whole (toJSON), in this process.
- * Issue targets: #7 at 10,000 tasks ≤ 2 s, ≤ 500 ms, p99 ≤ 16 ms; #4 at 100,000 tasks ≤ 3 s
- * from the server and ≤ 1 s from IndexedDB. Reported, never asserted.
+ *   - the longest main-thread task (Long Tasks API) from navigation until the document is
+ *     loaded in its worker (the board marks `data-doc-loaded`).
+ * Issue #15 targets: at 10,000 tasks first board ≤ 1 s from the server and ≤ 300 ms from
+ * IndexedDB; at 100,000 ≤ 3 s and ≤ 1 s; keypress → paint p99 ≤ 16 ms; longest task ≤ 50 ms.
+ * Reported, never asserted.
  * Run: node --import tsx bench/client-render.ts [tasks=10000] [reloads=5] [keys=200]
  */
 import { fileURLToPath } from "node:url"
@@ -21,24 +24,48 @@ import { startTestServer } from "../apps/server/src/test/server.js"
 const tasks = Number(process.argv[2] ?? 10_000)
 const reloads = Number(process.argv[3] ?? 5)
 const keys = Number(process.argv[4] ?? 200)
+const big = tasks >= 100_000
 const clientDir = fileURLToPath(new URL("../apps/client", import.meta.url))
 const sorted = (xs: ReadonlyArray<number>) => xs.slice().sort((a, b) => a - b)
 const pct = (xs: ReadonlyArray<number>, p: number) => sorted(xs)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!
 const median = (xs: ReadonlyArray<number>) => pct(xs, 0.5)
 
-/** Records, in the page, when the first task row exists (ms since navigation start). */
+/**
+ * Records, in the page, when the first task row exists and when the document is loaded (ms
+ * since navigation start), and every long task (Long Tasks API: main-thread tasks > 50 ms).
+ */
 const FIRST_BOARD = `
+  window.__longTasks = []
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration })
+  }).observe({ type: "longtask", buffered: true })
   new MutationObserver((_, obs) => {
-    if (document.querySelector("input.task-title")) {
-      window.__firstBoard = performance.now()
-      obs.disconnect()
-    }
-  }).observe(document, { childList: true, subtree: true })
+    if (window.__firstBoard === undefined && document.querySelector("input.task-title")) window.__firstBoard = performance.now()
+    if (window.__docLoaded === undefined && document.querySelector('main.board[data-doc-loaded="true"]'))
+      window.__docLoaded = performance.now()
+    if (window.__firstBoard !== undefined && window.__docLoaded !== undefined) obs.disconnect()
+  }).observe(document, { childList: true, subtree: true, attributes: true })
 `
+
+/**
+ * The longest main-thread task from navigation until now; call once the board is shown and
+ * the document is loaded in its worker (and, from the server, stored and up to date).
+ */
+const longestTask = async (page: Page): Promise<number> => {
+  await page.waitForFunction(() => (window as { __docLoaded?: number }).__docLoaded !== undefined, null, {
+    timeout: 900_000,
+  })
+  // A moment more, so the tasks that end the opening (rows written, counts read) are in.
+  await page.waitForTimeout(500)
+  return page.evaluate(() => {
+    const w = window as unknown as { __longTasks: Array<{ start: number; duration: number }> }
+    return Math.max(0, ...w.__longTasks.map((t) => t.duration))
+  })
+}
 
 const firstBoard = async (page: Page): Promise<number> => {
   await page.waitForFunction(() => (window as { __firstBoard?: number }).__firstBoard !== undefined, null, {
-    timeout: 120_000,
+    timeout: 900_000,
   })
   return page.evaluate(() => (window as unknown as { __firstBoard: number }).__firstBoard)
 }
@@ -69,6 +96,8 @@ try {
   const context = await browser.newContext()
   await context.addInitScript(FIRST_BOARD)
   const page = await context.newPage()
+  page.on("pageerror", (e) => console.log("page error:", e.message))
+  page.on("console", (m) => m.type() === "error" && console.log("page console:", m.text()))
 
   await page.goto(`${server.url}/join/${seeded.workspaceId}#token=${seeded.masterToken}`)
   const fromServer = await firstBoard(page)
@@ -76,13 +105,17 @@ try {
   await page.waitForFunction(
     () => document.querySelector('[data-testid="sync-state"]')?.textContent?.includes("Up to date"),
     null,
-    { timeout: 120_000 },
+    { timeout: 900_000 },
   )
 
+  const longFromServer = await longestTask(page)
+
   const fromIdb: Array<number> = []
+  const longFromIdb: Array<number> = []
   for (let i = 0; i < reloads; i++) {
     await page.reload()
     fromIdb.push(await firstBoard(page))
+    longFromIdb.push(await longestTask(page))
   }
 
   // Keypress → paint: the time from the key event to the frame after React committed it.
@@ -106,8 +139,18 @@ try {
   const lat = await page.evaluate(() => (window as unknown as { __lat: Array<number> }).__lat)
 
   const rows = [
-    ["first board from the server (fresh profile)", `${fromServer.toFixed(0)} ms`, "≤ 2000 ms"],
-    [`first board from IndexedDB (median of ${reloads} reloads)`, `${median(fromIdb).toFixed(0)} ms`, "≤ 500 ms"],
+    ["first board from the server (fresh profile)", `${fromServer.toFixed(0)} ms`, big ? "≤ 3000 ms" : "≤ 1000 ms"],
+    [
+      `first board from IndexedDB (median of ${reloads} reloads)`,
+      `${median(fromIdb).toFixed(0)} ms`,
+      big ? "≤ 1000 ms" : "≤ 300 ms",
+    ],
+    ["longest main-thread task, opening from the server", `${longFromServer.toFixed(0)} ms`, "≤ 50 ms"],
+    [
+      "longest main-thread task, opening from IndexedDB (max of reloads)",
+      `${Math.max(...longFromIdb).toFixed(0)} ms`,
+      "≤ 50 ms",
+    ],
     [
       `floor: bare Loro import + toJSON of the ${(snapshot.length / 1e6).toFixed(1)} MB snapshot (median)`,
       `${median(floor).toFixed(0)} ms`,

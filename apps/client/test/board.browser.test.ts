@@ -74,10 +74,15 @@ describe("[#18] board", () => {
     // The list view shows the same status.
     await a.screenshot({ path: join(resultsDir, "board-drag.png") })
 
-    // Keyboard, dnd-kit's way: Space lifts, arrows move, Space drops.
+    // Keyboard, dnd-kit's way: Space lifts, arrows move, Space drops. Each key waits for the
+    // screen-reader announcement of the one before (a loaded machine renders the lift late).
+    const announced = () => b.locator("[id^='DndLiveRegion']").allTextContents().then((t) => t.join(" "))
     await handle(b, "Two").focus()
     await b.keyboard.press("Space")
+    // Lifted: "Picked up Two", at once followed by "Two is over To do, at Two."
+    await expect.poll(announced, poll).toMatch(/Picked up Two|Two is over/)
     await b.keyboard.press("ArrowRight")
+    await expect.poll(announced, poll).toMatch(/Two is over In progress/i)
     await b.keyboard.press("Space")
     await expect.poll(() => cardsIn(a, "in_progress"), poll).toContain("Two")
     // And Alt+arrows on the title: one column left, then one step up.
@@ -187,7 +192,12 @@ describe("[#18] history you can act on", () => {
     for (let i = 0; i < count && !restored; i++) {
       await versions.nth(i).click()
       const restore = history.getByRole("button", { name: "Restore task Draft to this version" })
-      if ((await restore.count()) === 1) {
+      // The version's view comes from the document worker: give it time to answer.
+      const offered = await restore.waitFor({ state: "attached", timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      )
+      if (offered) {
         await restore.click()
         restored = true
       }

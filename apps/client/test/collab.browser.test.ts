@@ -41,6 +41,8 @@ describe("two devices through the real server", () => {
     await a.getByRole("button", { name: "History" }).click()
     const history = a.getByRole("dialog", { name: "History" })
     const buttons = history.locator("[data-version-index]")
+    // The versions are listed by the tab's document worker: wait for its answer.
+    await buttons.first().waitFor({ timeout: poll.timeout })
     const seen: Array<string> = []
     for (let i = 0; i < (await buttons.count()); i++) {
       await buttons.nth(i).click()

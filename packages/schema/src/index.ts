@@ -23,6 +23,7 @@ export {
   entitiesOfChange,
 } from "./mapping/changes.js"
 export { addComment, deleteComment, type NewComment } from "./mapping/comments.js"
+export { compareTasks } from "./mapping/compareTasks.js"
 export { decodeEntity, type EntityOf, effectiveStatus, type ReadIssue, StoredTask } from "./mapping/decode.js"
 export {
   EXTRA_STRING_MAX,
@@ -59,7 +60,6 @@ export { deleteMember, type MemberInput, upsertMember } from "./mapping/members.
 export { opsContextOf } from "./mapping/opsContext.js"
 export { createProject, deleteProject, type NewProject, type ProjectPatch, updateProject } from "./mapping/projects.js"
 export {
-  compareTasks,
   type EntityRead,
   readEntities,
   readEntity,

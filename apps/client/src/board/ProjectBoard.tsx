@@ -11,10 +11,11 @@ import {
   useSensors,
 } from "@dnd-kit/core"
 import { sortableKeyboardCoordinates } from "@dnd-kit/sortable"
-import { type Member, moveTask, type Project, type Task, type TaskStatus, updateTask } from "@vibestack/schema"
+import type { Member, Project, Task, TaskStatus } from "@vibestack/schema"
 import { memo, useCallback, useMemo, useState } from "react"
 import { useNotify } from "../components/Notices.js"
 import { ProjectHeader } from "../components/ProjectHeader.js"
+import { intent } from "../sync/intents.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { write } from "../ui/write.js"
 import {
@@ -32,6 +33,8 @@ interface Props {
   readonly project: Project
   readonly tasks: ReadonlyArray<Task>
   readonly shown: ReadonlyArray<Task>
+  /** How many tasks the project has (a long one is read a window at a time). */
+  readonly total: number
   readonly members: ReadonlyMap<string, Member>
   readonly viewers: Viewers
   readonly session: WorkspaceSession
@@ -61,10 +64,7 @@ export const ProjectBoard = memo((p: Props) => {
 
   const place = useCallback(
     (id: string, to: Placement) => {
-      const r = write(session, (d) => {
-        if (session.index.tasks.get(id)?.status !== to.status) updateTask(d, id, { status: to.status })
-        moveTask(d, id, { after: to.after, before: to.before })
-      })
+      const r = write(session, intent("placeTask", id, { status: to.status, after: to.after, before: to.before }))
       if (!r.ok) notify({ tone: "error", text: r.message })
     },
     [session, notify],
@@ -105,7 +105,8 @@ export const ProjectBoard = memo((p: Props) => {
       <ProjectHeader
         project={p.project}
         tasks={p.tasks}
-        shown={p.shown.length}
+        total={p.total}
+        shown={p.shown === p.tasks ? p.total : p.shown.length}
         session={session}
         readOnly={p.readOnly}
       />

@@ -1,6 +1,6 @@
-import { deleteMember, upsertMember } from "@vibestack/schema"
 import { useEffect, useRef } from "react"
 import type { Identity } from "../people/identity.js"
+import { intent } from "../sync/intents.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { nextColor } from "../ui/colors.js"
 import { RULES } from "../ui/textRules.js"
@@ -45,13 +45,13 @@ export const PeopleDialog = (p: {
               saved={m.name}
               rule={RULES.memberName}
               disabled={p.readOnly}
-              onSave={(name) => write(session, (d) => upsertMember(d, { id: m.id, name, color: m.color }))}
+              onSave={(name) => write(session, intent("upsertMember", { id: m.id, name, color: m.color }))}
             />
             {!p.readOnly && (
               <button
                 type="button"
                 aria-label={`Remove ${m.name}`}
-                onClick={() => deleteWithUndo(`“${m.name}”`, (d) => deleteMember(d, m.id))}
+                onClick={() => deleteWithUndo(`“${m.name}”`, intent("deleteMember", m.id))}
               >
                 Remove
               </button>
@@ -65,7 +65,7 @@ export const PeopleDialog = (p: {
           label="New person"
           button="Add person"
           rule={RULES.memberName}
-          onAdd={(name) => write(session, (d) => upsertMember(d, { name, color: nextColor(members.length) }))}
+          onAdd={(name) => write(session, intent("upsertMember", { name, color: nextColor(members.length) }))}
         />
       )}
       <button type="button" onClick={() => dialog.current?.close()}>

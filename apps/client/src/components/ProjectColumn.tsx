@@ -1,18 +1,18 @@
 import type { Project, Task } from "@vibestack/schema"
-import { memo, useState } from "react"
+import { memo, useCallback } from "react"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { ProjectHeader } from "./ProjectHeader.js"
 import { TaskRow } from "./TaskRow.js"
-
-/** Rows rendered at first; more on request, so a 10,000-task workspace paints quickly. */
-const PAGE = 50
+import { VirtualTaskList } from "./VirtualTaskList.js"
 
 interface Props {
   readonly project: Project
-  /** This project's tasks in order; a new array only when one of them changed (EntityIndex). */
+  /** This project's tasks read so far, in order; a new array only when one of them changed (EntityIndex). */
   readonly tasks: ReadonlyArray<Task>
   /** The ones the filter lets through (the same array when nothing filters). */
   readonly shown: ReadonlyArray<Task>
+  /** How many tasks the project has: the tab reads a window of a long one (`tasks`). */
+  readonly total: number
   readonly session: WorkspaceSession
   readonly readOnly: boolean
   readonly selectedTask: string | undefined
@@ -20,33 +20,42 @@ interface Props {
 }
 
 /** The list view of one project. Memoised: a change elsewhere in the workspace does not re-render it. */
-export const ProjectColumn = memo(({ project, tasks, shown, session, readOnly, selectedTask, onSelect }: Props) => {
-  const [limit, setLimit] = useState(PAGE)
-  const rows = shown.slice(0, limit)
-  return (
-    <section className="project" aria-labelledby={`project-${project.id}`}>
-      <ProjectHeader project={project} tasks={tasks} shown={shown.length} session={session} readOnly={readOnly} />
-      <ul className="tasks" aria-label={`Tasks of ${project.name}`}>
-        {rows.map((t, i) => (
-          <TaskRow
-            key={t.id}
-            task={t}
-            prevId={shown[i - 1]?.id}
-            prevPrevId={shown[i - 2]?.id}
-            nextId={shown[i + 1]?.id}
-            nextNextId={shown[i + 2]?.id}
-            session={session}
-            readOnly={readOnly}
-            selected={selectedTask === t.id}
-            onSelect={onSelect}
-          />
-        ))}
-      </ul>
-      {shown.length > limit && (
-        <button type="button" onClick={() => setLimit(limit + PAGE * 5)}>
-          Show more ({shown.length - limit} hidden)
-        </button>
-      )}
-    </section>
-  )
-})
+export const ProjectColumn = memo(
+  ({ project, tasks, shown, total, session, readOnly, selectedTask, onSelect }: Props) => {
+    const loadMore = useCallback((upTo: number) => session.loadMore(project.id, upTo), [session, project.id])
+    // A filter picks among the tasks read so far: the list is exactly those (no rows to read beyond).
+    const filtered = shown !== tasks
+    return (
+      <section className="project" aria-labelledby={`project-${project.id}`}>
+        <ProjectHeader
+          project={project}
+          tasks={tasks}
+          total={total}
+          shown={filtered ? shown.length : total}
+          session={session}
+          readOnly={readOnly}
+        />
+        <VirtualTaskList
+          label={`Tasks of ${project.name}`}
+          tasks={shown}
+          total={filtered ? shown.length : total}
+          loadMore={loadMore}
+          row={(t, i) => (
+            <TaskRow
+              key={t.id}
+              task={t}
+              prevId={shown[i - 1]?.id}
+              prevPrevId={shown[i - 2]?.id}
+              nextId={shown[i + 1]?.id}
+              nextNextId={shown[i + 2]?.id}
+              session={session}
+              readOnly={readOnly}
+              selected={selectedTask === t.id}
+              onSelect={onSelect}
+            />
+          )}
+        />
+      </section>
+    )
+  },
+)

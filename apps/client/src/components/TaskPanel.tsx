@@ -1,19 +1,11 @@
-import {
-  addComment,
-  deleteComment,
-  TaskPriority as Priorities,
-  setTaskDescription,
-  type TaskPriority,
-  type TaskStatus,
-  updateTask,
-} from "@vibestack/schema"
-import type { LoroDoc } from "loro-crdt"
+import { TaskPriority as Priorities, type TaskPriority, type TaskStatus } from "@vibestack/schema"
 import { type ReactNode, useEffect, useId, useRef, useState } from "react"
 import { STATUSES, statusLabel } from "../board/boardMoves.js"
 import { Avatar } from "../board/TaskCard.js"
 import { useNow } from "../hooks/useNow.js"
 import { exactTime, relativeTime } from "../people/relativeTime.js"
 import { deviceAuthorId } from "../sync/deviceAuthorId.js"
+import { type Intent, intent } from "../sync/intents.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { checkText, RULES } from "../ui/textRules.js"
 import { write } from "../ui/write.js"
@@ -79,7 +71,7 @@ export const TaskPanel = ({
   if (task === undefined) return null
   const members = [...session.index.members.values()]
   const comments = session.index.commentsOf(taskId)
-  const change = (fn: (doc: LoroDoc) => void) => {
+  const change = (fn: Intent) => {
     const r = write(session, fn)
     if (!r.ok) notify({ tone: "error", text: r.message })
   }
@@ -87,7 +79,7 @@ export const TaskPanel = ({
     const checked = checkText(RULES.description, value)
     // Not calling setText: React puts the saved text back into the field.
     if (!checked.ok) return setError(`${checked.reason} The description keeps its saved text.`)
-    const r = write(session, (d) => setTaskDescription(d, taskId, value))
+    const r = write(session, intent("setTaskDescription", taskId, value))
     if (!r.ok) return setError(r.message)
     setText(value)
     setError(undefined)
@@ -107,7 +99,7 @@ export const TaskPanel = ({
         saved={task.title}
         rule={RULES.taskTitle}
         disabled={readOnly}
-        onSave={(title) => write(session, (d) => updateTask(d, taskId, { title }))}
+        onSave={(title) => write(session, intent("updateTask", taskId, { title }))}
       />
       {showFields === true && (
         <div className="row panel-fields">
@@ -116,7 +108,7 @@ export const TaskPanel = ({
             <select
               value={task.status}
               disabled={readOnly}
-              onChange={(e) => change((d) => updateTask(d, taskId, { status: e.target.value as TaskStatus }))}
+              onChange={(e) => change(intent("updateTask", taskId, { status: e.target.value as TaskStatus }))}
             >
               {STATUSES.map((x) => (
                 <option key={x} value={x}>
@@ -130,7 +122,7 @@ export const TaskPanel = ({
             <select
               value={task.priority}
               disabled={readOnly}
-              onChange={(e) => change((d) => updateTask(d, taskId, { priority: e.target.value as TaskPriority }))}
+              onChange={(e) => change(intent("updateTask", taskId, { priority: e.target.value as TaskPriority }))}
             >
               {Priorities.literals.map((x) => (
                 <option key={x} value={x}>
@@ -171,7 +163,7 @@ export const TaskPanel = ({
         value={task.assigneeId ?? ""}
         disabled={readOnly}
         onChange={(e) =>
-          change((d) => updateTask(d, taskId, { assigneeId: e.target.value === "" ? null : e.target.value }))
+          change(intent("updateTask", taskId, { assigneeId: e.target.value === "" ? null : e.target.value }))
         }
       >
         <option value="">Unassigned</option>
@@ -188,7 +180,7 @@ export const TaskPanel = ({
         value={task.dueDate ?? ""}
         disabled={readOnly}
         onChange={(e) =>
-          change((d) => updateTask(d, taskId, { dueDate: e.target.value === "" ? null : e.target.value }))
+          change(intent("updateTask", taskId, { dueDate: e.target.value === "" ? null : e.target.value }))
         }
       />
       <h3>Comments</h3>
@@ -209,7 +201,7 @@ export const TaskPanel = ({
                 <button
                   type="button"
                   aria-label="Delete comment"
-                  onClick={() => deleteWithUndo("comment", (d) => deleteComment(d, c.id))}
+                  onClick={() => deleteWithUndo("comment", intent("deleteComment", c.id))}
                 >
                   ✕
                 </button>
@@ -226,7 +218,7 @@ export const TaskPanel = ({
           multiline
           rule={RULES.comment}
           onAdd={(body) =>
-            write(session, (d) => addComment(d, { taskId, body, authorId: authorId ?? deviceAuthorId() }))
+            write(session, intent("addComment", { taskId, body, authorId: authorId ?? deviceAuthorId() }))
           }
         />
       )}

@@ -1,6 +1,6 @@
-import { deleteTask, moveTask, type Task, TaskPriority, TaskStatus, updateTask } from "@vibestack/schema"
-import type { LoroDoc } from "loro-crdt"
+import { type Task, TaskPriority, TaskStatus } from "@vibestack/schema"
 import { memo } from "react"
+import { type Intent, intent } from "../sync/intents.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { RULES } from "../ui/textRules.js"
 import { write } from "../ui/write.js"
@@ -30,11 +30,11 @@ export const TaskRow = memo((p: Props) => {
   const { task, session, readOnly } = p
   const notify = useNotify()
   const deleteWithUndo = useDeleteWithUndo(session)
-  const change = (fn: (doc: LoroDoc) => void) => {
+  const change = (fn: Intent) => {
     const r = write(session, fn)
     if (!r.ok) notify({ tone: "error", text: r.message })
   }
-  const move = (after: string | null, before: string | null) => change((d) => moveTask(d, task.id, { after, before }))
+  const move = (after: string | null, before: string | null) => change(intent("moveTask", task.id, { after, before }))
   return (
     <li className={p.selected ? "task selected" : "task"} data-task-id={task.id}>
       <NameInput
@@ -43,13 +43,13 @@ export const TaskRow = memo((p: Props) => {
         saved={task.title}
         rule={RULES.taskTitle}
         disabled={readOnly}
-        onSave={(title) => write(session, (d) => updateTask(d, task.id, { title }))}
+        onSave={(title) => write(session, intent("updateTask", task.id, { title }))}
       />
       <select
         aria-label="Status"
         value={task.status}
         disabled={readOnly}
-        onChange={(e) => change((d) => updateTask(d, task.id, { status: e.target.value as TaskStatus }))}
+        onChange={(e) => change(intent("updateTask", task.id, { status: e.target.value as TaskStatus }))}
       >
         {TaskStatus.literals.map((s) => (
           <option key={s} value={s}>
@@ -61,7 +61,7 @@ export const TaskRow = memo((p: Props) => {
         aria-label="Priority"
         value={task.priority}
         disabled={readOnly}
-        onChange={(e) => change((d) => updateTask(d, task.id, { priority: e.target.value as TaskPriority }))}
+        onChange={(e) => change(intent("updateTask", task.id, { priority: e.target.value as TaskPriority }))}
       >
         {TaskPriority.literals.map((s) => (
           <option key={s} value={s}>
@@ -92,7 +92,7 @@ export const TaskRow = memo((p: Props) => {
         type="button"
         aria-label="Delete task"
         disabled={readOnly}
-        onClick={() => deleteWithUndo(`task “${task.title}”`, (d) => deleteTask(d, task.id))}
+        onClick={() => deleteWithUndo(`task “${task.title}”`, intent("deleteTask", task.id))}
       >
         ✕
       </button>

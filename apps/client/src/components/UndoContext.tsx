@@ -1,22 +1,22 @@
 import { newId } from "@vibestack/schema"
-import type { LoroDoc } from "loro-crdt"
 import { createContext, useCallback, useContext } from "react"
+import type { Intent } from "../sync/intents.js"
+import type { RemoteUndo } from "../sync/RemoteUndo.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
-import type { UndoHistory } from "../ui/UndoHistory.js"
 import { write } from "../ui/write.js"
 import { useNotify } from "./Notices.js"
 
 /** The board's undo history (undefined while read-only). */
-export const UndoContext = createContext<UndoHistory | undefined>(undefined)
+export const UndoContext = createContext<RemoteUndo | undefined>(undefined)
 
-export const useUndoHistoryOf = (): UndoHistory | undefined => useContext(UndoContext)
+export const useUndoHistoryOf = (): RemoteUndo | undefined => useContext(UndoContext)
 
 /**
  * Deletes are never asked about: they happen at once and offer "Undo" for several seconds
  * (and stay in Ctrl+Z's history). The notice's Undo reverts exactly that delete, or says it
  * cannot when later edits came after it. Rule U4.
  */
-export const useDeleteWithUndo = (session: WorkspaceSession): ((what: string, fn: (doc: LoroDoc) => void) => void) => {
+export const useDeleteWithUndo = (session: WorkspaceSession): ((what: string, fn: Intent) => void) => {
   const history = useUndoHistoryOf()
   const notify = useNotify()
   return useCallback(

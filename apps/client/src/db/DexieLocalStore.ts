@@ -1,4 +1,4 @@
-import type { Comment, DocId, Member, Project, Task, WorkspaceId } from "@vibestack/schema"
+import type { DocId, WorkspaceId } from "@vibestack/schema"
 import {
   type LocalStore,
   normalizeFatal,
@@ -11,6 +11,7 @@ import {
   type WorkspaceMeta,
 } from "@vibestack/shared"
 import { Dexie, type EntityTable, type Table } from "dexie"
+import { type EntityMarkRow, type EntityRow, EntityRows } from "./EntityRows.js"
 
 interface DocRow {
   readonly ws: string
@@ -43,17 +44,6 @@ interface RejectedRow extends OutboxRow {
 
 type Key = [string, string, number]
 
-/** A plain copy of the tab's entity index for one workspace, valid only at `version`. */
-export interface IndexCacheRow {
-  readonly ws: string
-  /** Normalised JSON of the document frontiers the entities were read at. */
-  readonly version: string
-  readonly projects: ReadonlyArray<Project>
-  readonly tasks: ReadonlyArray<Task>
-  readonly comments: ReadonlyArray<Comment>
-  readonly members: ReadonlyArray<Member>
-}
-
 /**
  * The browser's `LocalStore` over IndexedDB. Every method runs in one Dexie `rw`
  * transaction, so a crash or a closed tab leaves a document before or after a call.
@@ -70,8 +60,12 @@ export class DexieLocalStore implements LocalStore {
     outboxRows: Table<OutboxRow, Key>
     rejected: Table<RejectedRow, Key>
     workspaces: EntityTable<WorkspaceMeta, "workspaceId">
-    indexCache: Table<IndexCacheRow, string>
+    entities: Table<EntityRow, [string, string, string]>
+    entityMarks: Table<EntityMarkRow, string>
+    intentsDone: Table<{ readonly key: string; readonly at: number }, string>
   }
+  /** Per-entity rows of each workspace (v4): the board before the document, a window at a time. */
+  readonly entities: EntityRows
 
   constructor(name = "vibestack", options?: { readonly indexedDB: IDBFactory; readonly IDBKeyRange: unknown }) {
     this.db = new Dexie(name, options as never) as DexieLocalStore["db"]
@@ -112,14 +106,15 @@ export class DexieLocalStore implements LocalStore {
           else meta.fatal = fatal
         })
     })
-  }
-
-  /** The entity index of `ws` cached at some document version (see IndexCache.ts); a cache, never data. */
-  readonly getIndexCache = (ws: string): Promise<IndexCacheRow | undefined> =>
-    this.db.indexCache.get(ws).catch(() => undefined)
-
-  readonly putIndexCache = async (row: IndexCacheRow): Promise<void> => {
-    await this.db.indexCache.put(row)
+    // v4: one row per entity (EntityRows), replacing the whole-index cache row of v2; and the
+    // keys of page intents whose commit is in the outbox (IntentJournal: replay only the others).
+    this.db.version(4).stores({
+      entities: "[ws+c+id], [ws+c+g+k]",
+      entityMarks: "ws",
+      intentsDone: "key, at",
+      indexCache: null,
+    })
+    this.entities = new EntityRows(this.db.entities, this.db.entityMarks)
   }
 
   close(): void {
@@ -163,6 +158,23 @@ export class DexieLocalStore implements LocalStore {
 
   readonly appendLocal = (ws: WorkspaceId, doc: DocId, entry: OutboxInput) =>
     this.db.transaction("rw", [this.db.docs, this.db.updates, this.db.outboxRows], () => this.append(ws, doc, entry))
+
+  /** `appendLocal` that also records, atomically, that the page's intent `intentKey` is stored. */
+  readonly appendLocalIntent = (ws: WorkspaceId, doc: DocId, entry: OutboxInput, intentKey: string) =>
+    this.db.transaction("rw", [this.db.docs, this.db.updates, this.db.outboxRows, this.db.intentsDone], async () => {
+      await this.db.intentsDone.put({ key: intentKey, at: entry.createdAt })
+      return this.append(ws, doc, entry)
+    })
+
+  /** Which of these intents already have their commit stored; forgets keys older than a week. */
+  readonly intentsStored = async (keys: ReadonlyArray<string>): Promise<ReadonlySet<string>> => {
+    await this.db.intentsDone
+      .where("at")
+      .below(Date.now() - 7 * 86_400_000)
+      .delete()
+    const rows = await this.db.intentsDone.bulkGet([...keys])
+    return new Set(rows.flatMap((r) => (r === undefined ? [] : [r.key])))
+  }
 
   readonly appendRemote = (ws: WorkspaceId, doc: DocId, updates: ReadonlyArray<Uint8Array>, cursor: number) =>
     this.db.transaction("rw", [this.db.docs, this.db.updates], async () => {

@@ -1,15 +1,14 @@
-import { newId } from "@vibestack/schema"
-import type { LoroDoc } from "loro-crdt"
-import { useEffect, useMemo, useRef, useState } from "react"
+import { newId, type WorkspaceView } from "@vibestack/schema"
+import { useEffect, useRef, useState } from "react"
 import { useNotify } from "../components/Notices.js"
 import { useUndoHistoryOf } from "../components/UndoContext.js"
 import { useNow } from "../hooks/useNow.js"
 import { authorOfMessage } from "../people/authorship.js"
 import { exactTime, relativeTime } from "../people/relativeTime.js"
+import { type Intent, intent } from "../sync/intents.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { write } from "../ui/write.js"
-import { RestoreError, restoreTask, restoreWorkspace } from "./restore.js"
-import { type DocVersionPoint, listVersions, viewAt } from "./versions.js"
+import type { DocVersionPoint } from "./versions.js"
 
 const at = (v: DocVersionPoint): number => v.timestamp * 1000
 
@@ -25,7 +24,8 @@ const whoOf = (v: DocVersionPoint, session: WorkspaceSession): string => {
  * Browse the workspace's versions, see the board as it was at one (read-only), and restore
  * the workspace or one task to it as a new change on top: nothing in the history is lost,
  * the restore syncs like any edit, and Undo (the notice, or Ctrl+Z) takes it back. Works
- * offline: the history is in the tab's own document. `docVersion` re-lists on changes.
+ * offline: the history is in the tab's document (in its worker, which answers `ask` and runs
+ * the restore intents). `docVersion` re-lists when the document changes while it is open.
  */
 export const HistoryDialog = (p: {
   readonly session: WorkspaceSession
@@ -33,43 +33,45 @@ export const HistoryDialog = (p: {
   readonly readOnly: boolean
   readonly onClose: () => void
 }) => {
-  const doc: LoroDoc = p.session.doc
   const dialog = useRef<HTMLDialogElement>(null)
   const history = useUndoHistoryOf()
   const notify = useNotify()
   const now = useNow(30_000)
+  const [versions, setVersions] = useState<ReadonlyArray<DocVersionPoint>>([])
   // biome-ignore lint/correctness/useExhaustiveDependencies: docVersion is the trigger: the document changed
-  const versions = useMemo(() => listVersions(doc), [doc, p.docVersion])
+  useEffect(() => {
+    let live = true
+    void p.session.ask({ _tag: "Versions" }).then((v) => live && setVersions(v))
+    return () => {
+      live = false
+    }
+  }, [p.session, p.docVersion])
   const [selected, setSelected] = useState<string | undefined>(undefined)
   const point = versions.find((v) => v.key === selected) ?? versions[0]
-  const view = useMemo(() => {
-    if (point === undefined) return undefined
-    try {
-      return viewAt(doc, point.frontiers)
-    } catch (e) {
-      // Loro errors are strings for engineers; the dialog says it in words.
-      console.warn("history view failed", e)
-      return "unreadable" as const
+  // The version on screen: its button shows pressed once the worker has answered with its board.
+  const [shown, setShown] = useState<{ readonly key: string; readonly view: WorkspaceView | "unreadable" }>()
+  useEffect(() => {
+    if (point === undefined) return
+    let live = true
+    // The worker could not read that version: the dialog says it in words.
+    void p.session
+      .ask({ _tag: "ViewAt", frontiers: point.frontiers })
+      .then((v) => live && setShown({ key: point.key, view: v ?? "unreadable" }))
+    return () => {
+      live = false
     }
-  }, [doc, point])
+  }, [p.session, point])
+  const view = shown?.view
+  const shownPoint = versions.find((v) => v.key === shown?.key) ?? point
   useEffect(() => dialog.current?.showModal(), [])
   const when = (v: DocVersionPoint) => (v.timestamp > 0 ? relativeTime(at(v), now) : "time not recorded")
 
-  /** One restore = one undo step, offered in a notice (U4). */
-  const restore = (what: string, fn: (d: LoroDoc) => void) => {
+  /** One restore = one undo step, offered in a notice (U4). A refusal comes back as a notice from the worker. */
+  const restore = (what: string, i: Intent) => {
     const tag = newId<string>()
-    let refused: string | undefined
-    const run = () =>
-      write(p.session, (d) => {
-        try {
-          fn(d)
-        } catch (e) {
-          if (e instanceof RestoreError) refused = e.message
-          throw e
-        }
-      })
+    const run = () => write(p.session, i)
     const r = history !== undefined ? history.tagged(tag, run) : run()
-    if (!r.ok) return notify({ tone: "error", text: refused ?? r.message })
+    if (!r.ok) return notify({ tone: "error", text: r.message })
     notify({
       text: `Restored ${what}.`,
       ...(history !== undefined && {
@@ -83,7 +85,8 @@ export const HistoryDialog = (p: {
       }),
     })
   }
-  const label = point === undefined ? "" : point.timestamp > 0 ? exactTime(at(point)) : "that version"
+  const label = shownPoint === undefined ? "" : shownPoint.timestamp > 0 ? exactTime(at(shownPoint)) : "that version"
+  const latest = shownPoint === versions[0]
 
   return (
     <dialog ref={dialog} className="history-dialog" aria-labelledby="history-title" onClose={p.onClose}>
@@ -97,7 +100,7 @@ export const HistoryDialog = (p: {
               </span>
               <button
                 type="button"
-                aria-pressed={v === point}
+                aria-pressed={v.key === shown?.key}
                 data-version-index={i}
                 title={v.timestamp > 0 ? exactTime(at(v)) : undefined}
                 onClick={() => setSelected(v.key)}
@@ -108,7 +111,7 @@ export const HistoryDialog = (p: {
           ))}
         </ol>
         <section className="history-board" data-testid="history-board" aria-label="Board at this version">
-          {point === undefined || view === undefined ? (
+          {shownPoint === undefined || view === undefined ? (
             <p className="muted">No history yet.</p>
           ) : view === "unreadable" ? (
             <p role="alert" className="error">
@@ -117,12 +120,12 @@ export const HistoryDialog = (p: {
           ) : (
             <>
               <p className="muted">
-                As of {label}, by {whoOf(point, p.session)} (read-only)
+                As of {label}, by {whoOf(shownPoint, p.session)} (read-only)
               </p>
-              {!p.readOnly && point !== versions[0] && (
+              {!p.readOnly && !latest && (
                 <button
                   type="button"
-                  onClick={() => restore(`the workspace to ${label}`, (d) => restoreWorkspace(d, point.frontiers))}
+                  onClick={() => restore(`the workspace to ${label}`, intent("restoreWorkspace", shownPoint.frontiers))}
                 >
                   Restore the workspace to this version
                 </button>
@@ -139,12 +142,15 @@ export const HistoryDialog = (p: {
                           <span>
                             {t.title} — {t.status.replace("_", " ")}, {t.priority}
                           </span>
-                          {!p.readOnly && point !== versions[0] && (
+                          {!p.readOnly && !latest && (
                             <button
                               type="button"
                               aria-label={`Restore task ${t.title} to this version`}
                               onClick={() =>
-                                restore(`task “${t.title}” to ${label}`, (d) => restoreTask(d, t.id, point.frontiers))
+                                restore(
+                                  `task “${t.title}” to ${label}`,
+                                  intent("restoreTask", t.id, shownPoint.frontiers),
+                                )
                               }
                             >
                               Restore task

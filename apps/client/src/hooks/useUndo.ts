@@ -1,22 +1,18 @@
 import { useEffect, useState } from "react"
+import type { RemoteUndo } from "../sync/RemoteUndo.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
-import { UndoHistory } from "../ui/UndoHistory.js"
 
 /**
  * The open session's undo history: made with the session and freed with it (a session whose
  * document is replaced, e.g. after the engine rebases, comes back as a new session and gets a
  * new, empty history). Undefined while read-only: nothing to undo there.
  */
-export const useUndoHistory = (session: WorkspaceSession | undefined, readOnly: boolean): UndoHistory | undefined => {
-  const [history, setHistory] = useState<UndoHistory | undefined>(undefined)
+export const useUndoHistory = (session: WorkspaceSession | undefined, readOnly: boolean): RemoteUndo | undefined => {
+  const [history, setHistory] = useState<RemoteUndo | undefined>(undefined)
   useEffect(() => {
     if (session === undefined || readOnly) return
-    const h = new UndoHistory(session.doc)
-    setHistory(h)
-    return () => {
-      setHistory(undefined)
-      h.free()
-    }
+    setHistory(session.undo)
+    return () => setHistory(undefined)
   }, [session, readOnly])
   return history
 }
@@ -34,7 +30,7 @@ const hasOwnUndo = (target: EventTarget | null): boolean => {
  * Ctrl+Z / Cmd+Z undo, Ctrl+Shift+Z / Cmd+Shift+Z / Ctrl+Y redo, anywhere on the board except
  * in a text field (its own undo) or an open dialog (it has nothing to do with the board).
  */
-export const useUndoShortcuts = (history: UndoHistory | undefined): void => {
+export const useUndoShortcuts = (history: RemoteUndo | undefined): void => {
   useEffect(() => {
     if (history === undefined) return
     const onKey = (e: KeyboardEvent) => {

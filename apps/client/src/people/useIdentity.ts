@@ -1,9 +1,9 @@
-import { upsertMember } from "@vibestack/schema"
-import { useCallback, useEffect, useState } from "react"
+import { newId } from "@vibestack/schema"
+import { useCallback, useEffect, useRef, useState } from "react"
+import { intent } from "../sync/intents.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { nextColor } from "../ui/colors.js"
 import { type WriteResult, write } from "../ui/write.js"
-import { setAuthor } from "./authorship.js"
 import { type Identity, readIdentity, writeIdentity } from "./identity.js"
 
 /**
@@ -27,6 +27,9 @@ export const useIdentity = (
     return () => removeEventListener("vibestack-identity", reread)
   }, [ws])
   const member = identity !== undefined ? session?.index.members.get(identity.memberId) : undefined
+  // The person this session was asked to add: the worker answers later, and asking again on
+  // every render until then would loop (each write re-renders the page).
+  const added = useRef<{ session: WorkspaceSession; memberId: string } | undefined>(undefined)
   // biome-ignore lint/correctness/useExhaustiveDependencies: docVersion is the trigger: the people may have changed
   useEffect(() => {
     if (session === undefined || identity === undefined) return
@@ -38,16 +41,19 @@ export const useIdentity = (
       identity.fromLink !== true &&
       identity.seen !== true &&
       canWrite &&
-      session.readOnlyReason === undefined
+      session.readOnlyReason === undefined &&
+      (added.current?.session !== session || added.current.memberId !== identity.memberId)
     ) {
+      added.current = { session, memberId: identity.memberId }
       const color = nextColor(session.index.members.size)
-      write(session, (d) => upsertMember(d, { id: identity.memberId, name: identity.name, color }))
+      write(session, intent("upsertMember", { id: identity.memberId, name: identity.name, color }))
     } else if (member !== undefined && member.name !== identity.name)
       setIdentity(writeIdentity(ws, member.name, identity.memberId))
   }, [session, identity, member, canWrite, docVersion])
   useEffect(() => {
     if (session === undefined) return
-    setAuthor(session.doc, identity?.memberId)
+    // The document worker stamps this person on every commit (and undo) it makes.
+    session.post({ _tag: "Author", memberId: identity?.memberId })
   }, [session, identity])
   const setName = useCallback(
     (name: string): WriteResult => {
@@ -56,10 +62,9 @@ export const useIdentity = (
       const current = id !== undefined ? session.index.members.get(id) : undefined
       if (canWrite) {
         const color = current?.color ?? nextColor(session.index.members.size)
-        let memberId = id
-        const r = write(session, (d) => {
-          memberId = upsertMember(d, { ...(id !== undefined ? { id } : {}), name, color }).id
-        })
+        // The id is chosen here: the helper runs in the worker and its result does not come back.
+        const memberId = id ?? newId<string>()
+        const r = write(session, intent("upsertMember", { id: memberId, name, color }))
         if (!r.ok) return r
         setIdentity(writeIdentity(session.meta.workspaceId, name, memberId))
         return r

@@ -1,66 +1,69 @@
 import type { Member } from "@vibestack/schema"
-import { useEffect, useMemo, useState } from "react"
+import { useEffect, useMemo, useSyncExternalStore } from "react"
 import type { Identity } from "../people/identity.js"
+import type { PresenceShown } from "../sync/docMessages.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { nextColor } from "../ui/colors.js"
-import { type Peer, PresenceChannel } from "./PresenceChannel.js"
 
 export interface TaskViewer {
   readonly key: string
   readonly member: Member
   readonly typing: boolean
-  readonly caret?: string
+  /** Where their caret is in this tab's copy of the description. */
+  readonly caretOffset?: number
 }
 
 export interface Presence {
   /** Everyone else here now, one per person (their tabs merged). */
-  readonly people: ReadonlyArray<Peer>
+  readonly people: ReadonlyArray<PresenceShown>
   /** Task id → who has it open (and whether they are typing in it). */
   readonly byTask: ReadonlyMap<string, ReadonlyArray<TaskViewer>>
 }
 
-const asMember = (p: Peer): Member => ({ id: (p.memberId ?? p.key) as Member["id"], name: p.name, color: p.color })
+const asMember = (p: PresenceShown): Member => ({
+  id: (p.memberId ?? p.key) as Member["id"],
+  name: p.name,
+  color: p.color,
+})
+const nobody: ReadonlyArray<PresenceShown> = []
+const noop = () => () => {}
 
 /**
- * Presence for the open workspace: a `PresenceChannel` while the workspace has a token that
- * still works (none before registration, none once revoked or expired: `meta.fatal`), and this
- * tab's state (name, colour, open task, typing) kept up to date.
+ * Presence for the open workspace. The presence socket runs in the tab's document worker
+ * (`PresenceHost`: Loro's `EphemeralStore` and `Cursor`s stay off the page): it is given the
+ * token while the workspace has one that still works (none before registration, none once
+ * revoked or expired: `meta.fatal`), and this tab's state (name, colour, open task, typing,
+ * caret offset) whenever it changes.
  */
 export const usePresence = (
   session: WorkspaceSession | undefined,
   identity: Identity | undefined,
   openTask: string | undefined,
   typing: boolean,
-  caret: string | undefined,
+  caretOffset: number | undefined,
 ): Presence => {
-  const [channel, setChannel] = useState<PresenceChannel | undefined>(undefined)
-  const [version, setVersion] = useState(0)
-  const ws = session?.meta.workspaceId
   const token = session?.meta.fatal === undefined ? session?.meta.token : undefined
   useEffect(() => {
-    if (ws === undefined || token === undefined) return
-    const c = new PresenceChannel(ws, token, () => setVersion((v) => v + 1))
-    setChannel(c)
-    return () => {
-      c.stop()
-      setChannel(undefined)
-    }
-  }, [ws, token])
+    if (session === undefined) return
+    session.post({ _tag: "PresenceAuth", token })
+    return () => session.post({ _tag: "PresenceAuth", token: undefined })
+  }, [session, token])
   const member = identity !== undefined ? session?.index.members.get(identity.memberId) : undefined
   useEffect(() => {
-    if (channel === undefined) return
-    channel.set({
-      name: member?.name ?? identity?.name ?? "Guest",
-      color: member?.color ?? nextColor(7),
-      ...(identity !== undefined ? { memberId: identity.memberId } : {}),
-      ...(openTask !== undefined ? { taskId: openTask, typing } : {}),
-      ...(openTask !== undefined && typing && caret !== undefined ? { caret } : {}),
+    session?.post({
+      _tag: "PresenceSet",
+      state: {
+        name: member?.name ?? identity?.name ?? "Guest",
+        color: member?.color ?? nextColor(7),
+        ...(identity !== undefined ? { memberId: identity.memberId } : {}),
+        ...(openTask !== undefined ? { taskId: openTask, typing } : {}),
+        ...(openTask !== undefined && typing && caretOffset !== undefined ? { caretOffset } : {}),
+      },
     })
-  }, [channel, member, identity, openTask, typing, caret])
-  // biome-ignore lint/correctness/useExhaustiveDependencies: version is the trigger: someone's presence changed
+  }, [session, member, identity, openTask, typing, caretOffset])
+  const peers = useSyncExternalStore(session?.subscribe ?? noop, () => session?.presence ?? nobody)
   return useMemo(() => {
-    const peers = channel?.peers() ?? []
-    const people = new Map<string, Peer>()
+    const people = new Map<string, PresenceShown>()
     for (const p of peers) people.set(p.memberId ?? p.key, p)
     const byTask = new Map<string, Array<TaskViewer>>()
     for (const p of peers) {
@@ -71,9 +74,9 @@ export const usePresence = (
         key: p.key,
         member: asMember(p),
         typing: p.typing === true,
-        ...(p.caret !== undefined ? { caret: p.caret } : {}),
+        ...(p.caretOffset !== undefined ? { caretOffset: p.caretOffset } : {}),
       })
     }
     return { people: [...people.values()], byTask }
-  }, [channel, version])
+  }, [peers])
 }

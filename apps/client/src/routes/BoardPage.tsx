@@ -1,5 +1,5 @@
 import { Link, useParams } from "@tanstack/react-router"
-import { canWrite, createProject, upsertMember, type WorkspaceId } from "@vibestack/schema"
+import { canWrite, newId, type WorkspaceId } from "@vibestack/schema"
 import { useEffect, useState } from "react"
 import { BackupsDialog } from "../backups/BackupsDialog.js"
 import { FilterBar } from "../board/FilterBar.js"
@@ -14,16 +14,17 @@ import { ShareDialog } from "../components/ShareDialog.js"
 import { StatusBar } from "../components/StatusBar.js"
 import { TaskPanel } from "../components/TaskPanel.js"
 import { UndoContext } from "../components/UndoContext.js"
+import { WriteFailureNotices } from "../components/WriteFailureNotices.js"
 import { HistoryDialog } from "../history/HistoryDialog.js"
 import { useTabSync } from "../hooks/useTabSync.js"
 import { useUndoHistory, useUndoShortcuts } from "../hooks/useUndo.js"
 import { useDocVersion, useWorkspaceSession } from "../hooks/useWorkspaceSession.js"
 import { useIdentity } from "../people/useIdentity.js"
 import { useMembers } from "../people/useMembers.js"
-import { caretAt } from "../presence/caret.js"
 import { HereNow, OthersHere } from "../presence/HereNow.js"
 import { caretsIn } from "../presence/remoteCarets.js"
 import { usePresence } from "../presence/usePresence.js"
+import { intent } from "../sync/intents.js"
 import { nextColor } from "../ui/colors.js"
 import { RULES } from "../ui/textRules.js"
 import { write } from "../ui/write.js"
@@ -52,7 +53,7 @@ export const BoardPage = () => {
   const [selected, setSelected] = useState<string | undefined>(undefined)
   const [dialog, setDialog] = useState<Dialog | undefined>(undefined)
   const [typing, setTyping] = useState(false)
-  const [caret, setCaret] = useState<string | undefined>(undefined)
+  const [caret, setCaret] = useState<number | undefined>(undefined)
   // biome-ignore lint/correctness/useExhaustiveDependencies: selected is the trigger: another task, no typing yet
   useEffect(() => {
     setTyping(false)
@@ -86,6 +87,7 @@ export const BoardPage = () => {
   return (
     <UndoContext.Provider value={history}>
       <NoticesProvider>
+        <WriteFailureNotices session={s} />
         <div className="board-layout">
           <header className="topbar row">
             <Link to="/">← Workspaces</Link>
@@ -130,17 +132,17 @@ export const BoardPage = () => {
               </p>
             )}
           </div>
-          <main className="board">
+          <main className="board" data-doc-loaded={s.loaded}>
             {!readOnly && (
               <NewItemForm
                 className="row new-item"
                 label="New project"
                 button="Add project"
                 rule={RULES.projectName}
-                onAdd={(name) => write(s, (d) => createProject(d, { name, color: nextColor(s.index.projects.size) }))}
+                onAdd={(name) => write(s, intent("createProject", { name, color: nextColor(s.index.projects.size) }))}
               />
             )}
-            {projects.length === 0 && <p className="muted">No projects yet.</p>}
+            {projects.length === 0 && <p className="muted">{s.loaded ? "No projects yet." : "Loading…"}</p>}
             {projects.length > 0 && (
               <div className="row board-controls">
                 <ViewSwitch view={view} onChange={setView} />
@@ -166,8 +168,8 @@ export const BoardPage = () => {
               authorId={identity?.memberId}
               others={<OthersHere viewers={presence.byTask.get(selected)} />}
               onTyping={setTyping}
-              carets={caretsIn(s, presence.byTask.get(selected))}
-              onCaret={(offset) => setCaret(caretAt(s.doc, selected, offset))}
+              carets={caretsIn(presence.byTask.get(selected))}
+              onCaret={setCaret}
               showFields={view === "board"}
               onClose={() => setSelected(undefined)}
             />
@@ -177,11 +179,9 @@ export const BoardPage = () => {
               workspaceId={s.meta.workspaceId}
               token={s.meta.token}
               namePerson={(name) => {
-                let id: string | undefined
-                const color = nextColor(s.index.members.size)
-                const r = write(s, (d) => {
-                  id = upsertMember(d, { name, color }).id
-                })
+                // The id is chosen here: the helper runs in the worker and its result does not come back.
+                const id = newId<string>()
+                const r = write(s, intent("upsertMember", { id, name, color: nextColor(s.index.members.size) }))
                 return r.ok ? id : undefined
               }}
               onClose={close}

@@ -1,27 +1,18 @@
 import {
-  type ChangedEntities,
-  COLLECTIONS,
   type Collection,
   type Comment,
   compareTasks,
   type EntityOf,
   type Member,
   type Project,
-  readEntities,
-  readWorkspace,
   type Task,
 } from "@vibestack/schema"
-import type { Frontiers, LoroDoc } from "loro-crdt"
-import type { IndexCacheRow } from "../db/DexieLocalStore.js"
-
-/** Frontiers as a stable string: the cache key of an index read at that document version. */
-export const versionKey = (f: Frontiers): string => JSON.stringify([...f].map((x) => `${x.counter}@${x.peer}`).sort())
 
 /**
- * Plain, immutable entity objects mirrored from the LoroDoc. Filled once at open, then only
- * the entities named by each change batch are re-read, so an edit costs one entity's read,
- * not a `toJSON` of the whole document. Unchanged entities keep their object identity, which
- * lets React skip their rows.
+ * The entities this tab has read, as plain immutable objects: every project and member, a
+ * window of each project's tasks, the comments of opened tasks. Filled from IndexedDB rows and
+ * kept current by the document worker's entity changes (the page never reads the LoroDoc).
+ * Unchanged entities keep their object identity, which lets React skip their rows.
  */
 export class EntityIndex {
   readonly projects = new Map<string, Project>()
@@ -29,8 +20,6 @@ export class EntityIndex {
   readonly comments = new Map<string, Comment>()
   readonly members = new Map<string, Member>()
   /** Sorted tasks per project, kept up to date incrementally (built on first use). */
-  /** The document version the entities mirror (advanced by each applied batch). */
-  version: string | undefined
   private tasksByProjectCache: Map<string, ReadonlyArray<Task>> | undefined
   private commentsByTaskCache: Map<string, ReadonlyArray<Comment>> | undefined
 
@@ -40,55 +29,31 @@ export class EntityIndex {
     ) as Map<string, EntityOf[C]>
   }
 
-  loadAll(doc: LoroDoc): void {
-    this.version = versionKey(doc.frontiers())
-    const view = readWorkspace(doc)
-    for (const p of view.projects) this.projects.set(p.id, p)
-    for (const { orderIndex: _, ...t } of view.tasks) this.tasks.set(t.id, t)
-    for (const c of view.comments) this.comments.set(c.id, c)
-    for (const m of view.members) this.members.set(m.id, m)
-    this.tasksByProjectCache = undefined
-    this.commentsByTaskCache = undefined
-  }
-
-  /** Fills the index from a cache row taken at exactly this document version (skips reading the doc). */
-  loadCache(row: IndexCacheRow): void {
-    this.version = row.version
-    for (const p of row.projects) this.projects.set(p.id, p)
-    for (const t of row.tasks) this.tasks.set(t.id, t)
-    for (const c of row.comments) this.comments.set(c.id, c)
-    for (const m of row.members) this.members.set(m.id, m)
-    this.tasksByProjectCache = undefined
-    this.commentsByTaskCache = undefined
-  }
-
-  toCache(ws: string): IndexCacheRow | undefined {
-    if (this.version === undefined) return undefined
-    return {
-      ws,
-      version: this.version,
-      projects: [...this.projects.values()],
-      tasks: [...this.tasks.values()],
-      comments: [...this.comments.values()],
-      members: [...this.members.values()],
+  /** Entities from IndexedDB rows (a window of each list) or from the worker's changes. */
+  put<C extends Collection>(c: C, entities: ReadonlyArray<EntityOf[C]>): void {
+    const target = this.map(c)
+    const before = c === "tasks" ? new Map<string, Task | undefined>() : undefined
+    for (const e of entities) {
+      before?.set(e.id, this.tasks.get(e.id))
+      target.set(e.id, e)
     }
+    if (before !== undefined) this.regroupTasks(before)
+    if (c === "comments") this.commentsByTaskCache = undefined
   }
 
-  /** `to`: the frontiers after the batch (`LoroEventBatch.to`). */
-  apply(doc: LoroDoc, changed: ChangedEntities, to?: Frontiers): void {
-    if (to !== undefined) this.version = versionKey(to)
-    for (const c of COLLECTIONS) {
-      const ids = changed.ids(c)
-      if (ids.size === 0) continue
-      const target = this.map(c)
-      const before = c === "tasks" ? new Map([...ids].map((id) => [id, this.tasks.get(id)])) : undefined
-      for (const [id, read] of readEntities(doc, c, ids)) {
-        if (read._tag === "Found") target.set(id, read.entity)
-        else target.delete(id)
-      }
-      if (before !== undefined) this.regroupTasks(before)
-      if (c === "comments") this.commentsByTaskCache = undefined
-    }
+  remove(c: Collection, ids: ReadonlyArray<string>): void {
+    const target = this.map(c)
+    const before = c === "tasks" ? new Map(ids.map((id) => [id, this.tasks.get(id)])) : undefined
+    for (const id of ids) target.delete(id)
+    if (before !== undefined) this.regroupTasks(before)
+    if (c === "comments") this.commentsByTaskCache = undefined
+  }
+
+  /** Drops every entity of `c` (before reading its windows again). */
+  clear(c: Collection): void {
+    this.map(c).clear()
+    if (c === "tasks") this.tasksByProjectCache = undefined
+    if (c === "comments") this.commentsByTaskCache = undefined
   }
 
   /**
@@ -142,7 +107,11 @@ export class EntityIndex {
     return this.tasksByProjectCache.get(projectId) ?? []
   }
 
+  /** Called the first time a task's comments are asked for (they are read from IndexedDB then). */
+  onCommentsWanted: ((taskId: string) => void) | undefined
+
   commentsOf(taskId: string): ReadonlyArray<Comment> {
+    this.onCommentsWanted?.(taskId)
     if (this.commentsByTaskCache === undefined) {
       const groups = new Map<string, Array<Comment>>()
       for (const c of this.comments.values()) {

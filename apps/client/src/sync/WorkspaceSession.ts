@@ -1,169 +1,257 @@
-import { docVersionStatus, migrateDoc } from "@vibestack/migrations"
-import { canWrite, changedEntitiesOfEvents, MAIN_DOC, newId, type WorkspaceId } from "@vibestack/schema"
+import { type Collection, canWrite, type EntityOf, MAIN_DOC, newId, type WorkspaceId } from "@vibestack/schema"
 import type { WorkspaceMeta } from "@vibestack/shared"
-import { LoroDoc } from "loro-crdt"
-import { journalEntries, journalRemove, journalWrite } from "./CommitJournal.js"
-import { type DocGate, gateDoc } from "./docGate.js"
-import { EntityIndex, versionKey } from "./EntityIndex.js"
+import type { DocVersionPoint } from "../history/versions.js"
+import { journalEntries, journalRemove } from "./CommitJournal.js"
+import type { Answer, DocState, DocToPage, PageToDoc, PresenceShown, Question } from "./docMessages.js"
+import { EntityIndex } from "./EntityIndex.js"
+import { forgetIntent, journaledIntents, journalIntent } from "./IntentJournal.js"
+import { type Intent, patchOf } from "./intents.js"
+import { RemoteUndo } from "./RemoteUndo.js"
 import type { TabSync } from "./TabSync.js"
 
-const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
+/** Tasks per project read at open; more on request (`loadMore`). */
+export const TASK_WINDOW = 100
+
+export interface DocPort {
+  postMessage(m: PageToDoc): void
+  onmessage: ((e: MessageEvent<DocToPage>) => void) | null
+  terminate(): void
+}
+
+const docWorker = (): DocPort =>
+  new Worker(new URL("./doc.worker.ts", import.meta.url), { type: "module", name: "vibestack-doc" }) as DocPort
+
+const key = (c: Collection, id: string) => `${c}/${id}`
 
 /**
- * The open workspace in this tab: its LoroDoc (own random peer id, never persisted), the
- * entity index React reads, and the path of every local commit:
- *   commit → `subscribeLocalUpdates` bytes → Dexie outbox (durable) → BroadcastChannel
- * so other tabs and the leader's worker get it with or without a server. Remote bytes come
- * back over the channel (`RemoteUpdates` from the leader, `LocalCommit` from other tabs).
+ * The open workspace in this tab. The LoroDoc is not here: it lives in this tab's document
+ * worker (`doc.worker.ts`, `DocReplica`), so opening or syncing a large workspace never blocks
+ * the page. The page draws from entity rows in IndexedDB (read at once, before the document is
+ * imported: the last known board in a frame or two) and from the entity changes the worker
+ * sends; a user action goes to the worker as an intent (`write`). An edit is shown at once
+ * (fields of the entity it patches) and confirmed or reverted when the worker has run it.
  */
 export class WorkspaceSession {
-  readonly doc = new LoroDoc()
   readonly index = new EntityIndex()
+  readonly undo: RemoteUndo
   private readonly listeners = new Set<() => void>()
-  private readonly cleanups: Array<() => void> = []
-  private chain: Promise<void> = Promise.resolve()
-  private unsavedCount = 0
+  private readonly failureListeners = new Set<(message: string) => void>()
+  private readonly asks = new Map<number, (a: Answer) => void>()
+  /** Fields written on the page and not yet confirmed by the worker, by entity. */
+  private readonly patches = new Map<string, { readonly seq: number; readonly fields: object }>()
+  private readonly counts = new Map<string, number>()
+  /** Projects with more tasks than their window: only these hold fewer tasks than they have. */
+  private readonly partial = new Set<string>()
+  private readonly windows = new Map<string, number>()
+  private readonly loadedComments = new Set<string>()
+  /** `Changes` received, and which entity each last changed, until IndexedDB has their rows (`Rows`). */
+  private changesSeen = 0
+  private readonly unflushed = new Map<
+    string,
+    { readonly n: number; readonly entity: EntityOf[Collection] | undefined }
+  >()
+  /** Entities the worker changed while a read of IndexedDB was under way: that read must not overwrite them. */
+  private touchedDuringRead: Set<string> | undefined
+  private state: DocState = {
+    loaded: false,
+    unsaved: 0,
+    saveError: undefined,
+    readOnlyReason: undefined,
+    canUndo: false,
+    canRedo: false,
+    topUndoTag: undefined,
+  }
+  private seq = 0
+  private applied = 0
+  private askId = 0
   private versionNo = 0
-  private saveError: string | undefined
-  private gate: DocGate = { _tag: "Writable" }
-  private indexDirty = false
-  private lastLocalCommit = 0
-  private saveTimer: ReturnType<typeof setTimeout> | undefined
-  /** The leader rebuilt the stored document: this copy only waits to be replaced. */
-  private replaced = false
+  private failure: string | undefined
+  private others: ReadonlyArray<PresenceShown> = []
+  private flushWaiters: Array<() => void> = []
+  /** Set while `undo.tagged` runs: the write it makes carries the tag. */
+  tag: string | undefined
 
   private constructor(
     private readonly sync: TabSync,
     private currentMeta: WorkspaceMeta,
+    private readonly port: DocPort,
   ) {
-    // History shows when each version was made; merge a burst of edits into one change, not a session.
-    this.doc.setRecordTimestamp(true)
-    this.doc.setChangeMergeInterval(10)
+    this.undo = new RemoteUndo(this)
+    this.index.onCommentsWanted = (taskId) => void this.loadComments(taskId)
+    port.onmessage = (e) => this.receive(e.data)
   }
 
-  static async open(sync: TabSync, ws: WorkspaceId): Promise<WorkspaceSession | undefined> {
+  static async open(sync: TabSync, ws: WorkspaceId, makePort = docWorker): Promise<WorkspaceSession | undefined> {
     const meta = await sync.store.getWorkspace(ws)
     if (meta === undefined) return undefined
-    const s = new WorkspaceSession(sync, meta)
-    // Listen before loading: whatever arrives meanwhile is imported after (imports are idempotent).
-    const early: Array<Uint8Array> = []
-    let loaded = false
-    s.cleanups.push(
-      sync.onMessage((m) => {
-        // The leader rewrote the document (C14): this copy is replaced (useWorkspaceSession
-        // opens a new session); a commit made on it now would build on what is gone.
-        if (m._tag === "DocReset" && m.ws === ws && m.doc === MAIN_DOC) {
-          s.replaced = true
-          return s.bump()
-        }
-        if (m._tag !== "LocalCommit" && m._tag !== "RemoteUpdates") return
-        if (m.ws !== ws || m.doc !== MAIN_DOC) return
-        const blobs = m._tag === "LocalCommit" ? [m.bytes] : [...m.updates]
-        if (loaded) s.importRemote(blobs)
-        else early.push(...blobs)
-      }),
-    )
-    await s.replayJournal()
-    const [stored, cached] = await Promise.all([sync.store.loadDoc(ws, MAIN_DOC), sync.store.getIndexCache(ws)])
-    const blobs = [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes), ...early]
-    if (blobs.length > 0) {
-      try {
-        s.doc.importBatch(blobs)
-      } catch (e) {
-        throw asError(e)
-      }
-    }
-    loaded = true
-    // Reading every entity out of a large document is the slow part of opening it: reuse the
-    // index cached at exactly this version when there is one.
-    const hit = cached !== undefined && cached.version === versionKey(s.doc.frontiers())
-    if (hit) s.index.loadCache(cached)
-    else s.index.loadAll(s.doc)
-    s.saveIndexSoon(hit ? 30_000 : 2_000, !hit)
-    s.cleanups.push(
-      s.doc.subscribe((batch) => {
-        s.index.apply(s.doc, changedEntitiesOfEvents(batch), batch.to)
-        s.indexDirty = true
-        s.bump()
-      }),
-    )
-    const save = () => {
-      if (document.visibilityState === "hidden" && s.indexDirty) s.saveIndex()
-    }
-    document.addEventListener("visibilitychange", save)
-    addEventListener("pagehide", save)
-    s.cleanups.push(() => {
-      document.removeEventListener("visibilitychange", save)
-      removeEventListener("pagehide", save)
+    await replayJournal(sync, ws)
+    // Read before the rows: they are at least this new, and the worker sends every entity
+    // changed since (another tab may write rows between this read and the worker's load).
+    const since = await sync.store.entities.mark(ws)
+    const s = new WorkspaceSession(sync, meta, makePort())
+    s.port.postMessage({
+      _tag: "Open",
+      ws,
+      canWrite: s.writable(),
+      replay: journaledIntents(ws).map((j) => ({ key: j.key, intent: j.intent })),
+      since,
     })
-    s.cleanups.push(s.doc.subscribeLocalUpdates((bytes) => s.persist(bytes)))
-    // Migrations run before the UI sees the document (their commit goes to the outbox).
-    s.regate()
+    // The last known board, from IndexedDB, before the document is imported.
+    await s.readRows()
     return s
   }
 
-  /** Commits a closed tab journaled but may not have written to the outbox (see CommitJournal). */
-  private async replayJournal(): Promise<void> {
-    const ws = this.meta.workspaceId
-    for (const e of journalEntries(ws)) {
-      const entry = await this.sync.store.appendLocal(ws, MAIN_DOC, {
-        bytes: e.bytes,
-        idempotencyKey: e.idempotencyKey,
-        createdAt: e.at > 0 ? e.at : Date.now(),
-      })
-      this.sync.post({
-        _tag: "LocalCommit",
-        ws,
-        doc: MAIN_DOC,
-        id: entry.id,
-        idempotencyKey: e.idempotencyKey,
-        bytes: e.bytes,
-        createdAt: entry.createdAt,
-      })
-      journalRemove(e.key)
+  private writable(): boolean {
+    return canWrite(this.currentMeta.role) && this.currentMeta.fatal === undefined
+  }
+
+  private receive(m: DocToPage) {
+    switch (m._tag) {
+      case "Changes": {
+        this.applied = Math.max(this.applied, m.applied)
+        const n = ++this.changesSeen
+        for (const p of m.puts) this.unflushed.set(key(p.c, p.entity.id), { n, entity: p.entity })
+        for (const g of m.gone) this.unflushed.set(key(g.c, g.id), { n, entity: undefined })
+        for (const c of ["projects", "members", "tasks", "comments"] as const) {
+          const puts = m.puts.filter((p) => p.c === c).map((p) => this.patched(c, p.entity))
+          const gone = m.gone.filter((g) => g.c === c).map((g) => g.id)
+          for (const e of puts) this.touchedDuringRead?.add(key(c, e.id))
+          for (const id of gone) this.touchedDuringRead?.add(key(c, id))
+          this.index.put(c, c === "tasks" ? puts.filter((t) => this.inWindow(t as EntityOf["tasks"])) : puts)
+          this.index.remove(c, gone)
+        }
+        return this.bumpSoon()
+      }
+      case "Reload":
+        this.applied = Math.max(this.applied, m.applied)
+        for (const c of ["projects", "members", "tasks", "comments"] as const)
+          this.index.remove(
+            c,
+            m.gone.filter((g) => g.c === c).map((g) => g.id),
+          )
+        return void this.readRows()
+      case "Applied":
+        this.applied = Math.max(this.applied, m.seq)
+        this.settlePatches()
+        if (this.applied >= this.seq) for (const w of this.flushWaiters.splice(0)) w()
+        return this.bumpSoon()
+      case "Stored":
+        return forgetIntent(this.meta.workspaceId, m.key)
+      case "Rows":
+        for (const [k, u] of this.unflushed) if (u.n <= m.upTo) this.unflushed.delete(k)
+        return void this.recount()
+      case "WriteFailed":
+        for (const l of this.failureListeners) l(m.message)
+        return
+      case "State":
+        this.state = m.state
+        return this.bumpSoon()
+      case "Answer": {
+        const resolve = this.asks.get(m.id)
+        this.asks.delete(m.id)
+        return resolve?.(m.value)
+      }
+      case "Failed":
+        this.failure = m.message
+        return this.bumpSoon()
+      case "Presence":
+        this.others = m.peers
+        return this.bumpSoon()
     }
   }
 
-  private regate(): void {
-    const before = this.gate
-    this.gate = gateDoc(this.doc, { canWrite: canWrite(this.meta.role) && this.meta.fatal === undefined })
-    if (before._tag !== this.gate._tag) this.bump()
+  /** The entity with the fields the page wrote and the worker has not run yet. */
+  private patched<C extends Collection>(c: C, e: EntityOf[C]): EntityOf[C] {
+    const p = this.patches.get(key(c, e.id))
+    return p === undefined || p.seq <= this.applied ? e : ({ ...e, ...p.fields } as EntityOf[C])
   }
 
-  private importRemote(blobs: ReadonlyArray<Uint8Array>): void {
-    try {
-      this.doc.importBatch([...blobs])
-    } catch {
-      // Bytes another tab or the leader already stored and imported; a failure here means a
-      // corrupt broadcast, and the next open rebuilds from Dexie.
-    }
-    // A newer (or older) device's data may have arrived.
-    this.regate()
+  private settlePatches(): void {
+    for (const [k, p] of this.patches) if (p.seq <= this.applied) this.patches.delete(k)
+  }
+
+  /** A task past the read window of a project with more tasks than that waits until scrolled to. */
+  private inWindow(t: EntityOf["tasks"]): boolean {
+    if (!this.partial.has(t.projectId) || this.index.tasks.has(t.id)) return true
+    const last = this.index.tasksOf(t.projectId).at(-1)
+    return last === undefined || `${t.sortKey}\u0000${t.id}` < `${last.sortKey}\u0000${last.id}`
   }
 
   /**
-   * Writes the index cache: soon after a full read, then every 30 s while it changes, and when
-   * the page is hidden. Off the typing path: in an idle callback where there is one.
+   * Reads projects, members and each project's window of tasks (and counts) from IndexedDB.
+   * Entities the worker changed while the read was under way keep the worker's version.
    */
-  private saveIndexSoon(delayMs: number, force: boolean): void {
-    if (this.saveTimer !== undefined) return
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined
-      const run = () => {
-        // Never while someone is typing: copying a large index blocks the main thread.
-        if (Date.now() - this.lastLocalCommit < 5_000) return this.saveIndexSoon(5_000, force)
-        if (force || this.indexDirty) this.saveIndex()
-        this.saveIndexSoon(30_000, false)
-      }
-      if (typeof requestIdleCallback === "function") requestIdleCallback(run, { timeout: 5_000 })
-      else run()
-    }, delayMs)
+  private async readRows(): Promise<void> {
+    const ws = this.meta.workspaceId
+    const rows = this.sync.store.entities
+    const touched = new Set<string>()
+    this.touchedDuringRead = touched
+    const [projects, members] = await Promise.all([rows.list(ws, "projects"), rows.list(ws, "members")])
+    const tasks = await Promise.all(
+      projects.map(async (p) => {
+        const limit = this.windows.get(p.id) ?? TASK_WINDOW
+        const [list, count] = await Promise.all([rows.list(ws, "tasks", p.id, 0, limit), rows.count(ws, "tasks", p.id)])
+        this.counts.set(p.id, count)
+        if (list.length < limit) this.partial.delete(p.id)
+        else this.partial.add(p.id)
+        return list
+      }),
+    )
+    if (this.touchedDuringRead === touched) this.touchedDuringRead = undefined
+    const fresh = <C extends Collection>(c: C, es: ReadonlyArray<EntityOf[C]>) =>
+      es.flatMap((row) => {
+        if (touched.has(key(c, row.id))) return []
+        // A row older than a change already received: the change's version (or none, if deleted).
+        const u = this.unflushed.get(key(c, row.id))
+        const e = u === undefined ? row : (u.entity as EntityOf[C] | undefined)
+        return e === undefined ? [] : [this.patched(c, e)]
+      })
+    // Nothing is dropped here: rows may lag the entity changes already applied, and deletions
+    // arrive as such (`Changes.gone`, `Reload.gone`).
+    this.index.put("projects", fresh("projects", projects))
+    this.index.put("members", fresh("members", members))
+    this.index.put("tasks", fresh("tasks", tasks.flat()))
+    this.bump()
   }
 
-  private saveIndex(): void {
-    const row = this.index.toCache(this.meta.workspaceId)
-    this.indexDirty = false
-    if (row !== undefined) void this.sync.store.putIndexCache(row).catch(() => undefined)
+  private async recount(): Promise<void> {
+    const ws = this.meta.workspaceId
+    const ids = [...this.index.projects.keys()]
+    const counts = await Promise.all(ids.map((id) => this.sync.store.entities.count(ws, "tasks", id)))
+    ids.forEach((id, i) => this.counts.set(id, counts[i]!))
+    this.bump()
+  }
+
+  private async loadComments(taskId: string): Promise<void> {
+    if (this.loadedComments.has(taskId)) return
+    this.loadedComments.add(taskId)
+    const list = await this.sync.store.entities.list(this.meta.workspaceId, "comments", taskId)
+    this.index.put(
+      "comments",
+      list.filter((c) => !this.index.comments.has(c.id)),
+    )
+    this.bump()
+  }
+
+  /**
+   * Tasks of the project: exact when all of them are read; for a longer one, the count of its
+   * rows in IndexedDB (they lag the document by a moment while it changes).
+   */
+  taskCount(projectId: string): number {
+    const read = this.index.tasksOf(projectId).length
+    return this.partial.has(projectId) ? Math.max(this.counts.get(projectId) ?? 0, read) : read
+  }
+
+  /** Reads the project's first `upTo` tasks (scrolling down a long list). */
+  loadMore(projectId: string, upTo: number): void {
+    if ((this.windows.get(projectId) ?? TASK_WINDOW) >= upTo) return
+    this.windows.set(projectId, upTo)
+    void this.readRows()
+  }
+
+  /** The document is imported and the rows caught up (until then the board is the last known one). */
+  get loaded(): boolean {
+    return this.state.loaded
   }
 
   /** Token, role and fatal state: they change while the board is open (registration, revocation). */
@@ -171,73 +259,75 @@ export class WorkspaceSession {
     return this.currentMeta
   }
 
-  /**
-   * Re-reads the meta in place. The document stays open: reopening it would race commits
-   * still on their way to IndexedDB (and a tab never hears its own broadcasts).
-   */
   async refreshMeta(): Promise<void> {
     const meta = await this.sync.store.getWorkspace(this.currentMeta.workspaceId)
     if (meta === undefined) return
     this.currentMeta = meta
-    this.regate()
+    this.port.postMessage({ _tag: "Meta", canWrite: this.writable() })
     this.bump()
   }
 
   /** Why this tab must not write, beyond the role: a document from a newer app version, or a reload under way. */
   get readOnlyReason(): string | undefined {
-    if (this.replaced) return "Reloading after a change the server refused…"
-    return this.gate._tag === "TooNew" ? this.gate.message : undefined
+    return this.state.readOnlyReason
   }
 
-  /** Writes the commit to the outbox, in commit order, then tells everyone else. */
-  private persist(bytes: Uint8Array): void {
-    const createdAt = Date.now()
-    this.lastLocalCommit = createdAt
-    this.unsavedCount++
-    this.bump()
-    const ws = this.meta.workspaceId
-    // Journaled synchronously, in the commit's own task: survives the tab closing right now.
-    const idempotencyKey = newId<string>()
-    const journalKey = journalWrite(ws, idempotencyKey, bytes)
-    this.chain = this.chain.then(async () => {
-      try {
-        const entry = await this.sync.store.appendLocal(ws, MAIN_DOC, { bytes, idempotencyKey, createdAt })
-        if (journalKey !== undefined) journalRemove(journalKey)
-        this.sync.post({ _tag: "LocalCommit", ws, doc: MAIN_DOC, id: entry.id, idempotencyKey, bytes, createdAt })
-      } catch (e) {
-        this.saveError = `could not save locally: ${String(e)}`
-      } finally {
-        this.unsavedCount--
-        this.bump()
-      }
-    })
-  }
-
-  /** One user action: mutate through the schema helpers, then one commit. */
-  readonly change = (fn: (doc: LoroDoc) => void): void => {
-    if (this.gate._tag === "TooNew") throw new Error(this.gate.message)
-    if (this.replaced)
-      throw new Error("The board is reloading after a change the server refused. Try again in a moment.")
-    // A new workspace's first write stamps the layout version (the gate skips empty docs).
-    if (docVersionStatus(this.doc) === "needs-migration") migrateDoc(this.doc)
-    try {
-      fn(this.doc)
-    } finally {
-      this.doc.commit()
+  /** One user action (one commit in the worker). Patched fields show at once. */
+  write(i: Intent): void {
+    const seq = ++this.seq
+    const p = patchOf(i)
+    if (p !== undefined) {
+      this.patches.set(key(p.collection, p.id), { seq, fields: p.fields })
+      const current = this.index[p.collection].get(p.id)
+      if (current !== undefined) this.index.put(p.collection, [{ ...current, ...p.fields } as never])
     }
+    // Journaled in this task: a tab closed before the worker stored the commit loses nothing.
+    const journalKey = newId<string>()
+    journalIntent(this.meta.workspaceId, journalKey, i)
+    this.port.postMessage({ _tag: "Write", seq, key: journalKey, intent: i, tag: this.tag })
+    this.bump()
   }
 
-  /** Resolves when every commit so far is in IndexedDB. */
-  flush(): Promise<void> {
-    return this.chain
+  /** Refused writes, in words for a person (the page shows them as notices). */
+  onWriteFailed(listener: (message: string) => void): () => void {
+    this.failureListeners.add(listener)
+    return () => this.failureListeners.delete(listener)
+  }
+
+  post(m: PageToDoc): void {
+    this.port.postMessage(m)
+  }
+
+  /** Everyone else here now (C17; the presence socket runs in the document worker), one per tab. */
+  get presence(): ReadonlyArray<PresenceShown> {
+    return this.others
+  }
+
+  get undoState(): Pick<DocState, "canUndo" | "canRedo" | "topUndoTag"> {
+    return this.state
+  }
+
+  /** Asks the worker about the document's history (the page has no document to read). */
+  ask(question: { readonly _tag: "Versions" }): Promise<ReadonlyArray<DocVersionPoint>>
+  ask(question: Extract<Question, { _tag: "ViewAt" }>): Promise<Extract<Answer, { _tag: "View" }>["view"]>
+  ask(question: Question): Promise<unknown> {
+    const id = ++this.askId
+    this.port.postMessage({ _tag: "Ask", id, question })
+    return new Promise((resolve) => this.asks.set(id, (a) => resolve(a._tag === "Versions" ? a.versions : a.view)))
+  }
+
+  /** Resolves when every write so far has run in the worker and its commit is in IndexedDB. */
+  async flush(): Promise<void> {
+    if (this.applied < this.seq) await new Promise<void>((r) => this.flushWaiters.push(r))
+    while (this.state.unsaved > 0) await new Promise((r) => setTimeout(r, 10))
   }
 
   get unsaved(): number {
-    return this.unsavedCount
+    return this.state.unsaved + (this.seq - Math.min(this.applied, this.seq))
   }
 
   get error(): string | undefined {
-    return this.saveError
+    return this.state.saveError ?? this.failure
   }
 
   private bump(): void {
@@ -245,18 +335,57 @@ export class WorkspaceSession {
     for (const l of this.listeners) l()
   }
 
+  private soon: ReturnType<typeof setTimeout> | undefined
+
+  /**
+   * What the worker sends comes in several messages per edit (changes, applied, state, rows):
+   * React renders once for a burst of them, not once per message. A timer, not an animation
+   * frame: background tabs get no frames and must stay in step. The page's own writes render
+   * at once (`bump`), so a keystroke shows in its own frame.
+   */
+  private bumpSoon(): void {
+    if (this.soon !== undefined) return
+    this.soon = setTimeout(() => {
+      this.soon = undefined
+      this.bump()
+    }, 8)
+  }
+
   readonly subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
   }
 
-  /** A number that changes with every document change (the `useSyncExternalStore` snapshot). */
+  /** A number that changes with every change the page sees (the `useSyncExternalStore` snapshot). */
   readonly version = (): number => this.versionNo
 
   close(): void {
-    if (this.saveTimer !== undefined) clearTimeout(this.saveTimer)
-    if (this.indexDirty) this.saveIndex()
-    for (const c of this.cleanups.splice(0)) c()
+    // The worker writes what it has to IndexedDB, then closes itself.
+    this.port.postMessage({ _tag: "Close" })
+    this.port.onmessage = null
+    if (this.soon !== undefined) clearTimeout(this.soon)
     this.listeners.clear()
+  }
+}
+
+/** Commits an older build's tab journaled but may not have written to the outbox (see CommitJournal). */
+const replayJournal = async (sync: TabSync, ws: WorkspaceId): Promise<void> => {
+  for (const e of journalEntries(ws)) {
+    const entry = await sync.store.appendLocal(ws, MAIN_DOC, {
+      bytes: e.bytes,
+      idempotencyKey: e.idempotencyKey,
+      createdAt: e.at > 0 ? e.at : Date.now(),
+    })
+    const { id, createdAt } = entry
+    sync.post({
+      _tag: "LocalCommit",
+      ws,
+      doc: MAIN_DOC,
+      id,
+      idempotencyKey: e.idempotencyKey,
+      bytes: e.bytes,
+      createdAt,
+    })
+    journalRemove(e.key)
   }
 }

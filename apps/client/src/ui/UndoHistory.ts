@@ -32,6 +32,12 @@ export class UndoHistory {
     return this.manager.canRedo()
   }
 
+  /** The tag of the step `undo` would revert next, if it has one. */
+  get topTag(): string | undefined {
+    const v = this.manager.topUndoValue()
+    return typeof v === "string" ? v : undefined
+  }
+
   /** Undoes the last step that still changes something (a step others overwrote does nothing). */
   undo(): boolean {
     this.typingEnd()

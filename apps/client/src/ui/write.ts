@@ -1,6 +1,6 @@
 import { InvalidWrite } from "@vibestack/schema"
-import type { LoroDoc } from "loro-crdt"
-import { stampAuthor } from "../people/authorship.js"
+import { RestoreError } from "../history/restore.js"
+import type { Intent } from "../sync/intents.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 
 export type WriteResult = { readonly ok: true } | { readonly ok: false; readonly message: string }
@@ -17,6 +17,9 @@ const NOUN: Record<string, string> = {
  * (they name schema paths and ids): they go to the console, never on screen.
  */
 export const describeWriteError = (e: unknown): string => {
+  console.warn("write refused", e)
+  // A restore that cannot apply says why in words already (history/restore.ts).
+  if (e instanceof RestoreError) return e.message
   if (e instanceof InvalidWrite) {
     const noun = NOUN[e.collection] ?? "item"
     if (/does not exist|no such|not a map/.test(e.message))
@@ -27,19 +30,14 @@ export const describeWriteError = (e: unknown): string => {
 }
 
 /**
- * One user action through the session (one commit), never throwing: a refused write comes back
- * as a message for the screen, and the document is unchanged (helpers write nothing when they
- * throw; the session's commit after a throw commits nothing).
+ * One user action through the session: `intent("updateTask", id, { title })` runs that schema
+ * helper in the document worker, one commit. Never throws: a read-only document answers here;
+ * a write the helper refuses there comes back as a notice (`session.onWriteFailed`), and the
+ * document is unchanged (helpers write nothing when they throw).
  */
-export const write = (session: WorkspaceSession, fn: (doc: LoroDoc) => void): WriteResult => {
+export const write = (session: WorkspaceSession, i: Intent): WriteResult => {
   // A document from a newer app version is read-only; the session says why in words.
   if (session.readOnlyReason !== undefined) return { ok: false, message: session.readOnlyReason }
-  try {
-    stampAuthor(session.doc)
-    session.change(fn)
-    return { ok: true }
-  } catch (e) {
-    console.warn("write refused", e)
-    return { ok: false, message: describeWriteError(e) }
-  }
+  session.write(i)
+  return { ok: true }
 }

@@ -4,8 +4,11 @@ import type { Comment } from "../Comment.js"
 import type { Member } from "../Member.js"
 import type { Project } from "../Project.js"
 import type { Task } from "../Task.js"
+import { compareTasks } from "./compareTasks.js"
 import { decodeEntity, type EntityOf, type ReadIssue } from "./decode.js"
 import { type Collection, collectionMap } from "./layout.js"
+
+export { compareTasks }
 
 /** A task with its 0-based position among the readable tasks of its project. */
 export interface TaskView extends Task {
@@ -25,15 +28,12 @@ export interface WorkspaceView {
   readonly issues: ReadonlyArray<ReadIssue>
 }
 
+const cmp = (a: string | number, b: string | number): number => (a < b ? -1 : a > b ? 1 : 0)
+
 export type EntityRead<C extends Collection> =
   | { readonly _tag: "Found"; readonly entity: EntityOf[C] }
   | { readonly _tag: "Missing" }
   | { readonly _tag: "Invalid"; readonly issue: ReadIssue }
-
-const cmp = (a: string | number, b: string | number): number => (a < b ? -1 : a > b ? 1 : 0)
-
-/** Task order within a project: `sortKey`, ties (concurrent inserts) broken by id. */
-export const compareTasks = (a: Task, b: Task): number => cmp(a.sortKey, b.sortKey) || cmp(a.id, b.id)
 
 const readCollection = <C extends Collection>(
   doc: LoroDoc,

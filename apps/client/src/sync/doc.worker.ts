@@ -1,0 +1,65 @@
+/// <reference lib="webworker" />
+import type { WorkspaceId } from "@vibestack/schema"
+import { DexieLocalStore } from "../db/DexieLocalStore.js"
+import { PresenceHost } from "../presence/PresenceHost.js"
+import { DocReplica } from "./DocReplica.js"
+import type { DocToPage, PageToDoc } from "./docMessages.js"
+import { CHANNEL_NAME, type ChannelMessage, parseChannelMessage } from "./messages.js"
+
+/**
+ * One open workspace of one tab: its LoroDoc lives here, off the page's main thread (importing
+ * or reading a large document takes seconds). The page posts intents; this posts entity changes.
+ */
+declare const self: DedicatedWorkerGlobalScope
+
+const emit = (m: DocToPage): void => self.postMessage(m)
+const store = new DexieLocalStore()
+const channel = new BroadcastChannel(CHANNEL_NAME)
+const listeners = new Set<(m: ChannelMessage) => void>()
+channel.onmessage = (event: MessageEvent) => {
+  const m = parseChannelMessage(event.data)
+  if (m !== undefined) for (const l of listeners) l(m)
+}
+
+let replica: DocReplica | undefined
+let presence: PresenceHost | undefined
+/** Messages that came before `Open` finished starting the replica (writes queue inside it). */
+const early: Array<PageToDoc> = []
+
+self.onmessage = (event: MessageEvent<PageToDoc>) => {
+  const m = event.data
+  if (m._tag === "PresenceAuth" || m._tag === "PresenceSet") {
+    if (presence === undefined) return
+    return m._tag === "PresenceAuth" ? presence.auth(m.token) : presence.set(m.state)
+  }
+  if (m._tag === "Open") {
+    presence = new PresenceHost(
+      m.ws,
+      () => replica?.current,
+      (peers) => emit({ _tag: "Presence", peers }),
+    )
+    replica = new DocReplica(m.ws as WorkspaceId, {
+      store,
+      post: (c) => channel.postMessage(c),
+      listen: (l) => {
+        listeners.add(l)
+        return () => listeners.delete(l)
+      },
+      emit,
+      onDocChange: () => presence?.changed(),
+    })
+    for (const e of early.splice(0)) replica.handle(e)
+    replica.open(m.canWrite, m.replay, m.since).catch((e: unknown) => emit({ _tag: "Failed", message: String(e) }))
+    return
+  }
+  if (m._tag === "Close") {
+    presence?.stop()
+    void replica?.close().finally(() => {
+      channel.close()
+      self.close()
+    })
+    return
+  }
+  if (replica === undefined) early.push(m)
+  else replica.handle(m)
+}

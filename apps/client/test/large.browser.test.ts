@@ -1,0 +1,138 @@
+import { mkdirSync } from "node:fs"
+import type { Browser, BrowserContext, Page, Route } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { buildClient, launchChromium, resultsDir } from "./harness.js"
+import { poll, startAppServer, type TestServer } from "./serverHarness.js"
+
+/**
+ * A 10,000-task workspace (SPEC C18: the board from IndexedDB rows before the document, the
+ * document in a worker, writes as intents). Seeded through the sync API like `vibestack
+ * workspace seed`.
+ */
+const TASKS = 10_000
+let browser: Browser
+let server: TestServer
+let seeded: { readonly workspaceId: string; readonly masterToken: string }
+
+beforeAll(async () => {
+  mkdirSync(resultsDir, { recursive: true })
+  await buildClient()
+  server = await startAppServer()
+  browser = await launchChromium()
+  const path = new URL("../../server/src/cli/commands/seed.ts", import.meta.url).href
+  const { seedOverHttp } = (await import(/* @vite-ignore */ path)) as {
+    readonly seedOverHttp: (o: object) => Promise<{ readonly workspaceId: string; readonly masterToken: string }>
+  }
+  seeded = await seedOverHttp({ url: server.url, tasks: TASKS, projects: 10, seed: 11 })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+const upToDate = (p: Page) =>
+  p.waitForFunction(
+    () => document.querySelector('[data-testid="sync-state"]')?.textContent?.includes("Up to date"),
+    null,
+    {
+      timeout: poll.timeout,
+    },
+  )
+const docLoaded = (p: Page) => p.locator("main.board").getAttribute("data-doc-loaded")
+const firstTitle = (p: Page) => p.locator("input.task-title").first()
+const titleOf = (p: Page, taskId: string) => p.locator(`li.task[data-task-id="${taskId}"] input.task-title`)
+
+/** Renames the task through its title field (saved on Enter). */
+const rename = async (p: Page, taskId: string, title: string) => {
+  const input = titleOf(p, taskId)
+  await input.fill(title)
+  await input.press("Enter")
+}
+
+/**
+ * A joined device with the whole workspace stored in IndexedDB. With service workers blocked,
+ * routes see every request; with them allowed, the app reloads offline.
+ */
+const joined = async (
+  serviceWorkers: "allow" | "block",
+): Promise<{ readonly ctx: BrowserContext; readonly page: Page }> => {
+  const ctx = await browser.newContext({ serviceWorkers })
+  const page = await ctx.newPage()
+  await page.goto(`${server.url}/join/${seeded.workspaceId}#token=${seeded.masterToken}`)
+  await firstTitle(page).waitFor({ timeout: poll.timeout })
+  await upToDate(page)
+  await expect.poll(() => docLoaded(page), poll).toBe("true")
+  if (serviceWorkers === "allow") await page.evaluate(() => navigator.serviceWorker.ready.then(() => true))
+  return { ctx, page }
+}
+
+describe("large workspace (10,000 tasks)", () => {
+  it("[C18] reloaded offline, shows its board and takes edits that survive another reload", async () => {
+    const { ctx, page } = await joined("allow")
+    const id = await page.locator("li.task").first().getAttribute("data-task-id")
+    await ctx.setOffline(true)
+    await page.reload()
+    await firstTitle(page).waitFor({ timeout: poll.timeout })
+    await expect.poll(() => docLoaded(page), poll).toBe("true")
+    await rename(page, id!, "Edited offline")
+    await expect.poll(() => titleOf(page, id!).inputValue(), poll).toBe("Edited offline")
+    await expect.poll(() => page.getByTestId("pending").textContent(), poll).toMatch(/1/)
+    await page.reload()
+    await expect.poll(() => titleOf(page, id!).inputValue(), poll).toBe("Edited offline")
+    await ctx.setOffline(false)
+    await upToDate(page)
+    await ctx.close()
+  })
+
+  it("[C18] edits made before the document finished loading are kept and merged with remote ones", async () => {
+    const { ctx, page } = await joined("block")
+    const [mine, theirs] = await page
+      .locator("li.task")
+      .evaluateAll((els) => els.slice(0, 2).map((e) => e.getAttribute("data-task-id")!))
+    // Hold the document worker's script: the page has its board from IndexedDB and no document.
+    let release: () => void = () => undefined
+    const held = new Promise<void>((r) => (release = r))
+    await ctx.route("**/assets/doc.worker*", async (route: Route) => {
+      await held
+      await route.continue()
+    })
+    await page.reload()
+    await firstTitle(page).waitFor({ timeout: poll.timeout })
+    expect(await docLoaded(page)).toBe("false")
+    await rename(page, mine!, "Mine, before the document")
+    // The page shows the edit at once, still without a document.
+    expect(await titleOf(page, mine!).inputValue()).toBe("Mine, before the document")
+    expect(await docLoaded(page)).toBe("false")
+    // Meanwhile another device renames another task.
+    const device2 = await browser.newContext()
+    const other = await device2.newPage()
+    await other.goto(`${server.url}/join/${seeded.workspaceId}#token=${seeded.masterToken}`)
+    await titleOf(other, theirs!).waitFor({ timeout: poll.timeout })
+    await rename(other, theirs!, "Theirs, meanwhile")
+    await upToDate(other)
+    release()
+    // Both devices end with both edits (mine went through the server to device 2).
+    for (const p of [page, other]) {
+      await expect.poll(() => titleOf(p, mine!).inputValue(), poll).toBe("Mine, before the document")
+      await expect.poll(() => titleOf(p, theirs!).inputValue(), poll).toBe("Theirs, meanwhile")
+    }
+    await device2.close()
+    await ctx.close()
+  })
+
+  it("[C18] two tabs on a large workspace stay in step", async () => {
+    const { ctx, page: a } = await joined("block")
+    const b = await ctx.newPage()
+    await b.goto(`${server.url}/w/${seeded.workspaceId}`)
+    await firstTitle(b).waitFor({ timeout: poll.timeout })
+    const ids = await a
+      .locator("li.task")
+      .evaluateAll((els) => els.slice(0, 6).map((e) => e.getAttribute("data-task-id")!))
+    for (const [i, id] of ids.entries()) await rename(i % 2 === 0 ? a : b, id, `Tab ${i % 2 === 0 ? "A" : "B"} ${i}`)
+    for (const p of [a, b])
+      for (const [i, id] of ids.entries())
+        await expect.poll(() => titleOf(p, id).inputValue(), poll).toBe(`Tab ${i % 2 === 0 ? "A" : "B"} ${i}`)
+    await ctx.close()
+  })
+})
