@@ -114,7 +114,7 @@ export class DexieLocalStore implements LocalStore {
     })
   }
 
-  /** The entity index of `ws` cached at some document version (see IndexCache.ts); a cache, never data. */
+  /** The entity index of `ws` cached at some document version (`EntityIndex.toCache` / `loadCache`); a cache, never data. */
   readonly getIndexCache = (ws: string): Promise<IndexCacheRow | undefined> =>
     this.db.indexCache.get(ws).catch(() => undefined)
 
