@@ -6,11 +6,11 @@
  * Prints medians; timings never gate tests. Targets (issue 8): backup ≤ 2 s, restore ≤ 5 s.
  */
 
+import { seedOverHttp } from "@vibestack/server/src/cli/commands/seed.js"
+import { api } from "@vibestack/server/src/test/http.js"
+import { startTestServer } from "@vibestack/server/src/test/server.js"
 import { decodeUpdates } from "@vibestack/shared"
 import { LoroDoc } from "loro-crdt"
-import { seedOverHttp } from "../apps/server/src/cli/commands/seed.js"
-import { api } from "../apps/server/src/test/http.js"
-import { startTestServer } from "../apps/server/src/test/server.js"
 
 const tasks = Number(process.argv[2] ?? 100_000)
 const repeats = Number(process.argv[3] ?? 3)

@@ -10,13 +10,13 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createProject, createTask } from "@vibestack/schema"
+import { HeadlessClient } from "@vibestack/server/src/headless/HeadlessClient.js"
+import { freePort, startTestPg } from "@vibestack/server/src/test/pg.js"
+import { fmt, median, table } from "@vibestack/server/src/test/stats.js"
 import { HttpTransport, type WebSocketCtor } from "@vibestack/shared"
 import { LoroDoc, type LoroMap } from "loro-crdt"
 import WebSocket from "ws"
-import { HeadlessClient } from "../apps/server/src/headless/HeadlessClient.js"
-import { freePort, startTestPg } from "../apps/server/src/test/pg.js"
 import { startServerProcess } from "./lib/serverProcess.js"
-import { fmt, median, table } from "./lib/stats.js"
 
 const [backlog = 10_000, runs = 3] = process.argv.slice(2).map(Number)
 

@@ -14,21 +14,26 @@
  * Run: node --import tsx bench/client-render.ts [tasks=10000] [reloads=5] [keys=200]
  */
 import { fileURLToPath } from "node:url"
+import { seedOverHttp } from "@vibestack/server/src/cli/commands/seed.js"
+import { startTestServer } from "@vibestack/server/src/test/server.js"
+import { median, pct, sorted } from "@vibestack/server/src/test/stats.js"
 import { Option } from "effect"
 import { LoroDoc } from "loro-crdt"
 import { chromium, type Page } from "playwright-core"
 import { build } from "vite"
-import { seedOverHttp } from "../apps/server/src/cli/commands/seed.js"
-import { startTestServer } from "../apps/server/src/test/server.js"
+import type { PageDocument, PageMessageChannel, PageWindow, RequestAnimationFrame } from "./lib/pageGlobals.js"
+
+// Used only inside functions that run in the page.
+declare const window: PageWindow
+declare const document: PageDocument
+declare const requestAnimationFrame: RequestAnimationFrame
+declare const MessageChannel: PageMessageChannel
 
 const tasks = Number(process.argv[2] ?? 10_000)
 const reloads = Number(process.argv[3] ?? 5)
 const keys = Number(process.argv[4] ?? 200)
 const big = tasks >= 100_000
 const clientDir = fileURLToPath(new URL("../apps/client", import.meta.url))
-const sorted = (xs: ReadonlyArray<number>) => xs.slice().sort((a, b) => a - b)
-const pct = (xs: ReadonlyArray<number>, p: number) => sorted(xs)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!
-const median = (xs: ReadonlyArray<number>) => pct(xs, 0.5)
 
 /**
  * Records, in the page, when the first task row exists and when the document is loaded (ms

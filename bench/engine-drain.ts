@@ -19,6 +19,9 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createProject, createTask, MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
+import { HeadlessClient } from "@vibestack/server/src/headless/HeadlessClient.js"
+import { freePort, startTestPg } from "@vibestack/server/src/test/pg.js"
+import { fmt, median, table } from "@vibestack/server/src/test/stats.js"
 import {
   encodeFrame,
   HttpTransport,
@@ -30,10 +33,7 @@ import {
   type WebSocketCtor,
 } from "@vibestack/shared"
 import WebSocket from "ws"
-import { HeadlessClient } from "../apps/server/src/headless/HeadlessClient.js"
-import { freePort, startTestPg } from "../apps/server/src/test/pg.js"
 import { startServerProcess } from "./lib/serverProcess.js"
-import { fmt, median, table } from "./lib/stats.js"
 
 const commits = Number(process.argv[2] ?? 500)
 const runs = Number(process.argv[3] ?? 3)

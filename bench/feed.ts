@@ -17,9 +17,9 @@ import { createServer } from "node:http"
 import { loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { Shape, ShapeStream } from "@electric-sql/client"
-import { connect, registerWorkspace } from "../apps/server/src/feed/test/feedServer.js"
-import { freePort, startTestPg } from "../apps/server/src/test/pg.js"
-import { spawnServer } from "../apps/server/src/test/serverProcess.js"
+import { connect, registerWorkspace } from "@vibestack/server/src/feed/test/feedServer.js"
+import { freePort, startTestPg } from "@vibestack/server/src/test/pg.js"
+import { spawnServer } from "@vibestack/server/src/test/serverProcess.js"
 
 const ROWS = Number(process.argv[2] ?? 100_000)
 const LIVE = Number(process.argv[3] ?? 20_000)
@@ -184,8 +184,14 @@ const staticPages = async (pages: Array<Page>) => {
     const offset = q.get("offset")!
     const page = offset === "-1" ? pages[0] : offset.startsWith("0_") ? pages[Number(offset.slice(2))] : undefined
     const base = { "content-type": "application/json", "electric-cursor": String(Date.now()) }
-    if (page) return res.writeHead(200, { ...page.headers, ...base }).end(page.body)
-    if (q.get("live") === "true") return void req.on("close", () => res.destroy())
+    if (page) {
+      res.writeHead(200, { ...page.headers, ...base }).end(page.body)
+      return
+    }
+    if (q.get("live") === "true") {
+      req.on("close", () => res.destroy())
+      return
+    }
     res
       .writeHead(200, {
         ...base,

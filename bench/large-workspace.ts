@@ -13,10 +13,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
+import { api } from "@vibestack/server/src/test/http.js"
+import { freePort } from "@vibestack/server/src/test/pg.js"
+import { spawnServer } from "@vibestack/server/src/test/serverProcess.js"
+import { Health, Readiness } from "@vibestack/shared"
+import { Schema } from "effect"
 import { LoroDoc } from "loro-crdt"
-import { api } from "../apps/server/src/test/http.js"
-import { freePort } from "../apps/server/src/test/pg.js"
-import { spawnServer } from "../apps/server/src/test/serverProcess.js"
 
 const tasks = Number(process.argv[2] ?? 100_000)
 const BIN = join(import.meta.dirname, "../apps/server/bin/vibestack.mjs")
@@ -125,7 +127,7 @@ try {
     for (;;) {
       // A connection the server closed (keep-alive) is not a failure of the server: count it, ask again.
       const h = await fetch(`${server.url}/healthz`).then(
-        (r) => r.json(),
+        async (r) => Schema.decodeUnknownSync(Health)(await r.json()),
         () => {
           resets++
           return undefined
@@ -143,13 +145,13 @@ try {
     "want 0 / 0",
   ])
   rows.push(["HTTP 5xx answered", `${await metric(/^vibestack_http_server_errors_total/)}`, "want 0"])
-  const ready = await (await fetch(`${server.url}/readyz`)).json()
+  const ready = Schema.decodeUnknownSync(Readiness)(await (await fetch(`${server.url}/readyz`)).json())
   rows.push([
     "/readyz at the end",
     ready.status,
     ready.checks
-      .filter((c: { status: string }) => c.status !== "ok")
-      .map((c: { reason: string }) => c.reason)
+      .filter((c) => c.status !== "ok")
+      .map((c) => c.reason)
       .join("; "),
   ])
 } finally {

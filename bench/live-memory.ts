@@ -8,9 +8,9 @@
  * Run: node --expose-gc --import tsx bench/live-memory.ts [sockets=2000]
  */
 import { fork } from "node:child_process"
-import { api } from "../apps/server/src/test/http.js"
-import { startTestServer } from "../apps/server/src/test/server.js"
-import { fmt } from "./lib/stats.js"
+import { api } from "@vibestack/server/src/test/http.js"
+import { startTestServer } from "@vibestack/server/src/test/server.js"
+import { fmt } from "@vibestack/server/src/test/stats.js"
 
 const sockets = Number(process.argv[2] ?? 2000)
 if (typeof globalThis.gc !== "function") throw new Error("run with node --expose-gc")

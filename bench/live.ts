@@ -7,12 +7,12 @@
  * Run: node --import tsx bench/live.ts [pushes=200] [idle=2000]
  */
 import { readFileSync } from "node:fs"
+import { subscribed } from "@vibestack/server/src/test/liveClient.js"
+import { freePort, startTestPg } from "@vibestack/server/src/test/pg.js"
+import { fmt, pct, table } from "@vibestack/server/src/test/stats.js"
 import { LoroDoc } from "loro-crdt"
 import WebSocket, { WebSocketServer } from "ws"
-import { subscribed } from "../apps/server/src/test/liveClient.js"
-import { freePort, startTestPg } from "../apps/server/src/test/pg.js"
 import { startServerProcess } from "./lib/serverProcess.js"
-import { fmt, pct, table } from "./lib/stats.js"
 
 const [pushes = 200, idle = 2000] = process.argv.slice(2).map(Number)
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1])

@@ -14,9 +14,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { cpus, loadavg } from "node:os"
 import { join } from "node:path"
+import { startTestPg } from "@vibestack/server/src/test/pg.js"
+import { fmt, median, pct, table } from "@vibestack/server/src/test/stats.js"
 import { parseUpdateMeta } from "yjs"
-import { startTestPg } from "../apps/server/src/test/pg.js"
-import { fmt, median, pct, table } from "./lib/stats.js"
 import { cdfChart, rampChart } from "./peers/svg.js"
 import { type Conn, makeSystems, type System, sendAll, type Writer } from "./peers/systems.js"
 

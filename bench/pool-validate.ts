@@ -8,10 +8,10 @@
  * Run: node --import tsx bench/pool-validate.ts [sizes]   (prints medians; timings never gate tests)
  */
 import { seedWorkspace, setTaskDescription, updateTask } from "@vibestack/schema"
+import { LoroPool } from "@vibestack/server/src/pool/LoroPool.js"
+import { MemoryDocSource } from "@vibestack/server/src/pool/MemoryDocSource.js"
+import { validateBatch } from "@vibestack/server/src/pool/validate/validateBatch.js"
 import { LoroDoc } from "loro-crdt"
-import { LoroPool } from "../apps/server/src/pool/LoroPool.js"
-import { MemoryDocSource } from "../apps/server/src/pool/MemoryDocSource.js"
-import { validateBatch } from "../apps/server/src/pool/validate/validateBatch.js"
 
 const median = (xs: Array<number>) => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!
 const sizes = (process.argv[2] ?? "10,10000,100000").split(",").map(Number)

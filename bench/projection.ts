@@ -6,10 +6,10 @@
  */
 
 import { seededRandom, updateTask } from "@vibestack/schema"
+import { seedOverHttp } from "@vibestack/server/src/cli/commands/seed.js"
+import { connect, startProjector, waitProjected } from "@vibestack/server/src/projection/test/projectionKit.js"
+import { startTestServer } from "@vibestack/server/src/test/server.js"
 import { LoroDoc } from "loro-crdt"
-import { seedOverHttp } from "../apps/server/src/cli/commands/seed.js"
-import { connect, startProjector, waitProjected } from "../apps/server/src/projection/test/projectionKit.js"
-import { startTestServer } from "../apps/server/src/test/server.js"
 
 const rebuildTasks = Number(process.argv[2] ?? 100_000)
 const throughputTasks = Number(process.argv[3] ?? 20_000)

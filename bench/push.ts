@@ -10,13 +10,13 @@
  * Run: node --import tsx bench/push.ts [workspaces=100] [writers=256] [seconds=8] [runs=3]
  */
 import { createProject, createTask, updateTask } from "@vibestack/schema"
+import { freePort, startTestPg } from "@vibestack/server/src/test/pg.js"
+import { fmt, median, pct, table } from "@vibestack/server/src/test/stats.js"
 import { encodeFrame } from "@vibestack/shared"
 import { LoroDoc } from "loro-crdt"
 import pg from "pg"
 import WebSocket from "ws"
-import { freePort, startTestPg } from "../apps/server/src/test/pg.js"
 import { startServerProcess } from "./lib/serverProcess.js"
-import { fmt, median, pct, table } from "./lib/stats.js"
 
 const [workspaces = 100, writers = 256, seconds = 8, runs = 3] = process.argv.slice(2).map(Number)
 /** Pushes a socket writer keeps in flight (the engine's window is larger; this is per device). */

@@ -10,14 +10,19 @@
  * Run: node --import tsx bench/ui-burst.ts [tasks=500] [runs=3]
  */
 import { fileURLToPath } from "node:url"
+import { launchChromium } from "@vibestack/client/test/harness.js"
 import { createTask, type WorkspaceId } from "@vibestack/schema"
+import { HeadlessClient } from "@vibestack/server/src/headless/HeadlessClient.js"
+import { startTestServer } from "@vibestack/server/src/test/server.js"
+import { fmt, median } from "@vibestack/server/src/test/stats.js"
 import { Option } from "effect"
 import type { Page } from "playwright-core"
 import { build } from "vite"
-import { launchChromium } from "../apps/client/test/harness.js"
-import { HeadlessClient } from "../apps/server/src/headless/HeadlessClient.js"
-import { startTestServer } from "../apps/server/src/test/server.js"
-import { fmt, median } from "./lib/stats.js"
+import type { PageDocument, PageWindow } from "./lib/pageGlobals.js"
+
+// Used only inside functions that run in the page.
+declare const window: PageWindow
+declare const document: PageDocument
 
 const [tasks = 500, runs = 3] = process.argv.slice(2).map(Number)
 const clientDir = fileURLToPath(new URL("../apps/client", import.meta.url))

@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { spawnServer } from "../../apps/server/src/test/serverProcess.js"
+import { spawnServer } from "@vibestack/server/src/test/serverProcess.js"
 
 /** The real server as a separate process (so load generation does not share its event loop). */
 export const startServerProcess = async (

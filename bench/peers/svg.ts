@@ -1,5 +1,5 @@
 /** Plain SVG text for the peer benchmark's charts (no chart library): CDFs and rate ramps. */
-import { sorted } from "../lib/stats.js"
+import { sorted } from "@vibestack/server/src/test/stats.js"
 
 export const colors: Record<string, string> = {
   VibeStack: "#d62728",

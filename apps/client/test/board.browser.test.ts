@@ -76,7 +76,11 @@ describe("[#18] board", () => {
 
     // Keyboard, dnd-kit's way: Space lifts, arrows move, Space drops. Each key waits for the
     // screen-reader announcement of the one before (a loaded machine renders the lift late).
-    const announced = () => b.locator("[id^='DndLiveRegion']").allTextContents().then((t) => t.join(" "))
+    const announced = () =>
+      b
+        .locator("[id^='DndLiveRegion']")
+        .allTextContents()
+        .then((t) => t.join(" "))
     await handle(b, "Two").focus()
     await b.keyboard.press("Space")
     // Lifted: "Picked up Two", at once followed by "Two is over To do, at Two."

@@ -1,18 +1,8 @@
-import { Schema } from "effect"
+import type { WorkspaceId } from "@vibestack/schema"
+import type { BackupInfo } from "@vibestack/shared"
 import { useCallback, useEffect, useRef, useState } from "react"
-import { serverApi } from "../sync/serverApi.js"
+import { callServer } from "../api/callServer.js"
 import { describeRequestError } from "../ui/requestError.js"
-
-/** The fields of the server's `BackupInfo` (packages/shared BackupApi) this view shows. */
-const Backup = Schema.Struct({
-  backupId: Schema.String,
-  kind: Schema.String,
-  createdAt: Schema.String,
-  size: Schema.Number,
-  sha256: Schema.String,
-})
-const Listing = Schema.Struct({ backups: Schema.Array(Backup) })
-const Restored = Schema.Struct({ mode: Schema.Literal("revert") })
 
 const kb = (n: number) => (n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`)
 
@@ -23,12 +13,11 @@ const kb = (n: number) => (n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`)
  * from history). Needs the server: offline it says so.
  */
 export const BackupsDialog = (p: {
-  readonly workspaceId: string
+  readonly workspaceId: WorkspaceId
   readonly token: string
   readonly onClose: () => void
 }) => {
-  const base = `/api/v1/workspaces/${encodeURIComponent(p.workspaceId)}/backups`
-  const [backups, setBackups] = useState<ReadonlyArray<typeof Backup.Type> | undefined>(undefined)
+  const [backups, setBackups] = useState<ReadonlyArray<BackupInfo> | undefined>(undefined)
   const [busy, setBusy] = useState(false)
   const [confirming, setConfirming] = useState<string | undefined>(undefined)
   const [notice, setNotice] = useState<string | undefined>(undefined)
@@ -50,10 +39,10 @@ export const BackupsDialog = (p: {
   const refresh = useCallback(
     () =>
       run("Listing backups", async () => {
-        const l = await serverApi(Listing, p.token, base)
-        setBackups([...(l?.backups ?? [])].sort((a, b) => b.createdAt.localeCompare(a.createdAt)))
+        const l = await callServer(p.token, (api) => api.backups.list({ path: { ws: p.workspaceId } }))
+        setBackups([...l.backups].sort((a, b) => b.createdAt.localeCompare(a.createdAt)))
       }),
-    [run, p.token, base],
+    [run, p.token, p.workspaceId],
   )
 
   useEffect(() => {
@@ -63,18 +52,19 @@ export const BackupsDialog = (p: {
 
   const create = () =>
     run("Creating a backup", async () => {
-      await serverApi(Backup, p.token, base, { method: "POST", body: "{}" })
+      await callServer(p.token, (api) => api.backups.create({ path: { ws: p.workspaceId } }))
       setNotice("Backup created.")
       await refresh()
     })
 
-  const download = (b: typeof Backup.Type) =>
+  const download = (b: BackupInfo) =>
     run("Downloading", async () => {
-      const res = await fetch(`${base}/${encodeURIComponent(b.backupId)}/file`, {
-        headers: { Authorization: `Bearer ${p.token}` },
-      })
-      if (!res.ok) throw new Error(`${res.status}: ${await res.text()}`)
-      const url = URL.createObjectURL(await res.blob())
+      const bytes = await callServer(p.token, (api) =>
+        api.backups.file({ path: { ws: p.workspaceId, backupId: b.backupId } }),
+      )
+      // The bytes are a view of the response's ArrayBuffer (never shared memory).
+      const file = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" })
+      const url = URL.createObjectURL(file)
       const a = document.createElement("a")
       a.href = url
       a.download = `vibestack-${p.workspaceId}-${b.createdAt.replace(/[:.]/g, "-")}.vsbackup`
@@ -86,15 +76,14 @@ export const BackupsDialog = (p: {
    * A restore first takes a safety backup of the workspace as it is now: restoring the wrong
    * backup is then itself one restore away from undone. No safety backup, no restore.
    */
-  const restore = (b: typeof Backup.Type) =>
+  const restore = (b: BackupInfo) =>
     run("Restoring", async () => {
-      const safety = await serverApi(Backup, p.token, base, { method: "POST", body: "{}" })
-      await serverApi(Restored, p.token, `${base}/${encodeURIComponent(b.backupId)}/restore`, {
-        method: "POST",
-        body: JSON.stringify({ mode: "revert" }),
-      })
+      const safety = await callServer(p.token, (api) => api.backups.create({ path: { ws: p.workspaceId } }))
+      await callServer(p.token, (api) =>
+        api.backups.restore({ path: { ws: p.workspaceId, backupId: b.backupId }, payload: { mode: "revert" } }),
+      )
       setConfirming(undefined)
-      const safetyAt = safety !== undefined ? ` (created ${new Date(safety.createdAt).toLocaleString()})` : ""
+      const safetyAt = ` (created ${new Date(safety.createdAt).toLocaleString()})`
       setNotice(
         `Restored to the backup of ${new Date(b.createdAt).toLocaleString()}; every device syncs the change. ` +
           `A safety backup of how it was just before is in the list${safetyAt}.`,

@@ -1,19 +1,10 @@
-import { Schema } from "effect"
+import type { TokenId, WorkspaceId } from "@vibestack/schema"
+import type { TokenListing } from "@vibestack/shared"
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react"
-import { serverApi as api } from "../sync/serverApi.js"
+import { callServer } from "../api/callServer.js"
 import { describeRequestError } from "../ui/requestError.js"
 import { checkText, RULES } from "../ui/textRules.js"
 import { FieldHint } from "./FieldHint.js"
-
-const TokenRow = Schema.Struct({
-  tokenId: Schema.String,
-  role: Schema.String,
-  label: Schema.NullishOr(Schema.String),
-  expiresAt: Schema.NullishOr(Schema.Union(Schema.String, Schema.Number)),
-  revokedAt: Schema.NullishOr(Schema.Union(Schema.String, Schema.Number)),
-})
-const TokenList = Schema.Struct({ tokens: Schema.Array(TokenRow) })
-const Minted = Schema.Struct({ tokenId: Schema.String, shareUrl: Schema.String })
 
 const EXPIRIES = [
   { label: "1 day", seconds: 86_400 },
@@ -23,14 +14,14 @@ const EXPIRIES = [
 
 /** The master mints, lists and revokes share links. Needs the server: it says so when offline. */
 export const ShareDialog = (p: {
-  readonly workspaceId: string
+  readonly workspaceId: WorkspaceId
   readonly token: string
   /** Names a person in the workspace (a member) for the link to carry; undefined: the name was refused. */
   readonly namePerson: (name: string) => string | undefined
   readonly onClose: () => void
 }) => {
-  const base = `/api/v1/workspaces/${encodeURIComponent(p.workspaceId)}/tokens`
-  const [tokens, setTokens] = useState<ReadonlyArray<typeof TokenRow.Type>>([])
+  const path = { ws: p.workspaceId }
+  const [tokens, setTokens] = useState<(typeof TokenListing.Type)["tokens"]>([])
   const [role, setRole] = useState<"editor" | "viewer">("editor")
   const [label, setLabel] = useState("")
   const [person, setPerson] = useState("")
@@ -43,12 +34,12 @@ export const ShareDialog = (p: {
 
   const refresh = useCallback(async () => {
     try {
-      setTokens((await api(TokenList, p.token, base))?.tokens ?? [])
+      setTokens((await callServer(p.token, (api) => api.tokens.list({ path: { ws: p.workspaceId } }))).tokens)
       setError(undefined)
     } catch (e) {
       setError(`Could not list the links. ${describeRequestError(e)}`)
     }
-  }, [p.token, base])
+  }, [p.token, p.workspaceId])
 
   useEffect(() => {
     dialog.current?.showModal()
@@ -65,18 +56,18 @@ export const ShareDialog = (p: {
     const personName = name.ok ? name.value : ""
     const label_ = checked.value !== "" ? checked.value : personName
     try {
-      const body = JSON.stringify({
+      const payload = {
         role,
         expiresInSeconds: expires,
         ...(label_ !== "" ? { label: label_.slice(0, RULES.linkLabel.max) } : {}),
-      })
-      const r = await api(Minted, p.token, base, { method: "POST", body })
+      }
+      const r = await callServer(p.token, (api) => api.tokens.mint({ path, payload }))
       // The server's shareUrl carries the token in the fragment; rebuild it on this origin.
       // A named person: the link carries the member and the name, so the joiner is that person.
       const memberId = personName !== "" ? p.namePerson(personName) : undefined
       const who =
         memberId !== undefined ? `&person=${encodeURIComponent(memberId)}&name=${encodeURIComponent(personName)}` : ""
-      if (r !== undefined) setLink(`${location.origin}/join/${p.workspaceId}${new URL(r.shareUrl).hash}${who}`)
+      setLink(`${location.origin}/join/${p.workspaceId}${new URL(r.shareUrl).hash}${who}`)
       setLabel("")
       setPerson("")
       await refresh()
@@ -85,9 +76,9 @@ export const ShareDialog = (p: {
     }
   }
 
-  const revoke = async (tokenId: string) => {
+  const revoke = async (tokenId: TokenId) => {
     try {
-      await api(Schema.Unknown, p.token, `${base}/${encodeURIComponent(tokenId)}`, { method: "DELETE" })
+      await callServer(p.token, (api) => api.tokens.revoke({ path: { ...path, tokenId } }))
       await refresh()
     } catch (err) {
       setError(`Could not revoke the link. ${describeRequestError(err)}`)
@@ -172,11 +163,11 @@ export const ShareDialog = (p: {
         <tbody>
           {tokens.map((t) => (
             <tr key={t.tokenId}>
-              <td>{t.label ?? "—"}</td>
+              <td>{t.label}</td>
               <td>{t.role}</td>
-              <td>{t.expiresAt != null ? new Date(t.expiresAt).toLocaleString() : "never"}</td>
+              <td>{new Date(t.expiresAt).toLocaleString()}</td>
               <td>
-                {t.revokedAt != null ? (
+                {t.revokedAt !== null ? (
                   "revoked"
                 ) : t.role === "master" ? (
                   // Revoking the master token from here would lock this device out for good.

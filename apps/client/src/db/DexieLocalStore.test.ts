@@ -1,10 +1,10 @@
 import { MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
+// The shared contract suite is not exported from @vibestack/shared's index (it imports vitest);
+// a relative path keeps it test-only until the package exports a test entry.
+import { runLocalStoreContract } from "@vibestack/shared/testing"
 import { Dexie } from "dexie"
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb"
 import { describe, expect, it } from "vitest"
-// The shared contract suite is not exported from @vibestack/shared's index (it imports vitest);
-// a relative path keeps it test-only until the package exports a test entry.
-import { runLocalStoreContract } from "../../../../packages/shared/src/sync/LocalStore.contract.js"
 import { DexieLocalStore } from "./DexieLocalStore.js"
 
 let n = 0

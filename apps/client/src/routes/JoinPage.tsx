@@ -2,9 +2,9 @@ import { useNavigate, useParams } from "@tanstack/react-router"
 import { MEMBER_NAME_MAX, Role, WorkspaceId } from "@vibestack/schema"
 import { Either, Schema } from "effect"
 import { useEffect, useState } from "react"
+import { callServer } from "../api/callServer.js"
 import { writeIdentity } from "../people/identity.js"
 import { tabSync } from "../sync/runtime.js"
-import { serverApi } from "../sync/serverApi.js"
 
 const Claims = Schema.Struct({ role: Role })
 const decodeClaims = Schema.decodeUnknownEither(Schema.parseJson(Claims))
@@ -22,15 +22,13 @@ const roleOf = (token: string): Role | undefined => {
   }
 }
 
-const Info = Schema.Struct({ name: Schema.String })
-
 /** The workspace's name, if the server answers soon; joining works offline too (name later). */
-const nameFromServer = async (ws: string, token: string): Promise<string | undefined> => {
+const nameFromServer = async (ws: WorkspaceId, token: string): Promise<string | undefined> => {
   try {
-    const info = await serverApi(Info, token, `/api/v1/workspaces/${encodeURIComponent(ws)}`, {
+    const info = await callServer(token, (api) => api.workspaces.info({ path: { ws } }), {
       signal: AbortSignal.timeout(3_000),
     })
-    return info?.name
+    return info.name
   } catch {
     return undefined
   }

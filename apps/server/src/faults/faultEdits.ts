@@ -1,8 +1,8 @@
 import { MAIN_DOC } from "@vibestack/schema"
+import { notesFixture, notesText } from "@vibestack/shared/testing"
 import type { LoroDoc } from "loro-crdt"
-import { notesFixture, notesText } from "../../../../packages/shared/src/sync/test/notesFixture.js"
 
-export { stateJson } from "../../../../packages/shared/src/sync/test/stateJson.js"
+export { stateJson } from "@vibestack/shared/testing"
 
 import { api } from "../test/http.js"
 import { type AuditLog, hashBytes } from "./AuditTransport.js"

@@ -2,8 +2,8 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { DocId, WorkspaceId } from "@vibestack/schema"
+import { runLocalStoreContract } from "@vibestack/shared/testing"
 import { afterAll, describe, expect, it } from "vitest"
-import { runLocalStoreContract } from "../../../../packages/shared/src/sync/LocalStore.contract.js"
 import { FileLocalStore } from "./FileLocalStore.js"
 
 const dirs: Array<string> = []

@@ -1,7 +1,6 @@
 import { type DocId, MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
+import { checkInvariants, runFuzz } from "@vibestack/shared/testing"
 import { afterEach, describe, expect, it } from "vitest"
-import { runFuzz } from "../../../../packages/shared/src/sync/test/fuzz.js"
-import { checkInvariants } from "../../../../packages/shared/src/sync/test/invariants.js"
 import { httpFuzzBackend } from "./test/httpFuzzBackend.js"
 import { startMemoryHttpServer } from "./test/memoryHttpServer.js"
 

@@ -1,5 +1,5 @@
 import { Context, Effect, Layer } from "effect"
-import { type DocSource, LoroPool, type LoroPoolOptions } from "./LoroPool.js"
+import { LoroPool, type LoroPoolOptions } from "./LoroPool.js"
 import { PoolError } from "./PoolError.js"
 
 /**
@@ -13,21 +13,6 @@ export class LoroPoolService extends Context.Tag("@vibestack/server/LoroPoolServ
       Effect.acquireRelease(
         Effect.sync(() => new LoroPool(options)),
         (pool) => Effect.promise(() => pool.close()),
-      ),
-    )
-
-  /** Like `layer`, with the DocSource taken from the environment (the byte store provides it). */
-  static readonly layerFromSource = <E, R>(
-    source: Effect.Effect<DocSource, E, R>,
-    options: Omit<LoroPoolOptions, "source">,
-  ): Layer.Layer<LoroPoolService, E, R> =>
-    Layer.scoped(
-      LoroPoolService,
-      Effect.flatMap(source, (s) =>
-        Effect.acquireRelease(
-          Effect.sync(() => new LoroPool({ ...options, source: s })),
-          (pool) => Effect.promise(() => pool.close()),
-        ),
       ),
     )
 }

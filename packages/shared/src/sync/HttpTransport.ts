@@ -1,5 +1,6 @@
-import { DocId, Role, WorkspaceId } from "@vibestack/schema"
+import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { Either, Schema } from "effect"
+import { PushResponse, Registered, WorkspaceInfoResponse } from "../api/Api.js"
 import { DownText, Update } from "../protocol/down.js"
 import type { WireError } from "../protocol/errors.js"
 import { decodeFrame, encodeFrame } from "../protocol/frame.js"
@@ -31,14 +32,16 @@ export interface HttpTransportOptions {
   readonly clock?: Clock
 }
 
-const PushBody = Schema.Struct({ seq: Schema.Int.pipe(Schema.positive()), duplicate: Schema.Boolean })
-const RegisterBody = Schema.Struct({ workspaceId: WorkspaceId, masterToken: Schema.String })
-const InfoBody = Schema.Struct({
-  workspaceId: WorkspaceId,
-  name: Schema.String,
-  role: Role,
-  docs: Schema.Array(Schema.Struct({ docId: DocId, cursor: Schema.Int.pipe(Schema.nonNegative()) })),
-})
+/**
+ * JSON answers decode with the contract's schemas (`api/Api.ts`), plus what the engine relies
+ * on and the contract leaves open: a committed seq is at least 1, a cursor never negative.
+ * The requests stay hand-made (one `request` with the engine's deadline and error kinds for
+ * JSON and Loro bytes alike) rather than `HttpApiClient`, which would bring its own.
+ */
+const PushBody = PushResponse.pipe(Schema.filter((r) => r.seq >= 1 || "seq below 1"))
+const InfoBody = WorkspaceInfoResponse.pipe(
+  Schema.filter((i) => i.docs.every((d) => d.cursor >= 0) || "negative cursor"),
+)
 const decodeDown = Schema.decodeUnknownEither(Schema.parseJson(DownText))
 const decodeUpdateHeader = Schema.decodeUnknownEither(Update)
 
@@ -107,7 +110,7 @@ export class HttpTransport implements Transport {
       body,
       headers: { "content-type": "application/json" },
     })
-    const out = decodeJson(RegisterBody, new TextDecoder().decode(r.body), "registration")
+    const out = decodeJson(Registered, new TextDecoder().decode(r.body), "registration")
     if (out.workspaceId !== ws) throw malformed("registration (other workspace id)")
     return { masterToken: out.masterToken }
   }

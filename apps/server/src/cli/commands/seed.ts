@@ -7,7 +7,8 @@ import {
   SCHEMA_VERSION_KEY,
   seedWorkspace,
 } from "@vibestack/schema"
-import { Effect } from "effect"
+import { Registered } from "@vibestack/shared"
+import { Effect, Either, Schema } from "effect"
 import { LoroDoc } from "loro-crdt"
 import { workerUrl } from "../../pool/workerBundle.js"
 import { CliError, type Command } from "../Command.js"
@@ -24,6 +25,8 @@ const PART_TASKS = 5000
 const IN_FLIGHT = 2
 /** Answers worth retrying with the same Idempotency-Key: the server was busy or timed the request out. */
 const retryable = (status: number) => status >= 500 || status === 408 || status === 429
+
+const decodeRegistered = Schema.decodeUnknownEither(Registered)
 
 const post = async (url: string, init: RequestInit, attempts = 8): Promise<Response> => {
   for (let i = 1; ; i++) {
@@ -110,9 +113,11 @@ export const seedOverHttp = async (
     })
     if (res.status !== 201)
       throw new CliError(`creating the workspace at ${base} failed: ${res.status} ${await res.text()}`)
-    const created = (await res.json()) as SeedOutcome
-    ws = created.workspaceId
-    token = created.masterToken
+    const created = decodeRegistered(await res.json())
+    if (Either.isLeft(created))
+      throw new CliError(`the server at ${base} answered the registration in an unknown shape`)
+    ws = created.right.workspaceId
+    token = created.right.masterToken
   }
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31)
   let updates = 0

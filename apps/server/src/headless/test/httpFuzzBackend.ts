@@ -1,7 +1,7 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { decodeUpdates, encodeUpdates, HttpTransport, type SeqBlob, type WebSocketCtor } from "@vibestack/shared"
+import type { FuzzBackend, FuzzFault } from "@vibestack/shared/testing"
 import { WebSocket } from "ws"
-import type { FuzzBackend, FuzzFault } from "../../../../../packages/shared/src/sync/test/fuzz.js"
 
 /**
  * The fuzz backend for any server speaking the public HTTP + WebSocket contract. Faults

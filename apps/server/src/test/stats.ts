@@ -1,4 +1,4 @@
-/** Small statistics and table helpers shared by the benchmarks. */
+/** Small statistics and table helpers shared by the benchmarks (bench/) and the fault harness. */
 export const sorted = (xs: ReadonlyArray<number>) => xs.slice().sort((a, b) => a - b)
 export const median = (xs: ReadonlyArray<number>) => sorted(xs)[xs.length >> 1] ?? Number.NaN
 export const pct = (xs: ReadonlyArray<number>, p: number) =>
