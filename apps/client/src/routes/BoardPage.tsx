@@ -126,13 +126,18 @@ export const BoardPage = () => {
             )}
           </header>
           <div className="board-alerts">
+            {s.filling && (
+              <p className="muted" role="status" data-testid="filling">
+                Loading the rest of the workspace…
+              </p>
+            )}
             {s.readOnlyReason !== undefined && (
               <p role="alert" className="banner warn" data-testid="too-new">
                 {s.readOnlyReason}
               </p>
             )}
           </div>
-          <main className="board" data-doc-loaded={s.loaded}>
+          <main className="board" data-doc-loaded={s.loaded} data-filling={s.filling}>
             {!readOnly && (
               <NewItemForm
                 className="row new-item"

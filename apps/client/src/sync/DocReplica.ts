@@ -179,7 +179,13 @@ export class DocReplica {
   private bulk(ids: ReadonlyArray<readonly [Collection, ReadonlyArray<string>]>, replace: boolean): Promise<void> {
     // Counted from now: row flushes wait for it. One bulk at a time (each moves the mark last).
     this.bulkRunning++
-    const run = this.bulkChain.then(() => this.runBulk(ids, replace)).finally(() => this.bulkRunning--)
+    this.sendState()
+    const run = this.bulkChain
+      .then(() => this.runBulk(ids, replace))
+      .finally(() => {
+        this.bulkRunning--
+        this.sendState()
+      })
     this.bulkChain = run.catch(() => undefined)
     return run
   }
@@ -405,6 +411,7 @@ export class DocReplica {
   private sendState(): void {
     const state: DocState = {
       loaded: this.loaded,
+      filling: this.bulkRunning > 0,
       unsaved: this.unsaved,
       saveError: this.saveError,
       readOnlyReason: this.readOnlyReason(),

@@ -54,6 +54,7 @@ export class WorkspaceSession {
   private touchedDuringRead: Set<string> | undefined
   private state: DocState = {
     loaded: false,
+    filling: false,
     unsaved: 0,
     saveError: undefined,
     readOnlyReason: undefined,
@@ -113,11 +114,14 @@ export class WorkspaceSession {
         for (const p of m.puts) this.unflushed.set(key(p.c, p.entity.id), { n, entity: p.entity })
         for (const g of m.gone) this.unflushed.set(key(g.c, g.id), { n, entity: undefined })
         for (const c of ["projects", "members", "tasks", "comments"] as const) {
-          const puts = m.puts.filter((p) => p.c === c).map((p) => this.patched(c, p.entity))
+          const all = m.puts.filter((p) => p.c === c).map((p) => this.patched(c, p.entity))
+          const puts = c === "tasks" ? all.filter((t) => this.inWindow(t as EntityOf["tasks"])) : all
           const gone = m.gone.filter((g) => g.c === c).map((g) => g.id)
+          // Only what is put here overrides a read under way: a task left out (past the window)
+          // must still come from that read if the read finds it inside the window.
           for (const e of puts) this.touchedDuringRead?.add(key(c, e.id))
           for (const id of gone) this.touchedDuringRead?.add(key(c, id))
-          this.index.put(c, c === "tasks" ? puts.filter((t) => this.inWindow(t as EntityOf["tasks"])) : puts)
+          this.index.put(c, puts)
           this.index.remove(c, gone)
         }
         return this.bumpSoon()
@@ -252,6 +256,11 @@ export class WorkspaceSession {
   /** The document is imported and the rows caught up (until then the board is the last known one). */
   get loaded(): boolean {
     return this.state.loaded
+  }
+
+  /** Rows are being written in parts (the board is still growing). */
+  get filling(): boolean {
+    return this.state.filling
   }
 
   /** Token, role and fatal state: they change while the board is open (registration, revocation). */

@@ -58,6 +58,8 @@ export type EntityGone = { readonly c: Collection; readonly id: string }
 export interface DocState {
   /** The document is imported (until then the page shows rows from IndexedDB). */
   readonly loaded: boolean
+  /** Many rows are being written (a new device's fill, a large import): the board is still growing. */
+  readonly filling: boolean
   /** Commits not yet in the IndexedDB outbox. */
   readonly unsaved: number
   readonly saveError: string | undefined
