@@ -1,13 +1,12 @@
-import { type FatalError, normalizeFatal } from "@vibestack/shared"
+import type { FatalError } from "@vibestack/shared"
 
 /**
  * Why sync stopped for good on a workspace, as a person should read it (SPEC C6, UI rule U2).
  * The leader records the server's error on the workspace meta as `{ kind, message }` (the
- * server's words, e.g. "token revoked"); metas from older builds hold `"Kind: message"`.
+ * server's words, e.g. "token revoked"); the stores turn older builds' `"Kind: message"` into
+ * that shape (`normalizeFatal`, Dexie v3), so nothing here parses a string.
  * Refused changes never get here: they are set aside and sync goes on (C14, U3).
  */
-export type FatalInput = FatalError | string
-
 export type FatalState = "revoked" | "expired" | "badLink" | "viewOnly" | "noAccess" | "gone" | "appTooOld" | "stopped"
 
 export interface FatalView {
@@ -20,8 +19,7 @@ export interface FatalView {
 
 const KEPT = "your copy stays on this device, read-only"
 
-export const describeFatal = (fatal: FatalInput): FatalView => {
-  const { kind, message } = normalizeFatal(fatal) ?? { kind: "Internal", message: "" }
+export const describeFatal = ({ kind, message }: FatalError): FatalView => {
   switch (kind) {
     case "Unauthorized":
       if (/revoked/i.test(message))

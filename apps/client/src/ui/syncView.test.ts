@@ -52,7 +52,6 @@ describe("[U2] syncView: one source of truth for the status bar", () => {
       ],
       [{ registered: false, report: undefined }, "unregistered", "Not on the server yet"],
       [{ fatal: { kind: "Unauthorized", message: "token revoked" } }, "revoked", "Access revoked"],
-      [{ fatal: "Unauthorized: token revoked" }, "revoked", "Access revoked"],
       [{ fatal: { kind: "Unauthorized", message: "token expired" } }, "expired", "Link expired"],
       [{ fatal: { kind: "Unauthorized", message: "unknown token" } }, "badLink", "Link not accepted"],
       [{ fatal: { kind: "Forbidden", message: "viewers cannot push" } }, "viewOnly", "View-only link"],

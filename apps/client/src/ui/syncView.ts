@@ -1,4 +1,5 @@
-import { describeFatal, type FatalInput, type FatalState } from "../sync/fatalMessage.js"
+import type { FatalError } from "@vibestack/shared"
+import { describeFatal, type FatalState } from "../sync/fatalMessage.js"
 
 /**
  * The status bar's one source of truth: every word it shows is derived here, in one pass,
@@ -26,7 +27,7 @@ export interface StatusReportView {
 export interface SyncInputs {
   /** The workspace has a token: the server knows it. */
   readonly registered: boolean
-  readonly fatal: FatalInput | undefined
+  readonly fatal: FatalError | undefined
   /** Undefined until the leader's first report reaches this tab. */
   readonly report: StatusReportView | undefined
   /** IndexedDB counts (undefined until read). */

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import type { AccessRole, Role, TokenId, WorkspaceId } from "@vibestack/schema"
 import { apiError } from "@vibestack/shared"
-import { Effect, PubSub, Queue, Redacted } from "effect"
+import { Clock, Effect, PubSub, Queue, Redacted } from "effect"
 import { Bus, Channel } from "../bus/Bus.js"
 import { ServerConfigTag } from "../ServerConfigTag.js"
 import { JwtSecret } from "./JwtSecret.js"
@@ -64,11 +64,12 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
     const loadRow = (id: string) =>
       Effect.gen(function* () {
         const hit = cache.get(id)
-        if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.row
+        const now = yield* Clock.currentTimeMillis
+        if (hit && now - hit.at < CACHE_TTL_MS) return hit.row
         const rows =
           yield* sql<TokenRow>`select id, workspace_id, role, label, expires_at, revoked_at from tokens where id = ${id}`
         if (cache.size >= CACHE_MAX) cache.clear()
-        cache.set(id, { row: rows[0], at: Date.now() })
+        cache.set(id, { row: rows[0], at: yield* Clock.currentTimeMillis })
         return rows[0]
       })
 
@@ -80,17 +81,18 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
         expiresAt: row.expiresAt,
       })
 
-    /** The verdict on verified claims and their token's row: whom it speaks for, or why not. */
+    /** The verdict on verified claims and their token's row at `now`: whom it speaks for, or why not. */
     const judge = (
       claims: TokenClaims,
       row: TokenRow | undefined,
+      now: number,
     ): Verified | ReturnType<typeof apiError<"Unauthorized">> => {
       if (!row || row.workspaceId !== claims.workspaceId || row.role !== claims.role)
         return apiError("Unauthorized", "unknown token")
       if (row.revokedAt) return apiError("Unauthorized", "token revoked")
       // The same tolerance as the JWT's own exp check: nodes' clocks may differ by that much.
       const validUntil = new Date(Math.min(row.expiresAt.getTime(), claims.expiresAt.getTime()) + tolerance * 1000)
-      if (validUntil.getTime() <= Date.now()) return apiError("Unauthorized", "token expired")
+      if (validUntil.getTime() <= now) return apiError("Unauthorized", "token expired")
       return { workspaceId: claims.workspaceId, role: claims.role, tokenId: claims.tokenId, validUntil }
     }
 
@@ -101,7 +103,7 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
       const row = yield* loadRow(claims.tokenId).pipe(
         Effect.mapError(() => apiError("Unavailable", "token store unavailable")),
       )
-      const verdict = judge(claims, row)
+      const verdict = judge(claims, row, yield* Clock.currentTimeMillis)
       return "error" in verdict ? yield* Effect.fail(verdict) : verdict
     })
 
@@ -113,8 +115,10 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
       const claims = verifyToken(secret, token, tolerance)
       if (typeof claims === "string") return undefined
       const hit = cache.get(claims.tokenId)
-      if (!hit || Date.now() - hit.at >= CACHE_TTL_MS) return undefined
-      const verdict = judge(claims, hit.row)
+      // Synchronous by design (no fiber on the hot path), so the wall clock, not Effect's Clock.
+      const now = Date.now()
+      if (!hit || now - hit.at >= CACHE_TTL_MS) return undefined
+      const verdict = judge(claims, hit.row, now)
       return "error" in verdict ? undefined : verdict
     }
 
@@ -127,7 +131,7 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
       const id = input.id ?? newId(12)
       const keyHash = sha256(input.creatorKey ?? newId(32))
       const masterId = newId()
-      const expiresAt = new Date(Date.now() + MASTER_TTL_MS)
+      const expiresAt = new Date((yield* Clock.currentTimeMillis) + MASTER_TTL_MS)
       const created = yield* sql.withTransaction(
         Effect.gen(function* () {
           const inserted = yield* sql`
@@ -159,7 +163,9 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
       input: { role: AccessRole; label: string | undefined; expiresInSeconds: number | undefined },
     ) {
       const id = newId()
-      const expiresAt = new Date(Date.now() + (input.expiresInSeconds ?? DEFAULT_ACCESS_TTL_S) * 1000)
+      const expiresAt = new Date(
+        (yield* Clock.currentTimeMillis) + (input.expiresInSeconds ?? DEFAULT_ACCESS_TTL_S) * 1000,
+      )
       yield* sql`insert into tokens (id, workspace_id, role, label, expires_at)
                  values (${id}, ${ws}, ${input.role}, ${input.label ?? ""}, ${expiresAt})`
       return { tokenId: id as TokenId, token: issue({ id, workspaceId: ws, role: input.role, expiresAt }), expiresAt }

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { type DocId, MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
 import { apiError, type BackupInfo, type Internal, type Unavailable } from "@vibestack/shared"
-import { Effect, Either } from "effect"
+import { Clock, Effect, Either } from "effect"
 import { Tokens } from "../auth/Tokens.js"
 import type { LoroPool } from "../pool/LoroPool.js"
 import { LoroPoolService } from "../pool/LoroPoolService.js"
@@ -88,7 +88,7 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
           schemaVersion = info.schemaVersion
         }
       }
-      const createdAt = new Date().toISOString()
+      const createdAt = new Date(yield* Clock.currentTimeMillis).toISOString()
       const backupId = newBackupId()
       const file = encodeBackup({ backupId, workspaceId: ws, workspaceName: name, createdAt, schemaVersion }, docs)
       const info = infoOf({ meta: file.meta, size: file.bytes.length, sha256: sha256Hex(file.bytes) }, kind)

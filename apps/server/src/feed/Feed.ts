@@ -1,6 +1,6 @@
 import { SqlClient, type SqlError } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Layer, Option, PubSub, Queue, Redacted, Ref, Runtime, Schedule, Scope } from "effect"
+import { Clock, Context, Effect, Layer, Option, PubSub, Queue, Redacted, Ref, Runtime, Schedule, Scope } from "effect"
 import { Bus } from "../bus/Bus.js"
 import { HealthProbes } from "../http/HealthProbes.js"
 import { Metrics } from "../metrics/Metrics.js"
@@ -188,9 +188,12 @@ const make = (overrides: Partial<FeedOptions>) =>
         // A fence puts a WAL position past `lsn` in front of the consumer even when no
         // published table changes; storing it proves every earlier commit is stored.
         yield* sql`select pg_logical_emit_message(false, ${FENCE_PREFIX}, '')`
-        const deadline = Date.now() + options.fenceTimeoutMs
-        while (stored < lsn && Date.now() < deadline)
-          yield* waitStored(() => stored >= lsn, Math.max(1, Math.min(250, deadline - Date.now())))
+        let now = yield* Clock.currentTimeMillis
+        const deadline = now + options.fenceTimeoutMs
+        while (stored < lsn && now < deadline) {
+          yield* waitStored(() => stored >= lsn, Math.max(1, Math.min(250, deadline - now)))
+          now = yield* Clock.currentTimeMillis
+        }
         return stored >= lsn
       })
 

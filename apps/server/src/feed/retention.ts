@@ -1,5 +1,5 @@
 import type { SqlClient } from "@effect/sql"
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 
 /** Rows looked at per run from the old end, so one run never scans the whole log. */
 const SCAN = 200_000
@@ -12,7 +12,7 @@ const SCAN = 200_000
 export const trimChangeLog = (sql: SqlClient.SqlClient, policy: { maxAgeMs: number; maxRows: number }) =>
   sql.withTransaction(
     Effect.gen(function* () {
-      const cutoffAt = new Date(Date.now() - policy.maxAgeMs)
+      const cutoffAt = new Date((yield* Clock.currentTimeMillis) - policy.maxAgeMs)
       const byAge = yield* sql<{ lsn: number | null }>`
         select max(lsn) as lsn from (select lsn, committed_at from change_log order by lsn, pos limit ${SCAN}) x
         where committed_at < ${cutoffAt}`

@@ -1,7 +1,7 @@
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { seeded } from "../faults/faultRun.js"
 import { writeLoroChecksum } from "../store/blobHeader.js"
+import { seeded } from "../test/faults/faultRun.js"
 import { api, loroUpdate } from "../test/http.js"
 import { startTestServer, type TestServer } from "../test/server.js"
 

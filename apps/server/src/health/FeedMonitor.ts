@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { Duration, Effect, Layer, Ref, Schedule } from "effect"
+import { Clock, Duration, Effect, Layer, Ref, Schedule } from "effect"
 import { Feed } from "../feed/Feed.js"
 import { type FeedProbe, HealthProbes } from "../http/HealthProbes.js"
 import { Metrics } from "../metrics/Metrics.js"
@@ -33,7 +33,7 @@ export const FeedMonitorLive = Layer.scopedDiscard(
       retainedBytes: null,
       walStatus: null,
     }
-    let readerSeen = Date.now()
+    let readerSeen = yield* Clock.currentTimeMillis
 
     const poll = Effect.gen(function* () {
       const rows = yield* sql<{
@@ -49,7 +49,7 @@ export const FeedMonitorLive = Layer.scopedDiscard(
          from (select 1) one
          left join pg_replication_slots s on s.slot_name = ${feed.options.slotName}`
       const r = rows[0]
-      const now = Date.now()
+      const now = yield* Clock.currentTimeMillis
       const current = Number(r?.current ?? 0)
       samples.push([now, current])
       if (samples.length > KEEP_SAMPLES) samples.shift()

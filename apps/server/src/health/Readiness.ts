@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { Cause, Duration, Effect, Ref, Schedule } from "effect"
+import { Cause, Clock, Duration, Effect, Ref, Schedule } from "effect"
 import { Bus } from "../bus/Bus.js"
 import { HealthProbes } from "../http/HealthProbes.js"
 import { Metrics } from "../metrics/Metrics.js"
@@ -40,7 +40,7 @@ export class Readiness extends Effect.Service<Readiness>()("Readiness", {
     const sampleQueue = Effect.gen(function* () {
       const p = yield* Ref.get(probes)
       if (p.pushQueue === undefined) return
-      const now = Date.now()
+      const now = yield* Clock.currentTimeMillis
       queueSamples.push([now, p.pushQueue()])
       queueSamples = queueSamples.filter(([t]) => now - t <= cfg.saturationWindowSeconds * 1000)
     })
@@ -55,7 +55,7 @@ export class Readiness extends Effect.Service<Readiness>()("Readiness", {
         Effect.catchAllCause((cause) => Effect.succeed({ ok: false, error: describeCause(cause) } as const)),
       )
       const p = yield* Ref.get(probes)
-      const now = Date.now()
+      const now = yield* Clock.currentTimeMillis
       const listen = bus.listenState()
       if (listen.reconnects > seenReconnects) {
         metrics.inc("vibestack_bus_reconnects_total", undefined, listen.reconnects - seenReconnects)

@@ -1,5 +1,19 @@
 import { PgClient } from "@effect/sql-pg"
-import { Cause, Duration, Effect, Exit, Layer, Option, Queue, Redacted, Ref, Runtime, Schedule, Stream } from "effect"
+import {
+  Cause,
+  Clock,
+  Duration,
+  Effect,
+  Exit,
+  Layer,
+  Option,
+  Queue,
+  Redacted,
+  Ref,
+  Runtime,
+  Schedule,
+  Stream,
+} from "effect"
 import { Bus } from "../bus/Bus.js"
 import { HealthProbes, type ProjectionProbe } from "../http/HealthProbes.js"
 import { Metrics } from "../metrics/Metrics.js"
@@ -178,17 +192,17 @@ const make = (background: boolean) =>
         })
 
       const worker = Effect.gen(function* () {
-        const turn = scheduler.next(Date.now())
+        const now = yield* Clock.currentTimeMillis
+        const turn = scheduler.next(now)
         if (turn === undefined) {
           // Nothing runnable: wait for a signal, a freed slot, or the earliest backoff's end.
           const retryAt = scheduler.nextRetryAt()
-          const waitMs =
-            retryAt === undefined ? config.sweepMs : Math.max(10, Math.min(config.sweepMs, retryAt - Date.now()))
+          const waitMs = retryAt === undefined ? config.sweepMs : Math.max(10, Math.min(config.sweepMs, retryAt - now))
           yield* Queue.take(wake).pipe(Effect.timeout(Duration.millis(waitMs)), Effect.ignore)
           return
         }
         const { outcome, cause } = yield* runTurn(turn)
-        const retryInMs = scheduler.done(turn, outcome, Date.now())
+        const retryInMs = scheduler.done(turn, outcome, yield* Clock.currentTimeMillis)
         Queue.unsafeOffer(wake, undefined)
         if (outcome._tag === "Failed") {
           metrics.inc("vibestack_projection_failures_total")
@@ -217,7 +231,7 @@ const make = (background: boolean) =>
         Effect.forkScoped,
       )
 
-      let probe: ProjectionProbe = { lag: 0, lagSeconds: 0, failingDocs: 0, at: Date.now() }
+      let probe: ProjectionProbe = { lag: 0, lagSeconds: 0, failingDocs: 0, at: yield* Clock.currentTimeMillis }
       let top: ReadonlyArray<{ workspaceId: string; lag: number; seconds: number }> = []
       metrics.gauge("vibestack_projection_lag_seconds", () => probe.lagSeconds)
       metrics.gauge("vibestack_projection_workspace_lag", () => top.map((w) => [{ workspace: w.workspaceId }, w.lag]))
@@ -228,7 +242,7 @@ const make = (background: boolean) =>
 
       const sweep = Effect.gen(function* () {
         for (const { workspaceId, docId } of yield* store.laggingPairs) yield* signal(workspaceId, docId)
-        const idleBefore = Date.now() - config.leaseIdleMs
+        const idleBefore = (yield* Clock.currentTimeMillis) - config.leaseIdleMs
         for (const [ws, used] of [...leases.heldLeases()])
           if (used < idleBefore && !scheduler.active(ws)) yield* leases.release(ws)
         const byWorkspace = yield* store.lagByWorkspace
@@ -238,7 +252,7 @@ const make = (background: boolean) =>
           lag,
           lagSeconds: byWorkspace.reduce((m, w) => Math.max(m, w.seconds), 0),
           failingDocs: scheduler.failing(),
-          at: Date.now(),
+          at: yield* Clock.currentTimeMillis,
         }
       }).pipe(Effect.catchAllCause((c) => Effect.logWarning("projection sweep failed", c)))
       yield* sweep.pipe(Effect.repeat(Schedule.spaced(Duration.millis(config.sweepMs))), Effect.forkScoped)

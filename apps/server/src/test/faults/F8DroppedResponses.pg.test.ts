@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { api, updateChain } from "../test/http.js"
-import { startTestServer, type TestServer } from "../test/server.js"
+import { api, updateChain } from "../http.js"
+import { startTestServer, type TestServer } from "../server.js"
 import { readServerLog } from "./serverLog.js"
 import { startTcpProxy } from "./TcpProxy.js"
 

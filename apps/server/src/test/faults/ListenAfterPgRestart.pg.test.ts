@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { api, updateChain } from "../test/http.js"
-import { subscribed } from "../test/liveClient.js"
-import { startTestServer, type TestServer } from "../test/server.js"
+import { api, updateChain } from "../http.js"
+import { subscribed } from "../liveClient.js"
+import { startTestServer, type TestServer } from "../server.js"
 import { RestartablePg } from "./RestartablePg.js"
 
 /**

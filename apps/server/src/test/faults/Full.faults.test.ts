@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest"
-import { startTestServer } from "../test/server.js"
+import { startTestServer } from "../server.js"
 import { type Stage, startStage } from "./faultRun.js"
 import { runPartitions } from "./partitions.js"
 import { runServerKills } from "./scenarios.js"

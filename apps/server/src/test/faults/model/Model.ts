@@ -1,5 +1,5 @@
 import { LoroDoc } from "loro-crdt"
-import { normalize } from "../../backup/test/backupHarness.js"
+import { normalize } from "../../../backup/test/backupHarness.js"
 
 /**
  * The in-memory model of one workspace for the L5 model-based run: what the server must

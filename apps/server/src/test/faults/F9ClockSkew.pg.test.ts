@@ -10,11 +10,11 @@ import { Option, Redacted } from "effect"
 import { LoroDoc } from "loro-crdt"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { WebSocket } from "ws"
-import { CLOCK_TOLERANCE_SECONDS } from "../auth/jwt.js"
-import { HeadlessClient } from "../headless/HeadlessClient.js"
-import { api } from "../test/http.js"
-import { freePort, startTestPg, type TestPg } from "../test/pg.js"
-import { startTestServer, type TestServer } from "../test/server.js"
+import { CLOCK_TOLERANCE_SECONDS } from "../../auth/jwt.js"
+import { HeadlessClient } from "../../headless/HeadlessClient.js"
+import { api } from "../http.js"
+import { freePort, startTestPg, type TestPg } from "../pg.js"
+import { startTestServer, type TestServer } from "../server.js"
 import { AuditLog, type PushRecord } from "./AuditTransport.js"
 import { type CheckedClient, checkInvariants, referenceDoc } from "./checkInvariants.js"
 import { skewEnv } from "./faketime.js"
@@ -26,7 +26,7 @@ import { readServerLog } from "./serverLog.js"
 /** The skew under test: 10 minutes, each way. */
 const SKEW_S = 600
 
-const SERVER_DIR = join(import.meta.dirname, "../..")
+const SERVER_DIR = join(import.meta.dirname, "../../..")
 
 /** Spawns node on an ES module given as text, in apps/server (with tsx when it imports our TypeScript). */
 const spawnScript = (script: string, env: Record<string, string>, tsx = true) =>
@@ -95,10 +95,10 @@ const CHILD_SCRIPT = `
   const { HttpTransport } = await import("@vibestack/shared")
   const { WebSocket } = await import("ws")
   const { HeadlessClient } = await import("./src/headless/HeadlessClient.ts")
-  const { AuditLog } = await import("./src/faults/AuditTransport.ts")
+  const { AuditLog } = await import("./src/test/faults/AuditTransport.ts")
   const e = process.env
   const name = e.F9_NAME
-  const { applyFaultEdit, stateJson } = await import("./src/faults/faultEdits.ts")
+  const { applyFaultEdit, stateJson } = await import("./src/test/faults/faultEdits.ts")
   const applyEdit = (d, n) => applyFaultEdit(d, name, n, 5)
   const audit = new AuditLog()
   const dir = await mkdtemp(join(tmpdir(), "vibestack-f9-child-"))

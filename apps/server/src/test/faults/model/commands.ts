@@ -1,7 +1,7 @@
 import fc from "fast-check"
 import { expect } from "vitest"
-import { SNAPSHOT_TAIL } from "../../store/DocPoolLive.js"
-import { liveClient } from "../../test/liveClient.js"
+import { SNAPSHOT_TAIL } from "../../../store/DocPoolLive.js"
+import { liveClient } from "../../liveClient.js"
 import { authOutcome, DOCS, type Model, SLOTS, stateOf } from "./Model.js"
 import { checkHeads, checkSockets, type Real, WAIT_MS } from "./Real.js"
 

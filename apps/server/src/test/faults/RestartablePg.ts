@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { startEmbeddedPg } from "../db/EmbeddedPostgres.js"
-import { freePort } from "../test/pg.js"
+import { startEmbeddedPg } from "../../db/EmbeddedPostgres.js"
+import { freePort } from "../pg.js"
 
 const alive = (pid: number) => {
   try {

@@ -1,8 +1,8 @@
 import { decodeUpdates } from "@vibestack/shared"
 import { LoroDoc, type VersionVector } from "loro-crdt"
 import { expect } from "vitest"
-import { api } from "../../test/http.js"
-import type { LiveTestClient } from "../../test/liveClient.js"
+import { api } from "../../http.js"
+import type { LiveTestClient } from "../../liveClient.js"
 import { DOCS, Model } from "./Model.js"
 
 /** Generous bound for anything the server sends by itself (fan-out, socket closes); never a timing. */

@@ -4,7 +4,7 @@ import type { LoroDoc } from "loro-crdt"
 
 export { stateJson } from "@vibestack/shared/testing"
 
-import { api } from "../test/http.js"
+import { api } from "../http.js"
 import { type AuditLog, hashBytes } from "./AuditTransport.js"
 
 /** Pushes the notes fixture as the workspace's first update, recorded in the audit like any push. */

@@ -1,5 +1,5 @@
-import { loroUpdate } from "../test/http.js"
-import type { TestServer } from "../test/server.js"
+import { loroUpdate } from "../http.js"
+import type { TestServer } from "../server.js"
 import { AuditLog, hashBytes } from "./AuditTransport.js"
 import { Fleet } from "./Fleet.js"
 import { runSeed, seeded, settleAndCheck, sleep } from "./faultRun.js"

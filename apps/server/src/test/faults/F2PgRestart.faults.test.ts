@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startTestServer, type TestServer } from "../test/server.js"
+import { startTestServer, type TestServer } from "../server.js"
 import { runPgRestarts } from "./pgRestarts.js"
 import { RestartablePg } from "./RestartablePg.js"
 

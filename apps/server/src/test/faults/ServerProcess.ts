@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process"
-import { api } from "../test/http.js"
-import { spawnServer } from "../test/serverProcess.js"
+import { api } from "../http.js"
+import { spawnServer } from "../serverProcess.js"
 
 /**
  * One `vibestack serve` child on a fixed port that a test can SIGKILL, pause (SIGSTOP),
