@@ -28,15 +28,35 @@ export class FanOut {
     private readonly observe: (latencyMs: number) => void,
   ) {}
 
-  subscribe(conn: Connection, doc: DocId, cursor: number): void {
+  /**
+   * Registers a socket: live frames of the document reach it from now on. Then read the log's
+   * head and call `joined` with it; until the first subscriber's `joined`, commits only raise
+   * the target (the position they follow is not known yet).
+   */
+  subscribe(conn: Connection, doc: DocId): void {
     const key = this.key(conn.workspaceId, doc)
     let set = this.subscribers.get(key)
     if (!set) {
       set = new Set()
       this.subscribers.set(key, set)
-      this.sent.set(key, cursor)
     }
     set.add(conn)
+  }
+
+  /**
+   * `head`: the document's last seq, read after `subscribe`. Returns the socket's
+   * `Subscribed.cursor`: every update after it reaches the socket live (S9). Updates other
+   * subscribers were sent before this one registered are at most that cursor (it pulls them).
+   */
+  joined(conn: Connection, doc: DocId, head: number): number {
+    const key = this.key(conn.workspaceId, doc)
+    if (!this.subscribers.get(key)?.has(conn)) return head
+    if (!this.sent.has(key)) this.sent.set(key, head)
+    const sent = this.sent.get(key)!
+    // Commits announced while the position was unknown go out now.
+    const target = this.target.get(key) ?? 0
+    if (target > sent) this.notify(conn.workspaceId, doc, target)
+    return Math.max(head, sent)
   }
 
   unsubscribe(conn: Connection, doc: DocId): void {
@@ -58,7 +78,14 @@ export class FanOut {
     this.target.set(key, Math.max(this.target.get(key) ?? 0, seq))
     if (this.running.has(key)) return
     this.running.add(key)
-    void this.drain(key, ws, doc, committedAt).finally(() => this.running.delete(key))
+    void this.drain(key, ws, doc, committedAt).then(
+      (outcome) => {
+        this.running.delete(key)
+        // The position became known (`joined`) while this read found none: read again.
+        if (outcome === "position unknown" && this.sent.has(key)) this.notify(ws, doc, this.target.get(key) ?? 0)
+      },
+      () => this.running.delete(key),
+    )
   }
 
   /**
@@ -71,9 +98,9 @@ export class FanOut {
     const subs = this.subscribers.get(key)
     const last = records.at(-1)
     if (subs === undefined || last === undefined) return
-    const sent = this.sent.get(key)!
-    if (last.seq <= sent) return
-    if (this.running.has(key) || records[0]!.seq !== sent + 1) {
+    const sent = this.sent.get(key)
+    if (sent !== undefined && last.seq <= sent) return
+    if (sent === undefined || this.running.has(key) || records[0]!.seq !== sent + 1) {
       this.notify(ws, doc, last.seq)
       return
     }
@@ -97,20 +124,26 @@ export class FanOut {
     return this.subscribers.size
   }
 
-  private async drain(key: string, ws: WorkspaceId, doc: DocId, committedAt?: number): Promise<void> {
+  private async drain(
+    key: string,
+    ws: WorkspaceId,
+    doc: DocId,
+    committedAt?: number,
+  ): Promise<"done" | "position unknown"> {
     for (let rounds = 0; rounds < 10_000; rounds++) {
       const sent = this.sent.get(key)
       const target = this.target.get(key)
-      if (sent === undefined || target === undefined || sent >= target) return
+      if (sent === undefined) return "position unknown"
+      if (target === undefined || sent >= target) return "done"
       let page: Awaited<ReturnType<Pull>>
       try {
         page = await this.pull(ws, doc, sent)
       } catch {
-        return // The next notification or the client's own catch-up pull fills the gap.
+        return "done" // The next notification or the client's own catch-up pull fills the gap.
       }
-      if (page.records.length === 0) return
+      if (page.records.length === 0) return "done"
       const subs = this.subscribers.get(key)
-      if (!subs) return
+      if (!subs) return "done"
       for (const r of page.records) {
         const frame = encodeFrame({ _tag: "Update", docId: doc, seq: r.seq }, r.bytes)
         for (const conn of subs) this.send(conn, frame)
@@ -118,6 +151,7 @@ export class FanOut {
       if (committedAt !== undefined) this.observe(Date.now() - committedAt)
       this.sent.set(key, page.records.at(-1)!.seq)
     }
+    return "done"
   }
 
   private key(ws: string, doc: string): string {

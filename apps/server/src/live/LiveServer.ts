@@ -207,9 +207,11 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
             if (conn.docs.size >= limits.maxSubscriptions)
               return close(conn.socket, CloseCode.PolicyViolation, "too many subscriptions")
             conn.docs.add(m.docId)
-            const cursor = (await run(Effect.orElseSucceed(store.docCursor(conn.workspaceId, m.docId), () => 0))) ?? 0
-            // Register before answering: anything committed after `cursor` is sent live.
-            fanOut.subscribe(conn, m.docId, cursor)
+            // Register, then read the head (S9): anything committed after the answered cursor is
+            // sent live, including what other subscribers were sent while the head was read.
+            fanOut.subscribe(conn, m.docId)
+            const head = (await run(Effect.orElseSucceed(store.docCursor(conn.workspaceId, m.docId), () => 0))) ?? 0
+            const cursor = fanOut.joined(conn, m.docId, head)
             return sendJson(conn, new Subscribed({ docId: m.docId, cursor }))
           }
         }
