@@ -20,20 +20,52 @@ import { proveResendsMatch } from "./resends.js"
  * in memory but not from a snapshot; shifted ids or Lamports that make the export panic) fail
  * step 2 or 3. `checkWholeDocument` is the full, O(document) version of this.
  */
-export const validateBatch = (doc: LoroDoc, from: VersionVector, blobs: ReadonlyArray<Uint8Array>): void => {
+export const validateBatch = (
+  doc: LoroDoc,
+  from: VersionVector,
+  blobs: ReadonlyArray<Uint8Array>,
+  time?: StepTimer,
+): void => {
+  const step = timed(time)
   const toVersion = doc.oplogVersion()
-  const json = doc.exportJsonUpdates(from, toVersion, false)
-  const layout = validateOps(json.changes, opsContextOf(doc))
+  const json = step("exportJson", () => doc.exportJsonUpdates(from, toVersion, false))
+  const layout = step("layout", () => validateOps(json.changes, opsContextOf(doc)))
   if (Either.isLeft(layout)) throw new Error(`${layout.left.reason} (op ${layout.left.op ?? "?"})`)
   const fromMap = from.toJSON() as Map<string, number>
   const to = toVersion.toJSON() as Map<string, number>
-  const metadata = changeMetadataProblem(json.changes, { from: fromMap, to, lamportOf: lamportOf(doc) })
+  const metadata = step("metadata", () =>
+    changeMetadataProblem(json.changes, { from: fromMap, to, lamportOf: lamportOf(doc) }),
+  )
   if (metadata !== undefined) throw new Error(metadata)
-  readTouched(doc, layout.right)
-  proveReencodes(doc, fromMap, to)
-  proveBlobsDecode(blobs)
-  proveResendsMatch(doc, fromMap, blobs)
+  step("readTouched", () => readTouched(doc, layout.right))
+  step("reencode", () => proveReencodes(doc, fromMap, to))
+  step("blobsDecode", () => proveBlobsDecode(blobs))
+  step("resends", () => proveResendsMatch(doc, fromMap, blobs))
 }
+
+/** The steps of `validateBatch`, in order, as a bench names them. */
+export const validationSteps = [
+  "exportJson",
+  "layout",
+  "metadata",
+  "readTouched",
+  "reencode",
+  "blobsDecode",
+  "resends",
+] as const
+export type ValidationStep = (typeof validationSteps)[number]
+/** Told how long each step took (a bench's breakdown; the push path passes none). */
+export type StepTimer = (step: ValidationStep, ms: number) => void
+
+const timed =
+  (time: StepTimer | undefined) =>
+  <A>(name: ValidationStep, f: () => A): A => {
+    if (time === undefined) return f()
+    const t = performance.now()
+    const a = f()
+    time(name, performance.now() - t)
+    return a
+  }
 
 /** The Lamport timestamp of op `counter@peer` (its change's Lamport plus its offset in it). */
 export const lamportOf =
