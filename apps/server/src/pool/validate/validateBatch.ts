@@ -2,7 +2,7 @@ import { opsContextOf, validateOps } from "@vibestack/schema"
 import { Either } from "effect"
 import type { LoroDoc, PeerID, VersionVector } from "loro-crdt"
 import { changeMetadataProblem } from "./changeMetadata.js"
-import { readTouched } from "./readTouched.js"
+import { pathsOf, readTouched } from "./readTouched.js"
 import { proveBlobsDecode, proveReencodes } from "./reencode.js"
 import { proveResendsMatch } from "./resends.js"
 
@@ -28,19 +28,20 @@ export const validateBatch = (
 ): void => {
   const step = timed(time)
   const toVersion = doc.oplogVersion()
+  const pathOf = pathsOf(doc)
   const json = step("exportJson", () => doc.exportJsonUpdates(from, toVersion, false))
-  const layout = step("layout", () => validateOps(json.changes, opsContextOf(doc)))
+  const layout = step("layout", () => validateOps(json.changes, opsContextOf(doc, pathOf)))
   if (Either.isLeft(layout)) throw new Error(`${layout.left.reason} (op ${layout.left.op ?? "?"})`)
   const fromMap = from.toJSON() as Map<string, number>
   const to = toVersion.toJSON() as Map<string, number>
   const metadata = step("metadata", () =>
-    changeMetadataProblem(json.changes, { from: fromMap, to, lamportOf: lamportOf(doc) }),
+    changeMetadataProblem(json.changes, { from: fromMap, to, lamportOf: remembered(lamportOf(doc)) }),
   )
   if (metadata !== undefined) throw new Error(metadata)
-  step("readTouched", () => readTouched(doc, layout.right))
+  step("readTouched", () => readTouched(doc, layout.right, pathOf))
   step("reencode", () => proveReencodes(doc, fromMap, to))
-  step("blobsDecode", () => proveBlobsDecode(blobs))
-  step("resends", () => proveResendsMatch(doc, fromMap, blobs))
+  const carried = step("blobsDecode", () => proveBlobsDecode(blobs))
+  step("resends", () => proveResendsMatch(doc, fromMap, blobs, carried))
 }
 
 /** The steps of `validateBatch`, in order, as a bench names them. */
@@ -66,6 +67,16 @@ const timed =
     time(name, performance.now() - t)
     return a
   }
+
+/** A change's deps are often its peer's previous op, which the check looks up anyway. */
+const remembered = (f: (peer: string, counter: number) => number | undefined) => {
+  const seen = new Map<string, number | undefined>()
+  return (peer: string, counter: number) => {
+    const key = `${counter}@${peer}`
+    if (!seen.has(key)) seen.set(key, f(peer, counter))
+    return seen.get(key)
+  }
+}
 
 /** The Lamport timestamp of op `counter@peer` (its change's Lamport plus its offset in it). */
 export const lamportOf =
