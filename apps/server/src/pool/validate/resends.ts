@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util"
 import { type JsonChange, type LoroDoc, type PeerID, LoroDoc as Scratch } from "loro-crdt"
-import type { DecodedRanges } from "./reencode.js"
+import type { DecodedRanges } from "./FreshDecoder.js"
 import { withScratch } from "./withScratch.js"
 
 type Span = { id: { peer: PeerID; counter: number }; len: number }
@@ -40,7 +40,7 @@ export const proveResendsMatch = (
     const resent: Array<Span> = []
     for (const { peer, s, e } of range) {
       const known = Math.min(from.get(peer) ?? 0, e)
-      if (s < known) resent.push({ id: { peer, counter: s }, len: known - s })
+      if (s < known) resent.push({ id: { peer: peer as PeerID, counter: s }, len: known - s })
     }
     if (resent.length > 0) compare(doc, resent, blobs[i]!)
   }

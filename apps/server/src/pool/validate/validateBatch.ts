@@ -2,6 +2,7 @@ import { opsContextOf, validateOps } from "@vibestack/schema"
 import { Either } from "effect"
 import type { LoroDoc, PeerID, VersionVector } from "loro-crdt"
 import { changeMetadataProblem } from "./changeMetadata.js"
+import { FreshDecoder } from "./FreshDecoder.js"
 import { pathsOf, readTouched } from "./readTouched.js"
 import { proveBlobsDecode, proveReencodes } from "./reencode.js"
 import { proveResendsMatch } from "./resends.js"
@@ -39,9 +40,19 @@ export const validateBatch = (
   )
   if (metadata !== undefined) throw new Error(metadata)
   step("readTouched", () => readTouched(doc, layout.right, pathOf))
-  step("reencode", () => proveReencodes(doc, fromMap, to))
-  const carried = step("blobsDecode", () => proveBlobsDecode(blobs))
-  step("resends", () => proveResendsMatch(doc, fromMap, blobs, carried))
+  // Steps 5 share scratch documents (one per batch while none holds ops: `FreshDecoder`).
+  const decoder = new FreshDecoder()
+  let crashed = false
+  try {
+    step("reencode", () => proveReencodes(doc, from, to, decoder))
+    const carried = step("blobsDecode", () => proveBlobsDecode(blobs, decoder))
+    step("resends", () => proveResendsMatch(doc, fromMap, blobs, carried))
+  } catch (err) {
+    crashed = err instanceof Error && err.name === "RuntimeError"
+    throw err
+  } finally {
+    if (!crashed) decoder.free()
+  }
 }
 
 /** The steps of `validateBatch`, in order, as a bench names them. */
