@@ -4,13 +4,18 @@
  * each edit one task (a field, or typing in its description), as the web app sends them.
  * Printed beside a bare `doc.import` of the same pushes (the floor), all from one run:
  *   - validateBatch in process: import + validateBatch, minus the bare import, per push;
- *   - the pool: one `validate` call per push, and batches of 10 (worker round trip included).
+ *   - the pool: one `validate` call per push, and batches of 10 (worker round trip included);
+ *   - where validation's time goes: the median of each `validateBatch` step, in process.
  * Run: node --import tsx bench/pool-validate.ts [sizes]   (prints medians; timings never gate tests)
  */
 import { seedWorkspace, setTaskDescription, updateTask } from "@vibestack/schema"
 import { LoroPool } from "@vibestack/server/src/pool/LoroPool.js"
 import { MemoryDocSource } from "@vibestack/server/src/pool/MemoryDocSource.js"
-import { validateBatch } from "@vibestack/server/src/pool/validate/validateBatch.js"
+import {
+  type ValidationStep,
+  validateBatch,
+  validationSteps,
+} from "@vibestack/server/src/pool/validate/validateBatch.js"
 import { LoroDoc } from "loro-crdt"
 
 const median = (xs: Array<number>) => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!
@@ -19,7 +24,7 @@ const SINGLE = 40
 const BATCH = 10
 const BATCHES = 4
 
-const rows: Array<{ n: number; bare: number; inProcess: number; single: number; batched: number }> = []
+const rows: Array<{ n: number; bare: number; inProcess: number; single: number; batched: number; steps: string }> = []
 // The first size measured pays the JIT's warm-up: measure a small document once, unprinted.
 for (const [run, n] of [10, ...sizes].entries()) {
   const writer = new LoroDoc()
@@ -45,11 +50,12 @@ for (const [run, n] of [10, ...sizes].entries()) {
   })
   // Validation in process, on a second copy: the same imports plus validateBatch.
   const checked = LoroDoc.fromSnapshot(snapshot)
+  const stepTimes = new Map<ValidationStep, Array<number>>(validationSteps.map((s) => [s, []]))
   const checkedTimes = pushes.slice(0, SINGLE).map((p) => {
     const t = performance.now()
     const from = checked.oplogVersion()
     checked.import(p)
-    validateBatch(checked, from, [p])
+    validateBatch(checked, from, [p], (step, ms) => stepTimes.get(step)!.push(ms))
     return performance.now() - t
   })
 
@@ -83,13 +89,15 @@ for (const [run, n] of [10, ...sizes].entries()) {
     inProcess: Math.max(0, median(checkedTimes) - median(bareTimes)),
     single: median(single),
     batched: median(batched),
+    steps: validationSteps.map((s) => `${s} ${median(stepTimes.get(s)!).toFixed(3)}`).join(", "),
   }
   if (run === 0) continue
   rows.push(row)
   console.log(
     `${String(n).padStart(7)} tasks  bare import ${row.bare.toFixed(3)} ms  ` +
       `validation in process +${row.inProcess.toFixed(3)} ms  ` +
-      `pool single ${row.single.toFixed(2)} ms  pool batch of ${BATCH} ${row.batched.toFixed(2)} ms/push`,
+      `pool single ${row.single.toFixed(2)} ms  pool batch of ${BATCH} ${row.batched.toFixed(2)} ms/push\n` +
+      `         in-process steps (median ms per push): ${row.steps}`,
   )
 }
 const [small, large] = [rows[0], rows.at(-1)]

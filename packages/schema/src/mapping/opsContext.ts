@@ -13,16 +13,20 @@ import type { OpsContext } from "./validateOps.js"
  * The `OpsContext` of a document that has just imported the changes to check. A container's
  * place comes from its path (`getPathToContainer`, O(depth)); a container no longer attached
  * (an entity deleted by a concurrent edit, still written to) is placed through the op that
- * created it, which is what its id names.
+ * created it, which is what its id names. `pathOf` looks a path up (default: the document's
+ * own `getPathToContainer`); a caller that reads the same paths again passes a memo.
  */
-export const opsContextOf = (doc: LoroDoc): OpsContext => {
+export const opsContextOf = (
+  doc: LoroDoc,
+  pathOf: (id: ContainerID) => ReadonlyArray<unknown> | undefined = (id) => doc.getPathToContainer(id),
+): OpsContext => {
   const end = doc.oplogVersion().toJSON()
   let total = 0
   for (const counter of end.values()) total += counter
   const placeOf = (id: ContainerID, depth = 0): LayoutPlace | undefined => {
     const parsed = parseContainerId(id)
     if (parsed === undefined || depth > 3) return undefined
-    const path = doc.getPathToContainer(id)
+    const path = pathOf(id)
     if (path !== undefined) return placeOfPath(path, parsed.kind)
     if (parsed._tag === "Root") {
       const parent = mergeableDescriptionParent(parsed.name)

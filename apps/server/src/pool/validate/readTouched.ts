@@ -9,18 +9,24 @@ import { type ContainerID, type LoroDoc, LoroMap, LoroText } from "loro-crdt"
  * concurrent edit is detached: it has no path, and is read by id). Throws with the reason.
  * Cost: the size of what was touched, never the document's.
  */
-export const readTouched = (doc: LoroDoc, touched: TouchedLayout): void => {
+export const readTouched = (doc: LoroDoc, touched: TouchedLayout, pathOf: PathOf = pathsOf(doc)): void => {
+  const keysRead = new Set<string>()
   for (const { collection, key } of touched.collectionKeys) {
+    if (keysRead.has(`${collection}/${key}`)) continue
+    keysRead.add(`${collection}/${key}`)
     const value = doc.getMap(collection).get(key)
     if (value === undefined) continue
     if (!(value instanceof LoroMap)) throw new Error(`${collection}/${key} does not read as a map`)
-    expectPath(doc, value.id, [collection, key])
+    // An entity the batch also wrote to is read below, at this same path.
+    const entity = touched.entities.get(value.id)
+    if (entity?.collection === collection && entity.id === key) continue
+    expectPath(pathOf, value.id, [collection, key])
     value.toJSON()
   }
   for (const [id, entity] of touched.entities) {
     const map = doc.getContainerById(id)
     if (!(map instanceof LoroMap)) throw new Error(`${entity.collection}/${entity.id} does not read as a map`)
-    expectPath(doc, id, pathOfPlace({ _tag: "Entity", ...entity }))
+    expectPath(pathOf, id, pathOfPlace({ _tag: "Entity", ...entity }))
     map.toJSON()
     // A description value Loro does not read as a text (a forged mergeable marker) is not one.
     const description = entity.description ? map.get("description") : undefined
@@ -30,14 +36,29 @@ export const readTouched = (doc: LoroDoc, touched: TouchedLayout): void => {
   for (const [id, taskId] of touched.descriptions) {
     const text = doc.getContainerById(id)
     if (!(text instanceof LoroText)) throw new Error(`tasks/${taskId}.description does not read as a text`)
-    expectPath(doc, id, pathOfPlace({ _tag: "Description", taskId }))
+    expectPath(pathOf, id, pathOfPlace({ _tag: "Description", taskId }))
     text.toString()
   }
   if (touched.meta) doc.getMap(META).toJSON()
 }
 
-const expectPath = (doc: LoroDoc, id: ContainerID, expected: ReadonlyArray<string>) => {
-  const path = doc.getPathToContainer(id)
+/** A container's path in the document (`getPathToContainer`), undefined when detached. */
+export type PathOf = (id: ContainerID) => ReadonlyArray<unknown> | undefined
+
+/**
+ * `getPathToContainer`, remembered: the layout check looks up the paths of the containers a
+ * batch wrote to, and the deep read checks them again. Valid while the document does not change.
+ */
+export const pathsOf = (doc: LoroDoc): PathOf => {
+  const paths = new Map<ContainerID, ReadonlyArray<unknown> | undefined>()
+  return (id) => {
+    if (!paths.has(id)) paths.set(id, doc.getPathToContainer(id))
+    return paths.get(id)
+  }
+}
+
+const expectPath = (pathOf: PathOf, id: ContainerID, expected: ReadonlyArray<string>) => {
+  const path = pathOf(id)
   if (path === undefined) return
   if (path.length !== expected.length || path.some((p, i) => p !== expected[i]))
     throw new Error(`${id} sits at ${JSON.stringify(path)}, not at ${JSON.stringify(expected)}`)

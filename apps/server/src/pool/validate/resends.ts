@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util"
-import { decodeImportBlobMeta, type JsonChange, type LoroDoc, type PeerID, LoroDoc as Scratch } from "loro-crdt"
+import { type JsonChange, type LoroDoc, type PeerID, LoroDoc as Scratch } from "loro-crdt"
+import type { DecodedRanges } from "./FreshDecoder.js"
 import { withScratch } from "./withScratch.js"
 
 type Span = { id: { peer: PeerID; counter: number }; len: number }
@@ -15,18 +16,17 @@ type Span = { id: { peer: PeerID; counter: number }; len: number }
  * Honest re-sends are rare (a client that exports from its last acknowledged version after a
  * lost ack), so this costs O(document) only for them: the copy's history without the re-sent
  * spans goes into a scratch document, the blob on top, and the re-sent changes must decode to
- * the same JSON there as in the copy. Blobs that re-send nothing cost one header decode.
+ * the same JSON there as in the copy. Blobs that re-send nothing cost nothing more: what each
+ * blob carries (`carried`, peer → counter range) is what its decode on its own found
+ * (`proveBlobsDecode`).
  */
 export const proveResendsMatch = (
   doc: LoroDoc,
   from: ReadonlyMap<string, number>,
   blobs: ReadonlyArray<Uint8Array>,
+  carried: ReadonlyArray<DecodedRanges>,
 ) => {
-  const ranges = blobs.map((blob) => {
-    const meta = decodeImportBlobMeta(blob, false)
-    const end = meta.partialEndVersionVector.toJSON()
-    return [...meta.partialStartVersionVector.toJSON()].map(([peer, s]) => ({ peer, s, e: end.get(peer) ?? s }))
-  })
+  const ranges = carried.map((decoded) => [...decoded].map(([peer, { start, end }]) => ({ peer, s: start, e: end })))
   // Two blobs of one batch that carry the same ids: judge them one at a time (the pool bisects a
   // refused batch), so the later one is compared with what the earlier one brought.
   const seen = new Map<string, Array<{ s: number; e: number }>>()
@@ -40,7 +40,7 @@ export const proveResendsMatch = (
     const resent: Array<Span> = []
     for (const { peer, s, e } of range) {
       const known = Math.min(from.get(peer) ?? 0, e)
-      if (s < known) resent.push({ id: { peer, counter: s }, len: known - s })
+      if (s < known) resent.push({ id: { peer: peer as PeerID, counter: s }, len: known - s })
     }
     if (resent.length > 0) compare(doc, resent, blobs[i]!)
   }

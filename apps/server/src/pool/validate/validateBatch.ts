@@ -2,7 +2,8 @@ import { opsContextOf, validateOps } from "@vibestack/schema"
 import { Either } from "effect"
 import type { LoroDoc, PeerID, VersionVector } from "loro-crdt"
 import { changeMetadataProblem } from "./changeMetadata.js"
-import { readTouched } from "./readTouched.js"
+import { FreshDecoder } from "./FreshDecoder.js"
+import { pathsOf, readTouched } from "./readTouched.js"
 import { proveBlobsDecode, proveReencodes } from "./reencode.js"
 import { proveResendsMatch } from "./resends.js"
 
@@ -20,19 +21,72 @@ import { proveResendsMatch } from "./resends.js"
  * in memory but not from a snapshot; shifted ids or Lamports that make the export panic) fail
  * step 2 or 3. `checkWholeDocument` is the full, O(document) version of this.
  */
-export const validateBatch = (doc: LoroDoc, from: VersionVector, blobs: ReadonlyArray<Uint8Array>): void => {
+export const validateBatch = (
+  doc: LoroDoc,
+  from: VersionVector,
+  blobs: ReadonlyArray<Uint8Array>,
+  time?: StepTimer,
+): void => {
+  const step = timed(time)
   const toVersion = doc.oplogVersion()
-  const json = doc.exportJsonUpdates(from, toVersion, false)
-  const layout = validateOps(json.changes, opsContextOf(doc))
+  const pathOf = pathsOf(doc)
+  const json = step("exportJson", () => doc.exportJsonUpdates(from, toVersion, false))
+  const layout = step("layout", () => validateOps(json.changes, opsContextOf(doc, pathOf)))
   if (Either.isLeft(layout)) throw new Error(`${layout.left.reason} (op ${layout.left.op ?? "?"})`)
   const fromMap = from.toJSON() as Map<string, number>
   const to = toVersion.toJSON() as Map<string, number>
-  const metadata = changeMetadataProblem(json.changes, { from: fromMap, to, lamportOf: lamportOf(doc) })
+  const metadata = step("metadata", () =>
+    changeMetadataProblem(json.changes, { from: fromMap, to, lamportOf: remembered(lamportOf(doc)) }),
+  )
   if (metadata !== undefined) throw new Error(metadata)
-  readTouched(doc, layout.right)
-  proveReencodes(doc, fromMap, to)
-  proveBlobsDecode(blobs)
-  proveResendsMatch(doc, fromMap, blobs)
+  step("readTouched", () => readTouched(doc, layout.right, pathOf))
+  // Steps 5 share scratch documents (one per batch while none holds ops: `FreshDecoder`).
+  const decoder = new FreshDecoder()
+  let crashed = false
+  try {
+    step("reencode", () => proveReencodes(doc, from, to, decoder))
+    const carried = step("blobsDecode", () => proveBlobsDecode(blobs, decoder))
+    step("resends", () => proveResendsMatch(doc, fromMap, blobs, carried))
+  } catch (err) {
+    crashed = err instanceof Error && err.name === "RuntimeError"
+    throw err
+  } finally {
+    if (!crashed) decoder.free()
+  }
+}
+
+/** The steps of `validateBatch`, in order, as a bench names them. */
+export const validationSteps = [
+  "exportJson",
+  "layout",
+  "metadata",
+  "readTouched",
+  "reencode",
+  "blobsDecode",
+  "resends",
+] as const
+export type ValidationStep = (typeof validationSteps)[number]
+/** Told how long each step took (a bench's breakdown; the push path passes none). */
+export type StepTimer = (step: ValidationStep, ms: number) => void
+
+const timed =
+  (time: StepTimer | undefined) =>
+  <A>(name: ValidationStep, f: () => A): A => {
+    if (time === undefined) return f()
+    const t = performance.now()
+    const a = f()
+    time(name, performance.now() - t)
+    return a
+  }
+
+/** A change's deps are often its peer's previous op, which the check looks up anyway. */
+const remembered = (f: (peer: string, counter: number) => number | undefined) => {
+  const seen = new Map<string, number | undefined>()
+  return (peer: string, counter: number) => {
+    const key = `${counter}@${peer}`
+    if (!seen.has(key)) seen.set(key, f(peer, counter))
+    return seen.get(key)
+  }
 }
 
 /** The Lamport timestamp of op `counter@peer` (its change's Lamport plus its offset in it). */
