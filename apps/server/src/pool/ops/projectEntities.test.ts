@@ -2,7 +2,8 @@ import { COLLECTIONS, readEntities, seedWorkspace } from "@vibestack/schema"
 import { LoroDoc, LoroList, LoroMap, LoroText } from "loro-crdt"
 import { describe, expect, it } from "vitest"
 import { randomEdit, seededRandom } from "../../projection/test/workload.js"
-import { readAllEntities, readChanged } from "./projectEntities.js"
+import type { OpContext } from "./PoolOp.js"
+import { projectEntities, readAllEntities, readChanged } from "./projectEntities.js"
 
 /** Whatever a (buggy or hostile) client may leave under a collection's keys. */
 const addOddEntries = (doc: LoroDoc) => {
@@ -58,5 +59,51 @@ describe("readChanged", () => {
     expect(ids.length).toBeGreaterThan(2000)
     expect(readChanged(doc, "tasks", ids)).toEqual(readEntities(doc, "tasks", ids))
     expect(readChanged(doc, "tasks", ids.slice(0, 5))).toEqual(readEntities(doc, "tasks", ids.slice(0, 5)))
+  })
+})
+
+describe("projectEntities", () => {
+  /** Rows keyed `table/id` after applying a result to the rows of the committed state. */
+  const applied = (before: Map<string, unknown>, r: ReturnType<typeof projectEntities>) => {
+    const rows = new Map(before)
+    for (const t of r.tables) {
+      for (const id of t.deletes) rows.delete(`${t.table}/${id}`)
+      for (const row of t.upserts) rows.set(`${t.table}/${String(row[1])}`, row)
+    }
+    return rows
+  }
+  const ctxOf = (doc: LoroDoc, from: LoroDoc, keys?: boolean): OpContext => ({
+    doc,
+    committedSeq: 1,
+    committedFrontiers: from.oplogFrontiers(),
+    keysAtCommitted: keys
+      ? (Object.fromEntries(
+          COLLECTIONS.map((c) => [c, from.getMap(c).keys()]),
+        ) as unknown as OpContext["keysAtCommitted"])
+      : undefined,
+    atCommitted: (f) => f(doc),
+  })
+
+  it("[O4] after a large batch, reading every entity there was or is gives the rows the diff gives", () => {
+    for (const seed of [4, 5]) {
+      const doc = new LoroDoc()
+      const random = seededRandom(seed)
+      seedWorkspace(doc, { tasks: 300, projects: 3, seed })
+      const committed = new LoroDoc()
+      committed.import(doc.export({ mode: "snapshot" }))
+      // The batch: creations, edits and deletions (randomEdit does all three).
+      for (let i = 0; i < 200; i++) randomEdit(doc, random)
+      doc.commit()
+      const copy = new LoroDoc()
+      copy.import(committed.export({ mode: "snapshot" }))
+      copy.import(doc.export({ mode: "update", from: committed.oplogVersion() }))
+      const before = applied(new Map(), projectEntities(ctxOf(committed, new LoroDoc()), { ws: "w" }))
+      const byDiff = applied(before, projectEntities(ctxOf(copy, committed), { ws: "w" }))
+      const byKeys = applied(before, projectEntities(ctxOf(copy, committed, true), { ws: "w" }))
+      const fresh = applied(new Map(), projectEntities(ctxOf(copy, new LoroDoc()), { ws: "w" }))
+      expect(byKeys).toEqual(fresh)
+      expect(byDiff).toEqual(fresh)
+      expect(before).not.toEqual(fresh)
+    }
   })
 })

@@ -43,11 +43,19 @@ export const projectEntities: PoolOp<{ readonly ws: string }, ProjectedChanges> 
   // which took 18 s at 30,000 tasks (checkout to the empty version of a replay) and minutes at 100,000.
   const from = ctx.committedFrontiers
   const doc = ctx.doc
-  const changed = from.length === 0 ? undefined : changedEntitiesBetween(doc, from, doc.oplogFrontiers())
+  const base = ctx.keysAtCommitted
+  // After a large batch: every entity there was or is, read whole (no diff from the past version).
+  const changed =
+    from.length === 0 || base !== undefined ? undefined : changedEntitiesBetween(doc, from, doc.oplogFrontiers())
   const issues: Array<ReadIssue> = []
   let entityChanges = 0
   const tables = COLLECTIONS.map((c) => {
-    const reads = changed === undefined ? readAllEntities(doc, c) : readChanged(doc, c, changed.ids(c))
+    const reads =
+      changed !== undefined
+        ? readChanged(doc, c, changed.ids(c))
+        : base !== undefined
+          ? readChanged(doc, c, new Set([...base[c], ...doc.getMap(c).keys()]))
+          : readAllEntities(doc, c)
     const out = rowsOf(c, reads, args.ws, issues)
     entityChanges += out.upserts.length + out.deletes.length
     return out
