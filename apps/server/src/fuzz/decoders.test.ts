@@ -1,6 +1,7 @@
 import {
   DownText,
   decodeFrame,
+  decodeSafely,
   decodeUpdates,
   encodeFrame,
   encodeUpdates,
@@ -83,10 +84,17 @@ describe("fuzz: wire decoders", () => {
     )
   })
 
+  it("[B3] a value whose toString is not a function is a Left, not a throw (Effect's formatter throws on it)", () => {
+    const hostileValue = JSON.parse('{"_tag":[{"toString":0}]}')
+    expect(() => Schema.decodeUnknownEither(UpText)(hostileValue)).toThrow()
+    for (const s of [UpText, DownText, UpBinaryHeader])
+      expect(Either.isLeft(decodeSafely(s as Schema.Schema<unknown, unknown>)(hostileValue))).toBe(true)
+  })
+
   it("[B3] UpText, DownText and the push header decode any JSON to a value or a Left, never a throw", () => {
-    const decoders = [UpText, DownText, UpBinaryHeader].map((s) =>
-      Schema.decodeUnknownEither(s as Schema.Schema<unknown, unknown>),
-    )
+    // The decoders the server and the engine use (`decodeSafely`: Effect's own formatting of
+    // the offending value throws on `{"toString":0}`, a Left here).
+    const decoders = [UpText, DownText, UpBinaryHeader].map((s) => decodeSafely(s as Schema.Schema<unknown, unknown>))
     fc.assert(
       fc.property(hostile, (v) => {
         for (const d of decoders) {

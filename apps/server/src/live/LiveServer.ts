@@ -4,6 +4,7 @@ import {
   AuthOk,
   CloseCode,
   decodeFrame,
+  decodeSafely,
   Fault,
   MIN_CLIENT_PROTOCOL_VERSION,
   Pong,
@@ -32,8 +33,8 @@ import { checkUpgrade, isLivePath, type UpgradeRefusal } from "./upgradeCheck.js
 
 /** RFC 6455: the server hit an unexpected condition. */
 const INTERNAL_ERROR = 1011
-const decodeUpText = Schema.decodeUnknownEither(Schema.parseJson(UpText))
-const decodePushHeader = Schema.decodeUnknownEither(UpBinaryHeader)
+const decodeUpText = decodeSafely(Schema.parseJson(UpText))
+const decodePushHeader = decodeSafely(UpBinaryHeader)
 
 export class HttpNodeServer extends Context.Tag("HttpNodeServer")<HttpNodeServer, NodeServer>() {}
 

@@ -1,10 +1,10 @@
 import type { IncomingMessage } from "node:http"
 import { WorkspaceId } from "@vibestack/schema"
-import { type ErrorKind, statusOfKind } from "@vibestack/shared"
-import { Either, Schema } from "effect"
+import { decodeSafely, type ErrorKind, statusOfKind } from "@vibestack/shared"
+import { Either } from "effect"
 
 const LIVE_PATH = /^\/api\/v1\/workspaces\/([^/?#]+)\/live(?:\?.*)?$/
-const decodeWorkspaceId = Schema.decodeUnknownEither(WorkspaceId)
+const decodeWorkspaceId = decodeSafely(WorkspaceId)
 /** The same checks `ws` makes before it upgrades, so every refusal gets our JSON body instead of its text. */
 const KEY = /^[+/0-9A-Za-z]{22}==$/
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/

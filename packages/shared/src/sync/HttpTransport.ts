@@ -1,6 +1,7 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { Either, Schema } from "effect"
 import { PushResponse, Registered, WorkspaceInfoResponse } from "../api/Api.js"
+import { decodeSafely } from "../protocol/decodeSafely.js"
 import { DownText, Update } from "../protocol/down.js"
 import type { WireError } from "../protocol/errors.js"
 import { decodeFrame, encodeFrame } from "../protocol/frame.js"
@@ -42,13 +43,13 @@ const PushBody = PushResponse.pipe(Schema.filter((r) => r.seq >= 1 || "seq below
 const InfoBody = WorkspaceInfoResponse.pipe(
   Schema.filter((i) => i.docs.every((d) => d.cursor >= 0) || "negative cursor"),
 )
-const decodeDown = Schema.decodeUnknownEither(Schema.parseJson(DownText))
-const decodeUpdateHeader = Schema.decodeUnknownEither(Update)
+const decodeDown = decodeSafely(Schema.parseJson(DownText))
+const decodeUpdateHeader = decodeSafely(Update)
 
 const malformed = (what: string) => new TransportError("Internal", `malformed ${what} from server`)
 
 const decodeJson = <A, I>(schema: Schema.Schema<A, I>, text: string, what: string): A => {
-  const r = Schema.decodeUnknownEither(Schema.parseJson(schema))(text)
+  const r = decodeSafely(Schema.parseJson(schema))(text)
   if (Either.isLeft(r)) throw malformed(what)
   return r.right
 }

@@ -1,7 +1,8 @@
 import { Either, Schema } from "effect"
+import { decodeSafely } from "../protocol/decodeSafely.js"
 import { CloseCode, ErrorBody, type ErrorKind, type WireError } from "../protocol/errors.js"
 
-const decodeErrorBody = Schema.decodeUnknownEither(Schema.parseJson(ErrorBody))
+const decodeErrorBody = decodeSafely(Schema.parseJson(ErrorBody))
 
 /** The kind a bare HTTP status means when the body does not say (e.g. a proxy's HTML page). */
 export const kindOfStatus = (status: number): ErrorKind => {
