@@ -19,4 +19,21 @@ describe("[S25] mutation fuzz, quick tier", () => {
     // The fuzz reaches the accept path (mutated titles, timestamps…), not only Loro's decoder.
     expect(stats.accepted).toBeGreaterThan(0)
   })
+
+  it(`[S25] mutants pushed in batches beside another mutant and the valid update: none escapes (seed ${seed})`, {
+    timeout: 600_000,
+  }, async () => {
+    const stats = await runMutationFuzz({
+      pool,
+      source,
+      targets: fuzzTargets(2000),
+      seed: seed + 1,
+      mutants: 120,
+      batches: true,
+    })
+    console.log(`[S25] pool mutation fuzz in batches, seed ${seed + 1}: ${JSON.stringify(stats)}`)
+    expect(stats.escapes).toEqual([])
+    expect(stats.mutants).toBe(240)
+    expect(stats.accepted).toBeGreaterThan(0)
+  })
 })

@@ -58,6 +58,11 @@ export const runMutationFuzz = async (options: {
   readonly targets: ReadonlyArray<FuzzTarget>
   readonly seed: number
   readonly mutants: number
+  /**
+   * Push each mutant in one batch with a second mutant of the same update and the valid update
+   * itself (validation shares scratch documents across a batch's blobs): `[m1, m2, valid]`.
+   */
+  readonly batches?: boolean
 }): Promise<FuzzStats> => {
   const { pool, source, targets } = options
   const random = prng(options.seed)
@@ -81,25 +86,25 @@ export const runMutationFuzz = async (options: {
     }
     const { doc, log } = entry
     const mutant = mutate(target.updates[k]!, random)
-    stats.mutants++
+    const batch = options.batches ? [mutant, mutate(target.updates[k]!, random), target.updates[k]!] : [mutant]
+    stats.mutants += options.batches ? 2 : 1
     const escaped = (what: string, err: unknown) => {
       stats.escapes.push(`seed ${options.seed} mutant ${i} (${doc}): ${what}: ${String(err).slice(0, 300)}`)
       docs.delete(key) // later mutants of this update start on a new document
     }
-    let result: Awaited<ReturnType<LoroPool["validate"]>>[number]
+    let results: Awaited<ReturnType<LoroPool["validate"]>>
     try {
-      ;[result] = (await pool.validate(ws, doc, [mutant])) as [typeof result]
+      results = await pool.validate(ws, doc, batch)
     } catch (err) {
       escaped("the document no longer loads after an earlier accepted mutant", err)
       continue
     }
-    if (!result.ok) {
-      if (result.crashed === true) stats.crashed++
-      continue
-    }
-    stats.accepted++
-    await pool.markCommitted(ws, doc, source.append(ws, doc, [mutant]))
-    log.push(mutant)
+    stats.crashed += results.filter((r) => !r.ok && r.crashed === true).length
+    const accepted = batch.filter((_, j) => results[j]?.ok === true)
+    stats.accepted += accepted.filter((b) => b !== target.updates[k]).length
+    if (accepted.length === 0) continue
+    await pool.markCommitted(ws, doc, source.append(ws, doc, accepted))
+    log.push(...accepted)
     try {
       await pool.run(ws, doc, "readBack", undefined)
     } catch (err) {
@@ -113,9 +118,9 @@ export const runMutationFuzz = async (options: {
       continue
     }
     try {
-      await pool.buildSnapshot(undefined, [mutant])
+      for (const blob of accepted) await pool.buildSnapshot(undefined, [blob])
     } catch (err) {
-      escaped("the accepted blob does not decode on its own", err)
+      escaped("an accepted blob does not decode on its own", err)
     }
   }
   return stats
