@@ -1,5 +1,5 @@
 import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientError, HttpClientRequest } from "@effect/platform"
-import { ErrorBody, type ErrorKind, statusOfKind, VibeStackApi } from "@vibestack/shared"
+import { decodeSafely, ErrorBody, type ErrorKind, statusOfKind, VibeStackApi } from "@vibestack/shared"
 import { Data, Effect, Either, Schema } from "effect"
 
 /** The contract's routes as typed calls: `client.tokens.list({ path: { ws } })`. */
@@ -21,7 +21,7 @@ export class ServerCallError extends Data.TaggedError("ServerCallError")<{
 }> {}
 
 const isErrorBody = Schema.is(ErrorBody)
-const decodeErrorBody = Schema.decodeUnknownEither(Schema.parseJson(ErrorBody))
+const decodeErrorBody = decodeSafely(Schema.parseJson(ErrorBody))
 
 /** Every failure of a derived call, as one `ServerCallError`. */
 const classify = (e: unknown): Effect.Effect<ServerCallError> => {

@@ -1,5 +1,5 @@
 import { newId, type Role } from "@vibestack/schema"
-import { CloseCode, DownText, PROTOCOL_VERSION } from "@vibestack/shared"
+import { CloseCode, DownText, decodeSafely, PROTOCOL_VERSION } from "@vibestack/shared"
 import { Either, Schema } from "effect"
 import { EphemeralStore } from "loro-crdt"
 
@@ -37,7 +37,7 @@ const FOR_GOOD = new Set<number>([
   CloseCode.ClientTooOld,
 ])
 
-const decodeDown = Schema.decodeUnknownEither(Schema.parseJson(DownText))
+const decodeDown = decodeSafely(Schema.parseJson(DownText))
 const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes))
 const fromBase64 = (s: string): Uint8Array => Uint8Array.from(atob(s), (c) => c.charCodeAt(0))
 

@@ -1,5 +1,6 @@
 import { useNavigate, useParams } from "@tanstack/react-router"
 import { MEMBER_NAME_MAX, Role, WorkspaceId } from "@vibestack/schema"
+import { decodeSafely } from "@vibestack/shared"
 import { Either, Schema } from "effect"
 import { useEffect, useState } from "react"
 import { callServer } from "../api/callServer.js"
@@ -7,7 +8,7 @@ import { writeIdentity } from "../people/identity.js"
 import { tabSync } from "../sync/runtime.js"
 
 const Claims = Schema.Struct({ role: Role })
-const decodeClaims = Schema.decodeUnknownEither(Schema.parseJson(Claims))
+const decodeClaims = decodeSafely(Schema.parseJson(Claims))
 
 /** The role claim of a share token, for the UI only (the server enforces it). */
 const roleOf = (token: string): Role | undefined => {
@@ -50,7 +51,7 @@ export const JoinPage = () => {
     const name = fragment.get("name")?.trim().slice(0, MEMBER_NAME_MAX)
     const person = fragment.get("person") ?? undefined
     history.replaceState(history.state, "", location.pathname)
-    const ws = Schema.decodeUnknownEither(WorkspaceId)(workspaceId)
+    const ws = decodeSafely(WorkspaceId)(workspaceId)
     if (token === null || token === "" || Either.isLeft(ws)) {
       setError("This share link is incomplete: ask for a new one.")
       return

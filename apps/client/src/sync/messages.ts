@@ -1,4 +1,4 @@
-import { ErrorKind } from "@vibestack/shared"
+import { decodeSafely, ErrorKind } from "@vibestack/shared"
 import { Either, Schema } from "effect"
 
 /**
@@ -93,7 +93,7 @@ export const ChannelMessage = Schema.Union(
 )
 export type ChannelMessage = typeof ChannelMessage.Type
 
-const decodeChannel = Schema.decodeUnknownEither(ChannelMessage)
+const decodeChannel = decodeSafely(ChannelMessage)
 
 /** Decodes a channel payload; anything malformed (e.g. from another build) is dropped. */
 export const parseChannelMessage = (data: unknown): ChannelMessage | undefined => {
@@ -105,7 +105,7 @@ export const parseChannelMessage = (data: unknown): ChannelMessage | undefined =
 export const WorkerCommand = Schema.Union(Schema.TaggedStruct("Stop", {}))
 export type WorkerCommand = typeof WorkerCommand.Type
 
-const decodeCommand = Schema.decodeUnknownEither(WorkerCommand)
+const decodeCommand = decodeSafely(WorkerCommand)
 
 export const parseWorkerCommand = (data: unknown): WorkerCommand | undefined => {
   const r = decodeCommand(data)
@@ -119,7 +119,7 @@ export const WorkerEvent = Schema.Union(
 )
 export type WorkerEvent = typeof WorkerEvent.Type
 
-const decodeEvent = Schema.decodeUnknownEither(WorkerEvent)
+const decodeEvent = decodeSafely(WorkerEvent)
 
 export const parseWorkerEvent = (data: unknown): WorkerEvent | undefined => {
   const r = decodeEvent(data)

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto"
 import { DocId, WorkspaceId } from "@vibestack/schema"
+import { decodeSafely } from "@vibestack/shared"
 import { Either, ParseResult, Schema } from "effect"
 import { MAX_DOCS_PER_WORKSPACE } from "../store/ByteStore.js"
 
@@ -103,7 +104,7 @@ export const readHeader = (head: Uint8Array, fileLength: number): Either.Either<
 
 export const checksumMismatch = "backup file is damaged (checksum mismatch: truncated or modified)"
 
-const decodeMetaJson = Schema.decodeUnknownEither(Schema.parseJson(BackupMeta))
+const decodeMetaJson = decodeSafely(Schema.parseJson(BackupMeta))
 
 /** Decodes and checks the metadata against the payload that follows it (bounds, order, unique ids). */
 export const readMeta = (json: Uint8Array, payloadLength: number): Either.Either<BackupMeta, string> => {
@@ -123,7 +124,8 @@ export const readMeta = (json: Uint8Array, payloadLength: number): Either.Either
 }
 
 /** The first issue, with its path, short enough for an error message (the values may be huge). */
-const describeIssue = (error: ParseResult.ParseError): string => {
+const describeIssue = (error: unknown): string => {
+  if (!ParseResult.isParseError(error)) return "unreadable"
   const [first] = ParseResult.ArrayFormatter.formatErrorSync(error)
   if (first === undefined) return "unreadable"
   const where = first.path.length === 0 ? "" : `${first.path.join(".")}: `

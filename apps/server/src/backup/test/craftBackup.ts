@@ -71,6 +71,12 @@ export const badMetadataCases = (): ReadonlyArray<{
   }
   return [
     {
+      // Valid JSON that makes Effect's own error formatting throw (`decodeSafely`).
+      name: "a field whose value has a toString that is not a function",
+      file: craftBackup({ workspaceId: [{ toString: 0 }], docs: [{ toString: 0 }] }, ok.snapshots),
+      message: /metadata is invalid/,
+    },
+    {
       name: 'workspace id ""',
       file: craftBackup({ workspaceId: "", docs: ok.docs }, ok.snapshots),
       message: /workspaceId/,

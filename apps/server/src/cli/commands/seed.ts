@@ -7,8 +7,8 @@ import {
   SCHEMA_VERSION_KEY,
   seedWorkspace,
 } from "@vibestack/schema"
-import { Registered } from "@vibestack/shared"
-import { Effect, Either, Schema } from "effect"
+import { decodeSafely, Registered } from "@vibestack/shared"
+import { Effect, Either } from "effect"
 import { LoroDoc } from "loro-crdt"
 import { workerUrl } from "../../pool/workerBundle.js"
 import { CliError, type Command } from "../Command.js"
@@ -26,7 +26,7 @@ const IN_FLIGHT = 2
 /** Answers worth retrying with the same Idempotency-Key: the server was busy or timed the request out. */
 const retryable = (status: number) => status >= 500 || status === 408 || status === 429
 
-const decodeRegistered = Schema.decodeUnknownEither(Registered)
+const decodeRegistered = decodeSafely(Registered)
 
 const post = async (url: string, init: RequestInit, attempts = 8): Promise<Response> => {
   for (let i = 1; ; i++) {
