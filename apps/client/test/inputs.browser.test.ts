@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import {
   COMMENT_BODY_MAX,
@@ -7,10 +6,10 @@ import {
   TASK_DESCRIPTION_MAX,
   TASK_TITLE_MAX,
 } from "@vibestack/schema"
-import type { Browser, Page } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { buildClient, launchChromium, resultsDir } from "./harness.js"
-import { addTask, createWorkspace, poll, startAppServer, type TestServer, taskTitles } from "./serverHarness.js"
+import type { Page } from "playwright-core"
+import { describe, expect, it } from "vitest"
+import { resultsDir } from "./harness.js"
+import { addTask, appServerPerFile, createWorkspace, poll, taskTitles } from "./serverHarness.js"
 import { hintOf, n, uploaded } from "./uiHarness.js"
 
 /**
@@ -18,26 +17,13 @@ import { hintOf, n, uploaded } from "./uiHarness.js"
  * near it, it says why it cannot be saved, and nothing refused is ever shown as saved. Each
  * check reloads: what the page shows afterwards is what was saved.
  */
-let browser: Browser
-let server: TestServer
+const app = appServerPerFile()
 const errors: Array<string> = []
-
-beforeAll(async () => {
-  mkdirSync(resultsDir, { recursive: true })
-  await buildClient()
-  server = await startAppServer()
-  browser = await launchChromium()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
 
 /** A registered workspace with project "Plan" and task "Short"; uncaught page errors are collected. */
 const board = async (name: string): Promise<Page> => {
-  const ctx = await browser.newContext()
-  const page = await createWorkspace(ctx, server.url, name, "Plan")
+  const ctx = await app.browser.newContext()
+  const page = await createWorkspace(ctx, app.server.url, name, "Plan")
   page.on("pageerror", (e) => errors.push(e.message))
   await addTask(page, "Plan", "Short")
   await expect.poll(() => taskTitles(page), poll).toEqual(["Short"])
