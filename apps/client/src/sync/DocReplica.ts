@@ -113,7 +113,9 @@ export class DocReplica {
     this.cleanups.push(this.doc.subscribeLocalUpdates((bytes) => this.persist(bytes)))
     // Migrations run before anything reads the document (their commit goes to the outbox).
     this.regate()
-    await this.catchUpRows(mark)
+    // A page that drew from older rows than `mark` gets its own, larger catch-up (catchUpPage).
+    const pageBehind = since !== undefined && !sameMark(since, mark) && this.contains(since)
+    await this.catchUpRows(mark, !pageBehind)
     this.catchUpPage(since, mark)
     this.loaded = true
     this.sendState()
@@ -125,8 +127,11 @@ export class DocReplica {
     for (const w of this.queued.splice(0)) this.write(w)
   }
 
-  /** Brings the entity rows from `mark` to the document's version: the changed entities, or all of them. */
-  private async catchUpRows(mark: EntityMarkRow["frontiers"] | undefined): Promise<void> {
+  /**
+   * Brings the entity rows from `mark` to the document's version: the changed entities, or all
+   * of them; and tells the page of the changed ones unless `catchUpPage` sends it more.
+   */
+  private async catchUpRows(mark: EntityMarkRow["frontiers"] | undefined, toPage: boolean): Promise<void> {
     if (mark !== undefined && this.contains(mark)) {
       const changed = changedEntitiesBetween(this.doc, mark as Frontiers, this.doc.frontiers())
       if (changed.size === 0) return
@@ -137,7 +142,8 @@ export class DocReplica {
         )
       const { puts, gone } = this.read(changed)
       await this.deps.store.entities.write(this.ws, toRowChanges(puts, gone), frontiersRow(this.doc.frontiers()))
-      return this.send(puts, gone)
+      if (toPage) this.send(puts, gone)
+      return
     }
     // No rows yet (a new device), or rows of a document since rewritten: fill from scratch.
     await this.bulk(
