@@ -35,7 +35,7 @@ export class Pace {
   }
 }
 
-const sum = (blobs: ReadonlyArray<Uint8Array>) => blobs.reduce((n, b) => n + b.byteLength, 0)
+export const sumBytes = (blobs: ReadonlyArray<Uint8Array>) => blobs.reduce((n, b) => n + b.byteLength, 0)
 
 /**
  * Bytes a request makes the worker read or write: its own payload, plus the document's size
@@ -45,11 +45,14 @@ const sum = (blobs: ReadonlyArray<Uint8Array>) => blobs.reduce((n, b) => n + b.b
 export const workBytes = (req: WorkerRequest, docBytes: (key: DocKey) => number): number => {
   switch (req._tag) {
     case "Load":
-      return (req.snapshot?.byteLength ?? 0) + sum(req.updates)
+      return (req.snapshot?.byteLength ?? 0) + sumBytes(req.updates)
     case "Build":
-      return (req.snapshot?.byteLength ?? 0) + sum(req.updates)
+      return (req.snapshot?.byteLength ?? 0) + sumBytes(req.updates)
     case "Validate":
-      return req.items.reduce((n, it) => n + sum(it.blobs) + sum(it.reapply) + (it.check ? docBytes(it.key) : 0), 0)
+      return req.items.reduce(
+        (n, it) => n + sumBytes(it.blobs) + sumBytes(it.reapply) + (it.check ? docBytes(it.key) : 0),
+        0,
+      )
     case "Run":
       // Some operations carry the bytes they work on (a whole document to check, a backup).
       return docBytes(req.key) + bytesIn(req.args)

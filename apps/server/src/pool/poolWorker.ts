@@ -6,6 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads"
 import { COLLECTIONS, type Collection } from "@vibestack/schema"
 import { type Frontiers, LoroDoc } from "loro-crdt"
+import { sumBytes } from "./callBudget.js"
 import { DocCache } from "./DocCache.js"
 import { poolOps } from "./ops/index.js"
 import type { OpContext } from "./ops/PoolOp.js"
@@ -105,8 +106,12 @@ const context = (e: Entry): OpContext => ({
 })
 
 const validate = (key: string, e: Entry, item: ValidateItem): ItemResult => {
-  const bytes = [...item.reapply, ...item.blobs].reduce((n, b) => n + b.byteLength, 0)
-  if (!item.check && e.pending.length === 0 && bytes >= LARGE_STORED_BATCH_BYTES)
+  // Stored bytes only (the projection): a push (`check`) never pays for this.
+  if (
+    !item.check &&
+    e.pending.length === 0 &&
+    sumBytes(item.reapply) + sumBytes(item.blobs) >= LARGE_STORED_BATCH_BYTES
+  )
     e.keysAtCommitted = Object.fromEntries(COLLECTIONS.map((c) => [c, e.doc.getMap(c).keys()])) as unknown as Record<
       Collection,
       ReadonlyArray<string>
