@@ -36,8 +36,19 @@ if (fs.existsSync(report)) {
   passed += r.numPassedTests
   failed += r.numFailedTests
   skipped += r.numPendingTests + r.numTodoTests
-  // A file that failed to load has no tests but must still count as a failure.
-  failed += r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length
+  // A file that failed to load has no tests but must still count as a failure, and so does
+  // one whose hooks failed while its tests passed (teardown, an unhandled error).
+  const fileLevel = r.testResults.filter(
+    (f) => f.status === "failed" && !f.assertionResults.some((t) => t.status === "failed"),
+  )
+  failed += fileLevel.length
+  // The tail of this output is often all that is kept: name every failure once more, briefly.
+  const firstLine = (m) => String(m ?? "").split("\n").find((l) => l.trim() !== "")?.slice(0, 200) ?? ""
+  const rel = (name) => name.replace(process.cwd() + "/", "")
+  for (const f of fileLevel) console.log(`FAILED FILE ${rel(f.name)}: ${firstLine(f.message)}`)
+  for (const f of r.testResults)
+    for (const t of f.assertionResults.filter((t) => t.status === "failed"))
+      console.log(`FAILED ${rel(f.name)} > ${t.title}: ${firstLine(t.failureMessages?.[0])}`)
 } else failed += 1
 if (Number(status) !== 0 && failed === 0) failed = 1
 console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""))

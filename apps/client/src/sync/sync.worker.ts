@@ -107,6 +107,19 @@ const stopFatal = async (ws: string, r: Running, error: SyncError): Promise<void
   post({ _tag: "WorkspacesChanged" })
 }
 
+/**
+ * The engine that runs with the workspace's stored token. A retry right after joining again with
+ * an editor link must not go to the viewer's engine that is still running (it would be refused
+ * again): scan first, and wait for a restart it starts.
+ */
+const currentEngine = async (ws: string): Promise<Running | undefined> => {
+  await scan()
+  await starting.get(ws)
+  const meta = await store.getWorkspace(ws as WorkspaceMeta["workspaceId"])
+  const r = running.get(ws)
+  return r !== undefined && meta !== undefined && r.token === meta.token ? r : undefined
+}
+
 const acceptCommit = (r: Running, m: Extract<ChannelMessage, { _tag: "LocalCommit" }>): void => {
   r.remember(m.bytes, {
     id: m.id,
@@ -214,11 +227,12 @@ channel.onmessage = (event: MessageEvent) => {
     }
     case "RetryRejected": {
       if (m.doc !== MAIN_DOC) return
-      const r = running.get(m.ws)
       const failed = (message: string) => post({ _tag: "RetryFailed", ws: m.ws, doc: m.doc, id: m.id, message })
-      if (r === undefined) return failed("Sync is not running for this workspace; join it again with a link first.")
-      r.engine.retryRejected(m.id).then(
-        (out) => out.error !== undefined && failed(out.error),
+      currentEngine(m.ws).then(
+        (r) =>
+          r === undefined
+            ? failed("Sync is not running for this workspace; join it again with a link first.")
+            : r.engine.retryRejected(m.id).then((out) => out.error !== undefined && failed(out.error)),
         (e: unknown) => failed(`Could not apply the change again: ${String(e)}`),
       )
       return
