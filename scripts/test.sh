@@ -17,6 +17,7 @@ done
 mkdir -p .tmp
 report=.tmp/vitest-report.json
 rm -f "$report"
+rm -rf .tmp/browser-failures
 
 # Typecheck and lint count as suites of their own: a red tree is a failed test.
 checks_passed=0
@@ -49,6 +50,11 @@ if (fs.existsSync(report)) {
   for (const f of r.testResults)
     for (const t of f.assertionResults.filter((t) => t.status === "failed"))
       console.log(`FAILED ${rel(f.name)} > ${t.title}: ${firstLine(t.failureMessages?.[0])}`)
+  // What the pages showed when a browser test failed (apps/client/test/pagesOnFailure.ts).
+  const shots = ".tmp/browser-failures"
+  if (fs.existsSync(shots))
+    for (const f of fs.readdirSync(shots))
+      console.log(fs.readFileSync(`${shots}/${f}`, "utf8").split("\n").slice(0, 16).map((l) => l.slice(0, 400)).join("\n"))
 } else failed += 1
 if (Number(status) !== 0 && failed === 0) failed = 1
 console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""))

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs"
 import type { Browser, BrowserContext, Page, Route } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { buildClient, launchChromium, resultsDir } from "./harness.js"
+import { describePagesOnFailure } from "./pagesOnFailure.js"
 import { poll, startAppServer, type TestServer } from "./serverHarness.js"
 
 /**
@@ -11,6 +12,7 @@ import { poll, startAppServer, type TestServer } from "./serverHarness.js"
  */
 const TASKS = 10_000
 let browser: Browser
+describePagesOnFailure(() => browser)
 let server: TestServer
 let seeded: { readonly workspaceId: string; readonly masterToken: string }
 

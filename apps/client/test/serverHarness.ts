@@ -3,6 +3,7 @@ import { Option } from "effect"
 import type { Browser, BrowserContext, Page } from "playwright-core"
 import { afterAll, beforeAll } from "vitest"
 import { buildClient, distDir, launchChromium, resultsDir } from "./harness.js"
+import { describePagesOnFailure } from "./pagesOnFailure.js"
 
 export interface TestServer {
   readonly url: string
@@ -92,6 +93,7 @@ export const appServerPerFile = (): { readonly browser: Browser; readonly server
     await browser?.close()
     await server?.stop()
   })
+  describePagesOnFailure(() => browser)
   return {
     get browser() {
       if (browser === undefined) throw new Error("appServerPerFile: Chromium is not started yet")

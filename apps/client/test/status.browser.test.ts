@@ -3,6 +3,7 @@ import { join } from "node:path"
 import type { Browser } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { buildClient, launchChromium, resultsDir, serveDist } from "./harness.js"
+import { describePagesOnFailure } from "./pagesOnFailure.js"
 import {
   addTask,
   createWorkspace,
@@ -19,6 +20,7 @@ import { recordStatusBar, statusSeen, uploaded } from "./uiHarness.js"
  * [U5] Errors are written for a person (no raw exception text).
  */
 let browser: Browser
+describePagesOnFailure(() => browser)
 let server: TestServer | undefined
 
 beforeAll(async () => {

@@ -3,12 +3,14 @@ import { join } from "node:path"
 import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { buildClient, launchChromium, resultsDir, serveDist } from "./harness.js"
+import { describePagesOnFailure } from "./pagesOnFailure.js"
 
 /**
  * Cross-tab behaviour with no server at all: leader election, BroadcastChannel delivery of
  * local commits, IndexedDB persistence across reloads, and leader hand-off on tab close.
  */
 let browser: Browser
+describePagesOnFailure(() => browser)
 let site: { readonly url: string; readonly close: () => Promise<void> }
 
 const poll = { timeout: 30_000, interval: 100 }
