@@ -140,6 +140,23 @@ describe("large workspace (10,000 tasks)", () => {
     await ctx.close()
   })
 
+  it("[U7] a long project far below the screen gets its rows once scrolled near, the first one at once", async () => {
+    const { ctx, page } = await joined("block")
+    await page.reload()
+    await firstTitle(page).waitFor({ timeout: poll.timeout })
+    const sections = page.locator("section.project")
+    const last = sections.last()
+    // The first project's rows are there; the last one, ten screens down, has its header only.
+    expect(await sections.first().locator("li.task").count()).toBeGreaterThan(0)
+    await expect.poll(() => last.locator(".rows-placeholder").count(), poll).toBe(1)
+    expect(await last.locator("li.task").count()).toBe(0)
+    expect(await last.locator("h2").textContent()).not.toBe("")
+    await last.scrollIntoViewIfNeeded()
+    await expect.poll(() => last.locator("li.task").count(), poll).toBeGreaterThan(0)
+    expect(await last.locator(".rows-placeholder").count()).toBe(0)
+    await ctx.close()
+  })
+
   it("[C18] two tabs on a large workspace stay in step", async () => {
     const { ctx, page: a } = await joined("block")
     const b = await ctx.newPage()

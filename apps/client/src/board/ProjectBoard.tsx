@@ -15,6 +15,7 @@ import type { Member, Project, Task, TaskStatus } from "@vibestack/schema"
 import { memo, useCallback, useMemo, useState } from "react"
 import { useNotify } from "../components/Notices.js"
 import { ProjectHeader } from "../components/ProjectHeader.js"
+import { RowsPlaceholder } from "../components/VirtualTaskList.js"
 import { intent } from "../sync/intents.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { write } from "../ui/write.js"
@@ -41,6 +42,9 @@ interface Props {
   readonly readOnly: boolean
   readonly selectedTask: string | undefined
   readonly onSelect: (id: string) => void
+  /** Near the screen: cards render (a long project far below shows its header and a placeholder). */
+  readonly near: boolean
+  readonly nearRef: (el: Element | null) => void
 }
 
 type DropData = { readonly status: TaskStatus; readonly cardId?: string }
@@ -101,7 +105,7 @@ export const ProjectBoard = memo((p: Props) => {
   }
   const activeTask = active === undefined ? undefined : session.index.tasks.get(active)
   return (
-    <section className="project board-project" aria-labelledby={`project-${p.project.id}`}>
+    <section ref={p.nearRef} className="project board-project" aria-labelledby={`project-${p.project.id}`}>
       <ProjectHeader
         project={p.project}
         tasks={p.tasks}
@@ -110,40 +114,44 @@ export const ProjectBoard = memo((p: Props) => {
         session={session}
         readOnly={p.readOnly}
       />
-      <DndContext
-        sensors={sensors}
-        collisionDetection={closestCorners}
-        accessibility={{
-          announcements,
-          screenReaderInstructions: {
-            draggable:
-              "Press Space to lift this card, arrow keys to move it, Space again to drop it, Escape to cancel. Or Alt plus an arrow key on the card's title.",
-          },
-        }}
-        onDragStart={onDragStart}
-        onDragCancel={() => setActive(undefined)}
-        onDragEnd={onDragEnd}
-      >
-        <div className="columns">
-          {STATUSES.map((s) => (
-            <StatusColumn
-              key={s}
-              projectId={p.project.id}
-              status={s}
-              tasks={columns.get(s)!}
-              members={p.members}
-              viewers={p.viewers}
-              readOnly={p.readOnly}
-              selectedTask={p.selectedTask}
-              onSelect={p.onSelect}
-              onStep={onStep}
-            />
-          ))}
-        </div>
-        <DragOverlay dropAnimation={null}>
-          {activeTask !== undefined && <div className="card drag-preview">{activeTask.title}</div>}
-        </DragOverlay>
-      </DndContext>
+      {!p.near ? (
+        <RowsPlaceholder />
+      ) : (
+        <DndContext
+          sensors={sensors}
+          collisionDetection={closestCorners}
+          accessibility={{
+            announcements,
+            screenReaderInstructions: {
+              draggable:
+                "Press Space to lift this card, arrow keys to move it, Space again to drop it, Escape to cancel. Or Alt plus an arrow key on the card's title.",
+            },
+          }}
+          onDragStart={onDragStart}
+          onDragCancel={() => setActive(undefined)}
+          onDragEnd={onDragEnd}
+        >
+          <div className="columns">
+            {STATUSES.map((s) => (
+              <StatusColumn
+                key={s}
+                projectId={p.project.id}
+                status={s}
+                tasks={columns.get(s)!}
+                members={p.members}
+                viewers={p.viewers}
+                readOnly={p.readOnly}
+                selectedTask={p.selectedTask}
+                onSelect={p.onSelect}
+                onStep={onStep}
+              />
+            ))}
+          </div>
+          <DragOverlay dropAnimation={null}>
+            {activeTask !== undefined && <div className="card drag-preview">{activeTask.title}</div>}
+          </DragOverlay>
+        </DndContext>
+      )}
     </section>
   )
 })

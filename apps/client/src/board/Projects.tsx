@@ -1,14 +1,15 @@
-import type { Member, Project, Task } from "@vibestack/schema"
-import { useMemo } from "react"
+import type { Member, Project } from "@vibestack/schema"
+import { memo, useMemo, useSyncExternalStore } from "react"
 import { ProjectColumn } from "../components/ProjectColumn.js"
+import { WHOLE } from "../components/VirtualTaskList.js"
+import { useNearScreen } from "../hooks/useNearScreen.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { ProjectBoard } from "./ProjectBoard.js"
 import type { Viewers } from "./StatusColumn.js"
 import { filterTasks, type TaskFilter } from "./taskFilter.js"
 import type { BoardViewKind } from "./ViewSwitch.js"
 
-/** Every project, as lists or boards, through the filter (memoised per project's task array). */
-export const Projects = (p: {
+interface Props {
   readonly view: BoardViewKind
   readonly viewers: Viewers
   readonly session: WorkspaceSession
@@ -17,41 +18,62 @@ export const Projects = (p: {
   readonly readOnly: boolean
   readonly selected: string | undefined
   readonly onSelect: (id: string) => void
-}) => (
-  <div className={p.view === "board" ? "projects boards" : "projects"}>
-    {p.session.index.projectList().map((project) => (
-      <FilteredProject key={project.id} {...p} project={project} tasks={p.session.index.tasksOf(project.id)} />
-    ))}
-  </div>
-)
+}
 
-const FilteredProject = (
-  p: Parameters<typeof Projects>[0] & { readonly project: Project; readonly tasks: ReadonlyArray<Task> },
-) => {
-  const shown = useMemo(() => filterTasks(p.tasks, p.filter), [p.tasks, p.filter])
+/**
+ * Every project, as lists or boards, through the filter. Each part subscribes to what it draws
+ * (the project list; one project's task array, which the index replaces only when one of its
+ * tasks changed), so a change re-renders its own project and not the page: a keystroke in a
+ * description re-renders one list and, through memoised rows, one row.
+ */
+export const Projects = memo((p: Props) => {
+  const projects = useSyncExternalStore(p.session.subscribe, () => p.session.index.projectList())
+  return (
+    <div className={p.view === "board" ? "projects boards" : "projects"}>
+      {projects.map((project, i) => (
+        <FilteredProject key={project.id} {...p} project={project} first={i === 0} />
+      ))}
+    </div>
+  )
+})
+
+const FilteredProject = memo((p: Props & { readonly project: Project; readonly first: boolean }) => {
+  const { session, project } = p
+  const tasks = useSyncExternalStore(session.subscribe, () => session.index.tasksOf(project.id))
+  const total = useSyncExternalStore(session.subscribe, () => session.taskCount(project.id))
+  const shown = useMemo(() => filterTasks(tasks, p.filter), [tasks, p.filter])
+  // A long project renders its rows once near the screen (the first one at once): opening a
+  // large workspace lays out one screenful, not every project's window.
+  // (An empty one has nothing to defer; it is not latched either: its tasks may be on their way.)
+  const [nearScreen, nearRef] = useNearScreen(p.first || (total > 0 && total <= WHOLE))
+  const near = nearScreen || total === 0
   return p.view === "board" ? (
     <ProjectBoard
-      project={p.project}
-      tasks={p.tasks}
+      project={project}
+      tasks={tasks}
       shown={shown}
-      total={p.session.taskCount(p.project.id)}
+      total={total}
       members={p.members}
       viewers={p.viewers}
-      session={p.session}
+      session={session}
       readOnly={p.readOnly}
       selectedTask={p.selected}
       onSelect={p.onSelect}
+      near={near}
+      nearRef={nearRef}
     />
   ) : (
     <ProjectColumn
-      project={p.project}
-      tasks={p.tasks}
+      project={project}
+      tasks={tasks}
       shown={shown}
-      total={p.session.taskCount(p.project.id)}
-      session={p.session}
+      total={total}
+      session={session}
       readOnly={p.readOnly}
       selectedTask={p.selected}
       onSelect={p.onSelect}
+      near={near}
+      nearRef={nearRef}
     />
   )
-}
+})

@@ -22,8 +22,8 @@ export const Avatar = ({ member, label }: { readonly member: Member; readonly la
   </span>
 )
 
-const dueLabel = (iso: string): string =>
-  new Date(`${iso}T00:00:00`).toLocaleDateString(undefined, { month: "short", day: "numeric" })
+const dueFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" })
+const dueLabel = (iso: string): string => dueFormat.format(new Date(`${iso}T00:00:00`))
 
 interface Props {
   readonly task: Task

@@ -3,7 +3,7 @@ import { memo, useCallback } from "react"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { ProjectHeader } from "./ProjectHeader.js"
 import { TaskRow } from "./TaskRow.js"
-import { VirtualTaskList } from "./VirtualTaskList.js"
+import { RowsPlaceholder, VirtualTaskList } from "./VirtualTaskList.js"
 
 interface Props {
   readonly project: Project
@@ -17,16 +17,19 @@ interface Props {
   readonly readOnly: boolean
   readonly selectedTask: string | undefined
   readonly onSelect: (id: string) => void
+  /** Near the screen: rows render (a long project far below shows its header and a placeholder). */
+  readonly near: boolean
+  readonly nearRef: (el: Element | null) => void
 }
 
 /** The list view of one project. Memoised: a change elsewhere in the workspace does not re-render it. */
 export const ProjectColumn = memo(
-  ({ project, tasks, shown, total, session, readOnly, selectedTask, onSelect }: Props) => {
+  ({ project, tasks, shown, total, session, readOnly, selectedTask, onSelect, near, nearRef }: Props) => {
     const loadMore = useCallback((upTo: number) => session.loadMore(project.id, upTo), [session, project.id])
     // A filter picks among the tasks read so far: the list is exactly those (no rows to read beyond).
     const filtered = shown !== tasks
     return (
-      <section className="project" aria-labelledby={`project-${project.id}`}>
+      <section ref={nearRef} className="project" aria-labelledby={`project-${project.id}`}>
         <ProjectHeader
           project={project}
           tasks={tasks}
@@ -35,26 +38,30 @@ export const ProjectColumn = memo(
           session={session}
           readOnly={readOnly}
         />
-        <VirtualTaskList
-          label={`Tasks of ${project.name}`}
-          tasks={shown}
-          total={filtered ? shown.length : total}
-          loadMore={loadMore}
-          row={(t, i) => (
-            <TaskRow
-              key={t.id}
-              task={t}
-              prevId={shown[i - 1]?.id}
-              prevPrevId={shown[i - 2]?.id}
-              nextId={shown[i + 1]?.id}
-              nextNextId={shown[i + 2]?.id}
-              session={session}
-              readOnly={readOnly}
-              selected={selectedTask === t.id}
-              onSelect={onSelect}
-            />
-          )}
-        />
+        {!near ? (
+          <RowsPlaceholder />
+        ) : (
+          <VirtualTaskList
+            label={`Tasks of ${project.name}`}
+            tasks={shown}
+            total={filtered ? shown.length : total}
+            loadMore={loadMore}
+            row={(t, i) => (
+              <TaskRow
+                key={t.id}
+                task={t}
+                prevId={shown[i - 1]?.id}
+                prevPrevId={shown[i - 2]?.id}
+                nextId={shown[i + 1]?.id}
+                nextNextId={shown[i + 2]?.id}
+                session={session}
+                readOnly={readOnly}
+                selected={selectedTask === t.id}
+                onSelect={onSelect}
+              />
+            )}
+          />
+        )}
       </section>
     )
   },

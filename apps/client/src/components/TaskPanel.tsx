@@ -1,9 +1,16 @@
-import { TaskPriority as Priorities, type TaskPriority, type TaskStatus } from "@vibestack/schema"
-import { type ReactNode, useEffect, useId, useRef, useState } from "react"
+import {
+  type Comment,
+  type Member,
+  TaskPriority as Priorities,
+  type TaskPriority,
+  type TaskStatus,
+} from "@vibestack/schema"
+import { memo, type ReactNode, useEffect, useId, useRef, useState } from "react"
 import { STATUSES, statusLabel } from "../board/boardMoves.js"
 import { Avatar } from "../board/TaskCard.js"
 import { useNow } from "../hooks/useNow.js"
 import { exactTime, relativeTime } from "../people/relativeTime.js"
+import { useMembers } from "../people/useMembers.js"
 import { deviceAuthorId } from "../sync/deviceAuthorId.js"
 import { type Intent, intent } from "../sync/intents.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
@@ -58,6 +65,7 @@ export const TaskPanel = ({
   const notify = useNotify()
   const history = useUndoHistoryOf()
   const deleteWithUndo = useDeleteWithUndo(session)
+  const people = useMembers(session)
   const hint = useId()
   const field = useRef<HTMLTextAreaElement>(null)
   // The textarea keeps its own value: the document's change event arrives after a microtask,
@@ -184,32 +192,7 @@ export const TaskPanel = ({
         }
       />
       <h3>Comments</h3>
-      <ul className="comments">
-        {comments.map((c) => {
-          const author = session.index.members.get(c.authorId)
-          return (
-            <li key={c.id}>
-              <div className="comment-head">
-                {author !== undefined && <Avatar member={author} />}
-                <strong>{author?.name ?? "Someone"}</strong>
-                <time dateTime={new Date(c.createdAt).toISOString()} title={exactTime(c.createdAt)}>
-                  {relativeTime(c.createdAt, now)}
-                </time>
-              </div>
-              <p className="comment-body">{c.body}</p>
-              {!readOnly && (
-                <button
-                  type="button"
-                  aria-label="Delete comment"
-                  onClick={() => deleteWithUndo("comment", intent("deleteComment", c.id))}
-                >
-                  ✕
-                </button>
-              )}
-            </li>
-          )
-        })}
-      </ul>
+      <Comments comments={comments} people={people} now={now} readOnly={readOnly} onDelete={deleteWithUndo} />
       {!readOnly && (
         <NewItemForm
           className="new-item stacked"
@@ -225,3 +208,47 @@ export const TaskPanel = ({
     </aside>
   )
 }
+
+/** The task's comments: memoised, so a keystroke in the description does not format every date again. */
+const Comments = memo(
+  ({
+    comments,
+    people,
+    now,
+    readOnly,
+    onDelete,
+  }: {
+    readonly comments: ReadonlyArray<Comment>
+    readonly people: ReadonlyMap<string, Member>
+    readonly now: number
+    readonly readOnly: boolean
+    readonly onDelete: (what: string, fn: Intent) => void
+  }) => (
+    <ul className="comments">
+      {comments.map((c) => {
+        const author = people.get(c.authorId)
+        return (
+          <li key={c.id}>
+            <div className="comment-head">
+              {author !== undefined && <Avatar member={author} />}
+              <strong>{author?.name ?? "Someone"}</strong>
+              <time dateTime={new Date(c.createdAt).toISOString()} title={exactTime(c.createdAt)}>
+                {relativeTime(c.createdAt, now)}
+              </time>
+            </div>
+            <p className="comment-body">{c.body}</p>
+            {!readOnly && (
+              <button
+                type="button"
+                aria-label="Delete comment"
+                onClick={() => onDelete("comment", intent("deleteComment", c.id))}
+              >
+                ✕
+              </button>
+            )}
+          </li>
+        )
+      })}
+    </ul>
+  ),
+)

@@ -20,9 +20,17 @@ interface Props {
   readonly onSelect: (id: string) => void
 }
 
+/** A row shows these fields of its task: a change to another (a description typed) leaves it alone. */
+const SHOWN = ["id", "title", "status", "priority"] as const
+
+export const sameRow = (a: Props, b: Props): boolean =>
+  (Object.keys(a) as Array<keyof Props>).every((k) =>
+    k === "task" ? SHOWN.every((f) => a.task[f] === b.task[f]) : a[k] === b[k],
+  )
+
 /**
- * One task. Memoised on the task object: the entity index keeps unchanged tasks' identity,
- * so a keystroke elsewhere re-renders only the row it touches. The title is edited locally
+ * One task. Memoised on the fields it shows (the entity index keeps unchanged tasks' identity),
+ * so a keystroke re-renders at most the row it touches, and none while typing a description. The title is edited locally
  * and committed on Enter or blur (one change record per edit, not one per key); a title the
  * schema refuses stays in the field with the reason (NameInput).
  */
@@ -98,4 +106,4 @@ export const TaskRow = memo((p: Props) => {
       </button>
     </li>
   )
-})
+}, sameRow)

@@ -5,7 +5,7 @@ import { type ReactNode, useLayoutEffect, useRef, useState } from "react"
 /** Tasks read from IndexedDB beyond the last one on screen, so scrolling rarely waits. */
 const READ_AHEAD = 200
 /** Lists up to this long are rendered whole (find in page, screen readers); longer ones virtualized. */
-const WHOLE = 100
+export const WHOLE = 100
 /** Row height before one is measured (a task row with its controls). */
 const ESTIMATE = 44
 
@@ -84,3 +84,6 @@ export const VirtualTaskList = ({ label, tasks, total, loadMore, row }: Props) =
     </div>
   )
 }
+
+/** Where a long project's rows go until it is near the screen: the height its list will take. */
+export const RowsPlaceholder = () => <div className="task-scroll rows-placeholder" aria-busy="true" />

@@ -19,4 +19,14 @@ export const relativeTime = (at: number, now: number): string => {
 }
 
 /** The exact time, for the hover title and `<time dateTime>`. */
-export const exactTime = (at: number): string => new Date(at).toLocaleString()
+export const exactTime = (at: number): string => dateTime.format(at)
+
+/** What `Date.toLocaleString()` shows, with one formatter (it builds one per call). */
+const dateTime = new Intl.DateTimeFormat(undefined, {
+  year: "numeric",
+  month: "numeric",
+  day: "numeric",
+  hour: "numeric",
+  minute: "numeric",
+  second: "numeric",
+})

@@ -22,6 +22,8 @@ export class EntityIndex {
   /** Sorted tasks per project, kept up to date incrementally (built on first use). */
   private tasksByProjectCache: Map<string, ReadonlyArray<Task>> | undefined
   private commentsByTaskCache: Map<string, ReadonlyArray<Comment>> | undefined
+  /** Projects in order; a new array only when a project changed (the board re-renders then only). */
+  private projectListCache: ReadonlyArray<Project> | undefined
 
   private map<C extends Collection>(c: C): Map<string, EntityOf[C]> {
     return (
@@ -38,7 +40,12 @@ export class EntityIndex {
       target.set(e.id, e)
     }
     if (before !== undefined) this.regroupTasks(before)
+    if (entities.length > 0) this.invalidate(c)
+  }
+
+  private invalidate(c: Collection): void {
     if (c === "comments") this.commentsByTaskCache = undefined
+    if (c === "projects") this.projectListCache = undefined
   }
 
   remove(c: Collection, ids: ReadonlyArray<string>): void {
@@ -46,14 +53,14 @@ export class EntityIndex {
     const before = c === "tasks" ? new Map(ids.map((id) => [id, this.tasks.get(id)])) : undefined
     for (const id of ids) target.delete(id)
     if (before !== undefined) this.regroupTasks(before)
-    if (c === "comments") this.commentsByTaskCache = undefined
+    if (ids.length > 0) this.invalidate(c)
   }
 
   /** Drops every entity of `c` (before reading its windows again). */
   clear(c: Collection): void {
     this.map(c).clear()
     if (c === "tasks") this.tasksByProjectCache = undefined
-    if (c === "comments") this.commentsByTaskCache = undefined
+    this.invalidate(c)
   }
 
   /**
@@ -88,9 +95,12 @@ export class EntityIndex {
     for (const [projectId, g] of touched) groups.set(projectId, g)
   }
 
-  /** Projects in creation order. */
+  /** Projects in creation order: the same array until one of them changes. */
   projectList(): ReadonlyArray<Project> {
-    return [...this.projects.values()].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+    this.projectListCache ??= [...this.projects.values()].sort(
+      (a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1),
+    )
+    return this.projectListCache
   }
 
   tasksOf(projectId: string): ReadonlyArray<Task> {

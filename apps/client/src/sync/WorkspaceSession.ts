@@ -218,12 +218,21 @@ export class WorkspaceSession {
     this.bump()
   }
 
+  /**
+   * Counts again the rows of the projects read only in part (the others count what is read),
+   * after rows were written: every edit's rows are, so nothing re-renders unless a count moved.
+   */
   private async recount(): Promise<void> {
     const ws = this.meta.workspaceId
-    const ids = [...this.index.projects.keys()]
+    const ids = [...this.partial]
+    if (ids.length === 0) return
     const counts = await Promise.all(ids.map((id) => this.sync.store.entities.count(ws, "tasks", id)))
-    ids.forEach((id, i) => this.counts.set(id, counts[i]!))
-    this.bump()
+    let moved = false
+    ids.forEach((id, i) => {
+      moved ||= this.counts.get(id) !== counts[i]
+      this.counts.set(id, counts[i]!)
+    })
+    if (moved) this.bump()
   }
 
   private async loadComments(taskId: string): Promise<void> {

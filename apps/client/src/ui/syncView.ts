@@ -1,5 +1,6 @@
 import type { FatalError } from "@vibestack/shared"
 import { describeFatal, type FatalState } from "../sync/fatalMessage.js"
+import { count } from "./textRules.js"
 
 /**
  * The status bar's one source of truth: every word it shows is derived here, in one pass,
@@ -83,7 +84,7 @@ export const ago = (then: number, now: number): string => {
   return new Date(then).toLocaleString()
 }
 
-const plural = (n: number, one: string, many: string): string => `${n.toLocaleString()} ${n === 1 ? one : many}`
+const plural = (n: number, one: string, many: string): string => `${count(n)} ${n === 1 ? one : many}`
 
 const KEPT = "Changes are saved on this device."
 

@@ -35,8 +35,10 @@ export const RULES = {
 
 export type TextCheck = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly reason: string }
 
-/** Numbers in the user's own format (100,000 in English). */
-export const count = (n: number): string => n.toLocaleString()
+const numbers = new Intl.NumberFormat()
+
+/** Numbers in the user's own format (100,000 in English). One formatter: `toLocaleString` builds one per call. */
+export const count = (n: number): string => numbers.format(n)
 
 /** Names lose surrounding spaces and line breaks (they become spaces); free text is kept as typed. */
 export const checkText = (rule: TextRule, raw: string): TextCheck => {
