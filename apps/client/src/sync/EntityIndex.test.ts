@@ -63,6 +63,14 @@ describe("EntityIndex identities (what React skips)", () => {
     expect(sameRow(rowProps(p1[1]!), rowProps(index.tasksOf("p1")[1]!))).toBe(true)
   })
 
+  it("[U7] a project whose tasks are not read yet reads as the same empty array every time (a subscription that sees a new one each read never settles)", () => {
+    const index = filled()
+    index.put("projects", [project("p3", 3)])
+    expect(index.tasksOf("p3")).toEqual([])
+    expect(index.tasksOf("p3")).toBe(index.tasksOf("p3"))
+    expect(new EntityIndex().tasksOf("p1")).toBe(index.tasksOf("p3"))
+  })
+
   it("[U7] the project list is a new array only when a project changed", () => {
     const index = filled()
     const projects = index.projectList()

@@ -114,7 +114,9 @@ export class EntityIndex {
       for (const g of groups.values()) g.sort(compareTasks)
       this.tasksByProjectCache = groups
     }
-    return this.tasksByProjectCache.get(projectId) ?? []
+    // One empty array: React compares what a subscription reads by identity (a new [] each
+    // read is a change each read, and a render loop).
+    return this.tasksByProjectCache.get(projectId) ?? NO_TASKS
   }
 
   /** Called the first time a task's comments are asked for (they are read from IndexedDB then). */
@@ -135,6 +137,8 @@ export class EntityIndex {
     return this.commentsByTaskCache.get(taskId) ?? []
   }
 }
+
+const NO_TASKS: ReadonlyArray<Task> = Object.freeze([])
 
 /** First index whose task sorts at or after `t`. */
 const insertionPoint = (g: ReadonlyArray<Task>, t: Task): number => {
