@@ -50,7 +50,8 @@ if (fs.existsSync(report)) {
   for (const f of r.testResults)
     for (const t of f.assertionResults.filter((t) => t.status === "failed"))
       console.log(`FAILED ${rel(f.name)} > ${t.title}: ${firstLine(t.failureMessages?.[0])}`)
-  // What the pages showed when a browser test failed (apps/client/test/pagesOnFailure.ts).
+  // What the pages showed when a browser test failed (apps/client/test/pagesOnFailure.ts),
+  // including attempts that a retry then passed: those are named as flaky, never hidden.
   const shots = ".tmp/browser-failures"
   if (fs.existsSync(shots))
     for (const f of fs.readdirSync(shots))

@@ -17,7 +17,9 @@ const PAGE_TEXT = 1_500
 export const describePagesOnFailure = (browser: () => Browser | undefined): void => {
   beforeEach((ctx) => {
     ctx.onTestFailed(async () => {
-      const lines: Array<string> = [`${ctx.task.file.name} > ${ctx.task.name}`]
+      // Each failed attempt is kept: one a retry then passed is reported as flaky, not hidden.
+      const attempt = (ctx.task.result?.retryCount ?? 0) + 1
+      const lines: Array<string> = [`pages at failure, attempt ${attempt}: ${ctx.task.file.name} > ${ctx.task.name}`]
       for (const [c, context] of (browser()?.contexts() ?? []).entries())
         for (const [i, page] of context.pages().entries()) {
           const shown = await page
@@ -35,9 +37,9 @@ export const describePagesOnFailure = (browser: () => Browser | undefined): void
           lines.push(`context ${c} page ${i} ${page.url()}`, ...shown.map((l) => `  ${l}`))
         }
       const text = lines.join("\n")
-      console.error(`[pages at failure]\n${text}`)
+      console.error(text)
       mkdirSync(failuresDir, { recursive: true })
-      const name = `${ctx.task.file.name}-${ctx.task.name}`.replace(/[^\w.-]+/g, "_").slice(0, 150)
+      const name = `${ctx.task.file.name}-${ctx.task.name}-attempt${attempt}`.replace(/[^\w.-]+/g, "_").slice(0, 150)
       writeFileSync(join(failuresDir, `${name}.txt`), `${text}\n`)
     })
   })

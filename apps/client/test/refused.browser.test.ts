@@ -20,7 +20,11 @@ const forceStatus = async (p: Page, title: string, status: string): Promise<void
 }
 
 describe("[U3] refused changes", () => {
-  it("[U3] a viewer's forced edit is refused and listed; sync goes on, the board is complete; discard, copy, retry after re-joining", async () => {
+  // retry: failed once in CI (stop 21: the retried change stayed listed; the retry now goes to the
+  // engine of the stored token), never here; a failed attempt's pages are printed (pagesOnFailure.ts).
+  it("[U3] a viewer's forced edit is refused and listed; sync goes on, the board is complete; discard, copy, retry after re-joining", {
+    retry: 1,
+  }, async () => {
     const ctxA = await app.browser.newContext()
     const a = await createWorkspace(ctxA, app.server.url, "Refused", "Docs")
     await addTask(a, "Docs", "Read me")
