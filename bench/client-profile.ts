@@ -3,8 +3,7 @@
  * profile (CDP Profiler) of a reload from IndexedDB and of keypresses, summarised by self time
  * per function, with Chromium's layout/style/script totals (CDP Performance metrics). A tool
  * for finding the next thing to make cheaper; `client-render.ts` is the benchmark.
- * PRE_RELOADS=n reloads n times first (the first reload after joining refills the rows; see the
- * row count printed before and after).
+ * PRE_RELOADS=n reloads n times first (the row count is printed before and after each).
  * Run: node --import tsx bench/client-profile.ts [tasks=10000] [view=list|board]
  */
 import { writeFileSync } from "node:fs"
@@ -125,6 +124,16 @@ try {
     { timeout: 900_000 },
   )
   await page.waitForSelector('main.board[data-doc-loaded="true"][data-filling="false"]', { timeout: 900_000 })
+  // "Up to date" is the leader's word: the tab may not have the rows yet. Wait until every task is counted.
+  await page.waitForFunction(
+    (n) =>
+      [...document.querySelectorAll(".project-header .muted")].reduce(
+        (sum, e) => sum + Number(/(\d+) tasks?$/.exec(e.textContent ?? "")?.[1] ?? 0),
+        0,
+      ) >= n,
+    tasks,
+    { timeout: 900_000 },
+  )
   const cdp = await context.newCDPSession(page)
   await cdp.send("Performance.enable")
   await cdp.send("Profiler.enable")
