@@ -30,6 +30,8 @@ export interface UpdatesSignal {
   readonly seq: number
   /** When the committing node built the transaction (ms since epoch), for fan-out latency. */
   readonly t?: number
+  /** The committing node's `CommitHub.origin`, if it sends the updates to its own subscribers from memory. */
+  readonly n?: string | null
 }
 export interface DocResetSignal {
   readonly ws: string

@@ -13,14 +13,19 @@ const record = (seq: number) => ({ seq, bytes: new Uint8Array([seq]) })
 const harness = () => {
   const log: Array<{ seq: number; bytes: Uint8Array }> = []
   const sent = new Map<Connection, Array<number>>()
+  const reads = { count: 0 }
   const fanOut = new FanOut(
-    async (_ws, _doc, after) => ({ records: log.filter((r) => r.seq > after), more: false }),
+    async (_ws, _doc, after) => {
+      reads.count++
+      return { records: log.filter((r) => r.seq > after), more: false }
+    },
     (c, frame) => {
       const f = decodeFrame(frame)
       if (typeof f === "string") throw new Error(f)
       sent.set(c, [...(sent.get(c) ?? []), (f.header as { seq: number }).seq])
     },
     () => undefined,
+    "this-node",
   )
   /** This node commits the next update: durable in the log, then sent from memory. */
   const commit = () => {
@@ -29,7 +34,7 @@ const harness = () => {
     fanOut.committed(ws, doc, [r])
   }
   const settle = () => new Promise((r) => setTimeout(r, 10))
-  return { log, fanOut, commit, settle, got: (c: Connection) => sent.get(c) ?? [] }
+  return { log, reads, fanOut, commit, settle, got: (c: Connection) => sent.get(c) ?? [] }
 }
 
 describe("FanOut", () => {
@@ -76,5 +81,52 @@ describe("FanOut", () => {
     h.fanOut.unsubscribe(a, doc)
     expect(h.fanOut.joined(a, doc, 3)).toBe(3)
     expect(h.fanOut.docsFollowed).toBe(0)
+  })
+
+  it("[S9] this node's own NOTIFY, even one arriving before the commit's answer, reads nothing back: memory sends it", async () => {
+    const h = harness()
+    const a = conn("a")
+    h.fanOut.subscribe(a, doc)
+    h.fanOut.joined(a, doc, 0)
+    // Postgres delivers the NOTIFY of seq 1 to the LISTEN connection first, then the commit returns.
+    h.log.push(record(1))
+    h.fanOut.announced(ws, doc, 1, Date.now(), "this-node")
+    h.fanOut.committed(ws, doc, [h.log[0]!])
+    await h.settle()
+    expect(h.got(a)).toEqual([1])
+    expect(h.reads.count).toBe(0)
+  })
+
+  it("[S9] another node's NOTIFY (or one without an origin) is read from the log once", async () => {
+    const h = harness()
+    const a = conn("a")
+    h.fanOut.subscribe(a, doc)
+    h.fanOut.joined(a, doc, 0)
+    h.log.push(record(1))
+    h.fanOut.announced(ws, doc, 1, Date.now(), "another-node")
+    await h.settle()
+    h.log.push(record(2))
+    h.fanOut.announced(ws, doc, 2, Date.now(), null)
+    await h.settle()
+    expect(h.got(a)).toEqual([1, 2])
+    expect(h.reads.count).toBe(2)
+  })
+
+  it("[S9] a commit whose outcome this node does not know is read back from the log (recheck)", async () => {
+    const h = harness()
+    const a = conn("a")
+    h.fanOut.subscribe(a, doc)
+    h.fanOut.joined(a, doc, 0)
+    // The transaction committed, but its answer was lost (a timeout): memory never sent it.
+    h.log.push(record(1))
+    h.fanOut.announced(ws, doc, 1, Date.now(), "this-node")
+    await h.settle()
+    expect(h.got(a)).toEqual([])
+    h.fanOut.recheck(ws, doc)
+    await h.settle()
+    expect(h.got(a)).toEqual([1])
+    // Later commits from memory follow on.
+    h.commit()
+    expect(h.got(a)).toEqual([1, 2])
   })
 })

@@ -11,7 +11,7 @@ type Pull = (
 /**
  * Per-node fan-out: which local sockets follow which document, and how far this node
  * has sent each document. Updates this node commits are sent from memory right after
- * COMMIT (`committed`). A commit NOTIFY (from any node) names a document and its new
+ * COMMIT (`committed`). A commit NOTIFY from another node names a document and its new
  * last seq; the node reads what it has not sent yet from the log once and sends the
  * same frames to every local subscriber, in seq order. One read runs per document at
  * a time; notifications arriving meanwhile only raise the target.
@@ -26,6 +26,8 @@ export class FanOut {
     private readonly pull: Pull,
     private readonly send: (conn: Connection, frame: Uint8Array) => void,
     private readonly observe: (latencyMs: number) => void,
+    /** This node's `CommitHub.origin`: the commits it sends from memory. */
+    private readonly origin?: string,
   ) {}
 
   /**
@@ -69,6 +71,23 @@ export class FanOut {
       this.sent.delete(key)
       this.target.delete(key)
     }
+  }
+
+  /**
+   * A commit NOTIFY from `from` (a node's origin, if it gave one). This node's own commits went
+   * out from memory already, or will (`committed`), or are read back (`recheck`): its NOTIFY
+   * often arrives before the commit's answer, and reading the log then would cost a query per
+   * commit to send what memory sends anyway. Another node's commits are read from the log.
+   */
+  announced(ws: WorkspaceId, doc: DocId, seq: number, committedAt?: number, from?: string | null): void {
+    if (this.origin !== undefined && from === this.origin) return
+    this.notify(ws, doc, seq, committedAt)
+  }
+
+  /** This node does not know whether its commit of the document landed: read the log to its end. */
+  recheck(ws: WorkspaceId, doc: DocId): void {
+    // An unbounded target: the drain stops at the first empty page.
+    this.notify(ws, doc, Number.MAX_SAFE_INTEGER)
   }
 
   /** A document's log grew to `seq` (committed at `committedAt`, ms since epoch, if known). */
@@ -115,8 +134,7 @@ export class FanOut {
   resyncAll(): void {
     for (const key of [...this.subscribers.keys()]) {
       const [ws, doc] = key.split("\u0000") as [WorkspaceId, DocId]
-      // An unbounded target: the drain stops at the first empty page.
-      this.notify(ws, doc, Number.MAX_SAFE_INTEGER)
+      this.recheck(ws, doc)
     }
   }
 

@@ -92,24 +92,30 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
         (ws, doc, after) => run(store.pull(ws, doc, after, 500, 4 * 1024 * 1024)),
         sendFrame,
         (ms) => metrics.observe("vibestack_fanout_seconds", ms / 1000),
+        hub.origin,
       )
 
       // This node's own commits go out from memory, grouped by document in seq order.
-      const offCommits = hub.subscribe((updates) => {
-        const byDoc = new Map<string, Array<(typeof updates)[number]>>()
-        for (const u of updates) {
-          const k = `${u.ws}\u0000${u.doc}`
-          const list = byDoc.get(k)
-          if (list === undefined) byDoc.set(k, [u])
-          else list.push(u)
-        }
-        for (const list of byDoc.values()) fanOut.committed(list[0]!.ws, list[0]!.doc, list)
+      const offCommits = hub.subscribe({
+        committed: (updates) => {
+          const byDoc = new Map<string, Array<(typeof updates)[number]>>()
+          for (const u of updates) {
+            const k = `${u.ws}\u0000${u.doc}`
+            const list = byDoc.get(k)
+            if (list === undefined) byDoc.set(k, [u])
+            else list.push(u)
+          }
+          for (const list of byDoc.values()) fanOut.committed(list[0]!.ws, list[0]!.doc, list)
+        },
+        recheck: (docs) => {
+          for (const d of docs) fanOut.recheck(d.ws, d.doc)
+        },
       })
       yield* Effect.addFinalizer(() => Effect.sync(offCommits))
-      // Commits on any node reach this one through LISTEN/NOTIFY.
+      // Commits on other nodes reach this one through LISTEN/NOTIFY (its own: see `announced`).
       const updates = yield* PubSub.subscribe(bus.updates)
       yield* Queue.take(updates).pipe(
-        Effect.tap((s) => Effect.sync(() => fanOut.notify(s.ws as WorkspaceId, s.doc as DocId, s.seq, s.t))),
+        Effect.tap((s) => Effect.sync(() => fanOut.announced(s.ws as WorkspaceId, s.doc as DocId, s.seq, s.t, s.n))),
         Effect.forever,
         Effect.forkScoped,
       )

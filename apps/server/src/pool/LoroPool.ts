@@ -180,7 +180,7 @@ export class LoroPool {
       if (list === undefined) bySlot.set(slot, (list = []))
       list.push({ key, batchId: it.batchId, seq: it.seq, fromSeq: it.fromSeq })
     }
-    for (const [slot, list] of bySlot) this.handles[slot]!.post({ _tag: "Commit", items: list })
+    for (const [slot, list] of bySlot) this.handles[slot]!.postCommits(list)
   }
 
   /**
@@ -331,8 +331,8 @@ export class LoroPool {
     const items: Array<ValidateItem> = jobs.map((j) => ({
       key: j.key,
       batchId: j.batchId,
-      reapply: j.reloaded ? j.accepted.slice() : [],
-      blobs: j.chunks[0]!,
+      reapply: j.reloaded ? j.accepted.map(exact) : [],
+      blobs: j.chunks[0]!.map(exact),
       check: j.check,
       atLeastSeq: j.atLeastSeq,
     }))
@@ -464,8 +464,8 @@ export class LoroPool {
       res = await handle.call({
         _tag: "Load",
         key,
-        snapshot: data.snapshot,
-        updates: data.updates.map((u) => u.bytes),
+        snapshot: data.snapshot === undefined ? undefined : exact(data.snapshot),
+        updates: data.updates.map((u) => exact(u.bytes)),
         seq: lastSeq(data),
       })
     } catch (err) {
@@ -530,6 +530,14 @@ export class LoroPool {
     return next
   }
 }
+
+/**
+ * The blob in a buffer of its own size. A received blob is often a view into a larger buffer
+ * (a socket read, Node's 8 KB Buffer pool), and postMessage copies a view's whole buffer.
+ */
+const exact = (b: Uint8Array): Uint8Array =>
+  // `new Uint8Array(view)` copies (a Buffer's own `slice` would not).
+  b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b)
 
 const keyString = (k: DocKey) => `${k.ws}\u0000${k.doc}`
 

@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads"
 import { budgetMs, docsOf, Pace, workBytes } from "./callBudget.js"
 import { PoolError, WorkerGone } from "./PoolError.js"
-import type { DocKey, WorkerEnvelope, WorkerRequest, WorkerResponse } from "./protocol.js"
+import type { CommitItem, DocKey, WorkerEnvelope, WorkerRequest, WorkerResponse } from "./protocol.js"
 import { poolWorkerUrl } from "./workerBundle.js"
 
 interface InFlight {
@@ -21,6 +21,8 @@ export interface TimedOut {
   readonly budgetMs: number
 }
 
+/** Commit marks wait at most this long for a message to ride on. */
+const COMMIT_FLUSH_MS = 50
 /** Sizes remembered per worker (a bound: the worker's own cache holds far fewer documents). */
 const MAX_SIZES = 4096
 
@@ -35,6 +37,9 @@ export class WorkerHandle {
   private readonly sizes = new Map<string, number>()
   private nextId = 1
   private gone = false
+  /** Commit marks not sent yet (`postCommits`). */
+  private commits: Array<CommitItem> = []
+  private commitTimer: NodeJS.Timeout | undefined
 
   constructor(
     maxDocs: number,
@@ -79,8 +84,30 @@ export class WorkerHandle {
   /** Sends a request whose answer nobody waits for (the worker handles messages in order). */
   post(body: WorkerRequest): void {
     if (this.gone) return
-    const envelope: WorkerEnvelope<WorkerRequest> = { id: 0, body }
+    const envelope: WorkerEnvelope<WorkerRequest> = { id: 0, body, commits: this.takeCommits() }
     this.worker.postMessage(envelope)
+  }
+
+  /**
+   * Queues commit marks for the worker: they go with its next message, in order before it, or
+   * after `COMMIT_FLUSH_MS` on their own. A postMessage costs a wake-up of the worker thread
+   * (and used to cost an answer back); a busy push path sends a Validate right after anyway.
+   */
+  postCommits(items: ReadonlyArray<CommitItem>): void {
+    if (this.gone) return
+    this.commits.push(...items)
+    this.commitTimer ??= setTimeout(() => {
+      this.commitTimer = undefined
+      const commits = this.takeCommits()
+      if (commits !== undefined && !this.gone) this.post({ _tag: "Commit", items: commits })
+    }, COMMIT_FLUSH_MS).unref()
+  }
+
+  private takeCommits(): ReadonlyArray<CommitItem> | undefined {
+    if (this.commits.length === 0) return undefined
+    const out = this.commits
+    this.commits = []
+    return out
   }
 
   /**
@@ -123,7 +150,7 @@ export class WorkerHandle {
         timer,
         body,
       })
-      const envelope: WorkerEnvelope<WorkerRequest> = { id, body }
+      const envelope: WorkerEnvelope<WorkerRequest> = { id, body, commits: this.takeCommits() }
       this.worker.postMessage(envelope)
     })
   }

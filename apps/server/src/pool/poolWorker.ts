@@ -240,11 +240,12 @@ const buildSnapshot = (snapshot: Uint8Array | undefined, updates: ReadonlyArray<
   }
 }
 
-port.on("message", ({ id, body }: WorkerEnvelope<WorkerRequest>) => {
+port.on("message", ({ id, body, commits }: WorkerEnvelope<WorkerRequest>) => {
   let res: WorkerResponse
   if (poisoned) res = { _tag: "Poisoned" }
   else {
     try {
+      for (const item of commits ?? []) commit(item)
       res = handle(body)
     } catch (err) {
       if (isCrash(err)) {
@@ -253,6 +254,7 @@ port.on("message", ({ id, body }: WorkerEnvelope<WorkerRequest>) => {
       } else res = { _tag: "Failed", message: describe(err) }
     }
   }
+  if (id === 0) return // Posted without waiting (commit marks): an answer would only cost a message.
   const out: WorkerEnvelope<WorkerResponse> = { id, body: res }
   port.postMessage(out)
 })

@@ -86,6 +86,12 @@ export type WorkerResponse =
   | { readonly _tag: "Failed"; readonly message: string }
 
 export interface WorkerEnvelope<A> {
+  /** 0: nobody waits for the answer, and the worker sends none. */
   readonly id: number
   readonly body: A
+  /**
+   * Commit marks posted since the worker's last message, applied before `body`: they ride on
+   * the next call instead of costing a message (and a wake-up of the thread) each.
+   */
+  readonly commits?: ReadonlyArray<CommitItem> | undefined
 }

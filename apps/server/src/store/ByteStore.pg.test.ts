@@ -41,6 +41,27 @@ describe("byte store over HTTP (real Postgres)", () => {
     expect(info.json).toEqual({ workspaceId: ws, name: "Acme", role: "master", docs: [{ docId: "main", cursor: 5 }] })
   })
 
+  it("[S9] a push's commit NOTIFY names the committing node (its origin), the same for every push of that node", async () => {
+    const listener = new pg.Client({ connectionString: srv.pg.url })
+    await listener.connect()
+    try {
+      const payloads: Array<{ ws: string; seq: number; n?: unknown }> = []
+      listener.on("notification", (m) => payloads.push(JSON.parse(m.payload ?? "{}")))
+      await listener.query("LISTEN vibestack_updates")
+      const { workspaceId: ws, masterToken: t } = await http.register()
+      for (const u of updateChain(2)) expect((await http.push(ws, t, u)).status).toBe(200)
+      for (let i = 0; i < 100 && payloads.filter((p) => p.ws === ws).length < 2; i++)
+        await new Promise((r) => setTimeout(r, 20))
+      const mine = payloads.filter((p) => p.ws === ws)
+      expect(mine.map((p) => p.seq)).toEqual([1, 2])
+      expect(typeof mine[0]!.n).toBe("string")
+      expect((mine[0]!.n as string).length).toBeGreaterThan(0)
+      expect(mine[1]!.n).toBe(mine[0]!.n)
+    } finally {
+      await listener.end()
+    }
+  })
+
   it("pages pulls by limit and reports more", async () => {
     const { workspaceId: ws, masterToken: t } = await http.register()
     for (const u of updateChain(7)) expect((await http.push(ws, t, u)).status).toBe(200)

@@ -7,8 +7,11 @@ import { Metrics } from "../metrics/Metrics.js"
 /**
  * The byte store: per-document append-only logs of opaque Loro blobs.
  *
- * Pushes are group-committed: concurrent pushes queue up and are written by a few
- * committer fibers, many per transaction, so one fsync acknowledges many pushes.
+ * Pushes are group-committed: one transaction is in flight at a time, and everything that
+ * queued up while it ran goes into the next one, so one fsync acknowledges many pushes. An
+ * idle store commits at once (no timer). More transactions in flight would not help: each
+ * commit sends NOTIFY, and Postgres serialises notifying commits, fsync included (async.c),
+ * so parallel committers only split the batch.
  * Inside each transaction the documents' rows in `docs` are locked in a fixed order
  * before seqs are allocated, so seqs of one document commit in order (the cursor
  * rule: a reader that has seen up to `c` never later finds a new update ≤ `c`),
@@ -30,6 +33,7 @@ export interface PushOutcome {
 
 interface Pending {
   readonly group: ReadonlyArray<PushInput>
+  readonly origin: string | null
   readonly done: Deferred.Deferred<ReadonlyArray<PushOutcome>, Unavailable>
 }
 
@@ -40,8 +44,6 @@ const MAX_BATCH = 512
  * cannot hold a document's lane forever. If it commits after all, the retry is a duplicate.
  */
 const COMMIT_TIMEOUT = "20 seconds"
-/** Commits in flight at once (each one statement on its own connection; documents never overlap). */
-const COMMITTERS = 4
 export const MAX_DOCS_PER_WORKSPACE = 1000
 
 export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
@@ -54,18 +56,19 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
      * One round trip: `vibestack_append_updates` (migration 0006) creates and locks the documents'
      * rows in a fixed order, checks idempotency keys under the lock, allocates seqs per document
      * in input order, inserts, and queues one NOTIFY per grown document, all in one statement
-     * (its own transaction).
+     * (its own transaction). `origin` (migration 0009) names the node in the NOTIFY payload.
      */
-    const commitBatch = (batch: ReadonlyArray<PushInput>) =>
+    const commitBatch = (batch: ReadonlyArray<PushInput>, origin: string | null) =>
       Effect.map(
         sql.unsafe<{ ord: number; seq: number; duplicate: boolean }>(
-          "select ord, seq, duplicate from vibestack_append_updates($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[])",
+          "select ord, seq, duplicate from vibestack_append_updates($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[], $6::text)",
           [
             batch.map((p) => p.ws),
             batch.map((p) => p.doc),
             batch.map((p) => Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength)),
             batch.map((p) => p.clientId ?? null),
             batch.map((p) => p.idempotencyKey ?? null),
+            origin,
           ],
         ),
         (rows): Array<PushOutcome> => {
@@ -74,11 +77,27 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
         },
       )
 
+    /** A group taken from the queue that belongs to the next transaction (another origin). */
+    let carried: Pending | undefined
     const committer = Effect.gen(function* () {
-      const groups = [...(yield* Queue.takeBetween(queue, 1, MAX_BATCH))]
+      const first = carried ?? (yield* Queue.take(queue))
+      carried = undefined
+      // Everything that queued meanwhile joins, in queue order, up to another origin (one per call).
+      const groups = [first]
+      let size = first.group.length
+      while (size < MAX_BATCH) {
+        const next = yield* Queue.poll(queue)
+        if (next._tag === "None") break
+        if (next.value.origin !== first.origin) {
+          carried = next.value
+          break
+        }
+        groups.push(next.value)
+        size += next.value.group.length
+      }
       const batch = groups.flatMap((g) => g.group)
       const started = performance.now()
-      yield* commitBatch(batch).pipe(
+      yield* commitBatch(batch, first.origin).pipe(
         // Disconnected: the timeout answers now even if interrupting the stuck query cannot finish.
         Effect.disconnect,
         Effect.timeoutFail({ duration: COMMIT_TIMEOUT, onTimeout: () => new Error("commit timed out") }),
@@ -116,13 +135,17 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
       metrics.observe("vibestack_push_batch_seconds", (performance.now() - started) / 1000)
       metrics.observe("vibestack_push_batch_size", batch.length)
     }).pipe(Effect.forever)
-    for (let i = 0; i < COMMITTERS; i++) yield* Effect.forkScoped(committer)
+    yield* Effect.forkScoped(committer)
 
-    /** Appends blobs in one transaction, in order; succeeds only after it committed. */
-    const appendAll = Effect.fn("ByteStore.appendAll")(function* (group: ReadonlyArray<PushInput>) {
+    /**
+     * Appends blobs in one transaction, in order; succeeds only after it committed. `origin`:
+     * the node that sends these updates to its own subscribers from memory (it then skips the
+     * commit's NOTIFY); without it every node, this one included, reads them back.
+     */
+    const appendAll = Effect.fn("ByteStore.appendAll")(function* (group: ReadonlyArray<PushInput>, origin?: string) {
       if (group.length === 0) return []
       const done = yield* Deferred.make<ReadonlyArray<PushOutcome>, Unavailable>()
-      yield* Queue.offer(queue, { group, done })
+      yield* Queue.offer(queue, { group, origin: origin ?? null, done })
       return yield* Deferred.await(done)
     })
 

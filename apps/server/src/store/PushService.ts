@@ -15,6 +15,10 @@ type PushError = InvalidUpdate | Overloaded | Unavailable | Internal
 interface Job {
   readonly input: PushInput
   readonly done: Deferred.Deferred<PushOutcome, PushError>
+  /** When it joined its lane (performance.now()), for the stage histogram. */
+  readonly at: number
+  /** When its transaction committed, for the stage histogram. */
+  committedAt?: number
 }
 
 /** One document's queue: pushes wait here while the document's previous batch is validated. */
@@ -98,6 +102,8 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
     metrics.gauge("vibestack_push_queue_depth", () => waiting)
     yield* Ref.update(yield* HealthProbes, (p) => ({ ...p, pushQueue: () => waiting }))
 
+    const stage = (name: string, ms: number) =>
+      metrics.observe("vibestack_push_stage_seconds", ms / 1000, { stage: name })
     const refused = (reason: string) => metrics.inc("vibestack_refused_blobs_total", { reason })
     const fail = (jobs: ReadonlyArray<Job>, e: PushError) =>
       Effect.forEach(jobs, (j) => Deferred.fail(j.done, e), { discard: true })
@@ -135,12 +141,14 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
       }
       return Effect.gen(function* () {
         const validating0 = performance.now()
+        for (const [, jobs] of tick) for (const j of jobs) stage("queue", validating0 - j.at)
         const outcomes = yield* pool
           .validateMany(
             tick.map(([lane, jobs]) => ({ ws: lane.ws, doc: lane.doc, blobs: jobs.map((j) => j.input.bytes) })),
           )
           .pipe(Effect.ensuring(freeSlot))
         metrics.observe("vibestack_validate_seconds", (performance.now() - validating0) / 1000)
+        stage("validate", performance.now() - validating0)
         for (const [i, [lane, jobs]] of tick.entries()) {
           const outcome = outcomes[i]!
           if (outcome._tag === "Failed") {
@@ -210,7 +218,10 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
 
     const commitTick = (accepted: ReadonlyArray<Accepted>) =>
       Effect.gen(function* () {
+        const ordering0 = performance.now()
         yield* Effect.promise(() => Promise.all(accepted.map((a) => a.after)))
+        const committing0 = performance.now()
+        stage("order", committing0 - ordering0)
         // A batch validated on a copy dropped since (its predecessor failed) is not stored.
         const live: Array<Accepted> = []
         for (const a of accepted)
@@ -222,8 +233,17 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
             )
         if (live.length === 0) return
         // One transaction for the whole tick, each document's blobs in validation order.
-        const exit = yield* Effect.exit(store.appendAll(live.flatMap((a) => a.jobs.map((j) => j.input))))
+        const exit = yield* Effect.exit(
+          store.appendAll(
+            live.flatMap((a) => a.jobs.map((j) => j.input)),
+            hub.origin,
+          ),
+        )
+        const committed = performance.now()
+        stage("commit", committed - committing0)
         if (Exit.isFailure(exit)) {
+          // It may have committed all the same (a timeout): subscribers get whatever the log holds.
+          hub.recheck(live.map((a) => ({ ws: a.lane.ws, doc: a.lane.doc })))
           for (const a of live) {
             yield* dropCopy(a.lane)
             for (const job of a.jobs) yield* Deferred.failCause(job.done, exit.cause)
@@ -253,7 +273,10 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
         }
         pool.commitMany(commits)
         hub.publish(published)
-        for (const [k, job] of live.flatMap((a) => a.jobs).entries()) yield* Deferred.succeed(job.done, exit.value[k]!)
+        for (const [k, job] of live.flatMap((a) => a.jobs).entries()) {
+          job.committedAt = committed
+          yield* Deferred.succeed(job.done, exit.value[k]!)
+        }
       })
 
     /** Takes ready lanes into a tick while a validation slot is free. */
@@ -346,7 +369,8 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
         }
         lanes.set(key, lane)
       }
-      lane.queue.push({ input, done })
+      const job: Job = { input, done, at: performance.now() }
+      lane.queue.push(job)
       waiting++
       if (!lane.validating && !ready.has(key)) {
         ready.add(key)
@@ -356,6 +380,7 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
       const outcome = yield* Deferred.await(done).pipe(
         Effect.ensuring(Effect.sync(() => inFlight.get(idem ?? "") === done && inFlight.delete(idem!))),
       )
+      if (job.committedAt !== undefined) stage("answer", performance.now() - job.committedAt)
       if (idem !== undefined) remember(idem, outcome.seq)
       return answered(input, started, outcome)
     })

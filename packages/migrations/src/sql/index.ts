@@ -6,9 +6,20 @@ import m0005 from "./0005_quarantined_updates.js"
 import m0006 from "./0006_append_updates.js"
 import m0007 from "./0007_doc_bytes.js"
 import m0008 from "./0008_feed_old_rows.js"
+import m0009 from "./0009_append_updates_node.js"
 import type { SqlMigration } from "./Migration.js"
 
 export type { SqlMigration } from "./Migration.js"
 
 /** Every server migration, in order. Append only. */
-export const sqlMigrations: ReadonlyArray<SqlMigration> = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008]
+export const sqlMigrations: ReadonlyArray<SqlMigration> = [
+  m0001,
+  m0002,
+  m0003,
+  m0004,
+  m0005,
+  m0006,
+  m0007,
+  m0008,
+  m0009,
+]
