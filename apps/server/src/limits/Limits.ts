@@ -24,6 +24,16 @@ export const overloaded = (seconds: number, message: string): Effect.Effect<neve
     Effect.fail(apiError("Overloaded", `${message}; retry in ${Math.max(1, Math.ceil(seconds))} s`)),
   )
 
+/** Why a push is not let in; `retryAfter` (seconds) for an Overloaded one. */
+export interface PushRefusal {
+  readonly error: Overloaded | PayloadTooLarge
+  readonly retryAfter?: number
+}
+const refusal = (seconds: number, message: string): PushRefusal => {
+  const retryAfter = Math.max(1, Math.ceil(seconds))
+  return { error: apiError("Overloaded", `${message}; retry in ${retryAfter} s`), retryAfter }
+}
+
 /** A workspace's stored usage as last read from `docs`, and what this node let in since. */
 interface Usage {
   bytes: number
@@ -154,48 +164,58 @@ export class Limits extends Effect.Service<Limits>()("Limits", {
 
     /**
      * One push of `bytes` to `doc` of `ws`: the workspace's push rate (429), then its
-     * document and byte quotas (413: the change cannot be stored). Synchronous.
+     * document and byte quotas (413: the change cannot be stored). Plain and synchronous (the
+     * live socket calls it per frame): the refusal, if any, with its Retry-After seconds.
      */
+    const admitPush = (ws: WorkspaceId, doc: DocId, bytes: number): PushRefusal | undefined => {
+      const wait = pushRate.take(ws)
+      if (wait > 0) return refusal(wait, "too many pushes to this workspace")
+      const u = usageOf(ws)
+      const newDoc = !u.docs.has(doc)
+      if (limits.workspaceMaxDocs > 0 && newDoc) {
+        if (u.docs.size >= limits.workspaceMaxDocs) {
+          refused("workspace_docs", ws)
+          return {
+            error: apiError("PayloadTooLarge", `a workspace may hold at most ${limits.workspaceMaxDocs} documents`),
+          }
+        }
+        if (!u.pendingDocs.has(doc) && u.docs.size + u.pendingDocs.size >= limits.workspaceMaxDocs) {
+          metrics.inc("vibestack_limit_refusals_total", { limit: "workspace_docs_unconfirmed" })
+          if (!u.reading) readUsage(ws, u)
+          return refusal(1, "the workspace is at its document quota")
+        }
+      }
+      if (limits.workspaceMaxBytes > 0) {
+        if (u.bytes + bytes > limits.workspaceMaxBytes && Date.now() - u.readAt <= FRESH_MS) {
+          refused("workspace_bytes", ws)
+          return {
+            error: apiError(
+              "PayloadTooLarge",
+              `the workspace's storage quota (${limits.workspaceMaxBytes} bytes) is used up`,
+            ),
+          }
+        }
+        if (u.bytes + u.pendingBytes + bytes > limits.workspaceMaxBytes) {
+          metrics.inc("vibestack_limit_refusals_total", { limit: "workspace_bytes_unconfirmed" })
+          if (!u.reading) readUsage(ws, u)
+          return refusal(1, "the workspace is at its storage quota")
+        }
+      }
+      u.pendingBytes += bytes
+      if (newDoc) u.pendingDocs.add(doc)
+      return undefined
+    }
+
+    /** `admitPush` as an Effect: a refusal fails, an Overloaded one with its Retry-After (HTTP). */
     const checkPush = (ws: WorkspaceId, doc: DocId, bytes: number): Effect.Effect<void, Overloaded | PayloadTooLarge> =>
-      Effect.suspend((): Effect.Effect<void, Overloaded | PayloadTooLarge> => {
-        const wait = pushRate.take(ws)
-        if (wait > 0) return overloaded(wait, "too many pushes to this workspace")
-        const u = usageOf(ws)
-        const newDoc = !u.docs.has(doc)
-        if (limits.workspaceMaxDocs > 0 && newDoc) {
-          if (u.docs.size >= limits.workspaceMaxDocs) {
-            refused("workspace_docs", ws)
-            return Effect.fail(
-              apiError("PayloadTooLarge", `a workspace may hold at most ${limits.workspaceMaxDocs} documents`),
-            )
-          }
-          if (!u.pendingDocs.has(doc) && u.docs.size + u.pendingDocs.size >= limits.workspaceMaxDocs) {
-            metrics.inc("vibestack_limit_refusals_total", { limit: "workspace_docs_unconfirmed" })
-            if (!u.reading) readUsage(ws, u)
-            return overloaded(1, "the workspace is at its document quota")
-          }
-        }
-        if (limits.workspaceMaxBytes > 0) {
-          if (u.bytes + bytes > limits.workspaceMaxBytes && Date.now() - u.readAt <= FRESH_MS) {
-            refused("workspace_bytes", ws)
-            return Effect.fail(
-              apiError(
-                "PayloadTooLarge",
-                `the workspace's storage quota (${limits.workspaceMaxBytes} bytes) is used up`,
-              ),
-            )
-          }
-          if (u.bytes + u.pendingBytes + bytes > limits.workspaceMaxBytes) {
-            metrics.inc("vibestack_limit_refusals_total", { limit: "workspace_bytes_unconfirmed" })
-            if (!u.reading) readUsage(ws, u)
-            return overloaded(1, "the workspace is at its storage quota")
-          }
-        }
-        u.pendingBytes += bytes
-        if (newDoc) u.pendingDocs.add(doc)
-        return Effect.void
+      Effect.suspend(() => {
+        const r = admitPush(ws, doc, bytes)
+        if (r === undefined) return Effect.void
+        return r.retryAfter === undefined
+          ? Effect.fail(r.error)
+          : Effect.zipRight(FiberRef.set(RetryAfter, Option.some(r.retryAfter)), Effect.fail(r.error))
       })
 
-    return { checkAnonymous, checkPush } as const
+    return { checkAnonymous, admitPush, checkPush } as const
   }),
 }) {}

@@ -236,13 +236,15 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
         if (conn.inFlight >= limits.maxInFlightPushes) return reject("Overloaded", "too many pushes in flight")
         conn.inFlight++
         try {
-          const out = await run(
-            Effect.either(
-              pushes.push({ ws: conn.workspaceId, doc: docId, bytes: frame.blob, idempotencyKey, clientId: undefined }),
-            ),
-          )
-          if (Either.isRight(out)) sendJson(conn, new PushAck({ requestId, ...out.right }))
-          else sendJson(conn, new PushRejected({ requestId, error: out.left.error }))
+          const out = await pushes.submit({
+            ws: conn.workspaceId,
+            doc: docId,
+            bytes: frame.blob,
+            idempotencyKey,
+            clientId: undefined,
+          })
+          if (out.ok) sendJson(conn, new PushAck({ requestId, ...out.outcome }))
+          else sendJson(conn, new PushRejected({ requestId, error: out.error.error }))
         } finally {
           conn.inFlight--
         }
@@ -286,7 +288,12 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
           if (conn) conn.alive = true
         })
         socket.on("message", (data: RawData, isBinary: boolean) => {
-          const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
+          // `ws` hands a Buffer (binaryType "nodebuffer"): used as is, not copied.
+          const bytes = Buffer.isBuffer(data)
+            ? data
+            : Array.isArray(data)
+              ? Buffer.concat(data)
+              : Buffer.from(data as ArrayBuffer)
           if (!conn) {
             // Nothing is processed before Auth; a second frame before AuthOk is a violation.
             if (authing || isBinary) return close(socket, CloseCode.Unauthorized, "frames before Auth")

@@ -1,8 +1,15 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import { apiError, type Internal, type InvalidUpdate, type Overloaded, type Unavailable } from "@vibestack/shared"
-import { Deferred, Effect, Exit, FiberId, Queue, Ref } from "effect"
+import {
+  apiError,
+  type Internal,
+  type InvalidUpdate,
+  type Overloaded,
+  type PayloadTooLarge,
+  type Unavailable,
+} from "@vibestack/shared"
+import { Cause, Effect, Exit, FiberRef, Option, Queue, Ref } from "effect"
 import { HealthProbes } from "../http/HealthProbes.js"
-import { Limits, overloaded } from "../limits/Limits.js"
+import { Limits, RetryAfter } from "../limits/Limits.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { ByteStore, type PushInput, type PushOutcome } from "./ByteStore.js"
 import { checkPushBlob } from "./blobHeader.js"
@@ -10,11 +17,17 @@ import { CommitHub } from "./CommitHub.js"
 import { CrashBudget } from "./CrashBudget.js"
 import { DocPool } from "./DocPool.js"
 
-type PushError = InvalidUpdate | Overloaded | Unavailable | Internal
+type PushError = InvalidUpdate | Overloaded | PayloadTooLarge | Unavailable | Internal
+
+/** How a push was answered: plain data, so the live socket needs no Effect per frame. */
+export type PushAnswer =
+  | { readonly ok: true; readonly outcome: PushOutcome }
+  | { readonly ok: false; readonly error: PushError; readonly retryAfter?: number }
 
 interface Job {
   readonly input: PushInput
-  readonly done: Deferred.Deferred<PushOutcome, PushError>
+  /** Settles the push (the first call counts). */
+  readonly answer: (a: PushAnswer) => void
   /** When it joined its lane (performance.now()), for the stage histogram. */
   readonly at: number
   /** When its transaction committed, for the stage histogram. */
@@ -105,8 +118,10 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
     const stage = (name: string, ms: number) =>
       metrics.observe("vibestack_push_stage_seconds", ms / 1000, { stage: name })
     const refused = (reason: string) => metrics.inc("vibestack_refused_blobs_total", { reason })
-    const fail = (jobs: ReadonlyArray<Job>, e: PushError) =>
-      Effect.forEach(jobs, (j) => Deferred.fail(j.done, e), { discard: true })
+    const fail = (jobs: ReadonlyArray<Job>, error: PushError) =>
+      Effect.sync(() => {
+        for (const j of jobs) j.answer({ ok: false, error })
+      })
 
     /** Queues the lane for its next batch, or forgets it when it has nothing left to do. */
     const settle = (lane: Lane) => {
@@ -169,7 +184,7 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
             else {
               refused(r?.crashed ? "crash" : "invalid")
               if (r?.crashed) yield* budget.crashed(lane.ws)
-              yield* Deferred.fail(job.done, apiError("InvalidUpdate", `update refused: ${r?.reason ?? "no result"}`))
+              job.answer({ ok: false, error: apiError("InvalidUpdate", `update refused: ${r?.reason ?? "no result"}`) })
             }
           }
           if (ok.length === 0) continue
@@ -246,7 +261,10 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
           hub.recheck(live.map((a) => ({ ws: a.lane.ws, doc: a.lane.doc })))
           for (const a of live) {
             yield* dropCopy(a.lane)
-            for (const job of a.jobs) yield* Deferred.failCause(job.done, exit.cause)
+            const error = Option.getOrElse(Cause.failureOption(exit.cause), () =>
+              apiError("Unavailable", "could not commit; retry with the same Idempotency-Key"),
+            )
+            for (const job of a.jobs) job.answer({ ok: false, error })
           }
           return
         }
@@ -275,7 +293,7 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
         hub.publish(published)
         for (const [k, job] of live.flatMap((a) => a.jobs).entries()) {
           job.committedAt = committed
-          yield* Deferred.succeed(job.done, exit.value[k]!)
+          job.answer({ ok: true, outcome: exit.value[k]! })
         }
       })
 
@@ -312,7 +330,7 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
     yield* Effect.forkScoped(schedule)
 
     /** Pushes in flight by (workspace, document, idempotency key). */
-    const inFlight = new Map<string, Deferred.Deferred<PushOutcome, PushError>>()
+    const inFlight = new Map<string, Promise<PushAnswer>>()
     /** The seqs of the latest keyed pushes this node committed (oldest evicted first). */
     const committedKeys = new Map<string, number>()
     const remember = (idem: string, seq: number) => {
@@ -320,41 +338,15 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
       committedKeys.set(idem, seq)
       if (committedKeys.size > RECENT_KEYS) committedKeys.delete(committedKeys.keys().next().value!)
     }
-    const answered = (input: PushInput, started: number, outcome: PushOutcome) => {
+    const answered = (input: PushInput, started: number, outcome: PushOutcome): PushAnswer => {
       metrics.inc("vibestack_pushes_total", { duplicate: String(outcome.duplicate) })
       metrics.inc("vibestack_push_bytes_total", undefined, input.bytes.length)
       metrics.observe("vibestack_push_seconds", (performance.now() - started) / 1000)
-      return outcome
+      return { ok: true, outcome }
     }
 
-    const push = Effect.fn("PushService.push")(function* (input: PushInput) {
-      yield* limits.checkPush(input.ws, input.doc, input.bytes.length)
-      const started = performance.now()
-      const header = checkPushBlob(input.bytes)
-      if (!header.ok) {
-        refused("header")
-        return yield* Effect.fail(apiError("InvalidUpdate", `not a Loro update: ${header.reason}`))
-      }
-      const over = budget.blocked(input.ws)
-      if (over !== undefined) {
-        refused("crash_budget")
-        return yield* overloaded(over, "too many refused updates from this workspace")
-      }
-      const idem = input.idempotencyKey === undefined ? undefined : keyOf(input.ws, input.doc, input.idempotencyKey)
-      if (idem !== undefined) {
-        // A retry of a push this node committed lately, or has in flight: answered with the
-        // first one's seq, without validating or storing anything (S1). A retry of a push
-        // that failed is judged on its own.
-        const seq = committedKeys.get(idem)
-        if (seq !== undefined) return answered(input, started, { seq, duplicate: true })
-        const first = inFlight.get(idem)
-        if (first !== undefined) {
-          const r = yield* Effect.either(Deferred.await(first))
-          if (r._tag === "Right") return answered(input, started, { seq: r.right.seq, duplicate: true })
-        }
-      }
-      // Nothing asynchronous before the lane: see the class comment.
-      const done = Deferred.unsafeMake<PushOutcome, PushError>(FiberId.none)
+    /** Joins the document's lane; nothing asynchronous happens before (see the class comment). */
+    const queue = (input: PushInput, idem: string | undefined, started: number): Promise<PushAnswer> => {
       const key = keyOf(input.ws, input.doc)
       let lane = lanes.get(key)
       if (lane === undefined) {
@@ -369,7 +361,9 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
         }
         lanes.set(key, lane)
       }
-      const job: Job = { input, done, at: performance.now() }
+      let answer!: (a: PushAnswer) => void
+      const done = new Promise<PushAnswer>((resolve) => (answer = resolve))
+      const job: Job = { input, answer, at: performance.now() }
       lane.queue.push(job)
       waiting++
       if (!lane.validating && !ready.has(key)) {
@@ -377,15 +371,71 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
         Queue.unsafeOffer(wake, undefined)
       }
       if (idem !== undefined && !inFlight.has(idem)) inFlight.set(idem, done)
-      const outcome = yield* Deferred.await(done).pipe(
-        Effect.ensuring(Effect.sync(() => inFlight.get(idem ?? "") === done && inFlight.delete(idem!))),
-      )
-      if (job.committedAt !== undefined) stage("answer", performance.now() - job.committedAt)
-      if (idem !== undefined) remember(idem, outcome.seq)
-      return answered(input, started, outcome)
+      return done.then((a) => {
+        if (idem !== undefined && inFlight.get(idem) === done) inFlight.delete(idem)
+        if (!a.ok) return a
+        if (job.committedAt !== undefined) stage("answer", performance.now() - job.committedAt)
+        if (idem !== undefined) remember(idem, a.outcome.seq)
+        return answered(input, started, a.outcome)
+      })
+    }
+
+    /** A push the workspace's limits let in: checked, then judged and committed in its lane. */
+    const admitted = (input: PushInput): Promise<PushAnswer> => {
+      const started = performance.now()
+      const header = checkPushBlob(input.bytes)
+      if (!header.ok) {
+        refused("header")
+        return Promise.resolve({
+          ok: false,
+          error: apiError("InvalidUpdate", `not a Loro update: ${header.reason}`),
+        })
+      }
+      const over = budget.blocked(input.ws)
+      if (over !== undefined) {
+        refused("crash_budget")
+        const retryAfter = Math.max(1, Math.ceil(over))
+        return Promise.resolve({
+          ok: false,
+          error: apiError("Overloaded", `too many refused updates from this workspace; retry in ${retryAfter} s`),
+          retryAfter,
+        })
+      }
+      const idem = input.idempotencyKey === undefined ? undefined : keyOf(input.ws, input.doc, input.idempotencyKey)
+      if (idem !== undefined) {
+        // A retry of a push this node committed lately, or has in flight: answered with the
+        // first one's seq, without validating or storing anything (S1). A retry of a push
+        // that failed is judged on its own.
+        const seq = committedKeys.get(idem)
+        if (seq !== undefined) return Promise.resolve(answered(input, started, { seq, duplicate: true }))
+        const first = inFlight.get(idem)
+        if (first !== undefined)
+          return first.then((a) =>
+            a.ok ? answered(input, started, { seq: a.outcome.seq, duplicate: true }) : queue(input, idem, started),
+          )
+      }
+      return queue(input, idem, started)
+    }
+
+    /**
+     * The live socket's entry: plain promises, no Effect per frame (a fiber per push cost more
+     * than the rest of the main thread's share of it). Never rejects.
+     */
+    const submit = (input: PushInput): Promise<PushAnswer> => {
+      const refusal = limits.admitPush(input.ws, input.doc, input.bytes.length)
+      return refusal === undefined ? admitted(input) : Promise.resolve({ ok: false, ...refusal })
+    }
+
+    /** The same as an Effect (HTTP, revert): an Overloaded refusal sets its Retry-After. */
+    const push = Effect.fn("PushService.push")(function* (input: PushInput) {
+      yield* limits.checkPush(input.ws, input.doc, input.bytes.length)
+      const a = yield* Effect.promise(() => admitted(input))
+      if (a.ok) return a.outcome
+      if (a.retryAfter !== undefined) yield* FiberRef.set(RetryAfter, Option.some(a.retryAfter))
+      return yield* Effect.fail(a.error)
     })
 
-    return { push } as const
+    return { push, submit } as const
   }),
 }) {}
 
