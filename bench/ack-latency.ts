@@ -5,7 +5,7 @@
  * to the document times the same edit's arrival (edit → other client). The floor: one plain
  * INSERT + COMMIT (synchronous_commit on) over one `pg` connection to the same Postgres, and a
  * `select 1` round trip. Where the rest goes: the server's own per-stage histograms
- * (`vibestack_push_stage_seconds`).
+ * (`vibestack_push_stage_seconds`), and the CPU time per push of the server and of Postgres.
  *
  * Run: node --import tsx bench/ack-latency.ts [pushes=300] [pauseMs=20]
  */
@@ -16,6 +16,7 @@ import { encodeFrame } from "@vibestack/shared"
 import { LoroDoc } from "loro-crdt"
 import pg from "pg"
 import WebSocket from "ws"
+import { cpuSeconds, postgresCpuSeconds } from "./lib/cpuTime.js"
 import { startServerProcess } from "./lib/serverProcess.js"
 
 const [pushes = 300, pauseMs = 20] = process.argv.slice(2).map(Number)
@@ -74,6 +75,7 @@ try {
   const reader = await open(space.workspaceId, space.masterToken)
   const ack: Array<number> = []
   const fan: Array<number> = []
+  let cpu0 = { server: 0, pg: 0 }
   for (let i = 0; i < updates.length; i++) {
     const t0 = performance.now()
     const acked = new Promise<number>((resolve, reject) => {
@@ -88,11 +90,16 @@ try {
     writer.socket.send(encodeFrame({ _tag: "Push", docId: "main", requestId: i, idempotencyKey: `k${i}` }, updates[i]!))
     const [a, f] = await Promise.all([acked, received])
     // The first 20 warm up (worker, JIT, connections).
+    if (i === 19) cpu0 = { server: cpuSeconds(server.child.pid!), pg: postgresCpuSeconds(db.port) }
     if (i >= 20) {
       ack.push(a)
       fan.push(f)
     }
     await sleep(pauseMs)
+  }
+  const cpu = {
+    server: ((cpuSeconds(server.child.pid!) - cpu0.server) / ack.length) * 1000,
+    pg: ((postgresCpuSeconds(db.port) - cpu0.pg) / ack.length) * 1000,
   }
   writer.socket.close()
   reader.socket.close()
@@ -128,6 +135,9 @@ try {
     ),
   )
   console.log(`\nack p50 ÷ INSERT+COMMIT p50: ${fmt(pct(ack, 0.5) / pct(insert, 0.5), 2)}×`)
+  console.log(
+    `CPU per push (user + system, /proc): server ${fmt(cpu.server, 3)} ms (worker threads included), Postgres ${fmt(cpu.pg, 3)} ms`,
+  )
   // The server's own stage histograms: mean per push over this run.
   const metrics = await (await fetch(`${server.url}/metrics`)).text()
   const stages: Array<Array<string>> = []

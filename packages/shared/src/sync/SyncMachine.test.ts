@@ -92,6 +92,31 @@ describe("SyncMachine", () => {
     expect(transition(s, { _tag: "LiveUpdate", gen: g, seq: 3, bytes }, NOW).state).toBe(s)
   })
 
+  it("[C2] live updates arriving while the one before is stored wait their turn, in order, without a pull; a gap after them is pulled", () => {
+    const s = live()
+    const g = s.generation
+    const b = (n: number) => new Uint8Array([n])
+    const first = transition(s, { _tag: "LiveUpdate", gen: g, seq: 6, bytes: b(6) }, NOW)
+    expect(first.effects).toEqual([{ _tag: "StoreLive", gen: g, seq: 6, bytes: b(6) }])
+    // 7 and 8 arrive while 6 is stored (several writers on one document).
+    const queued = run(first.state, [
+      { _tag: "LiveUpdate", gen: g, seq: 7, bytes: b(7) },
+      { _tag: "LiveUpdate", gen: g, seq: 8, bytes: b(8) },
+    ])
+    expect(queued.effects).toEqual([])
+    const after6 = transition(queued.s, { _tag: "LiveStored", gen: g, seq: 6 }, NOW)
+    expect(after6.effects).toEqual([{ _tag: "StoreLive", gen: g, seq: 7, bytes: b(7) }])
+    // 10 skips 9: a gap, remembered as the head; 8 is still stored first, then the gap is pulled.
+    const gap = transition(after6.state, { _tag: "LiveUpdate", gen: g, seq: 10, bytes: b(10) }, NOW)
+    expect(gap.effects).toEqual([])
+    const after7 = transition(gap.state, { _tag: "LiveStored", gen: g, seq: 7 }, NOW)
+    expect(after7.effects).toEqual([{ _tag: "StoreLive", gen: g, seq: 8, bytes: b(8) }])
+    const after8 = transition(after7.state, { _tag: "LiveStored", gen: g, seq: 8 }, NOW)
+    expect(after8.effects).toEqual([{ _tag: "Pull", gen: g, after: 8 }])
+    expect(after8.state.cursor).toBe(8)
+    expect(after8.state.liveQueue).toEqual([])
+  })
+
   it("[C2] an empty final page ends the pull loop even if a larger head was announced", () => {
     const s = live()
     const g = s.generation

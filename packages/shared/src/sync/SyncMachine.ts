@@ -33,6 +33,11 @@ export interface MachineState {
   readonly pulling: boolean
   /** A live update being stored (its seq). */
   readonly storing: number | undefined
+  /**
+   * Live updates that arrived while the one before them was being stored, in seq order, each
+   * following the previous (at most `LIVE_QUEUE_MAX`): stored next instead of pulled.
+   */
+  readonly liveQueue: ReadonlyArray<{ readonly seq: number; readonly bytes: Uint8Array }>
   readonly attempt: number
   /** The live socket is open. Without it the machine still syncs over HTTP and polls. */
   readonly socketUp: boolean
@@ -55,6 +60,8 @@ export interface MachineOptions {
 }
 
 export const DEFAULT_LIVE_POLL_MS = 60_000
+/** Live updates kept while another is stored; past it, the gap is pulled. */
+export const LIVE_QUEUE_MAX = 256
 
 export type SyncEvent =
   | {
@@ -119,6 +126,7 @@ export const initialState = (options: Partial<MachineOptions> = {}): MachineStat
   pushing: false,
   pulling: false,
   storing: undefined,
+  liveQueue: [],
   attempt: 0,
   socketUp: false,
   socketOpening: false,
@@ -239,11 +247,25 @@ export const transition = (s: MachineState, e: SyncEvent, now: number): Transiti
         const next = { ...s, storing: e.seq, head: Math.max(s.head, e.seq) }
         return { state: next, effects: [{ _tag: "StoreLive", gen: s.generation, seq: e.seq, bytes: e.bytes }] }
       }
-      // A gap (or busy): never skip a cursor (C2); fill it by pulling.
+      // Busy storing the one before: it waits its turn. Several writers on one document make
+      // this common, and a pull for each would cost a round trip per update.
+      const last = s.liveQueue.at(-1)?.seq ?? s.storing
+      if (last !== undefined && e.seq === last + 1 && s.liveQueue.length < LIVE_QUEUE_MAX) {
+        const liveQueue = [...s.liveQueue, { seq: e.seq, bytes: e.bytes }]
+        return { state: { ...s, liveQueue, head: Math.max(s.head, e.seq) }, effects: [] }
+      }
+      // A gap (or busy pulling): never skip a cursor (C2); fill it by pulling.
       return drive({ ...s, head: Math.max(s.head, e.seq) }, now)
     }
-    case "LiveStored":
-      return drive({ ...s, storing: undefined, cursor: Math.max(s.cursor, e.seq) }, now)
+    case "LiveStored": {
+      const cursor = Math.max(s.cursor, e.seq)
+      const [next, ...rest] = s.liveQueue
+      if (next !== undefined && next.seq === cursor + 1 && !s.needsSnapshot) {
+        const state = { ...s, storing: next.seq, cursor, liveQueue: rest }
+        return { state, effects: [{ _tag: "StoreLive", gen: s.generation, seq: next.seq, bytes: next.bytes }] }
+      }
+      return drive({ ...s, storing: undefined, cursor, liveQueue: [] }, now)
+    }
     case "PushAcked":
       return drive({ ...contact(s), pending: e.pending, head: Math.max(s.head, e.seq) }, now)
     case "PushDone":
@@ -308,6 +330,7 @@ const connect = (s: MachineState): Transition => {
     pushing: false,
     pulling: false,
     storing: undefined,
+    liveQueue: [],
     socketUp: false,
     socketOpening: true,
     pollArmed: false,
@@ -337,6 +360,7 @@ const goOffline = (s: MachineState, error: SyncError | undefined): Transition =>
       pushing: false,
       pulling: false,
       storing: undefined,
+      liveQueue: [],
       error,
     },
     effects: [{ _tag: "CloseSocket" }, { _tag: "ScheduleTimer", gen: generation, delayMs }],
