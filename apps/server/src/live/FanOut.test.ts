@@ -34,7 +34,14 @@ const harness = () => {
     fanOut.committed(ws, doc, [r])
   }
   const settle = () => new Promise((r) => setTimeout(r, 10))
-  return { log, reads, fanOut, commit, settle, got: (c: Connection) => sent.get(c) ?? [] }
+  /** A socket following the document from its start (head 0). */
+  const follower = (name: string) => {
+    const c = conn(name)
+    fanOut.subscribe(c, doc)
+    fanOut.joined(c, doc, 0)
+    return c
+  }
+  return { log, reads, fanOut, commit, settle, follower, got: (c: Connection) => sent.get(c) ?? [] }
 }
 
 describe("FanOut", () => {
@@ -85,9 +92,7 @@ describe("FanOut", () => {
 
   it("[S9] this node's own NOTIFY, even one arriving before the commit's answer, reads nothing back: memory sends it", async () => {
     const h = harness()
-    const a = conn("a")
-    h.fanOut.subscribe(a, doc)
-    h.fanOut.joined(a, doc, 0)
+    const a = h.follower("a")
     // Postgres delivers the NOTIFY of seq 1 to the LISTEN connection first, then the commit returns.
     h.log.push(record(1))
     h.fanOut.announced(ws, doc, 1, Date.now(), "this-node")
@@ -99,9 +104,7 @@ describe("FanOut", () => {
 
   it("[S9] another node's NOTIFY (or one without an origin) is read from the log once", async () => {
     const h = harness()
-    const a = conn("a")
-    h.fanOut.subscribe(a, doc)
-    h.fanOut.joined(a, doc, 0)
+    const a = h.follower("a")
     h.log.push(record(1))
     h.fanOut.announced(ws, doc, 1, Date.now(), "another-node")
     await h.settle()
@@ -114,9 +117,7 @@ describe("FanOut", () => {
 
   it("[S9] a commit whose outcome this node does not know is read back from the log (recheck)", async () => {
     const h = harness()
-    const a = conn("a")
-    h.fanOut.subscribe(a, doc)
-    h.fanOut.joined(a, doc, 0)
+    const a = h.follower("a")
     // The transaction committed, but its answer was lost (a timeout): memory never sent it.
     h.log.push(record(1))
     h.fanOut.announced(ws, doc, 1, Date.now(), "this-node")
