@@ -18,18 +18,22 @@ export type AnonymousRoute = "workspaceCreate" | "backupImport"
 export const RetryAfter = FiberRef.unsafeMake<Option.Option<number>>(Option.none())
 
 /** Fails with Overloaded (429) and sets the answer's `Retry-After` to `seconds` (at least 1). */
-export const overloaded = (seconds: number, message: string): Effect.Effect<never, Overloaded> =>
-  Effect.zipRight(
-    FiberRef.set(RetryAfter, Option.some(Math.max(1, Math.ceil(seconds)))),
-    Effect.fail(apiError("Overloaded", `${message}; retry in ${Math.max(1, Math.ceil(seconds))} s`)),
-  )
+export const overloaded = (seconds: number, message: string): Effect.Effect<never, Overloaded> => {
+  const r = refusal(seconds, message)
+  return Effect.zipRight(FiberRef.set(RetryAfter, Option.some(r.retryAfter)), Effect.fail(r.error))
+}
 
 /** Why a push is not let in; `retryAfter` (seconds) for an Overloaded one. */
 export interface PushRefusal {
   readonly error: Overloaded | PayloadTooLarge
   readonly retryAfter?: number
 }
-const refusal = (seconds: number, message: string): PushRefusal => {
+
+/** An Overloaded refusal as data: wait `seconds` (at least 1), said in the message too. */
+export const refusal = (
+  seconds: number,
+  message: string,
+): { readonly error: Overloaded; readonly retryAfter: number } => {
   const retryAfter = Math.max(1, Math.ceil(seconds))
   return { error: apiError("Overloaded", `${message}; retry in ${retryAfter} s`), retryAfter }
 }
@@ -206,16 +210,6 @@ export class Limits extends Effect.Service<Limits>()("Limits", {
       return undefined
     }
 
-    /** `admitPush` as an Effect: a refusal fails, an Overloaded one with its Retry-After (HTTP). */
-    const checkPush = (ws: WorkspaceId, doc: DocId, bytes: number): Effect.Effect<void, Overloaded | PayloadTooLarge> =>
-      Effect.suspend(() => {
-        const r = admitPush(ws, doc, bytes)
-        if (r === undefined) return Effect.void
-        return r.retryAfter === undefined
-          ? Effect.fail(r.error)
-          : Effect.zipRight(FiberRef.set(RetryAfter, Option.some(r.retryAfter)), Effect.fail(r.error))
-      })
-
-    return { checkAnonymous, admitPush, checkPush } as const
+    return { checkAnonymous, admitPush } as const
   }),
 }) {}

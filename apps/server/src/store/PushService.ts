@@ -9,7 +9,7 @@ import {
 } from "@vibestack/shared"
 import { Cause, Effect, Exit, FiberRef, Option, Queue, Ref } from "effect"
 import { HealthProbes } from "../http/HealthProbes.js"
-import { Limits, RetryAfter } from "../limits/Limits.js"
+import { Limits, RetryAfter, refusal } from "../limits/Limits.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { ByteStore, type PushInput, type PushOutcome } from "./ByteStore.js"
 import { checkPushBlob } from "./blobHeader.js"
@@ -394,12 +394,7 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
       const over = budget.blocked(input.ws)
       if (over !== undefined) {
         refused("crash_budget")
-        const retryAfter = Math.max(1, Math.ceil(over))
-        return Promise.resolve({
-          ok: false,
-          error: apiError("Overloaded", `too many refused updates from this workspace; retry in ${retryAfter} s`),
-          retryAfter,
-        })
+        return Promise.resolve({ ok: false, ...refusal(over, "too many refused updates from this workspace") })
       }
       const idem = input.idempotencyKey === undefined ? undefined : keyOf(input.ws, input.doc, input.idempotencyKey)
       if (idem !== undefined) {
@@ -422,14 +417,13 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
      * than the rest of the main thread's share of it). Never rejects.
      */
     const submit = (input: PushInput): Promise<PushAnswer> => {
-      const refusal = limits.admitPush(input.ws, input.doc, input.bytes.length)
-      return refusal === undefined ? admitted(input) : Promise.resolve({ ok: false, ...refusal })
+      const denied = limits.admitPush(input.ws, input.doc, input.bytes.length)
+      return denied === undefined ? admitted(input) : Promise.resolve({ ok: false, ...denied })
     }
 
     /** The same as an Effect (HTTP, revert): an Overloaded refusal sets its Retry-After. */
     const push = Effect.fn("PushService.push")(function* (input: PushInput) {
-      yield* limits.checkPush(input.ws, input.doc, input.bytes.length)
-      const a = yield* Effect.promise(() => admitted(input))
+      const a = yield* Effect.promise(() => submit(input))
       if (a.ok) return a.outcome
       if (a.retryAfter !== undefined) yield* FiberRef.set(RetryAfter, Option.some(a.retryAfter))
       return yield* Effect.fail(a.error)
