@@ -155,6 +155,7 @@ const ramp = async (sys: System) => {
     // At least ~400 acknowledgements per step, so p99 is not just the single worst edit.
     const end = t0 + Math.min(16, Math.max(P.stepS, 400 / rate)) * 1000
     const due = writers.map((_, i) => t0 + (interval * i) / writers.length)
+    const writerLoad0 = sys.writerLoad?.()
     while (performance.now() < end) {
       const now = performance.now()
       for (let i = 0; i < writers.length; i++) {
@@ -189,8 +190,11 @@ const ramp = async (sys: System) => {
       p99: lost > 0 ? Number.POSITIVE_INFINITY : pct(lat, 0.99),
       lost,
     }
+    // A writer thread near 1 means the load generator, not the server, set this step's pace.
+    const writerLoad = sys.writerLoad?.(writerLoad0)
+    const threads = writerLoad ? ` writer threads busy ${writerLoad.map((u) => fmt(u.utilization, 2)).join(" / ")}` : ""
     log(
-      `${sys.name} ramp ${rate}/s: acked ${fmt(r.achieved, 0)}/s p50 ${fmt(r.p50, 1)} p99 ${fmt(pct(lat, 0.99), 1)} ms lost ${lost}`,
+      `${sys.name} ramp ${rate}/s: acked ${fmt(r.achieved, 0)}/s p50 ${fmt(r.p50, 1)} p99 ${fmt(pct(lat, 0.99), 1)} ms lost ${lost}${threads}`,
     )
     await sleep(1000)
     return r

@@ -14,6 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createConnection } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import type { EventLoopUtilization } from "node:perf_hooks"
 import { pathToFileURL } from "node:url"
 import { createProject, createTask, type WorkspaceId } from "@vibestack/schema"
 import { HeadlessClient } from "@vibestack/server/src/headless/HeadlessClient.js"
@@ -26,6 +27,8 @@ import { CrdtType, MessageType as LoroMsg, decode as loroDecode, encode as loroE
 import WebSocket from "ws"
 import * as Y from "yjs"
 import { startServerProcess } from "../lib/serverProcess.js"
+import { EngineWriters } from "./engineWriters.js"
+import { PROJECT } from "./workload.js"
 
 const here = import.meta.dirname
 const root = join(here, "../..")
@@ -48,7 +51,6 @@ export interface Replica {
  * helper for the Loro-based systems (so VibeStack's server validates it like any app edit), and
  * the same eight fields in a nested `Y.Map` for the Yjs peers.
  */
-const PROJECT = "bench-project"
 const taskFields = (key: string, sortKey: string) => {
   const now = Date.now()
   return {
@@ -156,6 +158,8 @@ export interface System {
   replica(): Replica
   /** A client that edits `doc` the way that system's own clients do. */
   writer(doc: string): Promise<Writer>
+  /** Where writers run in threads of their own: their event-loop utilisation since `since`. */
+  writerLoad?(since?: ReadonlyArray<EventLoopUtilization>): Array<EventLoopUtilization> | undefined
   /**
    * A client that syncs `doc` and goes offline; `resume` (after the remote edits) reconnects it
    * and resolves once it holds `expected` tasks.
@@ -576,6 +580,7 @@ export class VibeStack implements System {
   private readonly memFile = join(this.tmp, "mem.json")
   private readonly tokens = new Map<string, string>()
   private dirs = 0
+  private writers: EngineWriters | undefined
 
   async start(databaseUrl: string) {
     this.server = await startServerProcess(databaseUrl, await freePort(), {
@@ -585,6 +590,8 @@ export class VibeStack implements System {
     })
   }
   async stop() {
+    await this.writers?.close()
+    this.writers = undefined
     await this.server?.stop()
     rmSync(this.tmp, { recursive: true, force: true })
   }
@@ -609,32 +616,17 @@ export class VibeStack implements System {
   /**
    * The product's own client: `HeadlessClient` (the sync engine the web app's worker runs, a
    * memory store), editing with the schema's write helpers and pushing over the live socket,
-   * pipelined; `edit` resolves when the engine has the durable acknowledgement.
+   * pipelined; `edit` resolves when the engine has the durable acknowledgement. The writers run
+   * in worker threads (`engineWriters.ts`): each also imports every other writer's edit, and one
+   * event loop could not drive the rates the server takes.
    */
   async writer(doc: string): Promise<Writer> {
-    const client = await HeadlessClient.open(this.server!.url, doc as WorkspaceId, this.tokens.get(doc)!, {
-      dir: join(this.tmp, `writer-${this.dirs++}`),
-      store: "memory",
-    })
-    let last: string | null = null
-    return {
-      peer: client.doc.peerIdStr,
-      edit: async (...keys) => {
-        const entry = await client.edit((d) => {
-          if (d.getMap("projects").get(PROJECT) === undefined)
-            createProject(d, { id: PROJECT, name: "Bench", color: "#4f7cff" })
-          for (const key of keys)
-            last = createTask(d, {
-              id: key,
-              projectId: PROJECT,
-              title: `task ${key}`,
-              position: { after: last, before: null },
-            }).id
-        })
-        await client.acked(entry.id)
-      },
-      close: () => void client.close(),
-    }
+    this.writers ??= new EngineWriters(this.server!.url)
+    return this.writers.open(doc, this.tokens.get(doc)!, join(this.tmp, `writer-${this.dirs++}`))
+  }
+  /** The writer threads' event-loop utilisation (1 = saturated) since `since`. */
+  writerLoad(since?: ReadonlyArray<EventLoopUtilization>) {
+    return this.writers?.utilisation(since)
   }
   async connect(doc: string, replica?: Replica): Promise<Conn> {
     const ws = new WebSocket(`${this.server!.url.replace(/^http/, "ws")}/api/v1/workspaces/${doc}/live`)

@@ -36,6 +36,10 @@ export const workerUrl = (entryUrl: URL): URL => {
     write: false,
     logLevel: "silent",
     external: ["loro-crdt"],
+    // CommonJS dependencies (`ws`) require Node's built-ins; an ES module has no `require`.
+    banner: {
+      js: 'import { createRequire as __vibestackRequire } from "node:module"; const require = __vibestackRequire(import.meta.url);',
+    },
   })
   const code = new TextEncoder().encode(out.outputFiles[0]!.text.replaceAll('from "loro-crdt"', `from "${loro}"`))
   const hash = createHash("sha256").update(code).digest("hex").slice(0, 16)
