@@ -1,0 +1,45 @@
+import { createProject, createTask } from "@vibestack/schema"
+import { LoroDoc, type VersionVector } from "loro-crdt"
+import { PROJECT } from "./workload.js"
+
+/**
+ * The load generator's floor for VibeStack's ramp, from bare Loro calls: `writers` documents
+ * (one per writer of a workspace) where each edit is what the engine writers do to Loro (one
+ * task created with the schema's helper, committed and exported by its writer, imported by
+ * every writer, its own echo included). Returns the CPU milliseconds per edit on one thread:
+ * `threads × 1000 / msPerEdit` is the most edits/s the writers could drive with no server at
+ * all. The peers' writers apply nothing, so their generator has no such floor.
+ */
+export const engineWorkloadMsPerEdit = (writers: number, edits: number): number => {
+  const docs = Array.from({ length: writers }, () => new LoroDoc())
+  createProject(docs[0]!, { id: PROJECT, name: "Bench", color: "#4f7cff" })
+  docs[0]!.commit()
+  const base = docs[0]!.export({ mode: "update" })
+  for (const d of docs.slice(1)) d.import(base)
+  const versions: Array<VersionVector> = docs.map((d) => d.oplogVersion())
+  const last: Array<string | null> = docs.map(() => null)
+  const run = (from: number, n: number) => {
+    for (let i = from; i < from + n; i++) {
+      const w = i % writers
+      const doc = docs[w]!
+      last[w] = createTask(doc, {
+        id: `floor-${i}`,
+        projectId: PROJECT,
+        title: `task floor-${i}`,
+        position: { after: last[w]!, before: null },
+      }).id
+      doc.commit()
+      const update = doc.export({ mode: "update", from: versions[w]! })
+      for (const other of docs) other.import(update)
+      versions[w] = doc.oplogVersion()
+    }
+  }
+  run(0, Math.min(200, edits)) // warm-up: the JIT and Loro's first allocations
+  // CPU time, not wall time: the machine is shared, and this is what each edit costs a core.
+  const cpu0 = process.cpuUsage()
+  run(edits, edits)
+  const cpu = process.cpuUsage(cpu0)
+  const ms = (cpu.user + cpu.system) / 1000 / edits
+  for (const d of docs) d.free()
+  return ms
+}
