@@ -173,8 +173,15 @@ describe("change feed", () => {
     expect(new Set(changes).size).toBe(21)
   })
 
-  it("[W3] an initial sync applies changes its snapshot could not see (in flight, or begun after it)", async () => {
+  it("[W3] an initial sync applies changes its snapshot could not see (in flight, or begun after it), each row once", async () => {
     const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "Window")
+    // Enough rows for the COPY to arrive in several chunks around the rows rebuilt.
+    await db.query(
+      `insert into tasks (workspace_id, id, project_id, title, description, status, priority, sort_key, created_at, updated_at)
+       select $1, 'f' || g, 'p1', 'filler ' || g, repeat('x', 200), 'todo', 'none', 'a', now(), now()
+       from generate_series(1, 3000) g`,
+      [ws],
+    )
     await insertTask(db, ws, "inflight", "v0")
     await insertTask(db, ws, "later", "v0")
     const other = await connect(pgServer.url)
@@ -189,9 +196,21 @@ describe("change feed", () => {
         await third.query("update tasks set title = 'v1' where workspace_id = $1 and id = 'later'", [ws])
       }
       const f = follow(masterToken)
+      // The snapshot's messages, up to its first up-to-date: one insert per row.
+      const keys: Array<string> = []
+      let synced = false
+      f.stream.subscribe((msgs) => {
+        for (const m of msgs) {
+          if (synced) return
+          if ("key" in m) keys.push(m.key)
+          else if (m.headers.control === "up-to-date") synced = true
+        }
+      })
       const rows = await f.shape.rows
-      const titles = Object.fromEntries(rows.map((r) => [r.id, r.title]))
+      const titles = Object.fromEntries(rows.filter((r) => !String(r.id).startsWith("f")).map((r) => [r.id, r.title]))
       expect(titles).toEqual({ inflight: "v1", later: "v1" })
+      expect(keys.length).toBe(3002)
+      expect(new Set(keys).size).toBe(3002)
       expect(new Map(f.shape.currentRows.map((r) => [String(r.id), r]))).toEqual(await tableRows(db, "tasks", ws))
     } finally {
       shapeTestHooks.afterSnapshot = undefined
