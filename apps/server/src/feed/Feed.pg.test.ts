@@ -173,6 +173,31 @@ describe("change feed", () => {
     expect(new Set(changes).size).toBe(21)
   })
 
+  it("[W1] change_log keeps each change's values as JSON text, escaped once", async () => {
+    const { workspaceId: ws } = await registerWorkspace(srv.url, "Encoding")
+    const title = 'quote " backslash \\ newline \n tab \t é 😀 \u2028 {"json": [1]}'
+    await insertTask(db, ws, "enc", title)
+    await db.query("update tasks set title = $2, description = 'd' where workspace_id = $1 and id = 'enc'", [
+      ws,
+      `${title}!`,
+    ])
+    await waitFor(
+      async () =>
+        (await db.query("select count(*)::int as n from change_log where workspace_id = $1", [ws])).rows[0].n === 2,
+      15_000,
+      "changes stored",
+    )
+    const logged = await db.query<{ op: string; value: string; old: string | null }>(
+      "select op, value, old from change_log where workspace_id = $1 order by lsn, pos",
+      [ws],
+    )
+    const [insert, update] = logged.rows
+    // One level of JSON: the stored text parses to the row itself, not to a string.
+    expect(JSON.parse(insert!.value)).toMatchObject({ id: "enc", title })
+    expect(JSON.parse(update!.value)).toMatchObject({ id: "enc", title: `${title}!`, description: "d" })
+    expect(JSON.parse(update!.old!)).toEqual({ title, description: "" })
+  })
+
   it("[W3] an initial sync applies changes its snapshot could not see (in flight, or begun after it), each row once", async () => {
     const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "Window")
     // Enough rows for the COPY to arrive in several chunks around the rows rebuilt.
