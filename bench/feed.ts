@@ -6,7 +6,9 @@
  * WAL alone for live throughput.
  *   1. commit → ShapeStream subscriber, 1 shape and 100 concurrent shapes (each its own
  *      `where`, one woken per commit; and 100 whole-table shapes, all woken per commit)
- *   2. initial sync of a ROWS-row shape, and of a `where` keeping 10 % of a 10×ROWS table
+ *   2. initial sync of a ROWS-row shape, and of a `where` keeping 10 % of a 10×ROWS table:
+ *      through ShapeStream, and the server alone read by raw HTTP (with JSON.parse, and as
+ *      bytes only: what the server serves per second, no client parsing)
  *   3. live changes/s to one shape, and to a `where` keeping 10 %
  * Run: node --import tsx bench/feed.ts [rows=100000] [liveChanges=20000] [latency,initial,live].
  * Timings never gate tests.
