@@ -1,4 +1,5 @@
 import pg from "pg"
+import { jsonString } from "./messages.js"
 
 export interface PendingChange {
   readonly tbl: string
@@ -33,20 +34,34 @@ const BATCH_CHANGES = 20_000
 /**
  * One statement per batch. The rows travel as one JSON parameter: node-pg would escape
  * every element of ten parallel text[] parameters character by character, which cost more
- * than everything else the consumer does (profiled at 20,000 changes/s).
+ * than everything else the consumer does (profiled at 20,000 changes/s). `value` and `old`
+ * are JSON already: they are written into the parameter as JSON (`json` keeps their text
+ * as it is), not as strings escaping them a second time.
  */
 const INSERT = `
 with ins as (
   insert into change_log (lsn, pos, xid, tbl, workspace_id, row_id, op, value, committed_at, old)
-  select lsn, pos, xid, tbl, workspace_id, row_id, op, value, committed_at, old
-  from json_to_recordset($1::json) as x(lsn int8, pos int4, xid int8, tbl text, workspace_id text, row_id text,
-                                        op "char", value text, committed_at timestamptz, old text)
+  select l, p, x, t, w, r, o, v::text, c, b::text
+  from json_to_recordset($1::json) as x(l int8, p int4, x int8, t text, w text, r text, o "char", v json,
+                                        c timestamptz, b json)
   on conflict (lsn, pos) do nothing
   returning 1
 ), st as (
   update feed_state set stored_lsn = greatest(stored_lsn, $2), updated_at = now() where id = 1 returning stored_lsn
 )
 select pg_notify('vibestack_feed', $3) as n, (select count(*) from ins)::int as inserted`
+
+/** The batch parameter: one JSON object per change, its value and old row embedded as JSON. */
+export const encodeBatch = (batch: ReadonlyArray<PendingTx>): string => {
+  let out = "["
+  for (const tx of batch) {
+    const head = `"l":${tx.lsn},"x":${tx.xid},"c":"${tx.at.toISOString()}","p":`
+    tx.changes.forEach((c, i) => {
+      out += `${out.length > 1 ? "," : ""}{${head}${i + 1},"t":${jsonString(c.tbl)},"w":${jsonString(c.ws)},"r":${jsonString(c.id)},"o":"${c.op}","v":${c.value},"b":${c.old ?? "null"}}`
+    })
+  }
+  return `${out}]`
+}
 
 /** Longer NOTIFY payloads name no shapes: every long-poll re-checks. */
 const MAX_TOUCHED = 6000
@@ -137,31 +152,15 @@ export class ChangeWriter {
         while (take < this.pending.length && (take === 0 || n + this.pending[take]!.changes.length <= BATCH_CHANGES))
           n += this.pending[take++]!.changes.length
         const batch = this.pending.slice(0, take)
-        const rows: Array<unknown> = []
         let stored = this.storedLsn
         const touched = new Set<string>()
         for (const tx of batch) {
           stored = Math.max(stored, tx.endLsn)
-          const at = tx.at.toISOString()
-          tx.changes.forEach((c, i) => {
-            touched.add(/[,|*]/.test(c.ws) ? "*" : `${c.tbl}:${c.ws}`)
-            rows.push({
-              lsn: tx.lsn,
-              pos: i + 1,
-              xid: tx.xid,
-              tbl: c.tbl,
-              workspace_id: c.ws,
-              row_id: c.id,
-              op: c.op,
-              value: c.value,
-              committed_at: at,
-              old: c.old,
-            })
-          })
+          for (const c of tx.changes) touched.add(/[,|*]/.test(c.ws) ? "*" : `${c.tbl}:${c.ws}`)
         }
         const names = [...touched].join(",")
         const payload = `${stored}|${names.length > MAX_TOUCHED || names.includes("*") ? "*" : names}`
-        const r = await this.query<{ inserted: number }>(INSERT, [JSON.stringify(rows), stored, payload])
+        const r = await this.query<{ inserted: number }>(INSERT, [encodeBatch(batch), stored, payload])
         if (generation !== this.generation) return
         this.inserted += r.rows[0]?.inserted ?? 0
         this.pending.splice(0, take)

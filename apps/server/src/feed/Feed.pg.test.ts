@@ -173,8 +173,40 @@ describe("change feed", () => {
     expect(new Set(changes).size).toBe(21)
   })
 
-  it("[W3] an initial sync applies changes its snapshot could not see (in flight, or begun after it)", async () => {
+  it("[W1] change_log keeps each change's values as JSON text, escaped once", async () => {
+    const { workspaceId: ws } = await registerWorkspace(srv.url, "Encoding")
+    const title = 'quote " backslash \\ newline \n tab \t é 😀 \u2028 {"json": [1]}'
+    await insertTask(db, ws, "enc", title)
+    await db.query("update tasks set title = $2, description = 'd' where workspace_id = $1 and id = 'enc'", [
+      ws,
+      `${title}!`,
+    ])
+    await waitFor(
+      async () =>
+        (await db.query("select count(*)::int as n from change_log where workspace_id = $1", [ws])).rows[0].n === 2,
+      15_000,
+      "changes stored",
+    )
+    const logged = await db.query<{ op: string; value: string; old: string | null }>(
+      "select op, value, old from change_log where workspace_id = $1 order by lsn, pos",
+      [ws],
+    )
+    const [insert, update] = logged.rows
+    // One level of JSON: the stored text parses to the row itself, not to a string.
+    expect(JSON.parse(insert!.value)).toMatchObject({ id: "enc", title })
+    expect(JSON.parse(update!.value)).toMatchObject({ id: "enc", title: `${title}!`, description: "d" })
+    expect(JSON.parse(update!.old!)).toEqual({ title, description: "" })
+  })
+
+  it("[W3] an initial sync applies changes its snapshot could not see (in flight, or begun after it), each row once", async () => {
     const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "Window")
+    // Enough rows for the COPY to arrive in several chunks around the rows rebuilt.
+    await db.query(
+      `insert into tasks (workspace_id, id, project_id, title, description, status, priority, sort_key, created_at, updated_at)
+       select $1, 'f' || g, 'p1', 'filler ' || g, repeat('x', 200), 'todo', 'none', 'a', now(), now()
+       from generate_series(1, 3000) g`,
+      [ws],
+    )
     await insertTask(db, ws, "inflight", "v0")
     await insertTask(db, ws, "later", "v0")
     const other = await connect(pgServer.url)
@@ -189,9 +221,21 @@ describe("change feed", () => {
         await third.query("update tasks set title = 'v1' where workspace_id = $1 and id = 'later'", [ws])
       }
       const f = follow(masterToken)
+      // The snapshot's messages, up to its first up-to-date: one insert per row.
+      const keys: Array<string> = []
+      let synced = false
+      f.stream.subscribe((msgs) => {
+        for (const m of msgs) {
+          if (synced) return
+          if ("key" in m) keys.push(m.key)
+          else if (m.headers.control === "up-to-date") synced = true
+        }
+      })
       const rows = await f.shape.rows
-      const titles = Object.fromEntries(rows.map((r) => [r.id, r.title]))
+      const titles = Object.fromEntries(rows.filter((r) => !String(r.id).startsWith("f")).map((r) => [r.id, r.title]))
       expect(titles).toEqual({ inflight: "v1", later: "v1" })
+      expect(keys.length).toBe(3002)
+      expect(new Set(keys).size).toBe(3002)
       expect(new Map(f.shape.currentRows.map((r) => [String(r.id), r]))).toEqual(await tableRows(db, "tasks", ws))
     } finally {
       shapeTestHooks.afterSnapshot = undefined

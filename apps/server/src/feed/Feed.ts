@@ -278,6 +278,11 @@ const make = (overrides: Partial<FeedOptions>) =>
               })),
             )
         },
+        onStored: (lsn) => {
+          if (lsn <= stored) return
+          stored = lsn
+          for (const wake of storedWaiters) wake()
+        },
         onEpoch: (epoch, lsn) => {
           state = { epoch, epochLsn: lsn, lowWater: state.lowWater }
           tail.reset(epoch, lsn)

@@ -21,6 +21,12 @@ export interface WalConsumerOptions {
    * so this node may serve it at once (see ChangeTail.ts).
    */
   readonly onReceived?: (tx: PendingTx) => void
+  /**
+   * Every commit below `lsn` is in change_log: after each stored batch, and at once for a
+   * fence received while nothing is waiting to be stored (this node's initial syncs need
+   * not wait for the fence's own write and its NOTIFY).
+   */
+  readonly onStored?: (lsn: number) => void
   /** A new slot was created: its epoch and the position its history starts at. */
   readonly onEpoch?: (epoch: number, lsn: number) => void
 }
@@ -54,7 +60,10 @@ export class WalConsumer {
 
   constructor(private readonly options: WalConsumerOptions) {
     this.writer = new ChangeWriter(options.connectionString, {
-      onStored: (lsn) => this.acknowledge(lsn),
+      onStored: (lsn) => {
+        this.acknowledge(lsn)
+        this.options.onStored?.(lsn)
+      },
       onFailed: (e) => this.restartStream(`store failed: ${String(e)}`),
       onDrained: () => this.resumeStream(),
     })
@@ -224,6 +233,7 @@ export class WalConsumer {
 
   private enqueue(tx: PendingTx): void {
     this.options.onReceived?.(tx)
+    if (tx.changes.length === 0 && this.writer.idle()) this.options.onStored?.(tx.endLsn)
     const pending = this.writer.enqueue(tx)
     if (pending > (this.options.maxPendingChanges ?? 50_000)) this.pauseStream()
   }

@@ -35,7 +35,8 @@ const enc = (s: string) => Buffer.from(s, "utf8")
  * raw bytes as they come (rows may be cut anywhere, even inside a UTF-8 character), `add`
  * a message of a row read elsewhere, `end` for the last page. A page is handed to `emit`
  * once it holds `pageBytes` and a row of the next page exists (so no served page but the
- * last is empty, and the last knows it is last).
+ * last is empty, and the last knows it is last). Rows whose id is in `skip` are left out
+ * (an initial sync rebuilds them; see readSnapshot.ts).
  */
 export const copyPages = (
   table: string,
@@ -43,6 +44,7 @@ export const copyPages = (
   names: ReadonlyArray<string>,
   pageBytes: number,
   emit: (page: Uint8Array) => void,
+  skip: ReadonlySet<string> = new Set(),
 ) => {
   const message = snapshotMessages(table, ws)
   const toJson = valueJson(names)
@@ -87,42 +89,45 @@ export const copyPages = (
     const fields = line.split("\t").map(unescapeCopy)
     return message(fields[0]!, toJson(fields, 1))
   }
-  const put = (b: Uint8Array) => {
-    page.set(b, pos)
-    pos += b.length
-  }
-
   /** Row bytes [s, e) of `buf`, without the newline. */
   const row = (buf: Buffer, s: number, e: number) => {
     begin(fixed + (e - s))
+    // Locals, not the closure's variables: this loop runs for every byte of the snapshot.
+    const out = page
     const start = pos
+    let p = pos
     let dirty = false
     let i = s
-    put(head)
+    out.set(head, p)
+    p += head.length
     for (; i < e; i++) {
       const b = buf[i]!
       if (b === TAB) break
       if (b === QUOTE || b === BACKSLASH || b < 0x20) dirty = true
-      page[pos++] = b
+      out[p++] = b
     }
-    put(afterId)
+    out.set(afterId, p)
+    p += afterId.length
     for (let c = 0; c < ncols && !dirty; c++) {
       if (i >= e) dirty = true // too few columns: let the careful path say what it is
       i++
-      put(keys[c]!)
+      const key = keys[c]!
+      out.set(key, p)
+      p += key.length
       if (buf[i] === BACKSLASH && buf[i + 1] === LETTER_N && (i + 2 === e || buf[i + 2] === TAB)) {
-        put(NULL)
+        out.set(NULL, p)
+        p += 4
         i += 2
         continue
       }
-      page[pos++] = QUOTE
+      out[p++] = QUOTE
       for (; i < e; i++) {
         const b = buf[i]!
         if (b === TAB) break
         if (b === QUOTE || b === BACKSLASH || b < 0x20) dirty = true
-        page[pos++] = b
+        out[p++] = b
       }
-      page[pos++] = QUOTE
+      out[p++] = QUOTE
     }
     if (dirty || i !== e) {
       const m = careful(buf.toString("utf8", s, e))
@@ -131,15 +136,23 @@ export const copyPages = (
       pos += page.write(m, pos)
       return
     }
-    page[pos++] = 0x7d // }
-    page[pos++] = 0x7d
+    out[p++] = 0x7d // }
+    out[p++] = 0x7d
+    pos = p
+  }
+
+  /** Whether the row [s, e) is one to leave out. */
+  const skipped = (buf: Buffer, s: number, e: number): boolean => {
+    if (skip.size === 0) return false
+    const tab = buf.indexOf(TAB, s)
+    return skip.has(unescapeCopy(buf.toString("utf8", s, tab < 0 || tab > e ? e : tab)) ?? "")
   }
 
   const push = (chunk: Buffer) => {
     const buf = rest ? Buffer.concat([rest, chunk]) : chunk
     let s = 0
     for (let nl = buf.indexOf(NEWLINE, s); nl >= 0; nl = buf.indexOf(NEWLINE, s)) {
-      row(buf, s, nl)
+      if (!skipped(buf, s, nl)) row(buf, s, nl)
       s = nl + 1
     }
     rest = s < buf.length ? buf.subarray(s) : undefined
@@ -147,7 +160,7 @@ export const copyPages = (
 
   /** The last page (COPY ends every row with a newline; anything left is a row too). */
   const end = (): Uint8Array => {
-    if (rest && rest.length > 0) row(rest, 0, rest.length)
+    if (rest && rest.length > 0 && !skipped(rest, 0, rest.length)) row(rest, 0, rest.length)
     rest = undefined
     page[pos++] = 0x5d
     return page.subarray(0, pos)

@@ -79,6 +79,18 @@ export const snapshotHead = (table: string, ws: string): string =>
   `{"headers":{"operation":"insert"},"key":${JSON.stringify(`"public".${quote(table)}/${quote(ws)}/`).slice(0, -1)}`
 
 /**
+ * Change messages of one (table, workspace): the same text as `changeMessage` with
+ * `rowKey`, the key's constant part escaped once, not per change.
+ */
+export const changeMessages = (table: string, ws: string) => {
+  const keyHead = JSON.stringify(`"public".${quote(table)}/${quote(ws)}/`).slice(0, -1)
+  return (op: string, lsn: number, pos: number, id: string, value: string): string =>
+    id.includes('"') || NEEDS_ESCAPE.test(id)
+      ? changeMessage(rowKey(table, ws, id), op, lsn, pos, value)
+      : `{"headers":{"operation":"${OPS[op]}","lsn":"${lsn}","op_position":${pos}},"key":${keyHead}\\"${id}\\"","value":${value}}`
+}
+
+/**
  * Insert messages of one (table, workspace)'s snapshot rows: the key's constant part is
  * escaped once, not per row.
  */

@@ -29,8 +29,10 @@ export interface SnapshotDeps {
  * a REPEATABLE READ snapshot S, then L1 = pg_current_wal_lsn(); once everything below L1
  * is stored, the changes below L1 that S did not see are applied to their rows (rule W3,
  * snapshotMerge.ts), so the pages are exactly the shape as of L1 and catch-up continues
- * from `<L1>_0`. Rows are streamed through a cursor as text columns and turned into
- * messages here; a change to a row that S missed overrides that row.
+ * from `<L1>_0`. The COPY of S's rows starts at once: the wait for the consumer and the
+ * read of the unseen changes run beside it (another connection), and its rows are held
+ * as they come until the rows to rebuild are known; those are left out of the COPY and
+ * added, rebuilt, after it.
  */
 export const readSnapshot = async (pool: pg.Pool, deps: SnapshotDeps, q: SnapshotQuery, snap: HeldSnapshot) => {
   const client = await pool.connect().catch((e: unknown) => {
@@ -52,17 +54,19 @@ export const readSnapshot = async (pool: pg.Pool, deps: SnapshotDeps, q: Snapsho
         const l1 = await currentLsn(client)
         const epoch = Number(s.rows[0]!.epoch)
         if (epoch === 0) return snap.fail("the change feed is starting")
-        if (!(await deps.awaitStored(l1))) return snap.fail("the change feed is behind; retry")
         const snapshot = parseSnapshot(s.rows[0]!.snap)
-        const unseen = await unseenChanges(pool, q, l0, l1, snapshot)
-        if (unseen.some((c) => c.op === "t")) continue
-        snap.epoch = epoch
-        const overrides = await rebuildChanged(client, q, unseen, snapshot)
-        await streamPages(client, deps, q, snap, overrides, formatOffset({ lsn: l1, pos: 0 }))
+        const unseen = (async (): Promise<Unseen> => {
+          if (!(await deps.awaitStored(l1))) return "behind"
+          const changes = await unseenChanges(pool, q, l0, l1, snapshot)
+          return changes.some((c) => c.op === "t") ? "truncated" : changes
+        })()
+        if ((await streamPages(client, deps, q, snap, unseen, epoch, snapshot, l1)) === "truncated") continue
         await client.query("commit")
         open = false
         return
       } catch (e) {
+        // The consumer did not store everything below L1 in time (the COPY had ended).
+        if (e instanceof Behind) return snap.fail(BEHIND)
         // Nothing more may be sent on a connection with a COPY cut short.
         if (e instanceof Abandoned) open = false
         throw e
@@ -73,11 +77,16 @@ export const readSnapshot = async (pool: pg.Pool, deps: SnapshotDeps, q: Snapsho
     if (!snap.aborted) snap.fail("the table was truncated during the sync; retry")
   } catch (e) {
     if (e instanceof Abandoned) broken = true
-    snap.fail(`snapshot failed: ${e instanceof Error ? e.message : String(e)}`)
+    snap.fail(
+      e instanceof Abandoned && e.reply ? e.reply : `snapshot failed: ${e instanceof Error ? e.message : String(e)}`,
+    )
   } finally {
     client.release(broken)
   }
 }
+
+/** The changes below L1 the snapshot did not see, or why the snapshot cannot be used. */
+type Unseen = Array<LoggedChange> | "behind" | "truncated"
 
 const currentLsn = async (client: pg.PoolClient) =>
   parseLsn((await client.query<{ lsn: string }>("select pg_current_wal_lsn()::text as lsn")).rows[0]!.lsn)
@@ -139,61 +148,108 @@ const rebuildChanged = async (
 const pick = (row: Record<string, string | null>, names: ReadonlyArray<string>) =>
   JSON.stringify(Object.fromEntries(names.map((n) => [n, row[n] ?? null])))
 
+/** COPY output held while the rows to rebuild are not known yet, before the reader waits. */
+const HOLD_BYTES = 16 * 1024 * 1024
+
 /**
- * Streams the shape's rows with COPY (no per-column strings; see copyMessages.ts) into
- * pages. COPY takes no parameters: the workspace, the `where`'s values and the rows
- * rebuilt above reach it as transaction-local settings (compileShape.settingRef), never
- * as text of the statement.
+ * Streams the shape's rows with COPY (no per-column strings; see copyPages.ts) into
+ * pages. COPY takes no parameters: the workspace and the `where`'s values reach it as
+ * transaction-local settings (compileShape.settingRef), never as text of the statement.
+ * Its output is held until `unseen` says which rows are rebuilt (they are left out, and
+ * added as of L1 once the COPY is done); a snapshot that cannot be used ("behind": the
+ * COPY is abandoned, `Behind`; "truncated": it is read to its end and dropped, and the
+ * caller reads again).
  */
 const streamPages = async (
   client: pg.PoolClient,
   deps: SnapshotDeps,
   q: SnapshotQuery,
   snap: HeldSnapshot,
-  overrides: ReadonlyMap<string, string | null>,
-  endOffset: string,
-) => {
+  unseenRead: Promise<Unseen>,
+  epoch: number,
+  snapshot: XidSnapshot,
+  l1: number,
+): Promise<"done" | "truncated"> => {
   const { shape } = q
+  let unseen: Unseen | undefined
+  let failed: unknown
+  const settled = unseenRead.then(
+    (u) => void (unseen = u),
+    (e: unknown) => void (failed = e),
+  )
   const values = [q.ws, ...(shape.where?.values ?? [])]
   await client.query(
-    `select ${values.map((_, i) => `set_config('${settingName(i + 1)}', $${i + 1}, true)`).join(", ")},
-            set_config('${IDS_SETTING}', $${values.length + 1}::text[]::text, true)`,
-    [...values, [...overrides.keys()]],
+    `select ${values.map((_, i) => `set_config('${settingName(i + 1)}', $${i + 1}, true)`).join(", ")}`,
+    values,
   )
   const copy = client.query(
     copyTo(`copy (select id, ${shape.columns.map(textSql).join(", ")} from ${quoteIdent(shape.table)}
-      where workspace_id = ${settingRef(1)} and id <> all((select current_setting('${IDS_SETTING}'))::text[])
-      ${shape.where ? ` and ${shape.where.copySql}` : ""}) to stdout`),
+      where workspace_id = ${settingRef(1)}${shape.where ? ` and ${shape.where.copySql}` : ""}) to stdout`),
   )
-  const pages = copyPages(
-    shape.table,
-    q.ws,
-    shape.columns.map((c) => c.name),
-    q.pageBytes,
-    (page) => snap.push(page),
-  )
+  let held: Array<Buffer> = []
+  let heldBytes = 0
+  let pages: ReturnType<typeof copyPages> | undefined
+  /** Waits for the unseen changes; once they are usable, the page builder exists and has what was held. */
+  const known = async (): Promise<boolean> => {
+    await settled
+    if (failed !== undefined) throw failed
+    if (unseen === "behind") throw new Behind()
+    if (!Array.isArray(unseen)) {
+      held = []
+      return false
+    }
+    if (pages) return true
+    snap.epoch = epoch
+    pages = copyPages(
+      shape.table,
+      q.ws,
+      shape.columns.map((c) => c.name),
+      q.pageBytes,
+      (page) => snap.push(page),
+      new Set(unseen.map((c) => c.rowId)),
+    )
+    for (const chunk of held) pages.push(chunk)
+    held = []
+    return true
+  }
   try {
     for await (const chunk of copy as AsyncIterable<Buffer>) {
-      pages.push(chunk)
       if (snap.aborted) throw new Abandoned()
+      if (pages) pages.push(chunk)
+      else if (unseen === "truncated") continue
+      else {
+        held.push(chunk)
+        heldBytes += chunk.length
+        if ((unseen !== undefined || failed !== undefined || heldBytes > HOLD_BYTES) && !(await known())) continue
+      }
       await deps.room(() => snap.aborted)
     }
   } catch (e) {
     // A COPY left unread holds the connection: it is not given back to the pool.
     copy.on("error", () => {})
     copy.destroy()
-    throw e instanceof Abandoned ? e : new Abandoned(String(e))
+    throw e instanceof Abandoned ? e : new Abandoned(String(e), e instanceof Behind ? BEHIND : undefined)
   }
   if (snap.aborted) throw new Abandoned()
+  // A truncate below L1 the snapshot did not see: read again. "behind" throws (Behind).
+  if (!(await known()) || !pages || !Array.isArray(unseen)) return "truncated"
+  const overrides = await rebuildChanged(client, q, unseen, snapshot)
   for (const m of overrides.values()) if (m !== null) pages.add(m)
-  snap.finish(pages.end(), endOffset)
+  snap.finish(pages.end(), formatOffset({ lsn: l1, pos: 0 }))
+  return "done"
 }
-
-const IDS_SETTING = "vibestack.shape_rebuilt_ids"
 
 /** The COPY was cut short: its connection is unusable (`readSnapshot` drops it). */
 class Abandoned extends Error {
-  constructor(why = "snapshot abandoned") {
+  constructor(
+    why = "snapshot abandoned",
+    /** What the client is told, if not the reason. */
+    readonly reply?: string,
+  ) {
     super(why)
   }
 }
+
+/** The consumer did not store everything below L1 within the fence timeout. */
+class Behind extends Error {}
+const BEHIND = "the change feed is behind; retry"

@@ -1,6 +1,6 @@
 import type { LogChange } from "./ChangeTail.js"
 import type { CompiledShape } from "./compileShape.js"
-import { changeMessage, rowKey } from "./messages.js"
+import { changeMessages } from "./messages.js"
 import type { Row } from "./where/wherePredicate.js"
 
 /** Parsed forms of a change, computed once however many shapes read it from the tail. */
@@ -54,15 +54,16 @@ export const shapeMessages = (
   const names = shape.columns.map((c) => c.name)
   const selected = new Set(names)
   const pred = shape.predicate
-  for (const c of changes) {
+  const message = changeMessages(shape.table, ws)
+  let c: LogChange
+  const emit = (op: string, value: string) => {
+    const m = message(op, c.lsn, c.pos, c.rowId, value)
+    out.push(m)
+    bytes += m.length
+  }
+  for (c of changes) {
     if (bytes >= maxBytes) break
     consumed++
-    const key = rowKey(shape.table, ws, c.rowId)
-    const emit = (op: string, value: string) => {
-      const m = changeMessage(key, op, c.lsn, c.pos, value)
-      out.push(m)
-      bytes += m.length
-    }
     if (c.op === "d") {
       if (pred && c.old !== null && !pred(parse(c).before!)) continue
       emit("d", c.value)
