@@ -5,12 +5,12 @@ import {
   Duration,
   Effect,
   Exit,
+  FiberSet,
   Layer,
   Option,
   Queue,
   Redacted,
   Ref,
-  Runtime,
   Schedule,
   Stream,
 } from "effect"
@@ -33,7 +33,7 @@ const make = (background: boolean) =>
     const bus = yield* Bus
     const store = yield* makeProjectionStore
     const pools = yield* makeProjectionPools(config, store)
-    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    const runFork = yield* FiberSet.makeRuntime<never>()
     const url = Option.getOrThrow(Option.fromNullable(pgClient.config.url))
 
     const leases = yield* Effect.acquireRelease(

@@ -1,4 +1,5 @@
 import { Data, Effect } from "effect"
+import { bestEffort } from "../logging/bestEffort.js"
 import type { LoroPool } from "../pool/LoroPool.js"
 import { PoolError } from "../pool/PoolError.js"
 import { ProjectionFaults } from "./ProjectionFaults.js"
@@ -110,7 +111,11 @@ export const projectBatch = (
         progressed: true,
         full,
       }
-    }).pipe(Effect.onExit(() => (clean ? Effect.void : Effect.promise(() => pool.discard(ws, doc).catch(() => {})))))
+    }).pipe(
+      Effect.onExit(() =>
+        clean ? Effect.void : bestEffort(`dropping the pool's copy of ${ws}/${doc}`, () => pool.discard(ws, doc)),
+      ),
+    )
     if (outcome === undefined) {
       yield* Effect.logWarning(`stored snapshot ${start?.seq} of ${ws}/${doc} does not import; replaying the log`)
       return yield* projectBatch(store, pool, ws, doc, options, false)

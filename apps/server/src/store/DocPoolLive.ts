@@ -1,8 +1,9 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { apiError } from "@vibestack/shared"
-import { Context, Effect, Layer, PubSub, Queue, Runtime } from "effect"
+import { Context, Effect, FiberSet, Layer, PubSub, Queue } from "effect"
 import { Bus } from "../bus/Bus.js"
 import { PoolEvents } from "../health/PoolEvents.js"
+import { bestEffort } from "../logging/bestEffort.js"
 import { LoroPool } from "../pool/LoroPool.js"
 import { LoroPoolService } from "../pool/LoroPoolService.js"
 import { PoolError } from "../pool/PoolError.js"
@@ -29,7 +30,8 @@ export const DocPoolLive = (options: DocPoolOptions) =>
       const store = yield* ByteStore
       const events = yield* PoolEvents
       const bus = yield* Bus
-      const runPromise = Runtime.runPromise(yield* Effect.runtime<never>())
+      // The pool's document loads run supervised: closing the scope interrupts them.
+      const runPromise = yield* FiberSet.makeRuntimePromise<never>()
       const pool = yield* Effect.acquireRelease(
         Effect.sync(
           () =>
@@ -48,17 +50,21 @@ export const DocPoolLive = (options: DocPoolOptions) =>
         (p) => Effect.promise(() => p.close()),
       )
       yield* events.watch("push", () => pool.stats())
+      const discard = (ws: string, doc: string) =>
+        bestEffort(`dropping the pool's copy of ${ws}/${doc}`, () => pool.discard(ws, doc))
+      // Work started here and left to finish on its own (keeping a snapshot) is interrupted at shutdown.
+      const background = yield* FiberSet.make<void, never>()
 
       // A document whose log an operator rewrote (repair) is reloaded from the store on every node.
       const resets = yield* PubSub.subscribe(bus.resets)
       yield* Queue.take(resets).pipe(
-        Effect.flatMap((r) => Effect.promise(() => pool.discard(r.ws, r.doc).catch(() => {}))),
+        Effect.flatMap((r) => discard(r.ws, r.doc)),
         Effect.forever,
         Effect.forkScoped,
       )
 
       // Start the workers now (they load the WASM), not on the first push.
-      if (options.warm ?? true) yield* Effect.promise(() => pool.buildSnapshot(undefined, []).catch(() => undefined))
+      if (options.warm ?? true) yield* bestEffort("starting the pool", () => pool.buildSnapshot(undefined, []))
 
       /** The pool's own kinds: `Unavailable` (a recycled worker, a store that cannot be read) is retryable. */
       const toApiError = (what: string) => (e: unknown) => {
@@ -71,7 +77,7 @@ export const DocPoolLive = (options: DocPoolOptions) =>
       const docPool = DocPool.of({
         validateMany: (batches) => Effect.promise(() => pool.validateMany(batches)),
         commitMany: (items) => pool.commitMany(items),
-        discard: (ws, doc) => Effect.promise(() => pool.discard(ws, doc).catch(() => {})),
+        discard,
         snapshot: (ws, doc) =>
           Effect.gen(function* () {
             const head = yield* store.docCursor(ws, doc).pipe(Effect.orElseSucceed(() => undefined))
@@ -85,11 +91,15 @@ export const DocPoolLive = (options: DocPoolOptions) =>
               catch: toApiError("snapshot failed"),
             })
             if (fresh.seq > (stored?.seq ?? 0))
-              yield* store.saveSnapshot(ws, doc, fresh.seq, fresh.bytes).pipe(
-                Effect.catchAllCause((cause) =>
-                  Effect.logWarning(`could not keep the snapshot of ${ws}/${doc}`, cause),
-                ),
-                Effect.forkDaemon,
+              yield* FiberSet.run(
+                background,
+                store
+                  .saveSnapshot(ws, doc, fresh.seq, fresh.bytes)
+                  .pipe(
+                    Effect.catchAllCause((cause) =>
+                      Effect.logWarning(`could not keep the snapshot of ${ws}/${doc}`, cause),
+                    ),
+                  ),
               )
             return fresh
           }),
