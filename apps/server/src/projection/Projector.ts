@@ -21,7 +21,7 @@ import { Leases } from "./Leases.js"
 import { ProjectionConfig } from "./ProjectionConfig.js"
 import { makeProjectionPools } from "./ProjectionPools.js"
 import { makeProjectionStore } from "./ProjectionStore.js"
-import { projectBatch } from "./projectDoc.js"
+import { ProjectionConflict, projectBatch } from "./projectDoc.js"
 import { adaptBatch, type DocTurn, Scheduler, type TurnOutcome } from "./Scheduler.js"
 
 const make = (background: boolean) =>
@@ -92,7 +92,7 @@ const make = (background: boolean) =>
         const pool = yield* pools.poolFor(heavy)
         const started = performance.now()
         const r = yield* projectBatch(store, pool, ws, doc, { ...config, batchUpdates }).pipe(
-          Effect.retry({ times: 5, while: (e) => e._tag === "ProjectionConflict" }),
+          Effect.retry({ times: 5, while: (e) => e instanceof ProjectionConflict }),
         )
         const seconds = (performance.now() - started) / 1000
         if (!r.progressed) return { ...r, seconds }

@@ -1,12 +1,10 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import { apiError } from "@vibestack/shared"
 import { Context, Effect, FiberSet, Layer, PubSub, Queue } from "effect"
 import { Bus } from "../bus/Bus.js"
 import { PoolEvents } from "../health/PoolEvents.js"
 import { bestEffort } from "../logging/bestEffort.js"
 import { LoroPool } from "../pool/LoroPool.js"
-import { LoroPoolService } from "../pool/LoroPoolService.js"
-import { PoolError } from "../pool/PoolError.js"
+import { LoroPoolService, poolCalls } from "../pool/LoroPoolService.js"
 import { ByteStore } from "./ByteStore.js"
 import { DocPool } from "./DocPool.js"
 
@@ -50,15 +48,14 @@ export const DocPoolLive = (options: DocPoolOptions) =>
         (p) => Effect.promise(() => p.close()),
       )
       yield* events.watch("push", () => pool.stats())
-      const discard = (ws: string, doc: string) =>
-        bestEffort(`dropping the pool's copy of ${ws}/${doc}`, () => pool.discard(ws, doc))
+      const calls = poolCalls(pool)
       // Work started here and left to finish on its own (keeping a snapshot) is interrupted at shutdown.
       const background = yield* FiberSet.make<void, never>()
 
       // A document whose log an operator rewrote (repair) is reloaded from the store on every node.
       const resets = yield* PubSub.subscribe(bus.resets)
       yield* Queue.take(resets).pipe(
-        Effect.flatMap((r) => discard(r.ws, r.doc)),
+        Effect.flatMap((r) => calls.discard(r.ws, r.doc)),
         Effect.forever,
         Effect.forkScoped,
       )
@@ -66,18 +63,10 @@ export const DocPoolLive = (options: DocPoolOptions) =>
       // Start the workers now (they load the WASM), not on the first push.
       if (options.warm ?? true) yield* bestEffort("starting the pool", () => pool.buildSnapshot(undefined, []))
 
-      /** The pool's own kinds: `Unavailable` (a recycled worker, a store that cannot be read) is retryable. */
-      const toApiError = (what: string) => (e: unknown) => {
-        const message = `${what}: ${e instanceof Error ? e.message : String(e)}`
-        return e instanceof PoolError && e.kind === "Unavailable"
-          ? apiError("Unavailable", message)
-          : apiError("Internal", message)
-      }
-
       const docPool = DocPool.of({
         validateMany: (batches) => Effect.promise(() => pool.validateMany(batches)),
         commitMany: (items) => pool.commitMany(items),
-        discard,
+        discard: calls.discard,
         snapshot: (ws, doc) =>
           Effect.gen(function* () {
             const head = yield* store.docCursor(ws, doc).pipe(Effect.orElseSucceed(() => undefined))
@@ -86,10 +75,7 @@ export const DocPoolLive = (options: DocPoolOptions) =>
             // O(document) export per new device; the client pulls the few updates after it.
             if (stored !== undefined && head !== undefined && head - stored.seq <= SNAPSHOT_TAIL) return stored
             // At least at the log's head: another node may have committed since this copy loaded.
-            const fresh = yield* Effect.tryPromise({
-              try: () => pool.exportSnapshot(ws, doc, head),
-              catch: toApiError("snapshot failed"),
-            })
+            const fresh = yield* calls.exportSnapshot(ws, doc, head)
             if (fresh.seq > (stored?.seq ?? 0))
               yield* FiberSet.run(
                 background,
@@ -104,7 +90,7 @@ export const DocPoolLive = (options: DocPoolOptions) =>
             return fresh
           }),
       })
-      return Context.make(DocPool, docPool).pipe(Context.add(LoroPoolService, pool))
+      return Context.make(DocPool, docPool).pipe(Context.add(LoroPoolService, calls))
     }),
   )
 
