@@ -18,8 +18,8 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { HeadlessClient } from "@vibestack/headless"
 import { createProject, createTask, MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
-import { HeadlessClient } from "@vibestack/server/src/headless/HeadlessClient.js"
 import { freePort, startTestPg } from "@vibestack/server/src/test/pg.js"
 import { fmt, median, table } from "@vibestack/server/src/test/stats.js"
 import {

@@ -11,8 +11,8 @@
  */
 import { fileURLToPath } from "node:url"
 import { launchChromium } from "@vibestack/client/test/harness.js"
+import { HeadlessClient } from "@vibestack/headless"
 import { createTask, type WorkspaceId } from "@vibestack/schema"
-import { HeadlessClient } from "@vibestack/server/src/headless/HeadlessClient.js"
 import { startTestServer } from "@vibestack/server/src/test/server.js"
 import { fmt, median } from "@vibestack/server/src/test/stats.js"
 import { Option } from "effect"

@@ -1,46 +1,29 @@
 import { randomBytes } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { type DocId, MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
-import { apiError, type BackupInfo, type Internal, type Unavailable } from "@vibestack/shared"
+import { apiError, type BackupInfo } from "@vibestack/shared"
 import { Clock, Effect, Either } from "effect"
 import { Tokens } from "../auth/Tokens.js"
-import type { LoroPool } from "../pool/LoroPool.js"
 import { LoroPoolService } from "../pool/LoroPoolService.js"
-import type { RevertTarget } from "../pool/ops/revertDoc.js"
-import { PoolError } from "../pool/PoolError.js"
+import { DocumentCheck } from "../revert/DocumentCheck.js"
+import { type RevertPlan, RevertService } from "../revert/RevertService.js"
 import { ByteStore } from "../store/ByteStore.js"
-import { PushService } from "../store/PushService.js"
 import { BackupStore } from "./BackupStore.js"
 import { decodeBackup, encodeBackup, sha256Hex } from "./backupFile.js"
 import { type BackupReader, readerOfContents } from "./backupFileReader.js"
-import { DocumentCheck } from "./DocumentCheck.js"
-import { materializeWorkspace, RESTORE_CLIENT } from "./materializeWorkspace.js"
+import { materializeWorkspace } from "./materializeWorkspace.js"
 
 /** Backups being checked and stored at once (each holds one snapshot and a pool copy in memory). */
 const CONCURRENT_RESTORES = 2
 
 const newBackupId = () => `bk_${randomBytes(12).toString("base64url")}`
 
-/** A pool call as an Effect; Loro's refusal of stored or uploaded data becomes `onInternal`. */
-const usePool = <A, E = Internal>(
-  pool: LoroPool,
-  f: (p: LoroPool) => Promise<A>,
-  onInternal: (message: string) => E = (m) => apiError("Internal", m) as E,
-): Effect.Effect<A, E | Unavailable> =>
-  Effect.tryPromise({
-    try: () => f(pool),
-    catch: (e): E | Unavailable =>
-      e instanceof PoolError && e.kind === "Unavailable"
-        ? apiError("Unavailable", e.message)
-        : onInternal(e instanceof Error ? e.message : String(e)),
-  })
-
 /**
  * Backups and restores of workspaces (ARCHITECTURE.md "Backup, restore, history").
  *
  * - A backup is the container of backupFile.ts: one full Loro snapshot per document (from
  *   the pool's committed copy, so history is kept) plus metadata.
- * - **revert** pushes new forward operations through PushService, like any client edit:
+ * - **revert** (`RevertService`, shared with history) pushes new forward operations through PushService, like any client edit:
  *   they are validated, stored, fanned out, projected and fed. Edits that clients made
  *   concurrently (offline, or in flight) are KEPT: they merge on top of the revert when
  *   they arrive, so nothing unsynced is discarded; the result is "backup state + what
@@ -54,7 +37,7 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const pool = yield* LoroPoolService
-    const pushes = yield* PushService
+    const reverts = yield* RevertService
     const bytes = yield* ByteStore
     const tokens = yield* Tokens
     const backups = yield* BackupStore
@@ -79,12 +62,10 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
       let schemaVersion = 1
       for (const { docId, cursor } of cursors) {
         // At least the cursor read above: this node's copy may predate other nodes' commits.
-        const snap = yield* usePool(pool, (p) => p.exportSnapshot(ws, docId, cursor))
+        const snap = yield* pool.exportSnapshot(ws, docId, cursor)
         docs.push({ docId, cursor: snap.seq, snapshot: snap.bytes })
         if (docId === MAIN_DOC) {
-          const info = yield* usePool(pool, (p) =>
-            p.run(ws, docId, "inspectSnapshot", { snapshot: snap.bytes, verify: false }),
-          )
+          const info = yield* pool.run(ws, docId, "inspectSnapshot", { snapshot: snap.bytes, verify: false })
           schemaVersion = info.schemaVersion
         }
       }
@@ -130,54 +111,18 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
       return readerOfContents(file, decoded.right)
     })
 
-    /** The ops that bring one document to `target`, proven to leave it healthy; null when nothing changes. */
-    const planRevert = (ws: WorkspaceId, doc: DocId, target: RevertTarget) =>
-      Effect.gen(function* () {
-        const r = yield* usePool(
-          pool,
-          (p) => p.run(ws, doc, "revertDoc", { target }),
-          (m) => apiError("BadRequest", `cannot revert ${doc}: ${m}`),
-        ).pipe(
-          // Loro failing on the stored document: 409 with the repair command if it is damaged.
-          Effect.catchIf(
-            (e) => e.error.kind === "BadRequest",
-            (e) => checks.explainFailure(ws, doc, e),
-          ),
-        )
-        if (r.update !== null) yield* checks.withUpdate(ws, doc, r.update)
-        return { doc, update: r.update }
-      })
-
-    const applyRevert = (ws: WorkspaceId, plan: { doc: DocId; update: Uint8Array | null }) =>
-      plan.update === null
-        ? Effect.succeed(null)
-        : Effect.map(
-            pushes.push({
-              ws,
-              doc: plan.doc,
-              bytes: plan.update,
-              idempotencyKey: `revert-${randomBytes(12).toString("base64url")}`,
-              clientId: RESTORE_CLIENT,
-            }),
-            (out) => out.seq,
-          )
-
-    /** Pushes the ops that bring one document to `target` (history restore); the seq, or null when nothing changed. */
-    const revertDoc = (ws: WorkspaceId, doc: DocId, target: RevertTarget) =>
-      Effect.flatMap(planRevert(ws, doc, target), (plan) => applyRevert(ws, plan))
-
     const revert = Effect.fn("BackupService.revert")(function* (ws: WorkspaceId, backupId: string) {
       const backup = yield* load(ws, backupId)
       const inBackup = new Set<string>(backup.meta.docs.map((d) => d.docId))
       // Every document's revert is computed and proven first: a refusal changes nothing.
-      const plans: Array<{ doc: DocId; update: Uint8Array | null }> = []
+      const plans: Array<RevertPlan> = []
       for (const [i, d] of backup.meta.docs.entries())
-        plans.push(yield* planRevert(ws, d.docId, { _tag: "Snapshot", snapshot: yield* backup.snapshot(i) }))
+        plans.push(yield* reverts.plan(ws, d.docId, { _tag: "Snapshot", snapshot: yield* backup.snapshot(i) }))
       // Documents created after the backup go back to empty, as they were then.
       for (const { docId } of yield* orInternal(bytes.docCursors(ws)))
-        if (!inBackup.has(docId)) plans.push(yield* planRevert(ws, docId, { _tag: "Version", versionVector: {} }))
+        if (!inBackup.has(docId)) plans.push(yield* reverts.plan(ws, docId, { _tag: "Version", versionVector: {} }))
       const out: Array<{ docId: DocId; seq: number | null }> = []
-      for (const plan of plans) out.push({ docId: plan.doc, seq: yield* applyRevert(ws, plan) })
+      for (const plan of plans) out.push({ docId: plan.doc, seq: yield* reverts.apply(ws, plan) })
       return out
     })
 
@@ -220,7 +165,7 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
         return yield* Effect.fail(apiError("NotFound", "no such backup in this workspace"))
     })
 
-    return { create, upload, check, revert, revertDoc, fork, importFile, file, list, remove } as const
+    return { create, upload, check, revert, fork, importFile, file, list, remove } as const
   }),
 }) {}
 

@@ -4,9 +4,8 @@ import { apiError } from "@vibestack/shared"
 import { Effect } from "effect"
 import { Tokens } from "../auth/Tokens.js"
 import { Channel } from "../bus/Bus.js"
+import { RESTORE_CLIENT } from "../revert/RevertService.js"
 import type { BackupReader } from "./backupFileReader.js"
-
-export const RESTORE_CLIENT = "vibestack:revert"
 
 /**
  * A new workspace holding a (validated) backup's documents, all or nothing (S22): the

@@ -2,6 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { Effect, PubSub, Redacted, Runtime } from "effect"
 import pg from "pg"
 import { DatabaseUrl } from "../db/Database.js"
+import { bestEffort } from "../logging/bestEffort.js"
 
 /**
  * Cross-node signals over Postgres LISTEN/NOTIFY. Every node listens; a NOTIFY sent
@@ -101,6 +102,7 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
         if (dropped) return
         dropped = true
         c.removeAllListeners("notification")
+        // The connection already failed or ended: closing it may fail too, and that says nothing new.
         c.end().catch(() => {})
         if (client === c) client = undefined
         setUp(false)
@@ -131,10 +133,11 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
       Effect.orDie,
     )
     yield* Effect.addFinalizer(() =>
-      Effect.promise(async () => {
+      Effect.suspend(() => {
         closed = true
         clearTimeout(timer)
-        await client?.end().catch(() => {})
+        const c = client
+        return c === undefined ? Effect.void : bestEffort("closing the LISTEN connection", () => c.end())
       }),
     )
 

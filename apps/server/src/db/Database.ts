@@ -6,6 +6,7 @@ import { sqlMigrations } from "@vibestack/migrations"
 import { Context, Data, Effect, Layer, Option, Redacted, String as Str } from "effect"
 import pg from "pg"
 import type { ServerConfig } from "../Config.js"
+import { bestEffort } from "../logging/bestEffort.js"
 import { isAlive, runningEmbeddedPg, startEmbeddedPg } from "./EmbeddedPostgres.js"
 
 export class DatabaseError extends Data.TaggedError("DatabaseError")<{ readonly message: string }> {}
@@ -38,7 +39,7 @@ export const resolveDatabaseUrl = (config: ServerConfig, options: { attachEmbedd
           },
           catch: (e) => new DatabaseError({ message: `could not start embedded Postgres: ${String(e)}` }),
         }),
-        (pgServer) => Effect.promise(() => pgServer.stop().catch(() => {})),
+        (pgServer) => bestEffort("stopping embedded Postgres", () => pgServer.stop()),
       ).pipe(Effect.map((pgServer) => Redacted.make(pgServer.url))),
   })
 

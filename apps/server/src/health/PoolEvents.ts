@@ -1,4 +1,4 @@
-import { Effect, Runtime } from "effect"
+import { Effect, FiberSet } from "effect"
 import { Metrics } from "../metrics/Metrics.js"
 import type { LoroPoolOptions, PoolStats, RecycleDetail } from "../pool/LoroPool.js"
 
@@ -22,9 +22,9 @@ const KEEP_EVENTS = 1000
  * the recent-recycles list that readiness reads ("recycling repeatedly").
  */
 export class PoolEvents extends Effect.Service<PoolEvents>()("PoolEvents", {
-  effect: Effect.gen(function* () {
+  scoped: Effect.gen(function* () {
     const metrics = yield* Metrics
-    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    const runFork = yield* FiberSet.makeRuntime<never>()
     const events: Array<RecycleEvent> = []
     const pools = new Map<PoolName, () => PoolStats>()
     metrics.gauge("vibestack_pool_busy_workers", () =>

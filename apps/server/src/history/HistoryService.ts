@@ -2,11 +2,10 @@ import { SqlClient } from "@effect/sql"
 import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { apiError } from "@vibestack/shared"
 import { Effect } from "effect"
-import { BackupService } from "../backup/BackupService.js"
-import { DocumentCheck } from "../backup/DocumentCheck.js"
-import { LoroPoolService } from "../pool/LoroPoolService.js"
+import { isLoroFailure, LoroPoolService } from "../pool/LoroPoolService.js"
 import type { BlobMeta } from "../pool/ops/blobMetas.js"
-import { PoolError } from "../pool/PoolError.js"
+import { DocumentCheck } from "../revert/DocumentCheck.js"
+import { RevertService } from "../revert/RevertService.js"
 
 /** Blobs sent to a worker per call when decoding headers. */
 const CHUNK_BYTES = 16 * 1024 * 1024
@@ -24,17 +23,8 @@ export class HistoryService extends Effect.Service<HistoryService>()("HistorySer
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const pool = yield* LoroPoolService
-    const backups = yield* BackupService
+    const reverts = yield* RevertService
     const documents = yield* DocumentCheck
-
-    const poolCall = <A>(f: () => Promise<A>) =>
-      Effect.tryPromise({
-        try: f,
-        catch: (e) =>
-          e instanceof PoolError && e.kind === "Unavailable"
-            ? apiError("Unavailable", e.message)
-            : apiError("Internal", e instanceof Error ? e.message : String(e)),
-      })
 
     const metasOf = (blobs: ReadonlyArray<Uint8Array>) =>
       Effect.gen(function* () {
@@ -47,10 +37,7 @@ export class HistoryService extends Effect.Service<HistoryService>()("HistorySer
           size = 0
           return send.length === 0
             ? Effect.void
-            : Effect.map(
-                poolCall(() => pool.run(SCRATCH.ws, SCRATCH.doc, "blobMetas", { blobs: send })),
-                (m) => void out.push(...m),
-              )
+            : Effect.map(pool.run(SCRATCH.ws, SCRATCH.doc, "blobMetas", { blobs: send }), (m) => void out.push(...m))
         })
         for (const b of blobs) {
           if (size + b.length > CHUNK_BYTES) yield* flush
@@ -110,18 +97,15 @@ export class HistoryService extends Effect.Service<HistoryService>()("HistorySer
     const stateAt = Effect.fn("HistoryService.stateAt")(function* (ws: WorkspaceId, doc: DocId, version: number) {
       const versionVector = yield* versionVectorAt(ws, doc, version)
       // A document holding a poisoning entry fails here: say so (409, with the repair command), not 500.
-      const r = yield* poolCall(() => pool.run(ws, doc, "stateAt", { versionVector })).pipe(
-        Effect.catchIf(
-          (e) => e.error.kind === "Internal",
-          (e) => documents.explainFailure(ws, doc, e),
-        ),
-      )
+      const r = yield* pool
+        .run(ws, doc, "stateAt", { versionVector })
+        .pipe(Effect.catchIf(isLoroFailure, (e) => documents.explainFailure(ws, doc, e)))
       return { docId: doc, version, state: r.json }
     })
 
     const restore = Effect.fn("HistoryService.restore")(function* (ws: WorkspaceId, doc: DocId, version: number) {
       const versionVector = yield* versionVectorAt(ws, doc, version)
-      const seq = yield* backups.revertDoc(ws, doc, { _tag: "Version", versionVector })
+      const seq = yield* reverts.revertDoc(ws, doc, { _tag: "Version", versionVector })
       return { docId: doc, seq }
     })
 

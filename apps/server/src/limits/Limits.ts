@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { apiError, type Overloaded, type PayloadTooLarge } from "@vibestack/shared"
-import { Effect, FiberRef, Option, Runtime, Schedule } from "effect"
+import { Effect, FiberRef, FiberSet, Option, Schedule } from "effect"
 import { Metrics } from "../metrics/Metrics.js"
 import { ServerConfigTag } from "../ServerConfigTag.js"
 import { clientKey } from "./clientKey.js"
@@ -76,8 +76,8 @@ export class Limits extends Effect.Service<Limits>()("Limits", {
     const sql = yield* SqlClient.SqlClient
     const metrics = yield* Metrics
     const { limits } = yield* ServerConfigTag
-    const runtime = yield* Effect.runtime<never>()
-    const runFork = Runtime.runFork(runtime)
+    // Log lines and usage reads started from plain callbacks, supervised by the service's scope.
+    const runFork = yield* FiberSet.makeRuntime<never>()
 
     // A trip: a key's refusals with less than TRIP_QUIET_MS between them; logged once, at its start.
     const trips = new Map<string, number>()

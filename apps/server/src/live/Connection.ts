@@ -1,17 +1,18 @@
-import type { DocId, Role, TokenId, WorkspaceId } from "@vibestack/schema"
+import type { Role, TokenId, WorkspaceId } from "@vibestack/schema"
 import type { WebSocket } from "ws"
+import type { Input } from "./protocol.js"
 
-/** One authenticated live socket and what it follows. */
+/**
+ * One authenticated live socket, as the node's fan-out and presence see it. What it follows
+ * and its pushes in flight are its protocol state (`protocol.ts`), kept by the adapter.
+ */
 export interface Connection {
   readonly socket: WebSocket
   readonly workspaceId: WorkspaceId
   readonly role: Role
   readonly tokenId: TokenId
-  /** The token's expiry plus the clock tolerance: the socket is closed then (4011). */
-  readonly validUntil: Date
-  readonly docs: Set<DocId>
-  /** Pushes sent over this socket and not yet answered. */
-  inFlight: number
+  /** Hands the socket's protocol an input from outside (a revocation). */
+  readonly feed: (input: Input) => void
   alive: boolean
 }
 

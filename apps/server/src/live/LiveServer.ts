@@ -1,21 +1,7 @@
 import type { Duplex } from "node:stream"
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import {
-  AuthOk,
-  CloseCode,
-  decodeFrame,
-  decodeSafely,
-  Fault,
-  MIN_CLIENT_PROTOCOL_VERSION,
-  Pong,
-  PROTOCOL_VERSION,
-  PushAck,
-  PushRejected,
-  Subscribed,
-  UpBinaryHeader,
-  UpText,
-} from "@vibestack/shared"
-import { Cause, Context, Effect, Either, Layer, PubSub, Queue, Runtime, Schema } from "effect"
+import { CloseCode, Fault } from "@vibestack/shared"
+import { Cause, Context, Effect, Either, FiberSet, Layer, PubSub, Queue } from "effect"
 import { type RawData, type WebSocket, WebSocketServer } from "ws"
 import { Tokens } from "../auth/Tokens.js"
 import { Bus } from "../bus/Bus.js"
@@ -29,12 +15,11 @@ import { PushService } from "../store/PushService.js"
 import { type Connection, defaultLiveLimits, type LiveLimits } from "./Connection.js"
 import { FanOut } from "./FanOut.js"
 import { PresenceRelay } from "./PresenceRelay.js"
+import * as protocol from "./protocol.js"
 import { checkUpgrade, isLivePath, type UpgradeRefusal } from "./upgradeCheck.js"
 
 /** RFC 6455: the server hit an unexpected condition. */
 const INTERNAL_ERROR = 1011
-const decodeUpText = decodeSafely(Schema.parseJson(UpText))
-const decodePushHeader = decodeSafely(UpBinaryHeader)
 
 export class HttpNodeServer extends Context.Tag("HttpNodeServer")<HttpNodeServer, NodeServer>() {}
 
@@ -55,8 +40,6 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
       const metrics = yield* Metrics
       const config = yield* ServerConfigTag
       const hub = yield* CommitHub
-      const runtime = yield* Effect.runtime<never>()
-      const run = Runtime.runPromise(runtime)
       const connections = new Set<Connection>()
       let pending = 0
 
@@ -72,8 +55,7 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
         // A peer that does not answer the close handshake is cut off.
         setTimeout(() => socket.terminate(), 2_000).unref()
       }
-      const sendJson = (conn: Connection | WebSocket, msg: unknown) => {
-        const socket = "socket" in conn ? conn.socket : conn
+      const sendJson = (socket: WebSocket, msg: unknown) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg))
       }
       const sendFrame = (conn: Connection, frame: Uint8Array) => {
@@ -81,15 +63,34 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
         // Backpressure: a reader that lets this much pile up is closed, never buffered forever.
         if (conn.socket.bufferedAmount + frame.length > limits.maxBufferedBytes) {
           metrics.inc("vibestack_live_slow_consumers_total")
-          sendJson(conn, new Fault({ kind: "Overloaded", message: "too slow: reconnect and catch up by pull" }))
+          sendJson(conn.socket, new Fault({ kind: "Overloaded", message: "too slow: reconnect and catch up by pull" }))
           close(conn.socket, CloseCode.SlowConsumer, "slow consumer")
           return
         }
         conn.socket.send(frame)
       }
 
+      // Every Effect a live socket starts (token check, cursor reads, the fan-out's log reads)
+      // runs in this set, tied to the server's scope: shutdown interrupts them all.
+      const runFork = yield* FiberSet.makeRuntime<never>()
+      const runPromise = yield* FiberSet.makeRuntimePromise<never>()
+
+      // A handler that fails unexpectedly (a defect) closes its socket and is logged; it never
+      // becomes an unhandled rejection that could take the process down (S14).
+      const failed = (socket: WebSocket, cause: Cause.Cause<unknown>) => {
+        metrics.inc("vibestack_handler_errors_total", { where: "live" })
+        close(socket, INTERNAL_ERROR, "internal error")
+        runFork(Effect.logError("live socket handler failed; socket closed", cause))
+      }
+      const supervised = (socket: WebSocket, effect: Effect.Effect<void>) =>
+        runFork(
+          Effect.catchAllCause(effect, (cause) =>
+            Cause.isInterruptedOnly(cause) ? Effect.void : Effect.sync(() => failed(socket, cause)),
+          ),
+        )
+
       const fanOut = new FanOut(
-        (ws, doc, after) => run(store.pull(ws, doc, after, 500, 4 * 1024 * 1024)),
+        (ws, doc, after) => runPromise(store.pull(ws, doc, after, 500, 4 * 1024 * 1024)),
         sendFrame,
         (ms) => metrics.observe("vibestack_fanout_seconds", ms / 1000),
         hub.origin,
@@ -119,15 +120,9 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
         Effect.forever,
         Effect.forkScoped,
       )
-      const presence = new PresenceRelay((conn, msg) => sendJson(conn, msg))
+      const presence = new PresenceRelay((conn, msg) => sendJson(conn.socket, msg))
       const closeToken = (tokenId: string) => {
-        for (const c of connections)
-          if (c.tokenId === tokenId) {
-            // Others stop seeing a revoked person now, not after the close handshake (S26).
-            presence.drop(c)
-            sendJson(c, new Fault({ kind: "Unauthorized", message: "token revoked" }))
-            close(c.socket, CloseCode.TokenRevoked, "token revoked")
-          }
+        for (const c of connections) if (c.tokenId === tokenId) c.feed({ _tag: "Revoked" })
       }
       // Notifications sent while this node's LISTEN was down are lost: re-read every open
       // document, and re-check every open socket's token (a revocation may be among them).
@@ -151,139 +146,110 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
         Effect.forkScoped,
       )
 
-      const onAuthed = async (socket: WebSocket, ws: WorkspaceId, text: string): Promise<Connection | undefined> => {
-        const msg = decodeUpText(text)
-        if (Either.isLeft(msg) || msg.right._tag !== "Auth") {
-          close(socket, CloseCode.Unauthorized, "first frame must be Auth")
-          return undefined
-        }
-        if ((msg.right.protocolVersion ?? PROTOCOL_VERSION) < MIN_CLIENT_PROTOCOL_VERSION) {
-          sendJson(
-            socket,
-            new Fault({ kind: "ClientTooOld", message: `protocol ${MIN_CLIENT_PROTOCOL_VERSION}+ required` }),
-          )
-          close(socket, CloseCode.ClientTooOld, "client too old")
-          return undefined
-        }
-        const principal = await run(Effect.either(tokens.verify(msg.right.token)))
-        if (Either.isLeft(principal)) {
-          sendJson(socket, new Fault(principal.left.error))
-          close(socket, CloseCode.Unauthorized, principal.left.error.message.slice(0, 100))
-          return undefined
-        }
-        if (principal.right.workspaceId !== ws) {
-          sendJson(socket, new Fault({ kind: "Forbidden", message: "this token is not valid for this workspace" }))
-          close(socket, CloseCode.Forbidden, "wrong workspace")
-          return undefined
-        }
-        const docs = await run(Effect.orElseSucceed(store.docCursors(ws), () => []))
-        if (socket.readyState !== socket.OPEN) return undefined
-        const conn: Connection = {
-          socket,
-          workspaceId: ws,
-          role: principal.right.role,
-          tokenId: principal.right.tokenId,
-          validUntil: principal.right.validUntil,
-          docs: new Set(),
-          inFlight: 0,
-          alive: true,
-        }
-        connections.add(conn)
-        sendJson(conn, new AuthOk({ workspaceId: ws, role: conn.role, protocolVersion: PROTOCOL_VERSION, docs }))
-        return conn
-      }
-
-      const onText = async (conn: Connection, text: string) => {
-        const msg = decodeUpText(text)
-        if (Either.isLeft(msg)) return close(conn.socket, CloseCode.InvalidPayload, "malformed message")
-        const m = msg.right
-        switch (m._tag) {
-          case "Auth":
-            return close(conn.socket, CloseCode.PolicyViolation, "already authenticated")
-          case "Ping":
-            return sendJson(conn, new Pong(m.id === undefined ? {} : { id: m.id }))
-          case "Presence":
-            // A socket being closed (revoked, expired) says nothing more.
-            if (conn.socket.readyState !== conn.socket.OPEN) return
-            return presence.update(conn, m.state)
-          case "Unsubscribe":
-            conn.docs.delete(m.docId)
-            return fanOut.unsubscribe(conn, m.docId)
-          case "Subscribe": {
-            if (conn.docs.has(m.docId)) return
-            if (conn.docs.size >= limits.maxSubscriptions)
-              return close(conn.socket, CloseCode.PolicyViolation, "too many subscriptions")
-            conn.docs.add(m.docId)
-            // Register, then read the head (S9): anything committed after the answered cursor is
-            // sent live, including what other subscribers were sent while the head was read.
-            fanOut.subscribe(conn, m.docId)
-            const head = (await run(Effect.orElseSucceed(store.docCursor(conn.workspaceId, m.docId), () => 0))) ?? 0
-            const cursor = fanOut.joined(conn, m.docId, head)
-            return sendJson(conn, new Subscribed({ docId: m.docId, cursor }))
-          }
-        }
-      }
-
-      const onBinary = async (conn: Connection, data: Uint8Array) => {
-        const frame = decodeFrame(data)
-        if (typeof frame === "string") return close(conn.socket, CloseCode.InvalidPayload, frame)
-        const header = decodePushHeader(frame.header)
-        if (Either.isLeft(header)) return close(conn.socket, CloseCode.InvalidPayload, "malformed push header")
-        const { requestId, docId, idempotencyKey } = header.right
-        const reject = (kind: "Forbidden" | "Overloaded", message: string) =>
-          sendJson(conn, new PushRejected({ requestId, error: { kind, message } }))
-        if (conn.role === "viewer") return reject("Forbidden", "viewers cannot push")
-        if (conn.inFlight >= limits.maxInFlightPushes) return reject("Overloaded", "too many pushes in flight")
-        conn.inFlight++
-        try {
-          const out = await pushes.submit({
-            ws: conn.workspaceId,
-            doc: docId,
-            bytes: frame.blob,
-            idempotencyKey,
-            clientId: undefined,
-          })
-          if (out.ok) sendJson(conn, new PushAck({ requestId, ...out.outcome }))
-          else sendJson(conn, new PushRejected({ requestId, error: out.error.error }))
-        } finally {
-          conn.inFlight--
-        }
-      }
-
-      // A handler that fails unexpectedly (a defect) closes its socket and is logged; it never
-      // becomes an unhandled rejection that could take the process down (S14).
-      const guard = (socket: WebSocket, handling: Promise<unknown>) =>
-        handling.catch((error: unknown) => {
-          metrics.inc("vibestack_handler_errors_total", { where: "live" })
-          run(Effect.logError("live socket handler failed; socket closed", Cause.die(error))).catch(() => {})
-          close(socket, INTERNAL_ERROR, "internal error")
-        })
-
       // An expired token is treated like a revoked one: the socket closes when it stops being honoured.
-      const closeWhenExpired = (conn: Connection): (() => void) => {
+      const closeWhenExpired = (validUntil: Date, expired: () => void): (() => void) => {
         let timer: NodeJS.Timeout | undefined
         const check = () => {
-          const left = conn.validUntil.getTime() - Date.now()
+          const left = validUntil.getTime() - Date.now()
           // setTimeout takes at most 2^31-1 ms (master tokens live for years): re-arm until due.
           if (left > 0) timer = setTimeout(check, Math.min(left, 2 ** 31 - 1))
           else {
             metrics.inc("vibestack_live_expired_total")
-            presence.drop(conn)
-            sendJson(conn, new Fault({ kind: "Unauthorized", message: "token expired" }))
-            close(conn.socket, CloseCode.TokenRevoked, "token expired")
+            expired()
           }
         }
         check()
         return () => clearTimeout(timer)
       }
 
+      /** One socket: its protocol state (`protocol.ts`) and the effects of each step, performed here. */
       const onConnection = (socket: WebSocket, ws: WorkspaceId) => {
+        let state = protocol.initial
         let conn: Connection | undefined
-        let authing = false
         let stopExpiry = () => {}
-        const authTimer = setTimeout(() => {
-          if (!conn) close(socket, CloseCode.AuthTimeout, "no Auth in time")
-        }, limits.authTimeoutMs)
+        const feed = (input: protocol.Input): void => {
+          try {
+            const next = protocol.step(ws, limits, state, input)
+            state = next.state
+            for (const o of next.out) perform(o)
+          } catch (error) {
+            failed(socket, Cause.die(error))
+          }
+        }
+        const perform = (o: protocol.Output) => {
+          switch (o._tag) {
+            case "Send":
+              return sendJson(socket, o.message)
+            case "Close":
+              return close(socket, o.code, o.reason)
+            case "Verify":
+              return void supervised(
+                socket,
+                tokens.verify(o.token).pipe(
+                  Effect.either,
+                  Effect.map((r) => feed({ _tag: "Verified", result: Either.mapLeft(r, (e) => e.error) })),
+                ),
+              )
+            case "Open": {
+              const { principal } = o
+              return void supervised(
+                socket,
+                Effect.orElseSucceed(store.docCursors(ws), () => []).pipe(
+                  Effect.map((docs) => {
+                    if (socket.readyState !== socket.OPEN) return
+                    const c: Connection = {
+                      socket,
+                      workspaceId: ws,
+                      role: principal.role,
+                      tokenId: principal.tokenId,
+                      feed,
+                      alive: true,
+                    }
+                    conn = c
+                    connections.add(c)
+                    clearTimeout(authTimer)
+                    stopExpiry = closeWhenExpired(principal.validUntil, () => feed({ _tag: "Expired" }))
+                    feed({ _tag: "Opened", docs })
+                  }),
+                ),
+              )
+            }
+            case "Join": {
+              // Register, then read the head (S9): anything committed after the answered cursor is
+              // sent live, including what other subscribers were sent while the head was read.
+              const c = conn!
+              fanOut.subscribe(c, o.docId)
+              return void supervised(
+                socket,
+                Effect.orElseSucceed(store.docCursor(ws, o.docId), () => 0).pipe(
+                  Effect.map((head) =>
+                    feed({ _tag: "Joined", docId: o.docId, cursor: fanOut.joined(c, o.docId, head ?? 0) }),
+                  ),
+                ),
+              )
+            }
+            case "Leave":
+              return fanOut.unsubscribe(conn!, o.docId)
+            case "Presence":
+              // A socket being closed (revoked, expired, slow) says nothing more.
+              if (socket.readyState !== socket.OPEN) return
+              return presence.update(conn!, o.state)
+            case "DropPresence":
+              return presence.drop(conn!)
+            case "Push": {
+              // The push path is plain promises: no fiber per frame (PushService.submit).
+              const { requestId } = o
+              pushes
+                .submit({ ws, doc: o.docId, bytes: o.blob, idempotencyKey: o.idempotencyKey, clientId: undefined })
+                .then(
+                  (answer) => feed({ _tag: "PushAnswered", requestId, answer }),
+                  (error: unknown) => failed(socket, Cause.die(error)),
+                )
+              return
+            }
+          }
+        }
+        const authTimer = setTimeout(() => feed({ _tag: "AuthTimeout" }), limits.authTimeoutMs)
         socket.on("pong", () => {
           if (conn) conn.alive = true
         })
@@ -294,31 +260,20 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
             : Array.isArray(data)
               ? Buffer.concat(data)
               : Buffer.from(data as ArrayBuffer)
-          if (!conn) {
-            // Nothing is processed before Auth; a second frame before AuthOk is a violation.
-            if (authing || isBinary) return close(socket, CloseCode.Unauthorized, "frames before Auth")
-            authing = true
-            guard(
-              socket,
-              onAuthed(socket, ws, bytes.toString("utf8")).then((c) => {
-                conn = c
-                clearTimeout(authTimer)
-                if (c) stopExpiry = closeWhenExpired(c)
-              }),
-            )
-            return
-          }
-          const c = conn
-          if (isBinary) guard(socket, onBinary(c, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)))
-          else guard(socket, onText(c, bytes.toString("utf8")))
+          feed(
+            isBinary
+              ? { _tag: "Binary", bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) }
+              : { _tag: "Text", text: bytes.toString("utf8") },
+          )
         })
         socket.on("close", () => {
           clearTimeout(authTimer)
           stopExpiry()
+          feed({ _tag: "Gone" })
           if (!conn) return
           presence.drop(conn)
           connections.delete(conn)
-          for (const d of conn.docs) fanOut.unsubscribe(conn, d)
+          for (const d of protocol.following(state)) fanOut.unsubscribe(conn, d)
         })
         socket.on("error", () => socket.terminate())
       }

@@ -1,7 +1,20 @@
 import { Pace } from "./callBudget.js"
 import type { PoolOpArgs, PoolOpName, PoolOpResult } from "./ops/index.js"
 import { PoolError, WorkerGone } from "./PoolError.js"
-import type { CommitItem, DocKey, ItemResult, ValidateItem, WorkerRequest, WorkerResponse } from "./protocol.js"
+import type {
+  Answer,
+  CommitItem,
+  DocKey,
+  ItemResult,
+  NotDone,
+  Ok,
+  RunRequest,
+  Snapshot,
+  Validated,
+  ValidateItem,
+  WorkerRequest,
+  WorkerResponse,
+} from "./protocol.js"
 import { type CallObserver, WorkerHandle } from "./WorkerHandle.js"
 
 /** Where the pool (re)loads a document from: the last good snapshot plus the log after it. */
@@ -209,11 +222,11 @@ export class LoroPool {
   }
 
   /** A full snapshot of the committed state and the seq it covers (at least `atLeastSeq`). */
-  exportSnapshot(ws: string, doc: string, atLeastSeq?: number): Promise<{ bytes: Uint8Array; seq: number }> {
+  exportSnapshot(ws: string, doc: string, atLeastSeq?: number): Promise<Snapshot> {
     const key: DocKey = { ws, doc }
     return this.serialize([key], async () => {
       const res = await this.request(key, () => ({ _tag: "ExportSnapshot", key, atLeastSeq }))
-      if (res._tag !== "NeedSource") return expectOk("exportSnapshot", res) as { bytes: Uint8Array; seq: number }
+      if (res._tag !== "NeedSource") return expectOk("exportSnapshot", res)
       // The copy holds uncommitted updates: build from committed data instead, so `seq` is honest.
       const data = await this.loadSource(key)
       const bytes = await this.buildSnapshot(
@@ -228,15 +241,15 @@ export class LoroPool {
   async buildSnapshot(snapshot: Uint8Array | undefined, updates: ReadonlyArray<Uint8Array>): Promise<Uint8Array> {
     const slot = this.nextBuilder++ % this.handles.length
     const res = await this.request(undefined, () => ({ _tag: "Build", snapshot, updates }), slot)
-    return expectOk("buildSnapshot", res) as Uint8Array
+    return expectOk("buildSnapshot", res)
   }
 
   /** Runs a named operation (pool/ops) on the document's copy inside its worker. */
   run<K extends PoolOpName>(ws: string, doc: string, op: K, args: PoolOpArgs<K>): Promise<PoolOpResult<K>> {
     const key: DocKey = { ws, doc }
     return this.serialize([key], async () => {
-      const res = await this.request(key, () => ({ _tag: "Run", key, op, args }))
-      return expectOk(`run ${op}`, res) as PoolOpResult<K>
+      const res = await this.request(key, (): RunRequest<K> => ({ _tag: "Run", key, op, args }))
+      return expectOk(`run ${op}`, res)
     })
   }
 
@@ -422,16 +435,16 @@ export class LoroPool {
    * Sends a request to the worker that owns `key` (or `slot`), answering NeedLoad by loading
    * from the source and retrying calls that lost their worker. Crashed recycles the worker.
    */
-  private async request(
+  private async request<R extends WorkerRequest>(
     key: DocKey | undefined,
-    make: () => WorkerRequest,
+    make: () => R,
     slot = key === undefined ? 0 : slotOf(key, this.handles.length),
-  ): Promise<WorkerResponse> {
+  ): Promise<Answer<R>> {
     let lastProblem = "the pool is closed"
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (this.closed) break
       const handle = this.handles[slot]!
-      let res: WorkerResponse
+      let res: Answer<R>
       try {
         res = await handle.call(make())
       } catch (err) {
@@ -567,7 +580,7 @@ const unexpected = (what: string, res: WorkerResponse) =>
     message: `${what}: ${res._tag === "Crashed" ? res.reason : res._tag === "Failed" ? res.message : res._tag}`,
   })
 
-const expectOk = (what: string, res: WorkerResponse): unknown => {
+const expectOk = <V>(what: string, res: NotDone | Validated | Ok<V>): V => {
   if (res._tag === "Ok") return res.value
   throw unexpected(what, res)
 }

@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads"
 import { budgetMs, docsOf, Pace, workBytes } from "./callBudget.js"
 import { PoolError, WorkerGone } from "./PoolError.js"
-import type { CommitItem, DocKey, WorkerEnvelope, WorkerRequest, WorkerResponse } from "./protocol.js"
+import type { Answer, CommitItem, DocKey, WorkerEnvelope, WorkerRequest, WorkerResponse } from "./protocol.js"
 import { poolWorkerUrl } from "./workerBundle.js"
 
 interface InFlight {
@@ -115,7 +115,7 @@ export class WorkerHandle {
    * for the bytes it moves, at the pool's recent pace. Past it the call fails `Unavailable`
    * and the worker is recycled.
    */
-  call(body: WorkerRequest): Promise<WorkerResponse> {
+  call<R extends WorkerRequest>(body: R): Promise<Answer<R>> {
     if (this.gone) return Promise.reject(new WorkerGone({ message: "pool worker was recycled" }))
     const id = this.nextId++
     const bytes = workBytes(body, (k) => this.sizes.get(sizeKey(k)) ?? 0)
@@ -123,7 +123,7 @@ export class WorkerHandle {
     this.remember(body)
     const started = performance.now()
     const seconds = () => (performance.now() - started) / 1000
-    return new Promise<WorkerResponse>((resolve, reject) => {
+    return new Promise<Answer<R>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.inFlight.delete(id)
         this.pace.record(body._tag, bytes, seconds())
@@ -141,7 +141,9 @@ export class WorkerHandle {
         resolve: (res) => {
           this.pace.record(body._tag, bytes, seconds())
           this.observe(body._tag, seconds(), "ok")
-          resolve(res)
+          // Answers are matched to requests by id, and the worker answers each request with its
+          // own `Answer` (poolWorker's handler table is checked against the map): this is that answer.
+          resolve(res as Answer<R>)
         },
         reject: (err) => {
           this.observe(body._tag, seconds(), "gone")

@@ -8,12 +8,15 @@ import { COLLECTIONS, type Collection } from "@vibestack/schema"
 import { type Frontiers, LoroDoc } from "loro-crdt"
 import { sumBytes } from "./callBudget.js"
 import { DocCache } from "./DocCache.js"
-import { poolOps } from "./ops/index.js"
+import { type PoolOpArgs, type PoolOpName, type PoolOpResult, poolOps } from "./ops/index.js"
 import type { OpContext } from "./ops/PoolOp.js"
 import type {
+  Answer,
   CommitItem,
   DocKey,
   ItemResult,
+  RunRequest,
+  Validated,
   ValidateItem,
   WorkerEnvelope,
   WorkerRequest,
@@ -146,7 +149,7 @@ const validate = (key: string, e: Entry, item: ValidateItem): ItemResult => {
 }
 
 /** Validates each item in turn; a crash poisons the worker and leaves the rest not run. */
-const validateAll = (items: ReadonlyArray<ValidateItem>): WorkerResponse => {
+const validateAll = (items: ReadonlyArray<ValidateItem>): Validated => {
   const results: Array<ItemResult> = []
   for (const item of items) {
     if (poisoned) {
@@ -193,43 +196,52 @@ const commit = (item: CommitItem): void => {
   }
 }
 
-const handle = (req: WorkerRequest): WorkerResponse => {
-  switch (req._tag) {
-    case "Build":
-      return { _tag: "Ok", value: buildSnapshot(req.snapshot, req.updates) }
-    case "Validate":
-      return validateAll(req.items)
-    case "Commit":
-      for (const item of req.items) commit(item)
-      return { _tag: "Ok", value: undefined }
-    case "Discard":
-      for (const k of req.keys) cache.delete(keyOf(k))
-      return { _tag: "Ok", value: undefined }
-    case "Load": {
-      const doc = newDoc(req.snapshot, req.updates)
-      cache.set(keyOf(req.key), { doc, committedSeq: req.seq, committedFrontiers: doc.oplogFrontiers(), pending: [] })
-      return { _tag: "Ok", value: undefined }
+const done = { _tag: "Ok", value: undefined } as const
+
+/** One handler per request tag, each answering its own request's `Answer` (protocol.ts). */
+const handlers: { readonly [T in WorkerRequest["_tag"]]: (req: RequestOf<T>) => Answer<RequestOf<T>> } = {
+  Build: (req) => ({ _tag: "Ok", value: buildSnapshot(req.snapshot, req.updates) }),
+  Validate: (req) => validateAll(req.items),
+  Commit: (req) => {
+    for (const item of req.items) commit(item)
+    return done
+  },
+  Discard: (req) => {
+    for (const k of req.keys) cache.delete(keyOf(k))
+    return done
+  },
+  Load: (req) => {
+    const doc = newDoc(req.snapshot, req.updates)
+    cache.set(keyOf(req.key), { doc, committedSeq: req.seq, committedFrontiers: doc.oplogFrontiers(), pending: [] })
+    return done
+  },
+  ExportSnapshot: (req) => {
+    const key = keyOf(req.key)
+    const e = cache.get(key)
+    if (e === undefined) return { _tag: "NeedLoad" }
+    if (e.pending.length > 0) return { _tag: "NeedSource" }
+    if (req.atLeastSeq !== undefined && e.committedSeq < req.atLeastSeq) {
+      cache.delete(key)
+      return { _tag: "NeedLoad" }
     }
-    case "ExportSnapshot": {
-      const key = keyOf(req.key)
-      const e = cache.get(key)
-      if (e === undefined) return { _tag: "NeedLoad" }
-      if (e.pending.length > 0) return { _tag: "NeedSource" }
-      if (req.atLeastSeq !== undefined && e.committedSeq < req.atLeastSeq) {
-        cache.delete(key)
-        return { _tag: "NeedLoad" }
-      }
-      return { _tag: "Ok", value: { bytes: e.doc.export({ mode: "snapshot" }), seq: e.committedSeq } }
-    }
-    case "Run": {
-      const e = cache.get(keyOf(req.key))
-      if (e === undefined) return { _tag: "NeedLoad" }
-      const op = (poolOps as Record<string, ((ctx: OpContext, args: unknown) => unknown) | undefined>)[req.op]
-      if (op === undefined) return { _tag: "Failed", message: `unknown pool operation "${req.op}"` }
-      return { _tag: "Ok", value: op(context(e), req.args) }
-    }
-  }
+    return { _tag: "Ok", value: { bytes: e.doc.export({ mode: "snapshot" }), seq: e.committedSeq } }
+  },
+  Run: (req) => {
+    const e = cache.get(keyOf(req.key))
+    if (e === undefined) return { _tag: "NeedLoad" }
+    if (!Object.hasOwn(poolOps, req.op)) return { _tag: "Failed", message: `unknown pool operation "${req.op}"` }
+    return { _tag: "Ok", value: runOp(context(e), req) }
+  },
 }
+
+type RequestOf<T extends WorkerRequest["_tag"]> = Extract<WorkerRequest, { readonly _tag: T }>
+
+/** `poolOps[op](ctx, args)`: the registry's entry for `op` takes `PoolOpArgs<op>` (ops/index.ts). */
+const runOp = <K extends PoolOpName>(ctx: OpContext, req: RunRequest<K>): PoolOpResult<K> =>
+  (poolOps[req.op] as unknown as (ctx: OpContext, args: PoolOpArgs<K>) => PoolOpResult<K>)(ctx, req.args)
+
+const handle = (req: WorkerRequest): WorkerResponse =>
+  (handlers[req._tag] as (req: WorkerRequest) => WorkerResponse)(req)
 
 const buildSnapshot = (snapshot: Uint8Array | undefined, updates: ReadonlyArray<Uint8Array>): Uint8Array => {
   const doc = newDoc(snapshot, updates)

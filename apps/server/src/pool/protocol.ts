@@ -1,7 +1,10 @@
+import type { PoolOpArgs, PoolOpName, PoolOpResult } from "./ops/index.js"
+
 /**
  * Messages between LoroPool (main thread) and poolWorker. Both ends are our own code in
- * one process, so messages are typed, not schema-decoded; the untrusted part (blob
- * bytes) is only ever interpreted by Loro inside the worker.
+ * one process, so messages are typed (a request → answer map, `Answer<R>`), not
+ * schema-decoded: decoding would cost every push a pass over its bytes. The untrusted part
+ * (blob bytes) is only ever interpreted by Loro inside the worker.
  */
 
 export interface DocKey {
@@ -33,6 +36,14 @@ export interface CommitItem {
   readonly fromSeq?: number | undefined
 }
 
+/** A named operation (pool/ops) on a document's copy: `op` decides `args` and the answer. */
+export interface RunRequest<K extends PoolOpName = PoolOpName> {
+  readonly _tag: "Run"
+  readonly key: DocKey
+  readonly op: K
+  readonly args: PoolOpArgs<K>
+}
+
 export type WorkerRequest =
   | {
       readonly _tag: "Load"
@@ -48,7 +59,29 @@ export type WorkerRequest =
   | { readonly _tag: "Discard"; readonly keys: ReadonlyArray<DocKey> }
   | { readonly _tag: "ExportSnapshot"; readonly key: DocKey; readonly atLeastSeq?: number | undefined }
   | { readonly _tag: "Build"; readonly snapshot: Uint8Array | undefined; readonly updates: ReadonlyArray<Uint8Array> }
-  | { readonly _tag: "Run"; readonly key: DocKey; readonly op: string; readonly args: unknown }
+  | RunRequest
+
+/** A committed document's full snapshot and the seq it covers. */
+export interface Snapshot {
+  readonly bytes: Uint8Array
+  readonly seq: number
+}
+
+/**
+ * What each request answers with `Ok`: the request → response map both ends are checked
+ * against (`poolWorker.ts` builds each answer for its request's tag, `LoroPool` reads it).
+ * `Validate` answers `Validated` instead.
+ */
+export type OkValue<R extends WorkerRequest> =
+  R extends RunRequest<infer K>
+    ? PoolOpResult<K>
+    : R extends { readonly _tag: "ExportSnapshot" }
+      ? Snapshot
+      : R extends { readonly _tag: "Build" }
+        ? Uint8Array
+        : R extends { readonly _tag: "Validate" }
+          ? never
+          : undefined
 
 /** The outcome of one `ValidateItem`. */
 export type ItemResult =
@@ -71,19 +104,33 @@ export type ItemResult =
   /** Not attempted: an earlier item crashed the worker. Send it again to a healthy one. */
   | { readonly _tag: "NotRun" }
 
-export type WorkerResponse =
+/** Answers any request may get instead of its own. */
+export type NotDone =
   /** The document is not in this worker's cache: send Load, then the request again. */
   | { readonly _tag: "NeedLoad" }
   /** The copy holds validated-but-uncommitted updates: answer from the source instead. */
   | { readonly _tag: "NeedSource" }
-  | { readonly _tag: "Ok"; readonly value: unknown }
-  | { readonly _tag: "Validated"; readonly results: ReadonlyArray<ItemResult> }
   /** Loro's WebAssembly instance panicked; this worker is dead for Loro work and must be recycled. */
   | { readonly _tag: "Crashed"; readonly reason: string }
   /** An earlier request crashed this worker; the request was not run. */
   | { readonly _tag: "Poisoned" }
   /** An operation failed without a crash (bad op name, a Loro error string in a read). */
   | { readonly _tag: "Failed"; readonly message: string }
+
+export interface Ok<V> {
+  readonly _tag: "Ok"
+  readonly value: V
+}
+export interface Validated {
+  readonly _tag: "Validated"
+  readonly results: ReadonlyArray<ItemResult>
+}
+
+/** The answer to `R` (only `Validate` is answered `Validated`; its `Ok` carries nothing). */
+export type Answer<R extends WorkerRequest> = NotDone | Validated | Ok<OkValue<R>>
+
+/** Any answer, as it crosses the thread boundary. */
+export type WorkerResponse = Answer<WorkerRequest>
 
 export interface WorkerEnvelope<A> {
   /** 0: nobody waits for the answer, and the worker sends none. */

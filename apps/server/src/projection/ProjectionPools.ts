@@ -1,5 +1,6 @@
-import { Effect, Runtime, Scope } from "effect"
+import { Effect, FiberSet, Scope } from "effect"
 import { PoolEvents } from "../health/PoolEvents.js"
+import { bestEffort } from "../logging/bestEffort.js"
 import { LoroPool } from "../pool/LoroPool.js"
 import type { ProjectionConfig } from "./ProjectionConfig.js"
 import type { ProjectionStore } from "./ProjectionStore.js"
@@ -14,7 +15,8 @@ import type { ProjectionStore } from "./ProjectionStore.js"
 export const makeProjectionPools = (config: ProjectionConfig, store: ProjectionStore) =>
   Effect.gen(function* () {
     const events = yield* PoolEvents
-    const runPromise = Runtime.runPromise(yield* Effect.runtime<never>())
+    // The pools' document loads run supervised: closing the scope interrupts them.
+    const runPromise = yield* FiberSet.makeRuntimePromise<never>()
     const scope = yield* Effect.scope
     const make = (workers: number) =>
       Effect.acquireRelease(
@@ -46,7 +48,12 @@ export const makeProjectionPools = (config: ProjectionConfig, store: ProjectionS
       poolFor: (isHeavy: boolean): Effect.Effect<LoroPool> => (isHeavy ? heavyPool : lightPool),
       /** A document moved to the heavy lane: free its copy in the light one. */
       leaveLight: (ws: string, doc: string) =>
-        Effect.promise(() => light?.discard(ws, doc).catch(() => {}) ?? Promise.resolve()),
+        Effect.suspend(() => {
+          const pool = light
+          return pool === undefined
+            ? Effect.void
+            : bestEffort(`dropping ${ws}/${doc} from the light pool`, () => pool.discard(ws, doc))
+        }),
     } as const
   })
 

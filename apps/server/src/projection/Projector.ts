@@ -5,12 +5,12 @@ import {
   Duration,
   Effect,
   Exit,
+  FiberSet,
   Layer,
   Option,
   Queue,
   Redacted,
   Ref,
-  Runtime,
   Schedule,
   Stream,
 } from "effect"
@@ -21,7 +21,7 @@ import { Leases } from "./Leases.js"
 import { ProjectionConfig } from "./ProjectionConfig.js"
 import { makeProjectionPools } from "./ProjectionPools.js"
 import { makeProjectionStore } from "./ProjectionStore.js"
-import { projectBatch } from "./projectDoc.js"
+import { ProjectionConflict, projectBatch } from "./projectDoc.js"
 import { adaptBatch, type DocTurn, Scheduler, type TurnOutcome } from "./Scheduler.js"
 
 const make = (background: boolean) =>
@@ -33,7 +33,7 @@ const make = (background: boolean) =>
     const bus = yield* Bus
     const store = yield* makeProjectionStore
     const pools = yield* makeProjectionPools(config, store)
-    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    const runFork = yield* FiberSet.makeRuntime<never>()
     const url = Option.getOrThrow(Option.fromNullable(pgClient.config.url))
 
     const leases = yield* Effect.acquireRelease(
@@ -92,7 +92,7 @@ const make = (background: boolean) =>
         const pool = yield* pools.poolFor(heavy)
         const started = performance.now()
         const r = yield* projectBatch(store, pool, ws, doc, { ...config, batchUpdates }).pipe(
-          Effect.retry({ times: 5, while: (e) => e._tag === "ProjectionConflict" }),
+          Effect.retry({ times: 5, while: (e) => e instanceof ProjectionConflict }),
         )
         const seconds = (performance.now() - started) / 1000
         if (!r.progressed) return { ...r, seconds }

@@ -1,6 +1,6 @@
 import { Data, Effect } from "effect"
 import type { LoroPool } from "../pool/LoroPool.js"
-import { PoolError } from "../pool/PoolError.js"
+import { type PoolFailure, poolCalls } from "../pool/LoroPoolService.js"
 import { ProjectionFaults } from "./ProjectionFaults.js"
 import type { ProjectionStore } from "./ProjectionStore.js"
 
@@ -25,12 +25,6 @@ export interface BatchOutcome {
   readonly full: boolean
 }
 
-const usePool = <A>(pool: LoroPool, f: (p: LoroPool) => Promise<A>) =>
-  Effect.tryPromise({
-    try: () => f(pool),
-    catch: (e) => (e instanceof PoolError ? e : new PoolError({ kind: "Internal", message: String(e) })),
-  })
-
 /**
  * Projects the next batch of one document, exactly once:
  *  1. read `projected_seq` = P and the committed updates after it; from zero (a new document,
@@ -54,9 +48,10 @@ export const projectBatch = (
   doc: string,
   options: BatchOptions,
   useSnapshot = true,
-): Effect.Effect<BatchOutcome, PoolError | ProjectionConflict | import("@effect/sql").SqlError.SqlError> =>
+): Effect.Effect<BatchOutcome, PoolFailure | ProjectionConflict | import("@effect/sql").SqlError.SqlError> =>
   Effect.gen(function* () {
     const faults = yield* ProjectionFaults
+    const calls = poolCalls(pool)
     const target = { ws, doc }
     const { projectedSeq: from, snapshotSeq } = yield* store.state(ws, doc)
     // The rows are empty at zero, so a snapshot's state can be projected as one batch: it
@@ -73,13 +68,11 @@ export const projectBatch = (
     const full = updates.length >= options.batchUpdates || bytes >= options.batchBytes
     let clean = false
     const outcome = yield* Effect.gen(function* () {
-      const imported = yield* usePool(pool, (p) =>
-        p.importStored(ws, doc, start === undefined ? blobs : [start.bytes, ...blobs]),
-      )
+      const imported = yield* calls.importStored(ws, doc, start === undefined ? blobs : [start.bytes, ...blobs])
       if (start !== undefined && imported[0]?.ok !== true) return undefined
       const results = start === undefined ? imported : imported.slice(1)
       yield* faults.step("imported", target)
-      const changes = yield* usePool(pool, (p) => p.run(ws, doc, "projectEntities", { ws }))
+      const changes = yield* calls.run(ws, doc, "projectEntities", { ws })
       if (changes.fromSeq !== from)
         return yield* new ProjectionConflict({ message: `pool copy at ${changes.fromSeq}, projection at ${from}` })
       yield* faults.step("projected", target)
@@ -100,7 +93,7 @@ export const projectBatch = (
       if (!applied)
         return yield* new ProjectionConflict({ message: `projected_seq of ${ws}/${doc} moved from ${from}` })
       yield* faults.step("committed", target)
-      yield* usePool(pool, (p) => p.markCommitted(ws, doc, to))
+      yield* calls.markCommitted(ws, doc, to)
       clean = true
       return {
         updates: updates.length,
@@ -110,14 +103,14 @@ export const projectBatch = (
         progressed: true,
         full,
       }
-    }).pipe(Effect.onExit(() => (clean ? Effect.void : Effect.promise(() => pool.discard(ws, doc).catch(() => {})))))
+    }).pipe(Effect.onExit(() => (clean ? Effect.void : calls.discard(ws, doc))))
     if (outcome === undefined) {
       yield* Effect.logWarning(`stored snapshot ${start?.seq} of ${ws}/${doc} does not import; replaying the log`)
       return yield* projectBatch(store, pool, ws, doc, options, false)
     }
     if (to - Math.max(snapshotSeq, start?.seq ?? 0) >= options.snapshotEvery || bytes >= options.snapshotBytes) {
       // An optimisation (faster reloads): a failure here is logged, never fatal to the batch.
-      yield* usePool(pool, (p) => p.exportSnapshot(ws, doc)).pipe(
+      yield* calls.exportSnapshot(ws, doc).pipe(
         Effect.flatMap((s) => (s.seq === to ? store.saveSnapshot(ws, doc, s.seq, s.bytes) : Effect.void)),
         Effect.catchAll((e) => Effect.logWarning(`projection snapshot of ${ws}/${doc} failed`, e)),
       )

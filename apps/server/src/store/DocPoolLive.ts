@@ -1,11 +1,10 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import { apiError } from "@vibestack/shared"
-import { Context, Effect, Layer, PubSub, Queue, Runtime } from "effect"
+import { Context, Effect, FiberSet, Layer, PubSub, Queue } from "effect"
 import { Bus } from "../bus/Bus.js"
 import { PoolEvents } from "../health/PoolEvents.js"
+import { bestEffort } from "../logging/bestEffort.js"
 import { LoroPool } from "../pool/LoroPool.js"
-import { LoroPoolService } from "../pool/LoroPoolService.js"
-import { PoolError } from "../pool/PoolError.js"
+import { LoroPoolService, poolCalls } from "../pool/LoroPoolService.js"
 import { ByteStore } from "./ByteStore.js"
 import { DocPool } from "./DocPool.js"
 
@@ -29,7 +28,8 @@ export const DocPoolLive = (options: DocPoolOptions) =>
       const store = yield* ByteStore
       const events = yield* PoolEvents
       const bus = yield* Bus
-      const runPromise = Runtime.runPromise(yield* Effect.runtime<never>())
+      // The pool's document loads run supervised: closing the scope interrupts them.
+      const runPromise = yield* FiberSet.makeRuntimePromise<never>()
       const pool = yield* Effect.acquireRelease(
         Effect.sync(
           () =>
@@ -48,30 +48,25 @@ export const DocPoolLive = (options: DocPoolOptions) =>
         (p) => Effect.promise(() => p.close()),
       )
       yield* events.watch("push", () => pool.stats())
+      const calls = poolCalls(pool)
+      // Work started here and left to finish on its own (keeping a snapshot) is interrupted at shutdown.
+      const background = yield* FiberSet.make<void, never>()
 
       // A document whose log an operator rewrote (repair) is reloaded from the store on every node.
       const resets = yield* PubSub.subscribe(bus.resets)
       yield* Queue.take(resets).pipe(
-        Effect.flatMap((r) => Effect.promise(() => pool.discard(r.ws, r.doc).catch(() => {}))),
+        Effect.flatMap((r) => calls.discard(r.ws, r.doc)),
         Effect.forever,
         Effect.forkScoped,
       )
 
       // Start the workers now (they load the WASM), not on the first push.
-      if (options.warm ?? true) yield* Effect.promise(() => pool.buildSnapshot(undefined, []).catch(() => undefined))
-
-      /** The pool's own kinds: `Unavailable` (a recycled worker, a store that cannot be read) is retryable. */
-      const toApiError = (what: string) => (e: unknown) => {
-        const message = `${what}: ${e instanceof Error ? e.message : String(e)}`
-        return e instanceof PoolError && e.kind === "Unavailable"
-          ? apiError("Unavailable", message)
-          : apiError("Internal", message)
-      }
+      if (options.warm ?? true) yield* bestEffort("starting the pool", () => pool.buildSnapshot(undefined, []))
 
       const docPool = DocPool.of({
         validateMany: (batches) => Effect.promise(() => pool.validateMany(batches)),
         commitMany: (items) => pool.commitMany(items),
-        discard: (ws, doc) => Effect.promise(() => pool.discard(ws, doc).catch(() => {})),
+        discard: calls.discard,
         snapshot: (ws, doc) =>
           Effect.gen(function* () {
             const head = yield* store.docCursor(ws, doc).pipe(Effect.orElseSucceed(() => undefined))
@@ -80,21 +75,22 @@ export const DocPoolLive = (options: DocPoolOptions) =>
             // O(document) export per new device; the client pulls the few updates after it.
             if (stored !== undefined && head !== undefined && head - stored.seq <= SNAPSHOT_TAIL) return stored
             // At least at the log's head: another node may have committed since this copy loaded.
-            const fresh = yield* Effect.tryPromise({
-              try: () => pool.exportSnapshot(ws, doc, head),
-              catch: toApiError("snapshot failed"),
-            })
+            const fresh = yield* calls.exportSnapshot(ws, doc, head)
             if (fresh.seq > (stored?.seq ?? 0))
-              yield* store.saveSnapshot(ws, doc, fresh.seq, fresh.bytes).pipe(
-                Effect.catchAllCause((cause) =>
-                  Effect.logWarning(`could not keep the snapshot of ${ws}/${doc}`, cause),
-                ),
-                Effect.forkDaemon,
+              yield* FiberSet.run(
+                background,
+                store
+                  .saveSnapshot(ws, doc, fresh.seq, fresh.bytes)
+                  .pipe(
+                    Effect.catchAllCause((cause) =>
+                      Effect.logWarning(`could not keep the snapshot of ${ws}/${doc}`, cause),
+                    ),
+                  ),
               )
             return fresh
           }),
       })
-      return Context.make(DocPool, docPool).pipe(Context.add(LoroPoolService, pool))
+      return Context.make(DocPool, docPool).pipe(Context.add(LoroPoolService, calls))
     }),
   )
 

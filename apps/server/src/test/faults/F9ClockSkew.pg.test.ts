@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createInterface } from "node:readline"
+import { HeadlessClient } from "@vibestack/headless"
 import type { WorkspaceId } from "@vibestack/schema"
 import { HttpTransport, type WebSocketCtor } from "@vibestack/shared"
 import { Option, Redacted } from "effect"
@@ -11,7 +12,6 @@ import { LoroDoc } from "loro-crdt"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { WebSocket } from "ws"
 import { CLOCK_TOLERANCE_SECONDS } from "../../auth/jwt.js"
-import { HeadlessClient } from "../../headless/HeadlessClient.js"
 import { api } from "../http.js"
 import { freePort, startTestPg, type TestPg } from "../pg.js"
 import { startTestServer, type TestServer } from "../server.js"
@@ -94,7 +94,7 @@ const CHILD_SCRIPT = `
   const { createInterface } = await import("node:readline")
   const { HttpTransport } = await import("@vibestack/shared")
   const { WebSocket } = await import("ws")
-  const { HeadlessClient } = await import("./src/headless/HeadlessClient.ts")
+  const { HeadlessClient } = await import("@vibestack/headless")
   const { AuditLog } = await import("./src/test/faults/AuditTransport.ts")
   const e = process.env
   const name = e.F9_NAME

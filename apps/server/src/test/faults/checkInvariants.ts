@@ -1,6 +1,6 @@
+import type { HeadlessClient } from "@vibestack/headless"
 import { MAIN_DOC } from "@vibestack/schema"
 import { LoroDoc } from "loro-crdt"
-import type { HeadlessClient } from "../../headless/HeadlessClient.js"
 import type { AuditLog } from "./AuditTransport.js"
 import { stateJson } from "./faultEdits.js"
 import type { LogRow } from "./serverLog.js"

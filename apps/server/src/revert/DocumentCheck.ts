@@ -1,9 +1,8 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import { apiError, type Conflict, type Unavailable } from "@vibestack/shared"
+import { apiError, type Conflict, type Internal, type Unavailable } from "@vibestack/shared"
 import { Effect } from "effect"
-import { LoroPoolService } from "../pool/LoroPoolService.js"
+import { isLoroFailure, LoroPoolService } from "../pool/LoroPoolService.js"
 import type { DocumentVerdict, ValidateDocumentArgs } from "../pool/ops/validateDocument.js"
-import { PoolError } from "../pool/PoolError.js"
 import { ByteStore } from "../store/ByteStore.js"
 import { checkBlobHeader } from "../store/blobHeader.js"
 
@@ -22,17 +21,11 @@ export class DocumentCheck extends Effect.Service<DocumentCheck>()("DocumentChec
     const pool = yield* LoroPoolService
     const store = yield* ByteStore
 
+    // Loro failing on these bytes (an error, a panic) is a verdict on them, not an outage.
     const verdict = (args: ValidateDocumentArgs): Effect.Effect<DocumentVerdict, Unavailable> =>
-      Effect.tryPromise({
-        try: () => pool.run(SCRATCH.ws, SCRATCH.doc, "validateDocument", args),
-        catch: (e) => e,
-      }).pipe(
-        Effect.catchAll((e) =>
-          e instanceof PoolError && e.kind === "Unavailable"
-            ? Effect.fail(apiError("Unavailable", e.message))
-            : Effect.succeed({ ok: false as const, reason: reasonOf(e) }),
-        ),
-      )
+      pool
+        .run(SCRATCH.ws, SCRATCH.doc, "validateDocument", args)
+        .pipe(Effect.catchIf(isLoroFailure, (e) => Effect.succeed({ ok: false as const, reason: reasonOf(e) })))
 
     /** A backup's document: a Loro snapshot (pure-JS header check) that passes on its own. */
     const backupSnapshot = Effect.fn("DocumentCheck.backupSnapshot")(function* (docId: DocId, snapshot: Uint8Array) {
@@ -53,13 +46,9 @@ export class DocumentCheck extends Effect.Service<DocumentCheck>()("DocumentChec
     const committed = (ws: WorkspaceId, doc: DocId) =>
       Effect.gen(function* () {
         const head = yield* store.docCursor(ws, doc).pipe(Effect.orElseSucceed(() => undefined))
-        return yield* Effect.tryPromise({ try: () => pool.exportSnapshot(ws, doc, head), catch: (e) => e }).pipe(
+        return yield* pool.exportSnapshot(ws, doc, head).pipe(
           Effect.map((s) => ({ snapshot: s.bytes }) as const),
-          Effect.catchAll((e) =>
-            e instanceof PoolError && e.kind === "Unavailable"
-              ? Effect.fail(apiError("Unavailable", e.message))
-              : Effect.succeed({ broken: reasonOf(e) } as const),
-          ),
+          Effect.catchIf(isLoroFailure, (e) => Effect.succeed({ broken: reasonOf(e) } as const)),
         )
       })
 
@@ -110,5 +99,4 @@ export class DocumentCheck extends Effect.Service<DocumentCheck>()("DocumentChec
   }),
 }) {}
 
-const reasonOf = (e: unknown): string =>
-  (e instanceof Error ? e.message : String(e)).replace(/^run validateDocument: /, "").slice(0, 300)
+const reasonOf = (e: Internal): string => e.error.message.replace(/^run validateDocument: /, "").slice(0, 300)

@@ -1,16 +1,16 @@
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { HeadlessClient } from "@vibestack/headless"
+import { httpFuzzBackend, pullAll } from "@vibestack/headless/testing"
 import { MAIN_DOC } from "@vibestack/schema"
 import { ManualClock } from "@vibestack/shared"
 import { checkInvariants, notesFixture, notesText, runFuzz } from "@vibestack/shared/testing"
 import { LoroDoc } from "loro-crdt"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { stateJson } from "../test/faults/faultEdits.js"
-import { api } from "../test/http.js"
-import { startTestServer, type TestServer } from "../test/server.js"
-import { HeadlessClient } from "./HeadlessClient.js"
-import { httpFuzzBackend, pullAll } from "./test/httpFuzzBackend.js"
+import { stateJson } from "./faults/faultEdits.js"
+import { api } from "./http.js"
+import { startTestServer, type TestServer } from "./server.js"
 
 let server: TestServer
 const dirs: Array<string> = []
