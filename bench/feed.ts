@@ -14,7 +14,7 @@
  * Timings never gate tests.
  */
 import { execFileSync, spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createServer } from "node:http"
 import { loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
@@ -101,6 +101,25 @@ const insertOne = (ws: string, id: string, project = "p0") =>
      values ($1, $2, $3, 'x', '', 'todo', 'none', 'a', now(), now())`,
     [ws, id, project],
   )
+
+/**
+ * CPU milliseconds (user + system) a Postgres backend has used so far, from /proc: the feed
+ * writer's session (what storing change_log costs Postgres) and the slot's walsender
+ * (decoding). CPU time, unlike wall time, barely moves with the machine's load.
+ */
+const TICK_MS = 1000 / Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim())
+const backendCpuMs = async () => {
+  const r = await db.query<{ writer: number | null; sender: number | null }>(
+    `select (select pid from pg_stat_activity where application_name = 'vibestack-feed' limit 1) as writer,
+            (select active_pid from pg_replication_slots where slot_name = 'vibestack_feed') as sender`,
+  )
+  const cpu = (pid: number | null) => {
+    if (!pid) return Number.NaN
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS
+  }
+  return { writer: cpu(r.rows[0]!.writer), sender: cpu(r.rows[0]!.sender) }
+}
 
 // 1. Latency: one row per transaction; a NOTIFY in the same transaction is the floor.
 const latency = async (label: string, shapes: number, perShapeWhere: boolean, gapMs: number, origin = url) => {
@@ -379,6 +398,8 @@ const live = async (label: string, projects: number, params: Record<string, unkn
   const writer = await connect(pgServer.url)
   // A second slot, read after the run: how fast Postgres alone decodes the same changes.
   await db.query("select pg_create_logical_replication_slot('bench_decode', 'pgoutput')")
+  const logged = (await db.query("select count(*)::int as n from change_log where workspace_id = $1", [ws])).rows[0].n
+  const cpu0 = await backendCpuMs()
   const t0 = performance.now()
   const batches = Array.from({ length: Math.ceil(LIVE / 1000) }, (_, i) => i * 1000 + 1)
   const write = async (c: typeof db, mine: Array<number>) => {
@@ -404,6 +425,8 @@ const live = async (label: string, projects: number, params: Record<string, unkn
   const deadline = Date.now() + 120_000
   while (seen < expected && Date.now() < deadline) await sleep(5)
   const total = lastAt - t0
+  await caughtUp(ws, logged + LIVE)
+  const cpu1 = await backendCpuMs()
   await writer.end()
   f.abort.abort()
   const t1 = performance.now()
@@ -429,6 +452,9 @@ const live = async (label: string, projects: number, params: Record<string, unkn
     "",
   ])
   out.push(["  the feed's lag after the last commit", `${(total - writeMs).toFixed(0)} ms`, ""])
+  const perChange = (ms: number) => `${ms.toFixed(0)} ms CPU, ${((ms * 1000) / LIVE).toFixed(1)} µs/change`
+  out.push(["  Postgres storing change_log (the feed writer's backend)", perChange(cpu1.writer - cpu0.writer), ""])
+  out.push(["  Postgres decoding for the feed (the slot's walsender)", perChange(cpu1.sender - cpu0.sender), ""])
 }
 /**
  * The feed's own throughput, whatever the writers' speed: LIVE rows committed in one

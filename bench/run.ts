@@ -13,6 +13,7 @@ const all: Record<string, { file: string; args: Array<string>; node?: Array<stri
   catchup: { file: "catchup.ts", args: [] },
   projection: { file: "projection.ts", args: [] },
   feed: { file: "feed.ts", args: [] },
+  "feed-log-write": { file: "feed-log-write.ts", args: [] },
   backup: { file: "backup.ts", args: [] },
   "client-render": { file: "client-render.ts", args: [] },
   peers: { file: "peers.ts", args: [] },

@@ -94,8 +94,10 @@ const currentLsn = async (client: pg.PoolClient) =>
 /**
  * Changes below L1 the snapshot did not see: in flight when it was taken, or begun after.
  * Two index scans: an OR of the two conditions would read the workspace's whole history.
+ * A transaction in flight is found by its first change's xid (the only change indexed by
+ * xid, migration 0010), and all its changes by that change's commit LSN.
  */
-const unseenChanges = async (
+export const unseenChanges = async (
   pool: pg.Pool,
   q: SnapshotQuery,
   l0: number,
@@ -111,7 +113,8 @@ const unseenChanges = async (
     snapshot.xip.length === 0
       ? { rows: [] }
       : await pool.query<LoggedChange>(
-          `select ${cols} from change_log where xid = any($1::int8[]) and lsn < $2 and lsn < $3
+          `select ${cols} from change_log
+           where lsn in (select lsn from change_log where pos = 1 and xid = any($1::int8[]) and lsn < $2 and lsn < $3)
              and tbl = $4 and workspace_id in ($5, '*')`,
           [snapshot.xip, l1, l0, q.shape.table, q.ws],
         )

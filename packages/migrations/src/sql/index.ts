@@ -7,6 +7,7 @@ import m0006 from "./0006_append_updates.js"
 import m0007 from "./0007_doc_bytes.js"
 import m0008 from "./0008_feed_old_rows.js"
 import m0009 from "./0009_append_updates_node.js"
+import m0010 from "./0010_feed_tx_xid_index.js"
 import type { SqlMigration } from "./Migration.js"
 
 export type { SqlMigration } from "./Migration.js"
@@ -22,4 +23,5 @@ export const sqlMigrations: ReadonlyArray<SqlMigration> = [
   m0007,
   m0008,
   m0009,
+  m0010,
 ]
