@@ -8,8 +8,8 @@
  * process.
  */
 import { parentPort, workerData } from "node:worker_threads"
+import { HeadlessClient } from "@vibestack/headless"
 import { createProject, createTask, type WorkspaceId } from "@vibestack/schema"
-import { HeadlessClient } from "@vibestack/server/src/headless/HeadlessClient.js"
 import { PROJECT } from "./workload.js"
 
 export type WriterRequest =
