@@ -3,8 +3,8 @@ import { createProject, createTask, seededRandom } from "@vibestack/schema"
 import { LoroDoc, type LoroMap } from "loro-crdt"
 import { writeLoroChecksum } from "../store/blobHeader.js"
 
-/** The shared hostile-blob fixtures (see /work/shared/fixtures/loro-hostile/README.md). */
-export const hostileFixturesDir = new URL("../../../../../shared/fixtures/loro-hostile/", import.meta.url)
+/** The hostile-blob fixtures (see test/fixtures/loro-hostile/README.md). */
+export const hostileFixturesDir = new URL("../test/fixtures/loro-hostile/", import.meta.url)
 
 export interface Fixture {
   readonly name: string

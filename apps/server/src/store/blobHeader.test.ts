@@ -3,7 +3,7 @@ import { LoroDoc, LoroList, LoroMap } from "loro-crdt"
 import { describe, expect, it } from "vitest"
 import { checkBlobHeader, checkPushBlob, loroChecksum, writeLoroChecksum, xxHash32 } from "./blobHeader.js"
 
-const fixturesDir = new URL("../../../../../shared/fixtures/loro-hostile/", import.meta.url)
+const fixturesDir = new URL("../test/fixtures/loro-hostile/", import.meta.url)
 const fixtures = (): Array<{ name: string; bytes: Uint8Array }> => {
   const names = readdirSync(fixturesDir).filter((n) => n.endsWith(".bin"))
   if (names.length < 10) throw new Error(`hostile Loro fixtures missing in ${fixturesDir.pathname}`)
