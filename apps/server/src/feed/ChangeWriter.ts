@@ -204,6 +204,7 @@ export class ChangeWriter {
     }
   }
 
+  /** Not a fiber: driven by the consumer's plain-promise loop (see WalConsumer.start); failures go to `onFailed`. */
   private async flush(): Promise<void> {
     if (this.flushing) return
     this.flushing = true

@@ -1,6 +1,6 @@
 import { SqlClient, type SqlError } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Clock, Context, Effect, Layer, Option, PubSub, Queue, Redacted, Ref, Runtime, Schedule, Scope } from "effect"
+import { Clock, Context, Effect, FiberSet, Layer, Option, PubSub, Queue, Redacted, Ref, Schedule, Scope } from "effect"
 import { Bus } from "../bus/Bus.js"
 import { HealthProbes } from "../http/HealthProbes.js"
 import { Metrics } from "../metrics/Metrics.js"
@@ -74,8 +74,9 @@ const make = (overrides: Partial<FeedOptions>) =>
     const probes = yield* HealthProbes
     const server = yield* ServerConfigTag
     const url = Redacted.value(Option.getOrThrow(Option.fromNullable(pgClient.config.url)))
-    // The layer's runtime, not the default one: log lines go through the server's logger.
-    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    // Syncs and the consumer's log lines run in the layer's FiberSet: the server's logger sees
+    // them, and shutdown interrupts a sync still under way.
+    const runFork = yield* FiberSet.makeRuntime<never>()
 
     let stored = 0
     let state: FeedState = { epoch: 0, epochLsn: 0, lowWater: 0 }

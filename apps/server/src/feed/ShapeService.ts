@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Option, Redacted, Runtime, Schedule } from "effect"
+import { Cause, Effect, Fiber, FiberSet, Option, Redacted, Schedule } from "effect"
 import pg from "pg"
+import { bestEffort } from "../logging/bestEffort.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { makeCanonicalize } from "./canonicalize.js"
 import { type CompiledShape, compileShape, shapeKey } from "./compileShape.js"
@@ -59,7 +60,6 @@ export class ShapeService extends Effect.Service<ShapeService>()("ShapeService",
     const pgClient = yield* PgClient.PgClient
     const feed = yield* Feed
     const metrics = yield* Metrics
-    const runtime = yield* Effect.runtime<never>()
     const url = Redacted.value(Option.getOrThrow(Option.fromNullable(pgClient.config.url)))
     const options = feed.options
     // Snapshot reads and constant resolution render values as the WAL consumer does.
@@ -74,9 +74,13 @@ export class ShapeService extends Effect.Service<ShapeService>()("ShapeService",
             connectionTimeoutMillis: 10_000,
           }),
       ),
-      (p) => Effect.promise(() => p.end().catch(() => {})),
+      (p) => bestEffort("closing the snapshot readers' pool", () => p.end()),
     )
     pool.on("error", () => {}) // an idle client's connection dropped: the pool replaces it
+    // What a snapshot reader or a follower's long-poll starts from a plain callback runs in the
+    // layer's FiberSet (closed before the pool): shutdown interrupts it, the server's logger sees its failures.
+    const run = yield* FiberSet.makeRuntime<never>()
+    const runPromise = yield* FiberSet.makeRuntimePromise<never>()
     const store = new SnapshotStore({
       ttlMs: options.snapshotTtlMs,
       maxBytes: options.snapshotMemoryBytes,
@@ -122,7 +126,7 @@ export class ShapeService extends Effect.Service<ShapeService>()("ShapeService",
       return refetchResponse(formatHandle(newHandle(feed.state().epoch, table, bind)))
     }
 
-    const awaitStored = (lsn: number) => Runtime.runPromise(runtime)(Effect.orDie(feed.awaitStored(lsn)))
+    const awaitStored = (lsn: number) => runPromise(Effect.orDie(feed.awaitStored(lsn)))
 
     const initial = (shape: CompiledShape, caller: ShapeCaller, bind: string, cursor: string | undefined) =>
       Effect.gen(function* () {
@@ -246,24 +250,32 @@ export class ShapeService extends Effect.Service<ShapeService>()("ShapeService",
           ? mustRefetch(shape.table, bind)
           : shapeOk(shape, handleText, out.offset, out.body, params.cursor, out.upToDate)
       return (respond: (r: ShapeResponse) => void): (() => void) => {
-        let fiber: (() => void) | undefined
+        let fiber: Fiber.RuntimeFiber<void> | undefined
         const cancel = followTail(ctx, o, params.live, (out) => {
           if (out._tag !== "Query") {
             respond(answer(out))
             return
           }
           // The tail was trimmed past this follower while it waited: read change_log.
-          fiber = Runtime.runCallback(runtime)(
+          fiber = run(
             serveLog(ctx, out.after, params.live).pipe(
               Effect.map(answer),
               Effect.orElseSucceed(() => shapeError(503, "Unavailable", "the change feed is unavailable; retry")),
+              Effect.catchAllCause((cause) =>
+                Cause.isInterruptedOnly(cause)
+                  ? Effect.interrupt
+                  : Effect.as(
+                      Effect.logError("shape follow failed", cause),
+                      shapeError(503, "Unavailable", "the change feed is unavailable; retry"),
+                    ),
+              ),
+              Effect.map(respond),
             ),
-            { onExit: (exit) => exit._tag === "Success" && respond(exit.value) },
           )
         })
         return () => {
           cancel()
-          fiber?.()
+          if (fiber) run(Fiber.interrupt(fiber))
         }
       }
     }

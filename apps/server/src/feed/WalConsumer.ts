@@ -70,6 +70,10 @@ export class WalConsumer {
     this.slots = new SlotManager(this.writer, options)
   }
 
+  /**
+   * Not a fiber: the loop is plain promises on the replication stream's callbacks (no fiber per
+   * message); the Feed layer's finalizer awaits `stop()`, and failures reach `options.log`.
+   */
   start(): void {
     this.loop ??= this.run()
   }

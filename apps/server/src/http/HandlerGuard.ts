@@ -30,6 +30,7 @@ export const HandlerGuardLive = (node: NodeServer, options: { readonly processGu
   Layer.scopedDiscard(
     Effect.gen(function* () {
       const metrics = yield* Metrics
+      // Not a FiberSet: a log line completes inside the callback that writes it; nothing outlives it.
       const runSync = Runtime.runSync(yield* Effect.runtime<never>())
       node.onHandlerError = (error, where) => {
         metrics.inc("vibestack_handler_errors_total", { where: "http" })
