@@ -44,6 +44,7 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
     const secret = Redacted.value(yield* JwtSecret)
     const tolerance = (yield* ServerConfigTag).clockToleranceSeconds
     const cache = new Map<string, { row: TokenRow | undefined; at: number }>()
+    const clock = yield* Effect.clock
 
     // Evict revoked tokens as soon as any node announces them.
     const revoked = yield* PubSub.subscribe(bus.tokens)
@@ -115,8 +116,8 @@ export class Tokens extends Effect.Service<Tokens>()("Tokens", {
       const claims = verifyToken(secret, token, tolerance)
       if (typeof claims === "string") return undefined
       const hit = cache.get(claims.tokenId)
-      // Synchronous by design (no fiber on the hot path), so the wall clock, not Effect's Clock.
-      const now = Date.now()
+      // Synchronous by design (no fiber on the hot path): Effect's Clock, read without a fiber.
+      const now = clock.unsafeCurrentTimeMillis()
       if (!hit || now - hit.at >= CACHE_TTL_MS) return undefined
       const verdict = judge(claims, hit.row, now)
       return "error" in verdict ? undefined : verdict

@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import type { WorkspaceId } from "@vibestack/schema"
 import { apiError } from "@vibestack/shared"
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import { Tokens } from "../auth/Tokens.js"
 import { Channel } from "../bus/Bus.js"
 import { RESTORE_CLIENT } from "../revert/RevertService.js"
@@ -35,7 +35,7 @@ export const materializeWorkspace = (backup: BackupReader, name: string, id: str
           values (${ws}, ${d.docId}, 1, ${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)},
                   ${RESTORE_CLIENT}, ${`restore-${backup.meta.backupId}`})`
         // Delivered only if the transaction commits: live servers fan out, the projection follows.
-        const signal = JSON.stringify({ ws, doc: d.docId, seq: 1, t: Date.now() })
+        const signal = JSON.stringify({ ws, doc: d.docId, seq: 1, t: yield* Clock.currentTimeMillis })
         yield* sql`select pg_notify(${Channel.updates}, ${signal})`
       }
       return { workspaceId: ws, masterToken: registered.masterToken }

@@ -6,7 +6,7 @@ import { join } from "node:path"
 import type { HttpServerRequest } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { apiError, type BadRequest, type Internal, type PayloadTooLarge } from "@vibestack/shared"
-import { Effect, type Scope } from "effect"
+import { Clock, Effect, type Scope } from "effect"
 
 /** An uploaded body on disk; removed when the scope that received it closes. */
 export interface Upload {
@@ -106,12 +106,14 @@ const cutAfterAnswer = (req: IncomingMessage) => {
 
 /** Removes upload files older than an hour (left by a process that died mid-upload). */
 export const sweepStaleUploads = (dir: string, olderThanMs = 60 * 60 * 1000) =>
-  Effect.promise(async () => {
-    const names = await readdir(dir).catch(() => [] as Array<string>)
-    const before = Date.now() - olderThanMs
-    for (const name of names.filter((n) => n.startsWith("upload-") && n.endsWith(".part"))) {
-      const at = join(dir, name)
-      const info = await stat(at).catch(() => undefined)
-      if (info !== undefined && info.mtimeMs < before) await rm(at, { force: true })
-    }
-  })
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Effect.promise(async () => {
+      const names = await readdir(dir).catch(() => [] as Array<string>)
+      const before = now - olderThanMs
+      for (const name of names.filter((n) => n.startsWith("upload-") && n.endsWith(".part"))) {
+        const at = join(dir, name)
+        const info = await stat(at).catch(() => undefined)
+        if (info !== undefined && info.mtimeMs < before) await rm(at, { force: true })
+      }
+    }),
+  )

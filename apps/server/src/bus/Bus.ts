@@ -54,19 +54,24 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
     const feed = yield* PubSub.unbounded<string>()
     const resets = yield* PubSub.unbounded<DocResetSignal>()
     const resync = yield* PubSub.unbounded<void>()
+    // Not a FiberSet: each call (a log line, a publish to an unbounded PubSub) completes inside
+    // the pg callback that makes it, so no fiber outlives it for shutdown to interrupt.
     const runSync = Runtime.runSync(yield* Effect.runtime<never>())
 
+    // Effect's Clock, read synchronously: LISTEN's state changes in pg callbacks.
+    const clock = yield* Effect.clock
     let client: pg.Client | undefined
     let closed = false
     let timer: NodeJS.Timeout | undefined
     /** For readiness: is LISTEN up, since when, and how often it came back. */
-    let state = { up: false, since: Date.now() }
+    let state = { up: false, since: clock.unsafeCurrentTimeMillis() }
     let reconnects = 0
     /** One log line per change (not per failed attempt while Postgres is away). */
     const setUp = (up: boolean) => {
       if (state.up === up) return
-      const wasDownMs = Date.now() - state.since
-      state = { up, since: Date.now() }
+      const now = clock.unsafeCurrentTimeMillis()
+      const wasDownMs = now - state.since
+      state = { up, since: now }
       if (!up && !closed) runSync(Effect.logWarning("LISTEN connection to Postgres lost; reconnecting"))
       else if (reconnects > 0)
         runSync(Effect.logInfo(`LISTEN connection to Postgres re-established after ${wasDownMs} ms`))

@@ -25,6 +25,8 @@ export class PoolEvents extends Effect.Service<PoolEvents>()("PoolEvents", {
   scoped: Effect.gen(function* () {
     const metrics = yield* Metrics
     const runFork = yield* FiberSet.makeRuntime<never>()
+    // Effect's Clock, read synchronously: the pools report from plain callbacks.
+    const clock = yield* Effect.clock
     const events: Array<RecycleEvent> = []
     const pools = new Map<PoolName, () => PoolStats>()
     metrics.gauge("vibestack_pool_busy_workers", () =>
@@ -35,7 +37,7 @@ export class PoolEvents extends Effect.Service<PoolEvents>()("PoolEvents", {
     const watch = (pool: PoolName, stats: () => PoolStats) => Effect.sync(() => pools.set(pool, stats))
 
     /** Recycles within the last `windowMs`, oldest first. */
-    const recent = (windowMs: number, now = Date.now()): ReadonlyArray<RecycleEvent> =>
+    const recent = (windowMs: number, now = clock.unsafeCurrentTimeMillis()): ReadonlyArray<RecycleEvent> =>
       events.filter((e) => now - e.at <= windowMs)
 
     /** The `onCall`/`onRecycle` hooks of one pool. */
@@ -46,7 +48,7 @@ export class PoolEvents extends Effect.Service<PoolEvents>()("PoolEvents", {
         if (op === "Load" && outcome === "ok") metrics.inc("vibestack_pool_docs_loaded_total", { pool })
       },
       onRecycle: (reason, detail) => {
-        const now = Date.now()
+        const now = clock.unsafeCurrentTimeMillis()
         events.push({ at: now, pool, cause: detail.cause, reason, docs: detail.docs })
         while (events.length > KEEP_EVENTS || (events.length > 0 && now - events[0]!.at > KEEP_MS)) events.shift()
         metrics.inc("vibestack_pool_recycles_total", { pool, cause: detail.cause })

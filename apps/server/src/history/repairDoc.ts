@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { apiError } from "@vibestack/shared"
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import { Channel } from "../bus/Bus.js"
 import { Projector } from "../projection/Projector.js"
 import { DocumentCheck } from "../revert/DocumentCheck.js"
@@ -109,7 +109,7 @@ export const repairDoc = Effect.fn("repairDoc")(function* (
       yield* sql`insert into doc_updates (workspace_id, doc_id, seq, bytes, client_id)
         values (${ws}, ${doc}, ${markerSeq}, ${buf(EMPTY_UPDATE)}, ${REPAIR_CLIENT})`
       yield* sql`update docs set last_seq = ${markerSeq} where workspace_id = ${ws} and doc_id = ${doc}`
-      const signal = JSON.stringify({ ws, doc, seq: markerSeq, t: Date.now() })
+      const signal = JSON.stringify({ ws, doc, seq: markerSeq, t: yield* Clock.currentTimeMillis })
       yield* sql`select pg_notify(${Channel.updates}, ${signal})`
       // Every server drops its pool copy of the document: it holds the quarantined ops.
       yield* sql`select pg_notify(${Channel.docs}, ${JSON.stringify({ ws, doc })})`

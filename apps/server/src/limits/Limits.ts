@@ -78,24 +78,27 @@ export class Limits extends Effect.Service<Limits>()("Limits", {
     const { limits } = yield* ServerConfigTag
     // Log lines and usage reads started from plain callbacks, supervised by the service's scope.
     const runFork = yield* FiberSet.makeRuntime<never>()
+    // Effect's Clock, read synchronously: every check runs on the push path without a fiber.
+    const clock = yield* Effect.clock
+    const now = () => clock.unsafeCurrentTimeMillis()
 
     // A trip: a key's refusals with less than TRIP_QUIET_MS between them; logged once, at its start.
     const trips = new Map<string, number>()
     const refused = (limit: string, key: string) => {
       metrics.inc("vibestack_limit_refusals_total", { limit })
-      const now = Date.now()
+      const t = now()
       const id = `${limit}\u0000${key}`
       const last = trips.get(id)
       if (trips.size >= MAX_TRIPS) trips.clear()
-      trips.set(id, now)
-      if (last !== undefined && now - last < TRIP_QUIET_MS) return
+      trips.set(id, t)
+      if (last !== undefined && t - last < TRIP_QUIET_MS) return
       metrics.inc("vibestack_limit_trips_total", { limit })
       runFork(Effect.logWarning(`limit tripped: ${limit}`).pipe(Effect.annotateLogs({ limit, key })))
     }
 
     const limiter = (name: string, rate: Rate) => {
       const off = rate.perSecond <= 0 || rate.burst <= 0
-      const buckets = new TokenBuckets(off ? { perSecond: 1, burst: 1 } : rate)
+      const buckets = new TokenBuckets(off ? { perSecond: 1, burst: 1 } : rate, now)
       return {
         buckets,
         /** 0 when allowed, else seconds to wait. */
@@ -118,8 +121,8 @@ export class Limits extends Effect.Service<Limits>()("Limits", {
       Effect.repeat(
         Effect.sync(() => {
           for (const l of [...Object.values(anonymous), pushRate]) l.buckets.sweep()
-          const now = Date.now()
-          for (const [id, last] of trips) if (now - last >= TRIP_QUIET_MS) trips.delete(id)
+          const t = now()
+          for (const [id, last] of trips) if (t - last >= TRIP_QUIET_MS) trips.delete(id)
         }),
         Schedule.spaced("1 minute"),
       ),
@@ -128,7 +131,7 @@ export class Limits extends Effect.Service<Limits>()("Limits", {
     const usage = new Map<string, Usage>()
     const readUsage = (ws: WorkspaceId, u: Usage) => {
       u.reading = true
-      const started = Date.now()
+      const started = now()
       // Let in before the read: stored by now, refused, or (if still in flight) briefly uncounted.
       const before = { bytes: u.pendingBytes, docs: [...u.pendingDocs] }
       runFork(
@@ -155,7 +158,7 @@ export class Limits extends Effect.Service<Limits>()("Limits", {
         u = { bytes: 0, docs: new Set(), pendingBytes: 0, pendingDocs: new Set(), readAt: 0, reading: false }
         usage.set(ws, u)
       }
-      if (!u.reading && Date.now() - u.readAt > USAGE_TTL_MS) readUsage(ws, u)
+      if (!u.reading && now() - u.readAt > USAGE_TTL_MS) readUsage(ws, u)
       return u
     }
 
@@ -190,7 +193,7 @@ export class Limits extends Effect.Service<Limits>()("Limits", {
         }
       }
       if (limits.workspaceMaxBytes > 0) {
-        if (u.bytes + bytes > limits.workspaceMaxBytes && Date.now() - u.readAt <= FRESH_MS) {
+        if (u.bytes + bytes > limits.workspaceMaxBytes && now() - u.readAt <= FRESH_MS) {
           refused("workspace_bytes", ws)
           return {
             error: apiError(

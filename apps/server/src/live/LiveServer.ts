@@ -40,6 +40,8 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
       const metrics = yield* Metrics
       const config = yield* ServerConfigTag
       const hub = yield* CommitHub
+      // Effect's Clock, read synchronously from socket callbacks (token expiry).
+      const clock = yield* Effect.clock
       const connections = new Set<Connection>()
       let pending = 0
 
@@ -150,7 +152,7 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
       const closeWhenExpired = (validUntil: Date, expired: () => void): (() => void) => {
         let timer: NodeJS.Timeout | undefined
         const check = () => {
-          const left = validUntil.getTime() - Date.now()
+          const left = validUntil.getTime() - clock.unsafeCurrentTimeMillis()
           // setTimeout takes at most 2^31-1 ms (master tokens live for years): re-arm until due.
           if (left > 0) timer = setTimeout(check, Math.min(left, 2 ** 31 - 1))
           else {

@@ -30,7 +30,9 @@ export class Leases {
   constructor(
     private readonly url: string,
     /** Told of every lease taken, released or lost (for the log and metrics). */
-    private readonly onChange: (change: LeaseChange, workspaces: ReadonlyArray<string>) => void = () => {},
+    private readonly onChange: (change: LeaseChange, workspaces: ReadonlyArray<string>) => void,
+    /** When a lease was last used: the Projector's Effect Clock, which its idle sweep compares with. */
+    private readonly now: () => number,
   ) {}
 
   /** Workspaces this node holds, with the time each was last used. */
@@ -43,7 +45,7 @@ export class Leases {
   }
 
   touch(ws: string): void {
-    if (this.held.has(ws)) this.held.set(ws, Date.now())
+    if (this.held.has(ws)) this.held.set(ws, this.now())
   }
 
   /** True if this node now holds the workspace's lease (already held counts). */
@@ -54,7 +56,7 @@ export class Leases {
       Effect.map((rows) => {
         const ok = rows[0]?.ok === true
         if (ok) {
-          this.held.set(ws, Date.now())
+          this.held.set(ws, this.now())
           this.onChange("acquired", [ws])
         }
         return ok

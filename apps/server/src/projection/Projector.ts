@@ -35,15 +35,20 @@ const make = (background: boolean) =>
     const pools = yield* makeProjectionPools(config, store)
     const runFork = yield* FiberSet.makeRuntime<never>()
     const url = Option.getOrThrow(Option.fromNullable(pgClient.config.url))
+    const clock = yield* Effect.clock
 
     const leases = yield* Effect.acquireRelease(
       Effect.sync(
         () =>
-          new Leases(Redacted.value(url), (change, workspaces) => {
-            metrics.inc("vibestack_projection_lease_changes_total", { change }, workspaces.length)
-            const line = `projection lease ${change}: ${workspaces.slice(0, 20).join(", ")}`
-            runFork(change === "lost" ? Effect.logWarning(line) : Effect.logInfo(line))
-          }),
+          new Leases(
+            Redacted.value(url),
+            (change, workspaces) => {
+              metrics.inc("vibestack_projection_lease_changes_total", { change }, workspaces.length)
+              const line = `projection lease ${change}: ${workspaces.slice(0, 20).join(", ")}`
+              runFork(change === "lost" ? Effect.logWarning(line) : Effect.logInfo(line))
+            },
+            () => clock.unsafeCurrentTimeMillis(),
+          ),
       ),
       (l) => l.close(),
     )

@@ -16,6 +16,8 @@ export class CrashBudget extends Effect.Service<CrashBudget>()("CrashBudget", {
     const CRASHES_PER_WINDOW = Math.max(1, config.crashBudget)
     const WINDOW_MS = config.crashWindowSeconds * 1000
     const crashes = new Map<string, Array<number>>()
+    // Effect's Clock, read synchronously: `blocked` is asked on the push path without a fiber.
+    const clock = yield* Effect.clock
 
     const recent = (ws: string, now: number): Array<number> => {
       const list = (crashes.get(ws) ?? []).filter((t) => now - t < WINDOW_MS)
@@ -28,7 +30,7 @@ export class CrashBudget extends Effect.Service<CrashBudget>()("CrashBudget", {
       /** A blob from `ws` crashed Loro (the pool isolated it and answered 422). */
       crashed: (ws: string) =>
         Effect.suspend(() => {
-          const now = Date.now()
+          const now = clock.unsafeCurrentTimeMillis()
           const list = [...recent(ws, now), now]
           crashes.set(ws, list)
           metrics.inc("vibestack_pool_crashes_total")
@@ -41,7 +43,7 @@ export class CrashBudget extends Effect.Service<CrashBudget>()("CrashBudget", {
       /** Seconds until `ws` may push again, or undefined when it is within its budget. */
       blocked: (ws: string): number | undefined => {
         if (!crashes.has(ws)) return undefined
-        const now = Date.now()
+        const now = clock.unsafeCurrentTimeMillis()
         const list = recent(ws, now)
         if (list.length < CRASHES_PER_WINDOW) return undefined
         return Math.max(1, Math.ceil((list[list.length - CRASHES_PER_WINDOW]! + WINDOW_MS - now) / 1000))
