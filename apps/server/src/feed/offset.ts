@@ -16,12 +16,6 @@ export const parseLsn = (text: string): number => {
   return Number.parseInt(m[1]!, 16) * 2 ** 32 + Number.parseInt(m[2]!, 16)
 }
 
-export const formatLsn = (lsn: number): string => {
-  const hi = Math.floor(lsn / 2 ** 32)
-  const lo = lsn - hi * 2 ** 32
-  return `${hi.toString(16).toUpperCase()}/${lo.toString(16).toUpperCase()}`
-}
-
 export const formatOffset = (o: Offset): string => `${o.lsn}_${o.pos}`
 
 /** `undefined` for anything but two non-negative safe integers joined by `_`. */

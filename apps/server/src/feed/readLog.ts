@@ -1,4 +1,4 @@
-import type { SqlClient } from "@effect/sql"
+import type { SqlClient, SqlError } from "@effect/sql"
 import { Effect } from "effect"
 import type { LogChange } from "./ChangeTail.js"
 import type { Offset } from "./offset.js"
@@ -17,7 +17,7 @@ interface LogRow {
   readonly old: string | null
 }
 
-export type LogRead =
+type LogRead =
   | {
       readonly _tag: "Changes"
       readonly changes: ReadonlyArray<LogChange>
@@ -36,7 +36,7 @@ export type LogRead =
 export const readLog = (
   sql: SqlClient.SqlClient,
   q: { table: string; ws: string; after: Offset; epoch: number; max: number },
-) =>
+): Effect.Effect<LogRead, SqlError.SqlError> =>
   Effect.gen(function* () {
     const rows = yield* sql<LogRow>`
       select s.epoch, s.epoch_lsn, s.low_water_lsn, s.stored_lsn as stored,

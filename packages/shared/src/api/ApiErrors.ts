@@ -82,8 +82,6 @@ const classOfKind = {
 } as const
 type ClassOfKind = typeof classOfKind
 
-export type ApiError = InstanceType<ClassOfKind[ErrorKind]>
-
 /** `apiError("Forbidden", "…")` builds the matching class instance. */
 export const apiError = <K extends ErrorKind>(kind: K, message: string): InstanceType<ClassOfKind[K]> =>
   new (
