@@ -10,7 +10,7 @@
  */
 import { seedWorkspace, setTaskDescription, updateTask } from "@vibestack/schema"
 import { LoroPool } from "@vibestack/server/src/pool/LoroPool.js"
-import { MemoryDocSource } from "@vibestack/server/src/pool/MemoryDocSource.js"
+import { MemoryDocSource } from "@vibestack/server/src/pool/test/MemoryDocSource.js"
 import {
   type ValidationStep,
   validateBatch,

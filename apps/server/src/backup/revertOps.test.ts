@@ -2,7 +2,7 @@ import { createProject, createTask, deleteTask, setTaskDescription, updateTask }
 import { LoroDoc } from "loro-crdt"
 import { afterEach, describe, expect, it } from "vitest"
 import { LoroPool } from "../pool/LoroPool.js"
-import { MemoryDocSource } from "../pool/MemoryDocSource.js"
+import { MemoryDocSource } from "../pool/test/MemoryDocSource.js"
 
 const pools: Array<LoroPool> = []
 /** Root maps exist once touched; an empty one is the same state as an absent one. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { api } from "../test/http.js"
 import { startTestPg, type TestPg } from "../test/pg.js"
 import { startTestServer, type TestServer } from "../test/server.js"
-import { openConnectionsAfter, runSurfaceFuzz } from "./httpSurface.js"
+import { openConnectionsAfter, runSurfaceFuzz } from "./test/httpSurface.js"
 
 /**
  * Full tier of the HTTP + upgrade surface fuzz: many more requests, and a second server whose

@@ -5,7 +5,7 @@ import { Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { api } from "../test/http.js"
 import { startTestServer, type TestServer } from "../test/server.js"
-import { openConnectionsAfter, runSurfaceFuzz } from "./httpSurface.js"
+import { openConnectionsAfter, runSurfaceFuzz } from "./test/httpSurface.js"
 
 /** Quick tier of the HTTP + upgrade surface fuzz (the full tier: httpSurface.faults.test.ts). */
 const runs = Number(process.env.VIBESTACK_FUZZ_RUNS ?? 150)

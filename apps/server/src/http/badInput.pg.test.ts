@@ -1,7 +1,7 @@
 import jwt from "jsonwebtoken"
 import { LoroDoc } from "loro-crdt"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { loadHostileFixtures } from "../pool/testFixtures.js"
+import { loadHostileFixtures } from "../pool/test/testFixtures.js"
 import { loroChecksum, writeLoroChecksum } from "../store/blobHeader.js"
 import { captureLogs } from "../test/captureLogs.js"
 import { api, loroUpdate, updateChain } from "../test/http.js"

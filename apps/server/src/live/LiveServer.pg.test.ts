@@ -1,6 +1,6 @@
 import pgLib from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { loadHostileFixtures } from "../pool/testFixtures.js"
+import { loadHostileFixtures } from "../pool/test/testFixtures.js"
 import { api, bulkyUpdates, loroUpdate, updateChain } from "../test/http.js"
 import { liveClient, subscribed } from "../test/liveClient.js"
 import { startTestPg, type TestPg } from "../test/pg.js"

@@ -1,8 +1,8 @@
 import { LoroDoc } from "loro-crdt"
 import { afterEach, describe, expect, it } from "vitest"
 import { LoroPool } from "./LoroPool.js"
-import { MemoryDocSource } from "./MemoryDocSource.js"
-import { TestClient } from "./testFixtures.js"
+import { MemoryDocSource } from "./test/MemoryDocSource.js"
+import { TestClient } from "./test/testFixtures.js"
 
 const pools: Array<LoroPool> = []
 const makePool = (workers = 2, maxDocsPerWorker = 8) => {

@@ -1,8 +1,8 @@
 import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { LoroPoolService } from "./LoroPoolService.js"
-import { MemoryDocSource } from "./MemoryDocSource.js"
-import { TestClient } from "./testFixtures.js"
+import { MemoryDocSource } from "./test/MemoryDocSource.js"
+import { TestClient } from "./test/testFixtures.js"
 
 describe("LoroPoolService", () => {
   const layer = () => LoroPoolService.layer({ workers: 1, maxDocsPerWorker: 4, source: new MemoryDocSource() })

@@ -2,8 +2,8 @@ import { LoroDoc } from "loro-crdt"
 import { afterEach, describe, expect, it } from "vitest"
 import { checkPushBlob } from "../store/blobHeader.js"
 import { LoroPool } from "./LoroPool.js"
-import { MemoryDocSource } from "./MemoryDocSource.js"
-import { loadHostileFixtures, TestClient } from "./testFixtures.js"
+import { MemoryDocSource } from "./test/MemoryDocSource.js"
+import { loadHostileFixtures, TestClient } from "./test/testFixtures.js"
 
 const { base, hostile } = loadHostileFixtures()
 const pools: Array<LoroPool> = []

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest"
 import { LoroPool } from "./LoroPool.js"
-import { MemoryDocSource } from "./MemoryDocSource.js"
 import { fuzzTargets } from "./test/fuzzTargets.js"
+import { MemoryDocSource } from "./test/MemoryDocSource.js"
 import { runMutationFuzz } from "./test/mutationFuzz.js"
 
 const source = new MemoryDocSource()

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest"
 import { LoroPool } from "./LoroPool.js"
-import { MemoryDocSource } from "./MemoryDocSource.js"
 import { fuzzTargets } from "./test/fuzzTargets.js"
+import { MemoryDocSource } from "./test/MemoryDocSource.js"
 import { mutate } from "./test/mutationFuzz.js"
-import { prng } from "./testFixtures.js"
+import { prng } from "./test/testFixtures.js"
 
 const source = new MemoryDocSource()
 const pool = new LoroPool({ workers: 1, maxDocsPerWorker: 8, source })

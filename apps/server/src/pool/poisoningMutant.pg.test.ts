@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { api } from "../test/http.js"
 import { startTestServer, type TestServer } from "../test/server.js"
 import { LoroPool } from "./LoroPool.js"
-import { MemoryDocSource } from "./MemoryDocSource.js"
-import { loadHostileFixtures, poisoningMutant, TestClient } from "./testFixtures.js"
+import { MemoryDocSource } from "./test/MemoryDocSource.js"
+import { loadHostileFixtures, poisoningMutant, TestClient } from "./test/testFixtures.js"
 
 const mutant = poisoningMutant(loadHostileFixtures().base)
 let server: TestServer

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest"
 import { LoroPool, type RecycleDetail } from "./LoroPool.js"
-import { MemoryDocSource } from "./MemoryDocSource.js"
 import { PoolError } from "./PoolError.js"
-import { TestClient } from "./testFixtures.js"
+import { MemoryDocSource } from "./test/MemoryDocSource.js"
+import { TestClient } from "./test/testFixtures.js"
 
 const pools: Array<LoroPool> = []
 afterEach(async () => {

@@ -1,8 +1,8 @@
 import { ErrorKind } from "@vibestack/shared"
 import { Schema } from "effect"
 import fc from "fast-check"
-import { loroUpdate } from "../test/http.js"
-import { type RawAnswer, rawRequest } from "../test/rawHttp.js"
+import { loroUpdate } from "../../test/http.js"
+import { type RawAnswer, rawRequest } from "../../test/rawHttp.js"
 
 /**
  * A fast-check fuzz of the HTTP and upgrade surface of a real server (S14, TESTING.md B1-B5):

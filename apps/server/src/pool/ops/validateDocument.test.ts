@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs"
 import { LoroDoc, LoroMap } from "loro-crdt"
 import { afterEach, describe, expect, it } from "vitest"
 import { LoroPool } from "../LoroPool.js"
-import { MemoryDocSource } from "../MemoryDocSource.js"
 import { PoolError } from "../PoolError.js"
+import { MemoryDocSource } from "../test/MemoryDocSource.js"
 
 const poisoning = new Uint8Array(
   readFileSync(new URL("../../test/fixtures/poisoning-update-seed-17819.bin", import.meta.url)),

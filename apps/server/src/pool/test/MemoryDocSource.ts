@@ -1,4 +1,4 @@
-import type { DocSource } from "./LoroPool.js"
+import type { DocSource } from "../LoroPool.js"
 
 /** An in-memory byte store for tests and benchmarks: an append-only log per document. */
 export class MemoryDocSource implements DocSource {

@@ -1,5 +1,5 @@
-import { loadHostileFixtures } from "../testFixtures.js"
 import type { FuzzTarget } from "./mutationFuzz.js"
+import { loadHostileFixtures } from "./testFixtures.js"
 import { seededWorkspace, workspaceUpdates } from "./workspaceUpdates.js"
 
 /**

@@ -1,7 +1,7 @@
 import { writeLoroChecksum } from "../../store/blobHeader.js"
 import type { LoroPool } from "../LoroPool.js"
-import type { MemoryDocSource } from "../MemoryDocSource.js"
-import { prng } from "../testFixtures.js"
+import type { MemoryDocSource } from "./MemoryDocSource.js"
+import { prng } from "./testFixtures.js"
 
 /** A document to fuzz against: its starting snapshot (or none) and a chain of valid updates on top. */
 export interface FuzzTarget {

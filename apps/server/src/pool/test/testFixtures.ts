@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { createProject, createTask, seededRandom } from "@vibestack/schema"
 import { LoroDoc, type LoroMap } from "loro-crdt"
-import { writeLoroChecksum } from "../store/blobHeader.js"
+import { writeLoroChecksum } from "../../store/blobHeader.js"
 
 /** The hostile-blob fixtures (see test/fixtures/loro-hostile/README.md). */
-export const hostileFixturesDir = new URL("../test/fixtures/loro-hostile/", import.meta.url)
+export const hostileFixturesDir = new URL("../../test/fixtures/loro-hostile/", import.meta.url)
 
 export interface Fixture {
   readonly name: string

@@ -1,7 +1,7 @@
 import { LoroDoc, LoroMap, VersionVector } from "loro-crdt"
 import { describe, expect, it } from "vitest"
+import { loadHostileFixtures, poisoningMutant, TestClient } from "../test/testFixtures.js"
 import { workspaceUpdates } from "../test/workspaceUpdates.js"
-import { loadHostileFixtures, poisoningMutant, TestClient } from "../testFixtures.js"
 import { validateBatch } from "./validateBatch.js"
 
 const { base } = loadHostileFixtures()
