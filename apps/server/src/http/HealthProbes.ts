@@ -1,6 +1,6 @@
 import { Context, Effect, Layer, Ref } from "effect"
 
-/** The projection's figures, as of its last sweep (`projection/LagMonitor.ts`). */
+/** The projection's figures, as of its last sweep (`projection/Projector.ts`). */
 export interface ProjectionProbe {
   /** Committed updates not yet projected, all documents. */
   readonly lag: number

@@ -236,9 +236,11 @@ const handlers: { readonly [T in WorkerRequest["_tag"]]: (req: RequestOf<T>) => 
 
 type RequestOf<T extends WorkerRequest["_tag"]> = Extract<WorkerRequest, { readonly _tag: T }>
 
-/** `poolOps[op](ctx, args)`: the registry's entry for `op` takes `PoolOpArgs<op>` (ops/index.ts). */
+/** The registry seen per name (a mapped type), so `registry[op](ctx, args)` checks for a generic `op`. */
+const registry: { readonly [K in PoolOpName]: (ctx: OpContext, args: PoolOpArgs<K>) => PoolOpResult<K> } = poolOps
+
 const runOp = <K extends PoolOpName>(ctx: OpContext, req: RunRequest<K>): PoolOpResult<K> =>
-  (poolOps[req.op] as unknown as (ctx: OpContext, args: PoolOpArgs<K>) => PoolOpResult<K>)(ctx, req.args)
+  registry[req.op](ctx, req.args)
 
 const handle = (req: WorkerRequest): WorkerResponse =>
   (handlers[req._tag] as (req: WorkerRequest) => WorkerResponse)(req)

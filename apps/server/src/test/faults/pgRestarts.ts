@@ -76,10 +76,9 @@ export const runPgRestarts = async (o: {
       await o.pg.start()
     }
     fleet.nudge()
-    // Known server bug (ListenAfterPgRestart.faults.test.ts): after a Postgres restart the
-    // live fan-out goes silent, so a client that is "live" never hears of later pushes.
-    // Until it is fixed, reconnect everyone once more after the outboxes drained (a
-    // reconnect pulls to the head), so this run still checks I1–I4 rather than that bug.
+    // Reconnect everyone once more after the outboxes drained (a reconnect pulls to the head),
+    // so this run checks I1–I4. It was added while the live fan-out went silent after a
+    // Postgres restart (found here, fixed since: `ListenAfterPgRestart.pg.test.ts` guards it).
     for (let i = 0; i < 600 && fleet.members.some((m) => m.client.status.pending > 0); i++) await sleep(100)
     fleet.nudge()
     const res = await settleAndCheck({ pg: { url: o.pg.url }, audit }, fleet, seed, 90_000)
