@@ -164,6 +164,7 @@ export class ChangeWriter {
     const c = this.client
     this.client = undefined
     this.locked = false
+    // Ending the lock's session (stop, or a failure already reported): its error says nothing new.
     await c?.end().catch(() => {})
   }
 
@@ -198,6 +199,7 @@ export class ChangeWriter {
       )
       return stream.rowCount
     } catch (e) {
+      // `e` is what matters; a rollback that fails too means the session is gone (`lost` reports it).
       await client.query("rollback").catch(() => {})
       if ((e as { code?: unknown }).code === "23505") return this.insert(batch, stored, payload)
       throw e

@@ -38,6 +38,17 @@ const ACK_EVERY_MS = 50
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /**
+ * Tearing down or nudging a replication stream that failed or is being replaced: its error
+ * says nothing the stream's own failure did not (that one reaches `log`), and a lost
+ * acknowledgement is sent again with the next one.
+ */
+const quietly = (p: Promise<unknown> | undefined): Promise<void> =>
+  Promise.resolve(p).then(
+    () => undefined,
+    () => undefined,
+  )
+
+/**
  * Reads the projection tables' changes from a pgoutput slot and stores them in change_log
  * (rule W1). Acknowledgement is manual: the slot advances only to a position whose changes
  * are committed in change_log; keepalives are answered with the stored position, or the
@@ -82,7 +93,7 @@ export class WalConsumer {
     this.stopped = true
     this.status = "stopped"
     if (this.ackTimer) clearTimeout(this.ackTimer)
-    await this.service?.destroy().catch(() => {})
+    await quietly(this.service?.destroy())
     await this.loop
     await this.writer.close()
   }
@@ -90,7 +101,7 @@ export class WalConsumer {
   /** Test and operator hook: drop the stream and do not read the slot until `resume`. */
   async stall(): Promise<void> {
     this.stalled = true
-    await this.service?.stop().catch(() => {})
+    await quietly(this.service?.stop())
   }
 
   resume(): void {
@@ -159,7 +170,7 @@ export class WalConsumer {
       await service.subscribe(plugin, this.options.slotName, "0/0")
     } finally {
       this.service = undefined
-      await service.destroy().catch(() => {})
+      await quietly(service.destroy())
     }
   }
 
@@ -257,7 +268,7 @@ export class WalConsumer {
   private sendAck(): void {
     if (this.ackTimer) clearTimeout(this.ackTimer)
     this.ackTimer = undefined
-    if (this.ackLsn > 0 && this.acking) void this.service?.acknowledge(formatMinusOne(this.ackLsn)).catch(() => {})
+    if (this.ackLsn > 0 && this.acking) void quietly(this.service?.acknowledge(formatMinusOne(this.ackLsn)))
   }
 
   private socket(): { pause?: () => void; resume?: () => void } | undefined {
@@ -273,7 +284,7 @@ export class WalConsumer {
   }
   private restartStream(reason: string): void {
     this.options.log("warn", `change feed consumer restarting: ${reason}`)
-    void this.service?.stop().catch(() => {})
+    void quietly(this.service?.stop())
   }
 }
 
