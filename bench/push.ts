@@ -8,6 +8,9 @@
  * then title edits), generated before the clock starts so the load generator stays cheap.
  *
  * Run: node --import tsx bench/push.ts [workspaces=100] [writers=256] [seconds=8] [runs=3]
+ * Diagnose the open loop alone: PUSH_OPEN_RATE=3500 node --import tsx bench/push.ts … (prints the
+ * ack p99 of each second and, per stage of the server's push path, how many pushes spent over
+ * 50 / 100 ms there).
  */
 import { createProject, createTask, updateTask } from "@vibestack/schema"
 import { freePort, startTestPg } from "@vibestack/server/src/test/pg.js"
@@ -105,7 +108,11 @@ const runHttp = async (ws: ReadonlyArray<Writer>): Promise<Result> => {
 }
 
 /** One socket per writer; `rate` (pushes/s over all writers) makes it open-loop, else closed-loop with WINDOW in flight. */
-const runSocket = async (ws: ReadonlyArray<Writer>, rate?: number): Promise<Result> => {
+const runSocket = async (
+  ws: ReadonlyArray<Writer>,
+  rate?: number,
+  timeline?: Array<[number, number]>,
+): Promise<Result> => {
   const latencies: Array<number> = []
   const run = runId++
   const sockets = await Promise.all(
@@ -152,7 +159,9 @@ const runSocket = async (ws: ReadonlyArray<Writer>, rate?: number): Promise<Resu
             const m = JSON.parse(String(data)) as { _tag: string; requestId?: number; error?: unknown }
             if (m._tag === "PushRejected") return reject(new Error(`push refused: ${JSON.stringify(m.error)}`))
             if (m._tag !== "PushAck" || m.requestId === undefined) return
-            latencies.push(performance.now() - sent.get(m.requestId)!)
+            const at = sent.get(m.requestId)!
+            latencies.push(performance.now() - at)
+            timeline?.push([at - t0, performance.now() - at])
             inFlight--
             if (rate === undefined) send()
             else if (stopped && inFlight === 0) resolve()
@@ -197,6 +206,62 @@ const runPlainInsert = async (): Promise<Result> => {
   return summarize(latencies, elapsed)
 }
 
+/** Per stage, the counts of observations above 50 and 100 ms, from the server's histograms. */
+const stageTails = async (): Promise<Map<string, { count: number; over50: number; over100: number }>> => {
+  // Once more on a failed fetch: generating the edit chains blocks this process past the server's
+  // 5 s keep-alive, so the first request after it can land on a socket the server already closed.
+  const get = () => fetch(`${server.url}/metrics`).then((r) => r.text())
+  const text = await get().catch(get)
+  const out = new Map<string, { count: number; over50: number; over100: number }>()
+  for (const m of text.matchAll(/^vibestack_push_stage_seconds_bucket\{(?:[^}]*?)le="([^"]+)"(?:[^}]*?)\} (\S+)$/gm)) {
+    const stage = /stage="([^"]+)"/.exec(m[0])?.[1] ?? "?"
+    const s = out.get(stage) ?? { count: 0, over50: 0, over100: 0 }
+    const n = Number(m[2])
+    if (m[1] === "+Inf") s.count = n
+    else if (m[1] === "0.05") s.over50 = -n
+    else if (m[1] === "0.1") s.over100 = -n
+    out.set(stage, s)
+  }
+  for (const s of out.values()) {
+    s.over50 += s.count
+    s.over100 += s.count
+  }
+  return out
+}
+
+const diagnoseOpenLoop = async (all: Array<Writer>, rate: number) => {
+  const before = await stageTails()
+  const timeline: Array<[number, number]> = []
+  const r = await runSocket(all, rate, timeline)
+  const after = await stageTails()
+  console.log(`\nopen loop at ${rate}/s: ${fmt(r.rate, 0)} acked/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms`)
+  const bySecond = new Map<number, Array<number>>()
+  for (const [at, ms] of timeline) {
+    const k = Math.floor(at / 1000)
+    bySecond.set(k, [...(bySecond.get(k) ?? []), ms])
+  }
+  console.log(
+    table(
+      ["second", "pushes sent", "ack p50 ms", "ack p99 ms"],
+      [...bySecond.entries()].map(([k, xs]) => [
+        String(k),
+        String(xs.length),
+        fmt(pct(xs, 0.5), 1),
+        fmt(pct(xs, 0.99), 1),
+      ]),
+    ),
+  )
+  console.log(
+    table(
+      ["stage", "pushes", "over 50 ms", "over 100 ms"],
+      [...after.entries()].map(([stage, a]) => {
+        const b = before.get(stage) ?? { count: 0, over50: 0, over100: 0 }
+        return [stage, String(a.count - b.count), String(a.over50 - b.over50), String(a.over100 - b.over100)]
+      }),
+    ),
+  )
+}
+
 try {
   const spaces = await Promise.all(Array.from({ length: workspaces }, register))
   // Enough edits for every run at well past the target rate (a writer that runs out stops: reported).
@@ -207,6 +272,16 @@ try {
     chain: makeChain(perWriter),
     next: 0,
   }))
+  const openRate = Number(process.env.PUSH_OPEN_RATE ?? Number.NaN)
+  if (Number.isFinite(openRate)) {
+    for (let r = 0; r < runs; r++) await diagnoseOpenLoop(all, openRate)
+  } else await fullRun(all)
+} finally {
+  await server.stop()
+  await db.dispose()
+}
+
+async function fullRun(all: Array<Writer>) {
   const http: Array<Result> = []
   const socket: Array<Result> = []
   const plain: Array<Result> = []
@@ -263,7 +338,4 @@ try {
   const ratio = peak / median(plain.map((x) => x.rate))
   console.log(`\nratio VibeStack socket / plain INSERT throughput: ${fmt(ratio, 2)}×`)
   console.log("targets (#14): ≥ 5,000 acked pushes/s; ack p99 ≤ 50 ms at 50 % of that rate")
-} finally {
-  await server.stop()
-  await db.dispose()
 }
