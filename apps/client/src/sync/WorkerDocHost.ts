@@ -1,8 +1,13 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import { type DocHost, type LocalStore, loadStoredDoc, type OutboxEntry, type StoredDoc } from "@vibestack/shared"
+import {
+  type DocHost,
+  importBlobs,
+  type LocalStore,
+  loadStoredDoc,
+  type OutboxEntry,
+  type StoredDoc,
+} from "@vibestack/shared"
 import { LoroDoc } from "loro-crdt"
-
-const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
 
 /**
  * The sync worker's replica of one document. Tabs own the documents people edit; the leader
@@ -41,13 +46,7 @@ export class WorkerDocHost implements DocHost {
   }
 
   private importInto(doc: LoroDoc, stored: StoredDoc): void {
-    const blobs = [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes)]
-    if (blobs.length === 0) return
-    try {
-      doc.importBatch(blobs)
-    } catch (e) {
-      throw asError(e)
-    }
+    importBlobs(doc, [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes)])
   }
 
   /** The store was rewritten (C14): a new replica from it, as every tab does on `DocReset`. */
@@ -69,14 +68,7 @@ export class WorkerDocHost implements DocHost {
     for (const l of this.listeners) l(bytes)
   }
 
-  readonly applyRemote = (updates: ReadonlyArray<Uint8Array>): void => {
-    if (updates.length === 0) return
-    try {
-      this.current.importBatch([...updates])
-    } catch (e) {
-      throw asError(e)
-    }
-  }
+  readonly applyRemote = (updates: ReadonlyArray<Uint8Array>): void => importBlobs(this.current, updates)
 
   readonly onLocalUpdate = (listener: (bytes: Uint8Array) => void): (() => void) => {
     this.listeners.add(listener)

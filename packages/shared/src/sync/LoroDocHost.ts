@@ -2,8 +2,18 @@ import { LoroDoc } from "loro-crdt"
 import type { DocHost } from "./DocHost.js"
 import type { StoredDoc } from "./LocalStore.js"
 
-/** Loro throws plain strings; make them Errors with the text kept. */
-const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
+/**
+ * Imports blobs into `doc` in one batch (a replica's `applyRemote`). Loro throws plain strings;
+ * they become Errors with the text kept.
+ */
+export const importBlobs = (doc: LoroDoc, blobs: ReadonlyArray<Uint8Array>): void => {
+  if (blobs.length === 0) return
+  try {
+    doc.importBatch([...blobs])
+  } catch (e) {
+    throw e instanceof Error ? e : new Error(String(e))
+  }
+}
 
 /**
  * A fresh document (its own random peer id) rebuilt from what the store kept. One blob at a
@@ -48,14 +58,7 @@ export class LoroDocHost implements DocHost {
     })
   }
 
-  readonly applyRemote = (updates: ReadonlyArray<Uint8Array>): void => {
-    if (updates.length === 0) return
-    try {
-      this.current.importBatch([...updates])
-    } catch (e) {
-      throw asError(e)
-    }
-  }
+  readonly applyRemote = (updates: ReadonlyArray<Uint8Array>): void => importBlobs(this.current, updates)
 
   readonly onLocalUpdate = (listener: (bytes: Uint8Array) => void): (() => void) => {
     this.listeners.add(listener)
