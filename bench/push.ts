@@ -235,7 +235,9 @@ const diagnoseOpenLoop = async (all: Array<Writer>, rate: number) => {
   const from = Date.now() / 1000
   const r = await runSocket(all, rate, timeline)
   const after = await stageTails()
-  console.log(`\nopen loop at ${rate}/s (epoch s ${from.toFixed(1)}–${(Date.now() / 1000).toFixed(1)}): ${fmt(r.rate, 0)} acked/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms`)
+  console.log(
+    `\nopen loop at ${rate}/s (epoch s ${from.toFixed(1)}–${(Date.now() / 1000).toFixed(1)}): ${fmt(r.rate, 0)} acked/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms`,
+  )
   const bySecond = new Map<number, Array<number>>()
   for (const [at, ms] of timeline) {
     const k = Math.floor(at / 1000)
