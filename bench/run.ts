@@ -18,6 +18,7 @@ const all: Record<string, { file: string; args: Array<string>; node?: Array<stri
   "client-render": { file: "client-render.ts", args: [] },
   peers: { file: "peers.ts", args: [] },
   "engine-drain": { file: "engine-drain.ts", args: [] },
+  "engine-writers": { file: "engine-writers.ts", args: [] },
 }
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(all)
 let failed = 0
