@@ -241,7 +241,9 @@ const diagnoseOpenLoop = async (all: Array<Writer>, rate: number) => {
   const bySecond = new Map<number, Array<number>>()
   for (const [at, ms] of timeline) {
     const k = Math.floor(at / 1000)
-    bySecond.set(k, [...(bySecond.get(k) ?? []), ms])
+    const xs = bySecond.get(k)
+    if (xs === undefined) bySecond.set(k, [ms])
+    else xs.push(ms)
   }
   console.log(
     table(
