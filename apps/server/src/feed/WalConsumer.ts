@@ -1,5 +1,6 @@
-import { LogicalReplicationService, type Pgoutput, PgoutputPlugin } from "pg-logical-replication"
+import { LogicalReplicationService, type Pgoutput } from "pg-logical-replication"
 import { ChangeWriter, type PendingTx } from "./ChangeWriter.js"
+import { FeedPlugin, type InsertJson } from "./insertJson.js"
 import { parseLsn } from "./offset.js"
 import { SlotManager } from "./SlotManager.js"
 
@@ -153,12 +154,12 @@ export class WalConsumer {
       { acknowledge: { auto: false, timeoutSeconds: 0 } },
     )
     this.service = service
-    const plugin = new PgoutputPlugin({
+    const plugin = new FeedPlugin({
       protoVersion: 1,
       publicationNames: [this.options.publication],
       messages: true,
     })
-    service.on("data", (_lsn: string, msg: Pgoutput.Message) => this.onMessage(msg))
+    service.on("data", (_lsn: string, msg: Pgoutput.Message | InsertJson) => this.onMessage(msg))
     service.on("heartbeat", (lsn: string, _at: number, shouldRespond: boolean) => {
       // Nothing received and unstored: the server's position is safe to confirm.
       if (!this.open && this.writer.idle()) this.acknowledge(parseLsn(lsn), shouldRespond)
@@ -174,8 +175,11 @@ export class WalConsumer {
     }
   }
 
-  private onMessage(msg: Pgoutput.Message): void {
+  private onMessage(msg: Pgoutput.Message | InsertJson): void {
     switch (msg.tag) {
+      case "insert-json":
+        this.open?.changes.push({ tbl: msg.relation.name, ws: msg.ws, id: msg.id, op: "i", value: msg.json, old: null })
+        return
       case "relation":
         // Keep Postgres' text rendering: the shape protocol sends text values.
         for (const c of msg.columns) c.parser = (raw: unknown) => raw
