@@ -417,7 +417,8 @@ const live = async (label: string, projects: number, params: Record<string, unkn
         [ws, from, Math.min(from + 999, LIVE), projects],
       )
   }
-  await Promise.all(writers.map((c, w) => write(c, batches.filter((_, i) => i % WRITERS === w))))
+  const mine = (w: number) => batches.filter((_, i) => i % WRITERS === w)
+  await Promise.all(writers.map((c, w) => write(c, mine(w))))
   const writeMs = performance.now() - t0
   const deadline = Date.now() + 120_000
   while (seen < expected && Date.now() < deadline) await sleep(5)
