@@ -39,7 +39,9 @@ const NULL = 0x6e // 'n'
 const QUOTE = 0x22
 
 /** The JSON being built, reused from insert to insert (the consumer decodes one at a time). */
-let out = Buffer.allocUnsafe(64 * 1024)
+const INITIAL = 64 * 1024
+const MAX_KEPT = 1024 * 1024
+let out = Buffer.allocUnsafe(INITIAL)
 const room = (at: number, bytes: number): void => {
   if (at + bytes > out.length)
     out = Buffer.concat([out.subarray(0, at), Buffer.allocUnsafe(Math.max(out.length, bytes))])
@@ -109,6 +111,8 @@ export const decodeInsert = (buf: Buffer, layout: Layout): InsertJson | undefine
   room(o, 1)
   out[o++] = 0x7d // }
   const json = out.toString(ascii ? "latin1" : "utf8", 0, o)
+  // One huge row must not keep its buffer alive for the process's life.
+  if (out.length > MAX_KEPT) out = Buffer.allocUnsafe(INITIAL)
   return { tag: "insert-json", relation: layout.relation, json, ws, id }
 }
 
