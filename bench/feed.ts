@@ -10,7 +10,8 @@
  *      through ShapeStream, and the server alone read by raw HTTP (with JSON.parse, and as
  *      bytes only: what the server serves per second, no client parsing)
  *   3. live changes/s to one shape, and to a `where` keeping 10 %
- * Run: node --import tsx bench/feed.ts [rows=100000] [liveChanges=100000] [latency,initial,live].
+ * Run: node --import tsx bench/feed.ts [rows=100000] [liveChanges=100000] [latency,initial,live]
+ * (FEED_WRITERS=n: live writers, 2 by default).
  * Timings never gate tests.
  */
 import { execFileSync, spawn } from "node:child_process"
