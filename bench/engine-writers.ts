@@ -5,7 +5,9 @@
  * write helpers as fast as its acknowledgements come back. Prints, per edit made anywhere: the
  * client process's CPU, how many Loro imports the engines made (one per remote store call; each
  * remote update is applied by every other device), and the time inside Loro's import, beside
- * the floor: the finished document imported by each other device in one bare Loro call.
+ * two floors: the same import calls (same blobs, same order) replayed into bare documents that
+ * start where each device started, and the finished document imported by each other device in
+ * one bare Loro call.
  *
  * Run: node --import tsx bench/engine-writers.ts [writers=5] [edits=400] [runs=2]
  */
@@ -23,8 +25,17 @@ const [writers = 5, edits = 400, runs = 2] = process.argv.slice(2).map(Number)
 
 /** Counts and times every Loro import in this process (the engines' and the floor's alike). */
 const imports = { calls: 0, ms: 0 }
+/** What each document imported, call by call, while `recording`: replayed in bare Loro as a floor. */
+const calls = new Map<LoroDoc, Array<Array<Uint8Array>>>()
+let recording = false
 const wrap = <A extends Array<unknown>, R>(f: (this: LoroDoc, ...a: A) => R) =>
   function (this: LoroDoc, ...a: A): R {
+    if (recording) {
+      const blobs = Array.isArray(a[0]) ? [...(a[0] as Array<Uint8Array>)] : [a[0] as Uint8Array]
+      const list = calls.get(this)
+      if (list) list.push(blobs)
+      else calls.set(this, [blobs])
+    }
     const t = performance.now()
     imports.calls++
     try {
@@ -40,7 +51,7 @@ const server = await startServerProcess(db.url, await freePort(), { VIBESTACK_PR
 const dirs: Array<string> = []
 try {
   const rows: Array<Array<string>> = []
-  const results: Array<{ cpu: number; imports: number; importMs: number; floorMs: number }> = []
+  const results: Array<{ cpu: number; imports: number; importMs: number; replayMs: number; floorMs: number }> = []
   for (let run = 0; run < runs; run++) {
     const space = (await fetch(`${server.url}/api/v1/workspaces`, {
       method: "POST",
@@ -60,6 +71,9 @@ try {
     while (clients.some((c) => c.doc.getMap("projects").get("p") === undefined))
       await new Promise((r) => setTimeout(r, 20))
     Object.assign(imports, { calls: 0, ms: 0 })
+    calls.clear()
+    const before = new Map(clients.map((c) => [c.doc, c.doc.export({ mode: "snapshot" })]))
+    recording = true
     const cpu0 = process.cpuUsage()
     const last: Array<string | null> = clients.map(() => null)
     await Promise.all(
@@ -81,7 +95,18 @@ try {
     const total = () => clients.map((c) => c.doc.getMap("tasks").keys().length)
     while (total().some((n) => n < edits)) await new Promise((r) => setTimeout(r, 20))
     const cpu = process.cpuUsage(cpu0)
+    recording = false
     const seen = { ...imports }
+    // Floor: the same import calls, same blobs in the same order, into a fresh bare document per device.
+    const replays = [...calls].map(([doc, list]) => {
+      const bare = new LoroDoc()
+      const base = before.get(doc)
+      if (base) bare.import(base)
+      return { bare, list }
+    })
+    const replayT = performance.now()
+    for (const { bare, list } of replays) for (const blobs of list) bare.importBatch(blobs)
+    const replayMs = performance.now() - replayT
     // Floor: the whole document's updates imported by each other device in one bare Loro call.
     const all = clients[0]!.doc.export({ mode: "update" })
     const floorT = performance.now()
@@ -91,6 +116,7 @@ try {
       cpu: (cpu.user + cpu.system) / 1000 / edits,
       imports: seen.calls / edits,
       importMs: seen.ms / edits,
+      replayMs: replayMs / edits,
       floorMs: floorMs / edits,
     })
     await Promise.all(clients.map((c) => c.close()))
@@ -111,13 +137,24 @@ try {
       3,
     ),
     fmt(
+      m((r) => r.replayMs),
+      3,
+    ),
+    fmt(
       m((r) => r.floorMs),
       3,
     ),
   ])
   console.log(
     table(
-      ["run", "client CPU ms / edit", "Loro imports / edit", "import ms / edit", "floor: one bulk import ms / edit"],
+      [
+        "run",
+        "client CPU ms / edit",
+        "Loro imports / edit",
+        "import ms / edit",
+        "floor: the same imports, bare Loro, ms / edit",
+        "floor: one bulk import ms / edit",
+      ],
       rows,
     ),
   )
