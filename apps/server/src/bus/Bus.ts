@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { Effect, PubSub, Redacted, Runtime } from "effect"
 import pg from "pg"
 import { DatabaseUrl } from "../db/Database.js"
-import { bestEffort } from "../logging/bestEffort.js"
+import { bestEffort, CLOSE_WITHIN } from "../logging/bestEffort.js"
 
 /**
  * Cross-node signals over Postgres LISTEN/NOTIFY. Every node listens; a NOTIFY sent
@@ -142,7 +142,7 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
         closed = true
         clearTimeout(timer)
         const c = client
-        return c === undefined ? Effect.void : bestEffort("closing the LISTEN connection", () => c.end())
+        return c === undefined ? Effect.void : bestEffort("closing the LISTEN connection", () => c.end(), CLOSE_WITHIN)
       }),
     )
 

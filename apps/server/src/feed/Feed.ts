@@ -3,6 +3,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Clock, Context, Effect, FiberSet, Layer, Option, PubSub, Queue, Redacted, Ref, Schedule, Scope } from "effect"
 import { Bus } from "../bus/Bus.js"
 import { HealthProbes } from "../http/HealthProbes.js"
+import { bestEffort, CLOSE_WITHIN } from "../logging/bestEffort.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { ServerConfigTag } from "../ServerConfigTag.js"
 import { ChangeTail } from "./ChangeTail.js"
@@ -291,7 +292,7 @@ const make = (overrides: Partial<FeedOptions>) =>
       })
       consumer = c
       c.start()
-      yield* Effect.addFinalizer(() => Effect.promise(() => c.stop()))
+      yield* Effect.addFinalizer(() => bestEffort("stopping the change feed's consumer", () => c.stop(), CLOSE_WITHIN))
       yield* pollHealth.pipe(Effect.repeat(Schedule.spaced(options.healthIntervalMs)), Effect.forkScoped)
       yield* Effect.sleep(options.retentionIntervalMs).pipe(
         Effect.zipRight(Effect.when(trim(), () => c.status === "streaming")),

@@ -3,7 +3,7 @@ import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Cause, Effect, Fiber, FiberSet, Option, Redacted, Schedule } from "effect"
 import pg from "pg"
-import { bestEffort } from "../logging/bestEffort.js"
+import { bestEffort, CLOSE_WITHIN } from "../logging/bestEffort.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { makeCanonicalize } from "./canonicalize.js"
 import { type CompiledShape, compileShape, shapeKey } from "./compileShape.js"
@@ -74,7 +74,7 @@ export class ShapeService extends Effect.Service<ShapeService>()("ShapeService",
             connectionTimeoutMillis: 10_000,
           }),
       ),
-      (p) => bestEffort("closing the snapshot readers' pool", () => p.end()),
+      (p) => bestEffort("closing the snapshot readers' pool", () => p.end(), CLOSE_WITHIN),
     )
     pool.on("error", () => {}) // an idle client's connection dropped: the pool replaces it
     // What a snapshot reader or a follower's long-poll starts from a plain callback runs in the

@@ -43,11 +43,19 @@ beforeAll(async () => {
   sql.on("error", () => {}) // Postgres is stopped on purpose below; this client is not used after.
   await sql.connect()
 }, 120_000)
+/** A teardown step that hangs fails the file within a minute, naming the step (seen once in a full run). */
+const within = <A>(label: string, p: Promise<A>): Promise<A> =>
+  Promise.race([
+    p,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`${label} did not finish within 60 s`)), 60_000).unref(),
+    ),
+  ])
 afterAll(async () => {
-  await sql?.end().catch(() => {})
-  await server?.stop()
+  await within("the test's pg client end()", sql?.end().catch(() => {}) ?? Promise.resolve())
+  await within("server.stop()", server?.stop() ?? Promise.resolve())
   await db?.dispose()
-})
+}, 180_000)
 
 type Ready = {
   status: number

@@ -1,11 +1,28 @@
-import { Effect } from "effect"
+import { Duration, Effect } from "effect"
+
+/** How long closing a connection or stopping a consumer may take at shutdown. */
+export const CLOSE_WITHIN = "10 seconds"
 
 /**
  * A step whose failure must not fail its caller (closing a connection, dropping a cached copy,
  * warming a pool): run it, and log a failure (or a defect) as a warning instead of swallowing it.
+ * With `within`, a step still unsettled by then is given up on and logged the same way, even
+ * in a finalizer: a connection whose `end()` never settles must not hold a shutdown forever.
  */
-export const bestEffort = (what: string, run: () => PromiseLike<unknown>): Effect.Effect<void> =>
-  Effect.tryPromise(run).pipe(
-    Effect.asVoid,
-    Effect.catchAllCause((cause) => Effect.logWarning(`${what} failed`, cause)),
-  )
+export const bestEffort = (
+  what: string,
+  run: () => PromiseLike<unknown>,
+  within?: Duration.DurationInput,
+): Effect.Effect<void> => {
+  const step = Effect.tryPromise(run).pipe(Effect.asVoid)
+  const bounded =
+    within === undefined
+      ? step
+      : step.pipe(
+          Effect.timeoutFail({
+            duration: within,
+            onTimeout: () => new Error(`gave up after ${Duration.format(Duration.decode(within))}`),
+          }),
+        )
+  return bounded.pipe(Effect.catchAllCause((cause) => Effect.logWarning(`${what} failed`, cause)))
+}

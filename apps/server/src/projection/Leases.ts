@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import pg from "pg"
-import { bestEffort } from "../logging/bestEffort.js"
+import { bestEffort, CLOSE_WITHIN } from "../logging/bestEffort.js"
 
 /** Advisory-lock namespace of projection leases (the two-key form: namespace, hashtext(workspace id)). */
 const NAMESPACE = 0x7069 // "pi"
@@ -76,7 +76,9 @@ export class Leases {
     this.held.clear()
     const c = this.client
     this.client = undefined
-    return c === undefined ? Effect.void : bestEffort("closing the projection's lease connection", () => c.end())
+    return c === undefined
+      ? Effect.void
+      : bestEffort("closing the projection's lease connection", () => c.end(), CLOSE_WITHIN)
   }
 
   private query<A>(text: string, values: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<A>, Error> {
