@@ -57,7 +57,7 @@ const room = (at: number, bytes: number): void => {
  * ASCII without `"` or `\` is its own JSON body and is copied as it is; any other is decoded
  * as UTF-8 (invalid bytes replaced, as TextDecoder does) and escaped by JSON.stringify.
  */
-export const decodeInsert = (buf: Buffer, layout: Layout): InsertJson | undefined => {
+const decodeInsert = (buf: Buffer, layout: Layout): InsertJson | undefined => {
   if (buf.length < 8 || buf[5] !== NEW_TUPLE) return undefined
   const n = buf.readInt16BE(6)
   if (n === 0 || n !== layout.keys.length) return undefined
