@@ -1,12 +1,15 @@
 /**
  * Postgres' cost of storing the feed's change_log batches (issue #16, live path), plain SQL
- * without a server: ways to write a batch of LIVE changes (20 transactions of 1,000 task
- * inserts, as the writers in bench/feed.ts produce them) and which indexes change_log keeps.
- * Every variant writes into its own table, in the same rounds, in an order rotated each
- * round, so machine load falls on all of them alike; each is printed as its median time per
- * batch, rows/s, WAL bytes per row and the Postgres backend's CPU time per row (from /proc),
- * each beside its ratio to the first variant, the single statement ChangeWriter uses for
- * small batches (it used it for every batch before COPY).
+ * without a server: ways to write a batch of 20,000 changes (20 transactions of 1,000 task
+ * inserts, as the writers in bench/feed.ts produce them). The first variants are the
+ * row-per-change layout change_log had before migration 0011 (its single statement, then
+ * COPY, then fewer indexes); the last are the grouped layout ChangeWriter writes now
+ * (changeGroups.ts: its binary COPY and its single statement, and the same groups
+ * compressed). Every variant writes into its own table, in the same rounds, in an order
+ * rotated each round, so machine load falls on all of them alike; each is printed as its
+ * median time per batch (the client's encoding included), changes/s, WAL bytes per change
+ * and the Postgres backend's CPU time per change (from /proc), each beside its ratio to the
+ * first variant.
  * Run: node --import tsx bench/feed-log-write.ts [rounds=9] [batch=20000].
  */
 import { execFileSync } from "node:child_process"
@@ -14,7 +17,9 @@ import { readFileSync } from "node:fs"
 import { loadavg } from "node:os"
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
-import { encodeBatch, type PendingTx } from "@vibestack/server/src/feed/ChangeWriter.js"
+import type { PendingTx } from "@vibestack/server/src/feed/ChangeWriter.js"
+import { COPY_COLUMNS, encodeGroupsCopy, encodeGroupsJson, groupsOf } from "@vibestack/server/src/feed/changeGroups.js"
+import { jsonString } from "@vibestack/server/src/feed/messages.js"
 import { startTestPg } from "@vibestack/server/src/test/pg.js"
 import pg from "pg"
 import { from as copyFrom } from "pg-copy-streams"
@@ -48,6 +53,18 @@ with ins as (
 )
 select pg_notify('bench_feed', $3) as n, (select count(*) from ins)::int as inserted`
 
+/** The row-per-change layout's statement parameter: one JSON object per change. */
+const encodeBatch = (batch: ReadonlyArray<PendingTx>): string => {
+  let out = "["
+  for (const tx of batch) {
+    const head = `"l":${tx.lsn},"x":${tx.xid},"c":"${tx.at.toISOString()}","p":`
+    tx.changes.forEach((c, i) => {
+      out += `${out.length > 1 ? "," : ""}{${head}${i + 1},"t":${jsonString(c.tbl)},"w":${jsonString(c.ws)},"r":${jsonString(c.id)},"o":"${c.op}","v":${c.value},"b":${c.old ?? "null"}}`
+    })
+  }
+  return `${out}]`
+}
+
 /** COPY text format: JSON never holds a raw tab or newline, so only backslashes need doubling. */
 const copyField = (s: string) => (s.includes("\\") ? s.replaceAll("\\", "\\\\") : s)
 const encodeCopy = (batch: ReadonlyArray<PendingTx>): string => {
@@ -67,6 +84,8 @@ const encodeCopy = (batch: ReadonlyArray<PendingTx>): string => {
 
 interface Variant {
   readonly name: string
+  /** The table's columns when not change_log's (COLUMNS). */
+  readonly columns?: string
   readonly indexes: (t: string) => Array<string>
   readonly write: (c: pg.Client, t: string, batch: ReadonlyArray<PendingTx>, stored: number) => Promise<void>
 }
@@ -108,19 +127,63 @@ const viaUnnest = async (c: pg.Client, t: string, batch: ReadonlyArray<PendingTx
   )
 }
 
+/** Migration 0011's change_groups. */
+const GROUPED = `lsn bigint not null, pos integer not null, last_pos integer not null,
+  n integer not null, xid bigint not null, tbl text not null, workspace_id text not null,
+  committed_at timestamptz not null, changes text not null`
+/** ChangeWriter's COPY: binary, groups from changeGroups.ts. */
+const viaGroupsCopy = async (c: pg.Client, t: string, batch: ReadonlyArray<PendingTx>, stored: number) => {
+  await c.query("begin")
+  await pipeline(
+    Readable.from([encodeGroupsCopy(batch.flatMap(groupsOf))]),
+    c.query(copyFrom(`copy ${t} (${COPY_COLUMNS}) from stdin with (format binary)`) as never),
+  )
+  await c.query(`update state set stored = greatest(stored, $1) where id = '${t}'`, [stored])
+  await c.query("select pg_notify('bench_feed', $1)", [`${stored}|tasks:w`])
+  await c.query("commit")
+}
+/** ChangeWriter's single statement (small batches), on the groups. */
+const viaGroupsJson = async (c: pg.Client, t: string, batch: ReadonlyArray<PendingTx>, stored: number) => {
+  await c.query(
+    `with ins as (
+      insert into ${t} (${COPY_COLUMNS})
+      select l, p, q, n, x, t, w, c, g
+      from json_to_recordset($1::json) as r(l int8, p int4, q int4, n int4, x int8, t text, w text, c timestamptz, g text)
+      on conflict (lsn, pos) do nothing returning n
+    ), st as (update state set stored = greatest(stored, $2) where id = '${t}' returning stored)
+    select pg_notify('bench_feed', $3), (select coalesce(sum(n), 0) from ins)::int`,
+    [encodeGroupsJson(batch.flatMap(groupsOf)), stored, `${stored}|tasks:w`],
+  )
+}
+const external = (t: string) => `alter table ${t} alter column changes set storage external`
+
 const pk = (t: string) => [`alter table ${t} add primary key (lsn, pos)`]
 const VARIANTS: Array<Variant> = [
-  { name: "json+conflict, 3 idx", indexes: (t) => [...pk(t), SHAPE(t), XID(t)], write: viaJson(true) },
-  { name: "json+conflict, no xid idx", indexes: (t) => [...pk(t), SHAPE(t)], write: viaJson(true) },
-  { name: "json, no conflict, 3 idx", indexes: (t) => [...pk(t), SHAPE(t), XID(t)], write: viaJson(false) },
-  { name: "json, no conflict, no xid idx", indexes: (t) => [...pk(t), SHAPE(t)], write: viaJson(false) },
-  { name: "unnest+conflict, 3 idx", indexes: (t) => [...pk(t), SHAPE(t), XID(t)], write: viaUnnest },
-  { name: "copy, 3 idx", indexes: (t) => [...pk(t), SHAPE(t), XID(t)], write: viaCopy },
-  { name: "copy, no xid idx", indexes: (t) => [...pk(t), SHAPE(t)], write: viaCopy },
-  { name: "copy, xid idx where pos = 1", indexes: (t) => [...pk(t), SHAPE(t), TX_XID(t)], write: viaCopy },
-  { name: "json+conflict, xid where pos = 1", indexes: (t) => [...pk(t), SHAPE(t), TX_XID(t)], write: viaJson(true) },
-  { name: "copy, pk only", indexes: (t) => pk(t), write: viaCopy },
-  { name: "copy, no index", indexes: () => [], write: viaCopy },
+  { name: "rows: json+conflict, 3 idx", indexes: (t) => [...pk(t), SHAPE(t), XID(t)], write: viaJson(true) },
+  { name: "rows: json, no conflict, 3 idx", indexes: (t) => [...pk(t), SHAPE(t), XID(t)], write: viaJson(false) },
+  { name: "rows: unnest+conflict, 3 idx", indexes: (t) => [...pk(t), SHAPE(t), XID(t)], write: viaUnnest },
+  { name: "rows: copy, 3 idx", indexes: (t) => [...pk(t), SHAPE(t), XID(t)], write: viaCopy },
+  { name: "rows: copy, xid idx where pos = 1", indexes: (t) => [...pk(t), SHAPE(t), TX_XID(t)], write: viaCopy },
+  { name: "rows: copy, pk only", indexes: (t) => pk(t), write: viaCopy },
+  { name: "rows: copy, no index", indexes: () => [], write: viaCopy },
+  {
+    name: "groups: binary copy (ChangeWriter)",
+    columns: GROUPED,
+    indexes: (t) => [...pk(t), SHAPE(t), TX_XID(t), external(t)],
+    write: viaGroupsCopy,
+  },
+  {
+    name: "groups: json statement (ChangeWriter)",
+    columns: GROUPED,
+    indexes: (t) => [...pk(t), SHAPE(t), TX_XID(t), external(t)],
+    write: viaGroupsJson,
+  },
+  {
+    name: "groups: binary copy, compressed",
+    columns: GROUPED,
+    indexes: (t) => [...pk(t), SHAPE(t), TX_XID(t)],
+    write: viaGroupsCopy,
+  },
 ]
 
 const WORKSPACES = Array.from({ length: 20 }, (_, i) => `0b7c${String(i).padStart(4, "0")}-2f1e-4c7a-9d3b-6a5e4f3c2b1a`)
@@ -170,7 +233,7 @@ await c.query("create table state (id text primary key, stored bigint not null d
 const tables = VARIANTS.map((_, i) => `log_${i}`)
 for (const [i, v] of VARIANTS.entries()) {
   const t = tables[i]!
-  await c.query(`create table ${t} (${COLUMNS})`)
+  await c.query(`create table ${t} (${v.columns ?? COLUMNS})`)
   for (const s of v.indexes(t)) await c.query(s)
   await c.query("insert into state (id) values ($1)", [t])
 }
@@ -194,18 +257,21 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 // Checkpoints touch every table alike; report sizes as a check that every variant stored it all.
 const counts = await Promise.all(
-  tables.map(async (t) => (await c.query(`select count(*)::int as n from ${t}`)).rows[0].n),
+  tables.map(
+    async (t, i) =>
+      (await c.query(`select ${VARIANTS[i]!.columns ? "sum(n)" : "count(*)"}::int as n from ${t}`)).rows[0].n,
+  ),
 )
 await c.end()
 await server.dispose()
 
 const base = median(times[0]!)
 console.log(
-  `\nchange_log batch writes: ${ROUNDS} rounds of ${BATCH.toLocaleString("en")} rows (tables grow to ${counts[0].toLocaleString("en")} rows)`,
+  `\nchange_log batch writes: ${ROUNDS} rounds of ${BATCH.toLocaleString("en")} changes (tables grow to ${counts[0].toLocaleString("en")} changes)`,
 )
 console.log(`Node ${process.version}, load average (1/5/15 min) ${loadAtStart} at start, ${load()} at end`)
 const w = Math.max(...VARIANTS.map((v) => v.name.length))
-console.log(`${"variant".padEnd(w)}  median ms/batch  rows/s      WAL B/row  × first  backend CPU µs/row  × first`)
+console.log(`${"variant".padEnd(w)}  median ms/batch  changes/s   WAL B/chg  × first  backend CPU µs/chg  × first`)
 for (const [i, v] of VARIANTS.entries()) {
   const m = median(times[i]!)
   const cells = [

@@ -97,7 +97,7 @@ const insertRows = (ws: string, from: number, count: number, projects = 1) =>
   )
 const caughtUp = async (ws: string, n: number) => {
   for (;;) {
-    const r = await db.query("select count(*)::int as n from change_log where workspace_id = $1", [ws])
+    const r = await db.query("select coalesce(sum(n), 0)::int as n from change_groups where workspace_id = $1", [ws])
     if (r.rows[0].n >= n) return
     await sleep(200)
   }
@@ -405,7 +405,9 @@ const live = async (label: string, projects: number, params: Record<string, unkn
   const writers = [db, ...(await Promise.all(Array.from({ length: WRITERS - 1 }, () => connect(pgServer.url))))]
   // A second slot, read after the run: how fast Postgres alone decodes the same changes.
   await db.query("select pg_create_logical_replication_slot('bench_decode', 'pgoutput')")
-  const logged = (await db.query("select count(*)::int as n from change_log where workspace_id = $1", [ws])).rows[0].n
+  const logged = (
+    await db.query("select coalesce(sum(n), 0)::int as n from change_groups where workspace_id = $1", [ws])
+  ).rows[0].n
   const cpu0 = await backendCpuMs()
   const t0 = performance.now()
   const batches = Array.from({ length: Math.ceil(LIVE / 1000) }, (_, i) => i * 1000 + 1)
@@ -482,12 +484,12 @@ const burst = async (label: string, projects: number, params: Record<string, unk
   ])
 }
 /**
- * The earlier parts wrote 1.1 million rows to tasks and change_log: their checkpoint and
+ * The earlier parts wrote 1.1 million rows to tasks and change_log (change_groups): their checkpoint and
  * autovacuum would otherwise run during the live part and slow its writers (to about half).
  */
 const settle = async () => {
   await db.query("checkpoint")
-  await db.query("vacuum analyze tasks, change_log")
+  await db.query("vacuum analyze tasks, change_groups")
 }
 if (PARTS.has("live")) {
   await settle()

@@ -2,7 +2,7 @@ import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import pg from "pg"
 import { from as copyFrom } from "pg-copy-streams"
-import { jsonString } from "./messages.js"
+import { type ChangeGroup, COPY_COLUMNS, encodeGroupsCopy, encodeGroupsJson, groupsOf } from "./changeGroups.js"
 
 export interface PendingChange {
   readonly tbl: string
@@ -34,67 +34,30 @@ export interface WriterHooks {
 const LOCK = "74617, 1"
 const BATCH_CHANGES = 20_000
 /**
- * Batches of at least this many changes are written by COPY (half of Postgres' time per row
- * at 20,000: no JSON to parse, no ON CONFLICT check per row; bench/feed-log-write.ts);
- * smaller ones by the single statement below, one round trip instead of three.
+ * Batches of at least this many changes are written by COPY (no JSON to parse, no ON
+ * CONFLICT check per row; bench/feed-log-write.ts); smaller ones by the single statement
+ * below, one round trip instead of three.
  */
 const COPY_FROM = 100
 
 /**
- * One statement per batch below COPY_FROM changes (and a COPY's fallback). The rows travel
- * as one JSON parameter: node-pg would escape every element of ten parallel text[]
- * parameters character by character, which cost more than everything else the consumer
- * does (profiled at 20,000 changes/s). `value` and `old` are JSON already: they are written
- * into the parameter as JSON (`json` keeps their text as it is), not as strings escaping
- * them a second time.
+ * One statement per batch below COPY_FROM changes (and a COPY's fallback): the groups as
+ * one JSON parameter (node-pg escapes array parameters character by character), the
+ * stored position and the NOTIFY.
  */
 const INSERT = `
 with ins as (
-  insert into change_log (lsn, pos, xid, tbl, workspace_id, row_id, op, value, committed_at, old)
-  select l, p, x, t, w, r, o, v::text, c, b::text
-  from json_to_recordset($1::json) as x(l int8, p int4, x int8, t text, w text, r text, o "char", v json,
-                                        c timestamptz, b json)
+  insert into change_groups (${COPY_COLUMNS})
+  select l, p, q, n, x, t, w, c, g
+  from json_to_recordset($1::json) as r(l int8, p int4, q int4, n int4, x int8, t text, w text, c timestamptz, g text)
   on conflict (lsn, pos) do nothing
-  returning 1
+  returning n
 ), st as (
   update feed_state set stored_lsn = greatest(stored_lsn, $2), updated_at = now() where id = 1 returning stored_lsn
 )
-select pg_notify('vibestack_feed', $3) as n, (select count(*) from ins)::int as inserted`
+select pg_notify('vibestack_feed', $3) as notified, (select coalesce(sum(n), 0) from ins)::int as inserted`
 
-const COPY = "copy change_log (lsn, pos, xid, tbl, workspace_id, row_id, op, value, committed_at, old) from stdin"
-
-const COPY_SPECIAL = /[\\\t\n\r]/
-const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" }
-/** A field in COPY's text format: backslash, tab, newline and carriage return escaped. */
-const copyText = (s: string) => (COPY_SPECIAL.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : s)
-
-/** The batch as COPY text rows, in change_log's column order (see COPY). */
-export const encodeCopy = (batch: ReadonlyArray<PendingTx>): string => {
-  const rows: Array<string> = []
-  for (const tx of batch) {
-    const head = `${tx.lsn}\t`
-    const mid = `\t${tx.xid}\t`
-    const at = `\t${tx.at.toISOString()}\t`
-    tx.changes.forEach((c, i) => {
-      rows.push(
-        `${head}${i + 1}${mid}${copyText(c.tbl)}\t${copyText(c.ws)}\t${copyText(c.id)}\t${c.op}\t${copyText(c.value)}${at}${c.old === null ? "\\N" : copyText(c.old)}\n`,
-      )
-    })
-  }
-  return rows.join("")
-}
-
-/** The batch parameter: one JSON object per change, its value and old row embedded as JSON. */
-export const encodeBatch = (batch: ReadonlyArray<PendingTx>): string => {
-  let out = "["
-  for (const tx of batch) {
-    const head = `"l":${tx.lsn},"x":${tx.xid},"c":"${tx.at.toISOString()}","p":`
-    tx.changes.forEach((c, i) => {
-      out += `${out.length > 1 ? "," : ""}{${head}${i + 1},"t":${jsonString(c.tbl)},"w":${jsonString(c.ws)},"r":${jsonString(c.id)},"o":"${c.op}","v":${c.value},"b":${c.old ?? "null"}}`
-    })
-  }
-  return `${out}]`
-}
+const COPY = `copy change_groups (${COPY_COLUMNS}) from stdin with (format binary)`
 
 /** Longer NOTIFY payloads name no shapes: every long-poll re-checks. */
 const MAX_TOUCHED = 6000
@@ -102,7 +65,8 @@ const MAX_TOUCHED = 6000
 /**
  * The consumer's own Postgres session: it holds the feed's advisory lock (so a dead node
  * releases it with its connection) and group-commits received transactions into
- * change_log. Redelivered changes hit the (lsn, pos) key and are dropped (rule W2); the
+ * change_log, stored as change_groups (changeGroups.ts). Redelivered transactions hit the
+ * groups' (lsn, pos) key and are dropped (rule W2); the
  * insert, the stored position and the NOTIFY to every node commit as one statement.
  */
 export class ChangeWriter {
@@ -175,8 +139,8 @@ export class ChangeWriter {
     this.hooks.onFailed("feed lock session lost")
   }
 
-  private async insert(batch: ReadonlyArray<PendingTx>, stored: number, payload: string): Promise<number> {
-    const r = await this.query<{ inserted: number }>(INSERT, [encodeBatch(batch), stored, payload])
+  private async insert(groups: ReadonlyArray<ChangeGroup>, stored: number, payload: string): Promise<number> {
+    const r = await this.query<{ inserted: number }>(INSERT, [encodeGroupsJson(groups), stored, payload])
     return r.rows[0]?.inserted ?? 0
   }
 
@@ -185,23 +149,23 @@ export class ChangeWriter {
    * has no ON CONFLICT: should a row be there already after all (the key is the last
    * word on W2), the batch goes again through the statement that skips it.
    */
-  private async copy(batch: ReadonlyArray<PendingTx>, stored: number, payload: string): Promise<number> {
+  private async copy(groups: ReadonlyArray<ChangeGroup>, stored: number, payload: string): Promise<number> {
     const client = this.client
     if (!client || !this.locked) throw new Error("feed lock not held")
     await client.query("begin")
     try {
       const stream = client.query(copyFrom(COPY))
-      await pipeline(Readable.from([encodeCopy(batch)]), stream)
+      await pipeline(Readable.from([encodeGroupsCopy(groups)]), stream)
       await client.query(
         `update feed_state set stored_lsn = greatest(stored_lsn, ${Math.trunc(stored)}), updated_at = now() where id = 1;
          select pg_notify('vibestack_feed', ${client.escapeLiteral(payload)});
          commit`,
       )
-      return stream.rowCount
+      return groups.reduce((n, g) => n + g.n, 0)
     } catch (e) {
       // `e` is what matters; a rollback that fails too means the session is gone (`lost` reports it).
       await client.query("rollback").catch(() => {})
-      if ((e as { code?: unknown }).code === "23505") return this.insert(batch, stored, payload)
+      if ((e as { code?: unknown }).code === "23505") return this.insert(groups, stored, payload)
       throw e
     }
   }
@@ -235,8 +199,8 @@ export class ChangeWriter {
           batch.length === 0
             ? 0
             : rows >= COPY_FROM
-              ? await this.copy(batch, stored, payload)
-              : await this.insert(batch, stored, payload)
+              ? await this.copy(batch.flatMap(groupsOf), stored, payload)
+              : await this.insert(batch.flatMap(groupsOf), stored, payload)
         if (generation !== this.generation) return
         this.inserted += inserted
         this.pending.splice(0, take)

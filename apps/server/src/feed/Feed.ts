@@ -7,6 +7,7 @@ import { bestEffort, CLOSE_WITHIN } from "../logging/bestEffort.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { ServerConfigTag } from "../ServerConfigTag.js"
 import { ChangeTail } from "./ChangeTail.js"
+import { expandGroup } from "./changeGroups.js"
 import { type FeedOptions, FeedOptionsConfig } from "./FeedOptions.js"
 import { trimChangeLog } from "./retention.js"
 import { FENCE_PREFIX, WalConsumer } from "./WalConsumer.js"
@@ -53,16 +54,13 @@ interface SyncRow {
   readonly lowWaterLsn: number
   readonly storedLsn: number
   readonly lsn: number | null
-  readonly pos: number
   readonly tbl: string
   readonly workspaceId: string
-  readonly rowId: string
-  readonly op: string
-  readonly value: string
-  readonly old: string | null
+  /** Null for a group past SYNC_ROWS changes: the tail is reset instead. */
+  readonly changes: string | null
 }
 
-/** Rows one notification may bring into the tail; past that, older offsets read change_log. */
+/** Changes one notification may bring into the tail; past that, older offsets read change_log. */
 const SYNC_ROWS = 20_000
 
 const make = (overrides: Partial<FeedOptions>) =>
@@ -93,18 +91,23 @@ const make = (overrides: Partial<FeedOptions>) =>
     const syncOnce = Effect.gen(function* () {
       const rows = yield* sql<SyncRow>`
         select s.epoch, s.epoch_lsn, s.low_water_lsn, s.stored_lsn,
-               c.lsn, c.pos, c.tbl, c.workspace_id, c.row_id, c.op, c.value, c.old
+               c.lsn, c.tbl, c.workspace_id, case when c.before < ${SYNC_ROWS} then c.changes end as changes
         from feed_state s left join lateral (
-          select lsn, pos, tbl, workspace_id, row_id, op, value, old from change_log
-          where lsn >= ${tail.head} and lsn < s.stored_lsn order by lsn, pos limit ${SYNC_ROWS}
+          select lsn, pos, tbl, workspace_id, changes, sum(n) over (order by lsn, pos rows unbounded preceding) - n as before
+          from (
+            select lsn, pos, tbl, workspace_id, n, changes from change_groups
+            where lsn >= ${tail.head} and lsn < s.stored_lsn order by lsn, pos limit ${SYNC_ROWS}
+          ) g
         ) c on true
-        where s.id = 1`
+        where s.id = 1
+        order by c.lsn, c.pos`
       const s = rows[0]
       // A reply older than a slot change this node already saw (on the consumer's hook).
       if (!s || s.epoch < tail.epoch) return
       stored = Math.max(stored, s.storedLsn)
       state = { epoch: s.epoch, epochLsn: s.epochLsn, lowWater: Math.max(state.lowWater, s.lowWaterLsn) }
-      if (s.epoch !== tail.epoch || rows.length >= SYNC_ROWS) tail.reset(s.epoch, s.storedLsn)
+      const whole = s.lsn === null || (rows.length < SYNC_ROWS && rows.every((r) => r.changes !== null))
+      if (s.epoch !== tail.epoch || !whole) tail.reset(s.epoch, s.storedLsn)
       else if (s.lsn !== null) {
         let i = 0
         while (i < rows.length) {
@@ -112,9 +115,13 @@ const make = (overrides: Partial<FeedOptions>) =>
           const tx = []
           for (; i < rows.length && rows[i]!.lsn === lsn; i++) {
             const r = rows[i]!
-            tx.push({ tbl: r.tbl, ws: r.workspaceId, pos: r.pos, rowId: r.rowId, op: r.op, value: r.value, old: r.old })
+            for (const c of expandGroup(lsn, r.changes!)) tx.push({ ...c, tbl: r.tbl, ws: r.workspaceId })
           }
-          tail.append(lsn, lsn, tx)
+          tail.append(
+            lsn,
+            lsn,
+            tx.sort((a, b) => a.pos - b.pos),
+          )
         }
       }
       tail.advance(s.storedLsn)

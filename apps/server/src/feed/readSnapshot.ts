@@ -1,5 +1,6 @@
 import type pg from "pg"
 import { to as copyTo } from "pg-copy-streams"
+import { expandGroup } from "./changeGroups.js"
 import type { CompiledShape } from "./compileShape.js"
 import { settingName, settingRef } from "./compileShape.js"
 import { copyPages } from "./copyPages.js"
@@ -91,11 +92,17 @@ type Unseen = Array<LoggedChange> | "behind" | "truncated"
 const currentLsn = async (client: pg.PoolClient) =>
   parseLsn((await client.query<{ lsn: string }>("select pg_current_wal_lsn()::text as lsn")).rows[0]!.lsn)
 
+interface LoggedGroup {
+  readonly lsn: number
+  readonly xid: number
+  readonly changes: string
+}
+
 /**
  * Changes below L1 the snapshot did not see: in flight when it was taken, or begun after.
  * Two index scans: an OR of the two conditions would read the workspace's whole history.
- * A transaction in flight is found by its first change's xid (the only change indexed by
- * xid, migration 0010), and all its changes by that change's commit LSN.
+ * A transaction in flight is found by the xid of its first change's group (the only group
+ * indexed by xid, migration 0011), and all its groups by that group's commit LSN.
  */
 export const unseenChanges = async (
   pool: pg.Pool,
@@ -104,21 +111,23 @@ export const unseenChanges = async (
   l1: number,
   snapshot: XidSnapshot,
 ): Promise<Array<LoggedChange>> => {
-  const cols = 'lsn::float8 as lsn, pos, xid::float8 as xid, row_id as "rowId", op, value'
-  const recent = await pool.query<LoggedChange>(
-    `select ${cols} from change_log where tbl = $1 and workspace_id in ($2, '*') and lsn >= $3 and lsn < $4`,
+  const cols = "lsn::float8 as lsn, xid::float8 as xid, changes"
+  const recent = await pool.query<LoggedGroup>(
+    `select ${cols} from change_groups where tbl = $1 and workspace_id in ($2, '*') and lsn >= $3 and lsn < $4`,
     [q.shape.table, q.ws, l0, l1],
   )
   const inFlight =
     snapshot.xip.length === 0
       ? { rows: [] }
-      : await pool.query<LoggedChange>(
-          `select ${cols} from change_log
-           where lsn in (select lsn from change_log where pos = 1 and xid = any($1::int8[]) and lsn < $2 and lsn < $3)
+      : await pool.query<LoggedGroup>(
+          `select ${cols} from change_groups
+           where lsn in (select lsn from change_groups where pos = 1 and xid = any($1::int8[]) and lsn < $2 and lsn < $3)
              and tbl = $4 and workspace_id in ($5, '*')`,
           [snapshot.xip, l1, l0, q.shape.table, q.ws],
         )
-  return [...recent.rows, ...inFlight.rows].filter((c) => !visibleIn(snapshot, c.xid))
+  return [...recent.rows, ...inFlight.rows]
+    .filter((g) => !visibleIn(snapshot, g.xid))
+    .flatMap((g) => expandGroup(g.lsn, g.changes).map((c) => ({ ...c, xid: g.xid })))
 }
 
 /** Rows the unseen changes touched, as of L1: their messages, or null where not in the shape. */
