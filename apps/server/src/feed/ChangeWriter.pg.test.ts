@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { startTestPg, type TestPg } from "../test/pg.js"
 import { ChangeWriter, type PendingChange, type PendingTx } from "./ChangeWriter.js"
 import { type SnapshotQuery, unseenChanges } from "./readSnapshot.js"
+import { insertOf } from "./test/changes.js"
 
 let server: TestPg
 let db: pg.Client
@@ -151,14 +152,7 @@ describe("ChangeWriter (real Postgres)", () => {
 
 describe("the snapshot window's lookup (real Postgres)", () => {
   it("[W3] a transaction the snapshot saw in flight is found by its xid: every change of it in the shape's table and workspace, nothing else", async () => {
-    const change = (tbl: string, ws: string, id: string): PendingChange => ({
-      tbl,
-      ws,
-      id,
-      op: "i",
-      value: JSON.stringify({ id }),
-      old: null,
-    })
+    const change = insertOf
     // Only the first change of a transaction is indexed by xid; here it is another table's.
     const inFlight = tx([
       change("projects", "ws1", "p"),

@@ -12,6 +12,7 @@ import { GROUP_CHANGES } from "./changeGroups.js"
 import { compareOffsets, type Offset } from "./offset.js"
 import { readLog } from "./readLog.js"
 import { trimChangeLog } from "./retention.js"
+import { insertOf } from "./test/changes.js"
 
 let server: TestPg
 let db: pg.Client
@@ -98,14 +99,7 @@ describe("change_log stored as groups (real Postgres)", () => {
       onDrained: () => {},
     })
     expect(await writer.holdLock()).toBe(true)
-    const change = (tbl: string, ws: string, id: string): PendingChange => ({
-      tbl,
-      ws,
-      id,
-      op: "i",
-      value: JSON.stringify({ id }),
-      old: null,
-    })
+    const change = insertOf
     // A large transaction split into several groups, interleaved with another workspace's
     // and another table's changes; small transactions around it; one over COPY_FROM.
     const txs = [
