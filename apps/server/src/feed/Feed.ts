@@ -33,8 +33,8 @@ export interface FeedApi {
   readonly consumer: () => WalConsumer | undefined
   /** Highest `stored_lsn` this node has heard of. */
   readonly storedLsn: () => number
-  /** Waits until every commit below `lsn` is in change_log; false on timeout. */
-  readonly awaitStored: (lsn: number) => Effect.Effect<boolean, SqlError.SqlError>
+  /** Waits until every commit below `lsn` is in change_log; false on timeout (`fenceTimeoutMs` unless given). */
+  readonly awaitStored: (lsn: number, timeoutMs?: number) => Effect.Effect<boolean, SqlError.SqlError>
   /** The recent change log in memory: what long-polls are answered from. */
   readonly tail: ChangeTail
   readonly state: () => FeedState
@@ -191,14 +191,18 @@ const make = (overrides: Partial<FeedOptions>) =>
         })
       })
 
-    const awaitStored = (lsn: number) =>
+    const awaitStored = (lsn: number, timeoutMs = options.fenceTimeoutMs) =>
       Effect.gen(function* () {
         if (stored >= lsn) return true
         // A fence puts a WAL position past `lsn` in front of the consumer even when no
-        // published table changes; storing it proves every earlier commit is stored.
-        yield* sql`select pg_logical_emit_message(false, ${FENCE_PREFIX}, '')`
+        // published table changes; storing it proves every earlier commit is stored. The
+        // walsender only sends flushed WAL, and a non-transactional message alone waits for
+        // the WAL writer (up to wal_writer_delay, 200 ms): taking a transaction id makes the
+        // statement's commit flush, the message with it. (The empty transaction is not
+        // decoded: pgoutput skips transactions without changes.)
+        yield* sql`select pg_logical_emit_message(false, ${FENCE_PREFIX}, ''), pg_current_xact_id()`
         let now = yield* Clock.currentTimeMillis
-        const deadline = now + options.fenceTimeoutMs
+        const deadline = now + timeoutMs
         while (stored < lsn && now < deadline) {
           yield* waitStored(() => stored >= lsn, Math.max(1, Math.min(250, deadline - now)))
           now = yield* Clock.currentTimeMillis

@@ -1,0 +1,42 @@
+import { Effect } from "effect"
+import type pg from "pg"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { startTestPg, type TestPg } from "../test/pg.js"
+import { connect, type FeedServer, registerWorkspace, startFeedServer } from "./test/feedServer.js"
+
+/**
+ * The fence an initial sync waits on (Feed.awaitStored) must reach the consumer on its own:
+ * the walsender sends only flushed WAL, and here the WAL writer sleeps 10 s between flushes,
+ * so a fence left for it to flush would not arrive within the 5 s asked for.
+ */
+describe("the feed's fence (real Postgres, WAL writer asleep)", () => {
+  let pgServer: TestPg
+  let srv: FeedServer
+  let db: pg.Client
+
+  beforeAll(async () => {
+    pgServer = await startTestPg({ wal_writer_delay: "10s" })
+    srv = await startFeedServer(pgServer)
+    db = await connect(pgServer.url)
+  }, 60_000)
+  afterAll(async () => {
+    await db?.end()
+    await srv?.stop()
+    await pgServer?.dispose()
+  })
+
+  it("[W3] is stored without waiting for the WAL writer, so an initial sync on an idle server is answered", async () => {
+    const { masterToken } = await registerWorkspace(srv.url, "Fence")
+    for (let round = 0; round < 3; round++) {
+      const at = await db.query<{ lsn: string }>("select pg_current_wal_lsn()::text as lsn")
+      const [hi, lo] = at.rows[0]!.lsn.split("/").map((h) => Number.parseInt(h, 16)) as [number, number]
+      expect(await Effect.runPromise(srv.feed.awaitStored(hi * 2 ** 32 + lo, 5_000))).toBe(true)
+      // The product's path: a new shape's first page waits on the same fence.
+      const res = await fetch(
+        `${srv.url}/api/v1/shape?table=tasks&offset=-1&where=${encodeURIComponent(`title = 'r${round}'`)}`,
+        { headers: { authorization: `Bearer ${masterToken}` } },
+      )
+      expect(res.status).toBe(200)
+    }
+  })
+})
