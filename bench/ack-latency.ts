@@ -147,6 +147,11 @@ try {
     )
     stages.push([m[1]!, fmt((Number(m[2]) / count) * 1000, 3)])
   }
+  // Inside the commit stage: the committer's statement alone (its append call, taken off the queue).
+  const batchSum = /^vibestack_push_batch_seconds_sum (\S+)$/m.exec(metrics)?.[1]
+  const batchCount = /^vibestack_push_batch_seconds_count (\S+)$/m.exec(metrics)?.[1]
+  if (batchSum !== undefined && batchCount !== undefined)
+    stages.push(["  commit: the append statement alone", fmt((Number(batchSum) / Number(batchCount)) * 1000, 3)])
   if (stages.length > 0) console.log(`\n${table(["server stage (mean over the run)", "ms"], stages)}`)
 } finally {
   await server.stop()
