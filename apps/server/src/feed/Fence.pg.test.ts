@@ -1,8 +1,7 @@
 import { Effect } from "effect"
-import type pg from "pg"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startTestPg, type TestPg } from "../test/pg.js"
-import { connect, type FeedServer, registerWorkspace, startFeedServer } from "./test/feedServer.js"
+import { describe, expect, it } from "vitest"
+import { useFeedServer } from "./test/feedFixture.js"
+import { registerWorkspace } from "./test/feedServer.js"
 
 /**
  * The fence an initial sync waits on (Feed.awaitStored) must reach the consumer on its own:
@@ -10,22 +9,10 @@ import { connect, type FeedServer, registerWorkspace, startFeedServer } from "./
  * so a fence left for it to flush would not arrive within the 5 s asked for.
  */
 describe("the feed's fence (real Postgres, WAL writer asleep)", () => {
-  let pgServer: TestPg
-  let srv: FeedServer
-  let db: pg.Client
-
-  beforeAll(async () => {
-    pgServer = await startTestPg({ wal_writer_delay: "10s" })
-    srv = await startFeedServer(pgServer)
-    db = await connect(pgServer.url)
-  }, 60_000)
-  afterAll(async () => {
-    await db?.end()
-    await srv?.stop()
-    await pgServer?.dispose()
-  })
+  const f = useFeedServer({ wal_writer_delay: "10s" })
 
   it("[W3] is stored without waiting for the WAL writer, so an initial sync on an idle server is answered", async () => {
+    const { srv, db } = f
     const { masterToken } = await registerWorkspace(srv.url, "Fence")
     for (let round = 0; round < 3; round++) {
       const at = await db.query<{ lsn: string }>("select pg_current_wal_lsn()::text as lsn")
