@@ -185,13 +185,14 @@ export class ChangeWriter {
         // Everything below storedLsn is in change_log already (batches commit in commit
         // order, with the position they reach): what the slot redelivers is left out here.
         const batch = this.pending.slice(0, take).filter((tx) => tx.endLsn > this.storedLsn)
-        const touched = new Set<string>()
         let rows = 0
         for (const tx of batch) {
           stored = Math.max(stored, tx.endLsn)
           rows += tx.changes.length
-          for (const c of tx.changes) touched.add(/[,|*]/.test(c.ws) ? "*" : `${c.tbl}:${c.ws}`)
         }
+        const groups = batch.flatMap(groupsOf)
+        // A group is one (table, workspace): the shapes this batch touched.
+        const touched = new Set(groups.map((g) => (/[,|*]/.test(g.ws) ? "*" : `${g.tbl}:${g.ws}`)))
         const names = [...touched].join(",")
         const payload = `${stored}|${names.length > MAX_TOUCHED || names.includes("*") ? "*" : names}`
         // Nothing past the stored position (a redelivery, an old fence): nothing to write.
@@ -199,8 +200,8 @@ export class ChangeWriter {
           batch.length === 0
             ? 0
             : rows >= COPY_FROM
-              ? await this.copy(batch.flatMap(groupsOf), stored, payload)
-              : await this.insert(batch.flatMap(groupsOf), stored, payload)
+              ? await this.copy(groups, stored, payload)
+              : await this.insert(groups, stored, payload)
         if (generation !== this.generation) return
         this.inserted += inserted
         this.pending.splice(0, take)

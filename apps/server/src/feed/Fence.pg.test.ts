@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
+import { parseLsn } from "./offset.js"
 import { useFeedServer } from "./test/feedFixture.js"
 import { registerWorkspace } from "./test/feedServer.js"
 
@@ -16,8 +17,7 @@ describe("the feed's fence (real Postgres, WAL writer asleep)", () => {
     const { masterToken } = await registerWorkspace(srv.url, "Fence")
     for (let round = 0; round < 3; round++) {
       const at = await db.query<{ lsn: string }>("select pg_current_wal_lsn()::text as lsn")
-      const [hi, lo] = at.rows[0]!.lsn.split("/").map((h) => Number.parseInt(h, 16)) as [number, number]
-      expect(await Effect.runPromise(srv.feed.awaitStored(hi * 2 ** 32 + lo, 5_000))).toBe(true)
+      expect(await Effect.runPromise(srv.feed.awaitStored(parseLsn(at.rows[0]!.lsn), 5_000))).toBe(true)
       // The product's path: a new shape's first page waits on the same fence.
       const res = await fetch(
         `${srv.url}/api/v1/shape?table=tasks&offset=-1&where=${encodeURIComponent(`title = 'r${round}'`)}`,
