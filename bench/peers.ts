@@ -9,7 +9,8 @@
  *   4. initial load of a 100,000-task document on a new client: time and bytes.
  * Writes bench/RESULTS.md (between the generated markers) and bench/results/*.svg.
  *
- * Run: node --import tsx bench/peers.ts [--quick] [--only=VibeStack,Hocuspocus]
+ * Run: node --import tsx bench/peers.ts [--quick] [--only=VibeStack,Hocuspocus] [--scenarios=ramp,fanout]
+ * (a partial run prints its figures and leaves RESULTS.md alone).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { cpus, loadavg } from "node:os"
@@ -26,6 +27,11 @@ const only = process.argv
   .find((a) => a.startsWith("--only="))
   ?.slice(7)
   .split(",")
+const scenarios = process.argv
+  .find((a) => a.startsWith("--scenarios="))
+  ?.slice(12)
+  .split(",")
+const runs = (s: "memory" | "fanout" | "ramp" | "catchup" | "initial") => !scenarios || scenarios.includes(s)
 const P = quick
   ? {
       fanout: [10, 100, 500],
@@ -347,45 +353,48 @@ try {
       catchup: new Map(),
     })
   }
-  await each("memory", async (sys, r) => {
-    r.mem = await memory(sys)
-    log(`${sys.name} memory: ${JSON.stringify(r.mem)}`)
-  })
-  for (const n of P.fanout)
+  if (runs("memory"))
+    await each("memory", async (sys, r) => {
+      r.mem = await memory(sys)
+      log(`${sys.name} memory: ${JSON.stringify(r.mem)}`)
+    })
+  for (const n of runs("fanout") ? P.fanout : [])
     await each("fan-out", async (sys, r) => {
       r.fanout.set(n, await fanout(sys, n))
       log(
         `${sys.name} fan-out ${n}: p50 ${fmt(pct(r.fanout.get(n) ?? [], 0.5))} p99 ${fmt(pct(r.fanout.get(n) ?? [], 0.99))} ms`,
       )
     })
-  await each("ramp", async (sys, r) => {
-    if (sys.name === "VibeStack") {
-      // Measured right before our ramp, in the same run: what the writers' Loro work alone allows.
-      workloadMs = engineWorkloadMsPerEdit(P.writers, 2000)
-      log(`VibeStack writers' Loro work alone: ${fmt(workloadMs, 2)} ms of CPU per edit`)
-    }
-    const rr = await ramp(sys)
-    r.ramp = rr.steps
-    r.sustained = rr.sustained
-    r.peak = rr.peak
-  })
+  if (runs("ramp"))
+    await each("ramp", async (sys, r) => {
+      if (sys.name === "VibeStack") {
+        // Measured right before our ramp, in the same run: what the writers' Loro work alone allows.
+        workloadMs = engineWorkloadMsPerEdit(P.writers, 2000)
+        log(`VibeStack writers' Loro work alone: ${fmt(workloadMs, 2)} ms of CPU per edit`)
+      }
+      const rr = await ramp(sys)
+      r.ramp = rr.steps
+      r.sustained = rr.sustained
+      r.peak = rr.peak
+    })
   // One run at 10,000: loro-websocket's SimpleServer re-imports the whole document per update, so writing the backlog takes minutes.
-  for (const n of P.backlogs)
+  for (const n of runs("catchup") ? P.backlogs : [])
     for (let i = 0; i < (n >= 10_000 ? 1 : P.catchRuns); i++)
       await each("catch-up", async (sys, r) => {
         const x = await catchup(sys, n)
         r.catchup.set(n, [...(r.catchup.get(n) ?? []), x])
         log(`${sys.name} catch-up ${n}: ${fmt(x.ms, 0)} ms ${x.bytes} B (missing ${x.missing} B)`)
       })
-  await each("initial load", async (sys, r) => {
-    try {
-      r.initial = await initialLoad(sys, P.loadTasks)
-      log(`${sys.name} initial load: ${JSON.stringify(r.initial)}`)
-    } catch (e) {
-      r.initial = `failed: ${String(e instanceof Error ? e.message : e).slice(0, 120)}`
-      log(`${sys.name} initial load ${r.initial}`)
-    }
-  })
+  if (runs("initial"))
+    await each("initial load", async (sys, r) => {
+      try {
+        r.initial = await initialLoad(sys, P.loadTasks)
+        log(`${sys.name} initial load: ${JSON.stringify(r.initial)}`)
+      } catch (e) {
+        r.initial = `failed: ${String(e instanceof Error ? e.message : e).slice(0, 120)}`
+        log(`${sys.name} initial load ${r.initial}`)
+      }
+    })
 } finally {
   for (const sys of systems) await sys.stop().catch(() => {})
   await db.dispose()
@@ -563,7 +572,7 @@ console.log(`\n${report}`)
 
 // Charts and RESULTS.md (only the generated part is replaced; notes around it are kept), from
 // full comparisons only: RESULTS.md shows the charts beside its tables.
-if (!only) {
+if (!only && !scenarios) {
   const resultsDir = join(import.meta.dirname, "results")
   mkdirSync(resultsDir, { recursive: true })
   for (const n of P.fanout)

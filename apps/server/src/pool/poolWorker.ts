@@ -4,9 +4,7 @@
  * the culprit with Crashed, everything after with Poisoned, and waits to be terminated.
  */
 import { parentPort, workerData } from "node:worker_threads"
-import { COLLECTIONS, type Collection } from "@vibestack/schema"
 import { type Frontiers, LoroDoc } from "loro-crdt"
-import { sumBytes } from "./callBudget.js"
 import { DocCache } from "./DocCache.js"
 import { type PoolOpArgs, type PoolOpName, type PoolOpResult, poolOps } from "./ops/index.js"
 import type { OpContext } from "./ops/PoolOp.js"
@@ -30,12 +28,7 @@ interface Entry {
   committedFrontiers: Frontiers
   /** Validated batches not yet committed, oldest first. */
   readonly pending: Array<{ readonly batchId: number; frontiers: Frontiers }>
-  /** See `OpContext.keysAtCommitted`: set by a large `importStored`, cleared by its commit. */
-  keysAtCommitted?: Record<Collection, ReadonlyArray<string>> | undefined
 }
-
-/** Stored bytes past this size in one batch (a bulk import, a projection catching up) are read whole, not diffed. */
-const LARGE_STORED_BATCH_BYTES = 1024 * 1024
 
 const port = parentPort
 if (port === null) throw new Error("poolWorker must run in a worker thread")
@@ -96,7 +89,6 @@ const context = (e: Entry): OpContext => ({
   doc: e.doc,
   committedSeq: e.committedSeq,
   committedFrontiers: e.committedFrontiers,
-  keysAtCommitted: e.keysAtCommitted,
   atCommitted: (f) => {
     if (e.pending.length === 0) return f(e.doc)
     e.doc.checkout(e.committedFrontiers)
@@ -109,16 +101,6 @@ const context = (e: Entry): OpContext => ({
 })
 
 const validate = (key: string, e: Entry, item: ValidateItem): ItemResult => {
-  // Stored bytes only (the projection): a push (`check`) never pays for this.
-  if (
-    !item.check &&
-    e.pending.length === 0 &&
-    sumBytes(item.reapply) + sumBytes(item.blobs) >= LARGE_STORED_BATCH_BYTES
-  )
-    e.keysAtCommitted = Object.fromEntries(COLLECTIONS.map((c) => [c, e.doc.getMap(c).keys()])) as unknown as Record<
-      Collection,
-      ReadonlyArray<string>
-    >
   for (const blob of item.reapply) e.doc.import(blob)
   const from = e.doc.oplogVersion()
   try {
@@ -192,7 +174,6 @@ const commit = (item: CommitItem): void => {
     const [batch] = e.pending.splice(0, 1)
     e.committedSeq = Math.max(e.committedSeq, item.seq)
     e.committedFrontiers = batch!.frontiers
-    if (e.pending.length === 0) e.keysAtCommitted = undefined
   }
 }
 

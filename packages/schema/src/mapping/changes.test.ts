@@ -1,9 +1,14 @@
+import fc from "fast-check"
+import { type Frontiers, LoroDoc } from "loro-crdt"
 import { describe, expect, it } from "vitest"
 import { syncDocs, testDoc } from "../test/testDoc.js"
+import { type Action, actionArb, applyEdit } from "../test/workload.js"
 import { ChangedEntities, changedEntitiesBetween, changedEntitiesOfEvents } from "./changes.js"
 import { addComment } from "./comments.js"
+import { COLLECTIONS } from "./layout.js"
 import { upsertMember } from "./members.js"
 import { createProject, updateProject } from "./projects.js"
+import { readEntity } from "./read.js"
 import { createTask, deleteTask, moveTask, setTaskDescription, updateTask } from "./tasks.js"
 
 const refs = (c: ChangedEntities) =>
@@ -56,5 +61,52 @@ describe("changed-entity detection", () => {
       a.commit()
     }
     expect(refs(changedEntitiesBetween(a, from, a.frontiers()))).toEqual(["projects/p1"])
+  })
+})
+
+/** Entities whose read differs between `from` and now: what a changed-entity set must cover. */
+const readsThatDiffer = (doc: LoroDoc, from: Frontiers): Array<string> => {
+  const past = new LoroDoc()
+  past.import(doc.export({ mode: "snapshot" }))
+  past.checkout(from)
+  const out: Array<string> = []
+  for (const c of COLLECTIONS)
+    for (const id of new Set([...past.getMap(c).keys(), ...doc.getMap(c).keys()]))
+      if (JSON.stringify(readEntity(past, c, id)) !== JSON.stringify(readEntity(doc, c, id))) out.push(`${c}/${id}`)
+  return out.sort()
+}
+
+describe("changedEntitiesBetween", () => {
+  it("property: covers every entity whose read changed, with concurrent edits of other devices merged in", () => {
+    fc.assert(
+      fc.property(
+        fc.array(actionArb(3), { maxLength: 30 }),
+        fc.array(actionArb(3), { minLength: 1, maxLength: 40 }),
+        (before: Array<Action>, after: Array<Action>) => {
+          const peers = [testDoc(), testDoc(), testDoc()]
+          const base = peers[0]!
+          createProject(base, { id: "p0", name: "P", color: "#000000" })
+          base.commit()
+          for (const p of peers.slice(1)) p.import(base.export({ mode: "snapshot" }))
+          const run = (a: Action) => {
+            if (a._tag === "Sync" || a._tag === "Push") {
+              const [from, to] = a._tag === "Sync" ? [a.from, a.to] : [a.peer, 0]
+              peers[to]!.import(peers[from]!.export({ mode: "update", from: peers[to]!.oplogVersion() }))
+            } else applyEdit(peers[a.peer]!, a)
+          }
+          before.forEach(run)
+          const from = base.frontiers()
+          after.forEach(run)
+          // Everything the others did, concurrent edits included, reaches device 0 last.
+          for (const p of peers.slice(1)) base.import(p.export({ mode: "update", from: base.oplogVersion() }))
+          const found = new Set(refs(changedEntitiesBetween(base, from, base.frontiers())))
+          for (const changed of readsThatDiffer(base, from)) expect(found).toContain(changed)
+          // And no entity that no op in between touched.
+          if (base.frontiers().every((f) => from.some((g) => g.peer === f.peer && g.counter === f.counter)))
+            expect(found.size).toBe(0)
+        },
+      ),
+      { numRuns: 150 },
+    )
   })
 })

@@ -1,4 +1,4 @@
-import type { Diff, Frontiers, JsonDiff, LoroDoc, LoroEventBatch } from "loro-crdt"
+import type { ContainerID, Diff, Frontiers, JsonDiff, LoroDoc, LoroEventBatch } from "loro-crdt"
 import { type Collection, isCollection } from "./layout.js"
 
 export interface EntityRef {
@@ -51,14 +51,42 @@ export class ChangedEntities {
 }
 
 /**
- * Entities that differ between two versions of the document, via `doc.diff`. A container
- * whose path is gone at `to` belongs to an entity that was deleted, which its collection's
- * root-map change already reports.
+ * Entities changed between `from` and `to`, a later version (`from` is contained in `to`):
+ * every entity an op in between wrote to, from the ops themselves (`exportJsonUpdates`) and
+ * each written container's path, looked up once. Cost is what changed, never the document:
+ * `doc.diff` materialised the whole difference and took 17 s for 5,000 new tasks on a
+ * 100,000-task document, where this takes 0.2–0.5 s. An entity written and then deleted
+ * again in between is listed (it reads as missing at both ends). A container with no path
+ * belongs to an entity deleted since, which its collection's root-map op reports. Paths are
+ * read at the document's current state, so `to` is its current version.
  */
 export const changedEntitiesBetween = (doc: LoroDoc, from: Frontiers, to: Frontiers): ChangedEntities => {
   const out = new ChangedEntities()
-  for (const [cid, diff] of doc.diff(from, to, false)) out.add(entitiesOfChange(doc.getPathToContainer(cid), diff))
+  const updates = doc.exportJsonUpdates(doc.frontiersToVV(from), doc.frontiersToVV(to), false)
+  const paths = new Map<ContainerID, ReadonlyArray<unknown> | undefined>()
+  const pathOf = (id: ContainerID) => {
+    if (!paths.has(id)) paths.set(id, doc.getPathToContainer(id))
+    return paths.get(id)
+  }
+  for (const change of updates.changes)
+    for (const op of change.ops) {
+      const ref = entityOfOp(pathOf(op.container), op.content)
+      if (ref !== undefined) out.add([ref])
+    }
   return out
+}
+
+/**
+ * The entity one op at container `path` touches: a key of a collection's root map (created,
+ * replaced or deleted), or anything below `[collection, id, ...]`.
+ */
+const entityOfOp = (path: ReadonlyArray<unknown> | undefined, content: unknown): EntityRef | undefined => {
+  if (path === undefined || path.length === 0) return undefined
+  const [collection, id] = path
+  if (!isCollection(collection)) return undefined
+  if (path.length > 1) return typeof id === "string" ? { collection, id } : undefined
+  const key = (content as { key?: unknown }).key
+  return typeof key === "string" ? { collection, id: key } : undefined
 }
 
 /** Entities touched by one event batch (subscribe to the doc before `import`). */

@@ -1,4 +1,3 @@
-import type { Collection } from "@vibestack/schema"
 import type { Frontiers, LoroDoc } from "loro-crdt"
 
 /** What a named operation sees of one worker-owned document. */
@@ -9,12 +8,6 @@ export interface OpContext {
   readonly committedSeq: number
   /** The committed state's oplog frontiers (read without a checkout, which costs O(document)). */
   readonly committedFrontiers: Frontiers
-  /**
-   * Each collection's keys at the committed state, kept when a large batch of stored bytes was
-   * imported on top of it (`importStored`): the entities a batch may have changed are then
-   * read whole instead of diffed (a diff from a past version costs minutes at 100,000 entities).
-   */
-  readonly keysAtCommitted?: Readonly<Record<Collection, ReadonlyArray<string>>> | undefined
   /**
    * Runs `f` with the document at its committed state: validated-but-uncommitted updates
    * are hidden by a checkout for the duration of `f`.
