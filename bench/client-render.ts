@@ -3,7 +3,9 @@
  * seeded workspace of N tasks (default 10,000). Measures
  *   - first rendered board from the server (fresh browser profile: snapshot + pull + render),
  *   - first rendered board from IndexedDB (reloads of the same profile),
- *   - keypress → next paint in a task description with the whole workspace loaded.
+ *   - keypress → next paint in a task description with the whole workspace loaded, keys at a
+ *     fast typist's pace (80 ms apart) and as fast as the browser takes them (each key then
+ *     waits for those before it: a throughput figure more than a latency one).
  * Beside them, the physical floor of any Loro-based client: importing the same document's
  * snapshot into a bare LoroDoc and reading it whole (toJSON), in this process.
  *   - the longest main-thread task (Long Tasks API) from navigation until the document is
@@ -139,9 +141,22 @@ try {
       })
     })
   })
-  for (let i = 0; i < keys; i++) await page.keyboard.press(i % 20 === 19 ? "Space" : "a", { delay: 0 })
-  await page.waitForFunction((n) => (window as unknown as { __lat: Array<number> }).__lat.length >= n, keys)
-  const lat = await page.evaluate(() => (window as unknown as { __lat: Array<number> }).__lat)
+  /** `keys` presses `gapMs` apart; each one's keydown → next paint, in ms. */
+  const typed = async (gapMs: number): Promise<Array<number>> => {
+    await page.evaluate(() => {
+      ;(window as unknown as { __lat: Array<number> }).__lat = []
+    })
+    for (let i = 0; i < keys; i++) {
+      await page.keyboard.press(i % 20 === 19 ? "Space" : "a", { delay: 0 })
+      if (gapMs > 0) await page.waitForTimeout(gapMs)
+    }
+    await page.waitForFunction((n) => (window as unknown as { __lat: Array<number> }).__lat.length >= n, keys)
+    return page.evaluate(() => (window as unknown as { __lat: Array<number> }).__lat)
+  }
+  // As fast as the browser takes key events (hundreds a second: every key waits for the ones
+  // before it), then at a fast typist's pace (a key every 80 ms, 150 words a minute).
+  const lat = await typed(0)
+  const paced = await typed(80)
 
   const rows = [
     ["first board from the server (fresh profile)", `${fromServer.toFixed(0)} ms`, big ? "≤ 3000 ms" : "≤ 1000 ms"],
@@ -163,8 +178,10 @@ try {
     ],
     ["ratio: first board from IndexedDB / floor", `${(median(fromIdb) / median(floor)).toFixed(2)}×`, ""],
     ["  (min / max)", `${sorted(fromIdb)[0]!.toFixed(0)} / ${sorted(fromIdb).at(-1)!.toFixed(0)} ms`, ""],
-    [`keypress → paint, description (${keys} keys) p50`, `${median(lat).toFixed(1)} ms`, ""],
-    ["keypress → paint p99", `${pct(lat, 0.99).toFixed(1)} ms`, "≤ 16 ms"],
+    [`keypress → paint, description (${keys} keys, a key every 80 ms) p50`, `${median(paced).toFixed(1)} ms`, ""],
+    ["keypress → paint p99, a key every 80 ms", `${pct(paced, 0.99).toFixed(1)} ms`, "≤ 16 ms"],
+    [`keypress → paint, ${keys} keys as fast as they are taken, p50`, `${median(lat).toFixed(1)} ms`, ""],
+    ["keypress → paint p99, as fast as they are taken", `${pct(lat, 0.99).toFixed(1)} ms`, ""],
   ]
   console.log(`\nclient render, ${tasks} tasks in 10 projects (${seeded.updates} updates, ${seeded.bytes} bytes)`)
   const w = Math.max(...rows.map((r) => r[0]!.length))

@@ -1,5 +1,5 @@
 import type { Member } from "@vibestack/schema"
-import { useEffect, useMemo, useSyncExternalStore } from "react"
+import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from "react"
 import type { Identity } from "../people/identity.js"
 import type { PresenceShown } from "../sync/docMessages.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
@@ -18,6 +18,12 @@ export interface Presence {
   readonly people: ReadonlyArray<PresenceShown>
   /** Task id → who has it open (and whether they are typing in it). */
   readonly byTask: ReadonlyMap<string, ReadonlyArray<TaskViewer>>
+  /**
+   * Where this tab's caret is in the open description (undefined: nowhere). Sent to the
+   * worker at once, without a render: it moves with every keystroke, and a page state would
+   * re-render the whole board page each time.
+   */
+  readonly setCaret: (offset: number | undefined) => void
 }
 
 const asMember = (p: PresenceShown): Member => ({
@@ -40,7 +46,6 @@ export const usePresence = (
   identity: Identity | undefined,
   openTask: string | undefined,
   typing: boolean,
-  caretOffset: number | undefined,
 ): Presence => {
   const token = session?.meta.fatal === undefined ? session?.meta.token : undefined
   useEffect(() => {
@@ -49,7 +54,10 @@ export const usePresence = (
     return () => session.post({ _tag: "PresenceAuth", token: undefined })
   }, [session, token])
   const member = identity !== undefined ? session?.index.members.get(identity.memberId) : undefined
-  useEffect(() => {
+  const caret = useRef<number | undefined>(undefined)
+  // The latest state without the caret, for `setCaret` between renders.
+  const send = useRef<(caretOffset: number | undefined) => void>(() => {})
+  send.current = (caretOffset) =>
     session?.post({
       _tag: "PresenceSet",
       state: {
@@ -60,7 +68,18 @@ export const usePresence = (
         ...(openTask !== undefined && typing && caretOffset !== undefined ? { caretOffset } : {}),
       },
     })
-  }, [session, member, identity, openTask, typing, caretOffset])
+  // Another task: the caret is nowhere until its field reports it. (It is sent only while typing.)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: openTask is the trigger
+  useEffect(() => {
+    caret.current = undefined
+  }, [openTask])
+  // biome-ignore lint/correctness/useExhaustiveDependencies: what `send` reads; a change sends the state again
+  useEffect(() => send.current(caret.current), [session, member, identity, openTask, typing])
+  const setCaret = useCallback((offset: number | undefined) => {
+    if (caret.current === offset) return
+    caret.current = offset
+    send.current(offset)
+  }, [])
   const peers = useSyncExternalStore(session?.subscribe ?? noop, () => session?.presence ?? nobody)
   return useMemo(() => {
     const people = new Map<string, PresenceShown>()
@@ -77,6 +96,6 @@ export const usePresence = (
         ...(p.caretOffset !== undefined ? { caretOffset: p.caretOffset } : {}),
       })
     }
-    return { people: [...people.values()], byTask }
-  }, [peers])
+    return { people: [...people.values()], byTask, setCaret }
+  }, [peers, setCaret])
 }

@@ -53,13 +53,11 @@ export const BoardPage = () => {
   const [selected, setSelected] = useState<string | undefined>(undefined)
   const [dialog, setDialog] = useState<Dialog | undefined>(undefined)
   const [typing, setTyping] = useState(false)
-  const [caret, setCaret] = useState<number | undefined>(undefined)
   // biome-ignore lint/correctness/useExhaustiveDependencies: selected is the trigger: another task, no typing yet
   useEffect(() => {
     setTyping(false)
-    setCaret(undefined)
   }, [selected])
-  const presence = usePresence(session, identity, selected, typing, caret)
+  const presence = usePresence(session, identity, selected, typing)
   useEffect(() => {
     document.title = session ? `${session.meta.name} · VibeStack` : "VibeStack"
   }, [session])
@@ -174,7 +172,7 @@ export const BoardPage = () => {
               others={<OthersHere viewers={presence.byTask.get(selected)} />}
               onTyping={setTyping}
               carets={caretsIn(presence.byTask.get(selected))}
-              onCaret={setCaret}
+              onCaret={presence.setCaret}
               showFields={view === "board"}
               onClose={() => setSelected(undefined)}
             />
