@@ -66,7 +66,7 @@ try {
   rows.push([
     "  of which the server validating (pool)",
     `${(await metric(/^vibestack_validate_seconds_sum/)).toFixed(1)} s in ${await metric(/^vibestack_validate_seconds_count/)} ticks`,
-    "whole-document health check per tick",
+    "validation by meaning of each part: O(part)",
   ])
 
   const snapshot = await timed("GET snapshot (first: pool load)", async () =>
