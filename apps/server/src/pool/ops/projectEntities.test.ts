@@ -1,4 +1,12 @@
-import { COLLECTIONS, readEntities, seedWorkspace } from "@vibestack/schema"
+import {
+  COLLECTIONS,
+  deleteTask,
+  readEntities,
+  seedWorkspace,
+  setTaskDescription,
+  type TaskId,
+  updateTask,
+} from "@vibestack/schema"
 import { LoroDoc, LoroList, LoroMap, LoroText } from "loro-crdt"
 import { describe, expect, it } from "vitest"
 import { randomEdit, seededRandom } from "../../projection/test/workload.js"
@@ -86,5 +94,23 @@ describe("projectEntities", () => {
       expect(byOps).toEqual(fresh)
       expect(before).not.toEqual(fresh)
     }
+  })
+
+  it("[O4] a small batch on a large document reports only the entities it touched", () => {
+    const doc = new LoroDoc()
+    seedWorkspace(doc, { tasks: 2000, projects: 3, seed: 6 })
+    doc.commit()
+    const committed = new LoroDoc()
+    committed.import(doc.export({ mode: "snapshot" }))
+    const [a, b, c] = doc.getMap("tasks").keys()
+    updateTask(doc, a as TaskId, { title: "edited" })
+    setTaskDescription(doc, b as TaskId, "typed")
+    deleteTask(doc, c as TaskId)
+    doc.commit()
+    const r = projectEntities(ctxOf(doc, committed), { ws: "w" })
+    const tasks = r.tables.find((t) => t.table === "tasks")!
+    expect(tasks.upserts.map((row) => row[1]).sort()).toEqual([a, b].sort())
+    expect(tasks.deletes).toEqual([c])
+    expect(r.entityChanges).toBe(3)
   })
 })
