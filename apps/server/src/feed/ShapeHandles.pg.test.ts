@@ -1,14 +1,6 @@
-import type pg from "pg"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startTestPg, type TestPg } from "../test/pg.js"
-import {
-  connect,
-  type FeedServer,
-  insertTask,
-  mintToken,
-  registerWorkspace,
-  startFeedServer,
-} from "./test/feedServer.js"
+import { describe, expect, it } from "vitest"
+import { useFeedServer } from "./test/feedFixture.js"
+import { insertTask, mintToken, registerWorkspace } from "./test/feedServer.js"
 
 /**
  * Issue #13 finding 3: with small pages, workspace B's token presented workspace A's
@@ -16,26 +8,12 @@ import {
  * workspace, role and shape that created them (rule W8).
  */
 describe("shape handles belong to their creator", () => {
-  let pgServer: TestPg
-  let srv: FeedServer
-  let db: pg.Client
+  const f = useFeedServer(undefined, { VIBESTACK_FEED_PAGE_BYTES: "2000" })
   const get = (query: string, token: string) =>
-    fetch(`${srv.url}/api/v1/shape?${query}`, { headers: { authorization: `Bearer ${token}` } })
-
-  beforeAll(async () => {
-    process.env.VIBESTACK_FEED_PAGE_BYTES = "2000"
-    pgServer = await startTestPg()
-    srv = await startFeedServer(pgServer)
-    db = await connect(pgServer.url)
-  }, 60_000)
-  afterAll(async () => {
-    delete process.env.VIBESTACK_FEED_PAGE_BYTES
-    await db?.end()
-    await srv?.stop()
-    await pgServer?.dispose()
-  })
+    fetch(`${f.srv.url}/api/v1/shape?${query}`, { headers: { authorization: `Bearer ${token}` } })
 
   it("[W8][B6] another workspace's token with A's handle gets 409 must-refetch, never A's rows (held pages and log)", async () => {
+    const { srv, db } = f
     const a = await registerWorkspace(srv.url, "A")
     const b = await registerWorkspace(srv.url, "B")
     for (let i = 0; i < 40; i++) await insertTask(db, a.workspaceId, `secret-${i}`, `A's secret ${i}`)

@@ -1,16 +1,8 @@
 import { Shape, ShapeStream } from "@electric-sql/client"
 import type pg from "pg"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startTestPg, type TestPg } from "../test/pg.js"
-import {
-  connect,
-  type FeedServer,
-  insertTask,
-  registerWorkspace,
-  startFeedServer,
-  tableRows,
-  waitFor,
-} from "./test/feedServer.js"
+import { afterAll, describe, expect, it } from "vitest"
+import { useFeedServer } from "./test/feedFixture.js"
+import { insertTask, registerWorkspace, tableRows, waitFor } from "./test/feedServer.js"
 
 const slot = async (db: pg.Client) =>
   (
@@ -20,26 +12,17 @@ const slot = async (db: pg.Client) =>
   ).rows[0]?.wal_status
 
 describe("slot loss (tiny WAL limits)", () => {
-  let pgServer: TestPg
-  let srv: FeedServer
-  let db: pg.Client
+  const f = useFeedServer(
+    { max_slot_wal_keep_size: "1MB", min_wal_size: "32MB", max_wal_size: "64MB" },
+    { VIBESTACK_FEED_LONG_POLL_MS: "500" },
+  )
   const abort = new AbortController()
-
-  beforeAll(async () => {
-    process.env.VIBESTACK_FEED_LONG_POLL_MS = "500"
-    pgServer = await startTestPg({ max_slot_wal_keep_size: "1MB", min_wal_size: "32MB", max_wal_size: "64MB" })
-    srv = await startFeedServer(pgServer)
-    db = await connect(pgServer.url)
-  }, 60_000)
-  afterAll(async () => {
-    delete process.env.VIBESTACK_FEED_LONG_POLL_MS
-    abort.abort()
-    await db?.end()
-    await srv?.stop()
-    await pgServer?.dispose()
-  })
+  // Registered after the fixture's, so it runs first (hooks unwind as a stack): the follower
+  // stops before the server does.
+  afterAll(() => abort.abort())
 
   it("[W5][F6] a consumer stalled past max_slot_wal_keep_size: slot recreated, followers get must-refetch and recover", async () => {
+    const { srv, db } = f
     const { workspaceId: ws, masterToken } = await registerWorkspace(srv.url, "Lossy")
     for (let i = 0; i < 5; i++) await insertTask(db, ws, `a${i}`, "before")
     const stream = new ShapeStream({
