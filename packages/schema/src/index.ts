@@ -57,7 +57,7 @@ export {
   rootPlace,
 } from "./mapping/layoutPlace.js"
 export { deleteMember, type MemberInput, upsertMember } from "./mapping/members.js"
-export { opsContextOf } from "./mapping/opsContext.js"
+export { opsContextOf, type PathOf, pathsOf } from "./mapping/opsContext.js"
 export { createProject, deleteProject, type NewProject, type ProjectPatch, updateProject } from "./mapping/projects.js"
 export {
   type EntityRead,

@@ -1,5 +1,6 @@
-import type { ContainerID, Diff, Frontiers, JsonDiff, LoroDoc, LoroEventBatch } from "loro-crdt"
+import type { Diff, Frontiers, JsonDiff, LoroDoc, LoroEventBatch } from "loro-crdt"
 import { type Collection, isCollection } from "./layout.js"
+import { pathsOf } from "./opsContext.js"
 
 export interface EntityRef {
   readonly collection: Collection
@@ -13,11 +14,18 @@ export interface EntityRef {
  * `[collection, id, ...]` touches that entity. Changes outside the collections (`meta`,
  * unknown roots from newer clients) touch none.
  */
-export const entitiesOfChange = (path: ReadonlyArray<unknown> | undefined, diff: Diff | JsonDiff): Array<EntityRef> => {
+export const entitiesOfChange = (path: ReadonlyArray<unknown> | undefined, diff: Diff | JsonDiff): Array<EntityRef> =>
+  entitiesAt(path, () => (diff.type === "map" ? Object.keys(diff.updated) : []))
+
+/** The entities a write at `path` touches; `rootKeys`: the keys it set, when `path` is a collection's root map. */
+const entitiesAt = (
+  path: ReadonlyArray<unknown> | undefined,
+  rootKeys: () => ReadonlyArray<unknown>,
+): Array<EntityRef> => {
   if (path === undefined || path.length === 0) return []
   const [collection, id] = path
   if (!isCollection(collection)) return []
-  if (path.length === 1) return diff.type === "map" ? Object.keys(diff.updated).map((k) => ({ collection, id: k })) : []
+  if (path.length === 1) return rootKeys().flatMap((k) => (typeof k === "string" ? [{ collection, id: k }] : []))
   return typeof id === "string" ? [{ collection, id }] : []
 }
 
@@ -63,30 +71,12 @@ export class ChangedEntities {
 export const changedEntitiesBetween = (doc: LoroDoc, from: Frontiers, to: Frontiers): ChangedEntities => {
   const out = new ChangedEntities()
   const updates = doc.exportJsonUpdates(doc.frontiersToVV(from), doc.frontiersToVV(to), false)
-  const paths = new Map<ContainerID, ReadonlyArray<unknown> | undefined>()
-  const pathOf = (id: ContainerID) => {
-    if (!paths.has(id)) paths.set(id, doc.getPathToContainer(id))
-    return paths.get(id)
-  }
+  const pathOf = pathsOf(doc)
+  // An op on a collection's root map sets or deletes one key: the entity of that id.
   for (const change of updates.changes)
-    for (const op of change.ops) {
-      const ref = entityOfOp(pathOf(op.container), op.content)
-      if (ref !== undefined) out.add([ref])
-    }
+    for (const op of change.ops)
+      out.add(entitiesAt(pathOf(op.container), () => [(op.content as { key?: unknown }).key]))
   return out
-}
-
-/**
- * The entity one op at container `path` touches: a key of a collection's root map (created,
- * replaced or deleted), or anything below `[collection, id, ...]`.
- */
-const entityOfOp = (path: ReadonlyArray<unknown> | undefined, content: unknown): EntityRef | undefined => {
-  if (path === undefined || path.length === 0) return undefined
-  const [collection, id] = path
-  if (!isCollection(collection)) return undefined
-  if (path.length > 1) return typeof id === "string" ? { collection, id } : undefined
-  const key = (content as { key?: unknown }).key
-  return typeof key === "string" ? { collection, id: key } : undefined
 }
 
 /** Entities touched by one event batch (subscribe to the doc before `import`). */

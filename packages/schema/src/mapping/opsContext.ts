@@ -9,6 +9,21 @@ import {
 } from "./layoutPlace.js"
 import type { OpsContext } from "./validateOps.js"
 
+/** A container's path in the document (`getPathToContainer`), undefined when detached. */
+export type PathOf = (id: ContainerID) => ReadonlyArray<unknown> | undefined
+
+/**
+ * `getPathToContainer`, remembered: a batch's checks, and the search for the entities it
+ * changed, look up the same containers' paths again. Valid while the document does not change.
+ */
+export const pathsOf = (doc: LoroDoc): PathOf => {
+  const paths = new Map<ContainerID, ReadonlyArray<unknown> | undefined>()
+  return (id) => {
+    if (!paths.has(id)) paths.set(id, doc.getPathToContainer(id))
+    return paths.get(id)
+  }
+}
+
 /**
  * The `OpsContext` of a document that has just imported the changes to check. A container's
  * place comes from its path (`getPathToContainer`, O(depth)); a container no longer attached
@@ -16,10 +31,7 @@ import type { OpsContext } from "./validateOps.js"
  * created it, which is what its id names. `pathOf` looks a path up (default: the document's
  * own `getPathToContainer`); a caller that reads the same paths again passes a memo.
  */
-export const opsContextOf = (
-  doc: LoroDoc,
-  pathOf: (id: ContainerID) => ReadonlyArray<unknown> | undefined = (id) => doc.getPathToContainer(id),
-): OpsContext => {
+export const opsContextOf = (doc: LoroDoc, pathOf: PathOf = (id) => doc.getPathToContainer(id)): OpsContext => {
   const end = doc.oplogVersion().toJSON()
   let total = 0
   for (const counter of end.values()) total += counter

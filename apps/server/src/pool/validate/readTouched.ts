@@ -1,4 +1,4 @@
-import { META, pathOfPlace, type TouchedLayout } from "@vibestack/schema"
+import { META, type PathOf, pathOfPlace, pathsOf, type TouchedLayout } from "@vibestack/schema"
 import { type ContainerID, type LoroDoc, LoroMap, LoroText } from "loro-crdt"
 
 /**
@@ -40,21 +40,6 @@ export const readTouched = (doc: LoroDoc, touched: TouchedLayout, pathOf: PathOf
     text.toString()
   }
   if (touched.meta) doc.getMap(META).toJSON()
-}
-
-/** A container's path in the document (`getPathToContainer`), undefined when detached. */
-export type PathOf = (id: ContainerID) => ReadonlyArray<unknown> | undefined
-
-/**
- * `getPathToContainer`, remembered: the layout check looks up the paths of the containers a
- * batch wrote to, and the deep read checks them again. Valid while the document does not change.
- */
-export const pathsOf = (doc: LoroDoc): PathOf => {
-  const paths = new Map<ContainerID, ReadonlyArray<unknown> | undefined>()
-  return (id) => {
-    if (!paths.has(id)) paths.set(id, doc.getPathToContainer(id))
-    return paths.get(id)
-  }
 }
 
 const expectPath = (pathOf: PathOf, id: ContainerID, expected: ReadonlyArray<string>) => {

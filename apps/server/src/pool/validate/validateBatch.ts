@@ -1,9 +1,9 @@
-import { opsContextOf, validateOps } from "@vibestack/schema"
+import { opsContextOf, pathsOf, validateOps } from "@vibestack/schema"
 import { Either } from "effect"
 import type { LoroDoc, PeerID, VersionVector } from "loro-crdt"
 import { changeMetadataProblem } from "./changeMetadata.js"
 import { FreshDecoder } from "./FreshDecoder.js"
-import { pathsOf, readTouched } from "./readTouched.js"
+import { readTouched } from "./readTouched.js"
 import { proveBlobsDecode, proveReencodes } from "./reencode.js"
 import { proveResendsMatch } from "./resends.js"
 
