@@ -130,8 +130,8 @@ try {
   const area = page.getByLabel("Description")
   await area.click()
   await page.evaluate(() => {
+    // `typed` below gives each pace a fresh `__lat`.
     const w = window as unknown as { __lat: Array<number> }
-    w.__lat = []
     document.getElementById("task-description")?.addEventListener("keydown", (e) => {
       const start = e.timeStamp
       requestAnimationFrame(() => {

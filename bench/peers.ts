@@ -31,7 +31,10 @@ const scenarios = process.argv
   .find((a) => a.startsWith("--scenarios="))
   ?.slice(12)
   .split(",")
-const runs = (s: "memory" | "fanout" | "ramp" | "catchup" | "initial") => !scenarios || scenarios.includes(s)
+const SCENARIOS = ["memory", "fanout", "ramp", "catchup", "initial"] as const
+const unknown = scenarios?.filter((s) => !(SCENARIOS as ReadonlyArray<string>).includes(s)) ?? []
+if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(", ")}: pick from ${SCENARIOS.join(", ")}`)
+const runs = (s: (typeof SCENARIOS)[number]) => !scenarios || scenarios.includes(s)
 const P = quick
   ? {
       fanout: [10, 100, 500],
