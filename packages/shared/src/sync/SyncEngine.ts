@@ -330,7 +330,7 @@ export class SyncEngine {
       case "FetchSnapshot":
         return void this.fetchSnapshot(effect.gen).catch((e) => this.fail(effect.gen, e))
       case "StoreLive":
-        return void this.storeLive(effect.gen, effect.seq, effect.bytes).catch((e) => this.fail(effect.gen, e))
+        return void this.storeLive(effect.gen, effect.records).catch((e) => this.fail(effect.gen, e))
       case "ScheduleTimer":
         this.clearTimer()
         this.timer = this.clock.setTimeout(() => {
@@ -489,8 +489,9 @@ export class SyncEngine {
     this.dispatch({ _tag: "SnapshotLoaded", gen, cursor: snap.cursor })
   }
 
-  private async storeLive(gen: number, seq: number, bytes: Uint8Array): Promise<void> {
-    await this.storeRemote(gen, [{ seq, bytes }], seq, false)
+  private async storeLive(gen: number, records: ReadonlyArray<SeqBlob>): Promise<void> {
+    const seq = records.at(-1)!.seq
+    await this.storeRemote(gen, records, seq, false)
     this.dispatch({ _tag: "LiveStored", gen, seq })
   }
 

@@ -4,6 +4,8 @@ import {
   DEFAULT_LIVE_POLL_MS,
   initialState,
   isIdle,
+  LIVE_BATCH_MAX,
+  LIVE_QUEUE_MAX,
   type MachineState,
   type SyncEffect,
   type SyncEvent,
@@ -85,36 +87,66 @@ describe("SyncMachine", () => {
     const g = s.generation
     const bytes = new Uint8Array([1])
     const next = transition(s, { _tag: "LiveUpdate", gen: g, seq: 6, bytes }, NOW)
-    expect(next.effects).toEqual([{ _tag: "StoreLive", gen: g, seq: 6, bytes }])
+    expect(next.effects).toEqual([{ _tag: "StoreLive", gen: g, records: [{ seq: 6, bytes }] }])
     const gap = transition(s, { _tag: "LiveUpdate", gen: g, seq: 8, bytes }, NOW)
     expect(gap.effects).toEqual([{ _tag: "Pull", gen: g, after: 5 }])
     expect(transition(s, { _tag: "LiveUpdate", gen: g, seq: 5, bytes }, NOW).effects).toEqual([])
     expect(transition(s, { _tag: "LiveUpdate", gen: g, seq: 3, bytes }, NOW).state).toBe(s)
   })
 
-  it("[C2] live updates arriving while the one before is stored wait their turn, in order, without a pull; a gap after them is pulled", () => {
+  it("[C2] live updates arriving while the one before is stored wait their turn, in order, without a pull, and are stored together; a gap after them is pulled", () => {
     const s = live()
     const g = s.generation
     const b = (n: number) => new Uint8Array([n])
+    const r = (n: number) => ({ seq: n, bytes: b(n) })
     const first = transition(s, { _tag: "LiveUpdate", gen: g, seq: 6, bytes: b(6) }, NOW)
-    expect(first.effects).toEqual([{ _tag: "StoreLive", gen: g, seq: 6, bytes: b(6) }])
+    expect(first.effects).toEqual([{ _tag: "StoreLive", gen: g, records: [r(6)] }])
     // 7 and 8 arrive while 6 is stored (several writers on one document).
     const queued = run(first.state, [
       { _tag: "LiveUpdate", gen: g, seq: 7, bytes: b(7) },
       { _tag: "LiveUpdate", gen: g, seq: 8, bytes: b(8) },
     ])
     expect(queued.effects).toEqual([])
+    // Both queued updates go into one store: one import, one store call.
     const after6 = transition(queued.s, { _tag: "LiveStored", gen: g, seq: 6 }, NOW)
-    expect(after6.effects).toEqual([{ _tag: "StoreLive", gen: g, seq: 7, bytes: b(7) }])
-    // 10 skips 9: a gap, remembered as the head; 8 is still stored first, then the gap is pulled.
+    expect(after6.effects).toEqual([{ _tag: "StoreLive", gen: g, records: [r(7), r(8)] }])
+    expect(after6.state.storing).toBe(8)
+    // 8 again (a duplicate frame) is ignored while it is being stored.
+    expect(transition(after6.state, { _tag: "LiveUpdate", gen: g, seq: 8, bytes: b(8) }, NOW).effects).toEqual([])
+    // 10 skips 9: a gap, remembered as the head; 7 and 8 are stored first, then the gap is pulled.
     const gap = transition(after6.state, { _tag: "LiveUpdate", gen: g, seq: 10, bytes: b(10) }, NOW)
     expect(gap.effects).toEqual([])
-    const after7 = transition(gap.state, { _tag: "LiveStored", gen: g, seq: 7 }, NOW)
-    expect(after7.effects).toEqual([{ _tag: "StoreLive", gen: g, seq: 8, bytes: b(8) }])
-    const after8 = transition(after7.state, { _tag: "LiveStored", gen: g, seq: 8 }, NOW)
+    const after8 = transition(gap.state, { _tag: "LiveStored", gen: g, seq: 8 }, NOW)
     expect(after8.effects).toEqual([{ _tag: "Pull", gen: g, after: 8 }])
     expect(after8.state.cursor).toBe(8)
     expect(after8.state.liveQueue).toEqual([])
+  })
+
+  it("[C2] a long queue of live updates is stored in bounded batches, in order, every seq once", () => {
+    const s = live()
+    const g = s.generation
+    const bytes = (n: number) => new Uint8Array(n % 7 === 0 ? 300_000 : 10).fill(n % 256)
+    const first = transition(s, { _tag: "LiveUpdate", gen: g, seq: 6, bytes: bytes(6) }, NOW)
+    const events: Array<SyncEvent> = []
+    for (let seq = 7; seq < 7 + LIVE_QUEUE_MAX; seq++)
+      events.push({ _tag: "LiveUpdate", gen: g, seq, bytes: bytes(seq) })
+    let state = run(first.state, events).s
+    const stored: Array<number> = [6]
+    let last = 6
+    for (let guard = 0; guard < 1000; guard++) {
+      const t = transition(state, { _tag: "LiveStored", gen: g, seq: last }, NOW)
+      state = t.state
+      const store = t.effects.find((e) => e._tag === "StoreLive")
+      if (store === undefined || store._tag !== "StoreLive") break
+      expect(store.records.length).toBeLessThanOrEqual(LIVE_BATCH_MAX)
+      const size = store.records.reduce((n, rec) => n + rec.bytes.length, 0)
+      expect(store.records.length === 1 || size <= 1 << 20).toBe(true)
+      for (const rec of store.records) stored.push(rec.seq)
+      last = store.records.at(-1)!.seq
+    }
+    expect(stored).toEqual(Array.from({ length: LIVE_QUEUE_MAX + 1 }, (_, i) => 6 + i))
+    expect(state.cursor).toBe(6 + LIVE_QUEUE_MAX)
+    expect(state.storing).toBeUndefined()
   })
 
   it("[C2] an empty final page ends the pull loop even if a larger head was announced", () => {

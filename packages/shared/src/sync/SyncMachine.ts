@@ -1,4 +1,5 @@
 import { type ErrorKind, reactionOf } from "../protocol/errors.js"
+import type { SeqBlob } from "../protocol/updatesBody.js"
 import { type BackoffOptions, backoffDelay, defaultBackoff, nextRandom } from "./backoff.js"
 
 /**
@@ -31,13 +32,13 @@ export interface MachineState {
   readonly pending: number
   readonly pushing: boolean
   readonly pulling: boolean
-  /** A live update being stored (its seq). */
+  /** Live updates being stored: the last one's seq. */
   readonly storing: number | undefined
   /**
    * Live updates that arrived while the one before them was being stored, in seq order, each
    * following the previous (at most `LIVE_QUEUE_MAX`): stored next instead of pulled.
    */
-  readonly liveQueue: ReadonlyArray<{ readonly seq: number; readonly bytes: Uint8Array }>
+  readonly liveQueue: ReadonlyArray<SeqBlob>
   readonly attempt: number
   /** The live socket is open. Without it the machine still syncs over HTTP and polls. */
   readonly socketUp: boolean
@@ -53,6 +54,21 @@ export interface MachineState {
   readonly options: MachineOptions
 }
 
+/**
+ * How many of the queued live updates go into the next store: they arrived while the one
+ * before was stored, so under load a device imports several at once (a Loro import's fixed
+ * cost is mostly memory it must touch again, paid once per call, not per update).
+ */
+const liveBatch = (queue: ReadonlyArray<SeqBlob>): number => {
+  let n = 1
+  let bytes = queue[0]!.bytes.length
+  while (n < queue.length && n < LIVE_BATCH_MAX && bytes + queue[n]!.bytes.length <= LIVE_BATCH_BYTES) {
+    bytes += queue[n]!.bytes.length
+    n++
+  }
+  return n
+}
+
 export interface MachineOptions {
   readonly backoff: BackoffOptions
   /** Mean interval of the safety pull while the socket is up (C13), jittered ±25%. */
@@ -62,6 +78,12 @@ export interface MachineOptions {
 export const DEFAULT_LIVE_POLL_MS = 60_000
 /** Live updates kept while another is stored; past it, the gap is pulled. */
 export const LIVE_QUEUE_MAX = 256
+/**
+ * Queued live updates stored together at most (one import, one store call): past a few, the
+ * saving is made, and a bound keeps one batch's import short.
+ */
+export const LIVE_BATCH_MAX = 64
+const LIVE_BATCH_BYTES = 1 << 20
 
 export type SyncEvent =
   | {
@@ -103,7 +125,11 @@ export type SyncEffect =
   | { readonly _tag: "PushNext"; readonly gen: number }
   | { readonly _tag: "Pull"; readonly gen: number; readonly after: number }
   | { readonly _tag: "FetchSnapshot"; readonly gen: number }
-  | { readonly _tag: "StoreLive"; readonly gen: number; readonly seq: number; readonly bytes: Uint8Array }
+  /**
+   * Store live updates that follow the cursor, in seq order with no gap: one import and one
+   * store call for all of them (`LiveStored` with the last seq once done).
+   */
+  | { readonly _tag: "StoreLive"; readonly gen: number; readonly records: ReadonlyArray<SeqBlob> }
   | { readonly _tag: "ScheduleTimer"; readonly gen: number; readonly delayMs: number }
   | { readonly _tag: "CancelTimer" }
   /** A fatal error stopped syncing; the engine records it (e.g. on the workspace meta). */
@@ -245,7 +271,10 @@ export const transition = (s: MachineState, e: SyncEvent, now: number): Transiti
       }
       if (e.seq === s.cursor + 1 && !s.pulling && s.storing === undefined && !s.needsSnapshot) {
         const next = { ...s, storing: e.seq, head: Math.max(s.head, e.seq) }
-        return { state: next, effects: [{ _tag: "StoreLive", gen: s.generation, seq: e.seq, bytes: e.bytes }] }
+        return {
+          state: next,
+          effects: [{ _tag: "StoreLive", gen: s.generation, records: [{ seq: e.seq, bytes: e.bytes }] }],
+        }
       }
       // Busy storing the one before: it waits its turn. Several writers on one document make
       // this common, and a pull for each would cost a round trip per update.
@@ -259,10 +288,13 @@ export const transition = (s: MachineState, e: SyncEvent, now: number): Transiti
     }
     case "LiveStored": {
       const cursor = Math.max(s.cursor, e.seq)
-      const [next, ...rest] = s.liveQueue
+      const next = s.liveQueue[0]
       if (next !== undefined && next.seq === cursor + 1 && !s.needsSnapshot) {
-        const state = { ...s, storing: next.seq, cursor, liveQueue: rest }
-        return { state, effects: [{ _tag: "StoreLive", gen: s.generation, seq: next.seq, bytes: next.bytes }] }
+        // The queue has no gaps (each entry follows the one before), so a prefix is a run.
+        const n = liveBatch(s.liveQueue)
+        const records = s.liveQueue.slice(0, n)
+        const state = { ...s, storing: records.at(-1)!.seq, cursor, liveQueue: s.liveQueue.slice(n) }
+        return { state, effects: [{ _tag: "StoreLive", gen: s.generation, records }] }
       }
       return drive({ ...s, storing: undefined, cursor, liveQueue: [] }, now)
     }
