@@ -3,9 +3,10 @@ import { defineConfig } from "vite"
 import { VitePWA } from "vite-plugin-pwa"
 
 /**
- * loro-crdt ships its own WASM loader: keep it out of dependency pre-bundling and load it
- * with a plain import everywhere (main thread and worker). Workers are ES modules so they
- * can import it too.
+ * loro-crdt ships its own WASM loader: keep it out of dependency pre-bundling. Every
+ * `loro-crdt` import resolves to its web entry, whose WebAssembly the workers instantiate
+ * asynchronously and streaming (`src/sync/loroReady.ts`), never with the default browser
+ * entry's synchronous XHR. Workers are ES modules so they can import it too.
  */
 export default defineConfig({
   plugins: [
@@ -24,6 +25,7 @@ export default defineConfig({
       },
     }),
   ],
+  resolve: { alias: [{ find: /^loro-crdt$/, replacement: "loro-crdt/web" }] },
   optimizeDeps: { exclude: ["loro-crdt"] },
   worker: { format: "es" },
   build: { outDir: "dist", target: "es2022", emptyOutDir: true },

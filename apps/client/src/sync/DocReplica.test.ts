@@ -115,6 +115,75 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     )
   })
 
+  it("[C18] page index and rows follow local writes, undo, and other devices' updates small and large, interleaved", async () => {
+    // Changes reach the page from the ops of each import and commit (not Loro's events): every
+    // kind of change must arrive, including a first import into an empty document and an
+    // undo made with the undo history the first write creates.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat(6), fc.nat(1_000), fc.nat(1_000)), { minLength: 1, maxLength: 25 }),
+        fc.boolean(),
+        async (ops, remoteFirst) => {
+          const store = new DexieLocalStore(`mixed-${Math.random()}`, { indexedDB: new IDBFactory(), IDBKeyRange })
+          const h = harness(store)
+          await h.replica.open(true)
+          const other = new LoroDoc()
+          migrateDoc(other)
+          createProject(other, { id: "po", name: "O", color: "#000000" })
+          for (let i = 0; i < (remoteFirst ? 600 : 3); i++)
+            createTask(other, { id: `o${i}`, projectId: "po", title: `o${i}` })
+          other.commit()
+          const heard: Array<Uint8Array> = []
+          const send = (bytes: Uint8Array) => {
+            heard.push(bytes)
+            h.hear({ _tag: "RemoteUpdates", ws, doc: MAIN_DOC, updates: [bytes] })
+          }
+          // A new device's first import (600 tasks: past the size where Loro's events cost most).
+          if (remoteFirst) send(other.export({ mode: "snapshot" }))
+          let seq = 0
+          const write = (i: ReturnType<typeof intent>) =>
+            h.replica.handle({ _tag: "Write", seq: ++seq, key: `k${seq}`, intent: i, tag: undefined })
+          write(intent("createProject", { id: "pa", name: "A", color: "#000000" }))
+          if (!remoteFirst) send(other.export({ mode: "snapshot" }))
+          let mine = 0
+          let theirs = 0
+          for (const [op, x, y] of ops) {
+            if (op <= 1) write(intent("createTask", { id: `m${mine++}`, projectId: "pa", title: `m${x}` }))
+            else if (op === 2 && mine > 0) write(intent("updateTask", `m${x % mine}`, { title: `u${y}` }))
+            else if (op === 3) h.replica.handle({ _tag: "Undo" })
+            else {
+              // Another device: a small edit, or a batch of new tasks in one update.
+              const from = other.oplogVersion()
+              const alive = ["o0", "o1", "o2"].filter((id) => other.getMap("tasks").get(id) !== undefined)
+              const pick = alive[x % Math.max(1, alive.length)]
+              if (op === 4 && pick !== undefined) updateTask(other, pick, { title: `r${y}` })
+              else if (op === 5 && pick !== undefined) deleteTask(other, pick)
+              else
+                for (let i = 0; i < 40 + (y % 40); i++)
+                  createTask(other, { id: `n${theirs++}`, projectId: "po", title: `n${i}` })
+              other.commit()
+              send(other.export({ mode: "update", from }))
+            }
+            await settle()
+          }
+          await h.replica.flush()
+          // The truth: this device's persisted commits and everything it heard, in one document.
+          const stored = await store.loadDoc(ws, MAIN_DOC)
+          const doc = new LoroDoc()
+          doc.importBatch([...heard, ...stored.updates.map((u) => u.bytes)])
+          const want = docBoard(doc)
+          expect(await rowsBoard(store)).toEqual(want)
+          // After a "read your rows again" (a large import) the page's view is the rows.
+          if (!h.sent.some((m) => m._tag === "Reload"))
+            expect([...h.index.projectList()].map((p) => [p.id, h.index.tasksOf(p.id)])).toEqual(want)
+          await h.replica.close()
+          store.close()
+        },
+      ),
+      { numRuns: 12 },
+    )
+  })
+
   it("[C18] writes sent before the document is imported are queued, run in order, and persisted", async () => {
     const store = new DexieLocalStore("early", { indexedDB: new IDBFactory(), IDBKeyRange })
     // A stored document the replica has to import first.

@@ -4,6 +4,7 @@ import { DexieLocalStore } from "../db/DexieLocalStore.js"
 import { PresenceHost } from "../presence/PresenceHost.js"
 import { DocReplica } from "./DocReplica.js"
 import type { DocToPage, PageToDoc } from "./docMessages.js"
+import { loroReady } from "./loroReady.js"
 import { CHANNEL_NAME, type ChannelMessage, parseChannelMessage } from "./messages.js"
 
 /**
@@ -26,8 +27,8 @@ let presence: PresenceHost | undefined
 /** Messages that came before `Open` finished starting the replica (writes queue inside it). */
 const early: Array<PageToDoc> = []
 
-self.onmessage = (event: MessageEvent<PageToDoc>) => {
-  const m = event.data
+/** The page's messages, in order, once Loro is in (the replica and presence hold documents). */
+const handle = (m: PageToDoc): void => {
   if (m._tag === "PresenceAuth" || m._tag === "PresenceSet") {
     if (presence === undefined) return
     return m._tag === "PresenceAuth" ? presence.auth(m.token) : presence.set(m.state)
@@ -63,3 +64,17 @@ self.onmessage = (event: MessageEvent<PageToDoc>) => {
   if (replica === undefined) early.push(m)
   else replica.handle(m)
 }
+
+let ready = false
+const waiting: Array<PageToDoc> = []
+self.onmessage = (event: MessageEvent<PageToDoc>) => {
+  if (ready) handle(event.data)
+  else waiting.push(event.data)
+}
+loroReady.then(
+  () => {
+    ready = true
+    for (const m of waiting.splice(0)) handle(m)
+  },
+  (e: unknown) => emit({ _tag: "Failed", message: `could not load Loro: ${String(e)}` }),
+)

@@ -2,6 +2,7 @@
 import { MAIN_DOC } from "@vibestack/schema"
 import { SyncEngine, type SyncError, type SyncStatus, TransportError, type WorkspaceMeta } from "@vibestack/shared"
 import { DexieLocalStore } from "../db/DexieLocalStore.js"
+import { loroReady } from "./loroReady.js"
 import {
   CHANNEL_NAME,
   type ChannelMessage,
@@ -166,6 +167,8 @@ const register = async (meta: WorkspaceMeta): Promise<WorkspaceMeta | undefined>
  * token changed (joined again with a new link: a viewer becoming an editor, or after a fatal).
  */
 const scan = async (): Promise<void> => {
+  // Engines hold documents: none starts before Loro is in.
+  await loroReady
   if (stopped) return
   for (const meta of await store.listWorkspaces()) {
     const ws = meta.workspaceId

@@ -1,0 +1,10 @@
+import initLoro from "loro-crdt/web/loro_wasm.js"
+
+/**
+ * Loro's WebAssembly, compiled while it downloads (`instantiateStreaming`), off this thread.
+ * The app's build resolves `loro-crdt` to this same web entry (vite.config.ts), so every
+ * import of it shares the instance this starts. The default browser entry loads 3.6 MB with a
+ * synchronous XHR and compiles on the worker's thread before any of its code runs: 0.3-0.5 s
+ * of each worker's start on a new device. Nothing may touch Loro before this resolves.
+ */
+export const loroReady: Promise<void> = initLoro().then(() => undefined)
