@@ -28,7 +28,7 @@ let presence: PresenceHost | undefined
 const early: Array<PageToDoc> = []
 
 /** The page's messages, in order, once Loro is in (the replica and presence hold documents). */
-const handle = (m: PageToDoc): void => {
+const handle = (m: PageToDoc) => {
   if (m._tag === "PresenceAuth" || m._tag === "PresenceSet") {
     if (presence === undefined) return
     return m._tag === "PresenceAuth" ? presence.auth(m.token) : presence.set(m.state)
