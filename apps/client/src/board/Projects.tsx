@@ -44,8 +44,8 @@ const FilteredProject = memo((p: Props & { readonly project: Project; readonly f
   const shown = useMemo(() => filterTasks(tasks, p.filter), [tasks, p.filter])
   // A long project renders its rows once near the screen (the first one at once): opening a
   // large workspace lays out one screenful, not every project's window.
-  // (An empty one has nothing to defer; it is not latched either: its tasks may be on their way.)
-  const [nearScreen, nearRef] = useNearScreen(p.first || (total > 0 && total <= WHOLE))
+  // (An empty one has nothing to defer; it is not watched either: its tasks may be on their way.)
+  const [nearScreen, nearRef] = useNearScreen(p.first || (total > 0 && total <= WHOLE), total > 0)
   const near = nearScreen || total === 0
   return p.view === "board" ? (
     <ProjectBoard
