@@ -60,7 +60,7 @@ export class DocReplica {
   private saveError: string | undefined
   private applied = 0
   private chain: Promise<void> = Promise.resolve()
-  /** Made at the first write (see `seen`). */
+  /** Made at the first write (`undoHistory`). */
   private undo: UndoHistory | undefined
   /**
    * The version whose entity changes the page and the rows have: each import and local
@@ -256,7 +256,7 @@ export class DocReplica {
   /** Tells the page and the rows what changed since `seen` (after an import or a local commit). */
   private noteChanges(): void {
     const now = this.doc.frontiers()
-    if (sameFrontiers(now, this.seen)) return
+    if (sameMark(now, this.seen)) return
     const from = this.seen
     this.seen = now
     // From nothing (a new device's first import): every entity, without reading all history's ops.
@@ -504,8 +504,5 @@ const sameMark = (a: RowsMark | undefined, b: RowsMark | undefined): boolean =>
     b !== undefined &&
     a.length === b.length &&
     a.every((x, i) => x.peer === b[i]!.peer && x.counter === b[i]!.counter))
-
-const sameFrontiers = (a: Frontiers, b: Frontiers): boolean =>
-  a.length === b.length && a.every((x, i) => x.peer === b[i]!.peer && x.counter === b[i]!.counter)
 
 const frontiersRow = (f: Frontiers): EntityMarkRow["frontiers"] => f.map((x) => ({ peer: x.peer, counter: x.counter }))
