@@ -18,9 +18,7 @@ export { MEMBER_NAME_MAX, Member } from "./Member.js"
 export {
   ChangedEntities,
   changedEntitiesBetween,
-  changedEntitiesOfEvents,
   type EntityRef,
-  entitiesOfChange,
 } from "./mapping/changes.js"
 export { addComment, deleteComment, type NewComment } from "./mapping/comments.js"
 export { compareTasks } from "./mapping/compareTasks.js"

@@ -1,4 +1,4 @@
-import type { Diff, Frontiers, JsonDiff, LoroDoc, LoroEventBatch } from "loro-crdt"
+import type { Frontiers, LoroDoc } from "loro-crdt"
 import { type Collection, isCollection } from "./layout.js"
 import { pathsOf } from "./opsContext.js"
 
@@ -8,16 +8,11 @@ export interface EntityRef {
 }
 
 /**
- * The entities touched by one change at `path` (a Loro event path or
- * `doc.getPathToContainer(cid)`): a change to a collection's root map names the ids in its
- * `updated` keys (created, replaced or deleted entities); a change anywhere below
- * `[collection, id, ...]` touches that entity. Changes outside the collections (`meta`,
- * unknown roots from newer clients) touch none.
+ * The entities a write at `path` (`doc.getPathToContainer(cid)`) touches: a write to a
+ * collection's root map names the ids of the keys it set (`rootKeys`: created, replaced or
+ * deleted entities); a write anywhere below `[collection, id, ...]` touches that entity.
+ * Writes outside the collections (`meta`, unknown roots from newer clients) touch none.
  */
-export const entitiesOfChange = (path: ReadonlyArray<unknown> | undefined, diff: Diff | JsonDiff): Array<EntityRef> =>
-  entitiesAt(path, () => (diff.type === "map" ? Object.keys(diff.updated) : []))
-
-/** The entities a write at `path` touches; `rootKeys`: the keys it set, when `path` is a collection's root map. */
 const entitiesAt = (
   path: ReadonlyArray<unknown> | undefined,
   rootKeys: () => ReadonlyArray<unknown>,
@@ -77,10 +72,4 @@ export const changedEntitiesBetween = (doc: LoroDoc, from: Frontiers, to: Fronti
     for (const op of change.ops)
       out.add(entitiesAt(pathOf(op.container), () => [(op.content as { key?: unknown }).key]))
   return out
-}
-
-/** Entities touched by one event batch (subscribe to the doc before `import`). */
-export const changedEntitiesOfEvents = (batch: LoroEventBatch, into: ChangedEntities = new ChangedEntities()) => {
-  for (const e of batch.events) into.add(entitiesOfChange(e.path, e.diff))
-  return into
 }
