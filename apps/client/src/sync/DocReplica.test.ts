@@ -219,6 +219,52 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     await h.replica.close()
   })
 
+  it("[C18] writes arriving at any moment while the document opens run in the order sent, after the journaled ones", async () => {
+    // Each task is placed after the one before it: one run out of order is refused ("does not exist").
+    await fc.assert(
+      fc.asyncProperty(fc.nat(3), fc.array(fc.nat(4), { minLength: 1, maxLength: 8 }), async (journaled, gaps) => {
+        const store = new DexieLocalStore(`order-${Math.random()}`, { indexedDB: new IDBFactory(), IDBKeyRange })
+        const seed = new LoroDoc()
+        migrateDoc(seed)
+        createProject(seed, { id: "p1", name: "P", color: "#000000" })
+        seed.commit()
+        await store.appendRemote(ws, MAIN_DOC, [seed.export({ mode: "snapshot" })], 1)
+        const h = harness(store)
+        const ids: Array<string> = []
+        const next = (): Intent => {
+          const id = `t${ids.length}`
+          const after = ids.at(-1)
+          ids.push(id)
+          return intent("createTask", {
+            id,
+            projectId: "p1",
+            title: id,
+            ...(after !== undefined ? { position: { after, before: null } } : {}),
+          })
+        }
+        const replay = Array.from({ length: journaled }, (_, i) => ({ key: `j${i}`, intent: next() }))
+        let seq = 0
+        const send = () =>
+          h.replica.handle({ _tag: "Write", seq: ++seq, key: `k${seq}`, intent: next(), tag: undefined })
+        send() // before the document is opened at all
+        const opening = h.replica.open(true, replay)
+        for (const gap of gaps) {
+          for (let i = 0; i < gap; i++) await settle()
+          send()
+        }
+        await opening
+        await settle()
+        await h.replica.flush()
+        expect(h.sent.filter((m) => m._tag === "WriteFailed")).toEqual([])
+        const applied = h.sent.flatMap((m) => (m._tag === "Applied" && m.seq > 0 ? [m.seq] : []))
+        expect(applied).toEqual(Array.from({ length: seq }, (_, i) => i + 1))
+        expect((await store.entities.list(ws, "tasks", "p1")).map((t) => t.id)).toEqual(ids)
+        await h.replica.close()
+      }),
+      { numRuns: 30 },
+    )
+  })
+
   it("[C18] reopening reads only what changed since the rows' mark, including updates stored meanwhile", async () => {
     const store = new DexieLocalStore("mark", { indexedDB: new IDBFactory(), IDBKeyRange })
     const first = harness(store)

@@ -114,6 +114,8 @@ export class DocReplica {
       this.deps.store.loadDoc(this.ws, MAIN_DOC),
       this.deps.store.entities.mark(this.ws),
     ])
+    // Read after the document: every commit it holds has its intent's key recorded by now.
+    const done = await this.deps.store.intentsStored(replay.map((r) => r.key))
     const blobs = [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes), ...early]
     if (blobs.length > 0) this.doc.importBatch(blobs)
     this.imported = true
@@ -130,10 +132,11 @@ export class DocReplica {
     const pageBehind = since !== undefined && !sameMark(since, mark) && this.contains(since)
     await this.catchUpRows(mark, !pageBehind)
     this.catchUpPage(since, mark)
+    // From here to the end, nothing awaits: a write arriving in between would run before the
+    // queued ones it may build on (a task placed after one still queued was refused).
     this.loaded = true
     this.sendState()
     // A closed tab's journaled intents first (they came before anything this tab sends).
-    const done = await this.deps.store.intentsStored(replay.map((r) => r.key))
     for (const r of replay)
       if (done.has(r.key)) this.deps.emit({ _tag: "Stored", key: r.key })
       else this.write({ _tag: "Write", seq: 0, key: r.key, intent: r.intent, tag: undefined })
