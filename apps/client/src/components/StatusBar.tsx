@@ -1,8 +1,11 @@
 import type { WorkspaceMeta } from "@vibestack/shared"
+import { memo } from "react"
 import { useLocalCounts } from "../hooks/useLocalCounts.js"
 import { useNetworkOnline } from "../hooks/useNetworkOnline.js"
 import { useNow } from "../hooks/useNow.js"
 import { useTabSync } from "../hooks/useTabSync.js"
+import { useSaveVersion } from "../hooks/useWorkspaceSession.js"
+import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { type StatusReportView, syncView } from "../ui/syncView.js"
 
 /**
@@ -11,72 +14,75 @@ import { type StatusReportView, syncView } from "../ui/syncView.js"
  * truth: the leader's report, the workspace meta, the IndexedDB counts), so it cannot say
  * two things at once. Counts come from IndexedDB too, so they are right with no report yet.
  */
-export const StatusBar = (p: {
-  readonly meta: WorkspaceMeta
-  readonly unsaved: number
-  readonly saveFailed: boolean
-  readonly docVersion: number
-  readonly readOnlyReason?: string | undefined
-  readonly onShowRefused: () => void
-}) => {
-  const { meta } = p
-  const { leader, statuses, workerError } = useTabSync()
-  const report: StatusReportView | undefined = statuses.get(meta.workspaceId)
-  const counts = useLocalCounts(
-    meta.workspaceId,
-    `${p.docVersion}/${report?.pending}/${report?.state}/${report?.lastSyncedAt}/${report?.rejected}`,
-  )
-  const network = useNetworkOnline()
-  const now = useNow(5_000)
-  const v = syncView({
-    registered: meta.token !== undefined,
-    fatal: meta.fatal,
-    report,
-    outbox: counts?.outbox,
-    rejected: counts?.rejected,
-    oldestPendingAt: counts?.oldestPendingAt,
-    unsaved: p.unsaved,
-    network,
-    workerFailed: workerError !== undefined,
-    saveFailed: p.saveFailed,
-    now,
-  })
-  return (
-    <footer className="status-bar" role="status" aria-live="polite" data-testid="status-bar">
-      <span className={`dot ${v.tone}`} aria-hidden="true" />
-      <span className="sync-state" data-testid="sync-state" data-state={v.state}>
-        {v.headline}
-      </span>
-      <span data-testid="pending" title="Changes saved on this device, not yet on the server">
-        {v.pendingText}
-      </span>
-      {v.lastSyncedText !== undefined && <span data-testid="last-synced">{v.lastSyncedText}</span>}
-      {v.refusedText !== undefined && (
-        <button type="button" className="badge error" data-testid="rejected" onClick={p.onShowRefused}>
-          {v.refusedText}
-        </button>
-      )}
-      {meta.role === "viewer" && <span className="badge">View only</span>}
-      {p.readOnlyReason !== undefined && (
-        <span className="badge warn" data-testid="read-only-reason">
-          Read-only: saved by a newer version of the app
+export const StatusBar = memo(
+  (p: {
+    readonly session: WorkspaceSession
+    readonly meta: WorkspaceMeta
+    readonly readOnlyReason?: string | undefined
+    readonly onShowRefused: () => void
+  }) => {
+    const { meta, session } = p
+    const { leader, statuses, workerError } = useTabSync()
+    // Its own subscriptions (the leader's reports, this tab's unsaved commits): an edit's
+    // status changes re-render this bar, not the board.
+    const saveVersion = useSaveVersion(session)
+    const report: StatusReportView | undefined = statuses.get(meta.workspaceId)
+    const counts = useLocalCounts(
+      meta.workspaceId,
+      `${saveVersion}/${report?.pending}/${report?.state}/${report?.lastSyncedAt}/${report?.rejected}`,
+    )
+    const network = useNetworkOnline()
+    const now = useNow(5_000)
+    const v = syncView({
+      registered: meta.token !== undefined,
+      fatal: meta.fatal,
+      report,
+      outbox: counts?.outbox,
+      rejected: counts?.rejected,
+      oldestPendingAt: counts?.oldestPendingAt,
+      unsaved: session.unsaved,
+      network,
+      workerFailed: workerError !== undefined,
+      saveFailed: session.error !== undefined,
+      now,
+    })
+    return (
+      <footer className="status-bar" role="status" aria-live="polite" data-testid="status-bar">
+        <span className={`dot ${v.tone}`} aria-hidden="true" />
+        <span className="sync-state" data-testid="sync-state" data-state={v.state}>
+          {v.headline}
         </span>
-      )}
-      {leader && (
-        <span className="badge muted" data-testid="leader-badge" title="This tab syncs for every tab of this browser">
-          sync leader
+        <span data-testid="pending" title="Changes saved on this device, not yet on the server">
+          {v.pendingText}
         </span>
-      )}
-      {v.detail !== undefined &&
-        (v.stopped ? (
-          <span className="badge error" role="alert" data-testid="sync-fatal">
-            {v.detail}
+        {v.lastSyncedText !== undefined && <span data-testid="last-synced">{v.lastSyncedText}</span>}
+        {v.refusedText !== undefined && (
+          <button type="button" className="badge error" data-testid="rejected" onClick={p.onShowRefused}>
+            {v.refusedText}
+          </button>
+        )}
+        {meta.role === "viewer" && <span className="badge">View only</span>}
+        {p.readOnlyReason !== undefined && (
+          <span className="badge warn" data-testid="read-only-reason">
+            Read-only: saved by a newer version of the app
           </span>
-        ) : (
-          <span className="muted" data-testid="sync-detail">
-            {v.detail}
+        )}
+        {leader && (
+          <span className="badge muted" data-testid="leader-badge" title="This tab syncs for every tab of this browser">
+            sync leader
           </span>
-        ))}
-    </footer>
-  )
-}
+        )}
+        {v.detail !== undefined &&
+          (v.stopped ? (
+            <span className="badge error" role="alert" data-testid="sync-fatal">
+              {v.detail}
+            </span>
+          ) : (
+            <span className="muted" data-testid="sync-detail">
+              {v.detail}
+            </span>
+          ))}
+      </footer>
+    )
+  },
+)

@@ -60,3 +60,10 @@ const zero = () => 0
 /** Re-renders on every change of the session's document; returns its version number. */
 export const useDocVersion = (session: WorkspaceSession | undefined): number =>
   useSyncExternalStore(session?.subscribe ?? noop, session?.version ?? zero)
+
+/**
+ * Re-renders when this tab's unsaved commits or its save error change (the status bar);
+ * returns a number that changes with them.
+ */
+export const useSaveVersion = (session: WorkspaceSession): number =>
+  useSyncExternalStore(session.subscribeSaves, session.saveVersion)

@@ -1,11 +1,11 @@
 import type { WorkspaceMeta } from "@vibestack/shared"
 import { useEffect, useState } from "react"
 import { tabSync } from "../sync/runtime.js"
-import { useTabSync } from "./useTabSync.js"
+import { useTabSyncValue } from "./useTabSync.js"
 
 /** The workspaces on this device, reloaded whenever any tab or the leader changes the list. */
 export const useWorkspaces = (): ReadonlyArray<WorkspaceMeta> | undefined => {
-  const { workspacesVersion } = useTabSync()
+  const workspacesVersion = useTabSyncValue((s) => s.workspacesVersion)
   const [list, setList] = useState<ReadonlyArray<WorkspaceMeta> | undefined>(undefined)
   // biome-ignore lint/correctness/useExhaustiveDependencies: workspacesVersion is the trigger: the list changed
   useEffect(() => {

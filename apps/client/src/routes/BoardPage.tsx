@@ -1,6 +1,6 @@
 import { Link, useParams } from "@tanstack/react-router"
 import { canWrite, newId, type WorkspaceId } from "@vibestack/schema"
-import { useEffect, useState } from "react"
+import { useCallback, useEffect, useState } from "react"
 import { BackupsDialog } from "../backups/BackupsDialog.js"
 import { FilterBar } from "../board/FilterBar.js"
 import { Projects } from "../board/Projects.js"
@@ -16,7 +16,7 @@ import { TaskPanel } from "../components/TaskPanel.js"
 import { UndoContext } from "../components/UndoContext.js"
 import { WriteFailureNotices } from "../components/WriteFailureNotices.js"
 import { HistoryDialog } from "../history/HistoryDialog.js"
-import { useTabSync } from "../hooks/useTabSync.js"
+import { useTabSyncValue } from "../hooks/useTabSync.js"
 import { useUndoHistory, useUndoShortcuts } from "../hooks/useUndo.js"
 import { useDocVersion, useWorkspaceSession } from "../hooks/useWorkspaceSession.js"
 import { useIdentity } from "../people/useIdentity.js"
@@ -34,7 +34,8 @@ type Dialog = "share" | "history" | "backups" | "people" | "refused"
 export const BoardPage = () => {
   const { workspaceId } = useParams({ from: "/w/$workspaceId" })
   // The meta (token, role, fatal) changes when the leader registers or the server refuses us.
-  const { workspacesVersion } = useTabSync()
+  // Not the whole snapshot: the leader's status reports re-render the status bar alone.
+  const workspacesVersion = useTabSyncValue((t) => t.workspacesVersion)
   const state = useWorkspaceSession(workspaceId as WorkspaceId, workspacesVersion)
   const session = state._tag === "Open" ? state.session : undefined
   const docVersion = useDocVersion(session)
@@ -52,6 +53,7 @@ export const BoardPage = () => {
   useUndoShortcuts(history)
   const [selected, setSelected] = useState<string | undefined>(undefined)
   const [dialog, setDialog] = useState<Dialog | undefined>(undefined)
+  const showRefused = useCallback(() => setDialog("refused"), [])
   const [typing, setTyping] = useState(false)
   // biome-ignore lint/correctness/useExhaustiveDependencies: selected is the trigger: another task, no typing yet
   useEffect(() => {
@@ -207,14 +209,7 @@ export const BoardPage = () => {
             />
           )}
           {dialog === "refused" && <RefusedDialog session={s} onClose={close} />}
-          <StatusBar
-            meta={s.meta}
-            unsaved={s.unsaved}
-            saveFailed={s.error !== undefined}
-            docVersion={docVersion}
-            readOnlyReason={s.readOnlyReason}
-            onShowRefused={() => setDialog("refused")}
-          />
+          <StatusBar session={s} meta={s.meta} readOnlyReason={s.readOnlyReason} onShowRefused={showRefused} />
         </div>
       </NoticesProvider>
     </UndoContext.Provider>

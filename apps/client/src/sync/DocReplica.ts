@@ -20,7 +20,7 @@ import { describeWriteError } from "../ui/write.js"
 import { applyIntent } from "./applyIntent.js"
 import { type DocGate, gateDoc } from "./docGate.js"
 import type { DocState, DocToPage, EntityGone, EntityPut, PageToDoc, RowsMark } from "./docMessages.js"
-import type { Intent } from "./intents.js"
+import { type Intent, patchOf } from "./intents.js"
 import type { ChannelMessage } from "./messages.js"
 
 /** More entities than this in one batch go to the page as "read IndexedDB again" (a bulk import). */
@@ -403,6 +403,15 @@ export class DocReplica {
       else run()
     } catch (e) {
       this.deps.emit({ _tag: "WriteFailed", seq: w.seq, message: refuse ?? describeWriteError(e) })
+      // The page showed the write's fields at once and drops them now: it gets the entity as
+      // the document has it, so a refused edit never stays on screen as if saved.
+      const p = patchOf(w.intent)
+      if (p !== undefined) {
+        const entity = new ChangedEntities()
+        entity.add([{ collection: p.collection, id: p.id }])
+        const { puts, gone } = this.read(entity)
+        this.send(puts, gone)
+      }
     }
     if (w.seq > 0) this.applied = w.seq
     // After its commit's outbox write (or at once if it made none): the page forgets its journal entry.

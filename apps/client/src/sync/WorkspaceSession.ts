@@ -69,6 +69,10 @@ export class WorkspaceSession {
   private failure: string | undefined
   private others: ReadonlyArray<PresenceShown> = []
   private flushWaiters: Array<() => void> = []
+  /** `Changes` numbers that may have moved a partial project's count (a task added, removed or moved). */
+  private countsMoved: Array<number> = []
+  private savesNo = 0
+  private readonly saveListeners = new Set<() => void>()
   /** Set while `undo.tagged` runs: the write it makes carries the tag. */
   tag: string | undefined
 
@@ -113,6 +117,7 @@ export class WorkspaceSession {
         const n = ++this.changesSeen
         for (const p of m.puts) this.unflushed.set(key(p.c, p.entity.id), { n, entity: p.entity })
         for (const g of m.gone) this.unflushed.set(key(g.c, g.id), { n, entity: undefined })
+        if (this.movesCounts(m)) this.countsMoved.push(n)
         for (const c of ["projects", "members", "tasks", "comments"] as const) {
           const all = m.puts.filter((p) => p.c === c).map((p) => this.patched(c, p.entity))
           const puts = c === "tasks" ? all.filter((t) => this.inWindow(t as EntityOf["tasks"])) : all
@@ -135,21 +140,38 @@ export class WorkspaceSession {
           )
         return void this.readRows()
       case "Applied":
+        // The board already shows the write (its fields at once, its entity changes before
+        // this): only the count of unsaved changes moves.
         this.applied = Math.max(this.applied, m.seq)
         this.settlePatches()
         if (this.applied >= this.seq) for (const w of this.flushWaiters.splice(0)) w()
-        return this.bumpSoon()
+        return this.savesSoon()
       case "Stored":
         return forgetIntent(this.meta.workspaceId, m.key)
-      case "Rows":
+      case "Rows": {
         for (const [k, u] of this.unflushed) if (u.n <= m.upTo) this.unflushed.delete(k)
-        return void this.recount()
+        const moved = this.countsMoved.some((n) => n <= m.upTo)
+        this.countsMoved = this.countsMoved.filter((n) => n > m.upTo)
+        return moved ? void this.recount() : undefined
+      }
       case "WriteFailed":
+        // Its fields go: the worker sends the entity as the document has it next.
+        for (const [k, p] of this.patches) if (p.seq === m.seq) this.patches.delete(k)
         for (const l of this.failureListeners) l(m.message)
         return
-      case "State":
-        this.state = m.state
-        return this.bumpSoon()
+      case "State": {
+        const [a, b] = [this.state, m.state]
+        this.state = b
+        if (a.unsaved !== b.unsaved || a.saveError !== b.saveError) this.savesSoon()
+        const boardMoved =
+          a.loaded !== b.loaded ||
+          a.filling !== b.filling ||
+          a.readOnlyReason !== b.readOnlyReason ||
+          a.canUndo !== b.canUndo ||
+          a.canRedo !== b.canRedo ||
+          a.topUndoTag !== b.topUndoTag
+        return boardMoved ? this.bumpSoon() : undefined
+      }
       case "Answer": {
         const resolve = this.asks.get(m.id)
         this.asks.delete(m.id)
@@ -157,11 +179,22 @@ export class WorkspaceSession {
       }
       case "Failed":
         this.failure = m.message
+        this.savesSoon()
         return this.bumpSoon()
       case "Presence":
         this.others = m.peers
         return this.bumpSoon()
     }
+  }
+
+  /** A task added, removed, or moved between projects: the counts of partial projects may move. */
+  private movesCounts(m: Extract<DocToPage, { _tag: "Changes" }>): boolean {
+    if (m.gone.some((g) => g.c === "tasks")) return true
+    return m.puts.some((p) => {
+      if (p.c !== "tasks") return false
+      const known = this.index.tasks.get(p.entity.id)
+      return known === undefined || known.projectId !== (p.entity as EntityOf["tasks"]).projectId
+    })
   }
 
   /** The entity with the fields the page wrote and the worker has not run yet. */
@@ -303,7 +336,9 @@ export class WorkspaceSession {
     const journalKey = newId<string>()
     journalIntent(this.meta.workspaceId, journalKey, i)
     this.port.postMessage({ _tag: "Write", seq, key: journalKey, intent: i, tag: this.tag })
+    // In the task of the user's action: one render shows the edit and "waiting to upload".
     this.bump()
+    this.bumpSaves()
   }
 
   /** Refused writes, in words for a person (the page shows them as notices). */
@@ -353,7 +388,14 @@ export class WorkspaceSession {
     for (const l of this.listeners) l()
   }
 
+  private bumpSaves(): void {
+    this.savesNo++
+    for (const l of this.saveListeners) l()
+  }
+
   private soon: ReturnType<typeof setTimeout> | undefined
+  private soonBoard = false
+  private soonSaves = false
 
   /**
    * What the worker sends comes in several messages per edit (changes, applied, state, rows):
@@ -362,10 +404,26 @@ export class WorkspaceSession {
    * at once (`bump`), so a keystroke shows in its own frame.
    */
   private bumpSoon(): void {
-    if (this.soon !== undefined) return
-    this.soon = setTimeout(() => {
+    this.soonBoard = true
+    this.schedule()
+  }
+
+  /** Only the unsaved count or the save error moved: the status bar re-renders, not the board. */
+  private savesSoon(): void {
+    this.soonSaves = true
+    this.schedule()
+  }
+
+  private schedule(): void {
+    this.soon ??= setTimeout(() => {
       this.soon = undefined
-      this.bump()
+      const board = this.soonBoard
+      const saves = this.soonSaves
+      this.soonBoard = false
+      this.soonSaves = false
+      // One task: React renders both in one pass.
+      if (board) this.bump()
+      if (saves) this.bumpSaves()
     }, 8)
   }
 
@@ -374,8 +432,16 @@ export class WorkspaceSession {
     return () => this.listeners.delete(listener)
   }
 
-  /** A number that changes with every change the page sees (the `useSyncExternalStore` snapshot). */
+  /** A number that changes with every change the board shows (the `useSyncExternalStore` snapshot). */
   readonly version = (): number => this.versionNo
+
+  readonly subscribeSaves = (listener: () => void): (() => void) => {
+    this.saveListeners.add(listener)
+    return () => this.saveListeners.delete(listener)
+  }
+
+  /** A number that changes with `unsaved` and `error`. */
+  readonly saveVersion = (): number => this.savesNo
 
   close(): void {
     // The worker writes what it has to IndexedDB, then closes itself.
@@ -383,6 +449,7 @@ export class WorkspaceSession {
     this.port.onmessage = null
     if (this.soon !== undefined) clearTimeout(this.soon)
     this.listeners.clear()
+    this.saveListeners.clear()
   }
 }
 
