@@ -243,6 +243,45 @@ describe("[#18] history you can act on", () => {
 })
 
 describe("[#18] accessibility", () => {
+  it("every control is in a small form (Chromium's autofill reads a changed control's form on each key, all formless ones as one)", async () => {
+    const { a, close } = await pair("Forms", "Bob")
+    for (const t of ["One", "Two", "Three"]) await addTask(a, "Plan", t)
+    await expect.poll(() => taskTitles(a), poll).toEqual(["One", "Two", "Three"])
+    /** Controls outside any form, and forms holding many controls, on the page as it is now. */
+    const strays = (where: string) =>
+      a.evaluate((where) => {
+        const out: Array<string> = []
+        const controls = [...document.querySelectorAll("input, select, textarea")] as Array<HTMLInputElement>
+        for (const c of controls)
+          if (c.form === null) out.push(`${where}: ${c.tagName} ${c.getAttribute("aria-label") ?? c.id} has no form`)
+        for (const f of document.forms)
+          if (f.querySelectorAll("input, select, textarea").length > 8)
+            out.push(`${where}: a form of ${f.querySelectorAll("input, select, textarea").length} controls`)
+        return out
+      }, where)
+    const problems: Array<string> = []
+    await a.getByRole("button", { name: "List", exact: true }).click()
+    await a.getByRole("button", { name: "Filters" }).click()
+    problems.push(...(await strays("list with filters")))
+    await taskRow(a, "One").getByRole("button", { name: "Details" }).click()
+    problems.push(...(await strays("task panel")))
+    await a.getByRole("button", { name: "Close details" }).click()
+    await showBoard(a)
+    await a.locator(".card-title", { hasText: "One" }).click()
+    problems.push(...(await strays("board and task panel")))
+    await a.getByRole("button", { name: "Close details" }).click()
+    for (const name of ["People", "History", "Share", "Backups"]) {
+      await a.getByRole("button", { name }).first().click()
+      await a.getByRole("dialog").waitFor()
+      if (name === "Share") await a.getByRole("dialog").getByRole("button", { name: "Create link" }).click()
+      if (name === "Share") await a.getByLabel("Share link").waitFor()
+      problems.push(...(await strays(`${name} dialog`)))
+      await a.getByRole("dialog").getByRole("button", { name: "Close" }).last().click()
+    }
+    expect(problems).toEqual([])
+    await close()
+  })
+
   it("[U6] board, list, task panel and dialogs: no serious or critical axe-core violations, at desktop and 360 px", async () => {
     const { a, close } = await pair("Accessible", "Bob")
     for (const t of ["One", "Two"]) await addTask(a, "Plan", t)

@@ -13,6 +13,7 @@ import {
 import { sortableKeyboardCoordinates } from "@dnd-kit/sortable"
 import type { Member, Project, Task, TaskStatus } from "@vibestack/schema"
 import { memo, useCallback, useMemo, useState } from "react"
+import { createPortal } from "react-dom"
 import { useNotify } from "../components/Notices.js"
 import { ProjectHeader } from "../components/ProjectHeader.js"
 import { RowsPlaceholder } from "../components/VirtualTaskList.js"
@@ -147,9 +148,14 @@ export const ProjectBoard = memo((p: Props) => {
               />
             ))}
           </div>
-          <DragOverlay dropAnimation={null}>
-            {activeTask !== undefined && <div className="card drag-preview">{activeTask.title}</div>}
-          </DragOverlay>
+          {/* In the body: the board contains its own paint (styles.css), which would make it the
+              box this fixed-position overlay is placed in. */}
+          {createPortal(
+            <DragOverlay dropAnimation={null}>
+              {activeTask !== undefined && <div className="card drag-preview">{activeTask.title}</div>}
+            </DragOverlay>,
+            document.body,
+          )}
         </DndContext>
       )}
     </section>

@@ -42,8 +42,9 @@ export const NameInput = (p: Props) => {
     setError(undefined)
     p.onDone?.()
   }
+  // Its own form (see Fields): Enter saves through the key handler, never a submit.
   return (
-    <span className="name-field">
+    <form className="name-field" onSubmit={(e) => e.preventDefault()}>
       <input
         className={p.className}
         aria-label={p.label}
@@ -68,6 +69,6 @@ export const NameInput = (p: Props) => {
         }}
       />
       <FieldHint id={hint} rule={p.rule} length={draft.length} error={error} />
-    </span>
+    </form>
   )
 }

@@ -5,6 +5,7 @@ import { callServer } from "../api/callServer.js"
 import { describeRequestError } from "../ui/requestError.js"
 import { checkText, RULES } from "../ui/textRules.js"
 import { FieldHint } from "./FieldHint.js"
+import { Fields } from "./Fields.js"
 
 const EXPIRIES = [
   { label: "1 day", seconds: 86_400 },
@@ -131,19 +132,21 @@ export const ShareDialog = (p: {
         <button type="submit">Create link</button>
       </form>
       {link !== undefined && (
-        <p className="row">
-          <input aria-label="Share link" readOnly value={link} onFocus={(e) => e.target.select()} />
-          <button
-            type="button"
-            onClick={() =>
-              void navigator.clipboard
-                .writeText(link)
-                .catch(() => setError("Could not copy: select the link and copy it by hand."))
-            }
-          >
-            Copy
-          </button>
-        </p>
+        <Fields>
+          <p className="row">
+            <input aria-label="Share link" readOnly value={link} onFocus={(e) => e.target.select()} />
+            <button
+              type="button"
+              onClick={() =>
+                void navigator.clipboard
+                  .writeText(link)
+                  .catch(() => setError("Could not copy: select the link and copy it by hand."))
+              }
+            >
+              Copy
+            </button>
+          </p>
+        </Fields>
       )}
       {error !== undefined && (
         <p role="alert" className="error">

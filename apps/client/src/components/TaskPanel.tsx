@@ -17,6 +17,7 @@ import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { checkText, RULES } from "../ui/textRules.js"
 import { write } from "../ui/write.js"
 import { FieldHint } from "./FieldHint.js"
+import { Fields } from "./Fields.js"
 import { NameInput } from "./NameInput.js"
 import { NewItemForm } from "./NewItemForm.js"
 import { useNotify } from "./Notices.js"
@@ -109,88 +110,90 @@ export const TaskPanel = ({
         disabled={readOnly}
         onSave={(title) => write(session, intent("updateTask", taskId, { title }))}
       />
-      {showFields === true && (
-        <div className="row panel-fields">
-          <label>
-            Status{" "}
-            <select
-              value={task.status}
-              disabled={readOnly}
-              onChange={(e) => change(intent("updateTask", taskId, { status: e.target.value as TaskStatus }))}
-            >
-              {STATUSES.map((x) => (
-                <option key={x} value={x}>
-                  {statusLabel(x)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Priority{" "}
-            <select
-              value={task.priority}
-              disabled={readOnly}
-              onChange={(e) => change(intent("updateTask", taskId, { priority: e.target.value as TaskPriority }))}
-            >
-              {Priorities.literals.map((x) => (
-                <option key={x} value={x}>
-                  {x}
-                </option>
-              ))}
-            </select>
-          </label>
+      <Fields>
+        {showFields === true && (
+          <div className="row panel-fields">
+            <label>
+              Status{" "}
+              <select
+                value={task.status}
+                disabled={readOnly}
+                onChange={(e) => change(intent("updateTask", taskId, { status: e.target.value as TaskStatus }))}
+              >
+                {STATUSES.map((x) => (
+                  <option key={x} value={x}>
+                    {statusLabel(x)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Priority{" "}
+              <select
+                value={task.priority}
+                disabled={readOnly}
+                onChange={(e) => change(intent("updateTask", taskId, { priority: e.target.value as TaskPriority }))}
+              >
+                {Priorities.literals.map((x) => (
+                  <option key={x} value={x}>
+                    {x}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+        )}
+        <label htmlFor="task-description">Description</label>
+        <div className="caret-host">
+          <textarea
+            ref={field}
+            id="task-description"
+            rows={8}
+            value={text}
+            disabled={readOnly}
+            aria-invalid={error !== undefined}
+            aria-describedby={hint}
+            onFocus={() => {
+              history?.typingStart()
+              onTyping?.(true)
+            }}
+            onBlur={() => {
+              history?.typingEnd()
+              onTyping?.(false)
+            }}
+            onChange={(e) => editDescription(e.target.value)}
+            onSelect={(e) => onCaret?.(e.currentTarget.selectionStart)}
+          />
+          <RemoteCarets field={field} text={text} carets={carets ?? []} />
         </div>
-      )}
-      <label htmlFor="task-description">Description</label>
-      <div className="caret-host">
-        <textarea
-          ref={field}
-          id="task-description"
-          rows={8}
-          value={text}
+        <FieldHint id={hint} rule={RULES.description} length={text.length} error={error} />
+        <label htmlFor="task-assignee">Assignee</label>
+        <select
+          id="task-assignee"
+          value={task.assigneeId ?? ""}
           disabled={readOnly}
-          aria-invalid={error !== undefined}
-          aria-describedby={hint}
-          onFocus={() => {
-            history?.typingStart()
-            onTyping?.(true)
-          }}
-          onBlur={() => {
-            history?.typingEnd()
-            onTyping?.(false)
-          }}
-          onChange={(e) => editDescription(e.target.value)}
-          onSelect={(e) => onCaret?.(e.currentTarget.selectionStart)}
+          onChange={(e) =>
+            change(intent("updateTask", taskId, { assigneeId: e.target.value === "" ? null : e.target.value }))
+          }
+        >
+          <option value="">Unassigned</option>
+          {members.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.name}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="task-due">Due date</label>
+        <input
+          id="task-due"
+          type="date"
+          value={task.dueDate ?? ""}
+          disabled={readOnly}
+          onChange={(e) =>
+            change(intent("updateTask", taskId, { dueDate: e.target.value === "" ? null : e.target.value }))
+          }
         />
-        <RemoteCarets field={field} text={text} carets={carets ?? []} />
-      </div>
-      <FieldHint id={hint} rule={RULES.description} length={text.length} error={error} />
-      <label htmlFor="task-assignee">Assignee</label>
-      <select
-        id="task-assignee"
-        value={task.assigneeId ?? ""}
-        disabled={readOnly}
-        onChange={(e) =>
-          change(intent("updateTask", taskId, { assigneeId: e.target.value === "" ? null : e.target.value }))
-        }
-      >
-        <option value="">Unassigned</option>
-        {members.map((m) => (
-          <option key={m.id} value={m.id}>
-            {m.name}
-          </option>
-        ))}
-      </select>
-      <label htmlFor="task-due">Due date</label>
-      <input
-        id="task-due"
-        type="date"
-        value={task.dueDate ?? ""}
-        disabled={readOnly}
-        onChange={(e) =>
-          change(intent("updateTask", taskId, { dueDate: e.target.value === "" ? null : e.target.value }))
-        }
-      />
+      </Fields>
       <h3>Comments</h3>
       <Comments comments={comments} people={people} now={now} readOnly={readOnly} onDelete={deleteWithUndo} />
       {!readOnly && (

@@ -4,6 +4,7 @@ import { type Intent, intent } from "../sync/intents.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { RULES } from "../ui/textRules.js"
 import { write } from "../ui/write.js"
+import { Fields } from "./Fields.js"
 import { NameInput } from "./NameInput.js"
 import { useNotify } from "./Notices.js"
 import { useDeleteWithUndo } from "./UndoContext.js"
@@ -53,57 +54,59 @@ export const TaskRow = memo((p: Props) => {
         disabled={readOnly}
         onSave={(title) => write(session, intent("updateTask", task.id, { title }))}
       />
-      <select
-        aria-label="Status"
-        value={task.status}
-        disabled={readOnly}
-        onChange={(e) => change(intent("updateTask", task.id, { status: e.target.value as TaskStatus }))}
-      >
-        {TaskStatus.literals.map((s) => (
-          <option key={s} value={s}>
-            {s.replace("_", " ")}
-          </option>
-        ))}
-      </select>
-      <select
-        aria-label="Priority"
-        value={task.priority}
-        disabled={readOnly}
-        onChange={(e) => change(intent("updateTask", task.id, { priority: e.target.value as TaskPriority }))}
-      >
-        {TaskPriority.literals.map((s) => (
-          <option key={s} value={s}>
-            {s}
-          </option>
-        ))}
-      </select>
-      <button
-        type="button"
-        aria-label="Move up"
-        disabled={readOnly || p.prevId === undefined}
-        onClick={() => move(p.prevPrevId ?? null, p.prevId ?? null)}
-      >
-        ↑
-      </button>
-      <button
-        type="button"
-        aria-label="Move down"
-        disabled={readOnly || p.nextId === undefined}
-        onClick={() => move(p.nextId ?? null, p.nextNextId ?? null)}
-      >
-        ↓
-      </button>
-      <button type="button" onClick={() => p.onSelect(task.id)} aria-pressed={p.selected}>
-        Details
-      </button>
-      <button
-        type="button"
-        aria-label="Delete task"
-        disabled={readOnly}
-        onClick={() => deleteWithUndo(`task “${task.title}”`, intent("deleteTask", task.id))}
-      >
-        ✕
-      </button>
+      <Fields>
+        <select
+          aria-label="Status"
+          value={task.status}
+          disabled={readOnly}
+          onChange={(e) => change(intent("updateTask", task.id, { status: e.target.value as TaskStatus }))}
+        >
+          {TaskStatus.literals.map((s) => (
+            <option key={s} value={s}>
+              {s.replace("_", " ")}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label="Priority"
+          value={task.priority}
+          disabled={readOnly}
+          onChange={(e) => change(intent("updateTask", task.id, { priority: e.target.value as TaskPriority }))}
+        >
+          {TaskPriority.literals.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+        <button
+          type="button"
+          aria-label="Move up"
+          disabled={readOnly || p.prevId === undefined}
+          onClick={() => move(p.prevPrevId ?? null, p.prevId ?? null)}
+        >
+          ↑
+        </button>
+        <button
+          type="button"
+          aria-label="Move down"
+          disabled={readOnly || p.nextId === undefined}
+          onClick={() => move(p.nextId ?? null, p.nextNextId ?? null)}
+        >
+          ↓
+        </button>
+        <button type="button" onClick={() => p.onSelect(task.id)} aria-pressed={p.selected}>
+          Details
+        </button>
+        <button
+          type="button"
+          aria-label="Delete task"
+          disabled={readOnly}
+          onClick={() => deleteWithUndo(`task “${task.title}”`, intent("deleteTask", task.id))}
+        >
+          ✕
+        </button>
+      </Fields>
     </li>
   )
 }, sameRow)
