@@ -30,6 +30,7 @@ export const StatusBar = memo(
     const counts = useLocalCounts(
       meta.workspaceId,
       `${saveVersion}/${report?.pending}/${report?.state}/${report?.lastSyncedAt}/${report?.rejected}`,
+      () => session.stored,
     )
     const network = useNetworkOnline()
     const now = useNow(5_000)
@@ -41,6 +42,7 @@ export const StatusBar = memo(
       rejected: counts?.rejected,
       oldestPendingAt: counts?.oldestPendingAt,
       unsaved: session.unsaved,
+      storedSinceCount: session.stored - (counts?.storedAtRead ?? 0),
       network,
       workerFailed: workerError !== undefined,
       saveFailed: session.error !== undefined,

@@ -57,6 +57,7 @@ export class DocReplica {
   private gate: DocGate = { _tag: "Writable" }
   private replaced = false
   private unsaved = 0
+  private stored = 0
   private saveError: string | undefined
   private applied = 0
   private chain: Promise<void> = Promise.resolve()
@@ -361,6 +362,7 @@ export class DocReplica {
           bytes,
           createdAt,
         })
+        this.stored++
         // The rows of one's own edits are written with them: a reload right after shows them.
         await this.flushRows()
       } catch (e) {
@@ -473,6 +475,7 @@ export class DocReplica {
       loaded: this.loaded,
       filling: this.bulkRunning > 0,
       unsaved: this.unsaved,
+      stored: this.stored,
       saveError: this.saveError,
       readOnlyReason: this.readOnlyReason(),
       canUndo: this.undo?.canUndo ?? false,

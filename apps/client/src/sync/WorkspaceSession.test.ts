@@ -96,7 +96,9 @@ describe("WorkspaceSession (the page's side of an open workspace)", () => {
     expect(board).toBeLessThanOrEqual(2)
     expect(saves).toBeGreaterThanOrEqual(2)
     expect(session.index.tasks.get("t1")?.title).toBe("renamed")
+    // Out of `unsaved`, into `stored`: the status bar counts it until its next outbox count.
     expect(session.unsaved).toBe(0)
+    expect(session.stored).toBe(1)
     session.close()
   })
 })

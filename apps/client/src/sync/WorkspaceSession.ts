@@ -56,6 +56,7 @@ export class WorkspaceSession {
     loaded: false,
     filling: false,
     unsaved: 0,
+    stored: 0,
     saveError: undefined,
     readOnlyReason: undefined,
     canUndo: false,
@@ -162,7 +163,7 @@ export class WorkspaceSession {
       case "State": {
         const [a, b] = [this.state, m.state]
         this.state = b
-        if (a.unsaved !== b.unsaved || a.saveError !== b.saveError) this.savesSoon()
+        if (a.unsaved !== b.unsaved || a.stored !== b.stored || a.saveError !== b.saveError) this.savesSoon()
         const boardMoved =
           a.loaded !== b.loaded ||
           a.filling !== b.filling ||
@@ -377,6 +378,11 @@ export class WorkspaceSession {
 
   get unsaved(): number {
     return this.state.unsaved + (this.seq - Math.min(this.applied, this.seq))
+  }
+
+  /** This tab's commits put in the IndexedDB outbox so far (see `DocState.stored`). */
+  get stored(): number {
+    return this.state.stored
   }
 
   get error(): string | undefined {

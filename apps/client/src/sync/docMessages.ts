@@ -62,6 +62,11 @@ export interface DocState {
   readonly filling: boolean
   /** Commits not yet in the IndexedDB outbox. */
   readonly unsaved: number
+  /**
+   * Commits this worker has put in the outbox so far. The status bar counts the outbox in
+   * IndexedDB now and then: the ones stored since its last read started are added to it.
+   */
+  readonly stored: number
   readonly saveError: string | undefined
   /** Why this tab must not write beyond the role (a newer app's document, a reload under way). */
   readonly readOnlyReason: string | undefined

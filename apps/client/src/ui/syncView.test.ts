@@ -114,9 +114,10 @@ describe("[U2] syncView: one source of truth for the status bar", () => {
         fc.nat(3),
         fc.boolean(),
         fc.boolean(),
-        (r, outbox, unsaved, network, registered) => {
-          const v = view({ report: r, outbox, unsaved, network, registered })
-          const pending = Math.max(outbox ?? 0, r?.pending ?? 0) + unsaved
+        fc.nat(2),
+        (r, outbox, unsaved, network, registered, storedSinceCount) => {
+          const v = view({ report: r, outbox, unsaved, network, registered, storedSinceCount })
+          const pending = Math.max(outbox ?? 0, r?.pending ?? 0) + unsaved + storedSinceCount
           expect(v.pending).toBe(pending)
           if (pending > 0) {
             expect(v.headline).not.toBe("Up to date")

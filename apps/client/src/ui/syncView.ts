@@ -38,6 +38,12 @@ export interface SyncInputs {
   readonly oldestPendingAt: number | undefined
   /** Commits made in this tab, not yet in IndexedDB. */
   readonly unsaved: number
+  /**
+   * Commits this tab put in IndexedDB after the `outbox` count was read. From leaving
+   * `unsaved` until the next count (or the leader's report) they are counted here, or the bar
+   * would say "Up to date" for that moment while they wait.
+   */
+  readonly storedSinceCount?: number
   /** The browser's own view of the network (`navigator.onLine`). */
   readonly network: boolean
   /** The sync worker could not start in this tab. */
@@ -182,7 +188,7 @@ const phaseOf = (i: SyncInputs, pending: number): Phase => {
 export const syncView = (i: SyncInputs): SyncView => {
   // Every source that knows of waiting changes counts; the largest is the honest one while
   // they catch up with each other (a commit is in this tab before it is in IndexedDB).
-  const pending = Math.max(i.outbox ?? 0, i.report?.pending ?? 0) + i.unsaved
+  const pending = Math.max(i.outbox ?? 0, i.report?.pending ?? 0) + i.unsaved + (i.storedSinceCount ?? 0)
   const refused = Math.max(i.rejected ?? 0, i.report?.rejected ?? 0)
   const dates = [i.report?.oldestPendingAt, i.oldestPendingAt].filter((t): t is number => t !== undefined)
   const oldest = pending > 0 && dates.length > 0 ? Math.min(...dates) : undefined
