@@ -1,6 +1,6 @@
 import type { WorkspaceMeta } from "@vibestack/shared"
 import { memo } from "react"
-import { useLocalCounts } from "../hooks/useLocalCounts.js"
+import { storedSince, useLocalCounts } from "../hooks/useLocalCounts.js"
 import { useNetworkOnline } from "../hooks/useNetworkOnline.js"
 import { useNow } from "../hooks/useNow.js"
 import { useTabSync } from "../hooks/useTabSync.js"
@@ -30,7 +30,7 @@ export const StatusBar = memo(
     const counts = useLocalCounts(
       meta.workspaceId,
       `${saveVersion}/${report?.pending}/${report?.state}/${report?.lastSyncedAt}/${report?.rejected}`,
-      () => session.stored,
+      session,
     )
     const network = useNetworkOnline()
     const now = useNow(5_000)
@@ -42,7 +42,7 @@ export const StatusBar = memo(
       rejected: counts?.rejected,
       oldestPendingAt: counts?.oldestPendingAt,
       unsaved: session.unsaved,
-      storedSinceCount: session.stored - (counts?.storedAtRead ?? 0),
+      storedSinceCount: storedSince(counts, session),
       network,
       workerFailed: workerError !== undefined,
       saveFailed: session.error !== undefined,
