@@ -254,6 +254,7 @@ describe("[#18] accessibility", () => {
         const controls = [...document.querySelectorAll("input, select, textarea")] as Array<HTMLInputElement>
         for (const c of controls)
           if (c.form === null) out.push(`${where}: ${c.tagName} ${c.getAttribute("aria-label") ?? c.id} has no form`)
+        if (document.querySelector("form form") !== null) out.push(`${where}: a form inside a form`)
         for (const f of document.forms)
           if (f.querySelectorAll("input, select, textarea").length > 8)
             out.push(`${where}: a form of ${f.querySelectorAll("input, select, textarea").length} controls`)
