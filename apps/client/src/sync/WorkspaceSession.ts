@@ -23,6 +23,9 @@ const docWorker = (): DocPort =>
 
 const key = (c: Collection, id: string) => `${c}/${id}`
 
+/** What the status bar shows of the worker's state (`subscribeSaves`); the rest is the board's. */
+const SAVE_FIELDS: ReadonlySet<keyof DocState> = new Set(["unsaved", "stored", "saveError"])
+
 /**
  * The open workspace in this tab. The LoroDoc is not here: it lives in this tab's document
  * worker (`doc.worker.ts`, `DocReplica`), so opening or syncing a large workspace never blocks
@@ -163,15 +166,10 @@ export class WorkspaceSession {
       case "State": {
         const [a, b] = [this.state, m.state]
         this.state = b
-        if (a.unsaved !== b.unsaved || a.stored !== b.stored || a.saveError !== b.saveError) this.savesSoon()
-        const boardMoved =
-          a.loaded !== b.loaded ||
-          a.filling !== b.filling ||
-          a.readOnlyReason !== b.readOnlyReason ||
-          a.canUndo !== b.canUndo ||
-          a.canRedo !== b.canRedo ||
-          a.topUndoTag !== b.topUndoTag
-        return boardMoved ? this.bumpSoon() : undefined
+        const moved = (Object.keys(b) as Array<keyof DocState>).filter((k) => a[k] !== b[k])
+        if (moved.some((k) => SAVE_FIELDS.has(k))) this.savesSoon()
+        // Any other field (a new one too) is the board's.
+        return moved.some((k) => !SAVE_FIELDS.has(k)) ? this.bumpSoon() : undefined
       }
       case "Answer": {
         const resolve = this.asks.get(m.id)
@@ -446,7 +444,7 @@ export class WorkspaceSession {
     return () => this.saveListeners.delete(listener)
   }
 
-  /** A number that changes with `unsaved` and `error`. */
+  /** A number that changes with `unsaved`, `stored` and `error`. */
   readonly saveVersion = (): number => this.savesNo
 
   close(): void {
