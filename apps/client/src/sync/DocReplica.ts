@@ -152,21 +152,14 @@ export class DocReplica {
     if (mark !== undefined && this.contains(mark)) {
       const changed = changedEntitiesBetween(this.doc, mark as Frontiers, this.doc.frontiers())
       if (changed.size === 0) return
-      if (changed.size > SEND_LIMIT)
-        return this.bulk(
-          COLLECTIONS.map((c) => [c, [...changed.ids(c)]]),
-          false,
-        )
+      if (changed.size > SEND_LIMIT) return this.bulk(changed, false)
       const { puts, gone } = this.read(changed)
       await this.deps.store.entities.write(this.ws, toRowChanges(puts, gone), frontiersRow(this.doc.frontiers()))
       if (toPage) this.send(puts, gone)
       return
     }
     // No rows yet (a new device), or rows of a document since rewritten: fill from scratch.
-    await this.bulk(
-      COLLECTIONS.map((c) => [c, collectionMap(this.doc, c).keys()]),
-      true,
-    )
+    await this.bulk(this.everyEntity(), true)
   }
 
   /**
@@ -199,7 +192,7 @@ export class DocReplica {
    * board shows the first rows long before the last. The mark moves only with the last part,
    * which also takes every row change queued meanwhile (so the mark covers nothing unwritten).
    */
-  private bulk(ids: ReadonlyArray<readonly [Collection, ReadonlyArray<string>]>, replace: boolean): Promise<void> {
+  private bulk(ids: ChangedEntities, replace: boolean): Promise<void> {
     // Counted from now: row flushes wait for it. One bulk at a time (each moves the mark last).
     this.bulkRunning++
     this.sendState()
@@ -213,10 +206,10 @@ export class DocReplica {
     return run
   }
 
-  private async runBulk(ids: ReadonlyArray<readonly [Collection, ReadonlyArray<string>]>, replace: boolean) {
+  private async runBulk(ids: ChangedEntities, replace: boolean) {
     const parts: Array<[Collection, ReadonlyArray<string>]> = []
     for (const c of ["projects", "members", "tasks", "comments"] as const) {
-      const all = ids.find(([x]) => x === c)?.[1] ?? []
+      const all = [...ids.ids(c)]
       for (let i = 0; i < all.length; i += FILL_CHUNK) parts.push([c, all.slice(i, i + FILL_CHUNK)])
     }
     for (const [i, [c, part]] of parts.entries()) {
@@ -242,6 +235,18 @@ export class DocReplica {
     this.deps.emit({ _tag: "Reload", applied: this.applied, gone })
   }
 
+  /** Every entity of the document (a fill, or a first import into an empty one). */
+  private everyEntity(): ChangedEntities {
+    const all = new ChangedEntities()
+    for (const c of COLLECTIONS)
+      all.add(
+        collectionMap(this.doc, c)
+          .keys()
+          .map((id) => ({ collection: c, id })),
+      )
+    return all
+  }
+
   private contains(f: EntityMarkRow["frontiers"]): boolean {
     const vv = this.doc.oplogVersion()
     return f.every((x) => (vv.get(x.peer) ?? 0) > x.counter)
@@ -264,16 +269,7 @@ export class DocReplica {
     const from = this.seen
     this.seen = now
     // From nothing (a new device's first import): every entity, without reading all history's ops.
-    if (from.length === 0) {
-      const all = new ChangedEntities()
-      for (const c of COLLECTIONS)
-        all.add(
-          collectionMap(this.doc, c)
-            .keys()
-            .map((id) => ({ collection: c, id })),
-        )
-      this.changed(all)
-    } else this.changed(changedEntitiesBetween(this.doc, from, now))
+    this.changed(from.length === 0 ? this.everyEntity() : changedEntitiesBetween(this.doc, from, now))
   }
 
   private changed(changed: ChangedEntities) {
@@ -281,10 +277,7 @@ export class DocReplica {
     if (changed.size === 0) return
     if (changed.size > SEND_LIMIT) {
       // A large import: rows in parts, then the page reads its windows again.
-      void this.bulk(
-        COLLECTIONS.map((c) => [c, [...changed.ids(c)]]),
-        false,
-      )
+      void this.bulk(changed, false)
       return this.sendState()
     }
     const { puts, gone } = this.read(changed)
