@@ -12,9 +12,17 @@ type Report = (kind: "uncaughtException" | "unhandledRejection", error: unknown)
 export const installProcessGuard = (report: Report): (() => void) => {
   const onException = (error: unknown) => report("uncaughtException", error)
   const onRejection = (error: unknown) => report("unhandledRejection", error)
+  // When whoever reads the log goes away (a parent that died, a log shipper killed), each write
+  // fails with EPIPE as an 'error' event. Unhandled, that became an uncaught exception whose
+  // report wrote the log again: a loop at 100 % CPU for as long as the process lived. The lines
+  // are lost either way; the server keeps serving.
+  const onLogStreamError = () => {}
+  const streams = [process.stdout, process.stderr]
+  for (const s of streams) s.on("error", onLogStreamError)
   process.on("uncaughtException", onException)
   process.on("unhandledRejection", onRejection)
   return () => {
+    for (const s of streams) s.off("error", onLogStreamError)
     process.off("uncaughtException", onException)
     process.off("unhandledRejection", onRejection)
   }

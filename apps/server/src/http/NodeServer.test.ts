@@ -1,4 +1,7 @@
-import { execFile } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
+import { mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { rawRequest, upgradeRequest } from "../test/rawHttp.js"
@@ -73,6 +76,29 @@ describe("NodeServer guards (S14)", () => {
     expect(out).toContain("caught uncaughtException Error: boom")
     expect(out).toContain("caught unhandledRejection Error: nope")
     expect(out.trim().endsWith("alive")).toBe(true)
+  }, 60_000)
+
+  it("[S14] a log reader that goes away is not an uncaught exception (the guard logged its own EPIPE in a loop at 100 % CPU)", async () => {
+    const guard = fileURLToPath(new URL("./HandlerGuard.ts", import.meta.url))
+    const result = join(mkdtempSync(join(tmpdir(), "guard-")), "reports")
+    const script = `
+      import { writeFileSync } from "node:fs"
+      import { installProcessGuard } from ${JSON.stringify(guard)}
+      let reports = 0
+      installProcessGuard((kind, error) => { reports++; console.log("caught", kind, String(error)) })
+      console.log("ready")
+      const write = setInterval(() => console.log("a log line nobody reads"), 5)
+      setTimeout(() => { clearInterval(write); writeFileSync(${JSON.stringify(result)}, String(reports)); process.exit(0) }, 800)`
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "pipe"],
+    })
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)))
+    await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()))
+    // The reader of the child's log goes away, as when the process that started it dies.
+    child.stdout.destroy()
+    child.stderr.destroy()
+    expect(await exited).toBe(0)
+    expect(readFileSync(result, "utf8")).toBe("0")
   }, 60_000)
 })
 
