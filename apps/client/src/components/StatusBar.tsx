@@ -1,12 +1,16 @@
 import type { WorkspaceMeta } from "@vibestack/shared"
-import { memo } from "react"
+import { memo, useEffect } from "react"
 import { storedSince, useLocalCounts } from "../hooks/useLocalCounts.js"
 import { useNetworkOnline } from "../hooks/useNetworkOnline.js"
 import { useNow } from "../hooks/useNow.js"
 import { useTabSync } from "../hooks/useTabSync.js"
 import { useSaveVersion } from "../hooks/useWorkspaceSession.js"
+import { pageShown } from "../serviceWorker.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { type StatusReportView, syncView } from "../ui/syncView.js"
+
+/** States in which the board is still getting what it opened from the server. */
+const OPENING = new Set(["starting", "connecting", "catchingUp"])
 
 /**
  * Always visible: where sync stands, changes waiting to upload, last sync, changes the server
@@ -48,6 +52,12 @@ export const StatusBar = memo(
       saveFailed: session.error !== undefined,
       now,
     })
+    // The board has what it opened once its first sync is over (or cannot happen): only then
+    // does the service worker download the app shell (serviceWorker.ts).
+    const settled = !OPENING.has(v.state)
+    useEffect(() => {
+      if (settled) pageShown()
+    }, [settled])
     return (
       <footer className="status-bar" role="status" aria-live="polite" data-testid="status-bar">
         <span className={`dot ${v.tone}`} aria-hidden="true" />

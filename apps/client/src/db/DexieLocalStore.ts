@@ -131,6 +131,10 @@ export class DexieLocalStore implements LocalStore {
     )
   }
 
+  /** The device has stored something of this document (counted by key: no bytes are read). */
+  readonly hasDoc = async (ws: WorkspaceId, doc: DocId): Promise<boolean> =>
+    (await this.db.docs.where(":id").equals([ws, doc]).count()) > 0
+
   readonly loadDoc = (ws: WorkspaceId, doc: DocId): Promise<StoredDoc> =>
     this.db.transaction("r", [this.db.docs, this.db.updates], async () => {
       const row = await this.docRow(ws, doc)

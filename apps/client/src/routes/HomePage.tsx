@@ -1,7 +1,9 @@
 import { Link, useNavigate } from "@tanstack/react-router"
 import { newId, type WorkspaceId } from "@vibestack/schema"
+import { useEffect } from "react"
 import { NewItemForm } from "../components/NewItemForm.js"
 import { useWorkspaces } from "../hooks/useWorkspaces.js"
+import { pageShown } from "../serviceWorker.js"
 import { describeFatal } from "../sync/fatalMessage.js"
 import { tabSync } from "../sync/runtime.js"
 import { RULES } from "../ui/textRules.js"
@@ -11,6 +13,7 @@ import type { WriteResult } from "../ui/write.js"
 export const HomePage = () => {
   const workspaces = useWorkspaces()
   const navigate = useNavigate()
+  useEffect(pageShown, [])
   const create = async (name: string): Promise<WriteResult> => {
     const workspaceId = newId<WorkspaceId>()
     try {

@@ -1,5 +1,5 @@
 /// <reference lib="webworker" />
-import { MAIN_DOC } from "@vibestack/schema"
+import { MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
 import { SyncEngine, type SyncError, type SyncStatus, TransportError, type WorkspaceMeta } from "@vibestack/shared"
 import { DexieLocalStore } from "../db/DexieLocalStore.js"
 import { loroReady } from "./loroReady.js"
@@ -10,7 +10,7 @@ import {
   parseWorkerCommand,
   type SyncStatusWire,
 } from "./messages.js"
-import { makeTransport } from "./transport.js"
+import { makeTransport, prefetchingSnapshots } from "./transport.js"
 import { tabCommitStore, WorkerDocHost } from "./WorkerDocHost.js"
 
 /**
@@ -22,7 +22,7 @@ import { tabCommitStore, WorkerDocHost } from "./WorkerDocHost.js"
 declare const self: DedicatedWorkerGlobalScope
 
 const store = new DexieLocalStore()
-const transport = makeTransport(self.location.origin)
+const { transport, prefetch } = prefetchingSnapshots(makeTransport(self.location.origin))
 const channel = new BroadcastChannel(CHANNEL_NAME)
 const post = (m: ChannelMessage): void => channel.postMessage(m)
 
@@ -163,10 +163,26 @@ const register = async (meta: WorkspaceMeta): Promise<WorkspaceMeta | undefined>
 }
 
 /**
+ * A workspace this device has stored nothing of (just joined) gets its snapshot requested now,
+ * while Loro compiles; its engine takes the answer when it starts (`prefetchingSnapshots`).
+ */
+const prefetchNewDevices = async (): Promise<void> => {
+  const idle = (ws: WorkspaceId) => !running.has(ws) && !starting.has(ws)
+  for (const meta of await store.listWorkspaces()) {
+    const ws = meta.workspaceId
+    if (meta.token === undefined || meta.fatal !== undefined || !idle(ws)) continue
+    // Its engine may have started meanwhile: then it asked for the snapshot itself.
+    if (!(await store.hasDoc(ws, MAIN_DOC)) && idle(ws)) prefetch(meta.token, ws, MAIN_DOC)
+  }
+}
+
+/**
  * Starts an engine for every workspace that can sync and has none yet, and restarts one whose
  * token changed (joined again with a new link: a viewer becoming an editor, or after a fatal).
  */
 const scan = async (): Promise<void> => {
+  // Only a head start: an error here is the engine's to meet when it asks.
+  prefetchNewDevices().catch(() => undefined)
   // Engines hold documents: none starts before Loro is in.
   await loroReady
   if (stopped) return
