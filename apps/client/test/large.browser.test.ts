@@ -157,6 +157,35 @@ describe("large workspace (10,000 tasks)", () => {
     await ctx.close()
   })
 
+  it("[U7] short projects far below the screen get their rows once scrolled near too (forty of them once drew in one long task)", async () => {
+    const path = new URL("../../server/src/cli/commands/seed.ts", import.meta.url).href
+    const { seedOverHttp } = (await import(/* @vite-ignore */ path)) as {
+      readonly seedOverHttp: (o: object) => Promise<{ readonly workspaceId: string; readonly masterToken: string }>
+    }
+    // Forty projects of about fifteen tasks: each short enough to draw whole, forty screens together.
+    const short = await seedOverHttp({ url: server.url, tasks: 600, projects: 40, seed: 12 })
+    const ctx = await browser.newContext({ serviceWorkers: "block" })
+    const page = await ctx.newPage()
+    await page.goto(`${server.url}/join/${short.workspaceId}#token=${short.masterToken}`)
+    await expect.poll(() => countedTasks(page), poll).toBe(600)
+    await page.reload()
+    await firstTitle(page).waitFor({ timeout: poll.timeout })
+    const sections = page.locator("section.project")
+    await expect.poll(() => sections.count(), poll).toBe(40)
+    const last = sections.last()
+    expect(await sections.first().locator("li.task").count()).toBeGreaterThan(0)
+    await expect.poll(() => last.locator(".rows-placeholder").count(), poll).toBe(1)
+    expect(await last.locator("li.task").count()).toBe(0)
+    const rows = Number(/(\d+) tasks?$/.exec((await last.locator("h2 + span.muted").textContent()) ?? "")?.[1])
+    expect(rows).toBeGreaterThan(0)
+    // The placeholder holds about the rows' height (not a screenful), so revealing moves little below it.
+    const held = await last.locator(".rows-placeholder").evaluate((e) => e.getBoundingClientRect().height)
+    expect(held).toBeLessThanOrEqual(rows * 44 + 1)
+    await last.scrollIntoViewIfNeeded()
+    await expect.poll(() => last.locator("li.task").count(), poll).toBe(rows)
+    await ctx.close()
+  })
+
   it("[C18] two tabs on a large workspace stay in step", async () => {
     const { ctx, page: a } = await joined("block")
     const b = await ctx.newPage()

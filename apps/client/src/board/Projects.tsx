@@ -1,7 +1,6 @@
 import type { Member, Project } from "@vibestack/schema"
 import { memo, useMemo, useSyncExternalStore } from "react"
 import { ProjectColumn } from "../components/ProjectColumn.js"
-import { WHOLE } from "../components/VirtualTaskList.js"
 import { useNearScreen } from "../hooks/useNearScreen.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { ProjectBoard } from "./ProjectBoard.js"
@@ -42,10 +41,12 @@ const FilteredProject = memo((p: Props & { readonly project: Project; readonly f
   const tasks = useSyncExternalStore(session.subscribe, () => session.index.tasksOf(project.id))
   const total = useSyncExternalStore(session.subscribe, () => session.taskCount(project.id))
   const shown = useMemo(() => filterTasks(tasks, p.filter), [tasks, p.filter])
-  // A long project renders its rows once near the screen (the first one at once): opening a
-  // large workspace lays out one screenful, not every project's window.
+  // A project renders its rows once near the screen (the first one at once), however short:
+  // opening a workspace lays out one screenful, not every project's rows (forty short projects
+  // were one task of hundreds of milliseconds, and so was a new device's first part of rows,
+  // which leaves every project short for a moment).
   // (An empty one has nothing to defer; it is not watched either: its tasks may be on their way.)
-  const [nearScreen, nearRef] = useNearScreen(p.first || (total > 0 && total <= WHOLE), total > 0)
+  const [nearScreen, nearRef] = useNearScreen(p.first, total > 0)
   const near = nearScreen || total === 0
   return p.view === "board" ? (
     <ProjectBoard

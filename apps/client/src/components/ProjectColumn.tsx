@@ -39,7 +39,7 @@ export const ProjectColumn = memo(
           readOnly={readOnly}
         />
         {!near ? (
-          <RowsPlaceholder />
+          <RowsPlaceholder rows={filtered ? shown.length : total} />
         ) : (
           <VirtualTaskList
             label={`Tasks of ${project.name}`}

@@ -85,5 +85,14 @@ export const VirtualTaskList = ({ label, tasks, total, loadMore, row }: Props) =
   )
 }
 
-/** Where a long project's rows go until it is near the screen: the height its list will take. */
-export const RowsPlaceholder = () => <div className="task-scroll rows-placeholder" aria-busy="true" />
+/**
+ * Where a project's rows go until it is near the screen: the height its list will take (`rows`
+ * estimated rows, at most the list's scrolling height), so revealing it moves nothing below.
+ */
+export const RowsPlaceholder = ({ rows }: { readonly rows?: number }) => (
+  <div
+    className="task-scroll rows-placeholder"
+    aria-busy="true"
+    style={rows === undefined ? undefined : { height: `min(70vh, ${rows * ESTIMATE}px)` }}
+  />
+)

@@ -13,7 +13,7 @@ import {
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb"
 import fc from "fast-check"
 import { LoroDoc } from "loro-crdt"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { DexieLocalStore } from "../db/DexieLocalStore.js"
 import { DocReplica } from "./DocReplica.js"
 import type { DocToPage } from "./docMessages.js"
@@ -398,6 +398,7 @@ describe("DocReplica (the tab's document, in its worker)", () => {
         ...(i > 0 && { position: { after: `t${i - 1}`, before: null } }),
       })
     other.commit()
+    const writes = vi.spyOn(store.entities, "write")
     h.hear({ _tag: "RemoteUpdates", ws, doc: MAIN_DOC, updates: [other.export({ mode: "snapshot" })] })
     // A local edit while the parts are written: its row joins the last part.
     h.replica.handle({
@@ -409,6 +410,11 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     })
     await h.replica.flush()
     expect(h.sent.filter((m) => m._tag === "Reload").length).toBeGreaterThanOrEqual(2)
+    // The page reads its windows after each part: the first part of tasks is a small one, so
+    // the board's first rows do not wait for 2,000 tasks to be read and written.
+    const taskParts = writes.mock.calls.map(([, changes]) => changes.filter((c) => c.c === "tasks").length)
+    expect(taskParts.find((n) => n > 0)).toBeLessThanOrEqual(500)
+    expect(taskParts.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2_100)
     expect(h.sent.every((m) => m._tag !== "Changes" || m.puts.length + m.gone.length <= 500)).toBe(true)
     await store.appendRemote(ws, MAIN_DOC, [other.export({ mode: "snapshot" })], 1)
     const stored = await store.loadDoc(ws, MAIN_DOC)
