@@ -1,8 +1,8 @@
 /**
  * Web app render benchmark: the built app in real Chromium against a real server, with a
  * seeded workspace of N tasks (default 10,000). Measures
- *   - first rendered board from the server (fresh browser profile: snapshot + pull + render),
- *   - first rendered board from IndexedDB (reloads of the same profile),
+ *   - first painted board from the server (fresh browser profiles, median: snapshot + pull + render),
+ *   - first painted board from IndexedDB (reloads of the same profile),
  *   - keypress → next paint in a task description with the whole workspace loaded, keys at a
  *     fast typist's pace (80 ms apart) and as fast as the browser takes them (each key then
  *     waits for those before it: a throughput figure more than a latency one).
@@ -13,7 +13,7 @@
  * Issue #15 targets: at 10,000 tasks first board ≤ 1 s from the server and ≤ 300 ms from
  * IndexedDB; at 100,000 ≤ 3 s and ≤ 1 s; keypress → paint p99 ≤ 16 ms; longest task ≤ 50 ms.
  * Reported, never asserted.
- * Run: node --import tsx bench/client-render.ts [tasks=10000] [reloads=5] [keys=200]
+ * Run: node --import tsx bench/client-render.ts [tasks=10000] [reloads=5] [keys=200] [joins=3, 1 at 100,000]
  */
 import { fileURLToPath } from "node:url"
 import { seedOverHttp } from "@vibestack/server/src/cli/commands/seed.js"
@@ -34,23 +34,35 @@ declare const MessageChannel: PageMessageChannel
 const tasks = Number(process.argv[2] ?? 10_000)
 const reloads = Number(process.argv[3] ?? 5)
 const keys = Number(process.argv[4] ?? 200)
+/** New devices joining (fresh profiles): a single first open varies by ±30 % on a shared machine. */
+const joinsRun = Number(process.argv[5] ?? (tasks >= 100_000 ? 1 : 3))
 const big = tasks >= 100_000
 const clientDir = fileURLToPath(new URL("../apps/client", import.meta.url))
 
 /**
- * Records, in the page, when the first task row exists and when the document is loaded (ms
- * since navigation start), and every long task (Long Tasks API: main-thread tasks > 50 ms).
+ * Records, in the page, when the first task row is painted (the frame after it entered the DOM:
+ * a large render's style, layout and paint come after the insertion, and the user sees the
+ * paint) and when the document is loaded (ms since navigation start), and every long task (Long
+ * Tasks API: main-thread tasks > 50 ms).
  */
 const FIRST_BOARD = `
   window.__longTasks = []
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration })
   }).observe({ type: "longtask", buffered: true })
+  let rowSeen = false
   new MutationObserver((_, obs) => {
-    if (window.__firstBoard === undefined && document.querySelector("input.task-title")) window.__firstBoard = performance.now()
+    if (!rowSeen && document.querySelector("input.task-title")) {
+      rowSeen = true
+      requestAnimationFrame(() => {
+        const { port1, port2 } = new MessageChannel()
+        port1.onmessage = () => { window.__firstBoard = performance.now() }
+        port2.postMessage(0)
+      })
+    }
     if (window.__docLoaded === undefined && document.querySelector('main.board[data-doc-loaded="true"]'))
       window.__docLoaded = performance.now()
-    if (window.__firstBoard !== undefined && window.__docLoaded !== undefined) obs.disconnect()
+    if (rowSeen && window.__docLoaded !== undefined) obs.disconnect()
   }).observe(document, { childList: true, subtree: true, attributes: true })
 `
 
@@ -100,22 +112,34 @@ try {
     executablePath: "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
   })
-  const context = await browser.newContext()
-  await context.addInitScript(FIRST_BOARD)
-  const page = await context.newPage()
-  page.on("pageerror", (e) => console.log("page error:", e.message))
-  page.on("console", (m) => m.type() === "error" && console.log("page console:", m.text()))
-
-  await page.goto(`${server.url}/join/${seeded.workspaceId}#token=${seeded.masterToken}`)
-  const fromServer = await firstBoard(page)
-  // Let the leader finish storing what it pulled before timing local opens.
-  await page.waitForFunction(
-    () => document.querySelector('[data-testid="sync-state"]')?.textContent?.includes("Up to date"),
-    null,
-    { timeout: 900_000 },
-  )
-
-  const longFromServer = await longestTask(page)
+  /** A new device (fresh browser profile) joins: its first board and longest task. */
+  const join = async () => {
+    const context = await browser.newContext()
+    await context.addInitScript(FIRST_BOARD)
+    const page = await context.newPage()
+    page.on("pageerror", (e) => console.log("page error:", e.message))
+    page.on("console", (m) => m.type() === "error" && console.log("page console:", m.text()))
+    await page.goto(`${server.url}/join/${seeded.workspaceId}#token=${seeded.masterToken}`)
+    const board = await firstBoard(page)
+    // Let the leader finish storing what it pulled before timing local opens.
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="sync-state"]')?.textContent?.includes("Up to date"),
+      null,
+      { timeout: 900_000 },
+    )
+    return { context, page, board, long: await longestTask(page) }
+  }
+  // Fresh profiles: the last one stays open for the reloads and the keys.
+  const joins: Array<Awaited<ReturnType<typeof join>>> = []
+  for (let i = 0; i < joinsRun; i++) {
+    const j = await join()
+    if (i < joinsRun - 1) await j.context.close()
+    joins.push(j)
+  }
+  const page = joins.at(-1)!.page
+  const boards = joins.map((j) => j.board)
+  const fromServer = median(boards)
+  const longFromServer = Math.max(...joins.map((j) => j.long))
 
   const fromIdb: Array<number> = []
   const longFromIdb: Array<number> = []
@@ -159,13 +183,22 @@ try {
   const paced = await typed(80)
 
   const rows = [
-    ["first board from the server (fresh profile)", `${fromServer.toFixed(0)} ms`, big ? "≤ 3000 ms" : "≤ 1000 ms"],
+    [
+      `first board from the server (median of ${joinsRun} fresh profiles)`,
+      `${fromServer.toFixed(0)} ms`,
+      big ? "≤ 3000 ms" : "≤ 1000 ms",
+    ],
+    [
+      "  (min / max)",
+      `${sorted(boards)[0]!.toFixed(0)} / ${sorted(boards).at(-1)!.toFixed(0)} ms`,
+      "",
+    ],
     [
       `first board from IndexedDB (median of ${reloads} reloads)`,
       `${median(fromIdb).toFixed(0)} ms`,
       big ? "≤ 1000 ms" : "≤ 300 ms",
     ],
-    ["longest main-thread task, opening from the server", `${longFromServer.toFixed(0)} ms`, "≤ 50 ms"],
+    ["longest main-thread task, opening from the server (max of joins)", `${longFromServer.toFixed(0)} ms`, "≤ 50 ms"],
     [
       "longest main-thread task, opening from IndexedDB (max of reloads)",
       `${Math.max(...longFromIdb).toFixed(0)} ms`,
