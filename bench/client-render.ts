@@ -188,11 +188,7 @@ try {
       `${fromServer.toFixed(0)} ms`,
       big ? "≤ 3000 ms" : "≤ 1000 ms",
     ],
-    [
-      "  (min / max)",
-      `${sorted(boards)[0]!.toFixed(0)} / ${sorted(boards).at(-1)!.toFixed(0)} ms`,
-      "",
-    ],
+    ["  (min / max)", `${sorted(boards)[0]!.toFixed(0)} / ${sorted(boards).at(-1)!.toFixed(0)} ms`, ""],
     [
       `first board from IndexedDB (median of ${reloads} reloads)`,
       `${median(fromIdb).toFixed(0)} ms`,
