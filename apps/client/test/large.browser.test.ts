@@ -157,6 +157,31 @@ describe("large workspace (10,000 tasks)", () => {
     await ctx.close()
   })
 
+  it("[U7] a long project's list scrolls through all its rows: the ones in view are drawn, read from IndexedDB as needed", async () => {
+    const { ctx, page } = await joined("block")
+    await page.reload()
+    await firstTitle(page).waitFor({ timeout: poll.timeout })
+    const first = page.locator("section.project").first()
+    const scroller = first.locator(".task-scroll")
+    const firstId = await first.locator("li.task").first().getAttribute("data-task-id")
+    // The rows drawn fill the list's height (its size and a row's were measured).
+    const fills = () =>
+      scroller.evaluate((el) => {
+        const rows = [...el.querySelectorAll<HTMLElement>("li.task:not(.pending)")]
+        const bottom = Math.max(...rows.map((r) => r.getBoundingClientRect().bottom))
+        return rows.length > 0 && bottom >= el.getBoundingClientRect().bottom - 1
+      })
+    await expect.poll(fills, poll).toBe(true)
+    await scroller.evaluate((el) => el.scrollTo({ top: el.scrollHeight }))
+    await expect.poll(() => first.locator("li.task.pending").count(), poll).toBe(0)
+    await expect.poll(fills, poll).toBe(true)
+    expect(await first.locator(`li.task[data-task-id="${firstId}"]`).count()).toBe(0)
+    // Back at the top, the first task is drawn again.
+    await scroller.evaluate((el) => el.scrollTo({ top: 0 }))
+    await expect.poll(() => first.locator(`li.task[data-task-id="${firstId}"]`).count(), poll).toBe(1)
+    await ctx.close()
+  })
+
   it("[U7] short projects far below the screen get their rows once scrolled near too (forty of them once drew in one long task)", async () => {
     const path = new URL("../../server/src/cli/commands/seed.ts", import.meta.url).href
     const { seedOverHttp } = (await import(/* @vite-ignore */ path)) as {
