@@ -72,7 +72,9 @@ export const VirtualTaskList = ({ label, tasks, total, loadMore, row }: Props) =
     // Few rows beyond the view: every row is a form of several controls, and laying them all
     // out when the board opens is one long task on the page.
     overscan: 3,
-    initialRect: { width: 0, height: 600 },
+    // The list's height until its observer answers: `.task-scroll` is at most 70vh (innerHeight
+    // reads no layout), so the first render draws the rows that fit, not a guess's worth.
+    initialRect: { width: 0, height: Math.round((typeof innerHeight === "number" ? innerHeight : 860) * 0.7) },
     observeElementRect: observeSizeAfterLayout,
     scrollToFn: scrollAfterMount,
   })
