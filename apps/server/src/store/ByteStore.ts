@@ -213,6 +213,21 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
         (rows) => rows[0],
       )
 
+    /**
+     * The document's head, and whether its stored snapshot at `seq` is still there (a repair
+     * deletes the ones that hold quarantined entries): one round trip, no bytes read.
+     */
+    const snapshotStillStored = (ws: string, doc: string, seq: number) =>
+      Effect.map(
+        sql<{ head: number; kept: boolean }>`
+          select d.last_seq as head, exists(
+            select 1 from doc_snapshots s
+            where s.workspace_id = d.workspace_id and s.doc_id = d.doc_id and s.seq = ${seq}
+          ) as kept
+          from docs d where d.workspace_id = ${ws} and d.doc_id = ${doc}`,
+        (rows) => rows[0],
+      )
+
     const saveSnapshot = (ws: string, doc: string, seq: number, bytes: Uint8Array) =>
       sql`insert into doc_snapshots (workspace_id, doc_id, seq, bytes)
           values (${ws}, ${doc}, ${seq}, ${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)})
@@ -227,6 +242,7 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
       countDocs,
       loadDoc,
       newestSnapshot,
+      snapshotStillStored,
       saveSnapshot,
     } as const
   }),

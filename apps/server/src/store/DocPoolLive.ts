@@ -7,9 +7,12 @@ import { LoroPool } from "../pool/LoroPool.js"
 import { LoroPoolService, poolCalls } from "../pool/LoroPoolService.js"
 import { ByteStore } from "./ByteStore.js"
 import { DocPool } from "./DocPool.js"
+import { SnapshotCache } from "./SnapshotCache.js"
 
 /** Updates a stored snapshot may lag the log by and still be served to a new device as is. */
 export const SNAPSHOT_TAIL = 256
+/** Memory for the snapshots served lately (`SnapshotCache`): a few large documents' worth. */
+const SNAPSHOT_CACHE_BYTES = 128 * 1024 * 1024
 
 export interface DocPoolOptions {
   readonly workers: number
@@ -52,9 +55,12 @@ export const DocPoolLive = (options: DocPoolOptions) =>
       // Work started here and left to finish on its own (keeping a snapshot) is interrupted at shutdown.
       const background = yield* FiberSet.make<void, never>()
 
-      // A document whose log an operator rewrote (repair) is reloaded from the store on every node.
+      const snapshots = new SnapshotCache(SNAPSHOT_CACHE_BYTES)
+      // A document whose log an operator rewrote (repair) is reloaded from the store on every
+      // node, and its snapshot served from memory is forgotten.
       const resets = yield* PubSub.subscribe(bus.resets)
       yield* Queue.take(resets).pipe(
+        Effect.tap((r) => Effect.sync(() => snapshots.reset(r.ws, r.doc))),
         Effect.flatMap((r) => calls.discard(r.ws, r.doc)),
         Effect.forever,
         Effect.forkScoped,
@@ -69,23 +75,36 @@ export const DocPoolLive = (options: DocPoolOptions) =>
         discard: calls.discard,
         snapshot: (ws, doc) =>
           Effect.gen(function* () {
-            const head = yield* store.docCursor(ws, doc).pipe(Effect.orElseSucceed(() => undefined))
+            const generation = snapshots.generation(ws, doc)
+            // A stored snapshot close to the head is served as is (the client pulls the few
+            // updates after it): no Loro, no O(document) export per new device. The one served
+            // last is kept in memory, and served again while Postgres still holds it (a repair
+            // deletes the snapshots that hold quarantined entries, in its own transaction).
+            const kept = snapshots.get(ws, doc)
+            const check =
+              kept === undefined
+                ? undefined
+                : yield* store.snapshotStillStored(ws, doc, kept.seq).pipe(Effect.orElseSucceed(() => undefined))
+            const head = check?.head ?? (yield* store.docCursor(ws, doc).pipe(Effect.orElseSucceed(() => undefined)))
+            const near = (s: { seq: number }) => head !== undefined && s.seq <= head && head - s.seq <= SNAPSHOT_TAIL
+            if (kept !== undefined && check?.kept === true && near(kept)) return kept
             const stored = yield* store.newestSnapshot(ws, doc).pipe(Effect.orElseSucceed(() => undefined))
-            // A stored snapshot close to the head is served straight from Postgres: no Loro, no
-            // O(document) export per new device; the client pulls the few updates after it.
-            if (stored !== undefined && head !== undefined && head - stored.seq <= SNAPSHOT_TAIL) return stored
+            if (stored !== undefined && near(stored)) {
+              snapshots.put(ws, doc, stored, generation)
+              return stored
+            }
             // At least at the log's head: another node may have committed since this copy loaded.
             const fresh = yield* calls.exportSnapshot(ws, doc, head)
             if (fresh.seq > (stored?.seq ?? 0))
               yield* FiberSet.run(
                 background,
-                store
-                  .saveSnapshot(ws, doc, fresh.seq, fresh.bytes)
-                  .pipe(
-                    Effect.catchAllCause((cause) =>
-                      Effect.logWarning(`could not keep the snapshot of ${ws}/${doc}`, cause),
-                    ),
+                store.saveSnapshot(ws, doc, fresh.seq, fresh.bytes).pipe(
+                  // Stored now: served from memory from here on (the next request checks the row).
+                  Effect.tap(() => snapshots.put(ws, doc, fresh, generation)),
+                  Effect.catchAllCause((cause) =>
+                    Effect.logWarning(`could not keep the snapshot of ${ws}/${doc}`, cause),
                   ),
+                ),
               )
             return fresh
           }),
