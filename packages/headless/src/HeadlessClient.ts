@@ -168,10 +168,12 @@ export class HeadlessClient {
     o: HeadlessOptions,
   ): Promise<HeadlessClient> {
     const docId = o.docId ?? MAIN_DOC
-    const host = LoroDocHost.fromStored(await store.loadDoc(workspaceId, docId))
+    const stored = await store.loadDoc(workspaceId, docId)
+    const host = LoroDocHost.fromStored(stored)
     const client = new HeadlessClient(workspaceId, token, store, host)
     client.engine = await SyncEngine.start({
       store,
+      stored,
       transport,
       host,
       workspaceId,

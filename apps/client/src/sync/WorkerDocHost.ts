@@ -29,11 +29,16 @@ export class WorkerDocHost implements DocHost {
     private readonly docId: DocId,
   ) {}
 
-  static async load(store: LocalStore, ws: WorkspaceId, docId: DocId): Promise<WorkerDocHost> {
-    const doc = new LoroDoc()
-    const host = new WorkerDocHost(doc, store, ws, docId)
-    await host.importStored()
-    return host
+  /** The replica, and what the store held (the engine starts from it without reading it again). */
+  static async load(
+    store: LocalStore,
+    ws: WorkspaceId,
+    docId: DocId,
+  ): Promise<{ readonly host: WorkerDocHost; readonly stored: StoredDoc }> {
+    const host = new WorkerDocHost(new LoroDoc(), store, ws, docId)
+    const stored = await store.loadDoc(ws, docId)
+    host.importInto(host.current, stored)
+    return { host, stored }
   }
 
   get doc(): LoroDoc {

@@ -57,10 +57,11 @@ const report = (ws: string, status: SyncStatus | SyncStatusWire): void => {
 
 const startEngine = async (meta: WorkspaceMeta & { readonly token: string }): Promise<void> => {
   const ws = meta.workspaceId
-  const host = await WorkerDocHost.load(store, ws, MAIN_DOC)
+  const { host, stored } = await WorkerDocHost.load(store, ws, MAIN_DOC)
   const wrapped = tabCommitStore(store)
   const engine = await SyncEngine.start({
     store: wrapped.store,
+    stored,
     transport,
     host,
     workspaceId: ws,

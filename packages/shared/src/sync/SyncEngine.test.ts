@@ -173,6 +173,70 @@ describe("SyncEngine against MemoryServer", () => {
     expect(clock.pendingTimers).toBe(0)
   })
 
+  it("[C2] an engine given the stored document it starts from does not read it again, and resumes from its cursor", async () => {
+    const server = new MemoryServer()
+    const { masterToken } = server.register(ws, "Team", undefined)
+    const clock = new ManualClock()
+    const a = new Peer({
+      name: "a",
+      transport: new MemoryTransport(server),
+      workspaceId: ws,
+      docId,
+      token: masterToken,
+      clock,
+      random: seeded(3),
+    })
+    await a.start()
+    a.doc.getMap("m").set("x", 1)
+    a.doc.commit()
+    await settle(clock)
+    const b = new Peer({
+      name: "b",
+      transport: new MemoryTransport(server),
+      workspaceId: ws,
+      docId,
+      token: masterToken,
+      clock,
+      random: seeded(4),
+    })
+    await b.start()
+    await settle(clock)
+    await b.engine.stop()
+    const stored = await b.store.loadDoc(ws, docId)
+    expect(stored.cursor).toBeGreaterThan(0)
+    let reads = 0
+    const counting = Object.assign(Object.create(b.store) as typeof b.store, {
+      loadDoc: (...args: Parameters<typeof b.store.loadDoc>) => {
+        reads++
+        return b.store.loadDoc(...args)
+      },
+    })
+    const transport = new MemoryTransport(server)
+    const pulls: Array<number> = []
+    const watched = Object.assign(Object.create(transport) as MemoryTransport, {
+      pull: (...args: Parameters<MemoryTransport["pull"]>) => {
+        pulls.push(args[3])
+        return transport.pull(...args)
+      },
+      snapshot: () => Promise.reject(new Error("a device with a cursor needs no snapshot")),
+    })
+    const engine = await SyncEngine.start({
+      store: counting,
+      stored,
+      transport: watched,
+      host: LoroDocHost.fromStored(stored),
+      workspaceId: ws,
+      docId,
+      token: masterToken,
+      clock,
+    })
+    await settle(clock)
+    expect(reads).toBe(0)
+    expect(pulls[0]).toBe(stored.cursor)
+    await engine.stop()
+    await a.engine.stop()
+  })
+
   it("[C13] regression (real-server fuzz seed 2): a hanging socket attempt does not stop polling, and an ack that runs ahead of the pull still converges", async () => {
     const server = new MemoryServer()
     const { masterToken } = server.register(ws, "Team", undefined)

@@ -4,7 +4,7 @@ import type { SeqBlob } from "../protocol/updatesBody.js"
 import type { BackoffOptions } from "./backoff.js"
 import { type Clock, systemClock } from "./Clock.js"
 import type { DocHost } from "./DocHost.js"
-import type { LocalStore, OutboxEntry, RebasePlan } from "./LocalStore.js"
+import type { LocalStore, OutboxEntry, RebasePlan, StoredDoc } from "./LocalStore.js"
 import type { Lock } from "./Lock.js"
 import { type AckedEntry, type PushOutcome, pushOutbox } from "./pushOutbox.js"
 import { planRebase, planRetry, planSetAside } from "./rebase.js"
@@ -34,6 +34,12 @@ export interface SyncEngineOptions {
   readonly newKey?: () => string
   /** Held for the engine's lifetime: one leader per document per origin. */
   readonly lock?: Lock
+  /**
+   * The stored document the caller has just read (its host was built from it): the engine
+   * takes its cursor from it instead of reading the whole document again (tens of MB for a
+   * large workspace). Ignored with a `lock`, which must be held before the store is read.
+   */
+  readonly stored?: StoredDoc
   readonly pullLimit?: number
   /** Compact the local update log after this many stored updates. */
   readonly compactEvery?: number
@@ -111,7 +117,10 @@ export class SyncEngine {
     const engine = new SyncEngine(options)
     if (options.lock)
       engine.release = await options.lock.acquire(`vibestack-sync:${options.workspaceId}:${options.docId}`)
-    const stored = await options.store.loadDoc(options.workspaceId, options.docId)
+    const stored =
+      options.stored !== undefined && options.lock === undefined
+        ? options.stored
+        : await options.store.loadDoc(options.workspaceId, options.docId)
     await engine.refreshOutbox()
     engine.storedCursor = stored.cursor
     engine.storedSinceCompact = stored.updates.length
