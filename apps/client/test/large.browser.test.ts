@@ -16,16 +16,21 @@ describePagesOnFailure(() => browser)
 let server: TestServer
 let seeded: { readonly workspaceId: string; readonly masterToken: string }
 
+/** A workspace seeded through the sync API, like `vibestack workspace seed`. */
+const seed = async (o: { readonly tasks: number; readonly projects: number; readonly seed: number }) => {
+  const path = new URL("../../server/src/cli/commands/seed.ts", import.meta.url).href
+  const { seedOverHttp } = (await import(/* @vite-ignore */ path)) as {
+    readonly seedOverHttp: (o: object) => Promise<{ readonly workspaceId: string; readonly masterToken: string }>
+  }
+  return seedOverHttp({ url: server.url, ...o })
+}
+
 beforeAll(async () => {
   mkdirSync(resultsDir, { recursive: true })
   await buildClient()
   server = await startAppServer()
   browser = await launchChromium()
-  const path = new URL("../../server/src/cli/commands/seed.ts", import.meta.url).href
-  const { seedOverHttp } = (await import(/* @vite-ignore */ path)) as {
-    readonly seedOverHttp: (o: object) => Promise<{ readonly workspaceId: string; readonly masterToken: string }>
-  }
-  seeded = await seedOverHttp({ url: server.url, tasks: TASKS, projects: 10, seed: 11 })
+  seeded = await seed({ tasks: TASKS, projects: 10, seed: 11 })
 })
 
 afterAll(async () => {
@@ -42,12 +47,14 @@ const upToDate = (p: Page) =>
     },
   )
 const docLoaded = (p: Page) => p.locator("main.board").getAttribute("data-doc-loaded")
-/** Tasks the project headers count ("40 tasks", "50 of 967 tasks shown"): every row is in once all are. */
+/** The tasks a project header counts ("40 tasks", "50 of 967 tasks shown"). */
+const headerCount = (text: string) => Number(/(\d+) tasks?$/.exec(text.replace(" shown", ""))?.[1] ?? 0)
+/** Tasks the project headers count: every row is in once all are. */
 const countedTasks = (p: Page) =>
   p
     .locator("section.project h2 + span.muted")
     .allTextContents()
-    .then((ts) => ts.reduce((n, t) => n + Number(/(\d+) tasks?$/.exec(t.replace(" shown", ""))?.[1] ?? 0), 0))
+    .then((ts) => ts.reduce((n, t) => n + headerCount(t), 0))
 const firstTitle = (p: Page) => p.locator("input.task-title").first()
 const titleOf = (p: Page, taskId: string) => p.locator(`li.task[data-task-id="${taskId}"] input.task-title`)
 
@@ -183,12 +190,8 @@ describe("large workspace (10,000 tasks)", () => {
   })
 
   it("[U7] short projects far below the screen get their rows once scrolled near too (forty of them once drew in one long task)", async () => {
-    const path = new URL("../../server/src/cli/commands/seed.ts", import.meta.url).href
-    const { seedOverHttp } = (await import(/* @vite-ignore */ path)) as {
-      readonly seedOverHttp: (o: object) => Promise<{ readonly workspaceId: string; readonly masterToken: string }>
-    }
     // Forty projects of about fifteen tasks: each short enough to draw whole, forty screens together.
-    const short = await seedOverHttp({ url: server.url, tasks: 600, projects: 40, seed: 12 })
+    const short = await seed({ tasks: 600, projects: 40, seed: 12 })
     const ctx = await browser.newContext({ serviceWorkers: "block" })
     const page = await ctx.newPage()
     await page.goto(`${server.url}/join/${short.workspaceId}#token=${short.masterToken}`)
@@ -201,7 +204,7 @@ describe("large workspace (10,000 tasks)", () => {
     expect(await sections.first().locator("li.task").count()).toBeGreaterThan(0)
     await expect.poll(() => last.locator(".rows-placeholder").count(), poll).toBe(1)
     expect(await last.locator("li.task").count()).toBe(0)
-    const rows = Number(/(\d+) tasks?$/.exec((await last.locator("h2 + span.muted").textContent()) ?? "")?.[1])
+    const rows = headerCount((await last.locator("h2 + span.muted").textContent()) ?? "")
     expect(rows).toBeGreaterThan(0)
     // The placeholder holds about the rows' height (not a screenful), so revealing moves little below it.
     const held = await last.locator(".rows-placeholder").evaluate((e) => e.getBoundingClientRect().height)

@@ -36,18 +36,18 @@ export class WorkerDocHost implements DocHost {
     docId: DocId,
   ): Promise<{ readonly host: WorkerDocHost; readonly stored: StoredDoc }> {
     const host = new WorkerDocHost(new LoroDoc(), store, ws, docId)
-    const stored = await store.loadDoc(ws, docId)
-    host.importInto(host.current, stored)
-    return { host, stored }
+    return { host, stored: await host.importStored() }
   }
 
   get doc(): LoroDoc {
     return this.current
   }
 
-  /** Imports whatever the store holds; Loro ignores what the document already has. */
-  private async importStored(): Promise<void> {
-    this.importInto(this.current, await this.store.loadDoc(this.ws, this.docId))
+  /** Imports whatever the store holds (and returns it); Loro ignores what the document already has. */
+  private async importStored(): Promise<StoredDoc> {
+    const stored = await this.store.loadDoc(this.ws, this.docId)
+    this.importInto(this.current, stored)
+    return stored
   }
 
   private importInto(doc: LoroDoc, stored: StoredDoc): void {
