@@ -1,6 +1,7 @@
 export * from "./api/Api.js"
 export * from "./api/ApiErrors.js"
 export * from "./api/BackupApi.js"
+export * from "./api/payloads.js"
 export * from "./api/ShapeApi.js"
 export * from "./protocol/decodeSafely.js"
 export * from "./protocol/down.js"

@@ -72,3 +72,27 @@ describe("DexieLocalStore upgrade", () => {
     store.close()
   })
 })
+
+describe("DexieLocalStore workspaces", () => {
+  it("naming a joined workspace keeps what the sync worker wrote on its row meanwhile", async () => {
+    const store = make()
+    const ws = "w-named" as WorkspaceId
+    await store.putWorkspace({
+      workspaceId: ws,
+      name: "Shared workspace",
+      serverUrl: "http://127.0.0.1:1",
+      token: "t1",
+      role: "editor",
+      createdAt: 1,
+    })
+    // The leader met a refused token while the join page was still asking for the name.
+    const row = await store.getWorkspace(ws)
+    await store.putWorkspace({ ...row!, fatal: { kind: "Unauthorized", message: "token revoked" } })
+    await store.nameWorkspace(ws, "Launch plan")
+    const named = await store.getWorkspace(ws)
+    expect(named?.name).toBe("Launch plan")
+    expect(named?.fatal).toEqual({ kind: "Unauthorized", message: "token revoked" })
+    expect(named?.token).toBe("t1")
+    store.close()
+  })
+})

@@ -285,6 +285,11 @@ export class DexieLocalStore implements LocalStore {
     await this.db.workspaces.put({ ...meta })
   }
 
+  /** Changes only the name: whatever else the sync worker wrote on the row meanwhile stays. */
+  readonly nameWorkspace = async (ws: WorkspaceId, name: string): Promise<void> => {
+    await this.db.workspaces.update(ws, { name })
+  }
+
   readonly getWorkspace = (ws: WorkspaceId): Promise<WorkspaceMeta | undefined> => this.db.workspaces.get(ws)
 
   readonly listWorkspaces = (): Promise<ReadonlyArray<WorkspaceMeta>> => this.db.workspaces.toArray()

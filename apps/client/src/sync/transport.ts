@@ -2,7 +2,8 @@ import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { HttpTransport, type Transport } from "@vibestack/shared"
 
 /** The worker's transport: the same-origin server (the server serves this app). */
-export const makeTransport = (baseUrl: string): Transport => new HttpTransport({ baseUrl })
+export const makeTransport = (baseUrl: string, options?: { readonly requestTimeoutMs?: number }): Transport =>
+  new HttpTransport({ baseUrl, ...options })
 
 /** A prefetched snapshot nobody asked for by then is dropped (its engine never started). */
 const UNCLAIMED_MS = 30_000

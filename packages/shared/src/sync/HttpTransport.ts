@@ -1,6 +1,6 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { Either, Schema } from "effect"
-import { PushResponse, Registered, WorkspaceInfoResponse } from "../api/Api.js"
+import { PushResponse, Registered, WorkspaceInfoResponse } from "../api/payloads.js"
 import { decodeSafely } from "../protocol/decodeSafely.js"
 import { DownText, Update } from "../protocol/down.js"
 import type { WireError } from "../protocol/errors.js"
@@ -34,7 +34,7 @@ export interface HttpTransportOptions {
 }
 
 /**
- * JSON answers decode with the contract's schemas (`api/Api.ts`), plus what the engine relies
+ * JSON answers decode with the contract's schemas (`api/payloads.ts`), plus what the engine relies
  * on and the contract leaves open: a committed seq is at least 1, a cursor never negative.
  * The requests stay hand-made (one `request` with the engine's deadline and error kinds for
  * JSON and Loro bytes alike) rather than `HttpApiClient`, which would bring its own.
