@@ -1,5 +1,5 @@
 import { MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
-import { useEffect, useState } from "react"
+import { useEffect, useMemo, useState } from "react"
 import { tabSync } from "../sync/runtime.js"
 
 export interface LocalCounts {
@@ -26,30 +26,54 @@ export const storedSince = (counts: LocalCounts | undefined, session: StoredCoun
   counts?.storedAtRead?.of === session ? session.stored - counts.storedAtRead.stored : session.stored
 
 /**
+ * Runs `read` at once when asked, one at a time: asked again while a read is under way, it reads
+ * once more when that one ends (everything asked meanwhile is in that read). A burst of commits
+ * or status reports costs two reads, and the last state is always read.
+ */
+export const coalescing = (read: () => Promise<void>): (() => void) => {
+  let running = false
+  let again = false
+  const run = (): void => {
+    running = true
+    again = false
+    read()
+      .catch(() => undefined)
+      .finally(() => {
+        running = false
+        if (again) run()
+      })
+  }
+  return () => {
+    if (running) again = true
+    else run()
+  }
+}
+
+/**
  * Read straight from IndexedDB, so the counts are right even when no sync leader reports
  * (before its first report, workspace not registered yet, worker failed, server unreachable).
  * Cheap: index counts and the oldest outbox row, never the bytes of the others. `trigger`
- * re-reads (debounced, so a burst of commits or status reports costs one read).
+ * re-reads at once (`coalescing`): a read debounced by 150 ms said "Up to date" that long after
+ * the server's ack, and its late re-render kept the page busy into the next keystroke (which then
+ * waited for the next frame instead of getting one at once).
  */
 export const useLocalCounts = (ws: WorkspaceId, trigger: unknown, session?: StoredCount): LocalCounts | undefined => {
   const [counts, setCounts] = useState<LocalCounts | undefined>(undefined)
-  // biome-ignore lint/correctness/useExhaustiveDependencies: trigger is what makes a re-read worthwhile
-  useEffect(() => {
-    let live = true
+  const reader = useMemo(() => {
     const store = tabSync().store
-    const read = () => {
+    let live = true
+    const ask = coalescing(async () => {
       const storedAtRead = session === undefined ? undefined : { of: session, stored: session.stored }
-      void Promise.all([store.outboxStats(ws, MAIN_DOC), store.rejectedCount(ws, MAIN_DOC)]).then(
-        ([outbox, rejected]) =>
-          live && setCounts({ outbox: outbox.count, oldestPendingAt: outbox.oldestAt, rejected, storedAtRead }),
-        () => undefined,
-      )
-    }
-    const t = setTimeout(read, counts === undefined ? 0 : 150)
-    return () => {
+      const [outbox, rejected] = await Promise.all([store.outboxStats(ws, MAIN_DOC), store.rejectedCount(ws, MAIN_DOC)])
+      if (live) setCounts({ outbox: outbox.count, oldestPendingAt: outbox.oldestAt, rejected, storedAtRead })
+    })
+    const stop = (): void => {
       live = false
-      clearTimeout(t)
     }
-  }, [ws, trigger])
+    return { ask, stop }
+  }, [ws, session])
+  useEffect(() => reader.stop, [reader])
+  // biome-ignore lint/correctness/useExhaustiveDependencies: trigger is what makes a re-read worthwhile
+  useEffect(() => reader.ask(), [reader, trigger])
   return counts
 }

@@ -40,6 +40,18 @@ const docWorker = (): DocPort => {
 
 const key = (c: Collection, id: string) => `${c}/${id}`
 
+/** Entity fields the page shows nowhere: a change of these alone needs no render. */
+const UNSHOWN: ReadonlySet<string> = new Set(["updatedAt"])
+
+/** `next` shows as `shown` does: the same fields with the same values, but for `UNSHOWN` ones (entities are flat records). */
+const shownAlready = (shown: object | undefined, next: object): boolean => {
+  if (shown === undefined) return false
+  const x = shown as Record<string, unknown>
+  const y = next as Record<string, unknown>
+  const keys = Object.keys(y)
+  return keys.length === Object.keys(x).length && keys.every((k) => UNSHOWN.has(k) || (k in x && Object.is(x[k], y[k])))
+}
+
 /** What the status bar shows of the worker's state (`subscribeSaves`); the rest is the board's. */
 const SAVE_FIELDS: ReadonlySet<keyof DocState> = new Set(["unsaved", "stored", "saveError"])
 
@@ -138,7 +150,8 @@ export class WorkspaceSession {
         const n = ++this.changesSeen
         for (const p of m.puts) this.unflushed.set(key(p.c, p.entity.id), { n, entity: p.entity })
         for (const g of m.gone) this.unflushed.set(key(g.c, g.id), { n, entity: undefined })
-        if (this.movesCounts(m)) this.countsMoved.push(n)
+        let shown = this.movesCounts(m)
+        if (shown) this.countsMoved.push(n)
         for (const c of ["projects", "members", "tasks", "comments"] as const) {
           const all = m.puts.filter((p) => p.c === c).map((p) => this.patched(c, p.entity))
           const puts = c === "tasks" ? all.filter((t) => this.inWindow(t as EntityOf["tasks"])) : all
@@ -147,10 +160,15 @@ export class WorkspaceSession {
           // must still come from that read if the read finds it inside the window.
           for (const e of puts) this.touchedDuringRead?.add(key(c, e.id))
           for (const id of gone) this.touchedDuringRead?.add(key(c, id))
+          // A change that only confirms what the page shows (this tab's own edit, patched at
+          // once; the worker adds the time of the commit, shown nowhere) renders nothing: a render
+          // per keystroke's confirmation kept the page busy into the next keystroke.
+          const current = this.index[c]
+          if (gone.some((id) => current.has(id)) || puts.some((e) => !shownAlready(current.get(e.id), e))) shown = true
           this.index.put(c, puts)
           this.index.remove(c, gone)
         }
-        return this.bumpSoon()
+        return shown ? this.bumpSoon() : undefined
       }
       case "Reload":
         this.applied = Math.max(this.applied, m.applied)
