@@ -1,5 +1,5 @@
 import type { WorkspaceMeta } from "@vibestack/shared"
-import { memo, useEffect } from "react"
+import { memo, useEffect, useRef, useState } from "react"
 import { storedSince, useLocalCounts } from "../hooks/useLocalCounts.js"
 import { useNetworkOnline } from "../hooks/useNetworkOnline.js"
 import { useNow } from "../hooks/useNow.js"
@@ -7,7 +7,24 @@ import { useTabSync } from "../hooks/useTabSync.js"
 import { useSaveVersion } from "../hooks/useWorkspaceSession.js"
 import { pageShown } from "../serviceWorker.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
-import { type StatusReportView, syncView } from "../ui/syncView.js"
+import { SETTLE_MS, type StatusReportView, type SyncView, syncView, viewWhileEditing } from "../ui/syncView.js"
+
+/** The bar's words, settled while this tab's edits come in quick succession (`viewWhileEditing`). */
+const useSettledAfterEdits = (v: SyncView, lastWriteAt: number): SyncView => {
+  const shown = useRef(v)
+  const [, wake] = useState(0)
+  const since = Date.now() - lastWriteAt
+  const next = viewWhileEditing(shown.current, v, since)
+  const held = next !== v
+  // Held: look again once the edits have paused.
+  useEffect(() => {
+    if (!held) return
+    const t = setTimeout(() => wake((n) => n + 1), SETTLE_MS - since)
+    return () => clearTimeout(t)
+  }, [held, since])
+  shown.current = next
+  return next
+}
 
 /** States in which the board is still getting what it opened from the server. */
 const OPENING = new Set(["starting", "connecting", "catchingUp"])
@@ -38,20 +55,23 @@ export const StatusBar = memo(
     )
     const network = useNetworkOnline()
     const now = useNow(5_000)
-    const v = syncView({
-      registered: meta.token !== undefined,
-      fatal: meta.fatal,
-      report,
-      outbox: counts?.outbox,
-      rejected: counts?.rejected,
-      oldestPendingAt: counts?.oldestPendingAt,
-      unsaved: session.unsaved,
-      storedSinceCount: storedSince(counts, session),
-      network,
-      workerFailed: workerError !== undefined,
-      saveFailed: session.error !== undefined,
-      now,
-    })
+    const v = useSettledAfterEdits(
+      syncView({
+        registered: meta.token !== undefined,
+        fatal: meta.fatal,
+        report,
+        outbox: counts?.outbox,
+        rejected: counts?.rejected,
+        oldestPendingAt: counts?.oldestPendingAt,
+        unsaved: session.unsaved,
+        storedSinceCount: storedSince(counts, session),
+        network,
+        workerFailed: workerError !== undefined,
+        saveFailed: session.error !== undefined,
+        now,
+      }),
+      session.lastWriteAt,
+    )
     // The board has what it opened once its first sync is over (or cannot happen): only then
     // does the service worker download the app shell (serviceWorker.ts).
     const settled = !OPENING.has(v.state)

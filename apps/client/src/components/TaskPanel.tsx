@@ -67,14 +67,6 @@ export const TaskPanel = ({
   const history = useUndoHistoryOf()
   const deleteWithUndo = useDeleteWithUndo(session)
   const people = useMembers(session)
-  const hint = useId()
-  const field = useRef<HTMLTextAreaElement>(null)
-  // The textarea keeps its own value: the document's change event arrives after a microtask,
-  // and a controlled value lagging one render would reset the caret on every keystroke.
-  const description = task?.description ?? ""
-  const [text, setText] = useState(description)
-  const [error, setError] = useState<string | undefined>(undefined)
-  useEffect(() => setText(description), [description])
   // A panel closed while the description has focus gets no blur: end its undo step here.
   useEffect(() => () => history?.typingEnd(), [history])
   if (task === undefined) return null
@@ -83,15 +75,6 @@ export const TaskPanel = ({
   const change = (fn: Intent) => {
     const r = write(session, fn)
     if (!r.ok) notify({ tone: "error", text: r.message })
-  }
-  const editDescription = (value: string) => {
-    const checked = checkText(RULES.description, value)
-    // Not calling setText: React puts the saved text back into the field.
-    if (!checked.ok) return setError(`${checked.reason} The description keeps its saved text.`)
-    const r = write(session, intent("setTaskDescription", taskId, value))
-    if (!r.ok) return setError(r.message)
-    setText(value)
-    setError(undefined)
   }
   return (
     <aside className="task-panel" aria-label="Task details">
@@ -143,30 +126,15 @@ export const TaskPanel = ({
             </label>
           </div>
         )}
-        <label htmlFor="task-description">Description</label>
-        <div className="caret-host">
-          <textarea
-            ref={field}
-            id="task-description"
-            rows={8}
-            value={text}
-            disabled={readOnly}
-            aria-invalid={error !== undefined}
-            aria-describedby={hint}
-            onFocus={() => {
-              history?.typingStart()
-              onTyping?.(true)
-            }}
-            onBlur={() => {
-              history?.typingEnd()
-              onTyping?.(false)
-            }}
-            onChange={(e) => editDescription(e.target.value)}
-            onSelect={(e) => onCaret?.(e.currentTarget.selectionStart)}
-          />
-          <RemoteCarets field={field} text={text} carets={carets ?? []} />
-        </div>
-        <FieldHint id={hint} rule={RULES.description} length={text.length} error={error} />
+        <DescriptionField
+          session={session}
+          taskId={taskId}
+          saved={task.description}
+          readOnly={readOnly}
+          onTyping={onTyping}
+          carets={carets}
+          onCaret={onCaret}
+        />
         <label htmlFor="task-assignee">Assignee</label>
         <select
           id="task-assignee"
@@ -254,4 +222,74 @@ const Comments = memo(
       })}
     </ul>
   ),
+)
+
+/**
+ * The description field, its own component: a keystroke re-renders it alone, not the whole
+ * panel (every select and input of it, and its comments). The textarea keeps its own value: the
+ * document's change event arrives after a microtask, and a controlled value lagging one render
+ * would reset the caret on every keystroke.
+ */
+const DescriptionField = memo(
+  ({
+    session,
+    taskId,
+    saved,
+    readOnly,
+    onTyping,
+    carets,
+    onCaret,
+  }: {
+    readonly session: WorkspaceSession
+    readonly taskId: string
+    readonly saved: string
+    readonly readOnly: boolean
+    readonly onTyping?: ((typing: boolean) => void) | undefined
+    readonly carets?: ReadonlyArray<RemoteCaret> | undefined
+    readonly onCaret?: ((offset: number) => void) | undefined
+  }) => {
+    const history = useUndoHistoryOf()
+    const hint = useId()
+    const field = useRef<HTMLTextAreaElement>(null)
+    const [text, setText] = useState(saved)
+    const [error, setError] = useState<string | undefined>(undefined)
+    useEffect(() => setText(saved), [saved])
+    const editDescription = (value: string) => {
+      const checked = checkText(RULES.description, value)
+      // Not calling setText: React puts the saved text back into the field.
+      if (!checked.ok) return setError(`${checked.reason} The description keeps its saved text.`)
+      const r = write(session, intent("setTaskDescription", taskId, value))
+      if (!r.ok) return setError(r.message)
+      setText(value)
+      setError(undefined)
+    }
+    return (
+      <>
+        <label htmlFor="task-description">Description</label>
+        <div className="caret-host">
+          <textarea
+            ref={field}
+            id="task-description"
+            rows={8}
+            value={text}
+            disabled={readOnly}
+            aria-invalid={error !== undefined}
+            aria-describedby={hint}
+            onFocus={() => {
+              history?.typingStart()
+              onTyping?.(true)
+            }}
+            onBlur={() => {
+              history?.typingEnd()
+              onTyping?.(false)
+            }}
+            onChange={(e) => editDescription(e.target.value)}
+            onSelect={(e) => onCaret?.(e.currentTarget.selectionStart)}
+          />
+          <RemoteCarets field={field} text={text} carets={carets ?? []} />
+        </div>
+        <FieldHint id={hint} rule={RULES.description} length={text.length} error={error} />
+      </>
+    )
+  },
 )

@@ -40,6 +40,9 @@ const docWorker = (): DocPort => {
 
 const key = (c: Collection, id: string) => `${c}/${id}`
 
+/** Fields shown only by the field that edits them (the task panel's description). */
+const EDITOR_SHOWN: ReadonlySet<string> = new Set(["description"])
+
 /** Entity fields the page shows nowhere: a change of these alone needs no render. */
 const UNSHOWN: ReadonlySet<string> = new Set(["updatedAt"])
 
@@ -357,8 +360,12 @@ export class WorkspaceSession {
     return this.state.readOnlyReason
   }
 
+  /** When this tab last wrote (`Date.now()`): the status bar settles once edits pause. */
+  lastWriteAt = 0
+
   /** One user action (one commit in the worker). Patched fields show at once. */
   write(i: Intent): void {
+    this.lastWriteAt = Date.now()
     const seq = ++this.seq
     const p = patchOf(i)
     if (p !== undefined) {
@@ -370,8 +377,10 @@ export class WorkspaceSession {
     const journalKey = newId<string>()
     journalIntent(this.meta.workspaceId, journalKey, i)
     this.port.postMessage({ _tag: "Write", seq, key: journalKey, intent: i, tag: this.tag })
-    // In the task of the user's action: one render shows the edit and "waiting to upload".
-    this.bump()
+    // In the task of the user's action: one render shows the edit and "waiting to upload". A
+    // description is shown by the one panel that edits it, from its own state, and nowhere on
+    // the board: a keystroke there renders the board for nothing (3 ms of every key).
+    if (p === undefined || Object.keys(p.fields).some((f) => !EDITOR_SHOWN.has(f))) this.bump()
     this.bumpSaves()
   }
 

@@ -1,6 +1,6 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { type StatusReportView, type SyncInputs, syncView } from "./syncView.js"
+import { SETTLE_MS, type StatusReportView, type SyncInputs, syncView, viewWhileEditing } from "./syncView.js"
 
 const NOW = 1_700_000_000_000
 
@@ -117,7 +117,9 @@ describe("[U2] syncView: one source of truth for the status bar", () => {
         fc.nat(2),
         (r, outbox, unsaved, network, registered, storedSinceCount) => {
           const v = view({ report: r, outbox, unsaved, network, registered, storedSinceCount })
-          const pending = Math.max(outbox ?? 0, r?.pending ?? 0) + unsaved + storedSinceCount
+          // At least IndexedDB's last count with what this tab stored since, at least the
+          // leader's count, plus what is not in IndexedDB yet.
+          const pending = Math.max((outbox ?? 0) + storedSinceCount, r?.pending ?? 0) + unsaved
           expect(v.pending).toBe(pending)
           if (pending > 0) {
             expect(v.headline).not.toBe("Up to date")
@@ -126,6 +128,30 @@ describe("[U2] syncView: one source of truth for the status bar", () => {
           if (!network) expect(v.tone).not.toBe("ok")
         },
       ),
+    )
+  })
+})
+
+describe("viewWhileEditing (the bar settles while edits come in quick succession)", () => {
+  const waiting = view({ outbox: 1 })
+  const upToDate = view({ outbox: 0 })
+  it("[U2] keeps saying changes wait between keystrokes, and settles once the edits pause", () => {
+    expect(waiting.pending).toBe(1)
+    expect(upToDate.headline).toBe("Up to date")
+    expect(viewWhileEditing(waiting, upToDate, 40)).toBe(waiting)
+    expect(viewWhileEditing(waiting, view({ outbox: 2 }), 40)).toBe(waiting)
+    expect(viewWhileEditing(waiting, upToDate, SETTLE_MS)).toBe(upToDate)
+  })
+  it("[U2] shows a refusal or a stop at once, and never holds 'Up to date' over waiting changes", () => {
+    expect(viewWhileEditing(waiting, view({ outbox: 1, rejected: 1 }), 40).refused).toBe(1)
+    expect(viewWhileEditing(waiting, view({ outbox: 1, network: false }), 40).state).not.toBe(waiting.state)
+    fc.assert(
+      fc.property(fc.nat(3), fc.nat(3), fc.nat(600), (shownOutbox, nextOutbox, since) => {
+        const next = view({ outbox: nextOutbox })
+        const shownView = viewWhileEditing(view({ outbox: shownOutbox }), next, since)
+        if (next.pending > 0) expect(shownView.pending).toBeGreaterThan(0)
+        if (since >= SETTLE_MS) expect(shownView).toBe(next)
+      }),
     )
   })
 })
