@@ -1,6 +1,7 @@
 import { MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
 import { useEffect, useMemo, useState } from "react"
 import { tabSync } from "../sync/runtime.js"
+import { SETTLE_MS } from "../ui/syncView.js"
 
 export interface LocalCounts {
   /** Commits in this device's outbox: saved here, not yet accepted by the server. */
@@ -16,6 +17,8 @@ export interface LocalCounts {
 /** A tab's count of the commits it has put in the outbox (`WorkspaceSession.stored`). */
 export interface StoredCount {
   readonly stored: number
+  /** When the tab last wrote (`Date.now()`), if it writes. */
+  readonly lastWriteAt?: number
 }
 
 /**
@@ -53,9 +56,8 @@ export const coalescing = (read: () => Promise<void>): (() => void) => {
  * Read straight from IndexedDB, so the counts are right even when no sync leader reports
  * (before its first report, workspace not registered yet, worker failed, server unreachable).
  * Cheap: index counts and the oldest outbox row, never the bytes of the others. `trigger`
- * re-reads at once (`coalescing`): a read debounced by 150 ms said "Up to date" that long after
- * the server's ack, and its late re-render kept the page busy into the next keystroke (which then
- * waited for the next frame instead of getting one at once).
+ * re-reads at once (`coalescing`) unless the tab is in the middle of quick edits: a read
+ * debounced by 150 ms said "Up to date" that long after the server's ack.
  */
 export const useLocalCounts = (ws: WorkspaceId, trigger: unknown, session?: StoredCount): LocalCounts | undefined => {
   const [counts, setCounts] = useState<LocalCounts | undefined>(undefined)
@@ -73,7 +75,14 @@ export const useLocalCounts = (ws: WorkspaceId, trigger: unknown, session?: Stor
     return { ask, stop }
   }, [ws, session])
   useEffect(() => reader.stop, [reader])
+  // While this tab's edits come quickly the bar holds its words (`viewWhileEditing`): one read
+  // once they pause, not one per keystroke (a read is ~3 ms of the page's main thread).
   // biome-ignore lint/correctness/useExhaustiveDependencies: trigger is what makes a re-read worthwhile
-  useEffect(() => reader.ask(), [reader, trigger])
+  useEffect(() => {
+    const wait = (session?.lastWriteAt ?? 0) + SETTLE_MS - Date.now()
+    if (wait <= 0) return reader.ask()
+    const t = setTimeout(reader.ask, wait)
+    return () => clearTimeout(t)
+  }, [reader, trigger])
   return counts
 }
