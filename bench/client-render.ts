@@ -184,6 +184,12 @@ try {
   // As fast as the browser takes key events (hundreds a second: every key waits for the ones
   // before it), then at a fast typist's pace (a key every 80 ms, 150 words a minute).
   const lat = await keyLatencies(page, "task-description", 0)
+  // A typist's pace from a settled page: the burst above leaves 200 commits to store and upload.
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="sync-state"]')?.textContent?.includes("Up to date"),
+    null,
+    { timeout: 120_000 },
+  )
   const paced = await keyLatencies(page, "task-description", 80)
   // The floor of this measure: the same keys into a bare textarea on an empty page of the same
   // browser. A key waits for the next frame (60 Hz: 0 to 16.7 ms) before any paint can show it.
