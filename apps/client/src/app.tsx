@@ -1,0 +1,19 @@
+import { RouterProvider } from "@tanstack/react-router"
+import { StrictMode } from "react"
+import { createRoot } from "react-dom/client"
+import { router } from "./router.js"
+import { registerServiceWorkerLater } from "./serviceWorker.js"
+import "./styles.css"
+
+/** Renders the app into `#root` (main.ts loads this last). */
+export const mount = (): void => {
+  const root = document.getElementById("root")
+  if (root === null) throw new Error("index.html has no #root element")
+  // The service worker caches the app shell; it is registered once the page shows what it opened.
+  registerServiceWorkerLater()
+  createRoot(root).render(
+    <StrictMode>
+      <RouterProvider router={router} />
+    </StrictMode>,
+  )
+}

@@ -1,0 +1,23 @@
+/**
+ * The page's code evaluates in steps, a task each: React, the channel messages (Effect's Schema),
+ * the IndexedDB store (Dexie), then the app. A first visit has no code cache, and the page's bundle evaluated as one module graph was
+ * one task of 120-150 ms (Effect's modules and our schemas ~half of it) before anything could
+ * show or answer input. The chunks download together (Vite preloads them); each step only waits
+ * for the previous one's evaluation and yields to the browser in between.
+ */
+const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0))
+
+const start = async (): Promise<void> => {
+  await import("react-dom/client")
+  await nextTask()
+  // Our own modules, not the libraries' entries: a dynamic import of a package's entry keeps every
+  // export of it (all of Effect), where these keep what the app uses.
+  await import("./sync/messages.js")
+  await nextTask()
+  await import("./db/DexieLocalStore.js")
+  await nextTask()
+  const { mount } = await import("./app.js")
+  mount()
+}
+
+void start()

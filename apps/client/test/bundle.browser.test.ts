@@ -1,0 +1,24 @@
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { distDir } from "./harness.js"
+
+/**
+ * The page loads in steps (src/main.ts): its entry script holds no library, so a first visit's
+ * evaluation is several short tasks instead of one long one. Checked on the built app (the
+ * browser tests' global setup builds it), by what the files hold, not by timing.
+ */
+describe("the built page's entry", () => {
+  it("[#15] is small and imports React, Effect, Dexie and the app as chunks of their own", () => {
+    const html = readFileSync(join(distDir, "index.html"), "utf8")
+    const entry = /<script type="module"[^>]* src="\/assets\/([^"]+\.js)"/.exec(html)?.[1]
+    expect(entry).toBeDefined()
+    const code = readFileSync(join(distDir, "assets", entry!), "utf8")
+    expect(code.length).toBeLessThan(16_000)
+    // Library code is not in it: React's renderer, Effect's Schema, Dexie.
+    for (const marker of ["createRoot", "ParseError", "liveQuery"]) expect(code).not.toContain(marker)
+    // The steps, each its own chunk.
+    const chunks = [...code.matchAll(/import\([`"']\.\/([^`"']+\.js)[`"']\)/g)].map((m) => m[1])
+    expect(chunks.length).toBeGreaterThanOrEqual(4)
+  })
+})
