@@ -40,6 +40,8 @@ const FilteredProject = memo((p: Props & { readonly project: Project; readonly f
   const { session, project } = p
   const tasks = useSyncExternalStore(session.subscribe, () => session.index.tasksOf(project.id))
   const total = useSyncExternalStore(session.subscribe, () => session.taskCount(project.id))
+  // Counts are the document's once it is loaded and its rows are all written (not in parts).
+  const countFinal = useSyncExternalStore(session.subscribe, () => session.loaded && !session.filling)
   const shown = useMemo(() => filterTasks(tasks, p.filter), [tasks, p.filter])
   // A project renders its rows once near the screen (the first one at once), however short:
   // opening a workspace lays out one screenful, not every project's rows (forty short projects
@@ -69,6 +71,7 @@ const FilteredProject = memo((p: Props & { readonly project: Project; readonly f
       tasks={tasks}
       shown={shown}
       total={total}
+      countFinal={countFinal}
       session={session}
       readOnly={p.readOnly}
       selectedTask={p.selected}

@@ -13,6 +13,8 @@ interface Props {
   readonly shown: ReadonlyArray<Task>
   /** How many tasks the project has: the tab reads a window of a long one (`tasks`). */
   readonly total: number
+  /** `total` is the document's count, not the rows stored so far (`VirtualTaskList.final`). */
+  readonly countFinal: boolean
   readonly session: WorkspaceSession
   readonly readOnly: boolean
   readonly selectedTask: string | undefined
@@ -24,7 +26,7 @@ interface Props {
 
 /** The list view of one project. Memoised: a change elsewhere in the workspace does not re-render it. */
 export const ProjectColumn = memo(
-  ({ project, tasks, shown, total, session, readOnly, selectedTask, onSelect, near, nearRef }: Props) => {
+  ({ project, tasks, shown, total, countFinal, session, readOnly, selectedTask, onSelect, near, nearRef }: Props) => {
     const loadMore = useCallback((upTo: number) => session.loadMore(project.id, upTo), [session, project.id])
     // A filter picks among the tasks read so far: the list is exactly those (no rows to read beyond).
     const filtered = shown !== tasks
@@ -45,6 +47,7 @@ export const ProjectColumn = memo(
             label={`Tasks of ${project.name}`}
             tasks={shown}
             total={filtered ? shown.length : total}
+            final={countFinal}
             loadMore={loadMore}
             row={(t, i) => (
               <TaskRow

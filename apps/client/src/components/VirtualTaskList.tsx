@@ -6,6 +6,14 @@ import { type ReactNode, useEffect, useLayoutEffect, useRef, useState } from "re
 const READ_AHEAD = 200
 /** Lists up to this long are rendered whole (find in page, screen readers); longer ones virtualized. */
 export const WHOLE = 100
+/**
+ * Whether a list renders whole: only one known to be short (`final` count). A new device's first
+ * part of rows (56 of a project's 1,000) was rendered whole in the first board's render, one long
+ * task, before the virtualized list replaced it.
+ */
+export const rendersWhole = (final: boolean, total: number, read: number): boolean =>
+  final && total <= WHOLE && read >= total
+
 /** Row height before one is measured (a task row with its controls). */
 const ESTIMATE = 44
 
@@ -47,6 +55,11 @@ interface Props {
   /** The tasks read so far, in order (a prefix of the project's `total`). */
   readonly tasks: ReadonlyArray<Task>
   readonly total: number
+  /**
+   * `total` is the document's count, not a count of the rows stored so far: a new device writes
+   * its rows in parts, and the first part leaves every project short for a moment.
+   */
+  readonly final: boolean
   /** Asks for the first `upTo` tasks to be read (the list calls it as it scrolls). */
   readonly loadMore: (upTo: number) => void
   readonly row: (task: Task, index: number) => ReactNode
@@ -59,12 +72,12 @@ interface Props {
  * Rows past what is read show a placeholder and ask for more (the tab reads a long project
  * from IndexedDB a window at a time).
  */
-export const VirtualTaskList = ({ label, tasks, total, loadMore, row }: Props) => {
+export const VirtualTaskList = ({ label, tasks, total, final, loadMore, row }: Props) => {
   const scroller = useRef<HTMLDivElement>(null)
   const list = useRef<HTMLUListElement>(null)
   const [rowHeight, setRowHeight] = useState(ESTIMATE)
   const measured = useRef(false)
-  const whole = total <= WHOLE && tasks.length >= total
+  const whole = rendersWhole(final, total, tasks.length)
   const virtualizer = useVirtualizer({
     count: whole ? 0 : total,
     getScrollElement: () => scroller.current,
