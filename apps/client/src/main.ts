@@ -1,9 +1,10 @@
 /**
  * The page's code evaluates in steps, a task each: React, the channel messages (Effect's Schema),
- * the IndexedDB store (Dexie), then the app. A first visit has no code cache, and the page's bundle evaluated as one module graph was
- * one task of 120-150 ms (Effect's modules and our schemas ~half of it) before anything could
- * show or answer input. The chunks download together (Vite preloads them); each step only waits
- * for the previous one's evaluation and yields to the browser in between.
+ * the IndexedDB store (Dexie), then the app. A first visit has no code cache, and the page's
+ * bundle evaluated as one module graph was one task of 120-150 ms (Effect's modules and our
+ * schemas ~half of it) before anything could show or answer input. Each step fetches its chunks
+ * when it starts (Vite's preload of that import's dependencies), waits for the previous step's
+ * evaluation, and yields to the browser in between.
  */
 const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0))
 

@@ -12,16 +12,16 @@ import { SETTLE_MS, type StatusReportView, type SyncView, syncView, viewWhileEdi
 /** The bar's words, settled while this tab's edits come in quick succession (`viewWhileEditing`). */
 const useSettledAfterEdits = (v: SyncView, lastWriteAt: number): SyncView => {
   const shown = useRef(v)
-  const [, wake] = useState(0)
-  const since = Date.now() - lastWriteAt
-  const next = viewWhileEditing(shown.current, v, since)
+  const [woken, wake] = useState(0)
+  const next = viewWhileEditing(shown.current, v, Date.now() - lastWriteAt)
   const held = next !== v
-  // Held: look again once the edits have paused.
+  // Held: look again once the edits have paused (armed per edit and per wake, not per render).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: woken re-arms a timer that fired a moment early
   useEffect(() => {
     if (!held) return
-    const t = setTimeout(() => wake((n) => n + 1), SETTLE_MS - since)
+    const t = setTimeout(() => wake((n) => n + 1), lastWriteAt + SETTLE_MS - Date.now())
     return () => clearTimeout(t)
-  }, [held, since])
+  }, [held, lastWriteAt, woken])
   shown.current = next
   return next
 }
