@@ -3,7 +3,9 @@ import { type DocId, MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
 import {
   type AckedEntry,
   type Clock,
+  growLoroMemoryInSteps,
   HttpTransport,
+  keepLoroHeadroom,
   type LocalStore,
   LoroDocHost,
   MemoryLocalStore,
@@ -16,6 +18,7 @@ import {
   type WebSocketCtor,
 } from "@vibestack/shared"
 import type { LoroDoc } from "loro-crdt"
+import * as loro from "loro-crdt"
 import { WebSocket } from "ws"
 import { FileLocalStore } from "./FileLocalStore.js"
 
@@ -46,6 +49,9 @@ const openStore = (o: HeadlessOptions): LocalStore =>
 
 type RemoteListener = (records: ReadonlyArray<SeqBlob>, at: number) => void
 type AckListener = (acks: ReadonlyArray<AckedEntry>, at: number) => void
+
+// Node's build of Loro exposes its WebAssembly exports as `__wasm` (see loroMemory.ts).
+growLoroMemoryInSteps((loro as Record<string, unknown>).__wasm)
 
 const newWorkspaceId = (): WorkspaceId => randomBytes(12).toString("base64url") as WorkspaceId
 
@@ -210,6 +216,7 @@ export class HeadlessClient {
   async edit(fn: (doc: LoroDoc) => void): Promise<OutboxEntry> {
     fn(this.doc)
     this.doc.commit()
+    keepLoroHeadroom()
     const entry = await this.engine.flushLocal()
     if (entry === undefined) throw new Error("the edit changed nothing, or could not be saved")
     return entry

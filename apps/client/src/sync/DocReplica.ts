@@ -10,6 +10,7 @@ import {
   readEntities,
   type WorkspaceId,
 } from "@vibestack/schema"
+import { importBlobs, keepLoroHeadroom } from "@vibestack/shared"
 import { type Frontiers, LoroDoc } from "loro-crdt"
 import type { DexieLocalStore } from "../db/DexieLocalStore.js"
 import type { EntityChange, EntityMarkRow } from "../db/EntityRows.js"
@@ -124,7 +125,7 @@ export class DocReplica {
     // Read after the document: every commit it holds has its intent's key recorded by now.
     const done = await this.deps.store.intentsStored(replay.map((r) => r.key))
     const blobs = [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes), ...early]
-    if (blobs.length > 0) this.doc.importBatch(blobs)
+    importBlobs(this.doc, blobs)
     this.imported = true
     this.seen = this.doc.frontiers()
     this.cleanups.push(
@@ -332,7 +333,7 @@ export class DocReplica {
 
   private importRemote(blobs: ReadonlyArray<Uint8Array>): void {
     try {
-      this.doc.importBatch([...blobs])
+      importBlobs(this.doc, blobs)
     } catch {
       // Bytes another tab or the leader already stored; a corrupt broadcast is rebuilt from Dexie on the next open.
     }
@@ -404,6 +405,7 @@ export class DocReplica {
       const undo = this.undoHistory()
       if (w.tag !== undefined && undo !== undefined) undo.tagged(w.tag, run)
       else run()
+      keepLoroHeadroom()
     } catch (e) {
       this.deps.emit({ _tag: "WriteFailed", seq: w.seq, message: refuse ?? describeWriteError(e) })
       // The page showed the write's fields at once and drops them now: it gets the entity as

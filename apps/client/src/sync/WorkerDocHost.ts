@@ -2,6 +2,7 @@ import type { DocId, WorkspaceId } from "@vibestack/schema"
 import {
   type DocHost,
   importBlobs,
+  keepLoroHeadroom,
   type LocalStore,
   loadStoredDoc,
   type OutboxEntry,
@@ -70,6 +71,7 @@ export class WorkerDocHost implements DocHost {
       // The tab's own document produced it, so this cannot happen short of a Loro bug; the
       // engine still pushes it from the outbox and the server decides.
     }
+    keepLoroHeadroom()
     for (const l of this.listeners) l(bytes)
   }
 

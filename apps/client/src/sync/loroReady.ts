@@ -1,3 +1,4 @@
+import { growLoroMemoryInSteps } from "@vibestack/shared"
 import initLoro from "loro-crdt/web/loro_wasm.js"
 
 /**
@@ -7,4 +8,8 @@ import initLoro from "loro-crdt/web/loro_wasm.js"
  * synchronous XHR and compiles on the worker's thread before any of its code runs: 0.3-0.5 s
  * of each worker's start on a new device. Nothing may touch Loro before this resolves.
  */
-export const loroReady: Promise<void> = initLoro().then(() => undefined)
+export const loroReady: Promise<void> = initLoro().then((exports) => {
+  // The memory grows in steps from here on: one garbage collection per step instead of one per
+  // 64 KiB page as documents grow (loroMemory.ts).
+  growLoroMemoryInSteps(exports, 16 * 1024 * 1024)
+})

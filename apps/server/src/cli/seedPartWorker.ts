@@ -5,6 +5,8 @@
  */
 import { parentPort, workerData } from "node:worker_threads"
 import { type MemberId, type ProjectId, seedWorkspace } from "@vibestack/schema"
+import { growLoroMemoryInSteps } from "@vibestack/shared"
+import * as loro from "loro-crdt"
 import { LoroDoc } from "loro-crdt"
 
 export interface PartWorkerData {
@@ -24,6 +26,8 @@ export type PartResponse =
 const port = parentPort
 if (port === null) throw new Error("seedPartWorker must run in a worker thread")
 const data = workerData as PartWorkerData
+// A part grows Loro's memory by hundreds of MB: in steps, not a garbage collection per page (loroMemory.ts).
+growLoroMemoryInSteps((loro as Record<string, unknown>).__wasm)
 
 /** Tasks [offset, offset + count) and their comments, on top of the head update, as one update. */
 const part = ({ offset, count }: PartRequest): Uint8Array => {

@@ -4,6 +4,8 @@
  * the culprit with Crashed, everything after with Poisoned, and waits to be terminated.
  */
 import { parentPort, workerData } from "node:worker_threads"
+import { growLoroMemoryInSteps, keepLoroHeadroom, roomForImport } from "@vibestack/shared"
+import * as loro from "loro-crdt"
 import { type Frontiers, LoroDoc } from "loro-crdt"
 import { DocCache } from "./DocCache.js"
 import { type PoolOpArgs, type PoolOpName, type PoolOpResult, poolOps } from "./ops/index.js"
@@ -33,6 +35,9 @@ interface Entry {
 const port = parentPort
 if (port === null) throw new Error("poolWorker must run in a worker thread")
 const { maxDocs } = workerData as { maxDocs: number }
+// Node's build of Loro exposes its WebAssembly exports as `__wasm`: the memory grows in steps
+// (one garbage collection per step instead of one per 64 KiB page; see loroMemory.ts).
+growLoroMemoryInSteps((loro as Record<string, unknown>).__wasm, 64 * 1024 * 1024)
 
 const freeQuietly = (doc: LoroDoc) => {
   try {
@@ -67,6 +72,7 @@ const newDoc = (snapshot: Uint8Array | undefined, updates: ReadonlyArray<Uint8Ar
   const all = snapshot === undefined ? [...updates] : [snapshot, ...updates]
   const doc = new LoroDoc()
   if (all.length === 0) return doc
+  roomForImport(all)
   try {
     doc.importBatch(all)
     return doc
@@ -242,6 +248,7 @@ port.on("message", ({ id, body, commits }: WorkerEnvelope<WorkerRequest>) => {
     try {
       for (const item of commits ?? []) commit(item)
       res = handle(body)
+      keepLoroHeadroom()
     } catch (err) {
       if (isCrash(err)) {
         poisoned = true

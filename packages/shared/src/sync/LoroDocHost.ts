@@ -1,6 +1,7 @@
 import { LoroDoc } from "loro-crdt"
 import type { DocHost } from "./DocHost.js"
 import type { StoredDoc } from "./LocalStore.js"
+import { keepLoroHeadroom, roomForImport } from "./loroMemory.js"
 
 /**
  * Imports blobs into `doc` in one batch (a replica's `applyRemote`). Loro throws plain strings;
@@ -8,10 +9,13 @@ import type { StoredDoc } from "./LocalStore.js"
  */
 export const importBlobs = (doc: LoroDoc, blobs: ReadonlyArray<Uint8Array>): void => {
   if (blobs.length === 0) return
+  roomForImport(blobs)
   try {
     doc.importBatch([...blobs])
   } catch (e) {
     throw e instanceof Error ? e : new Error(String(e))
+  } finally {
+    keepLoroHeadroom()
   }
 }
 
@@ -23,11 +27,14 @@ export const importBlobs = (doc: LoroDoc, blobs: ReadonlyArray<Uint8Array>): voi
  */
 export const loadStoredDoc = (stored: StoredDoc): LoroDoc => {
   const doc = new LoroDoc()
-  for (const b of [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes)]) {
+  const blobs = [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes)]
+  roomForImport(blobs)
+  for (const b of blobs) {
     try {
       doc.import(b)
     } catch {}
   }
+  keepLoroHeadroom()
   return doc
 }
 
