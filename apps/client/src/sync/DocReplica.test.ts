@@ -20,6 +20,7 @@ import type { DocToPage } from "./docMessages.js"
 import { EntityIndex } from "./EntityIndex.js"
 import { type Intent, intent } from "./intents.js"
 import type { ChannelMessage } from "./messages.js"
+import { ProjectEnds } from "./ProjectEnds.js"
 
 const ws = "ws_replica" as WorkspaceId
 const settle = () => new Promise((r) => setTimeout(r, 0))
@@ -428,5 +429,100 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     await again.replica.open(true, [], await store.entities.mark(ws))
     expect(again.sent.filter((m) => m._tag === "Changes" || m._tag === "Reload")).toEqual([])
     await again.replica.close()
+  })
+
+  it("[C18] a task added without a neighbour lands last in its project, through moves, deletes and other devices' edits", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat(7), fc.nat(1_000)), { minLength: 1, maxLength: 30 }), async (ops) => {
+        const store = new DexieLocalStore(`ends-${Math.random()}`, { indexedDB: new IDBFactory(), IDBKeyRange })
+        const other = new LoroDoc()
+        migrateDoc(other)
+        for (const p of ["p1", "p2"]) {
+          createProject(other, { id: p, name: p, color: "#000000" })
+          for (let i = 0; i < 3; i++) createTask(other, { id: `${p}-s${i}`, projectId: p, title: `s${i}` })
+        }
+        other.commit()
+        await store.appendRemote(ws, MAIN_DOC, [other.export({ mode: "snapshot" })], 1)
+        const h = harness(store)
+        await h.replica.open(true)
+        let seq = 0
+        let made = 0
+        const write = (i: Intent) =>
+          h.replica.handle({ _tag: "Write", seq: ++seq, key: `k${seq}`, intent: i, tag: undefined })
+        /** The other device catches up with this one's commits, edits, and is heard. */
+        const remote = (edit: (d: LoroDoc) => void) => {
+          for (const m of h.broadcast.splice(0)) if (m._tag === "LocalCommit") other.import(m.bytes)
+          const from = other.oplogVersion()
+          edit(other)
+          other.commit()
+          h.hear({ _tag: "RemoteUpdates", ws, doc: MAIN_DOC, updates: [other.export({ mode: "update", from })] })
+        }
+        const projectOf = (p: number) => (p % 2 === 0 ? "p1" : "p2")
+        const tasksOf = (doc: LoroDoc, project: string) =>
+          readWorkspace(doc).tasks.filter((t) => t.projectId === project)
+        for (const [op, x] of ops) {
+          const project = projectOf(x)
+          const some = tasksOf(other, project)
+          const pick = some[x % Math.max(1, some.length)]
+          if (op <= 2) {
+            const id = `m${made++}`
+            write(intent("createTask", { id, projectId: project, title: id }))
+            await settle()
+            // The document this replica holds: the new task is the last of its project.
+            const doc = new LoroDoc()
+            doc.import(h.replica.current!.export({ mode: "snapshot" }))
+            expect(tasksOf(doc, project).at(-1)?.id).toBe(id)
+          } else if (op === 3 && pick !== undefined) write(intent("deleteTask", pick.id))
+          else if (op === 4 && pick !== undefined)
+            write(intent("moveTask", pick.id, { projectId: projectOf(x + 1), after: null, before: null }))
+          else if (op === 5 && pick !== undefined) remote((d) => deleteTask(d, pick.id))
+          else if (op === 6)
+            remote((d) => {
+              const last = tasksOf(d, project).at(-1)?.id ?? null
+              createTask(d, {
+                id: `r${made++}`,
+                projectId: project,
+                title: "theirs",
+                position: { after: last, before: null },
+              })
+            })
+          else if (pick !== undefined)
+            remote((d) => moveTask(d, pick.id, { projectId: projectOf(x + 1), after: null, before: null }))
+          await settle()
+        }
+        await h.replica.close()
+        store.close()
+      }),
+      { numRuns: 15 },
+    )
+  })
+
+  it("[C18] adding at the end reads the task list once, not at every add", async () => {
+    const store = new DexieLocalStore("ends-once", { indexedDB: new IDBFactory(), IDBKeyRange })
+    const seed = new LoroDoc()
+    migrateDoc(seed)
+    createProject(seed, { id: "p1", name: "P", color: "#000000" })
+    for (let i = 0; i < 50; i++) createTask(seed, { id: `s${i}`, projectId: "p1", title: `s${i}` })
+    seed.commit()
+    await store.appendRemote(ws, MAIN_DOC, [seed.export({ mode: "snapshot" })], 1)
+    const h = harness(store)
+    await h.replica.open(true)
+    const reads = vi.spyOn(ProjectEnds.prototype as unknown as { readAll: () => void }, "readAll")
+    for (let i = 0; i < 20; i++) {
+      h.replica.handle({
+        _tag: "Write",
+        seq: i + 1,
+        key: `k${i}`,
+        intent: intent("createTask", { id: `n${i}`, projectId: "p1", title: `n${i}` }),
+        tag: undefined,
+      })
+      await settle()
+    }
+    expect(reads).toHaveBeenCalledTimes(1)
+    const order = readWorkspace(h.replica.current!).tasks.map((t) => t.id)
+    expect(order.slice(-20)).toEqual(Array.from({ length: 20 }, (_, i) => `n${i}`))
+    reads.mockRestore()
+    await h.replica.close()
+    store.close()
   })
 })

@@ -23,6 +23,7 @@ import { type DocGate, gateDoc } from "./docGate.js"
 import type { DocState, DocToPage, EntityGone, EntityPut, PageToDoc, RowsMark } from "./docMessages.js"
 import { type Intent, patchOf } from "./intents.js"
 import type { ChannelMessage } from "./messages.js"
+import { ProjectEnds } from "./ProjectEnds.js"
 
 /** More entities than this in one batch go to the page as "read IndexedDB again" (a bulk import). */
 const SEND_LIMIT = 500
@@ -54,6 +55,8 @@ export interface ReplicaDeps {
  */
 export class DocReplica {
   private readonly doc = new LoroDoc()
+  /** Each project's last task, for adding at the end without reading every task. */
+  private readonly ends = new ProjectEnds()
   private readonly cleanups: Array<() => void> = []
   private readonly queued: Array<Extract<PageToDoc, { _tag: "Write" }>> = []
   /** The stored document is imported: broadcasts import at once from now on. */
@@ -286,10 +289,12 @@ export class DocReplica {
     if (changed.size === 0) return
     if (changed.size > SEND_LIMIT) {
       // A large import: rows in parts, then the page reads its windows again.
+      this.ends.forget()
       void this.bulk(changed, false)
       return this.sendState()
     }
     const { puts, gone } = this.read(changed)
+    this.ends.note(puts, gone)
     for (const ch of toRowChanges(puts, gone))
       this.pendingRows.set(`${ch.c}/${ch._tag === "Put" ? ch.entity.id : ch.id}`, ch)
     this.send(puts, gone)
@@ -396,7 +401,7 @@ export class DocReplica {
         try {
           // The commit names its author (history shows people, not devices).
           stampAuthor(this.doc)
-          applyIntent(this.doc, w.intent)
+          applyIntent(this.doc, this.placed(w.intent))
         } finally {
           this.doc.commit()
           this.running = undefined
@@ -423,6 +428,14 @@ export class DocReplica {
     this.chain = this.chain.then(() => this.deps.emit({ _tag: "Stored", key: w.key }))
     // After the commit's entity changes went out (in `noteChanges`), so the page has the entity first.
     queueMicrotask(() => this.deps.emit({ _tag: "Applied", seq: w.seq }))
+  }
+
+  /** A task added with no neighbour goes after its project's last task, found without reading every task. */
+  private placed(i: Intent): Intent {
+    if (i.op !== "createTask" || i.args[0].position !== undefined) return i
+    // A project without tasks: no neighbours at all (what the helper's own read would find).
+    const after = this.ends.lastTask(this.doc, i.args[0].projectId) ?? null
+    return { op: i.op, args: [{ ...i.args[0], position: { after, before: null } }, ...i.args.slice(1)] } as Intent
   }
 
   /** Everything the page sends. */
