@@ -1,5 +1,6 @@
 import { migrateDoc } from "@vibestack/migrations"
 import {
+  addComment,
   COLLECTIONS,
   createProject,
   createTask,
@@ -21,6 +22,7 @@ import { EntityIndex } from "./EntityIndex.js"
 import { type Intent, intent } from "./intents.js"
 import type { ChannelMessage } from "./messages.js"
 import { ProjectEnds } from "./ProjectEnds.js"
+import { TaskComments } from "./TaskComments.js"
 
 const ws = "ws_replica" as WorkspaceId
 const settle = () => new Promise((r) => setTimeout(r, 0))
@@ -431,9 +433,9 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     await again.replica.close()
   })
 
-  it("[C18] a task added without a neighbour lands last in its project, through moves, deletes and other devices' edits", async () => {
+  it("[C18] a task added without a neighbour lands last in its project and a deleted task takes its comments, through moves, deletes and other devices' edits", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.nat(7), fc.nat(1_000)), { minLength: 1, maxLength: 30 }), async (ops) => {
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat(9), fc.nat(1_000)), { minLength: 1, maxLength: 30 }), async (ops) => {
         const store = new DexieLocalStore(`ends-${Math.random()}`, { indexedDB: new IDBFactory(), IDBKeyRange })
         const other = new LoroDoc()
         migrateDoc(other)
@@ -450,7 +452,7 @@ describe("DocReplica (the tab's document, in its worker)", () => {
         const write = (i: Intent) =>
           h.replica.handle({ _tag: "Write", seq: ++seq, key: `k${seq}`, intent: i, tag: undefined })
         /** The other device catches up with this one's commits, edits, and is heard. */
-        const remote = (edit: (d: LoroDoc) => void) => {
+        const remote = (edit: (d: LoroDoc) => unknown) => {
           for (const m of h.broadcast.splice(0)) if (m._tag === "LocalCommit") other.import(m.bytes)
           const from = other.oplogVersion()
           edit(other)
@@ -458,9 +460,13 @@ describe("DocReplica (the tab's document, in its worker)", () => {
           h.hear({ _tag: "RemoteUpdates", ws, doc: MAIN_DOC, updates: [other.export({ mode: "update", from })] })
         }
         const projectOf = (p: number) => (p % 2 === 0 ? "p1" : "p2")
+        /** Whether `d` still has the task (this device's delete may not have reached it yet). */
+        const alive = (d: LoroDoc, id: string) => d.getMap("tasks").get(id) !== undefined
         const tasksOf = (doc: LoroDoc, project: string) =>
           readWorkspace(doc).tasks.filter((t) => t.projectId === project)
         for (const [op, x] of ops) {
+          // The other device has what this one committed before it picks a task.
+          for (const m of h.broadcast.splice(0)) if (m._tag === "LocalCommit") other.import(m.bytes)
           const project = projectOf(x)
           const some = tasksOf(other, project)
           const pick = some[x % Math.max(1, some.length)]
@@ -472,10 +478,25 @@ describe("DocReplica (the tab's document, in its worker)", () => {
             const doc = new LoroDoc()
             doc.import(h.replica.current!.export({ mode: "snapshot" }))
             expect(tasksOf(doc, project).at(-1)?.id).toBe(id)
-          } else if (op === 3 && pick !== undefined) write(intent("deleteTask", pick.id))
+          } else if (op === 3 && pick !== undefined) {
+            write(intent("deleteTask", pick.id))
+            await settle()
+            // Its comments went with it, those made here and those heard from the other device.
+            const left = Object.values(
+              h.replica.current!.getMap("comments").toJSON() as Record<string, { taskId: string }>,
+            )
+            expect(left.filter((c) => c.taskId === pick.id)).toEqual([])
+          } else if (op === 7 && pick !== undefined)
+            write(intent("addComment", { id: `c${made++}`, taskId: pick.id, authorId: "m1", body: "mine" }))
+          else if (op === 8 && pick !== undefined)
+            remote(
+              (d) =>
+                alive(d, pick.id) &&
+                addComment(d, { id: `c${made++}`, taskId: pick.id, authorId: "m1", body: "theirs" }),
+            )
           else if (op === 4 && pick !== undefined)
             write(intent("moveTask", pick.id, { projectId: projectOf(x + 1), after: null, before: null }))
-          else if (op === 5 && pick !== undefined) remote((d) => deleteTask(d, pick.id))
+          else if (op === 5 && pick !== undefined) remote((d) => alive(d, pick.id) && deleteTask(d, pick.id))
           else if (op === 6)
             remote((d) => {
               const last = tasksOf(d, project).at(-1)?.id ?? null
@@ -487,7 +508,10 @@ describe("DocReplica (the tab's document, in its worker)", () => {
               })
             })
           else if (pick !== undefined)
-            remote((d) => moveTask(d, pick.id, { projectId: projectOf(x + 1), after: null, before: null }))
+            remote(
+              (d) =>
+                alive(d, pick.id) && moveTask(d, pick.id, { projectId: projectOf(x + 1), after: null, before: null }),
+            )
           await settle()
         }
         await h.replica.close()
@@ -497,12 +521,15 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     )
   })
 
-  it("[C18] adding at the end reads the task list once, not at every add", async () => {
+  it("[C18] adding at the end reads the task list once and deleting tasks the comments once, not at every write", async () => {
     const store = new DexieLocalStore("ends-once", { indexedDB: new IDBFactory(), IDBKeyRange })
     const seed = new LoroDoc()
     migrateDoc(seed)
     createProject(seed, { id: "p1", name: "P", color: "#000000" })
-    for (let i = 0; i < 50; i++) createTask(seed, { id: `s${i}`, projectId: "p1", title: `s${i}` })
+    for (let i = 0; i < 50; i++) {
+      createTask(seed, { id: `s${i}`, projectId: "p1", title: `s${i}` })
+      addComment(seed, { id: `c${i}`, taskId: `s${i}`, authorId: "m1", body: "seeded" })
+    }
     seed.commit()
     await store.appendRemote(ws, MAIN_DOC, [seed.export({ mode: "snapshot" })], 1)
     const h = harness(store)
@@ -519,6 +546,22 @@ describe("DocReplica (the tab's document, in its worker)", () => {
       await settle()
     }
     expect(reads).toHaveBeenCalledTimes(1)
+    // Deleting tasks reads the comments once, and each task's comments go with it.
+    const commentReads = vi.spyOn(TaskComments.prototype as unknown as { readAll: () => void }, "readAll")
+    for (let i = 0; i < 10; i++) {
+      h.replica.handle({
+        _tag: "Write",
+        seq: 100 + i,
+        key: `d${i}`,
+        intent: intent("deleteTask", `s${i}`),
+        tag: undefined,
+      })
+      await settle()
+    }
+    expect(commentReads).toHaveBeenCalledTimes(1)
+    const comments = Object.values(h.replica.current!.getMap("comments").toJSON() as Record<string, { taskId: string }>)
+    expect(comments.map((c) => c.taskId).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `s${i + 10}`).sort())
+    commentReads.mockRestore()
     const order = readWorkspace(h.replica.current!).tasks.map((t) => t.id)
     expect(order.slice(-20)).toEqual(Array.from({ length: 20 }, (_, i) => `n${i}`))
     reads.mockRestore()

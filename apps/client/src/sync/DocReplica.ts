@@ -24,6 +24,7 @@ import type { DocState, DocToPage, EntityGone, EntityPut, PageToDoc, RowsMark } 
 import { type Intent, patchOf } from "./intents.js"
 import type { ChannelMessage } from "./messages.js"
 import { ProjectEnds } from "./ProjectEnds.js"
+import { TaskComments } from "./TaskComments.js"
 
 /** More entities than this in one batch go to the page as "read IndexedDB again" (a bulk import). */
 const SEND_LIMIT = 500
@@ -55,8 +56,9 @@ export interface ReplicaDeps {
  */
 export class DocReplica {
   private readonly doc = new LoroDoc()
-  /** Each project's last task, for adding at the end without reading every task. */
+  /** Each project's last task and each task's comments: writes that would read every task or comment. */
   private readonly ends = new ProjectEnds()
+  private readonly comments = new TaskComments()
   private readonly cleanups: Array<() => void> = []
   private readonly queued: Array<Extract<PageToDoc, { _tag: "Write" }>> = []
   /** The stored document is imported: broadcasts import at once from now on. */
@@ -290,11 +292,13 @@ export class DocReplica {
     if (changed.size > SEND_LIMIT) {
       // A large import: rows in parts, then the page reads its windows again.
       this.ends.forget()
+      this.comments.forget()
       void this.bulk(changed, false)
       return this.sendState()
     }
     const { puts, gone } = this.read(changed)
     this.ends.note(puts, gone)
+    this.comments.note(puts, gone)
     for (const ch of toRowChanges(puts, gone))
       this.pendingRows.set(`${ch.c}/${ch._tag === "Put" ? ch.entity.id : ch.id}`, ch)
     this.send(puts, gone)
@@ -401,7 +405,7 @@ export class DocReplica {
         try {
           // The commit names its author (history shows people, not devices).
           stampAuthor(this.doc)
-          applyIntent(this.doc, this.placed(w.intent))
+          applyIntent(this.doc, this.indexed(w.intent))
         } finally {
           this.doc.commit()
           this.running = undefined
@@ -430,12 +434,20 @@ export class DocReplica {
     queueMicrotask(() => this.deps.emit({ _tag: "Applied", seq: w.seq }))
   }
 
-  /** A task added with no neighbour goes after its project's last task, found without reading every task. */
-  private placed(i: Intent): Intent {
-    if (i.op !== "createTask" || i.args[0].position !== undefined) return i
-    // A project without tasks: no neighbours at all (what the helper's own read would find).
-    const after = this.ends.lastTask(this.doc, i.args[0].projectId) ?? null
-    return { op: i.op, args: [{ ...i.args[0], position: { after, before: null } }, ...i.args.slice(1)] } as Intent
+  /**
+   * The intent with what the worker's indexes know filled in, where its helper would otherwise
+   * read a whole collection: a task added with no neighbour goes after its project's last task,
+   * and a deleted task's comments are named.
+   */
+  private indexed(i: Intent): Intent {
+    if (i.op === "createTask" && i.args[0].position === undefined) {
+      // A project without tasks: no neighbours at all (what the helper's own read would find).
+      const after = this.ends.lastTask(this.doc, i.args[0].projectId) ?? null
+      return { op: i.op, args: [{ ...i.args[0], position: { after, before: null } }, ...i.args.slice(1)] } as Intent
+    }
+    if (i.op === "deleteTask" && i.args[1] === undefined)
+      return { op: i.op, args: [i.args[0], { comments: this.comments.of(this.doc, i.args[0]) }] }
+    return i
   }
 
   /** Everything the page sends. */

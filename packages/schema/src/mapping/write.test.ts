@@ -118,6 +118,19 @@ describe("write helpers round-trip", () => {
     expect([ws.projects, ws.tasks, ws.comments]).toEqual([[], [], []])
   })
 
+  it("deleteTask with the task's comments named deletes those, and never another task's", () => {
+    const { doc, p, m } = setup()
+    const t = createTask(doc, { projectId: p.id, title: "T" })
+    const other = createTask(doc, { projectId: p.id, title: "O" })
+    const mine = addComment(doc, { taskId: t.id, authorId: m.id, body: "mine" })
+    const theirs = addComment(doc, { taskId: other.id, authorId: m.id, body: "theirs" })
+    // A stale index: names another task's comment and one already gone.
+    deleteTask(doc, t.id, { comments: [mine.id, theirs.id, "gone"] })
+    expect(readEntity(doc, "comments", mine.id)).toEqual({ _tag: "Missing" })
+    expect(readEntity(doc, "comments", theirs.id)._tag).toBe("Found")
+    expect(readEntity(doc, "tasks", t.id)).toEqual({ _tag: "Missing" })
+  })
+
   it("comments and members", () => {
     const { doc, p, m } = setup()
     const t = createTask(doc, { projectId: p.id, title: "T" })
