@@ -7,6 +7,10 @@ interface End {
   readonly sortKey: string
 }
 
+/** Whether a task comes after `end` in its project (the board's order: sort key, then id). */
+const after = (id: string, sortKey: string, end: End | undefined): boolean =>
+  end === undefined || sortKey > end.sortKey || (sortKey === end.sortKey && id > end.id)
+
 /**
  * Per project, its last task (the greatest sort key), for "add a task at the end" without a
  * neighbour: the page names the last task only when it has read the whole list, and otherwise
@@ -43,8 +47,7 @@ export class ProjectEnds {
       // It was some project's end: if it left that project or its key went down, that end is unknown.
       const was = endOf.get(task.id)
       if (was !== undefined && (was !== task.projectId || task.sortKey < ends.get(was)!.sortKey)) this.stale.add(was)
-      const end = ends.get(task.projectId)
-      if (end === undefined || task.sortKey > end.sortKey || (task.sortKey === end.sortKey && task.id > end.id))
+      if (after(task.id, task.sortKey, ends.get(task.projectId)))
         ends.set(task.projectId, { id: task.id, sortKey: task.sortKey })
     }
   }
@@ -60,9 +63,7 @@ export class ProjectEnds {
     const tasks = collectionMap(doc, "tasks").toJSON() as Record<string, { projectId?: unknown; sortKey?: unknown }>
     for (const [id, t] of Object.entries(tasks)) {
       if (t === null || typeof t.projectId !== "string" || typeof t.sortKey !== "string") continue
-      const end = ends.get(t.projectId)
-      if (end === undefined || t.sortKey > end.sortKey || (t.sortKey === end.sortKey && id > end.id))
-        ends.set(t.projectId, { id, sortKey: t.sortKey })
+      if (after(id, t.sortKey, ends.get(t.projectId))) ends.set(t.projectId, { id, sortKey: t.sortKey })
     }
     this.ends = ends
     this.stale.clear()
