@@ -7,6 +7,7 @@ import {
   type LiveHandlers,
   type PullPage,
   type PushResult,
+  type SnapshotOptions,
   type Transport,
   TransportError,
   type WorkspaceInfo,
@@ -135,8 +136,8 @@ export class MemoryTransport implements Transport {
     return page
   }
 
-  readonly snapshot = (token: string, ws: WorkspaceId, doc: DocId) =>
-    this.call(() => this.server.snapshot(token, ws, doc))
+  readonly snapshot = (token: string, ws: WorkspaceId, doc: DocId, options?: SnapshotOptions) =>
+    this.call(() => this.server.snapshot(token, ws, doc, options))
 
   readonly connectLive = async (token: string, ws: WorkspaceId, handlers: LiveHandlers): Promise<LiveConnection> =>
     this.call(() => {
