@@ -36,11 +36,6 @@ export interface ServerConfig {
   /** Loro panics one workspace may cause per `crashWindowSeconds` before its pushes get 429 (S13). */
   readonly crashBudget: number
   readonly crashWindowSeconds: number
-  /**
-   * How many updates behind the head a new device's shallow snapshot starts its history
-   * (S27); a document with no more updates than this is sent whole.
-   */
-  readonly shallowTrail: number
   /** Where /readyz turns degraded (`VIBESTACK_HEALTH_*`, docs/OPERATIONS.md). */
   readonly health: HealthConfig
 }
@@ -78,12 +73,5 @@ export const ServerConfig: Config.Config<ServerConfig> = Config.all({
   limits: LimitsConfig,
   crashBudget: Config.integer("VIBESTACK_CRASH_BUDGET").pipe(Config.withDefault(3)),
   crashWindowSeconds: Config.integer("VIBESTACK_CRASH_WINDOW_SECONDS").pipe(Config.withDefault(600)),
-  shallowTrail: Config.integer("VIBESTACK_SHALLOW_TRAIL").pipe(
-    Config.validate({
-      message: "VIBESTACK_SHALLOW_TRAIL must be between 0 and 1000000",
-      validation: (n) => n >= 0 && n <= 1_000_000,
-    }),
-    Config.withDefault(256),
-  ),
   health: HealthConfig,
 })

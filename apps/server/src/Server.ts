@@ -58,7 +58,6 @@ export const CoreLive = (config: ServerConfig, options: { attachEmbedded?: boole
     workers: options.attachEmbedded ? 1 : 2,
     maxDocsPerWorker: 256,
     warm: !options.attachEmbedded,
-    shallowTrail: config.shallowTrail,
   })
   // The CLI drives the projection itself (rebuild/status); only a server runs it in the background.
   const projector = options.attachEmbedded ? Projector.Manual : Projector.Default

@@ -1,9 +1,6 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
 import {
   type DocHost,
-  deepenDoc,
-  type HistoryDepth,
-  historyDepth,
   importBlobs,
   keepLoroHeadroom,
   type LocalStore,
@@ -54,10 +51,8 @@ export class WorkerDocHost implements DocHost {
     return stored
   }
 
-  /** The stored snapshot only into an empty replica: once loaded, this replica made or holds it. */
   private importInto(doc: LoroDoc, stored: StoredDoc): void {
-    const empty = doc.oplogVersion().length() === 0
-    importBlobs(doc, [...(stored.snapshot && empty ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes)])
+    importBlobs(doc, [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes)])
   }
 
   /** The store was rewritten (C14): a new replica from it, as every tab does on `DocReset`. */
@@ -66,29 +61,6 @@ export class WorkerDocHost implements DocHost {
     const old = this.current
     this.current = doc
     old.free()
-  }
-
-  readonly history = (): HistoryDepth => historyDepth(this.current)
-
-  /**
-   * C19: the whole document from the server's full snapshot, this replica's own part, and
-   * every entry the store holds (a tab's commit may not have reached this replica yet).
-   */
-  readonly deepen = async (full: Uint8Array): Promise<Uint8Array> => {
-    const stored = await this.store.loadDoc(this.ws, this.docId)
-    const doc = deepenDoc(this.current, full)
-    for (const u of stored.updates) {
-      try {
-        importBlobs(doc, [u.bytes])
-      } catch {
-        // The shallow snapshot of the first load (already held), or an entry the old replica
-        // could not take either: the store keeps it and the server has everything acknowledged.
-      }
-    }
-    const old = this.current
-    this.current = doc
-    old.free()
-    return doc.export({ mode: "snapshot" })
   }
 
   /** A tab's commit (already in the outbox): import it and tell the engine. */

@@ -72,10 +72,10 @@ export const DocsLive = HttpApiBuilder.group(VibeStackApi, "docs", (handlers) =>
           })
         }),
       )
-      .handleRaw("snapshot", ({ path, urlParams }) =>
+      .handleRaw("snapshot", ({ path }) =>
         Effect.gen(function* () {
           yield* requireWorkspace(yield* Principal, path.ws)
-          const snap = yield* pool.snapshot(path.ws, path.doc, urlParams)
+          const snap = yield* pool.snapshot(path.ws, path.doc)
           return HttpServerResponse.uint8Array(snap.bytes, {
             contentType: "application/octet-stream",
             headers: { "x-vibestack-cursor": String(snap.seq), "cache-control": "no-store" },

@@ -221,14 +221,11 @@ export class LoroPool {
     })
   }
 
-  /**
-   * A snapshot of the committed state and the seq it covers (at least `atLeastSeq`): the full
-   * history, or with `shallowRoot` (a stored update) a shallow one rooted at its last ops (S27).
-   */
-  exportSnapshot(ws: string, doc: string, atLeastSeq?: number, shallowRoot?: Uint8Array): Promise<Snapshot> {
+  /** A full snapshot of the committed state and the seq it covers (at least `atLeastSeq`). */
+  exportSnapshot(ws: string, doc: string, atLeastSeq?: number): Promise<Snapshot> {
     const key: DocKey = { ws, doc }
     return this.serialize([key], async () => {
-      const res = await this.request(key, () => ({ _tag: "ExportSnapshot", key, atLeastSeq, shallowRoot }))
+      const res = await this.request(key, () => ({ _tag: "ExportSnapshot", key, atLeastSeq }))
       if (res._tag !== "NeedSource") return expectOk("exportSnapshot", res)
       // The copy holds uncommitted updates: build from committed data instead, so `seq` is honest.
       const data = await this.loadSource(key)

@@ -37,13 +37,9 @@ export const poolCalls = (pool: LoroPool) =>
     /** Runs a named operation (`pool/ops`) on the document's copy. */
     run: <K extends PoolOpName>(ws: string, doc: string, op: K, args: PoolOpArgs<K>) =>
       call(() => pool.run(ws, doc, op, args)),
-    /** A snapshot of the committed state, at least at `atLeastSeq` (shallow with `shallowRoot`, S27). */
-    exportSnapshot: (
-      ws: string,
-      doc: string,
-      atLeastSeq?: number,
-      shallowRoot?: Uint8Array,
-    ): Effect.Effect<Snapshot, PoolFailure> => call(() => pool.exportSnapshot(ws, doc, atLeastSeq, shallowRoot)),
+    /** A full snapshot of the committed state, at least at `atLeastSeq`. */
+    exportSnapshot: (ws: string, doc: string, atLeastSeq?: number): Effect.Effect<Snapshot, PoolFailure> =>
+      call(() => pool.exportSnapshot(ws, doc, atLeastSeq)),
     buildSnapshot: (snapshot: Uint8Array | undefined, updates: ReadonlyArray<Uint8Array>) =>
       call(() => pool.buildSnapshot(snapshot, updates)),
     /** Bytes validated before they were stored (see `LoroPool.importStored`). */

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads"
 import { growLoroMemoryInSteps, keepLoroHeadroom, roomForImport } from "@vibestack/shared"
 import * as loro from "loro-crdt"
-import { decodeImportBlobMeta, type Frontiers, LoroDoc, type VersionVector } from "loro-crdt"
+import { type Frontiers, LoroDoc } from "loro-crdt"
 import { DocCache } from "./DocCache.js"
 import { type PoolOpArgs, type PoolOpName, type PoolOpResult, poolOps } from "./ops/index.js"
 import type { OpContext } from "./ops/PoolOp.js"
@@ -211,11 +211,7 @@ const handlers: { readonly [T in WorkerRequest["_tag"]]: (req: RequestOf<T>) => 
       cache.delete(key)
       return { _tag: "NeedLoad" }
     }
-    const root = req.shallowRoot === undefined ? undefined : shallowRootOf(e.doc, req.shallowRoot)
-    if (root === undefined)
-      return { _tag: "Ok", value: { bytes: e.doc.export({ mode: "snapshot" }), seq: e.committedSeq } }
-    const bytes = e.doc.export({ mode: "shallow-snapshot", frontiers: root })
-    return { _tag: "Ok", value: { bytes, seq: e.committedSeq, shallow: true } }
+    return { _tag: "Ok", value: { bytes: e.doc.export({ mode: "snapshot" }), seq: e.committedSeq } }
   },
   Run: (req) => {
     const e = cache.get(keyOf(req.key))
@@ -235,26 +231,6 @@ const runOp = <K extends PoolOpName>(ctx: OpContext, req: RunRequest<K>): PoolOp
 
 const handle = (req: WorkerRequest): WorkerResponse =>
   (handlers[req._tag] as (req: WorkerRequest) => WorkerResponse)(req)
-
-/**
- * A shallow snapshot's root (S27): the last op of each peer in `update` (a committed update,
- * so the document has them); the history kept is everything not before them. Undefined when
- * the update names nothing the document holds (then the full history is exported).
- */
-const shallowRootOf = (doc: LoroDoc, update: Uint8Array): Frontiers | undefined => {
-  let ends: VersionVector
-  try {
-    ends = decodeImportBlobMeta(update, false).partialEndVersionVector
-  } catch {
-    return undefined
-  }
-  const have = doc.oplogVersion()
-  const ids: Frontiers = []
-  for (const [peer, end] of ends.toJSON()) {
-    if (end > 0 && (have.get(peer) ?? 0) >= end) ids.push({ peer, counter: end - 1 })
-  }
-  return ids.length === 0 ? undefined : doc.vvToFrontiers(doc.frontiersToVV(ids))
-}
 
 const buildSnapshot = (snapshot: Uint8Array | undefined, updates: ReadonlyArray<Uint8Array>): Uint8Array => {
   const doc = newDoc(snapshot, updates)

@@ -57,22 +57,14 @@ export type WorkerRequest =
   /** Batches committed to the log (sent without waiting for the answer: the worker is FIFO). */
   | { readonly _tag: "Commit"; readonly items: ReadonlyArray<CommitItem> }
   | { readonly _tag: "Discard"; readonly keys: ReadonlyArray<DocKey> }
-  | {
-      readonly _tag: "ExportSnapshot"
-      readonly key: DocKey
-      readonly atLeastSeq?: number | undefined
-      /** A stored update: its last ops root a shallow snapshot (S27); absent, the full history. */
-      readonly shallowRoot?: Uint8Array | undefined
-    }
+  | { readonly _tag: "ExportSnapshot"; readonly key: DocKey; readonly atLeastSeq?: number | undefined }
   | { readonly _tag: "Build"; readonly snapshot: Uint8Array | undefined; readonly updates: ReadonlyArray<Uint8Array> }
   | RunRequest
 
-/** A committed document's snapshot and the seq it covers. */
+/** A committed document's full snapshot and the seq it covers. */
 export interface Snapshot {
   readonly bytes: Uint8Array
   readonly seq: number
-  /** Without the history before its root (asked for with `shallowRoot`, S27). */
-  readonly shallow?: boolean
 }
 
 /**

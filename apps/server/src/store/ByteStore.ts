@@ -228,14 +228,6 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
         (rows) => rows[0],
       )
 
-    /** One stored update's bytes (a shallow snapshot's root is read from it), if there. */
-    const updateAt = (ws: string, doc: string, seq: number) =>
-      Effect.map(
-        sql<{ bytes: Uint8Array }>`
-          select bytes from doc_updates where workspace_id = ${ws} and doc_id = ${doc} and seq = ${seq}`,
-        (rows) => rows[0]?.bytes,
-      )
-
     const saveSnapshot = (ws: string, doc: string, seq: number, bytes: Uint8Array) =>
       sql`insert into doc_snapshots (workspace_id, doc_id, seq, bytes)
           values (${ws}, ${doc}, ${seq}, ${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)})
@@ -251,7 +243,6 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
       loadDoc,
       newestSnapshot,
       snapshotStillStored,
-      updateAt,
       saveSnapshot,
     } as const
   }),

@@ -27,14 +27,10 @@ export interface DocPoolApi {
   ) => void
   /** A judged batch did not commit (or a duplicate's bytes were imported): rebuild the copy from the store. */
   readonly discard: (ws: WorkspaceId, doc: DocId) => Effect.Effect<void>
-  /**
-   * A snapshot of the committed document and the seq it covers, at least `atLeast`: the full
-   * history, or for `history: "recent"` a shallow one rooted a little behind the head (S27).
-   */
+  /** A full snapshot of the committed document and the seq it covers. */
   readonly snapshot: (
     ws: WorkspaceId,
     doc: DocId,
-    options?: { readonly history?: "full" | "recent" | undefined; readonly atLeast?: number | undefined },
   ) => Effect.Effect<{ bytes: Uint8Array; seq: number }, Internal | Unavailable>
 }
 

@@ -11,8 +11,6 @@ import { SnapshotCache } from "./SnapshotCache.js"
 
 /** Updates a stored snapshot may lag the log by and still be served to a new device as is. */
 export const SNAPSHOT_TAIL = 256
-/** Updates behind the head a new device's shallow snapshot starts its history (S27). */
-export const SHALLOW_TRAIL = 256
 /** Memory for the snapshots served lately (`SnapshotCache`): a few large documents' worth. */
 const SNAPSHOT_CACHE_BYTES = 128 * 1024 * 1024
 
@@ -21,8 +19,6 @@ export interface DocPoolOptions {
   readonly maxDocsPerWorker: number
   /** Start the workers at once (a server); a CLI command starts them only if it uses the pool. */
   readonly warm?: boolean
-  /** Updates behind the head a shallow snapshot's history starts (S27; default `SHALLOW_TRAIL`). */
-  readonly shallowTrail?: number
 }
 
 /**
@@ -60,22 +56,11 @@ export const DocPoolLive = (options: DocPoolOptions) =>
       const background = yield* FiberSet.make<void, never>()
 
       const snapshots = new SnapshotCache(SNAPSHOT_CACHE_BYTES)
-      // New devices' shallow snapshots (S27), never stored: cheap to make again.
-      const shallows = new SnapshotCache(SNAPSHOT_CACHE_BYTES / 2)
-      const shallowTrail = options.shallowTrail ?? SHALLOW_TRAIL
-      /** A snapshot a device may take: not past the head, at most `SNAPSHOT_TAIL` behind it, at least `atLeast`. */
-      const near = (s: { seq: number }, head: number | undefined, atLeast: number) =>
-        head !== undefined && s.seq <= head && head - s.seq <= SNAPSHOT_TAIL && s.seq >= atLeast
       // A document whose log an operator rewrote (repair) is reloaded from the store on every
       // node, and its snapshot served from memory is forgotten.
       const resets = yield* PubSub.subscribe(bus.resets)
       yield* Queue.take(resets).pipe(
-        Effect.tap((r) =>
-          Effect.sync(() => {
-            snapshots.reset(r.ws, r.doc)
-            shallows.reset(r.ws, r.doc)
-          }),
-        ),
+        Effect.tap((r) => Effect.sync(() => snapshots.reset(r.ws, r.doc))),
         Effect.flatMap((r) => calls.discard(r.ws, r.doc)),
         Effect.forever,
         Effect.forkScoped,
@@ -88,25 +73,8 @@ export const DocPoolLive = (options: DocPoolOptions) =>
         validateMany: (batches) => Effect.promise(() => pool.validateMany(batches)),
         commitMany: (items) => pool.commitMany(items),
         discard: calls.discard,
-        snapshot: (ws, doc, options) =>
+        snapshot: (ws, doc) =>
           Effect.gen(function* () {
-            const atLeast = options?.atLeast ?? 0
-            const cursor = store.docCursor(ws, doc).pipe(Effect.orElseSucceed(() => undefined))
-            const head = options?.history === "recent" ? yield* cursor : undefined
-            if (head !== undefined && head > shallowTrail) {
-              // S27: history from the last ops of the update `shallowTrail` behind the head. A
-              // device that had seen at least that much can still be merged; one further
-              // behind makes the new device fetch the whole history (SPEC C19).
-              const generation = shallows.generation(ws, doc)
-              const kept = shallows.get(ws, doc)
-              if (kept !== undefined && near(kept, head, atLeast)) return kept
-              const root = yield* store
-                .updateAt(ws, doc, head - shallowTrail)
-                .pipe(Effect.orElseSucceed(() => undefined))
-              const fresh = yield* calls.exportSnapshot(ws, doc, head, root)
-              shallows.put(ws, doc, fresh, generation)
-              return fresh
-            }
             const generation = snapshots.generation(ws, doc)
             // A stored snapshot close to the head is served as is (the client pulls the few
             // updates after it): no Loro, no O(document) export per new device. The one served
@@ -117,15 +85,16 @@ export const DocPoolLive = (options: DocPoolOptions) =>
               kept === undefined
                 ? undefined
                 : yield* store.snapshotStillStored(ws, doc, kept.seq).pipe(Effect.orElseSucceed(() => undefined))
-            const top = check?.head ?? (yield* cursor)
-            if (kept !== undefined && check?.kept === true && near(kept, top, atLeast)) return kept
+            const head = check?.head ?? (yield* store.docCursor(ws, doc).pipe(Effect.orElseSucceed(() => undefined)))
+            const near = (s: { seq: number }) => head !== undefined && s.seq <= head && head - s.seq <= SNAPSHOT_TAIL
+            if (kept !== undefined && check?.kept === true && near(kept)) return kept
             const stored = yield* store.newestSnapshot(ws, doc).pipe(Effect.orElseSucceed(() => undefined))
-            if (stored !== undefined && near(stored, top, atLeast)) {
+            if (stored !== undefined && near(stored)) {
               snapshots.put(ws, doc, stored, generation)
               return stored
             }
             // At least at the log's head: another node may have committed since this copy loaded.
-            const fresh = yield* calls.exportSnapshot(ws, doc, top)
+            const fresh = yield* calls.exportSnapshot(ws, doc, head)
             if (fresh.seq > (stored?.seq ?? 0))
               yield* FiberSet.run(
                 background,

@@ -38,7 +38,6 @@ export const testConfig = (databaseUrl: string, overrides: Partial<ServerConfig>
     metricsPublic: true,
     liveHeartbeatMs: 15_000,
     clockToleranceSeconds: 60,
-    shallowTrail: 256,
     // Test files register many workspaces from one address; the limit tests set their own.
     limits: { ...defaultLimits, workspaceCreates: unlimited, backupImports: unlimited },
     crashBudget: 3,

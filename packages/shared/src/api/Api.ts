@@ -31,7 +31,6 @@ import {
   Readiness,
   Registered,
   RegisterWorkspace,
-  SnapshotParams,
   TokenListing,
   WorkspaceInfoResponse,
 } from "./payloads.js"
@@ -125,12 +124,8 @@ export class DocsGroup extends HttpApiGroup.make("docs")
   .add(
     HttpApiEndpoint.get("snapshot", "/workspaces/:ws/docs/:doc/snapshot")
       .setPath(DocPath)
-      .setUrlParams(SnapshotParams)
       .addSuccess(HttpApiSchema.Uint8Array({ contentType: "application/octet-stream" }))
-      .annotate(
-        OpenApi.Description,
-        "A Loro snapshot; X-VibeStack-Cursor = the seq it covers (at least `atLeast`). `history=recent`: shallow, its history starting a little behind the head (S27).",
-      ),
+      .annotate(OpenApi.Description, "A Loro snapshot; X-VibeStack-Cursor = the seq it covers."),
   )
   .addError(Forbidden)
   .addError(BadRequest)

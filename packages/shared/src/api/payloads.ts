@@ -56,12 +56,6 @@ export const PullParams = Schema.Struct({
   limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 10_000))),
 })
 
-/** `history=recent`: a shallow snapshot for a new device (S27); `atLeast`: its seq is at least this. */
-export const SnapshotParams = Schema.Struct({
-  history: Schema.optional(Schema.Literal("full", "recent")),
-  atLeast: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())),
-})
-
 /** One readiness check (docs/OPERATIONS.md "Health"): ok, degraded (serving; look at it) or unavailable. */
 export const HealthCheck = Schema.Struct({
   name: Schema.String,

@@ -12,10 +12,8 @@
  *    answers 503; `/readyz` joins the contract (docs/OPERATIONS.md). Sync messages unchanged.
  * 4: presence on the live socket (`Presence` up; `PresenceUpdate`, `PresenceGone` down; server
  *    rule S26). Only a socket that sent `Presence` gets presence frames: older clients see nothing new.
- * 5: the snapshot route takes `history=recent` (a shallow snapshot for a new device, S27) and
- *    `atLeast`; without them it answers as before, so older clients are unaffected.
  */
-export const PROTOCOL_VERSION = 5
+export const PROTOCOL_VERSION = 4
 
 /** Oldest client protocol this server still speaks; older clients get `ClientTooOld`. */
 export const MIN_CLIENT_PROTOCOL_VERSION = 1

@@ -1,4 +1,3 @@
-import type { HistoryDepth } from "./history.js"
 import type { StoredDoc } from "./LocalStore.js"
 
 /**
@@ -22,12 +21,4 @@ export interface DocHost {
    * again from `stored`. Local commits keep reaching `onLocalUpdate` listeners.
    */
   readonly reset: (stored: StoredDoc) => Promise<void> | void
-  /** How much history the document holds: the engine asks for a shallow first load only for an empty one (C19). */
-  readonly history: () => Promise<HistoryDepth> | HistoryDepth
-  /**
-   * Makes a document built from a shallow snapshot whole (C19): a new document from `full` (a
-   * snapshot with all history, at least as new as everything stored) plus whatever the current
-   * one holds that `full` lacks (local commits). Resolves to the new document's snapshot.
-   */
-  readonly deepen: (full: Uint8Array) => Promise<Uint8Array> | Uint8Array
 }

@@ -14,7 +14,6 @@ import {
   type LiveHandlers,
   type PullPage,
   type PushResult,
-  type SnapshotOptions,
   type Transport,
   TransportError,
   type WorkspaceInfo,
@@ -150,12 +149,8 @@ export class HttpTransport implements Transport {
     return page
   }
 
-  readonly snapshot = async (token: string, ws: WorkspaceId, doc: DocId, options?: SnapshotOptions) => {
-    const query = new URLSearchParams()
-    if (options?.history === "recent") query.set("history", "recent")
-    if (options?.atLeast !== undefined) query.set("atLeast", String(options.atLeast))
-    const q = query.size > 0 ? `?${query}` : ""
-    const r = await this.request("GET", `${this.docPath(ws, doc)}/snapshot${q}`, { token })
+  readonly snapshot = async (token: string, ws: WorkspaceId, doc: DocId) => {
+    const r = await this.request("GET", `${this.docPath(ws, doc)}/snapshot`, { token })
     const header = r.headers.get("x-vibestack-cursor")
     if (header === null || !/^\d{1,16}$/.test(header.trim())) throw malformed("snapshot cursor")
     return { bytes: r.body, cursor: Number(header.trim()) }

@@ -1,6 +1,5 @@
 import { LoroDoc } from "loro-crdt"
 import type { DocHost } from "./DocHost.js"
-import { type HistoryDepth, historyDepth, refuseShallowIntoNonEmpty } from "./history.js"
 import type { StoredDoc } from "./LocalStore.js"
 import { keepLoroHeadroom, roomForImport } from "./loroMemory.js"
 
@@ -10,7 +9,6 @@ import { keepLoroHeadroom, roomForImport } from "./loroMemory.js"
  */
 export const importBlobs = (doc: LoroDoc, blobs: ReadonlyArray<Uint8Array>): void => {
   if (blobs.length === 0) return
-  refuseShallowIntoNonEmpty(doc, blobs)
   roomForImport(blobs)
   try {
     doc.importBatch([...blobs])
@@ -37,19 +35,6 @@ export const loadStoredDoc = (stored: StoredDoc): LoroDoc => {
     } catch {}
   }
   keepLoroHeadroom()
-  return doc
-}
-
-/**
- * A whole document from `full` (a snapshot with all history, at least as new as `current`'s
- * server part) and everything `current` (shallow) holds that `full` lacks: its local commits.
- */
-export const deepenDoc = (current: LoroDoc, full: Uint8Array): LoroDoc => {
-  const doc = new LoroDoc()
-  importBlobs(doc, [full])
-  if (doc.isShallow()) throw new Error("the server's full snapshot has no early history")
-  const missing = current.export({ mode: "update", from: doc.oplogVersion() })
-  importBlobs(doc, [missing])
   return doc
 }
 
@@ -89,20 +74,10 @@ export class LoroDocHost implements DocHost {
 
   readonly exportSnapshot = (): Uint8Array => this.current.export({ mode: "snapshot" })
 
-  readonly reset = (stored: StoredDoc): void => this.switchTo(loadStoredDoc(stored))
-
-  readonly history = (): HistoryDepth => historyDepth(this.current)
-
-  readonly deepen = (full: Uint8Array): Uint8Array => {
-    const doc = deepenDoc(this.current, full)
-    this.switchTo(doc)
-    return doc.export({ mode: "snapshot" })
-  }
-
-  private switchTo(doc: LoroDoc): void {
-    this.current = doc
-    this.watch(doc)
-    for (const l of this.resetListeners) l(doc)
+  readonly reset = (stored: StoredDoc): void => {
+    this.current = loadStoredDoc(stored)
+    this.watch(this.current)
+    for (const l of this.resetListeners) l(this.current)
   }
 
   /** Called with the new document after every reset. */

@@ -1,9 +1,8 @@
 import { type DocId, type Role, WorkspaceId } from "@vibestack/schema"
 import { Schema } from "effect"
-import { type Frontiers, LoroDoc } from "loro-crdt"
+import { LoroDoc } from "loro-crdt"
 import type { ErrorKind } from "../protocol/errors.js"
 import { encodeUpdates, type SeqBlob } from "../protocol/updatesBody.js"
-import type { SnapshotOptions } from "./Transport.js"
 
 /**
  * An in-memory server with the HTTP/WebSocket contract's semantics (seq per document,
@@ -23,8 +22,6 @@ interface DocState {
   readonly log: Array<SeqBlob>
   readonly keys: Map<string, number>
   readonly ref: LoroDoc
-  /** The reference document's frontiers after each entry of the log (a shallow snapshot's root). */
-  readonly frontiers: Array<Frontiers>
 }
 
 interface WorkspaceState {
@@ -56,11 +53,6 @@ export class MemoryServer {
    * would be after the update and returns a reason to refuse it (`InvalidUpdate`).
    */
   readonly rules: Array<(after: LoroDoc, update: Uint8Array) => string | undefined> = []
-  /**
-   * How many updates a "recent" snapshot's history starts behind the head (S27); a document
-   * with fewer gets the full one. Tests set 0 to make a root that concurrent updates fall behind.
-   */
-  shallowTrail = 256
 
   register(ws: WorkspaceId, name: string, creatorKey: string | undefined): { masterToken: string } {
     if (!isWorkspaceId(ws)) throw new MemoryServerError("BadRequest", "bad workspace id")
@@ -105,7 +97,7 @@ export class MemoryServer {
   private doc(ws: WorkspaceId, doc: DocId): DocState {
     const w = this.workspaces.get(ws)!
     let d = w.docs.get(doc)
-    if (!d) w.docs.set(doc, (d = { log: [], keys: new Map(), ref: new LoroDoc(), frontiers: [] }))
+    if (!d) w.docs.set(doc, (d = { log: [], keys: new Map(), ref: new LoroDoc() }))
     return d
   }
 
@@ -151,7 +143,6 @@ export class MemoryServer {
     }
     const seq = d.log.length + 1
     d.log.push({ seq, bytes: bytes.slice() })
-    d.frontiers.push(d.ref.oplogFrontiers())
     d.keys.set(key, seq)
     for (const s of this.subscribers) if (s.ws === ws && s.docs.has(doc)) s.deliver(doc, seq, bytes.slice())
     return { seq, duplicate: false }
@@ -167,22 +158,10 @@ export class MemoryServer {
     return { body: encodeUpdates(records), cursor: String(cursor), more: cursor < log.length ? "1" : "0" }
   }
 
-  /** At the head (so at least `atLeast`, S27); "recent" is shallow, rooted `shallowTrail` updates back. */
-  snapshot(
-    token: string,
-    ws: WorkspaceId,
-    doc: DocId,
-    options?: SnapshotOptions,
-  ): { bytes: Uint8Array; cursor: number } {
+  snapshot(token: string, ws: WorkspaceId, doc: DocId): { bytes: Uint8Array; cursor: number } {
     this.auth(token, ws)
     const d = this.doc(ws, doc)
-    const cursor = d.log.length
-    const root = options?.history === "recent" ? d.frontiers[cursor - 1 - this.shallowTrail] : undefined
-    const bytes =
-      root === undefined
-        ? d.ref.export({ mode: "snapshot" })
-        : d.ref.export({ mode: "shallow-snapshot", frontiers: root })
-    return { bytes, cursor }
+    return { bytes: d.ref.export({ mode: "snapshot" }), cursor: d.log.length }
   }
 
   subscribe(s: Subscriber): () => void {

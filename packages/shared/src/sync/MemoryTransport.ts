@@ -7,7 +7,6 @@ import {
   type LiveHandlers,
   type PullPage,
   type PushResult,
-  type SnapshotOptions,
   type Transport,
   TransportError,
   type WorkspaceInfo,
@@ -136,8 +135,8 @@ export class MemoryTransport implements Transport {
     return page
   }
 
-  readonly snapshot = (token: string, ws: WorkspaceId, doc: DocId, options?: SnapshotOptions) =>
-    this.call(() => this.server.snapshot(token, ws, doc, options))
+  readonly snapshot = (token: string, ws: WorkspaceId, doc: DocId) =>
+    this.call(() => this.server.snapshot(token, ws, doc))
 
   readonly connectLive = async (token: string, ws: WorkspaceId, handlers: LiveHandlers): Promise<LiveConnection> =>
     this.call(() => {

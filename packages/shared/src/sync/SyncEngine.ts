@@ -4,7 +4,6 @@ import type { SeqBlob } from "../protocol/updatesBody.js"
 import type { BackoffOptions } from "./backoff.js"
 import { type Clock, systemClock } from "./Clock.js"
 import type { DocHost } from "./DocHost.js"
-import { ShallowImportError } from "./history.js"
 import type { LocalStore, OutboxEntry, RebasePlan, StoredDoc } from "./LocalStore.js"
 import type { Lock } from "./Lock.js"
 import { type AckedEntry, type PushOutcome, pushOutbox } from "./pushOutbox.js"
@@ -59,11 +58,6 @@ export interface SyncEngineOptions {
   readonly onDocReset?: () => void
   /** The engine appended a commit of its own (a retried refused change, C15): show it elsewhere too. */
   readonly onCommitAdded?: (entry: OutboxEntry) => void
-  /**
-   * A new device with nothing of its own loads a shallow snapshot, the recent history only
-   * (C19; default true). Off: always the full history.
-   */
-  readonly shallowFirstLoad?: boolean
   /** Observes acknowledgements once persisted, in order (benchmarks time them). */
   readonly onPushAcked?: (acks: ReadonlyArray<AckedEntry>) => void
 }
@@ -490,12 +484,10 @@ export class SyncEngine {
   }
 
   private async fetchSnapshot(gen: number): Promise<void> {
-    const { transport, token, workspaceId, docId, host } = this.o
-    // A new device with nothing of its own loads the recent history only (C19).
-    const recent = this.o.shallowFirstLoad !== false && this.pending === 0 && (await host.history()) === "empty"
+    const { transport, token, workspaceId, docId } = this.o
     let snap: { readonly bytes: Uint8Array; readonly cursor: number }
     try {
-      snap = await transport.snapshot(token, workspaceId, docId, recent ? { history: "recent" } : undefined)
+      snap = await transport.snapshot(token, workspaceId, docId)
     } catch (e) {
       // No snapshot yet for this document: start from an empty pull instead.
       if (!(e instanceof TransportError) || e.kind !== "NotFound") throw e
@@ -525,65 +517,19 @@ export class SyncEngine {
     const run = async (): Promise<void> => {
       if (!this.current(gen) || cursor <= this.storedCursor) return
       const fresh = viaSnapshot ? records : records.filter((r) => r.seq > this.storedCursor)
-      let bytes = fresh.map((r) => r.bytes)
+      const bytes = fresh.map((r) => r.bytes)
       try {
         await this.o.host.applyRemote(bytes)
       } catch (e) {
-        // A document without its early history (C19) cannot take an update made on top of
-        // ops before its root, nor a shallow snapshot once it holds a commit of its own: the
-        // full history at this cursor or later holds these records, and the store keeps it
-        // in place of the shallow snapshot.
-        const shallowMiss = e instanceof ShallowImportError || (await this.o.host.history()) === "recent"
-        if (!shallowMiss) throw new TransportError("Internal", `server update did not import: ${String(e)}`)
-        await this.deepen(cursor)
-        if (viaSnapshot) bytes = []
-        else await this.o.host.applyRemote(bytes)
+        throw new TransportError("Internal", `server update did not import: ${String(e)}`)
       }
       await this.o.store.appendRemote(this.o.workspaceId, this.o.docId, bytes, cursor)
       this.storedCursor = cursor
       this.storedSinceCompact += bytes.length
       this.o.onRemoteStored?.(fresh, cursor, viaSnapshot)
-      // A commit made while a shallow first load was on its way (another tab) depends on
-      // nothing of it, so the shallow document cannot take it: make the document whole now.
-      if (viaSnapshot && (await this.o.host.history()) === "recent") {
-        await this.refreshOutbox()
-        if (this.pending > 0) await this.deepen(cursor)
-      }
       if (this.storedSinceCompact >= (this.o.compactEvery ?? 500)) await this.compact()
     }
     return this.serialize(run)
-  }
-
-  /**
-   * Fetches the document's full history if it was loaded without it (C19: the history
-   * dialog, time travel). Resolves once the store and the host hold it; other holders
-   * (tabs) are told to reload.
-   */
-  loadFullHistory(): Promise<void> {
-    return this.serialize(async () => {
-      if (this.stopped || (await this.o.host.history()) !== "recent") return
-      await this.deepen(this.storedCursor)
-      this.publish()
-    })
-  }
-
-  /**
-   * C19: replaces the shallow document by the server's full one (a snapshot at `atLeast` or
-   * later) merged with whatever this device holds that it lacks. Like compaction (C11), the
-   * log entries it replaces are read before the host exports, so none is dropped unheld.
-   * Runs inside the serialised store work; the cursor does not move (C2).
-   */
-  private async deepen(atLeast: number): Promise<void> {
-    const { store, transport, token, workspaceId, docId, host } = this.o
-    const full = await transport.snapshot(token, workspaceId, docId, { atLeast })
-    if (full.cursor < atLeast)
-      throw new TransportError("Internal", `the full snapshot is at ${full.cursor}, behind this device's ${atLeast}`)
-    await this.localChain
-    const stored = await store.loadDoc(workspaceId, docId)
-    const snapshot = await host.deepen(full.bytes)
-    await store.compact(workspaceId, docId, snapshot, stored.updates.at(-1)?.id ?? 0)
-    this.storedSinceCompact = 0
-    this.o.onDocReset?.()
   }
 
   /** Replaces the stored log by a snapshot of the document; the outbox is untouched. */

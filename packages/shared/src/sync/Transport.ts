@@ -28,21 +28,9 @@ export interface Transport {
     token: string,
     ws: WorkspaceId,
     doc: DocId,
-    options?: SnapshotOptions,
   ) => Promise<{ readonly bytes: Uint8Array; readonly cursor: number }>
   /** Opens the live socket; resolves once authenticated. */
   readonly connectLive: (token: string, ws: WorkspaceId, handlers: LiveHandlers) => Promise<LiveConnection>
-}
-
-/** Which snapshot to fetch (SPEC C19, S27). */
-export interface SnapshotOptions {
-  /**
-   * "full" (the default) carries every op since the document began; "recent" is a shallow
-   * snapshot whose history starts a little behind the head, for a new device with nothing of its own.
-   */
-  readonly history?: "full" | "recent"
-  /** The snapshot's cursor is at least this (a device making its document whole after its own cursor). */
-  readonly atLeast?: number
 }
 
 export interface WorkspaceInfo {
