@@ -1,10 +1,11 @@
-import { LoroMap } from "loro-crdt"
+import { createHash } from "node:crypto"
+import { LoroDoc, LoroMap } from "loro-crdt"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { api } from "../test/http.js"
 import { poisoningUpdate, query, storeBehindPushPath } from "../test/poisoning.js"
 import { startTestServer, type TestServer } from "../test/server.js"
 import { backupApi, normalize, serverDoc, TestPeer } from "./test/backupHarness.js"
-import { badMetadataCases } from "./test/craftBackup.js"
+import { badMetadataCases, craftBackup } from "./test/craftBackup.js"
 
 let server: TestServer
 beforeAll(async () => {
@@ -13,6 +14,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop()
 })
+
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex")
 
 const counts = async () =>
   (
@@ -131,4 +134,31 @@ describe("backup metadata and whole-document validation (real server, real Postg
     expect(normalize((await serverDoc(server.url, ws, editor, "notes")).toJSON())).toEqual({ meta: { first: "kept" } })
     expect(healthy).toMatchObject({ tasks: { t0: { title: "task 0" } } })
   }, 180_000)
+
+  it("[S23] a backup whose document is a shallow snapshot (no early history) is refused by import and upload; nothing is stored", async () => {
+    const { workspaceId: ws, masterToken } = await api(server.url).register("Shallow backup")
+    const b = backupApi(server.url, ws, masterToken)
+    // A valid layout, but exported without its history: a workspace built on it would give
+    // every device a document Loro cannot merge older edits into (and 1.17 panics on some).
+    const doc = new LoroDoc()
+    doc.getMap("meta").set("first", "v1")
+    doc.commit()
+    // One change only: the snapshot holds the state and no op at all.
+    const shallow = doc.export({ mode: "shallow-snapshot", frontiers: doc.oplogFrontiers() })
+    const file = craftBackup(
+      {
+        workspaceId: ws,
+        docs: [{ docId: "main", cursor: 1, offset: 0, length: shallow.length, sha256: sha256(shallow) }],
+      },
+      [shallow],
+    )
+    const before = await counts()
+    const imported = await b.importFile(file)
+    expect(imported.status, JSON.stringify(imported.json)).toBe(422)
+    expect(imported.json.error.message).toMatch(/early history/)
+    const uploaded = await b.upload(file)
+    expect(uploaded.status, JSON.stringify(uploaded.json)).toBe(422)
+    expect(uploaded.json.error.message).toMatch(/early history/)
+    expect(await counts()).toEqual(before)
+  }, 120_000)
 })

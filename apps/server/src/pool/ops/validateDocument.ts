@@ -29,6 +29,9 @@ export const validateDocument: PoolOp<ValidateDocumentArgs, DocumentVerdict> = (
       (doc): DocumentVerdict => {
         if (args.snapshot !== undefined && incomplete(doc.import(args.snapshot)))
           return refuse("the snapshot is incomplete (it depends on operations it does not hold)")
+        // A shallow snapshot: state without the ops before its root. Every device would get a
+        // document that cannot merge edits made on older versions (Loro 1.17 even panics on some).
+        if (doc.isShallow()) return refuse("the snapshot has no early history (a shallow snapshot); export a full one")
         for (const [i, update] of args.updates.entries()) {
           stage = `update ${i + 1} does not import`
           if (incomplete(doc.import(update)))
