@@ -59,7 +59,10 @@ interface TraceEvent {
   readonly pid: number
   readonly ts: number
   readonly dur?: number
-  readonly args?: { readonly name?: string }
+  readonly args?: {
+    readonly name?: string
+    readonly data?: { readonly functionName?: string; readonly url?: string; readonly type?: string }
+  }
 }
 type Trace = { readonly traceEvents: ReadonlyArray<TraceEvent> }
 
@@ -82,6 +85,41 @@ const timeline = (t: Trace): string => {
       ([n, s]) =>
         `${s.ms.toFixed(1).padStart(8)} ms ${String(s.n).padStart(5)}× max ${s.max.toFixed(1).padStart(6)}  ${n}`,
     )
+    .join("\n")
+}
+
+/**
+ * The renderer main thread's tasks over `minMs`, each with what ran inside it (events nested
+ * in its span, by name, and the scripts' function names): where a long task's time went.
+ */
+const longTasks = (t: Trace, minMs = 40): string => {
+  const main = t.traceEvents.find((e) => e.name === "thread_name" && e.args?.name === "CrRendererMain")
+  const on = t.traceEvents.filter(
+    (e) => main !== undefined && e.tid === main.tid && e.pid === main.pid && e.ph === "X" && e.dur !== undefined,
+  )
+  const t0 = Math.min(...on.map((e) => e.ts))
+  const tasks = on.filter((e) => e.name === "RunTask" && e.dur! / 1000 >= minMs)
+  return tasks
+    .map((task) => {
+      const inside = on.filter((e) => e !== task && e.ts >= task.ts && e.ts + e.dur! <= task.ts + task.dur!)
+      const by = new Map<string, number>()
+      for (const e of inside) {
+        const d = e.args?.data
+        const name =
+          e.name === "FunctionCall" || e.name === "EvaluateScript" || e.name === "v8.compile"
+            ? `${e.name} ${d?.functionName ?? ""} ${(d?.url ?? "").split("/").at(-1)}`
+            : e.name === "EventDispatch"
+              ? `EventDispatch ${d?.type ?? ""}`
+              : e.name
+        by.set(name, (by.get(name) ?? 0) + e.dur! / 1000)
+      }
+      const top = [...by]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 10)
+        .map(([n, ms]) => `    ${ms.toFixed(1).padStart(7)} ms  ${n}`)
+        .join("\n")
+      return `  task at ${((task.ts - t0) / 1000).toFixed(0)} ms, ${(task.dur! / 1000).toFixed(1)} ms:\n${top}`
+    })
     .join("\n")
 }
 
@@ -117,6 +155,12 @@ try {
       .observe({ type: "longtask", buffered: true })`)
   const page = await context.newPage()
   page.on("pageerror", (e) => console.log("page error:", e.message))
+  // The join (a new device's first load from the server), traced: its long tasks, broken down.
+  await browser.startTracing(page, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline"] })
+  const joinCdp = await context.newCDPSession(page)
+  await joinCdp.send("Profiler.enable")
+  await joinCdp.send("Profiler.setSamplingInterval", { interval: 200 })
+  await joinCdp.send("Profiler.start")
   await page.goto(`${server.url}/join/${seeded.workspaceId}#token=${seeded.masterToken}`)
   await page.waitForFunction(
     () => document.querySelector('[data-testid="sync-state"]')?.textContent?.includes("Up to date"),
@@ -134,6 +178,14 @@ try {
     tasks,
     { timeout: 900_000 },
   )
+  const joinTraceBuf = await browser.stopTracing()
+  writeFileSync(join(tmpdir(), "vibestack-join-trace.json"), joinTraceBuf)
+  const joinTrace = JSON.parse(joinTraceBuf.toString()) as Trace
+  const joinProfile = (await joinCdp.send("Profiler.stop")) as { profile: Profile }
+  writeFileSync(join(tmpdir(), "vibestack-join.cpuprofile"), JSON.stringify(joinProfile.profile))
+  const joinLongs = await page.evaluate(() => (window as unknown as { __longTasks: Array<string> }).__longTasks)
+  console.log(`\n== join from the server: long tasks ${JSON.stringify(joinLongs)}\n${longTasks(joinTrace)}`)
+  console.log(summarise(joinProfile.profile))
   const cdp = await context.newCDPSession(page)
   await cdp.send("Performance.enable")
   await cdp.send("Profiler.enable")
@@ -195,6 +247,7 @@ try {
   const longs = await page.evaluate(() => (window as unknown as { __longTasks: Array<string> }).__longTasks)
   console.log(`\n== reload from IndexedDB (${view}): long tasks ${JSON.stringify(longs)}\n${diff(m0, m1)}`)
   console.log(openTrace)
+  console.log(longTasks(JSON.parse(traceBuf.toString()) as Trace))
   console.log(summarise(open.profile))
   console.log(
     `DOM: ${await page.evaluate(() => (document as unknown as { getElementsByTagName(t: string): { length: number } }).getElementsByTagName("*").length)} elements`,

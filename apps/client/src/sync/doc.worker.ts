@@ -5,7 +5,7 @@ import { PresenceHost } from "../presence/PresenceHost.js"
 import { DocReplica } from "./DocReplica.js"
 import type { DocToPage, PageToDoc } from "./docMessages.js"
 import { loroReady } from "./loroReady.js"
-import { CHANNEL_NAME, type ChannelMessage, parseChannelMessage } from "./messages.js"
+import { type ChannelMessage, documentChannels } from "./messages.js"
 
 /**
  * One open workspace of one tab: its LoroDoc lives here, off the page's main thread (importing
@@ -15,12 +15,10 @@ declare const self: DedicatedWorkerGlobalScope
 
 const emit = (m: DocToPage): void => self.postMessage(m)
 const store = new DexieLocalStore()
-const channel = new BroadcastChannel(CHANNEL_NAME)
 const listeners = new Set<(m: ChannelMessage) => void>()
-channel.onmessage = (event: MessageEvent) => {
-  const m = parseChannelMessage(event.data)
-  if (m !== undefined) for (const l of listeners) l(m)
-}
+const channel = documentChannels((m) => {
+  for (const l of listeners) l(m)
+})
 
 let replica: DocReplica | undefined
 let presence: PresenceHost | undefined
@@ -41,7 +39,7 @@ const handle = (m: PageToDoc) => {
     )
     replica = new DocReplica(m.ws as WorkspaceId, {
       store,
-      post: (c) => channel.postMessage(c),
+      post: (c) => channel.post(c),
       listen: (l) => {
         listeners.add(l)
         return () => listeners.delete(l)

@@ -127,4 +127,43 @@ export const parseWorkerEvent = (data: unknown): WorkerEvent | undefined => {
 }
 
 export const CHANNEL_NAME = "vibestack-sync"
+
+/**
+ * Document bytes over this size travel on `DOC_CHANNEL_NAME`, which pages never open: every
+ * listener of a BroadcastChannel gets its own copy, and a page would copy a new device's first
+ * snapshot (tens of MB, 100+ ms) on its main thread for nothing. Smaller ones stay on the
+ * shared channel, where tabs of an older build still hear them.
+ */
+export const LARGE_MESSAGE_BYTES = 64 * 1024
+export const DOC_CHANNEL_NAME = "vibestack-sync-docs"
+
+const bytesIn = (m: ChannelMessage): number =>
+  m._tag === "LocalCommit"
+    ? m.bytes.byteLength
+    : m._tag === "RemoteUpdates"
+      ? m.updates.reduce((n, u) => n + u.byteLength, 0)
+      : 0
+
+/**
+ * The sync worker's and the document workers' end of the channels: posts a message on the
+ * channel its size calls for, hears both (a large message may overtake a small one posted
+ * before it; Loro imports out of order, and the leader reads the outbox from Dexie in order).
+ */
+export const documentChannels = (onMessage: (m: ChannelMessage) => void) => {
+  const shared = new BroadcastChannel(CHANNEL_NAME)
+  const docs = new BroadcastChannel(DOC_CHANNEL_NAME)
+  const receive = (event: MessageEvent) => {
+    const m = parseChannelMessage(event.data)
+    if (m !== undefined) onMessage(m)
+  }
+  shared.onmessage = receive
+  docs.onmessage = receive
+  return {
+    post: (m: ChannelMessage): void => (bytesIn(m) > LARGE_MESSAGE_BYTES ? docs : shared).postMessage(m),
+    close: (): void => {
+      shared.close()
+      docs.close()
+    },
+  }
+}
 export const LEADER_LOCK = "vibestack-sync-leader"

@@ -3,13 +3,7 @@ import { MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
 import { SyncEngine, type SyncError, type SyncStatus, TransportError, type WorkspaceMeta } from "@vibestack/shared"
 import { DexieLocalStore } from "../db/DexieLocalStore.js"
 import { loroReady } from "./loroReady.js"
-import {
-  CHANNEL_NAME,
-  type ChannelMessage,
-  parseChannelMessage,
-  parseWorkerCommand,
-  type SyncStatusWire,
-} from "./messages.js"
+import { type ChannelMessage, documentChannels, parseWorkerCommand, type SyncStatusWire } from "./messages.js"
 import { makeTransport, prefetchingSnapshots } from "./transport.js"
 import { tabCommitStore, WorkerDocHost } from "./WorkerDocHost.js"
 
@@ -23,8 +17,8 @@ declare const self: DedicatedWorkerGlobalScope
 
 const store = new DexieLocalStore()
 const { transport, prefetch } = prefetchingSnapshots(makeTransport(self.location.origin))
-const channel = new BroadcastChannel(CHANNEL_NAME)
-const post = (m: ChannelMessage): void => channel.postMessage(m)
+const channel = documentChannels((m) => onChannelMessage(m))
+const post = (m: ChannelMessage): void => channel.post(m)
 
 interface Running {
   readonly engine: SyncEngine
@@ -216,9 +210,7 @@ const scan = async (): Promise<void> => {
   }
 }
 
-channel.onmessage = (event: MessageEvent) => {
-  const m = parseChannelMessage(event.data)
-  if (m === undefined) return
+const onChannelMessage = (m: ChannelMessage): void => {
   switch (m._tag) {
     case "LocalCommit": {
       if (m.doc !== MAIN_DOC) return
