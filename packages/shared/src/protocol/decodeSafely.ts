@@ -7,9 +7,12 @@ import { Either, Schema } from "effect"
  * input is a Left like any other malformed message.
  */
 export const decodeSafely = <A, I>(schema: Schema.Schema<A, I, never>) => {
-  const decode = Schema.decodeUnknownEither(schema)
+  // Compiled at the first decode, not when the module loads: the web app's modules make their
+  // decoders at load, in the first tasks of a page that has to show something quickly.
+  let decode: ((input: unknown) => Either.Either<A, unknown>) | undefined
   return (input: unknown): Either.Either<A, unknown> => {
     try {
+      decode ??= Schema.decodeUnknownEither(schema)
       return decode(input)
     } catch (error) {
       return Either.left(error)
