@@ -275,7 +275,11 @@ try {
     for (let i = 0; i < 60; i++) await page.keyboard.press("a", { delay: 0 })
     await page.waitForTimeout(300)
     const typed = (await cdp.send("Profiler.stop")) as { profile: Profile }
-    console.log(timeline(JSON.parse((await browser.stopTracing()).toString()) as Trace))
+    const typedTrace = await browser.stopTracing()
+    writeFileSync(join(tmpdir(), `vibestack-keys-${what.replace(/ /g, "-")}-trace.json`), typedTrace)
+    writeFileSync(join(tmpdir(), `vibestack-keys-${what.replace(/ /g, "-")}.cpuprofile`), JSON.stringify(typed.profile))
+    console.log(timeline(JSON.parse(typedTrace.toString()) as Trace))
+    console.log(longTasks(JSON.parse(typedTrace.toString()) as Trace))
     const k1 = await metrics(cdp)
     console.log(`\n== 60 keypresses in the ${what}: ${diff(k0, k1)}`)
     console.log(summarise(typed.profile, 15))
