@@ -1,7 +1,7 @@
 /**
  * The page's code evaluates in steps, a task each: React, Effect, the channel messages (our
- * schemas), the IndexedDB store (Dexie), then the app. A first visit has no code cache, and the page's
- * bundle evaluated as one module graph was one task of 120-150 ms (Effect's modules and our
+ * schemas), the IndexedDB store (Dexie), then the app. A first visit has no code cache, and the
+ * page's bundle evaluated as one module graph was one task of 120-150 ms (Effect's modules and our
  * schemas ~half of it) before anything could show or answer input. Each step fetches its chunks
  * when it starts (Vite's preload of that import's dependencies), waits for the previous step's
  * evaluation, and yields to the browser in between.
@@ -12,8 +12,8 @@ const start = async (): Promise<void> => {
   await import("react-dom/client")
   await nextTask()
   // Our own modules, not the libraries' entries: a dynamic import of a package's entry keeps every
-  // export of it (all of Effect), where these keep what the app uses.
-  // Effect's own modules (30-35 ms on a first visit), then our schemas on them.
+  // export of it (all of Effect), where these keep what the app uses. Effect's modules first
+  // (30-35 ms on a first visit), then our schemas on them.
   await import("./sync/effectFirst.js")
   await nextTask()
   await import("./sync/messages.js")

@@ -127,6 +127,7 @@ export const parseWorkerEvent = (data: unknown): WorkerEvent | undefined => {
 }
 
 export const CHANNEL_NAME = "vibestack-sync"
+export const LEADER_LOCK = "vibestack-sync-leader"
 
 /**
  * Document bytes over this size travel on `DOC_CHANNEL_NAME`, which pages never open: every
@@ -166,4 +167,3 @@ export const documentChannels = (onMessage: (m: ChannelMessage) => void) => {
     },
   }
 }
-export const LEADER_LOCK = "vibestack-sync-leader"
