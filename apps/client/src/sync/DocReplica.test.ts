@@ -27,6 +27,20 @@ import { TaskComments } from "./TaskComments.js"
 const ws = "ws_replica" as WorkspaceId
 const settle = () => new Promise((r) => setTimeout(r, 0))
 
+/**
+ * A document stored as if pulled (the replica imports it on open), built by `build` on a doc
+ * already stamped with the layout version (the replica has no migration of its own to commit).
+ * Returns it: a test may go on editing it as another device.
+ */
+const storeSeed = async (store: DexieLocalStore, build: (doc: LoroDoc) => void): Promise<LoroDoc> => {
+  const doc = new LoroDoc()
+  migrateDoc(doc)
+  build(doc)
+  doc.commit()
+  await store.appendRemote(ws, MAIN_DOC, [doc.export({ mode: "snapshot" })], 1)
+  return doc
+}
+
 /** A replica over a fake IndexedDB, its messages to the page applied to a page-side EntityIndex. */
 const harness = (store: DexieLocalStore) => {
   const listeners = new Set<(m: ChannelMessage) => void>()
@@ -190,12 +204,10 @@ describe("DocReplica (the tab's document, in its worker)", () => {
   it("[C18] writes sent before the document is imported are queued, run in order, and persisted", async () => {
     const store = new DexieLocalStore("early", { indexedDB: new IDBFactory(), IDBKeyRange })
     // A stored document the replica has to import first.
-    const seedDoc = new LoroDoc()
-    migrateDoc(seedDoc) // stamped: the replica has no migration of its own to commit
-    createProject(seedDoc, { id: "p1", name: "P", color: "#000000" })
-    createTask(seedDoc, { id: "t1", projectId: "p1", title: "before" })
-    seedDoc.commit()
-    await store.appendRemote(ws, MAIN_DOC, [seedDoc.export({ mode: "snapshot" })], 1)
+    await storeSeed(store, (d) => {
+      createProject(d, { id: "p1", name: "P", color: "#000000" })
+      createTask(d, { id: "t1", projectId: "p1", title: "before" })
+    })
     const h = harness(store)
     h.replica.handle({
       _tag: "Write",
@@ -227,11 +239,7 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     await fc.assert(
       fc.asyncProperty(fc.nat(3), fc.array(fc.nat(4), { minLength: 1, maxLength: 8 }), async (journaled, gaps) => {
         const store = new DexieLocalStore(`order-${Math.random()}`, { indexedDB: new IDBFactory(), IDBKeyRange })
-        const seed = new LoroDoc()
-        migrateDoc(seed)
-        createProject(seed, { id: "p1", name: "P", color: "#000000" })
-        seed.commit()
-        await store.appendRemote(ws, MAIN_DOC, [seed.export({ mode: "snapshot" })], 1)
+        await storeSeed(store, (d) => createProject(d, { id: "p1", name: "P", color: "#000000" }))
         const h = harness(store)
         const ids: Array<string> = []
         const next = (): Intent => {
@@ -437,14 +445,12 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.nat(9), fc.nat(1_000)), { minLength: 1, maxLength: 30 }), async (ops) => {
         const store = new DexieLocalStore(`ends-${Math.random()}`, { indexedDB: new IDBFactory(), IDBKeyRange })
-        const other = new LoroDoc()
-        migrateDoc(other)
-        for (const p of ["p1", "p2"]) {
-          createProject(other, { id: p, name: p, color: "#000000" })
-          for (let i = 0; i < 3; i++) createTask(other, { id: `${p}-s${i}`, projectId: p, title: `s${i}` })
-        }
-        other.commit()
-        await store.appendRemote(ws, MAIN_DOC, [other.export({ mode: "snapshot" })], 1)
+        const other = await storeSeed(store, (d) => {
+          for (const p of ["p1", "p2"]) {
+            createProject(d, { id: p, name: p, color: "#000000" })
+            for (let i = 0; i < 3; i++) createTask(d, { id: `${p}-s${i}`, projectId: p, title: `s${i}` })
+          }
+        })
         const h = harness(store)
         await h.replica.open(true)
         let seq = 0
@@ -523,15 +529,13 @@ describe("DocReplica (the tab's document, in its worker)", () => {
 
   it("[C18] adding at the end reads the task list once and deleting tasks the comments once, not at every write", async () => {
     const store = new DexieLocalStore("ends-once", { indexedDB: new IDBFactory(), IDBKeyRange })
-    const seed = new LoroDoc()
-    migrateDoc(seed)
-    createProject(seed, { id: "p1", name: "P", color: "#000000" })
-    for (let i = 0; i < 50; i++) {
-      createTask(seed, { id: `s${i}`, projectId: "p1", title: `s${i}` })
-      addComment(seed, { id: `c${i}`, taskId: `s${i}`, authorId: "m1", body: "seeded" })
-    }
-    seed.commit()
-    await store.appendRemote(ws, MAIN_DOC, [seed.export({ mode: "snapshot" })], 1)
+    await storeSeed(store, (d) => {
+      createProject(d, { id: "p1", name: "P", color: "#000000" })
+      for (let i = 0; i < 50; i++) {
+        createTask(d, { id: `s${i}`, projectId: "p1", title: `s${i}` })
+        addComment(d, { id: `c${i}`, taskId: `s${i}`, authorId: "m1", body: "seeded" })
+      }
+    })
     const h = harness(store)
     await h.replica.open(true)
     const reads = vi.spyOn(ProjectEnds.prototype as unknown as { readAll: () => void }, "readAll")
