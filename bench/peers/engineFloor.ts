@@ -15,7 +15,7 @@ import { PROJECT } from "./workload.js"
  * every 64 KiB the documents grow.
  */
 export const engineWorkloadMsPerEdit = (writers: number, edits: number): number => {
-  growLoroMemoryInSteps((loro as Record<string, unknown>).__wasm)
+  growLoroMemoryInSteps(loro)
   const docs = Array.from({ length: writers }, () => new LoroDoc())
   createProject(docs[0]!, { id: PROJECT, name: "Bench", color: "#4f7cff" })
   docs[0]!.commit()

@@ -50,8 +50,8 @@ const openStore = (o: HeadlessOptions): LocalStore =>
 type RemoteListener = (records: ReadonlyArray<SeqBlob>, at: number) => void
 type AckListener = (acks: ReadonlyArray<AckedEntry>, at: number) => void
 
-// Node's build of Loro exposes its WebAssembly exports as `__wasm` (see loroMemory.ts).
-growLoroMemoryInSteps((loro as Record<string, unknown>).__wasm)
+// Loro's memory grows in steps, not a garbage collection per 64 KiB page (loroMemory.ts).
+growLoroMemoryInSteps(loro)
 
 const newWorkspaceId = (): WorkspaceId => randomBytes(12).toString("base64url") as WorkspaceId
 

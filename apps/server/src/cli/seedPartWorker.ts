@@ -27,7 +27,7 @@ const port = parentPort
 if (port === null) throw new Error("seedPartWorker must run in a worker thread")
 const data = workerData as PartWorkerData
 // A part grows Loro's memory by hundreds of MB: in steps, not a garbage collection per page (loroMemory.ts).
-growLoroMemoryInSteps((loro as Record<string, unknown>).__wasm)
+growLoroMemoryInSteps(loro)
 
 /** Tasks [offset, offset + count) and their comments, on top of the head update, as one update. */
 const part = ({ offset, count }: PartRequest): Uint8Array => {

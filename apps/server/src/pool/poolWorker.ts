@@ -35,9 +35,8 @@ interface Entry {
 const port = parentPort
 if (port === null) throw new Error("poolWorker must run in a worker thread")
 const { maxDocs } = workerData as { maxDocs: number }
-// Node's build of Loro exposes its WebAssembly exports as `__wasm`: the memory grows in steps
-// (one garbage collection per step instead of one per 64 KiB page; see loroMemory.ts).
-growLoroMemoryInSteps((loro as Record<string, unknown>).__wasm, 64 * 1024 * 1024)
+// The memory grows in steps: one garbage collection per step instead of one per 64 KiB page (loroMemory.ts).
+growLoroMemoryInSteps(loro, 64 * 1024 * 1024)
 
 const freeQuietly = (doc: LoroDoc) => {
   try {

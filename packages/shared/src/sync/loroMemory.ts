@@ -46,10 +46,12 @@ const isLoroWasm = (x: unknown): x is LoroWasm => {
 
 /**
  * Grows this thread's Loro memory in steps from now on, starting with `step` bytes of room.
- * `exports` is the module's WebAssembly exports: `__wasm` of Node's build, or what the web
- * build's init resolves to. Returns false (and changes nothing) for anything else.
+ * `loro` is Node's build of the module (`import * as loro from "loro-crdt"`: its WebAssembly
+ * exports are its `__wasm`) or the exports themselves (what the web build's init resolves to).
+ * Returns false (and changes nothing) for anything else.
  */
-export const growLoroMemoryInSteps = (exports: unknown, step = 32 * MiB): boolean => {
+export const growLoroMemoryInSteps = (loro: unknown, step = 32 * MiB): boolean => {
+  const exports = isLoroWasm(loro) ? loro : (loro as { __wasm?: unknown } | null | undefined)?.__wasm
   if (!isLoroWasm(exports)) return false
   wasm = exports
   minStep = step
