@@ -1,4 +1,4 @@
-import { collectionMap, type Task } from "@vibestack/schema"
+import { collectionMap, compareTasks, type Task } from "@vibestack/schema"
 import type { LoroDoc } from "loro-crdt"
 import type { EntityGone, EntityPut } from "./docMessages.js"
 
@@ -7,9 +7,8 @@ interface End {
   readonly sortKey: string
 }
 
-/** Whether a task comes after `end` in its project (the board's order: sort key, then id). */
-const after = (id: string, sortKey: string, end: End | undefined): boolean =>
-  end === undefined || sortKey > end.sortKey || (sortKey === end.sortKey && id > end.id)
+/** Whether a task comes after `end` in its project (the board's order, `compareTasks`). */
+const after = (task: End, end: End | undefined): boolean => end === undefined || compareTasks(task, end) > 0
 
 /**
  * Per project, its last task (the greatest sort key), for "add a task at the end" without a
@@ -47,8 +46,7 @@ export class ProjectEnds {
       // It was some project's end: if it left that project or its key went down, that end is unknown.
       const was = endOf.get(task.id)
       if (was !== undefined && (was !== task.projectId || task.sortKey < ends.get(was)!.sortKey)) this.stale.add(was)
-      if (after(task.id, task.sortKey, ends.get(task.projectId)))
-        ends.set(task.projectId, { id: task.id, sortKey: task.sortKey })
+      if (after(task, ends.get(task.projectId))) ends.set(task.projectId, { id: task.id, sortKey: task.sortKey })
     }
   }
 
@@ -63,7 +61,8 @@ export class ProjectEnds {
     const tasks = collectionMap(doc, "tasks").toJSON() as Record<string, { projectId?: unknown; sortKey?: unknown }>
     for (const [id, t] of Object.entries(tasks)) {
       if (t === null || typeof t.projectId !== "string" || typeof t.sortKey !== "string") continue
-      if (after(id, t.sortKey, ends.get(t.projectId))) ends.set(t.projectId, { id, sortKey: t.sortKey })
+      const end = { id, sortKey: t.sortKey }
+      if (after(end, ends.get(t.projectId))) ends.set(t.projectId, end)
     }
     this.ends = ends
     this.stale.clear()
