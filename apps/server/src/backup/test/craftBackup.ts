@@ -3,17 +3,19 @@ import { FORMAT_VERSION, HEADER, MAGIC } from "../backupFile.js"
 
 /**
  * A backup file with whatever metadata a hostile or broken tool might write: the container
- * is well-formed (magic, lengths, checksums), the metadata is taken as given.
+ * is well-formed (magic, lengths, checksums), the metadata is taken as given. Without
+ * `meta.docs`, each snapshot is listed as a document (`docIds[i]`, else `doc<i>`).
  */
 export const craftBackup = (
   meta: Partial<Record<string, unknown>> & { docs?: ReadonlyArray<Record<string, unknown>> },
   snapshots: ReadonlyArray<Uint8Array> = [],
+  docIds: ReadonlyArray<string> = [],
 ): Uint8Array => {
   let offset = 0
   const docs =
     meta.docs ??
     snapshots.map((s, i) => {
-      const d = { docId: `doc${i}`, cursor: 1, offset, length: s.length, sha256: sha(s) }
+      const d = { docId: docIds[i] ?? `doc${i}`, cursor: 1, offset, length: s.length, sha256: sha(s) }
       offset += s.length
       return d
     })
