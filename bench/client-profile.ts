@@ -233,7 +233,7 @@ try {
   const traceBuf = await browser.stopTracing()
   // The whole trace, for a closer look (chrome://tracing or Perfetto).
   writeFileSync(join(tmpdir(), "vibestack-open-trace.json"), traceBuf)
-  const openTrace = timeline(JSON.parse(traceBuf.toString()) as Trace)
+  const openTrace = JSON.parse(traceBuf.toString()) as Trace
   const m1 = await metrics(cdp)
   const marks = await page.evaluate(() =>
     (performance as unknown as { getEntriesByType(t: string): Array<{ name: string; startTime: number }> })
@@ -246,8 +246,8 @@ try {
   )
   const longs = await page.evaluate(() => (window as unknown as { __longTasks: Array<string> }).__longTasks)
   console.log(`\n== reload from IndexedDB (${view}): long tasks ${JSON.stringify(longs)}\n${diff(m0, m1)}`)
-  console.log(openTrace)
-  console.log(longTasks(JSON.parse(traceBuf.toString()) as Trace))
+  console.log(timeline(openTrace))
+  console.log(longTasks(openTrace))
   console.log(summarise(open.profile))
   console.log(
     `DOM: ${await page.evaluate(() => (document as unknown as { getElementsByTagName(t: string): { length: number } }).getElementsByTagName("*").length)} elements`,
@@ -275,11 +275,13 @@ try {
     for (let i = 0; i < 60; i++) await page.keyboard.press("a", { delay: 0 })
     await page.waitForTimeout(300)
     const typed = (await cdp.send("Profiler.stop")) as { profile: Profile }
-    const typedTrace = await browser.stopTracing()
-    writeFileSync(join(tmpdir(), `vibestack-keys-${what.replace(/ /g, "-")}-trace.json`), typedTrace)
-    writeFileSync(join(tmpdir(), `vibestack-keys-${what.replace(/ /g, "-")}.cpuprofile`), JSON.stringify(typed.profile))
-    console.log(timeline(JSON.parse(typedTrace.toString()) as Trace))
-    console.log(longTasks(JSON.parse(typedTrace.toString()) as Trace))
+    const typedBuf = await browser.stopTracing()
+    const file = join(tmpdir(), `vibestack-keys-${what.replace(/ /g, "-")}`)
+    writeFileSync(`${file}-trace.json`, typedBuf)
+    writeFileSync(`${file}.cpuprofile`, JSON.stringify(typed.profile))
+    const typedTrace = JSON.parse(typedBuf.toString()) as Trace
+    console.log(timeline(typedTrace))
+    console.log(longTasks(typedTrace))
     const k1 = await metrics(cdp)
     console.log(`\n== 60 keypresses in the ${what}: ${diff(k0, k1)}`)
     console.log(summarise(typed.profile, 15))
