@@ -9,6 +9,7 @@ import m0008 from "./0008_feed_old_rows.js"
 import m0009 from "./0009_append_updates_node.js"
 import m0010 from "./0010_feed_tx_xid_index.js"
 import m0011 from "./0011_change_groups.js"
+import m0012 from "./0012_append_updates_small.js"
 import type { SqlMigration } from "./Migration.js"
 
 export type { SqlMigration } from "./Migration.js"
@@ -26,4 +27,5 @@ export const sqlMigrations: ReadonlyArray<SqlMigration> = [
   m0009,
   m0010,
   m0011,
+  m0012,
 ]

@@ -1,0 +1,172 @@
+import { sqlMigrations } from "@vibestack/migrations"
+import fc from "fast-check"
+import pg from "pg"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { startTestPg, type TestPg } from "../test/pg.js"
+
+/**
+ * The push commit's SQL (`vibestack_append_updates`, migration 0012): calls of at most 16 pushes
+ * run as plain statements, larger ones as migration 0009's set-based statement (kept as
+ * `vibestack_append_updates_set`). Both must follow the same rules (S3, S11), so the same calls
+ * go through each, on two workspaces, and everything they answer, store and notify is compared.
+ */
+let server: TestPg
+let db: pg.Client
+let listener: pg.Client
+const notified: Array<{ ws: string; doc: string; seq: number; n: string }> = []
+
+beforeAll(async () => {
+  server = await startTestPg()
+  db = new pg.Client({ connectionString: server.url })
+  await db.connect()
+  for (const m of sqlMigrations) await db.query(m.sql)
+  listener = new pg.Client({ connectionString: server.url })
+  await listener.connect()
+  listener.on("notification", (m) => notified.push(JSON.parse(m.payload ?? "{}")))
+  await listener.query("LISTEN vibestack_updates")
+})
+afterAll(async () => {
+  await listener?.end()
+  await db?.end()
+  await server?.dispose()
+})
+
+interface Push {
+  readonly doc: string
+  readonly key: string | null
+  readonly bytes: Uint8Array
+}
+type Answer = { ord: number; seq: number; duplicate: boolean }
+
+let workspaces = 0
+const newWorkspace = async (): Promise<string> => {
+  const id = `ws-append-${workspaces++}`
+  await db.query("insert into workspaces (id, name, creator_key_hash, master_token_id) values ($1, 'w', 'h', 't')", [
+    id,
+  ])
+  return id
+}
+
+const append = async (fn: string, ws: string, pushes: ReadonlyArray<Push>, node = "node-a"): Promise<Array<Answer>> => {
+  const { rows } = await db.query(
+    `select ord, seq::int as seq, duplicate from ${fn}($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[], $6::text)`,
+    [
+      pushes.map(() => ws),
+      pushes.map((p) => p.doc),
+      pushes.map((p) => Buffer.from(p.bytes)),
+      pushes.map(() => "client"),
+      pushes.map((p) => p.key),
+      node,
+    ],
+  )
+  return rows
+}
+
+/** What a workspace holds: every stored push per document, each document's head and byte count. */
+const stored = async (ws: string) => {
+  const updates = await db.query(
+    "select doc_id, seq::int as seq, encode(bytes, 'hex') as bytes, idempotency_key from doc_updates where workspace_id = $1 order by doc_id, seq",
+    [ws],
+  )
+  const docs = await db.query(
+    "select doc_id, last_seq::int as last_seq, bytes::int as bytes from docs where workspace_id = $1 order by doc_id",
+    [ws],
+  )
+  return { updates: updates.rows, docs: docs.rows }
+}
+
+/** The notifications of one workspace since `from`, once the last expected one has arrived. */
+const notificationsOf = async (ws: string, from: number, expected: number) => {
+  for (let i = 0; i < 200 && notified.slice(from).filter((n) => n.ws === ws).length < expected; i++)
+    await new Promise((r) => setTimeout(r, 5))
+  await new Promise((r) => setTimeout(r, 20))
+  return notified
+    .slice(from)
+    .filter((n) => n.ws === ws)
+    .map(({ doc, seq, n }) => ({ doc, seq, n }))
+    .sort((a, b) => a.doc.localeCompare(b.doc) || a.seq - b.seq)
+}
+
+const push = fc.record({
+  doc: fc.constantFrom("main", "other", "third"),
+  // A small key pool: keys repeat within a call and across calls; null keys are never duplicates.
+  key: fc.option(fc.constantFrom("k1", "k2", "k3", "k4", "k5", "k6"), { nil: null }),
+  bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }),
+})
+
+describe("the push commit's SQL: small calls and large calls follow the same rules", () => {
+  it("[S3][S11] answers, stores and notifies the same through either path", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(push, { minLength: 1, maxLength: 16 }), { minLength: 1, maxLength: 4 }),
+        async (calls) => {
+          const small = await newWorkspace()
+          const set = await newWorkspace()
+          for (const call of calls) {
+            const before = notified.length
+            const a = await append("vibestack_append_updates", small, call)
+            const b = await append("vibestack_append_updates_set", set, call)
+            expect(a).toEqual(b)
+            // One notification per document that grew, with its head after the call.
+            const grown = new Set(call.filter((_, i) => !a[i]!.duplicate).map((p) => p.doc)).size
+            const na = await notificationsOf(small, before, grown)
+            expect(na).toEqual(await notificationsOf(set, before, grown))
+            expect(na).toHaveLength(grown)
+          }
+          expect(await stored(small)).toEqual(await stored(set))
+        },
+      ),
+      { numRuns: 25 },
+    )
+  })
+
+  it("[S3] a key met earlier in the call or stored before answers with that push's seq, as a duplicate", async () => {
+    const ws = await newWorkspace()
+    const bytes = new Uint8Array([1])
+    expect(await append("vibestack_append_updates", ws, [{ doc: "main", key: "a", bytes }])).toEqual([
+      { ord: 1, seq: 1, duplicate: false },
+    ])
+    expect(
+      await append("vibestack_append_updates", ws, [
+        { doc: "main", key: "b", bytes },
+        { doc: "main", key: "a", bytes },
+        { doc: "other", key: "b", bytes },
+        { doc: "main", key: "b", bytes },
+        { doc: "main", key: null, bytes },
+      ]),
+    ).toEqual([
+      { ord: 1, seq: 2, duplicate: false },
+      { ord: 2, seq: 1, duplicate: true },
+      // Keys are per document.
+      { ord: 3, seq: 1, duplicate: false },
+      { ord: 4, seq: 2, duplicate: true },
+      { ord: 5, seq: 3, duplicate: false },
+    ])
+    const { docs, updates } = await stored(ws)
+    expect(docs).toEqual([
+      { doc_id: "main", last_seq: 3, bytes: 3 },
+      { doc_id: "other", last_seq: 1, bytes: 1 },
+    ])
+    expect(updates.map((u) => [u.doc_id, u.seq, u.idempotency_key])).toEqual([
+      ["main", 1, "a"],
+      ["main", 2, "b"],
+      ["main", 3, null],
+      ["other", 1, "b"],
+    ])
+  })
+
+  it("calls past 16 pushes take the set-based statement and keep every rule", async () => {
+    const ws = await newWorkspace()
+    const pushes = Array.from({ length: 40 }, (_, i) => ({
+      doc: i % 2 === 0 ? "main" : "other",
+      key: `k${i % 30}`,
+      bytes: new Uint8Array([i]),
+    }))
+    const answers = await append("vibestack_append_updates", ws, pushes)
+    // Keys k0..k9 come back at i = 30..39 for the same document (i and i - 30 share parity).
+    expect(answers.filter((a) => a.duplicate).map((a) => a.ord)).toEqual(Array.from({ length: 10 }, (_, i) => 31 + i))
+    expect(answers.filter((a) => a.ord <= 30).map((a) => a.seq)).toEqual(
+      Array.from({ length: 30 }, (_, i) => Math.floor(i / 2) + 1),
+    )
+  })
+})
