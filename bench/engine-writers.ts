@@ -5,9 +5,12 @@
  * write helpers as fast as its acknowledgements come back. Prints, per edit made anywhere: the
  * client process's CPU, how many Loro imports the engines made (one per remote store call; each
  * remote update is applied by every other device), and the time inside Loro's import, beside
- * two floors: the same import calls (same blobs, same order) replayed into bare documents that
- * start where each device started, and the finished document imported by each other device in
- * one bare Loro call.
+ * two floors: the same workload's Loro work alone in bare Loro calls (`peers/engineFloor.ts`:
+ * each edit created, committed, exported and imported by every device, edits made one after the
+ * other or concurrently), and the finished document imported by each other device in one bare
+ * Loro call. (Replaying each device's recorded import calls into bare documents is no floor: a
+ * bare document lacks the device's own edits, so the others' edits that depend on them only
+ * wait as pending, which costs next to nothing.)
  *
  * Run: node --import tsx bench/engine-writers.ts [writers=5] [edits=400] [runs=2]
  */
@@ -20,22 +23,16 @@ import { freePort, startTestPg } from "@vibestack/server/src/test/pg.js"
 import { fmt, median, table } from "@vibestack/server/src/test/stats.js"
 import { LoroDoc } from "loro-crdt"
 import { startServerProcess } from "./lib/serverProcess.js"
+import { engineWorkloadMsPerEdit } from "./peers/engineFloor.js"
 
 const [writers = 5, edits = 400, runs = 2] = process.argv.slice(2).map(Number)
 
-/** Counts and times every Loro import in this process (the engines' and the floor's alike). */
+/** Counts and times the engines' Loro imports (only while `recording`). */
 const imports = { calls: 0, ms: 0 }
-/** What each document imported, call by call, while `recording`: replayed in bare Loro as a floor. */
-const calls = new Map<LoroDoc, Array<Array<Uint8Array>>>()
 let recording = false
 const wrap = <A extends Array<unknown>, R>(f: (this: LoroDoc, ...a: A) => R) =>
   function (this: LoroDoc, ...a: A): R {
-    if (recording) {
-      const blobs = Array.isArray(a[0]) ? [...(a[0] as Array<Uint8Array>)] : [a[0] as Uint8Array]
-      const list = calls.get(this)
-      if (list) list.push(blobs)
-      else calls.set(this, [blobs])
-    }
+    if (!recording) return f.apply(this, a)
     const t = performance.now()
     imports.calls++
     try {
@@ -51,7 +48,14 @@ const server = await startServerProcess(db.url, await freePort(), { VIBESTACK_PR
 const dirs: Array<string> = []
 try {
   const rows: Array<Array<string>> = []
-  const results: Array<{ cpu: number; imports: number; importMs: number; replayMs: number; floorMs: number }> = []
+  const results: Array<{
+    cpu: number
+    imports: number
+    importMs: number
+    sequentialMs: number
+    concurrentMs: number
+    floorMs: number
+  }> = []
   for (let run = 0; run < runs; run++) {
     const space = (await fetch(`${server.url}/api/v1/workspaces`, {
       method: "POST",
@@ -71,8 +75,6 @@ try {
     while (clients.some((c) => c.doc.getMap("projects").get("p") === undefined))
       await new Promise((r) => setTimeout(r, 20))
     Object.assign(imports, { calls: 0, ms: 0 })
-    calls.clear()
-    const before = new Map(clients.map((c) => [c.doc, c.doc.export({ mode: "snapshot" })]))
     recording = true
     const cpu0 = process.cpuUsage()
     const last: Array<string | null> = clients.map(() => null)
@@ -97,16 +99,6 @@ try {
     const cpu = process.cpuUsage(cpu0)
     recording = false
     const seen = { ...imports }
-    // Floor: the same import calls, same blobs in the same order, into a fresh bare document per device.
-    const replays = [...calls].map(([doc, list]) => {
-      const bare = new LoroDoc()
-      const base = before.get(doc)
-      if (base) bare.import(base)
-      return { bare, list }
-    })
-    const replayT = performance.now()
-    for (const { bare, list } of replays) for (const blobs of list) bare.importBatch(blobs)
-    const replayMs = performance.now() - replayT
     // Floor: the whole document's updates imported by each other device in one bare Loro call.
     const all = clients[0]!.doc.export({ mode: "update" })
     const floorT = performance.now()
@@ -116,7 +108,8 @@ try {
       cpu: (cpu.user + cpu.system) / 1000 / edits,
       imports: seen.calls / edits,
       importMs: seen.ms / edits,
-      replayMs: replayMs / edits,
+      sequentialMs: engineWorkloadMsPerEdit(writers, edits),
+      concurrentMs: engineWorkloadMsPerEdit(writers, edits, true),
       floorMs: floorMs / edits,
     })
     await Promise.all(clients.map((c) => c.close()))
@@ -137,7 +130,11 @@ try {
       3,
     ),
     fmt(
-      m((r) => r.replayMs),
+      m((r) => r.sequentialMs),
+      3,
+    ),
+    fmt(
+      m((r) => r.concurrentMs),
       3,
     ),
     fmt(
@@ -152,7 +149,8 @@ try {
         "client CPU ms / edit",
         "Loro imports / edit",
         "import ms / edit",
-        "floor: the same imports, bare Loro, ms / edit",
+        "floor: the Loro work alone, edits one after another, CPU ms / edit",
+        "floor: the same, devices editing concurrently",
         "floor: one bulk import ms / edit",
       ],
       rows,

@@ -65,8 +65,11 @@ const P = quick
       loadTasks: 100_000,
     }
 const P99_LIMIT = 50
-/** CPU per edit of the engine writers' Loro work alone (bench/peers/engineFloor.ts), from this run. */
-let workloadMs: number | undefined
+/**
+ * CPU per edit of the engine writers' Loro work alone (bench/peers/engineFloor.ts), from this run:
+ * each edit seen by every writer before the next, and writers editing concurrently.
+ */
+let workloadMs: { sequential: number; concurrent: number } | undefined
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const load = () =>
@@ -372,8 +375,13 @@ try {
     await each("ramp", async (sys, r) => {
       if (sys.name === "VibeStack") {
         // Measured right before our ramp, in the same run: what the writers' Loro work alone allows.
-        workloadMs = engineWorkloadMsPerEdit(P.writers, 2000)
-        log(`VibeStack writers' Loro work alone: ${fmt(workloadMs, 2)} ms of CPU per edit`)
+        workloadMs = {
+          sequential: engineWorkloadMsPerEdit(P.writers, 2000),
+          concurrent: engineWorkloadMsPerEdit(P.writers, 2000, true),
+        }
+        log(
+          `VibeStack writers' Loro work alone: ${fmt(workloadMs.sequential, 2)} ms of CPU per edit (sequential), ${fmt(workloadMs.concurrent, 2)} ms (concurrent)`,
+        )
       }
       const rr = await ramp(sys)
       r.ramp = rr.steps
@@ -463,7 +471,7 @@ section(
   `${P.docs} documents × ${P.writers} writers, open-loop steps of ${P.stepS} s (longer at low rates, for at least 400 edits per step) at ${P.rates.join(", ")} edits/s; a failing step gets one retry. "Sustained" is the achieved rate of the best step before the first over the limit; the ramp then goes on until the server saturates (achieves < 90 % of the offered rate or leaves an edit unanswered within 5 s), giving "peak". A system that passes the last step may go higher.${
     workloadMs === undefined
       ? ""
-      : ` Load generator floor for VibeStack: its writers are the product's engine, which imports every edit into each writer's document; their Loro work alone (a task created, committed, exported, then imported by all ${P.writers} writers of the workspace, bare Loro calls, this run) costs ${fmt(workloadMs, 2)} ms of CPU per edit, so ${cpus().length} writer threads could drive at most ${fmt((cpus().length * 1000) / workloadMs, 0)} edits/s with no server at all (and the server, Postgres and the peers' idle processes share the same ${cpus().length} cores). The peers' writers send prepared updates and apply nothing.`
+      : ` Load generator floor for VibeStack: its writers are the product's engine, which imports every edit into each writer's document; their Loro work alone (a task created, committed, exported, then imported by all ${P.writers} writers of the workspace, bare Loro calls, this run) costs ${fmt(workloadMs.sequential, 2)} ms of CPU per edit when each edit reaches every writer before the next is made and ${fmt(workloadMs.concurrent, 2)} ms when the ${P.writers} writers edit concurrently, so ${cpus().length} writer threads could drive at most ${fmt((cpus().length * 1000) / Math.min(workloadMs.sequential, workloadMs.concurrent), 0)} edits/s with no server at all (and the server, Postgres and the peers' idle processes share the same ${cpus().length} cores). The peers' writers send prepared updates and apply nothing.`
   }`,
   [
     "system",

@@ -13,8 +13,13 @@ import { PROJECT } from "./workload.js"
  * all. The peers' writers apply nothing, so their generator has no such floor. Loro's memory grows
  * in steps here as in the engine (loroMemory.ts), so the floor is not raised by V8 collecting at
  * every 64 KiB the documents grow.
+ *
+ * `concurrent`: every writer makes its edit before seeing the others' (rounds of one edit per
+ * writer, then every writer imports the round), as when edits overlap at high rates; Loro then
+ * merges concurrent changes, which costs several times the sequential case (each edit imported
+ * by all before the next is made).
  */
-export const engineWorkloadMsPerEdit = (writers: number, edits: number): number => {
+export const engineWorkloadMsPerEdit = (writers: number, edits: number, concurrent = false): number => {
   growLoroMemoryInSteps(loro)
   const docs = Array.from({ length: writers }, () => new LoroDoc())
   createProject(docs[0]!, { id: PROJECT, name: "Bench", color: "#4f7cff" })
@@ -23,20 +28,23 @@ export const engineWorkloadMsPerEdit = (writers: number, edits: number): number 
   for (const d of docs.slice(1)) d.import(base)
   const versions: Array<VersionVector> = docs.map((d) => d.oplogVersion())
   const last: Array<string | null> = docs.map(() => null)
+  const edit = (w: number, i: number): Uint8Array => {
+    const doc = docs[w]!
+    last[w] = createTask(doc, {
+      id: `floor-${i}`,
+      projectId: PROJECT,
+      title: `task floor-${i}`,
+      position: { after: last[w]!, before: null },
+    }).id
+    doc.commit()
+    return doc.export({ mode: "update", from: versions[w]! })
+  }
   const run = (from: number, n: number) => {
-    for (let i = from; i < from + n; i++) {
-      const w = i % writers
-      const doc = docs[w]!
-      last[w] = createTask(doc, {
-        id: `floor-${i}`,
-        projectId: PROJECT,
-        title: `task floor-${i}`,
-        position: { after: last[w]!, before: null },
-      }).id
-      doc.commit()
-      const update = doc.export({ mode: "update", from: versions[w]! })
-      for (const other of docs) other.import(update)
-      versions[w] = doc.oplogVersion()
+    for (let i = from; i < from + n; ) {
+      const round = concurrent ? docs.map((_, w) => w) : [i % writers]
+      const updates = round.map((w) => edit(w, i++))
+      for (const update of updates) for (const other of docs) other.import(update)
+      for (const w of round) versions[w] = docs[w]!.oplogVersion()
       keepLoroHeadroom()
     }
   }
