@@ -4,7 +4,8 @@
  * (memory store) on one workspace of the real server, each creating tasks with the schema's
  * write helpers as fast as its acknowledgements come back. Prints, per edit made anywhere: the
  * client process's CPU, how many Loro imports the engines made (one per remote store call; each
- * remote update is applied by every other device), and the time inside Loro's import, beside
+ * remote update is applied by every other device), and the wall time inside Loro's import (on
+ * a busy machine it includes waits for a core), beside
  * two floors: the same workload's Loro work alone in bare Loro calls (`peers/engineFloor.ts`:
  * each edit created, committed, exported and imported by every device, edits made one after the
  * other or concurrently), and the finished document imported by each other device in one bare
