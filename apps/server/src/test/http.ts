@@ -64,18 +64,8 @@ export const loroUpdate = (n = 1, peer?: bigint): Uint8Array => {
   return doc.export({ mode: "update" })
 }
 
-/** A chain of updates from one writer (`meta.k0`, `meta.k1`, …): each exported from the previous version. */
-export const updateChain = (count: number): Array<Uint8Array> => {
-  const doc = new LoroDoc()
-  const out: Array<Uint8Array> = []
-  for (let i = 0; i < count; i++) {
-    const vv = doc.oplogVersion()
-    doc.getMap("meta").set(`k${i}`, i)
-    doc.commit()
-    out.push(doc.export({ mode: "update", from: vv }))
-  }
-  return out
-}
+/** A chain of updates from one writer (`meta.k0`, `meta.k1`, …), from the shared test kit. */
+export { updateChain } from "@vibestack/shared/testing"
 
 /**
  * `count` large valid updates of about `bytes` each, for frame-size and backpressure tests:

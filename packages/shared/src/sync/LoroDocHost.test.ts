@@ -1,24 +1,12 @@
 import { LoroDoc } from "loro-crdt"
 import { describe, expect, it } from "vitest"
 import { BATCH_IMPORT_FROM, importBlobs } from "./LoroDocHost.js"
-
-/** `n` updates of one writer, each depending on the one before (a counter's keys set in turn). */
-const chain = (n: number): Array<Uint8Array> => {
-  const doc = new LoroDoc()
-  const blobs: Array<Uint8Array> = []
-  for (let i = 0; i < n; i++) {
-    const from = doc.oplogVersion()
-    doc.getMap("m").set(`k${i}`, i)
-    doc.commit()
-    blobs.push(doc.export({ mode: "update", from }))
-  }
-  return blobs
-}
+import { updateChain } from "./test/updateChain.js"
 
 const stateOf = (blobs: ReadonlyArray<Uint8Array>) => {
   const doc = new LoroDoc()
   importBlobs(doc, blobs)
-  return doc.getMap("m").toJSON() as Record<string, number>
+  return doc.getMap("meta").toJSON() as Record<string, number>
 }
 
 describe("importBlobs", () => {
@@ -26,7 +14,7 @@ describe("importBlobs", () => {
   // same document, whatever the order the blobs come in (a later one's dependency after it).
   for (const n of [3, BATCH_IMPORT_FROM + 5]) {
     it(`imports ${n} blobs whole, in order or not`, () => {
-      const blobs = chain(n)
+      const blobs = updateChain(n)
       const expected = Object.fromEntries(blobs.map((_, i) => [`k${i}`, i]))
       expect(stateOf(blobs)).toEqual(expected)
       expect(stateOf([...blobs].reverse())).toEqual(expected)
@@ -36,6 +24,6 @@ describe("importBlobs", () => {
   it("reports a blob Loro cannot read as an Error, for both paths", () => {
     const junk = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])
     expect(() => importBlobs(new LoroDoc(), [junk])).toThrow(Error)
-    expect(() => importBlobs(new LoroDoc(), [...chain(BATCH_IMPORT_FROM), junk])).toThrow(Error)
+    expect(() => importBlobs(new LoroDoc(), [...updateChain(BATCH_IMPORT_FROM), junk])).toThrow(Error)
   })
 })
