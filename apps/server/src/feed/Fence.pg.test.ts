@@ -15,6 +15,14 @@ describe("the feed's fence (real Postgres, WAL writer asleep)", () => {
   it("[W3] is stored without waiting for the WAL writer, so an initial sync on an idle server is answered", async () => {
     const { srv, db } = f
     const { masterToken } = await registerWorkspace(srv.url, "Fence")
+    // Precondition, not the subject: the consumer streams its slot. Creating the slot can
+    // itself wait for a WAL flush (Postgres logs the running-transactions record it waits
+    // for without flushing it when a transaction was running), so with the WAL writer
+    // asleep the slot may appear seconds after the server starts.
+    const deadline = Date.now() + 30_000
+    while (srv.feed.consumer()?.status !== "streaming" && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50))
+    expect(srv.feed.consumer()?.status).toBe("streaming")
     for (let round = 0; round < 3; round++) {
       const at = await db.query<{ lsn: string }>("select pg_current_wal_lsn()::text as lsn")
       expect(await Effect.runPromise(srv.feed.awaitStored(parseLsn(at.rows[0]!.lsn), 5_000))).toBe(true)
