@@ -233,6 +233,7 @@ try {
   const traceBuf = await browser.stopTracing()
   // The whole trace, for a closer look (chrome://tracing or Perfetto).
   writeFileSync(join(tmpdir(), "vibestack-open-trace.json"), traceBuf)
+  writeFileSync(join(tmpdir(), "vibestack-open.cpuprofile"), JSON.stringify(open.profile))
   const openTrace = JSON.parse(traceBuf.toString()) as Trace
   const m1 = await metrics(cdp)
   const marks = await page.evaluate(() =>

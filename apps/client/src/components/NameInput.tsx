@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from "react"
+import { useId, useState } from "react"
 import { checkText, type TextRule } from "../ui/textRules.js"
 import type { WriteResult } from "../ui/write.js"
 import { FieldHint } from "./FieldHint.js"
@@ -24,11 +24,14 @@ export const NameInput = (p: Props) => {
   const [draft, setDraft] = useState(p.saved)
   const [error, setError] = useState<string | undefined>(undefined)
   const hint = useId()
-  // A rename from another device or an undo replaces the draft.
-  useEffect(() => {
+  // A rename from another device or an undo replaces the draft: adjusted while rendering, not in
+  // an effect, which ran for every row a board mounts and could render them all again.
+  const [shownSaved, setShownSaved] = useState(p.saved)
+  if (shownSaved !== p.saved) {
+    setShownSaved(p.saved)
     setDraft(p.saved)
     setError(undefined)
-  }, [p.saved])
+  }
   const commit = () => {
     // Nothing typed into a field that was empty (tabbing through "Your name"): nothing to say.
     if (draft.trim() === "" && p.saved === "") return p.onDone?.()
