@@ -1,8 +1,11 @@
 import { SqlClient } from "@effect/sql"
 import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { apiError, type SeqBlob, type Unavailable } from "@vibestack/shared"
-import { Deferred, Effect, Queue } from "effect"
+import { Deferred, Effect, Queue, Redacted } from "effect"
+import { DatabaseUrl } from "../db/Database.js"
+import { bestEffort, CLOSE_WITHIN } from "../logging/bestEffort.js"
 import { Metrics } from "../metrics/Metrics.js"
+import { CommitConnection } from "./CommitConnection.js"
 
 /**
  * The byte store: per-document append-only logs of opaque Loro blobs.
@@ -43,7 +46,7 @@ const MAX_BATCH = 512
  * with the same key, S1), so a connection that hangs (seen when Postgres stops mid-transaction)
  * cannot hold a document's lane forever. If it commits after all, the retry is a duplicate.
  */
-const COMMIT_TIMEOUT = "20 seconds"
+const COMMIT_TIMEOUT_MS = 20_000
 export const MAX_DOCS_PER_WORKSPACE = 1000
 
 export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
@@ -51,6 +54,8 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
     const sql = yield* SqlClient.SqlClient
     const metrics = yield* Metrics
     const queue = yield* Queue.unbounded<Pending>()
+    const commits = new CommitConnection(Redacted.value(yield* DatabaseUrl))
+    yield* Effect.addFinalizer(() => bestEffort("closing the commit connection", () => commits.close(), CLOSE_WITHIN))
 
     /**
      * One round trip: `vibestack_append_updates` (migration 0006) creates and locks the documents'
@@ -61,22 +66,28 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
      * CPU per commit at the sizes most commits have), larger ones as 0009's set-based statement.
      */
     const commitBatch = (batch: ReadonlyArray<PushInput>, origin: string | null) =>
-      Effect.map(
-        sql.unsafe<{ ord: number; seq: number; duplicate: boolean }>(
-          "select ord, seq, duplicate from vibestack_append_updates($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[], $6::text)",
-          [
-            batch.map((p) => p.ws),
-            batch.map((p) => p.doc),
-            batch.map((p) => Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength)),
-            batch.map((p) => p.clientId ?? null),
-            batch.map((p) => p.idempotencyKey ?? null),
-            origin,
-          ],
-        ),
-        (rows): Array<PushOutcome> => {
+      Effect.tryPromise({
+        // On the byte store's own session (CommitConnection.ts), prepared once per session.
+        try: () =>
+          commits.query<{ ord: number; seq: string; duplicate: boolean }>(
+            "vibestack_append_updates",
+            "select ord, seq, duplicate from vibestack_append_updates($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[], $6::text)",
+            [
+              batch.map((p) => p.ws),
+              batch.map((p) => p.doc),
+              batch.map((p) => Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength)),
+              batch.map((p) => p.clientId ?? null),
+              batch.map((p) => p.idempotencyKey ?? null),
+              origin,
+            ],
+            COMMIT_TIMEOUT_MS,
+          ),
+        catch: (e) => e,
+      }).pipe(
+        Effect.map((rows): Array<PushOutcome> => {
           if (rows.length !== batch.length) throw new Error(`append returned ${rows.length} rows for ${batch.length}`)
           return rows.map((r) => ({ seq: Number(r.seq), duplicate: r.duplicate }))
-        },
+        }),
       )
 
     /** A group taken from the queue that belongs to the next transaction (another origin). */
@@ -99,10 +110,8 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
       }
       const batch = groups.flatMap((g) => g.group)
       const started = performance.now()
+      // A commit that hangs fails after COMMIT_TIMEOUT_MS (its session is abandoned).
       yield* commitBatch(batch, first.origin).pipe(
-        // Disconnected: the timeout answers now even if interrupting the stuck query cannot finish.
-        Effect.disconnect,
-        Effect.timeoutFail({ duration: COMMIT_TIMEOUT, onTimeout: () => new Error("commit timed out") }),
         // Every cause, defects too: a committer that died would leave every later push unanswered.
         Effect.sandbox,
         Effect.matchEffect({
