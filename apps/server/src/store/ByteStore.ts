@@ -3,7 +3,6 @@ import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { apiError, type SeqBlob, type Unavailable } from "@vibestack/shared"
 import { Deferred, Effect, Queue, Redacted } from "effect"
 import { DatabaseUrl } from "../db/Database.js"
-import { bestEffort, CLOSE_WITHIN } from "../logging/bestEffort.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { CommitConnection } from "./CommitConnection.js"
 
@@ -55,7 +54,7 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
     const metrics = yield* Metrics
     const queue = yield* Queue.unbounded<Pending>()
     const commits = new CommitConnection(Redacted.value(yield* DatabaseUrl))
-    yield* Effect.addFinalizer(() => bestEffort("closing the commit connection", () => commits.close(), CLOSE_WITHIN))
+    yield* Effect.addFinalizer(() => Effect.sync(() => commits.close()))
 
     /**
      * One round trip: `vibestack_append_updates` (migration 0006) creates and locks the documents'

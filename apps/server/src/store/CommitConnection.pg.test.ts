@@ -30,7 +30,7 @@ describe("the byte store's commit session (real Postgres)", () => {
       5_000,
     )
     expect(prepared[0]!.n).toBe(1)
-    await c.close()
+    c.close()
   })
 
   it("opens a new session after its backend is terminated (at most the query that met the dead one fails)", async () => {
@@ -47,7 +47,7 @@ describe("the byte store's commit session (real Postgres)", () => {
     expect(failures).toBeLessThanOrEqual(1)
     expect(next).toBeDefined()
     expect(next).not.toBe(first)
-    await c.close()
+    c.close()
   })
 
   it("gives up on a query past its time, abandons that session, and the next query gets a fresh one", async () => {
@@ -56,13 +56,13 @@ describe("the byte store's commit session (real Postgres)", () => {
     await expect(c.query("sleep", "select pg_sleep(5)", [], 200)).rejects.toThrow(/did not answer within 200 ms/)
     const next = await pidOf(c)
     expect(next).not.toBe(first)
-    await c.close()
+    c.close()
   })
 
   it("refuses queries once closed, and closing ends its session", async () => {
     const c = new CommitConnection(db.url)
     const pid = await pidOf(c)
-    await c.close()
+    c.close()
     await expect(pidOf(c)).rejects.toThrow(/closed/)
     const deadline = Date.now() + 10_000
     let alive = true

@@ -46,12 +46,11 @@ export class CommitConnection {
     })
   }
 
-  async close(): Promise<void> {
+  /** Refuses further queries and ends the session, not waiting for a peer that may never answer. */
+  close(): void {
     this.closed = true
     const session = this.client
-    this.client = undefined
-    const c = await session?.catch(() => undefined)
-    await c?.end()
+    if (session !== undefined) this.drop(session)
   }
 
   private session(): Promise<pg.Client> {
