@@ -1,5 +1,8 @@
 import pg from "pg"
 
+/** As the SqlClient pool's (db/Database.ts): pg otherwise waits forever for a connection Postgres never completes. */
+const CONNECT_TIMEOUT_MS = 10_000
+
 /**
  * The byte store's own Postgres session for its commits, which run one at a time (the
  * committer in ByteStore.ts). Through the SqlClient pool each commit also checked a connection
@@ -14,10 +17,7 @@ export class CommitConnection {
   private client: Promise<pg.Client> | undefined
   private closed = false
 
-  constructor(
-    private readonly url: string,
-    private readonly connectTimeoutMs = 10_000,
-  ) {}
+  constructor(private readonly url: string) {}
 
   /**
    * Runs the named statement, failing after `timeoutMs`. A timed-out query may still commit:
@@ -59,7 +59,7 @@ export class CommitConnection {
     const c = new pg.Client({
       connectionString: this.url,
       application_name: "vibestack-commit",
-      connectionTimeoutMillis: this.connectTimeoutMs,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     })
     const session = c.connect().then(() => c)
     this.client = session
