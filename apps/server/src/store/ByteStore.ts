@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { apiError, type SeqBlob, type Unavailable } from "@vibestack/shared"
-import { Deferred, Effect, Queue, Redacted } from "effect"
+import { Effect, Redacted, Runtime } from "effect"
 import { DatabaseUrl } from "../db/Database.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { CommitConnection } from "./CommitConnection.js"
@@ -36,7 +36,8 @@ export interface PushOutcome {
 interface Pending {
   readonly group: ReadonlyArray<PushInput>
   readonly origin: string | null
-  readonly done: Deferred.Deferred<ReadonlyArray<PushOutcome>, Unavailable>
+  readonly resolve: (outcomes: ReadonlyArray<PushOutcome>) => void
+  readonly reject: (error: Unavailable) => void
 }
 
 const MAX_BATCH = 512
@@ -52,7 +53,6 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
   scoped: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const metrics = yield* Metrics
-    const queue = yield* Queue.unbounded<Pending>()
     const commits = new CommitConnection(Redacted.value(yield* DatabaseUrl))
     yield* Effect.addFinalizer(() => Effect.sync(() => commits.close()))
 
@@ -64,100 +64,49 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
      * Calls of up to 16 pushes run as plain statements (migration 0012: a third of the Postgres
      * CPU per commit at the sizes most commits have), larger ones as 0009's set-based statement.
      */
-    const commitBatch = (batch: ReadonlyArray<PushInput>, origin: string | null) =>
-      Effect.tryPromise({
-        // On the byte store's own session (CommitConnection.ts), prepared once per session.
-        try: () =>
-          commits.query<{ ord: number; seq: string; duplicate: boolean }>(
-            "vibestack_append_updates",
-            "select ord, seq, duplicate from vibestack_append_updates($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[], $6::text)",
-            [
-              batch.map((p) => p.ws),
-              batch.map((p) => p.doc),
-              batch.map((p) => Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength)),
-              batch.map((p) => p.clientId ?? null),
-              batch.map((p) => p.idempotencyKey ?? null),
-              origin,
-            ],
-            COMMIT_TIMEOUT_MS,
-          ),
-        catch: (e) => e,
-      }).pipe(
-        Effect.map((rows): Array<PushOutcome> => {
+    const commitBatch = (batch: ReadonlyArray<PushInput>, origin: string | null): Promise<Array<PushOutcome>> =>
+      // On the byte store's own session (CommitConnection.ts), prepared once per session.
+      commits
+        .query<{ ord: number; seq: string; duplicate: boolean }>(
+          "vibestack_append_updates",
+          "select ord, seq, duplicate from vibestack_append_updates($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[], $6::text)",
+          [
+            batch.map((p) => p.ws),
+            batch.map((p) => p.doc),
+            batch.map((p) => Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength)),
+            batch.map((p) => p.clientId ?? null),
+            batch.map((p) => p.idempotencyKey ?? null),
+            origin,
+          ],
+          COMMIT_TIMEOUT_MS,
+        )
+        .then((rows) => {
           if (rows.length !== batch.length) throw new Error(`append returned ${rows.length} rows for ${batch.length}`)
           return rows.map((r) => ({ seq: Number(r.seq), duplicate: r.duplicate }))
-        }),
-      )
+        })
 
-    /** A group taken from the queue that belongs to the next transaction (another origin). */
-    let carried: Pending | undefined
-    const committer = Effect.gen(function* () {
-      const first = carried ?? (yield* Queue.take(queue))
-      carried = undefined
-      // Everything that queued meanwhile joins, in queue order, up to another origin (one per call).
-      const groups = [first]
-      let size = first.group.length
-      while (size < MAX_BATCH) {
-        const next = yield* Queue.poll(queue)
-        if (next._tag === "None") break
-        if (next.value.origin !== first.origin) {
-          carried = next.value
-          break
-        }
-        groups.push(next.value)
-        size += next.value.group.length
-      }
-      const batch = groups.flatMap((g) => g.group)
-      const started = performance.now()
-      // A commit that hangs fails after COMMIT_TIMEOUT_MS (its session is abandoned).
-      yield* commitBatch(batch, first.origin).pipe(
-        // Every cause, defects too: a committer that died would leave every later push unanswered.
-        Effect.sandbox,
-        Effect.matchEffect({
-          onSuccess: (outcomes) => {
-            let at = 0
-            return Effect.forEach(
-              groups,
-              (g) => {
-                const mine = outcomes.slice(at, at + g.group.length)
-                at += g.group.length
-                return Deferred.succeed(g.done, mine)
-              },
-              { discard: true },
-            )
-          },
-          onFailure: (e) =>
-            Effect.logWarning("push batch failed; nothing acknowledged", e).pipe(
-              Effect.zipRight(
-                Effect.forEach(
-                  groups,
-                  (g) =>
-                    Deferred.fail(
-                      g.done,
-                      apiError("Unavailable", "could not commit; retry with the same Idempotency-Key"),
-                    ),
-                  { discard: true },
-                ),
-              ),
-            ),
-        }),
-      )
-      metrics.observe("vibestack_push_batch_seconds", (performance.now() - started) / 1000)
-      metrics.observe("vibestack_push_batch_size", batch.length)
-    }).pipe(Effect.forever)
-    yield* Effect.forkScoped(committer)
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    const committer = new Committer(commitBatch, {
+      committed: (ms, size) => {
+        metrics.observe("vibestack_push_batch_seconds", ms / 1000)
+        metrics.observe("vibestack_push_batch_size", size)
+      },
+      failed: (e) => void runFork(Effect.logWarning("push batch failed; nothing acknowledged", e)),
+    })
 
     /**
-     * Appends blobs in one transaction, in order; succeeds only after it committed. `origin`:
-     * the node that sends these updates to its own subscribers from memory (it then skips the
-     * commit's NOTIFY); without it every node, this one included, reads them back.
+     * Appends blobs in one transaction, in order; resolves only after it committed, rejects with
+     * Unavailable otherwise (retry with the same key). `origin`: the node that sends these
+     * updates to its own subscribers from memory (it then skips the commit's NOTIFY); without it
+     * every node, this one included, reads them back. A promise: the push path calls it once per
+     * tick and needs no fiber for it.
      */
-    const appendAll = Effect.fn("ByteStore.appendAll")(function* (group: ReadonlyArray<PushInput>, origin?: string) {
-      if (group.length === 0) return []
-      const done = yield* Deferred.make<ReadonlyArray<PushOutcome>, Unavailable>()
-      yield* Queue.offer(queue, { group, origin: origin ?? null, done })
-      return yield* Deferred.await(done)
-    })
+    const appendAllNow = (group: ReadonlyArray<PushInput>, origin?: string): Promise<ReadonlyArray<PushOutcome>> =>
+      committer.append(group, origin ?? null)
+
+    /** `appendAllNow` as an Effect. */
+    const appendAll = (group: ReadonlyArray<PushInput>, origin?: string) =>
+      Effect.tryPromise({ try: () => appendAllNow(group, origin), catch: (e) => e as Unavailable })
 
     /** Appends one blob; succeeds only after its transaction committed. */
     const append = (input: PushInput) => Effect.map(appendAll([input]), (outcomes) => outcomes[0]!)
@@ -246,6 +195,7 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
     return {
       append,
       appendAll,
+      appendAllNow,
       pull,
       docCursors,
       docCursor,
@@ -257,3 +207,63 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
     } as const
   }),
 }) {}
+
+/**
+ * The group committer: one transaction in flight; the groups that queued while it ran go into
+ * the next one, in queue order, up to MAX_BATCH pushes and one origin per statement. Plain
+ * promises (no fiber, queue or deferred per commit): it runs once per push tick. A group is
+ * resolved with its own outcomes after COMMIT, or rejected with Unavailable if the statement
+ * failed (nothing of it was acknowledged; a timed-out one may have committed, and its retry is
+ * then a duplicate).
+ */
+class Committer {
+  private readonly queue: Array<Pending> = []
+  private running = false
+
+  constructor(
+    private readonly commit: (batch: ReadonlyArray<PushInput>, origin: string | null) => Promise<Array<PushOutcome>>,
+    private readonly on: { committed: (ms: number, size: number) => void; failed: (error: unknown) => void },
+  ) {}
+
+  append(group: ReadonlyArray<PushInput>, origin: string | null): Promise<ReadonlyArray<PushOutcome>> {
+    if (group.length === 0) return Promise.resolve([])
+    return new Promise((resolve, reject) => {
+      this.queue.push({ group, origin, resolve, reject })
+      if (!this.running) void this.run()
+    })
+  }
+
+  private async run(): Promise<void> {
+    this.running = true
+    try {
+      while (this.queue.length > 0) {
+        const groups = [this.queue.shift()!]
+        const origin = groups[0]!.origin
+        let size = groups[0]!.group.length
+        while (size < MAX_BATCH && this.queue.length > 0 && this.queue[0]!.origin === origin) {
+          const next = this.queue.shift()!
+          groups.push(next)
+          size += next.group.length
+        }
+        const batch = groups.flatMap((g) => g.group)
+        const started = performance.now()
+        try {
+          const outcomes = await this.commit(batch, origin)
+          let at = 0
+          for (const g of groups) {
+            g.resolve(outcomes.slice(at, at + g.group.length))
+            at += g.group.length
+          }
+        } catch (e) {
+          // Every failure, bugs included: a committer that stopped would leave later pushes unanswered.
+          this.on.failed(e)
+          const error = apiError("Unavailable", "could not commit; retry with the same Idempotency-Key")
+          for (const g of groups) g.reject(error)
+        }
+        this.on.committed(performance.now() - started, batch.length)
+      }
+    } finally {
+      this.running = false
+    }
+  }
+}

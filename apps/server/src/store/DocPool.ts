@@ -18,9 +18,10 @@ export interface DocPoolApi {
   /**
    * Imports each document's blobs (in order) into the pool's copy and proves the document
    * healthy; one outcome per batch (per-blob results, or why the pool could not judge it).
-   * Refused blobs are left out of the copy. Documents must be distinct.
+   * Refused blobs are left out of the copy. Documents must be distinct. A promise (it never
+   * rejects): the push path calls it once per tick without a fiber.
    */
-  readonly validateMany: (batches: ReadonlyArray<DocBatch>) => Effect.Effect<ReadonlyArray<ValidateOutcome>>
+  readonly validateMany: (batches: ReadonlyArray<DocBatch>) => Promise<ReadonlyArray<ValidateOutcome>>
   /** Judged batches committed as seqs `fromSeq..seq` (fire and forget: the pool keeps call order). */
   readonly commitMany: (
     items: ReadonlyArray<{ ws: WorkspaceId; doc: DocId; batchId: number; seq: number; fromSeq: number }>,

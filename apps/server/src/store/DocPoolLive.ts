@@ -70,7 +70,7 @@ export const DocPoolLive = (options: DocPoolOptions) =>
       if (options.warm ?? true) yield* bestEffort("starting the pool", () => pool.buildSnapshot(undefined, []))
 
       const docPool = DocPool.of({
-        validateMany: (batches) => Effect.promise(() => pool.validateMany(batches)),
+        validateMany: (batches) => pool.validateMany(batches),
         commitMany: (items) => pool.commitMany(items),
         discard: calls.discard,
         snapshot: (ws, doc) =>

@@ -5,12 +5,13 @@ import {
   type InvalidUpdate,
   type Overloaded,
   type PayloadTooLarge,
-  type Unavailable,
+  Unavailable,
 } from "@vibestack/shared"
-import { Cause, Effect, Exit, FiberRef, Option, Queue, Ref } from "effect"
+import { Cause, Effect, FiberRef, Option, Ref, Runtime } from "effect"
 import { HealthProbes } from "../http/HealthProbes.js"
 import { Limits, RetryAfter, refusal } from "../limits/Limits.js"
 import { Metrics } from "../metrics/Metrics.js"
+import type { ValidateOutcome } from "../pool/LoroPool.js"
 import { ByteStore, type PushInput, type PushOutcome } from "./ByteStore.js"
 import { checkPushBlob } from "./blobHeader.js"
 import { CommitHub } from "./CommitHub.js"
@@ -104,24 +105,24 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
     const limits = yield* Limits
     const hub = yield* CommitHub
     const budget = yield* CrashBudget
+    const runPromise = Runtime.runPromise(yield* Effect.runtime<never>())
     const lanes = new Map<string, Lane>()
     /** Lanes with queued pushes and nothing in flight, in the order they became ready. */
     const ready = new Set<string>()
-    const wake = yield* Queue.sliding<void>(1)
-    const scope = yield* Effect.scope
     let validating = 0
     /** Pushes in lanes, not yet taken into a tick (queue depth: metrics and readiness). */
     let waiting = 0
+    /** After shutdown no tick starts; pushes still queued are answered Unavailable. */
+    let closed = false
     metrics.gauge("vibestack_push_queue_depth", () => waiting)
     yield* Ref.update(yield* HealthProbes, (p) => ({ ...p, pushQueue: () => waiting }))
 
     const stage = (name: string, ms: number) =>
       metrics.observe("vibestack_push_stage_seconds", ms / 1000, { stage: name })
     const refused = (reason: string) => metrics.inc("vibestack_refused_blobs_total", { reason })
-    const fail = (jobs: ReadonlyArray<Job>, error: PushError) =>
-      Effect.sync(() => {
-        for (const j of jobs) j.answer({ ok: false, error })
-      })
+    const fail = (jobs: ReadonlyArray<Job>, error: PushError) => {
+      for (const j of jobs) j.answer({ ok: false, error })
+    }
 
     /** Queues the lane for its next batch, or forgets it when it has nothing left to do. */
     const settle = (lane: Lane) => {
@@ -132,17 +133,17 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
     }
 
     /** The pool's copy of the lane's document is dropped: batches validated on it are stale. */
-    const dropCopy = (lane: Lane) =>
-      Effect.suspend(() => {
-        lane.epoch++
-        return pool.discard(lane.ws, lane.doc)
-      })
+    const dropCopy = (lane: Lane): Promise<void> => {
+      lane.epoch++
+      return runPromise(pool.discard(lane.ws, lane.doc))
+    }
 
     /**
      * Validates one tick, frees its lanes for their next batch, then commits what passed once
-     * each of its documents' previous commit has finished.
+     * each of its documents' previous commit has finished. Never rejects: every push of the
+     * tick is answered whatever happens (a bug included).
      */
-    const runTick = (tick: ReadonlyArray<[Lane, Array<Job>]>, freeSlot: Effect.Effect<void>) => {
+    const runTick = async (tick: ReadonlyArray<[Lane, Array<Job>]>, freeSlot: () => void): Promise<void> => {
       const epochs = tick.map(([lane]) => lane.epoch)
       const accepted: Array<Accepted> = []
       let freed = false
@@ -152,23 +153,26 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
         freed = true
         for (const [lane] of tick) lane.validating = false
         for (const [lane] of tick) settle(lane)
-        Queue.unsafeOffer(wake, undefined)
+        pump()
       }
-      return Effect.gen(function* () {
+      try {
         const validating0 = performance.now()
         for (const [, jobs] of tick) for (const j of jobs) stage("queue", validating0 - j.at)
-        const outcomes = yield* pool
-          .validateMany(
+        let outcomes: ReadonlyArray<ValidateOutcome>
+        try {
+          outcomes = await pool.validateMany(
             tick.map(([lane, jobs]) => ({ ws: lane.ws, doc: lane.doc, blobs: jobs.map((j) => j.input.bytes) })),
           )
-          .pipe(Effect.ensuring(freeSlot))
+        } finally {
+          freeSlot()
+        }
         metrics.observe("vibestack_validate_seconds", (performance.now() - validating0) / 1000)
         stage("validate", performance.now() - validating0)
         for (const [i, [lane, jobs]] of tick.entries()) {
           const outcome = outcomes[i]!
           if (outcome._tag === "Failed") {
             refused("pool")
-            yield* fail(
+            fail(
               jobs,
               apiError(
                 outcome.error.kind === "Unavailable" ? "Unavailable" : "Internal",
@@ -183,7 +187,7 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
             if (r?.ok) ok.push(job)
             else {
               refused(r?.crashed ? "crash" : "invalid")
-              if (r?.crashed) yield* budget.crashed(lane.ws)
+              if (r?.crashed) await runPromise(budget.crashed(lane.ws))
               job.answer({ ok: false, error: apiError("InvalidUpdate", `update refused: ${r?.reason ?? "no result"}`) })
             }
           }
@@ -203,103 +207,107 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
           lane.committing++
         }
         freeLanes()
-        if (accepted.length > 0) yield* commitTick(accepted)
-      }).pipe(
-        // Every push of the tick is answered whatever happens (a defect included).
-        Effect.catchAllCause((cause) =>
-          Effect.logError("push tick failed", cause).pipe(
-            Effect.zipRight(
-              fail(
-                tick.flatMap(([, jobs]) => jobs),
-                apiError("Unavailable", "could not process the push; retry with the same Idempotency-Key"),
-              ),
-            ),
-            // The copies may hold what was never stored.
-            Effect.zipRight(Effect.forEach(accepted, (a) => dropCopy(a.lane), { discard: true })),
-          ),
-        ),
-        Effect.ensuring(
-          Effect.sync(() => {
-            for (const a of accepted) {
-              a.finished()
-              a.lane.committing--
-            }
-            freeLanes()
-            for (const a of accepted) settle(a.lane)
-          }),
-        ),
-      )
+        if (accepted.length > 0) await commitTick(accepted)
+      } catch (cause) {
+        void runPromise(Effect.logError("push tick failed", Cause.die(cause)))
+        fail(
+          tick.flatMap(([, jobs]) => jobs),
+          apiError("Unavailable", "could not process the push; retry with the same Idempotency-Key"),
+        )
+        // The copies may hold what was never stored.
+        await Promise.all(accepted.map((a) => dropCopy(a.lane))).catch(() => {})
+      } finally {
+        for (const a of accepted) {
+          a.finished()
+          a.lane.committing--
+        }
+        freeLanes()
+        for (const a of accepted) settle(a.lane)
+      }
     }
 
-    const commitTick = (accepted: ReadonlyArray<Accepted>) =>
-      Effect.gen(function* () {
-        const ordering0 = performance.now()
-        yield* Effect.promise(() => Promise.all(accepted.map((a) => a.after)))
-        const committing0 = performance.now()
-        stage("order", committing0 - ordering0)
-        // A batch validated on a copy dropped since (its predecessor failed) is not stored.
-        const live: Array<Accepted> = []
-        for (const a of accepted)
-          if (a.epoch === a.lane.epoch) live.push(a)
-          else
-            yield* fail(
-              a.jobs,
-              apiError("Unavailable", "an earlier push to this document failed; retry with the same Idempotency-Key"),
-            )
-        if (live.length === 0) return
-        // One transaction for the whole tick, each document's blobs in validation order.
-        const exit = yield* Effect.exit(
-          store.appendAll(
-            live.flatMap((a) => a.jobs.map((j) => j.input)),
-            hub.origin,
-          ),
+    const commitTick = async (accepted: ReadonlyArray<Accepted>): Promise<void> => {
+      const ordering0 = performance.now()
+      await Promise.all(accepted.map((a) => a.after))
+      const committing0 = performance.now()
+      stage("order", committing0 - ordering0)
+      // A batch validated on a copy dropped since (its predecessor failed) is not stored.
+      const live: Array<Accepted> = []
+      for (const a of accepted)
+        if (a.epoch === a.lane.epoch) live.push(a)
+        else
+          fail(
+            a.jobs,
+            apiError("Unavailable", "an earlier push to this document failed; retry with the same Idempotency-Key"),
+          )
+      if (live.length === 0) return
+      // One transaction for the whole tick, each document's blobs in validation order.
+      let outcomes: ReadonlyArray<PushOutcome>
+      try {
+        outcomes = await store.appendAllNow(
+          live.flatMap((a) => a.jobs.map((j) => j.input)),
+          hub.origin,
         )
-        const committed = performance.now()
-        stage("commit", committed - committing0)
-        if (Exit.isFailure(exit)) {
-          // It may have committed all the same (a timeout): subscribers get whatever the log holds.
-          hub.recheck(live.map((a) => ({ ws: a.lane.ws, doc: a.lane.doc })))
-          for (const a of live) {
-            yield* dropCopy(a.lane)
-            const error = Option.getOrElse(Cause.failureOption(exit.cause), () =>
-              apiError("Unavailable", "could not commit; retry with the same Idempotency-Key"),
-            )
-            for (const job of a.jobs) job.answer({ ok: false, error })
-          }
-          return
-        }
-        let at = 0
-        const commits: Array<{ ws: WorkspaceId; doc: DocId; batchId: number; seq: number; fromSeq: number }> = []
-        const published: Array<{ ws: WorkspaceId; doc: DocId; seq: number; bytes: Uint8Array }> = []
+      } catch (e) {
+        stage("commit", performance.now() - committing0)
+        // It may have committed all the same (a timeout): subscribers get whatever the log holds.
+        hub.recheck(live.map((a) => ({ ws: a.lane.ws, doc: a.lane.doc })))
+        // The committer refuses with Unavailable; anything else is a bug, answered the same way.
+        const error =
+          e instanceof Unavailable
+            ? e
+            : apiError("Unavailable", "could not commit; retry with the same Idempotency-Key")
         for (const a of live) {
-          const mine = exit.value.slice(at, at + a.jobs.length)
-          at += a.jobs.length
-          // A duplicate key stored nothing, but its bytes (possibly not the first push's) were
-          // imported into the pool's copy: reload that copy from the log rather than trust it.
-          if (mine.some((o) => o.duplicate)) yield* dropCopy(a.lane)
-          else
-            commits.push({
-              ws: a.lane.ws,
-              doc: a.lane.doc,
-              batchId: a.batchId,
-              seq: mine.at(-1)!.seq,
-              fromSeq: mine[0]!.seq,
-            })
-          for (const [k, o] of mine.entries())
-            if (!o.duplicate)
-              published.push({ ws: a.lane.ws, doc: a.lane.doc, seq: o.seq, bytes: a.jobs[k]!.input.bytes })
+          await dropCopy(a.lane)
+          for (const job of a.jobs) job.answer({ ok: false, error })
         }
-        pool.commitMany(commits)
-        hub.publish(published)
-        for (const [k, job] of live.flatMap((a) => a.jobs).entries()) {
-          job.committedAt = committed
-          job.answer({ ok: true, outcome: exit.value[k]! })
-        }
-      })
+        return
+      }
+      const committed = performance.now()
+      stage("commit", committed - committing0)
+      let at = 0
+      const commits: Array<{ ws: WorkspaceId; doc: DocId; batchId: number; seq: number; fromSeq: number }> = []
+      const published: Array<{ ws: WorkspaceId; doc: DocId; seq: number; bytes: Uint8Array }> = []
+      const dropped: Array<Promise<void>> = []
+      for (const a of live) {
+        const mine = outcomes.slice(at, at + a.jobs.length)
+        at += a.jobs.length
+        // A duplicate key stored nothing, but its bytes (possibly not the first push's) were
+        // imported into the pool's copy: reload that copy from the log rather than trust it.
+        if (mine.some((o) => o.duplicate)) dropped.push(dropCopy(a.lane))
+        else
+          commits.push({
+            ws: a.lane.ws,
+            doc: a.lane.doc,
+            batchId: a.batchId,
+            seq: mine.at(-1)!.seq,
+            fromSeq: mine[0]!.seq,
+          })
+        for (const [k, o] of mine.entries())
+          if (!o.duplicate)
+            published.push({ ws: a.lane.ws, doc: a.lane.doc, seq: o.seq, bytes: a.jobs[k]!.input.bytes })
+      }
+      await Promise.all(dropped)
+      pool.commitMany(commits)
+      hub.publish(published)
+      for (const [k, job] of live.flatMap((a) => a.jobs).entries()) {
+        job.committedAt = committed
+        job.answer({ ok: true, outcome: outcomes[k]! })
+      }
+    }
 
-    /** Takes ready lanes into a tick while a validation slot is free. */
-    const schedule = Effect.gen(function* () {
-      yield* Queue.take(wake)
+    /**
+     * Takes ready lanes into ticks while a validation slot is free. Runs from `setImmediate`:
+     * every frame read in this turn of the event loop (many sockets) joins the same tick.
+     */
+    let pumpQueued = false
+    const pump = () => {
+      if (pumpQueued) return
+      pumpQueued = true
+      setImmediate(takeTicks)
+    }
+    const takeTicks = () => {
+      pumpQueued = false
       while (ready.size > 0 && validating < MAX_VALIDATING) {
         const tick: Array<[Lane, Array<Job>]> = []
         let jobs = 0
@@ -315,19 +323,31 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
           metrics.observe("vibestack_validate_batch_size", batch.length)
         }
         metrics.observe("vibestack_tick_docs_size", tick.length)
+        if (closed) {
+          fail(
+            tick.flatMap(([, batch]) => batch),
+            apiError("Unavailable", "the server is shutting down; retry with the same Idempotency-Key"),
+          )
+          for (const [lane] of tick) lane.validating = false
+          continue
+        }
         validating++
         let holding = true
-        const freeSlot = Effect.sync(() => {
+        const freeSlot = () => {
           if (!holding) return
           holding = false
           validating--
-          Queue.unsafeOffer(wake, undefined)
-        })
-        yield* Effect.forkIn(runTick(tick, freeSlot), scope)
+          pump()
+        }
+        void runTick(tick, freeSlot)
       }
-    }).pipe(Effect.forever)
-
-    yield* Effect.forkScoped(schedule)
+    }
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        closed = true
+        pump()
+      }),
+    )
 
     /** Pushes in flight by (workspace, document, idempotency key). */
     const inFlight = new Map<string, Promise<PushAnswer>>()
@@ -368,7 +388,7 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
       waiting++
       if (!lane.validating && !ready.has(key)) {
         ready.add(key)
-        Queue.unsafeOffer(wake, undefined)
+        pump()
       }
       if (idem !== undefined && !inFlight.has(idem)) inFlight.set(idem, done)
       return done.then((a) => {
