@@ -96,3 +96,26 @@ describe("DexieLocalStore workspaces", () => {
     store.close()
   })
 })
+
+describe("DexieLocalStore writes", () => {
+  it("announce nothing to the origin's other tabs and workers (no liveQuery reads them)", async () => {
+    const store = make()
+    const ws = "w1" as WorkspaceId
+    const meta = { workspaceId: ws, name: "W", serverUrl: "", token: "t", role: "master", createdAt: 1 } as const
+    // Opened first: Dexie announces a database it creates once, whatever the middleware.
+    await store.putWorkspace(meta)
+    // What Dexie would broadcast to every other context after each write ("storagemutated").
+    const announced: Array<unknown> = []
+    const listener = (parts: unknown) => void announced.push(parts)
+    Dexie.on("storagemutated", listener)
+    try {
+      await store.putWorkspace({ ...meta, name: "W2" })
+      await store.appendLocal(ws, MAIN_DOC, { bytes: new Uint8Array([1, 2, 3]), idempotencyKey: "k1", createdAt: 1 })
+      expect((await store.outbox(ws, MAIN_DOC)).length).toBe(1)
+      expect(announced).toEqual([])
+    } finally {
+      Dexie.on("storagemutated").unsubscribe(listener)
+      store.close()
+    }
+  })
+})

@@ -69,6 +69,12 @@ export class DexieLocalStore implements LocalStore {
 
   constructor(name = "vibestack", options?: { readonly indexedDB: IDBFactory; readonly IDBKeyRange: unknown }) {
     this.db = new Dexie(name, options as never) as DexieLocalStore["db"]
+    // Nothing here uses liveQuery (the bundle test keeps it out). Without these two, Dexie
+    // would still work out the key ranges of every write and broadcast them to every tab and
+    // worker of the origin: four messages per keystroke into the page, each a task on its
+    // main thread, for no reader.
+    this.db.unuse({ stack: "dbcore", name: "Observability" })
+    this.db.unuse({ stack: "dbcore", name: "Cache" })
     this.db.version(1).stores({
       docs: "[ws+doc]",
       updates: "[ws+doc+id]",
