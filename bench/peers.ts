@@ -480,7 +480,7 @@ section(
 )
 section(
   "1. Edit → other clients receive it (ms)",
-  `One writer, N receivers in one document, ${P.edits} edits 20 ms apart, time from send to each receiver's socket. Ratio columns: VibeStack p99 ÷ peer p99 (below 1: we are faster). The last row is the floor of a durable acknowledgement, measured just before each N: one plain INSERT + COMMIT of an edit-sized row over one pg connection to the same Postgres, paced the same. VibeStack sends an edit on only after such a commit (and a validation); the peers send without one.`,
+  `One writer, N receivers in one document, ${P.edits} edits 20 ms apart, time from send to each receiver's socket. Ratio columns: VibeStack p99 ÷ peer p99 (below 1: we are faster). The last row is the floor of a durable acknowledgement, measured just before each N: one plain INSERT + COMMIT of an edit-sized row over one pg connection to the same Postgres, paced the same. VibeStack passes an edit on only after such a commit (and a validation); the peers send without one.`,
   ["system", ...P.fanout.flatMap((n) => [`${n} p50`, `${n} p99`])],
   [
     ...names.map((n) => [
