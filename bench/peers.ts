@@ -138,7 +138,7 @@ interface Results {
 /** Scenario 1: one writer, `n` receivers, one edit at a time; latency to each receiver's socket. */
 const fanout = async (sys: System, n: number) => {
   const doc = await sys.newDoc()
-  const writer = await sys.writer(doc)
+  const writer = await (sys.soloWriter?.(doc) ?? sys.writer(doc))
   const receivers = await connectMany(sys, doc, n)
   const latencies: Array<number> = []
   for (let e = 0; e < P.edits; e++) {
@@ -480,7 +480,7 @@ section(
 )
 section(
   "1. Edit → other clients receive it (ms)",
-  `One writer, N receivers in one document, ${P.edits} edits 20 ms apart, time from send to each receiver's socket. Ratio columns: VibeStack p99 ÷ peer p99 (below 1: we are faster). The last row is the floor of a durable acknowledgement, measured just before each N: one plain INSERT + COMMIT of an edit-sized row over one pg connection to the same Postgres, paced the same. VibeStack passes an edit on only after such a commit (and a validation); the peers send without one.`,
+  `One writer, N receivers in one document, ${P.edits} edits 20 ms apart, time from the edit (made in this thread by every system's writer: VibeStack's is the product's engine, a HeadlessClient, which makes the edit, stores it in its outbox and pushes it) to each receiver's socket. Ratio columns: VibeStack p99 ÷ peer p99 (below 1: we are faster). The last row is the floor of a durable acknowledgement, measured just before each N: one plain INSERT + COMMIT of an edit-sized row over one pg connection to the same Postgres, paced the same. VibeStack passes an edit on only after such a commit (and a validation); the peers send without one.`,
   ["system", ...P.fanout.flatMap((n) => [`${n} p50`, `${n} p99`])],
   [
     ...names.map((n) => [

@@ -27,6 +27,7 @@ import { CrdtType, MessageType as LoroMsg, decode as loroDecode, encode as loroE
 import WebSocket from "ws"
 import * as Y from "yjs"
 import { startServerProcess } from "../lib/serverProcess.js"
+import { EngineWriter } from "./engineWriter.js"
 import { EngineWriters } from "./engineWriters.js"
 import { PROJECT } from "./workload.js"
 
@@ -158,6 +159,11 @@ export interface System {
   replica(): Replica
   /** A client that edits `doc` the way that system's own clients do. */
   writer(doc: string): Promise<Writer>
+  /**
+   * The same, in the bench's own thread, where `writer` runs elsewhere (scenario 1 times one
+   * writer's edits from this thread: a hop to a writer thread would be timed as the system's).
+   */
+  soloWriter?(doc: string): Promise<Writer>
   /** Where writers run in threads of their own: their event-loop utilisation since `since`. */
   writerLoad?(since?: ReadonlyArray<EventLoopUtilization>): Array<EventLoopUtilization> | undefined
   /**
@@ -623,6 +629,15 @@ export class VibeStack implements System {
   async writer(doc: string): Promise<Writer> {
     this.writers ??= new EngineWriters(this.server!.url)
     return this.writers.open(doc, this.tokens.get(doc)!, join(this.tmp, `writer-${this.dirs++}`))
+  }
+  async soloWriter(doc: string): Promise<Writer> {
+    const w = await EngineWriter.open(
+      this.server!.url,
+      doc,
+      this.tokens.get(doc)!,
+      join(this.tmp, `writer-${this.dirs++}`),
+    )
+    return { peer: w.peer, edit: (...keys) => w.edit(keys), close: () => void w.close() }
   }
   /** The writer threads' event-loop utilisation (1 = saturated) since `since`. */
   writerLoad(since?: ReadonlyArray<EventLoopUtilization>) {
