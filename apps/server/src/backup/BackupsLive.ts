@@ -1,5 +1,7 @@
 import { join } from "node:path"
-import { HttpApiBuilder, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type { WorkspaceId } from "@vibestack/schema"
 import { apiError, Principal, VibeStackApi } from "@vibestack/shared"
 import { Context, Effect } from "effect"

@@ -1,4 +1,4 @@
-import { HttpApiBuilder } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { type AccessRole, MAIN_DOC, type TokenId } from "@vibestack/schema"
 import { apiError, Principal, VibeStackApi } from "@vibestack/shared"
 import { Effect, Option } from "effect"

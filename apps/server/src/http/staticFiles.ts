@@ -1,6 +1,7 @@
 import { existsSync, statSync } from "node:fs"
 import { extname, isAbsolute, join, relative, resolve, sep } from "node:path"
-import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Effect } from "effect"
 
 const errorJson = (status: number, kind: string, message: string) =>

@@ -1,4 +1,4 @@
-import { HttpApi } from "@effect/platform"
+import * as HttpApi from "@effect/platform/HttpApi"
 import { VibeStackApi } from "@vibestack/shared"
 
 /** Routes served outside the HttpApi contract (raw routers). */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { OpenApi } from "@effect/platform"
+import * as OpenApi from "@effect/platform/OpenApi"
 import { JSONSchema } from "effect"
 import { describe, expect, it } from "vitest"
 import { VibeStackApi } from "../api/Api.js"
