@@ -217,6 +217,7 @@ try {
       `${Math.max(...longFromIdb).toFixed(0)} ms`,
       "≤ 50 ms",
     ],
+    ["  (each reload)", `${longFromIdb.map((t) => t.toFixed(0)).join(" / ")} ms`, ""],
     [
       `floor: bare Loro import + toJSON of the ${(snapshot.length / 1e6).toFixed(1)} MB snapshot (median)`,
       `${median(floor).toFixed(0)} ms`,

@@ -1,5 +1,5 @@
 import { MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
-import { useEffect, useRef, useState, useSyncExternalStore } from "react"
+import { startTransition, useEffect, useRef, useState, useSyncExternalStore } from "react"
 import { tabSync } from "../sync/runtime.js"
 import { WorkspaceSession } from "../sync/WorkspaceSession.js"
 
@@ -42,7 +42,10 @@ export const useWorkspaceSession = (ws: WorkspaceId, metaVersion: number): Sessi
       (s) => {
         if (!live) return s?.close()
         opened = s
-        setState(s === undefined ? { _tag: "Missing" } : { _tag: "Open", session: s })
+        // A transition: React renders the board in slices of a few milliseconds, yielding to the
+        // page between them, instead of in one task (the first board of a 100,000-task workspace
+        // was one render of ~40 ms plus its commit, the reload's longest task).
+        startTransition(() => setState(s === undefined ? { _tag: "Missing" } : { _tag: "Open", session: s }))
       },
       (e: unknown) => live && setState({ _tag: "Failed", message: String(e) }),
     )
