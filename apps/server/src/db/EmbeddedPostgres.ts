@@ -90,8 +90,34 @@ export const startEmbeddedPg = async (options: EmbeddedPgOptions): Promise<Embed
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`,
     port: options.port,
     dataDir,
-    stop: () => pg.stop(),
+    stop: () => stopWithin(pg, dataDir, STOP_MS),
   }
+}
+
+/** A fast shutdown (SIGINT) gets this long before an immediate one (SIGQUIT: recovery at next start). */
+const STOP_MS = 30_000
+
+/**
+ * The library's stop, bounded: nothing else ends a server's shutdown now that the library's own
+ * signal hook (and its 10 s exit) is released. Committed data survives SIGQUIT either way.
+ */
+export const stopWithin = async (pg: Pick<EmbeddedPostgresLib, "stop">, dataDir: string, ms: number): Promise<void> => {
+  const pid = postmasterPid(dataDir)
+  const escalate = setTimeout(() => {
+    if (pid !== undefined && isAlive(pid)) process.kill(pid, "SIGQUIT")
+  }, ms)
+  try {
+    await pg.stop()
+  } finally {
+    clearTimeout(escalate)
+  }
+}
+
+const postmasterPid = (dataDir: string): number | undefined => {
+  const pidFile = `${dataDir}/postmaster.pid`
+  if (!existsSync(pidFile)) return undefined
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0])
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined
 }
 
 /**
@@ -112,12 +138,10 @@ const releaseSignals = (): void => {
 
 /** A postmaster left running by a process that was SIGKILLed still owns the data folder: stop it. */
 const stopLeftoverPostmaster = async (dataDir: string): Promise<void> => {
-  const pidFile = `${dataDir}/postmaster.pid`
-  if (!existsSync(pidFile)) return
-  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0])
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return
+  const pid = postmasterPid(dataDir)
+  if (pid === undefined || !isAlive(pid)) return
   process.kill(pid, "SIGINT") // fast shutdown: rolls back open transactions, keeps committed data
-  const deadline = Date.now() + 30_000
+  const deadline = Date.now() + STOP_MS
   while (isAlive(pid)) {
     if (Date.now() > deadline) {
       process.kill(pid, "SIGQUIT")

@@ -152,7 +152,6 @@ describe("change feed", () => {
     const stored = async () =>
       (await db.query("select count(*)::int as n from change_log where workspace_id = $1", [ws])).rows[0].n === 20
     await waitFor(stored, 15_000, "20 changes stored")
-    const insertedBefore = consumer.inserted
     // Restart the stream: the slot was never confirmed, so Postgres sends everything again.
     await consumer.stall()
     consumer.acking = true
@@ -165,7 +164,8 @@ describe("change feed", () => {
         )
       ).rows[0]?.ok === true
     await waitFor(head, 15_000, "redelivery confirmed")
-    expect(consumer.inserted).toBe(insertedBefore)
+    // Counted in this workspace's rows: the consumer's own insert counter is the whole server's,
+    // and another test's workspace may be projected meanwhile (one more row in a full run).
     const logged = await db.query("select count(*)::int as n from change_log where workspace_id = $1", [ws])
     expect(logged.rows[0].n).toBe(20)
     await insertTask(db, ws, "after", "after")
