@@ -20,10 +20,12 @@ export class EngineWriters {
     const url = workerUrl(new URL("./engineWriterThread.ts", import.meta.url))
     this.threads = Array.from({ length: threads }, () => {
       const w = new Worker(url, { workerData: { url: serverUrl } })
-      w.on("message", (a: WriterAnswer) => {
-        const p = this.pending.get(a.id)
-        this.pending.delete(a.id)
-        p?.resolve(a)
+      w.on("message", (answers: ReadonlyArray<WriterAnswer>) => {
+        for (const a of answers) {
+          const p = this.pending.get(a.id)
+          this.pending.delete(a.id)
+          p?.resolve(a)
+        }
       })
       w.on("error", (e) => {
         for (const p of this.pending.values()) p.reject(e)
@@ -38,7 +40,20 @@ export class EngineWriters {
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
-      thread.postMessage(req(id))
+      this.send(thread, req(id))
+    })
+  }
+
+  /** Requests to a thread leave once per turn of the event loop, together (as its answers do). */
+  private readonly outbox = new Map<Worker, Array<WriterRequest>>()
+  private send(thread: Worker, req: WriterRequest): void {
+    const queued = this.outbox.get(thread)
+    if (queued !== undefined) return void queued.push(req)
+    this.outbox.set(thread, [req])
+    setImmediate(() => {
+      const reqs = this.outbox.get(thread)!
+      this.outbox.delete(thread)
+      thread.postMessage(reqs)
     })
   }
 
@@ -64,7 +79,7 @@ export class EngineWriters {
         const a = await this.call(thread, (id) => ({ _tag: "Edit", id, writer, keys }))
         if (a._tag === "Failed") throw new Error(a.error)
       },
-      close: () => thread.postMessage({ _tag: "Close", writer } satisfies WriterRequest),
+      close: () => this.send(thread, { _tag: "Close", writer }),
     }
   }
 
