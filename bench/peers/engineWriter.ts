@@ -7,7 +7,7 @@ import { PROJECT } from "./workload.js"
  * worker runs, memory store) that creates tasks with the schema's write helpers, at the end of
  * the project (the web app's "add at the end"), and resolves once the server's durable
  * acknowledgement is stored. Runs in a writer thread (`engineWriterThread.ts`) for the ramp, or
- * in the bench's own thread for the fan-out (`openEngineWriter`).
+ * in the bench's own thread for the fan-out (`soloWriter` in `systems.ts`).
  */
 export class EngineWriter {
   /** The writer's last task: the next goes after it. */
