@@ -51,8 +51,8 @@ const handle = (req: WriterRequest): void => {
       return
     case "Edit": {
       const w = writers.get(req.writer)
-      if (w === undefined) return answer({ _tag: "Failed", id: req.id, error: `no writer ${req.writer}` })
-      w.edit(req.keys).then(() => answer({ _tag: "Done", id: req.id }), failed(req.id))
+      if (w === undefined) answer({ _tag: "Failed", id: req.id, error: `no writer ${req.writer}` })
+      else w.edit(req.keys).then(() => answer({ _tag: "Done", id: req.id }), failed(req.id))
       return
     }
     case "Close":
