@@ -41,6 +41,10 @@ interface Pending {
 }
 
 const MAX_BATCH = 512
+
+/** A push whose commit failed: nothing of it was acknowledged, and its retry may find it a duplicate. */
+export const couldNotCommit = (): Unavailable =>
+  apiError("Unavailable", "could not commit; retry with the same Idempotency-Key")
 /**
  * A commit that has not answered by then is given up on: its pushes get Unavailable (retry
  * with the same key, S1), so a connection that hangs (seen when Postgres stops mid-transaction)
@@ -257,7 +261,7 @@ class Committer {
         } catch (e) {
           // Every failure, bugs included: a committer that stopped would leave later pushes unanswered.
           this.on.failed(e)
-          const error = apiError("Unavailable", "could not commit; retry with the same Idempotency-Key")
+          const error = couldNotCommit()
           for (const g of groups) g.reject(error)
         }
         this.on.committed(performance.now() - started, batch.length)

@@ -12,7 +12,7 @@ import { HealthProbes } from "../http/HealthProbes.js"
 import { Limits, RetryAfter, refusal } from "../limits/Limits.js"
 import { Metrics } from "../metrics/Metrics.js"
 import type { ValidateOutcome } from "../pool/LoroPool.js"
-import { ByteStore, type PushInput, type PushOutcome } from "./ByteStore.js"
+import { ByteStore, couldNotCommit, type PushInput, type PushOutcome } from "./ByteStore.js"
 import { checkPushBlob } from "./blobHeader.js"
 import { CommitHub } from "./CommitHub.js"
 import { CrashBudget } from "./CrashBudget.js"
@@ -253,14 +253,10 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
         // It may have committed all the same (a timeout): subscribers get whatever the log holds.
         hub.recheck(live.map((a) => ({ ws: a.lane.ws, doc: a.lane.doc })))
         // The committer refuses with Unavailable; anything else is a bug, answered the same way.
-        const error =
-          e instanceof Unavailable
-            ? e
-            : apiError("Unavailable", "could not commit; retry with the same Idempotency-Key")
-        for (const a of live) {
-          await dropCopy(a.lane)
-          for (const job of a.jobs) job.answer({ ok: false, error })
-        }
+        const error = e instanceof Unavailable ? e : couldNotCommit()
+        // The copies hold what was never stored: each is dropped before its pushes are answered.
+        await Promise.all(live.map((a) => dropCopy(a.lane)))
+        for (const a of live) for (const job of a.jobs) job.answer({ ok: false, error })
         return
       }
       const committed = performance.now()
@@ -328,7 +324,11 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
             tick.flatMap(([, batch]) => batch),
             apiError("Unavailable", "the server is shutting down; retry with the same Idempotency-Key"),
           )
-          for (const [lane] of tick) lane.validating = false
+          // A lane with more than one batch queued comes round again, until all are answered.
+          for (const [lane] of tick) {
+            lane.validating = false
+            settle(lane)
+          }
           continue
         }
         validating++
