@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs"
-import { join, relative } from "node:path"
-import { fileURLToPath } from "node:url"
+import { readFileSync } from "node:fs"
+import { relative } from "node:path"
 import { describe, expect, it } from "vitest"
+import { repoFiles, repoRoot } from "./test/repoFiles.js"
 
 /**
  * `@effect/platform`'s index re-exports every module, HttpApiScalar and HttpApiSwagger among
@@ -9,22 +9,13 @@ import { describe, expect, it } from "vitest"
  * tree-shake, so importing from the package's index put 20 MB of strings in every server, CLI and
  * test process (heap of an idle server 77 → 55 MB with the modules imported by path).
  */
-const root = fileURLToPath(new URL("../../../", import.meta.url))
-
-const sources = (dir: string): Array<string> =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    if (e.name === "node_modules" || e.name === "dist" || e.name.startsWith(".")) return []
-    const path = join(dir, e.name)
-    return e.isDirectory() ? sources(path) : /\.tsx?$/.test(e.name) ? [path] : []
-  })
-
 describe("imports of @effect/platform", () => {
   it("name the module (@effect/platform/HttpApiBuilder), never the package's index", () => {
-    const files = ["apps", "packages", "bench"].flatMap((d) => sources(join(root, d)))
+    const files = repoFiles((name) => /\.tsx?$/.test(name))
     expect(files.length).toBeGreaterThan(100)
     const barrel = files.filter((f) =>
       /^(import|export)\b[^;]*?\bfrom\s+"@effect\/platform"$/m.test(readFileSync(f, "utf8")),
     )
-    expect(barrel.map((f) => relative(root, f))).toEqual([])
+    expect(barrel.map((f) => relative(repoRoot, f))).toEqual([])
   })
 })

@@ -1,13 +1,12 @@
-import { readdirSync, readFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { join, relative } from "node:path"
-import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
+import { repoFiles, repoRoot as root } from "./test/repoFiles.js"
 
 /**
  * Rule ids are only worth citing if they stay true: every rule of a SPEC table has a test whose
  * title cites it, and every id a title cites is defined somewhere (docs/TESTING.md lists where).
  */
-const root = fileURLToPath(new URL("../../../", import.meta.url))
 const read = (path: string) => readFileSync(join(root, path), "utf8")
 
 /** Ids defined as table rows (`| S4  | …`, `| I1 no loss | …`) or list items (`- **W1 …`). */
@@ -26,17 +25,10 @@ const rules: Record<string, ReadonlyArray<string>> = {
 /** Ids tests may also cite: the testing matrix and the client's UI rules. */
 const alsoDefined = [...tableIds("docs/TESTING.md", "[ILFB]"), ...listIds("apps/client/README.md", "U")]
 
-const testFiles = (dir: string): Array<string> =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    if (e.name === "node_modules" || e.name === "dist" || e.name.startsWith(".")) return []
-    const path = join(dir, e.name)
-    return e.isDirectory() ? testFiles(path) : e.name.endsWith(".test.ts") ? [path] : []
-  })
-
 /** id → the test files whose titles (`it`, `test`, `describe`, also `.each`/`.skip`…) cite it. */
 const citations = (): Map<string, Set<string>> => {
   const cited = new Map<string, Set<string>>()
-  for (const file of ["apps", "packages", "bench"].flatMap((d) => testFiles(join(root, d)))) {
+  for (const file of repoFiles((name) => name.endsWith(".test.ts"))) {
     const titles = readFileSync(file, "utf8").matchAll(
       /\b(?:it|test|describe)(?:\.\w+)*\(\s*["'`]((?:\[[A-Z]+\d+\])+)/g,
     )
