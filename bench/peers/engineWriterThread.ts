@@ -8,6 +8,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads"
 import { EngineWriter } from "./engineWriter.js"
+import { perTurn } from "./perTurn.js"
 
 export type WriterRequest =
   | { readonly _tag: "Open"; readonly id: number; readonly doc: string; readonly token: string; readonly dir: string }
@@ -23,18 +24,8 @@ const { url } = workerData as { readonly url: string }
 
 const writers = new Map<number, EngineWriter>()
 
-/**
- * Answers leave once per turn of the event loop, together: a message to the bench's thread cost
- * the writer thread as much as a tenth of its CPU per edit when each went alone.
- */
-let answers: Array<WriterAnswer> = []
-const answer = (a: WriterAnswer) => {
-  if (answers.push(a) > 1) return
-  setImmediate(() => {
-    port.postMessage(answers)
-    answers = []
-  })
-}
+/** Answers leave once per turn of the event loop, together. */
+const answer = perTurn<WriterAnswer>((answers) => port.postMessage(answers))
 const failed = (id: number) => (e: unknown) => answer({ _tag: "Failed", id, error: String(e) })
 
 port.on("message", (reqs: ReadonlyArray<WriterRequest>) => {

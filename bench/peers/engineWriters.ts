@@ -3,6 +3,7 @@ import type { EventLoopUtilization } from "node:perf_hooks"
 import { Worker } from "node:worker_threads"
 import { workerUrl } from "@vibestack/server/src/pool/workerBundle.js"
 import type { WriterAnswer, WriterRequest } from "./engineWriterThread.js"
+import { perTurn } from "./perTurn.js"
 
 /**
  * VibeStack's engine writers spread over worker threads (one per core), documents assigned
@@ -14,12 +15,18 @@ export class EngineWriters {
   private readonly threads: Array<Worker>
   private readonly pending = new Map<number, { resolve: (a: WriterAnswer) => void; reject: (e: Error) => void }>()
   private readonly threadOfDoc = new Map<string, Worker>()
+  /** Per thread: requests leave once per turn of the event loop, together (as its answers do). */
+  private readonly senders = new Map<Worker, (req: WriterRequest) => void>()
   private nextId = 0
 
   constructor(serverUrl: string, threads = Math.max(1, cpus().length)) {
     const url = workerUrl(new URL("./engineWriterThread.ts", import.meta.url))
     this.threads = Array.from({ length: threads }, () => {
       const w = new Worker(url, { workerData: { url: serverUrl } })
+      this.senders.set(
+        w,
+        perTurn<WriterRequest>((reqs) => w.postMessage(reqs)),
+      )
       w.on("message", (answers: ReadonlyArray<WriterAnswer>) => {
         for (const a of answers) {
           const p = this.pending.get(a.id)
@@ -40,20 +47,7 @@ export class EngineWriters {
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
-      this.send(thread, req(id))
-    })
-  }
-
-  /** Requests to a thread leave once per turn of the event loop, together (as its answers do). */
-  private readonly outbox = new Map<Worker, Array<WriterRequest>>()
-  private send(thread: Worker, req: WriterRequest): void {
-    const queued = this.outbox.get(thread)
-    if (queued !== undefined) return void queued.push(req)
-    this.outbox.set(thread, [req])
-    setImmediate(() => {
-      const reqs = this.outbox.get(thread)!
-      this.outbox.delete(thread)
-      thread.postMessage(reqs)
+      this.senders.get(thread)!(req(id))
     })
   }
 
@@ -79,7 +73,7 @@ export class EngineWriters {
         const a = await this.call(thread, (id) => ({ _tag: "Edit", id, writer, keys }))
         if (a._tag === "Failed") throw new Error(a.error)
       },
-      close: () => this.send(thread, { _tag: "Close", writer }),
+      close: () => this.senders.get(thread)!({ _tag: "Close", writer }),
     }
   }
 
