@@ -102,6 +102,25 @@ describe("NodeServer guards (S14)", () => {
   }, 60_000)
 })
 
+describe("NodeServer before the app is attached", () => {
+  it("[S14] answers 503 with Retry-After instead of leaving the request waiting", async () => {
+    const server = new NodeServer()
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
+    try {
+      const port = (server.address() as { port: number }).port
+      const r = await rawRequest(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+      expect(r.status).toBe(503)
+      expect(r.headers["retry-after"]).toBe("1")
+      expect(JSON.parse(r.body).error.kind).toBe("Unavailable")
+      const u = await rawRequest(port, upgradeRequest("/api/v1/workspaces/w/live"))
+      expect(u.status).toBe(503)
+    } finally {
+      server.closeAllConnections()
+      await new Promise<void>((r) => server.close(() => r()))
+    }
+  })
+})
+
 describe("NodeServer shutdown", () => {
   it("closing cuts a request that never answers (a long-poll) instead of waiting for it", async () => {
     const server = new NodeServer()

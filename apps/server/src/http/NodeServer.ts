@@ -39,6 +39,8 @@ export const answerAndClose = (socket: Duplex, response: string): void => {
   setTimeout(() => socket.destroy(), 5_000).unref()
 }
 
+const STARTING = "the server is not serving requests yet; retry shortly"
+
 /** The path without its query string (where tokens could ride), for logs. */
 export const pathForLog = (url: string | undefined): string => (url ?? "").split("?")[0]!.slice(0, 300)
 
@@ -110,7 +112,9 @@ export class NodeServer extends HttpServer {
         // The platform answers other upgrade requests like ordinary ones (no route of ours
         // upgrades); once that answer is written, the socket must not linger (see answerAndClose).
         socket.once("finish", () => answerAndClose(socket, ""))
-        return super.emit(event, ...args)
+        if (super.emit(event, ...args)) return true
+        answerAndClose(socket, rawErrorResponse(503, "Unavailable", STARTING, { "Retry-After": "1" }))
+        return true
       } catch (error) {
         this.report(error, req)
         answerAndClose(socket, rawErrorResponse(400, "BadRequest", "malformed request"))
@@ -121,7 +125,19 @@ export class NodeServer extends HttpServer {
       const [req, res] = args as [IncomingMessage, ServerResponse]
       try {
         for (const h of this.requestHandlers) if (h(req, res)) return true
-        return super.emit(event, ...args)
+        if (super.emit(event, ...args)) return true
+        // Listening, but the app is not attached yet (start-up) or any more: without an answer the
+        // request would wait until the client gave up (a start-up probe waited out its deadline).
+        const body = JSON.stringify({ error: { kind: "Unavailable", message: STARTING } })
+        res.shouldKeepAlive = false
+        res.writeHead(503, {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          "retry-after": "1",
+          connection: "close",
+        })
+        res.end(body)
+        return true
       } catch (error) {
         this.report(error, req)
         if (res.headersSent) res.destroy()
