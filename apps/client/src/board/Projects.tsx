@@ -1,7 +1,8 @@
 import type { Member, Project } from "@vibestack/schema"
-import { memo, useMemo, useSyncExternalStore } from "react"
+import { memo, useMemo } from "react"
 import { ProjectColumn } from "../components/ProjectColumn.js"
 import { useNearScreen } from "../hooks/useNearScreen.js"
+import { useSessionValue } from "../hooks/useWorkspaceSession.js"
 import type { WorkspaceSession } from "../sync/WorkspaceSession.js"
 import { ProjectBoard } from "./ProjectBoard.js"
 import type { Viewers } from "./StatusColumn.js"
@@ -26,7 +27,7 @@ interface Props {
  * description re-renders one list and, through memoised rows, one row.
  */
 export const Projects = memo((p: Props) => {
-  const projects = useSyncExternalStore(p.session.subscribe, () => p.session.index.projectList())
+  const projects = useSessionValue(p.session, () => p.session.index.projectList())
   return (
     <div className={p.view === "board" ? "projects boards" : "projects"}>
       {projects.map((project, i) => (
@@ -38,10 +39,10 @@ export const Projects = memo((p: Props) => {
 
 const FilteredProject = memo((p: Props & { readonly project: Project; readonly first: boolean }) => {
   const { session, project } = p
-  const tasks = useSyncExternalStore(session.subscribe, () => session.index.tasksOf(project.id))
-  const total = useSyncExternalStore(session.subscribe, () => session.taskCount(project.id))
+  const tasks = useSessionValue(session, () => session.index.tasksOf(project.id))
+  const total = useSessionValue(session, () => session.taskCount(project.id))
   // Counts are the document's once it is loaded and its rows are all written (not in parts).
-  const countFinal = useSyncExternalStore(session.subscribe, () => session.loaded && !session.filling)
+  const countFinal = useSessionValue(session, () => session.loaded && !session.filling)
   const shown = useMemo(() => filterTasks(tasks, p.filter), [tasks, p.filter])
   // A project renders its rows once near the screen (the first one at once), however short:
   // opening a workspace lays out one screenful, not every project's rows (forty short projects

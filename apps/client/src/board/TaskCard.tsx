@@ -2,6 +2,7 @@ import { useSortable } from "@dnd-kit/sortable"
 import { CSS } from "@dnd-kit/utilities"
 import type { Member, Task, TaskStatus } from "@vibestack/schema"
 import { type KeyboardEvent, memo } from "react"
+import { intlLater } from "../ui/intl.js"
 import type { Direction } from "./boardMoves.js"
 
 const ARROWS: Record<string, Direction> = { ArrowUp: "up", ArrowDown: "down", ArrowLeft: "left", ArrowRight: "right" }
@@ -22,8 +23,8 @@ export const Avatar = ({ member, label }: { readonly member: Member; readonly la
   </span>
 )
 
-const dueFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" })
-const dueLabel = (iso: string): string => dueFormat.format(new Date(`${iso}T00:00:00`))
+const dueFormat = intlLater(() => new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" }))
+const dueLabel = (iso: string): string => dueFormat().format(new Date(`${iso}T00:00:00`))
 
 interface Props {
   readonly task: Task

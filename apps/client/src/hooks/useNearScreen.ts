@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react"
+import { startTransition, useCallback, useEffect, useState } from "react"
 
 /** How far beyond the viewport counts as near: a screen's height, so rows are there before they scroll in. */
 const MARGIN = "100% 0px"
@@ -54,7 +54,8 @@ export const useNearScreen = (eager: boolean, watch = true): readonly [boolean, 
       (entries) => {
         if (cancel !== undefined || !entries.some((e) => e.isIntersecting)) return
         io.disconnect()
-        cancel = reveal(() => setNear(true))
+        // A transition: a project's rows render in slices, yielding to input.
+        cancel = reveal(() => startTransition(() => setNear(true)))
       },
       { rootMargin: MARGIN },
     )

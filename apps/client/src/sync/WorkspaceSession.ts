@@ -69,7 +69,7 @@ const SAVE_FIELDS: ReadonlySet<keyof DocState> = new Set(["unsaved", "stored", "
 export class WorkspaceSession {
   readonly index = new EntityIndex()
   readonly undo: RemoteUndo
-  private readonly listeners = new Set<() => void>()
+  private readonly listeners = new Set<(urgent: boolean) => void>()
   private readonly failureListeners = new Set<(message: string) => void>()
   private readonly asks = new Map<number, (a: Answer) => void>()
   /** Fields written on the page and not yet confirmed by the worker, by entity. */
@@ -380,7 +380,7 @@ export class WorkspaceSession {
     // In the task of the user's action: one render shows the edit and "waiting to upload". A
     // description is shown by the one panel that edits it, from its own state, and nowhere on
     // the board: a keystroke there renders the board for nothing (3 ms of every key).
-    if (p === undefined || Object.keys(p.fields).some((f) => !EDITOR_SHOWN.has(f))) this.bump()
+    if (p === undefined || Object.keys(p.fields).some((f) => !EDITOR_SHOWN.has(f))) this.bump(true)
     this.bumpSaves()
   }
 
@@ -431,9 +431,14 @@ export class WorkspaceSession {
     return this.state.saveError ?? this.failure
   }
 
-  private bump(): void {
+  /**
+   * The board changed. `urgent`: the page's own write, which shows in the frame of the user's
+   * action; anything else (the worker's changes, rows read from IndexedDB) may render in a
+   * transition (`useSessionValue`).
+   */
+  private bump(urgent = false): void {
     this.versionNo++
-    for (const l of this.listeners) l()
+    for (const l of this.listeners) l(urgent)
   }
 
   private bumpSaves(): void {
@@ -475,7 +480,8 @@ export class WorkspaceSession {
     }, 8)
   }
 
-  readonly subscribe = (listener: () => void): (() => void) => {
+  /** Called on every change the board shows, with whether it is the page's own write. */
+  readonly subscribe = (listener: (urgent: boolean) => void): (() => void) => {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
   }

@@ -6,6 +6,7 @@ import {
   TASK_TITLE_MAX,
 } from "@vibestack/schema"
 import { TOKEN_LABEL_MAX, WORKSPACE_NAME_MAX } from "@vibestack/shared"
+import { intlLater } from "./intl.js"
 
 /**
  * The text rules of the schema (packages/schema: `Name(max)` and the text limits), checked
@@ -35,21 +36,10 @@ export const RULES = {
 
 export type TextCheck = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly reason: string }
 
-/**
- * One formatter: `toLocaleString` builds one per call. The page's first Intl object costs ~20 ms
- * (the locale's data), so it is made in a task of its own right after the page's code has run,
- * not inside that first (and longest) task; `count` makes it if asked before.
- */
-let numbers: Intl.NumberFormat | undefined
-setTimeout(() => {
-  numbers ??= new Intl.NumberFormat()
-}, 0)
+const numbers = intlLater(() => new Intl.NumberFormat())
 
 /** Numbers in the user's own format (100,000 in English). */
-export const count = (n: number): string => {
-  numbers ??= new Intl.NumberFormat()
-  return numbers.format(n)
-}
+export const count = (n: number): string => numbers().format(n)
 
 /** Names lose surrounding spaces and line breaks (they become spaces); free text is kept as typed. */
 export const checkText = (rule: TextRule, raw: string): TextCheck => {
