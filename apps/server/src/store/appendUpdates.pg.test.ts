@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startTestPg, type TestPg } from "../test/pg.js"
 
 /**
- * The push commit's SQL (`vibestack_append_updates`, migration 0012): calls of at most 16 pushes
- * run as plain statements, larger ones as migration 0009's set-based statement (kept as
- * `vibestack_append_updates_set`). Both must follow the same rules (S3, S11), so the same calls
+ * The push commit's SQL (`vibestack_append_updates`): a call of one push has its own statements
+ * (migration 0013), calls of at most 16 pushes run as plain statements (0012, kept as
+ * `vibestack_append_updates_few`), larger ones as migration 0009's set-based statement (kept as
+ * `vibestack_append_updates_set`). All must follow the same rules (S3, S11), so the same calls
  * go through each, on two workspaces, and everything they answer, store and notify is compared.
  */
 let server: TestPg
@@ -116,6 +117,26 @@ describe("the push commit's SQL: small calls and large calls follow the same rul
           expect(await stored(small)).toEqual(await stored(set))
         },
       ),
+      { numRuns: 25 },
+    )
+  })
+
+  it("[S3][S11] one push per call (a new document, keys stored before, no key) answers, stores and notifies as the set-based statement", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(push, { minLength: 1, maxLength: 24 }), async (pushes) => {
+        const one = await newWorkspace()
+        const set = await newWorkspace()
+        for (const p of pushes) {
+          const before = notified.length
+          const a = await append("vibestack_append_updates", one, [p])
+          expect(a).toEqual(await append("vibestack_append_updates_set", set, [p]))
+          const grown = a[0]!.duplicate ? 0 : 1
+          const na = await notificationsOf(one, before, grown)
+          expect(na).toEqual(await notificationsOf(set, before, grown))
+          expect(na).toHaveLength(grown)
+        }
+        expect(await stored(one)).toEqual(await stored(set))
+      }),
       { numRuns: 25 },
     )
   })
