@@ -9,7 +9,7 @@ import {
 import type { Page } from "playwright-core"
 import { describe, expect, it } from "vitest"
 import { resultsDir } from "./harness.js"
-import { addTask, appServerPerFile, createWorkspace, poll, taskTitles } from "./serverHarness.js"
+import { addTask, appServerPerFile, createWorkspace, mintLink, poll, taskRow, taskTitles } from "./serverHarness.js"
 import { hintOf, n, uploaded } from "./uiHarness.js"
 
 /**
@@ -124,6 +124,38 @@ describe("[U1] input limits", () => {
     await reloadSaved(page)
     await page.getByRole("button", { name: "Details" }).click()
     expect((await page.getByLabel("Description").inputValue()).length).toBe(TASK_DESCRIPTION_MAX)
+    await page.context().close()
+  })
+
+  it("[U1] every keystroke in the description is kept while another device's edits keep arriving", async () => {
+    const page = await board("Typing under changes")
+    const link = await mintLink(page, "editor", "Other device")
+    await page.getByRole("dialog").getByRole("button", { name: "Close" }).click()
+    await addTask(page, "Plan", "Busy")
+    const other = await (await app.browser.newContext()).newPage()
+    await other.goto(link)
+    await expect.poll(() => taskTitles(other), poll).toEqual(["Short", "Busy"])
+    // The other device changes a task status after status while this one types: every change
+    // re-renders this board (the worker's changes render in a transition) mid-typing.
+    let typing = true
+    const churn = (async () => {
+      const statuses = ["in_progress", "todo", "in_review", "done"] as const
+      for (let i = 0; typing; i++)
+        await taskRow(other, "Busy")
+          .getByLabel("Status")
+          .selectOption(statuses[i % statuses.length]!)
+    })()
+    await expect.poll(() => taskRow(page, "Busy").getByLabel("Status").inputValue(), poll).not.toBe("todo")
+    await taskRow(page, "Short").getByRole("button", { name: "Details" }).click()
+    const typed = "Every keystroke counts, even while the board keeps changing under it. ".repeat(3)
+    await page.getByLabel("Description").pressSequentially(typed)
+    typing = false
+    await churn
+    expect(await page.getByLabel("Description").inputValue()).toBe(typed)
+    await reloadSaved(page)
+    await taskRow(page, "Short").getByRole("button", { name: "Details" }).click()
+    expect(await page.getByLabel("Description").inputValue()).toBe(typed)
+    await other.context().close()
     await page.context().close()
   })
 

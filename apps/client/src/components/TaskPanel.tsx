@@ -253,7 +253,15 @@ const DescriptionField = memo(
     const field = useRef<HTMLTextAreaElement>(null)
     const [text, setText] = useState(saved)
     const [error, setError] = useState<string | undefined>(undefined)
-    useEffect(() => setText(saved), [saved])
+    // A new saved text (another device's edit) replaces the field's in the render that brings it,
+    // as NameInput does. Not in an effect: after a render in a transition (the worker's changes)
+    // React runs effects later, and one that ran after the next keystroke put the older text
+    // back and lost that keystroke (typed "Hello", saved "Helo").
+    const [shownSaved, setShownSaved] = useState(saved)
+    if (shownSaved !== saved) {
+      setShownSaved(saved)
+      setText(saved)
+    }
     const editDescription = (value: string) => {
       const checked = checkText(RULES.description, value)
       // Not calling setText: React puts the saved text back into the field.

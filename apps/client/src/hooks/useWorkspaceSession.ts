@@ -69,21 +69,24 @@ const zero = () => 0
 export const useSessionValue = <A>(session: WorkspaceSession | undefined, read: () => A): A => {
   const readNow = useRef(read)
   readNow.current = read
-  const [value, setValue] = useState(read)
+  // The value with the session it was read from: another session's is read afresh.
+  const [shown, setShown] = useState(() => ({ session, value: read() }))
   useEffect(() => {
     if (session === undefined) return
     let last = readNow.current()
-    // A change between the render and this subscription (or another session's value).
-    setValue((shown) => (Object.is(shown, last) ? shown : last))
+    // A change between the render and this subscription.
+    startTransition(() =>
+      setShown((s) => (s.session === session && Object.is(s.value, last) ? s : { session, value: last })),
+    )
     return session.subscribe((urgent) => {
       const next = readNow.current()
       if (Object.is(next, last)) return
       last = next
-      if (urgent) setValue(() => next)
-      else startTransition(() => setValue(() => next))
+      if (urgent) setShown({ session, value: next })
+      else startTransition(() => setShown({ session, value: next }))
     })
   }, [session])
-  return value
+  return shown.session === session ? shown.value : read()
 }
 
 /** Re-renders on every change of the session's document; returns its version number. */
