@@ -1,4 +1,5 @@
 import { useId, useState } from "react"
+import { useFieldValue } from "../hooks/useFieldValue.js"
 import { checkText, type TextRule } from "../ui/textRules.js"
 import type { WriteResult } from "../ui/write.js"
 import { FieldHint } from "./FieldHint.js"
@@ -21,17 +22,10 @@ interface Props {
  * is written: it is never shown as saved. Escape goes back to the saved value.
  */
 export const NameInput = (p: Props) => {
-  const [draft, setDraft] = useState(p.saved)
   const [error, setError] = useState<string | undefined>(undefined)
+  // A rename from another device or an undo replaces the draft, and its error goes.
+  const [draft, setDraft] = useFieldValue(p.saved, () => setError(undefined))
   const hint = useId()
-  // A rename from another device or an undo replaces the draft: adjusted while rendering, not in
-  // an effect, which ran for every row a board mounts and could render them all again.
-  const [shownSaved, setShownSaved] = useState(p.saved)
-  if (shownSaved !== p.saved) {
-    setShownSaved(p.saved)
-    setDraft(p.saved)
-    setError(undefined)
-  }
   const commit = () => {
     // Nothing typed into a field that was empty (tabbing through "Your name"): nothing to say.
     if (draft.trim() === "" && p.saved === "") return p.onDone?.()

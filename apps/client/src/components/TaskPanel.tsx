@@ -8,6 +8,7 @@ import {
 import { memo, type ReactNode, useEffect, useId, useRef, useState } from "react"
 import { STATUSES, statusLabel } from "../board/boardMoves.js"
 import { Avatar } from "../board/TaskCard.js"
+import { useFieldValue } from "../hooks/useFieldValue.js"
 import { useNow } from "../hooks/useNow.js"
 import { exactTime, relativeTime } from "../people/relativeTime.js"
 import { useMembers } from "../people/useMembers.js"
@@ -251,17 +252,9 @@ const DescriptionField = memo(
     const history = useUndoHistoryOf()
     const hint = useId()
     const field = useRef<HTMLTextAreaElement>(null)
-    const [text, setText] = useState(saved)
+    // Another device's edit replaces the field's text (never through an effect: useFieldValue).
+    const [text, setText] = useFieldValue(saved)
     const [error, setError] = useState<string | undefined>(undefined)
-    // A new saved text (another device's edit) replaces the field's in the render that brings it,
-    // as NameInput does. Not in an effect: after a render in a transition (the worker's changes)
-    // React runs effects later, and one that ran after the next keystroke put the older text
-    // back and lost that keystroke (typed "Hello", saved "Helo").
-    const [shownSaved, setShownSaved] = useState(saved)
-    if (shownSaved !== saved) {
-      setShownSaved(saved)
-      setText(saved)
-    }
     const editDescription = (value: string) => {
       const checked = checkText(RULES.description, value)
       // Not calling setText: React puts the saved text back into the field.
