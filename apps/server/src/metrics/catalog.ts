@@ -86,10 +86,10 @@ export const catalog = {
   vibestack_push_batch_seconds: histogram("one commit transaction of the byte store"),
   vibestack_push_batch_size: histogram("pushes in one commit transaction", SIZE_BUCKETS),
   vibestack_push_stage_seconds: histogram(
-    "where a push's time goes: queue (arrival to its tick), validate (the tick's pool call), order (waiting for the document's previous commit), commit (the transaction, queue included), answer (commit to the push's answer)",
+    "where a push's time goes: queue (arrival to its tick), validate (the tick's pool call), commit_wait (validated, waiting for the transaction it joins: one is in flight at a time), commit (the transaction), answer (commit to the push's answer)",
     LATENCY_BUCKETS,
     ["stage"],
-    each("stage", ["queue", "validate", "order", "commit", "answer"]),
+    each("stage", ["queue", "validate", "commit_wait", "commit", "answer"]),
   ),
   vibestack_refused_blobs_total: counter(
     "pushes refused, by reason",

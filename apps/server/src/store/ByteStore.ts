@@ -33,11 +33,24 @@ export interface PushOutcome {
   readonly duplicate: boolean
 }
 
-interface Pending {
+/** How a queued group ended; `started` is when its transaction began (performance.now()). */
+export type GroupOutcome =
+  | { readonly _tag: "Committed"; readonly outcomes: ReadonlyArray<PushOutcome>; readonly started: number }
+  | { readonly _tag: "Failed"; readonly error: Unavailable; readonly started: number }
+  /** Left out: `stale` said so when its transaction was put together. Nothing was written. */
+  | { readonly _tag: "Stale" }
+
+/** A group for the committer, with what the push path needs to keep each document's log in order. */
+export interface QueuedGroup {
   readonly group: ReadonlyArray<PushInput>
   readonly origin: string | null
-  readonly resolve: (outcomes: ReadonlyArray<PushOutcome>) => void
-  readonly reject: (error: Unavailable) => void
+  /** Asked as the group's transaction is put together: true leaves the group out. */
+  readonly stale: () => boolean
+  /**
+   * Told synchronously, before the committer puts its next transaction together: a failure can
+   * mark the document's later groups stale before any of them is written.
+   */
+  readonly settle: (outcome: GroupOutcome) => void
 }
 
 const MAX_BATCH = 512
@@ -103,11 +116,17 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
      * Appends blobs in one transaction, in order; resolves only after it committed, rejects with
      * Unavailable otherwise (retry with the same key). `origin`: the node that sends these
      * updates to its own subscribers from memory (it then skips the commit's NOTIFY); without it
-     * every node, this one included, reads them back. A promise: the push path calls it once per
-     * tick and needs no fiber for it.
+     * every node, this one included, reads them back. A promise, no fiber.
      */
     const appendAllNow = (group: ReadonlyArray<PushInput>, origin?: string): Promise<ReadonlyArray<PushOutcome>> =>
       committer.append(group, origin ?? null)
+
+    /**
+     * The push path's entry: `appendAllNow` with callbacks, so a document's batches can be queued
+     * as soon as each is validated (in validation order) and a failed one can keep the
+     * document's later batches out of the log (see `QueuedGroup`).
+     */
+    const enqueue = (group: QueuedGroup): void => committer.enqueue(group)
 
     /** `appendAllNow` as an Effect. */
     const appendAll = (group: ReadonlyArray<PushInput>, origin?: string) =>
@@ -201,6 +220,7 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
       append,
       appendAll,
       appendAllNow,
+      enqueue,
       pull,
       docCursors,
       docCursor,
@@ -216,13 +236,14 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
 /**
  * The group committer: one transaction in flight; the groups that queued while it ran go into
  * the next one, in queue order, up to MAX_BATCH pushes and one origin per statement. Plain
- * promises (no fiber, queue or deferred per commit): it runs once per push tick. A group is
- * resolved with its own outcomes after COMMIT, or rejected with Unavailable if the statement
- * failed (nothing of it was acknowledged; a timed-out one may have committed, and its retry is
- * then a duplicate).
+ * callbacks (no fiber, queue or deferred per commit). A group is settled with its own outcomes
+ * after COMMIT, or Failed if the statement failed (nothing of it was acknowledged; a timed-out
+ * one may have committed, and its retry is then a duplicate), or Stale if its `stale` said so
+ * when the transaction was put together. Every settle of a transaction runs before the next
+ * transaction is put together, so a failure can keep a document's later groups out of it.
  */
-class Committer {
-  private readonly queue: Array<Pending> = []
+export class Committer {
+  private queue: Array<QueuedGroup> = []
   private running = false
 
   constructor(
@@ -230,42 +251,91 @@ class Committer {
     private readonly on: { committed: (ms: number, size: number) => void; failed: (error: unknown) => void },
   ) {}
 
-  append(group: ReadonlyArray<PushInput>, origin: string | null): Promise<ReadonlyArray<PushOutcome>> {
-    if (group.length === 0) return Promise.resolve([])
-    return new Promise((resolve, reject) => {
-      this.queue.push({ group, origin, resolve, reject })
+  enqueue(group: QueuedGroup): void {
+    if (group.group.length === 0) this.tell(group, { _tag: "Committed", outcomes: [], started: performance.now() })
+    else {
+      this.queue.push(group)
       if (!this.running) void this.run()
-    })
+    }
+  }
+
+  append(group: ReadonlyArray<PushInput>, origin: string | null): Promise<ReadonlyArray<PushOutcome>> {
+    return new Promise((resolve, reject) =>
+      this.enqueue({
+        group,
+        origin,
+        stale: () => false,
+        settle: (o) =>
+          o._tag === "Committed" ? resolve(o.outcomes) : reject(o._tag === "Failed" ? o.error : couldNotCommit()),
+      }),
+    )
+  }
+
+  /** A settle that throws is a bug; the committer goes on, or later pushes would go unanswered. */
+  private tell(group: QueuedGroup, outcome: GroupOutcome): void {
+    try {
+      group.settle(outcome)
+    } catch (e) {
+      this.on.failed(e)
+    }
+  }
+
+  /**
+   * The next transaction's groups, in queue order; stale ones are settled and left out. A
+   * document has at most one group in a transaction: a later one may have been validated on
+   * top of the earlier one, and is only judged stale or not once the earlier one has settled.
+   * What is left waits for the next transaction, each document's groups still in order.
+   */
+  private take(): Array<QueuedGroup> {
+    const groups: Array<QueuedGroup> = []
+    const taken = new Set<string>()
+    const held = new Set<string>()
+    const rest: Array<QueuedGroup> = []
+    let size = 0
+    for (const [i, next] of this.queue.entries()) {
+      if (size >= MAX_BATCH) {
+        rest.push(...this.queue.slice(i))
+        break
+      }
+      const docs = next.group.map((p) => `${p.ws}\u0000${p.doc}`)
+      if ((groups.length > 0 && next.origin !== groups[0]!.origin) || docs.some((d) => taken.has(d) || held.has(d))) {
+        rest.push(next)
+        for (const d of docs) held.add(d)
+      } else if (next.stale()) this.tell(next, { _tag: "Stale" })
+      else {
+        groups.push(next)
+        size += next.group.length
+        for (const d of docs) taken.add(d)
+      }
+    }
+    this.queue = rest
+    return groups
   }
 
   private async run(): Promise<void> {
     this.running = true
     try {
       while (this.queue.length > 0) {
-        const groups = [this.queue.shift()!]
-        const origin = groups[0]!.origin
-        let size = groups[0]!.group.length
-        while (size < MAX_BATCH && this.queue.length > 0 && this.queue[0]!.origin === origin) {
-          const next = this.queue.shift()!
-          groups.push(next)
-          size += next.group.length
-        }
+        const groups = this.take()
+        if (groups.length === 0) continue
         const batch = groups.flatMap((g) => g.group)
         const started = performance.now()
+        let outcomes: Array<PushOutcome>
         try {
-          const outcomes = await this.commit(batch, origin)
-          let at = 0
-          for (const g of groups) {
-            g.resolve(outcomes.slice(at, at + g.group.length))
-            at += g.group.length
-          }
+          outcomes = await this.commit(batch, groups[0]!.origin)
         } catch (e) {
           // Every failure, bugs included: a committer that stopped would leave later pushes unanswered.
           this.on.failed(e)
-          const error = couldNotCommit()
-          for (const g of groups) g.reject(error)
+          for (const g of groups) this.tell(g, { _tag: "Failed", error: couldNotCommit(), started })
+          this.on.committed(performance.now() - started, batch.length)
+          continue
         }
         this.on.committed(performance.now() - started, batch.length)
+        let at = 0
+        for (const g of groups) {
+          this.tell(g, { _tag: "Committed", outcomes: outcomes.slice(at, at + g.group.length), started })
+          at += g.group.length
+        }
       }
     } finally {
       this.running = false

@@ -5,14 +5,14 @@ import {
   type InvalidUpdate,
   type Overloaded,
   type PayloadTooLarge,
-  Unavailable,
+  type Unavailable,
 } from "@vibestack/shared"
 import { Cause, Effect, FiberRef, Option, Ref, Runtime } from "effect"
 import { HealthProbes } from "../http/HealthProbes.js"
 import { Limits, RetryAfter, refusal } from "../limits/Limits.js"
 import { Metrics } from "../metrics/Metrics.js"
 import type { ValidateOutcome } from "../pool/LoroPool.js"
-import { ByteStore, couldNotCommit, type PushInput, type PushOutcome } from "./ByteStore.js"
+import { ByteStore, type PushInput, type PushOutcome } from "./ByteStore.js"
 import { checkPushBlob } from "./blobHeader.js"
 import { CommitHub } from "./CommitHub.js"
 import { CrashBudget } from "./CrashBudget.js"
@@ -44,8 +44,6 @@ interface Lane {
   validating: boolean
   /** Batches of this document validated and not finished committing yet. */
   committing: number
-  /** Resolves when the document's latest submitted commit has finished (any outcome). */
-  lastCommit: Promise<void>
   /**
    * Bumped whenever the pool's copy is dropped (a failed commit, a duplicate): a batch
    * validated against the copy before that must not be committed.
@@ -59,9 +57,6 @@ interface Accepted {
   readonly jobs: Array<Job>
   /** The lane's epoch when the batch's validation started. */
   readonly epoch: number
-  /** The document's previous commit: this one waits for it (per-document order). */
-  readonly after: Promise<void>
-  readonly finished: () => void
 }
 
 /** Pushes to one document judged together at most; bigger bursts wait for the next tick. */
@@ -79,18 +74,20 @@ const MAX_VALIDATING = 2
  * Only a blob that imported cleanly is stored; only a committed one is acknowledged or sent.
  *
  * Work moves in ticks. Every document with queued pushes and no batch being validated joins
- * the next tick: the tick's batches go to the pool in one message per worker, then the accepted
- * blobs of all its documents commit in one transaction (seqs allocated per document under its
- * row lock, by the byte store), then each push is acknowledged and the committed bytes go to
+ * the next tick: the tick's batches go to the pool in one message per worker, then each
+ * accepted batch is queued at once for the byte store's group committer, which commits
+ * everything queued while its previous transaction ran in one transaction (seqs allocated per
+ * document under its row lock), then each push is acknowledged and the committed bytes go to
  * this node's subscribers from memory (`CommitHub`); other nodes hear of them through NOTIFY.
  *
  * Validation and commit are pipelined, per document too: once a document's batch is validated
  * (the pool's copy holds it, uncommitted) its next batch can be validated while the first one
- * commits, so under load a tick carries most documents and the pool's per-message cost and the
- * fsync are shared by many pushes. A document's commits still happen one after the other, in
- * validation order (each waits for the document's previous one), and a batch validated against
- * a copy that was dropped since (its predecessor failed to commit) is answered Unavailable, to
- * be retried with the same key, never stored.
+ * commits, so under load a tick carries most documents, a transaction carries several ticks,
+ * and the pool's per-message cost and the fsync are shared by many pushes. A document's
+ * batches reach the committer in validation order, which commits them in that order (no batch
+ * waits for another document's commit), and a batch validated against a copy that was dropped
+ * since (its predecessor failed to commit, or was a duplicate) is left out of the transaction
+ * and answered Unavailable, to be retried with the same key, never stored.
  *
  * A push joins its document's lane before anything asynchronous happens, and a document has at
  * most one batch in validation, so pushes are validated and committed in the order they
@@ -139,9 +136,9 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
     }
 
     /**
-     * Validates one tick, frees its lanes for their next batch, then commits what passed once
-     * each of its documents' previous commit has finished. Never rejects: every push of the
-     * tick is answered whatever happens (a bug included).
+     * Validates one tick, frees its lanes for their next batch, then queues what passed for the
+     * committer. Never rejects: every push of the tick is answered whatever happens (a bug
+     * included).
      */
     const runTick = async (tick: ReadonlyArray<[Lane, Array<Job>]>, freeSlot: () => void): Promise<void> => {
       const epochs = tick.map(([lane]) => lane.epoch)
@@ -192,22 +189,13 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
             }
           }
           if (ok.length === 0) continue
-          // Behind the document's previous commit, in validation order (synchronously).
-          let finished!: () => void
-          const done = new Promise<void>((resolve) => (finished = resolve))
-          accepted.push({
-            lane,
-            batchId: outcome.batchId,
-            jobs: ok,
-            epoch: epochs[i]!,
-            after: lane.lastCommit,
-            finished,
-          })
-          lane.lastCommit = done
+          accepted.push({ lane, batchId: outcome.batchId, jobs: ok, epoch: epochs[i]! })
           lane.committing++
         }
         freeLanes()
-        if (accepted.length > 0) await commitTick(accepted)
+        // Queued now, synchronously after the lanes were freed: a document's next batch is
+        // validated only after this, so it also reaches the committer after this one (S11).
+        await Promise.all(accepted.map(commit))
       } catch (cause) {
         void runPromise(Effect.logError("push tick failed", Cause.die(cause)))
         fail(
@@ -217,80 +205,107 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
         // The copies may hold what was never stored.
         await Promise.all(accepted.map((a) => dropCopy(a.lane))).catch(() => {})
       } finally {
-        for (const a of accepted) {
-          a.finished()
-          a.lane.committing--
-        }
+        for (const a of accepted) a.lane.committing--
         freeLanes()
         for (const a of accepted) settle(a.lane)
       }
     }
 
-    const commitTick = async (accepted: ReadonlyArray<Accepted>): Promise<void> => {
-      const ordering0 = performance.now()
-      await Promise.all(accepted.map((a) => a.after))
-      const committing0 = performance.now()
-      stage("order", committing0 - ordering0)
-      // A batch validated on a copy dropped since (its predecessor failed) is not stored.
-      const live: Array<Accepted> = []
-      for (const a of accepted)
-        if (a.epoch === a.lane.epoch) live.push(a)
-        else
-          fail(
-            a.jobs,
-            apiError("Unavailable", "an earlier push to this document failed; retry with the same Idempotency-Key"),
-          )
-      if (live.length === 0) return
-      // One transaction for the whole tick, each document's blobs in validation order.
-      let outcomes: ReadonlyArray<PushOutcome>
-      try {
-        outcomes = await store.appendAllNow(
-          live.flatMap((a) => a.jobs.map((j) => j.input)),
-          hub.origin,
-        )
-      } catch (e) {
-        stage("commit", performance.now() - committing0)
-        // It may have committed all the same (a timeout): subscribers get whatever the log holds.
-        hub.recheck(live.map((a) => ({ ws: a.lane.ws, doc: a.lane.doc })))
-        // The committer refuses with Unavailable; anything else is a bug, answered the same way.
-        const error = e instanceof Unavailable ? e : couldNotCommit()
-        // The copies hold what was never stored: each is dropped before its pushes are answered.
-        await Promise.all(live.map((a) => dropCopy(a.lane)))
-        for (const a of live) for (const job of a.jobs) job.answer({ ok: false, error })
-        return
-      }
-      const committed = performance.now()
-      stage("commit", committed - committing0)
-      let at = 0
-      const commits: Array<{ ws: WorkspaceId; doc: DocId; batchId: number; seq: number; fromSeq: number }> = []
-      const published: Array<{ ws: WorkspaceId; doc: DocId; seq: number; bytes: Uint8Array }> = []
-      const dropped: Array<Promise<void>> = []
-      for (const a of live) {
-        const mine = outcomes.slice(at, at + a.jobs.length)
-        at += a.jobs.length
-        // A duplicate key stored nothing, but its bytes (possibly not the first push's) were
-        // imported into the pool's copy: reload that copy from the log rather than trust it.
-        if (mine.some((o) => o.duplicate)) dropped.push(dropCopy(a.lane))
-        else
-          commits.push({
-            ws: a.lane.ws,
-            doc: a.lane.doc,
-            batchId: a.batchId,
-            seq: mine.at(-1)!.seq,
-            fromSeq: mine[0]!.seq,
-          })
-        for (const [k, o] of mine.entries())
-          if (!o.duplicate)
-            published.push({ ws: a.lane.ws, doc: a.lane.doc, seq: o.seq, bytes: a.jobs[k]!.input.bytes })
-      }
-      await Promise.all(dropped)
-      pool.commitMany(commits)
-      hub.publish(published)
-      for (const [k, job] of live.flatMap((a) => a.jobs).entries()) {
-        job.committedAt = committed
-        job.answer({ ok: true, outcome: outcomes[k]! })
-      }
+    /**
+     * What the committer's transactions settled, handed on once per transaction (its groups
+     * are settled one after the other, synchronously): one pool message, one fan-out, then the
+     * answers, so subscribers have an update no later than its pusher's acknowledgement.
+     */
+    let settledCommits: Array<{ ws: WorkspaceId; doc: DocId; batchId: number; seq: number; fromSeq: number }> = []
+    let settledPublished: Array<{ ws: WorkspaceId; doc: DocId; seq: number; bytes: Uint8Array }> = []
+    let settledAnswers: Array<() => void> = []
+    let handingOn = false
+    const handOn = () => {
+      handingOn = false
+      const commits = settledCommits
+      const published = settledPublished
+      const answers = settledAnswers
+      settledCommits = []
+      settledPublished = []
+      settledAnswers = []
+      if (commits.length > 0) pool.commitMany(commits)
+      if (published.length > 0) hub.publish(published)
+      for (const answer of answers) answer()
     }
+    const handOnSoon = () => {
+      if (handingOn) return
+      handingOn = true
+      queueMicrotask(handOn)
+    }
+
+    /**
+     * Queues one document's validated batch for the committer; resolves once its pushes are
+     * answered. Batches of many documents and ticks share a transaction (one fsync); a
+     * document's batches commit in the order they were validated, and one validated on a copy
+     * dropped since (its predecessor failed, or was a duplicate) is left out, never stored.
+     */
+    const commit = (a: Accepted): Promise<void> =>
+      new Promise<void>((done) => {
+        const queued = performance.now()
+        const { lane, jobs } = a
+        const answer = (f: () => void) => {
+          handOnSoon()
+          settledAnswers.push(() => {
+            f()
+            done()
+          })
+        }
+        store.enqueue({
+          group: jobs.map((j) => j.input),
+          origin: hub.origin,
+          stale: () => a.epoch !== lane.epoch,
+          settle: (o) => {
+            if (o._tag === "Stale") {
+              const error = apiError(
+                "Unavailable",
+                "an earlier push to this document failed; retry with the same Idempotency-Key",
+              )
+              return answer(() => fail(jobs, error))
+            }
+            const now = performance.now()
+            stage("commit_wait", o.started - queued)
+            stage("commit", now - o.started)
+            if (o._tag === "Failed") {
+              // It may have committed all the same (a timeout): subscribers get whatever the log holds.
+              hub.recheck([{ ws: lane.ws, doc: lane.doc }])
+              // The copy holds what was never stored: dropped (now, so the document's later
+              // batches are stale) before the pushes are answered.
+              void dropCopy(lane).finally(() => answer(() => fail(jobs, o.error)))
+              return
+            }
+            const outcomes = o.outcomes
+            const acknowledge = () => {
+              for (const [k, job] of jobs.entries()) {
+                job.committedAt = now
+                job.answer({ ok: true, outcome: outcomes[k]! })
+              }
+            }
+            for (const [k, out] of outcomes.entries())
+              if (!out.duplicate)
+                settledPublished.push({ ws: lane.ws, doc: lane.doc, seq: out.seq, bytes: jobs[k]!.input.bytes })
+            // A duplicate key stored nothing, but its bytes (possibly not the first push's) were
+            // imported into the pool's copy: reload that copy from the log rather than trust it.
+            if (outcomes.some((out) => out.duplicate)) {
+              handOnSoon()
+              void dropCopy(lane).finally(() => answer(acknowledge))
+            } else {
+              settledCommits.push({
+                ws: lane.ws,
+                doc: lane.doc,
+                batchId: a.batchId,
+                seq: outcomes.at(-1)!.seq,
+                fromSeq: outcomes[0]!.seq,
+              })
+              answer(acknowledge)
+            }
+          },
+        })
+      })
 
     /**
      * Takes ready lanes into ticks while a validation slot is free. Runs from `setImmediate`:
@@ -376,7 +391,6 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
           queue: [],
           validating: false,
           committing: 0,
-          lastCommit: Promise.resolve(),
           epoch: 0,
         }
         lanes.set(key, lane)
