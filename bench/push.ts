@@ -12,6 +12,7 @@
  * ack p99 of each second and, per stage of the server's push path, how many pushes spent over
  * 50 / 100 ms there).
  */
+import { monitorEventLoopDelay } from "node:perf_hooks"
 import { createProject, createTask, updateTask } from "@vibestack/schema"
 import { freePort, startTestPg } from "@vibestack/server/src/test/pg.js"
 import { fmt, median, pct, table } from "@vibestack/server/src/test/stats.js"
@@ -19,6 +20,7 @@ import { encodeFrame } from "@vibestack/shared"
 import { LoroDoc } from "loro-crdt"
 import pg from "pg"
 import WebSocket from "ws"
+import { cpuSeconds, postgresCpuSeconds } from "./lib/cpuTime.js"
 import { startServerProcess } from "./lib/serverProcess.js"
 
 const [workspaces = 100, writers = 256, seconds = 8, runs = 3] = process.argv.slice(2).map(Number)
@@ -229,14 +231,40 @@ const stageTails = async (): Promise<Map<string, { count: number; over50: number
   return out
 }
 
+/** The server's event-loop lag since the previous scrape (prom-client resets it on each), in ms. */
+const serverLag = async () => {
+  const text = await (await fetch(`${server.url}/metrics`)).text()
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]) * 1000
+  return { p99: read("nodejs_eventloop_lag_p99_seconds"), max: read("nodejs_eventloop_lag_max_seconds") }
+}
+
 const diagnoseOpenLoop = async (all: Array<Writer>, rate: number) => {
   const before = await stageTails()
   const timeline: Array<[number, number]> = []
   const from = Date.now() / 1000
+  // Where the machine's two cores went: the server (pool workers included), Postgres, this process.
+  const cpu0 = { server: cpuSeconds(server.child.pid!), pg: postgresCpuSeconds(db.port), bench: process.cpuUsage() }
+  const benchLag = monitorEventLoopDelay({ resolution: 5 })
+  benchLag.enable()
   const r = await runSocket(all, rate, timeline)
+  benchLag.disable()
+  const lag = await serverLag()
   const after = await stageTails()
+  const cpu = {
+    server: cpuSeconds(server.child.pid!) - cpu0.server,
+    pg: postgresCpuSeconds(db.port) - cpu0.pg,
+    bench: (() => {
+      const u = process.cpuUsage(cpu0.bench)
+      return (u.user + u.system) / 1e6
+    })(),
+  }
+  const elapsed = r.count / r.rate
+  const perPush = (s: number) => fmt((s / r.count) * 1000, 3)
   console.log(
     `\nopen loop at ${rate}/s (epoch s ${from.toFixed(1)}–${(Date.now() / 1000).toFixed(1)}): ${fmt(r.rate, 0)} acked/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms`,
+  )
+  console.log(
+    `CPU per acked push: server ${perPush(cpu.server)} ms, Postgres ${perPush(cpu.pg)} ms, this load generator ${perPush(cpu.bench)} ms (cores busy ${fmt((cpu.server + cpu.pg + cpu.bench) / elapsed, 2)} of 2); event-loop lag: server p99 ${fmt(lag.p99, 1)} max ${fmt(lag.max, 1)} ms, load generator p99 ${fmt(benchLag.percentile(99) / 1e6, 1)} max ${fmt(benchLag.max / 1e6, 1)} ms`,
   )
   const bySecond = new Map<number, Array<number>>()
   for (const [at, ms] of timeline) {

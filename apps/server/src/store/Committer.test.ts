@@ -37,7 +37,11 @@ const harness = () => {
     { committed: () => {}, failed: () => {} },
   )
   const settled: Array<[string, GroupOutcome["_tag"]]> = []
-  const enqueue = (doc: string, n: number, opts: { stale?: () => boolean; onSettle?: (o: GroupOutcome) => void } = {}) =>
+  const enqueue = (
+    doc: string,
+    n: number,
+    opts: { stale?: () => boolean; onSettle?: (o: GroupOutcome) => void } = {},
+  ) =>
     committer.enqueue({
       group: [push(doc, n)],
       origin: "node",

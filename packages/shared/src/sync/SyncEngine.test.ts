@@ -6,7 +6,7 @@ import { MemoryLock } from "./Lock.js"
 import { LoroDocHost } from "./LoroDocHost.js"
 import { MemoryServer } from "./MemoryServer.js"
 import { MemoryTransport } from "./MemoryTransport.js"
-import { SyncEngine } from "./SyncEngine.js"
+import { compactionDue, SyncEngine } from "./SyncEngine.js"
 import { Peer } from "./test/Peer.js"
 
 const ws = "ws-engine" as WorkspaceId
@@ -134,6 +134,40 @@ describe("SyncEngine against MemoryServer", () => {
     expect(stored.snapshot).toBeDefined()
     expect(stored.updates.length).toBeLessThan(20)
     expect(LoroDocHost.fromStored(stored).doc.toJSON()).toEqual(p.doc.toJSON())
+  })
+
+  it("[C11] a large document's log is compacted in proportion to its size, and still within a bounded count", async () => {
+    const { clock, peers } = await world(1)
+    const p = peers[0]!
+    // One large entry (300 KB of text that does not compress), compacted into the snapshot, then
+    // small edits on top.
+    const random = seeded(7)
+    const text = Array.from({ length: 300_000 }, () => String.fromCharCode(33 + Math.floor(random() * 90))).join("")
+    await p.edit((d) => d.getText("big").insert(0, text))
+    for (let i = 0; i < 7; i++) await p.edit((d) => d.getList("l").push(i))
+    await settle(clock)
+    const afterBig = await p.store.loadDoc(ws, docId)
+    expect(afterBig.snapshot!.length).toBeGreaterThan(300_000)
+    const logged = afterBig.updates.length
+    // Peer compacts every 7 entries; a small document would have been compacted twice by now.
+    for (let i = 0; i < 20; i++) await p.edit((d) => d.getList("l").push(i))
+    await settle(clock)
+    expect((await p.store.loadDoc(ws, docId)).updates.length).toBeGreaterThanOrEqual(logged + 20)
+    // The count cap (8 × 7 = 56 entries) compacts it all the same.
+    for (let i = 0; i < 40; i++) await p.edit((d) => d.getList("l").push(i))
+    await settle(clock)
+    const stored = await p.store.loadDoc(ws, docId)
+    expect(stored.updates.length).toBeLessThan(56)
+    expect(LoroDocHost.fromStored(stored).doc.toJSON()).toEqual(p.doc.toJSON())
+  })
+
+  it("compactionDue: at least `every` entries, then half a snapshot of bytes or the count cap", () => {
+    expect(compactionDue({ count: 499, bytes: 10_000_000 }, 0, 500)).toBe(false)
+    expect(compactionDue({ count: 500, bytes: 50_000 }, 10_000, 500)).toBe(true)
+    expect(compactionDue({ count: 500, bytes: 50_000 }, 2_400_000, 500)).toBe(false)
+    expect(compactionDue({ count: 2_000, bytes: 1_200_000 }, 2_400_000, 500)).toBe(true)
+    expect(compactionDue({ count: 3_999, bytes: 400_000 }, 2_400_000, 500)).toBe(false)
+    expect(compactionDue({ count: 4_000, bytes: 400_000 }, 2_400_000, 500)).toBe(true)
   })
 
   it("[C12] stop clears timers and a second engine on the same lock waits for the first", async () => {

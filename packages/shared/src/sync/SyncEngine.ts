@@ -41,7 +41,7 @@ export interface SyncEngineOptions {
    */
   readonly stored?: StoredDoc
   readonly pullLimit?: number
-  /** Compact the local update log after this many stored updates. */
+  /** Compact the local update log after this many stored updates at least (see `compactionDue`). */
   readonly compactEvery?: number
   readonly backoff?: BackoffOptions
   /** Mean interval of the safety pull while live (C13); default one minute. */
@@ -93,7 +93,10 @@ export class SyncEngine {
   private pending = 0
   private oldestPendingAt: number | undefined
   private rejected = 0
-  private storedSinceCompact = 0
+  /** The local log since the last compaction (or since the stored snapshot): entries and bytes. */
+  private sinceCompact = { count: 0, bytes: 0 }
+  /** The size of the snapshot the log sits on: a compaction costs about that much to write. */
+  private snapshotBytes = 0
   private localError: SyncError | undefined
   /** Local commits seen (counted synchronously): a rebase checks none came while it planned. */
   private localCommits = 0
@@ -123,7 +126,8 @@ export class SyncEngine {
         : await options.store.loadDoc(options.workspaceId, options.docId)
     await engine.refreshOutbox()
     engine.storedCursor = stored.cursor
-    engine.storedSinceCompact = stored.updates.length
+    engine.sinceCompact = { count: stored.updates.length, bytes: sumBytes(stored.updates) }
+    engine.snapshotBytes = stored.snapshot?.length ?? 0
     engine.unsubscribeHost = options.host.onLocalUpdate((bytes) => {
       engine.recordLocal(bytes).catch(() => undefined)
     })
@@ -165,7 +169,8 @@ export class SyncEngine {
     this.lastLocal = write.catch(() => undefined)
     this.localChain = write.then(
       async () => {
-        this.storedSinceCompact++
+        this.sinceCompact.count++
+        this.sinceCompact.bytes += bytes.length
         // The count from the store, not a running tally: tabs append to the same outbox.
         await this.refreshOutbox()
         this.dispatch({ _tag: "LocalCommit", pending: this.pending })
@@ -461,7 +466,8 @@ export class SyncEngine {
           await host.reset(await store.loadDoc(workspaceId, docId))
           continue
         }
-        this.storedSinceCompact = 0
+        this.sinceCompact = { count: 0, bytes: 0 }
+        this.snapshotBytes = plan.snapshot.length
         await this.refreshOutbox()
         this.o.onDocReset?.()
         this.publish()
@@ -525,9 +531,10 @@ export class SyncEngine {
       }
       await this.o.store.appendRemote(this.o.workspaceId, this.o.docId, bytes, cursor)
       this.storedCursor = cursor
-      this.storedSinceCompact += bytes.length
+      this.sinceCompact.count += bytes.length
+      this.sinceCompact.bytes += sumBytes(fresh)
       this.o.onRemoteStored?.(fresh, cursor, viaSnapshot)
-      if (this.storedSinceCompact >= (this.o.compactEvery ?? 500)) await this.compact()
+      if (compactionDue(this.sinceCompact, this.snapshotBytes, this.o.compactEvery ?? 500)) await this.compact()
     }
     return this.serialize(run)
   }
@@ -541,7 +548,8 @@ export class SyncEngine {
     // The document is ahead of the store (apply before store), so this snapshot covers ≤ upTo.
     const snapshot = await host.exportSnapshot()
     await store.compact(workspaceId, docId, snapshot, upTo)
-    this.storedSinceCompact = 0
+    this.sinceCompact = { count: 0, bytes: 0 }
+    this.snapshotBytes = snapshot.length
   }
 
   /** C6: the reason, in the server's words, on the workspace; a new token clears it. */
@@ -552,3 +560,22 @@ export class SyncEngine {
     }
   }
 }
+
+const sumBytes = (xs: ReadonlyArray<{ readonly bytes: Uint8Array }>) => xs.reduce((n, x) => n + x.bytes.length, 0)
+
+/** The log may grow to this many times `every` entries before it is compacted whatever its size. */
+const COMPACT_COUNT_CAP = 8
+
+/**
+ * Whether the local log is due for compaction. A compaction writes a whole snapshot (O(the
+ * document)) to save replaying the log at the next open, so it waits until the log holds about
+ * half a snapshot's worth of bytes: its cost per stored update stays the same whatever the
+ * document's size (a fixed count made a 100,000-task document write megabytes every 500 small
+ * edits). The count still bounds the log: at least `every` entries, at most `every` ×
+ * COMPACT_COUNT_CAP, since each entry is an import at the next open.
+ */
+export const compactionDue = (
+  since: { readonly count: number; readonly bytes: number },
+  snapshotBytes: number,
+  every: number,
+): boolean => since.count >= every && (since.bytes * 2 >= snapshotBytes || since.count >= every * COMPACT_COUNT_CAP)
