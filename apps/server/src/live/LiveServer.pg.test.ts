@@ -109,6 +109,45 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
     }
   })
 
+  it("[S11][S1] a batch validated on top of a push its commit finds a duplicate is stored nowhere", async () => {
+    const own = await http.register("Duplicate")
+    // The key "dup-0" is stored through node B with other bytes than node A will be sent for it.
+    const other = loroUpdate(1, 77n)
+    expect((await api(b.url).push(own.workspaceId, own.masterToken, other, "dup-0", "dup")).status).toBe(200)
+    const admin = new pgLib.Client(pg.url)
+    await admin.connect()
+    // A slow commit of another document holds the committer while the rest queues behind it.
+    await admin.query(`create or replace function vibestack_test_slow() returns trigger language plpgsql as
+      $$ begin perform pg_sleep(0.5); return new; end $$`)
+    await admin.query(`create trigger vibestack_test_slow before insert on doc_updates
+      for each row when (new.doc_id = 'slow') execute function vibestack_test_slow()`)
+    try {
+      const c = await subscribed(a.url, own.workspaceId, own.masterToken, "dup")
+      const chain = updateChain(2)
+      c.push("slow", 1, "slow-0", loroUpdate(1, 78n))
+      c.push("dup", 2, "dup-0", chain[0]!)
+      // Validated on node A's copy, which holds chain[0], while the commits above wait.
+      await new Promise((r) => setTimeout(r, 250))
+      c.push("dup", 3, "dup-1", chain[1]!)
+      const answers = () => c.texts.filter((t) => t._tag === "PushAck" || t._tag === "PushRejected")
+      await c.waitFor(() => answers().length === 3)
+      const byRequest = answers().sort((x, y) => x.requestId - y.requestId)
+      expect(
+        byRequest.map((t) => (t._tag === "PushAck" ? `seq ${t.seq} duplicate ${t.duplicate}` : t.error.kind)),
+      ).toEqual(["seq 1 duplicate false", "seq 1 duplicate true", "Unavailable"])
+      // chain[1] builds on chain[0], which the log does not hold: it was not stored after it.
+      const stored = await admin.query(
+        "select seq, idempotency_key from doc_updates where workspace_id = $1 and doc_id = 'dup' order by seq",
+        [own.workspaceId],
+      )
+      expect(stored.rows).toEqual([{ seq: "1", idempotency_key: "dup-0" }])
+      c.socket.close()
+    } finally {
+      await admin.query("drop trigger if exists vibestack_test_slow on doc_updates")
+      await admin.end()
+    }
+  })
+
   it("[S12] one document pushed through two nodes: each accepts updates built on the other's commits", async () => {
     const own = await http.register("Two nodes")
     const viaB = api(b.url)

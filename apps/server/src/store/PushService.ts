@@ -129,7 +129,10 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
       } else if (!lane.validating && lane.committing === 0) lanes.delete(key)
     }
 
-    /** The pool's copy of the lane's document is dropped: batches validated on it are stale. */
+    /**
+     * The pool's copy of the lane's document is dropped: batches validated on it are stale (the
+     * epoch moves at once; the pool forgets the copy before the promise settles).
+     */
     const dropCopy = (lane: Lane): Promise<void> => {
       lane.epoch++
       return runPromise(pool.discard(lane.ws, lane.doc))
@@ -228,9 +231,21 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
       settledCommits = []
       settledPublished = []
       settledAnswers = []
-      if (commits.length > 0) pool.commitMany(commits)
-      if (published.length > 0) hub.publish(published)
-      for (const answer of answers) answer()
+      try {
+        if (commits.length > 0) pool.commitMany(commits)
+        if (published.length > 0) hub.publish(published)
+      } catch (cause) {
+        // A bug: the commits are durable all the same, so they are still acknowledged; the
+        // pool's copies are reloaded from the log and subscribers catch up by reading it.
+        void runPromise(Effect.logError("handing on committed pushes failed", Cause.die(cause)))
+        for (const c of commits) {
+          const lane = lanes.get(keyOf(c.ws, c.doc))
+          if (lane !== undefined) dropCopy(lane).catch(() => {})
+        }
+        hub.recheck(published.map((p) => ({ ws: p.ws, doc: p.doc })))
+      } finally {
+        for (const answer of answers) answer()
+      }
     }
     const handOnSoon = () => {
       if (handingOn) return
@@ -275,7 +290,8 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
               hub.recheck([{ ws: lane.ws, doc: lane.doc }])
               // The copy holds what was never stored: dropped (now, so the document's later
               // batches are stale) before the pushes are answered.
-              void dropCopy(lane).finally(() => answer(() => fail(jobs, o.error)))
+              const refuse = () => answer(() => fail(jobs, o.error))
+              dropCopy(lane).then(refuse, refuse)
               return
             }
             const outcomes = o.outcomes
@@ -292,7 +308,8 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
             // imported into the pool's copy: reload that copy from the log rather than trust it.
             if (outcomes.some((out) => out.duplicate)) {
               handOnSoon()
-              void dropCopy(lane).finally(() => answer(acknowledge))
+              const ack = () => answer(acknowledge)
+              dropCopy(lane).then(ack, ack)
             } else {
               settledCommits.push({
                 ws: lane.ws,
