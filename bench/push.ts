@@ -12,6 +12,7 @@
  * ack p99 of each second and, per stage of the server's push path, how many pushes spent over
  * 50 / 100 ms there).
  */
+import { cpus, loadavg } from "node:os"
 import { monitorEventLoopDelay } from "node:perf_hooks"
 import { createProject, createTask, updateTask } from "@vibestack/schema"
 import { freePort, startTestPg } from "@vibestack/server/src/test/pg.js"
@@ -264,7 +265,7 @@ const diagnoseOpenLoop = async (all: Array<Writer>, rate: number) => {
     `\nopen loop at ${rate}/s (epoch s ${from.toFixed(1)}–${(Date.now() / 1000).toFixed(1)}): ${fmt(r.rate, 0)} acked/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms`,
   )
   console.log(
-    `CPU per acked push: server ${perPush(cpu.server)} ms, Postgres ${perPush(cpu.pg)} ms, this load generator ${perPush(cpu.bench)} ms (cores busy ${fmt((cpu.server + cpu.pg + cpu.bench) / elapsed, 2)} of 2); event-loop lag: server p99 ${fmt(lag.p99, 1)} max ${fmt(lag.max, 1)} ms, load generator p99 ${fmt(benchLag.percentile(99) / 1e6, 1)} max ${fmt(benchLag.max / 1e6, 1)} ms`,
+    `CPU per acked push: server ${perPush(cpu.server)} ms, Postgres ${perPush(cpu.pg)} ms, this load generator ${perPush(cpu.bench)} ms (cores busy ${fmt((cpu.server + cpu.pg + cpu.bench) / elapsed, 2)} of ${cpus().length}); event-loop lag: server p99 ${fmt(lag.p99, 1)} max ${fmt(lag.max, 1)} ms, load generator p99 ${fmt(benchLag.percentile(99) / 1e6, 1)} max ${fmt(benchLag.max / 1e6, 1)} ms`,
   )
   const bySecond = new Map<number, Array<number>>()
   for (const [at, ms] of timeline) {
@@ -335,7 +336,7 @@ async function fullRun(all: Array<Writer>) {
     fmt(median(xs.map((x) => x.p50)), 2),
     fmt(median(xs.map((x) => x.p99)), 2),
   ]
-  const load = (await import("node:os")).loadavg().map((x) => x.toFixed(2))
+  const load = loadavg().map((x) => x.toFixed(2))
   console.log(
     `\npushes over ${workspaces} workspaces, ${writers} writers, ${seconds} s × ${runs} runs (medians of runs); load average ${load.join(" / ")}\n`,
   )

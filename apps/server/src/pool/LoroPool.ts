@@ -144,11 +144,7 @@ export class LoroPool {
       // Well past what the workers' caches hold: a forgotten document had left its worker anyway.
       options.workers * options.maxDocsPerWorker * 4,
       (k) => this.batches.has(k) || this.chains.has(k),
-      (k, slot) => {
-        const [ws, doc] = k.split("\u0000") as [string, string]
-        const key = { ws, doc }
-        void this.request(key, () => ({ _tag: "Discard", keys: [key] }), slot).catch(() => undefined)
-      },
+      (key, slot) => void this.request(key, () => ({ _tag: "Discard", keys: [key] }), slot).catch(() => undefined),
     )
   }
 
@@ -575,14 +571,15 @@ const keyString = (k: DocKey) => `${k.ws}\u0000${k.doc}`
  * pending are forgotten (`forget`: their copy is discarded, so it cannot come back stale).
  */
 export class Placement {
-  private readonly slots = new Map<string, number>()
+  /** By `keyString`, in use order (least recent first). */
+  private readonly slots = new Map<string, { readonly key: DocKey; readonly slot: number }>()
   private readonly owned: Array<number>
 
   constructor(
     workers: number,
     private readonly capacity: number,
     private readonly busy: (k: string) => boolean,
-    private readonly forget: (k: string, slot: number) => void,
+    private readonly forget: (key: DocKey, slot: number) => void,
   ) {
     this.owned = Array.from({ length: workers }, () => 0)
   }
@@ -593,23 +590,23 @@ export class Placement {
     if (known !== undefined) {
       this.slots.delete(k)
       this.slots.set(k, known)
-      return known
+      return known.slot
     }
     let slot = 0
     for (let i = 1; i < this.owned.length; i++) if (this.owned[i]! < this.owned[slot]!) slot = i
-    this.slots.set(k, slot)
+    this.slots.set(k, { key, slot })
     this.owned[slot]!++
     if (this.slots.size > this.capacity) this.trim(k)
     return slot
   }
 
   private trim(keep: string): void {
-    for (const [k, slot] of this.slots) {
+    for (const [k, placed] of this.slots) {
       if (this.slots.size <= this.capacity) return
       if (k === keep || this.busy(k)) continue
       this.slots.delete(k)
-      this.owned[slot]!--
-      this.forget(k, slot)
+      this.owned[placed.slot]!--
+      this.forget(placed.key, placed.slot)
     }
   }
 }

@@ -25,7 +25,7 @@ describe("which worker owns a document's copy", () => {
       2,
       3,
       (k) => busy.has(k),
-      (k, slot) => forgotten.push([k.split("\u0000")[1]!, slot]),
+      (k, slot) => forgotten.push([k.doc, slot]),
     )
     const d0 = p.slotOf(key("d0"))
     const d1 = p.slotOf(key("d1"))

@@ -320,20 +320,22 @@ export class Committer {
         if (groups.length === 0) continue
         const batch = groups.flatMap((g) => g.group)
         const started = performance.now()
-        let outcomes: Array<PushOutcome>
+        let outcomes: Array<PushOutcome> | undefined
         try {
           outcomes = await this.commit(batch, groups[0]!.origin)
         } catch (e) {
           // Every failure, bugs included: a committer that stopped would leave later pushes unanswered.
           this.on.failed(e)
-          for (const g of groups) this.tell(g, { _tag: "Failed", error: couldNotCommit(), started })
-          this.on.committed(performance.now() - started, batch.length)
-          continue
         }
         this.on.committed(performance.now() - started, batch.length)
         let at = 0
         for (const g of groups) {
-          this.tell(g, { _tag: "Committed", outcomes: outcomes.slice(at, at + g.group.length), started })
+          this.tell(
+            g,
+            outcomes === undefined
+              ? { _tag: "Failed", error: couldNotCommit(), started }
+              : { _tag: "Committed", outcomes: outcomes.slice(at, at + g.group.length), started },
+          )
           at += g.group.length
         }
       }

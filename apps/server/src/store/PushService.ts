@@ -304,10 +304,10 @@ export class PushService extends Effect.Service<PushService>()("PushService", {
             for (const [k, out] of outcomes.entries())
               if (!out.duplicate)
                 settledPublished.push({ ws: lane.ws, doc: lane.doc, seq: out.seq, bytes: jobs[k]!.input.bytes })
+            handOnSoon()
             // A duplicate key stored nothing, but its bytes (possibly not the first push's) were
             // imported into the pool's copy: reload that copy from the log rather than trust it.
             if (outcomes.some((out) => out.duplicate)) {
-              handOnSoon()
               const ack = () => answer(acknowledge)
               dropCopy(lane).then(ack, ack)
             } else {
