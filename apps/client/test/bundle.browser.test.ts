@@ -21,4 +21,23 @@ describe("the built page's entry", () => {
     const chunks = [...code.matchAll(/import\([`"']\.\/([^`"']+\.js)[`"']\)/g)].map((m) => m[1])
     expect(chunks.length).toBeGreaterThanOrEqual(4)
   })
+
+  it("[#15] has every chunk of those steps requested with the page, not one step after another", () => {
+    const html = readFileSync(join(distDir, "index.html"), "utf8")
+    const entry = /<script type="module"[^>]* src="\/assets\/([^"]+\.js)"/.exec(html)?.[1]
+    const read = (file: string) => readFileSync(join(distDir, "assets", file), "utf8")
+    const preloaded = new Set(
+      [...html.matchAll(/<link rel="modulepreload"[^>]* href="\/assets\/([^"]+\.js)"/g)].map((m) => m[1]),
+    )
+    // What each step's evaluation needs: its chunk and, transitively, the chunks it imports statically.
+    const needed = new Set<string>()
+    const visit = (file: string): void => {
+      if (needed.has(file) || file === entry) return
+      needed.add(file)
+      for (const m of read(file).matchAll(/(?:from|import)\s*["']\.\/([^"']+\.js)["']/g)) visit(m[1]!)
+    }
+    for (const m of read(entry!).matchAll(/import\([`"']\.\/([^`"']+\.js)[`"']\)/g)) visit(m[1]!)
+    expect(needed.size).toBeGreaterThanOrEqual(4)
+    expect([...needed].filter((f) => !preloaded.has(f))).toEqual([])
+  })
 })

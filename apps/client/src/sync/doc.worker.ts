@@ -1,10 +1,12 @@
 /// <reference lib="webworker" />
+// First, for its side effect: Loro's download starts before the rest of this worker evaluates.
+import "./loroEarly.js"
 import type { WorkspaceId } from "@vibestack/schema"
 import { DexieLocalStore } from "../db/DexieLocalStore.js"
 import { PresenceHost } from "../presence/PresenceHost.js"
 import { DocReplica } from "./DocReplica.js"
 import type { DocToPage, PageToDoc } from "./docMessages.js"
-import { loroReady } from "./loroReady.js"
+import { loadLoro } from "./loroReady.js"
 import { type ChannelMessage, documentChannels } from "./messages.js"
 
 /**
@@ -69,7 +71,7 @@ self.onmessage = (event: MessageEvent<PageToDoc>) => {
   if (ready) handle(event.data)
   else waiting.push(event.data)
 }
-loroReady.then(
+loadLoro().then(
   () => {
     ready = true
     for (const m of waiting.splice(0)) handle(m)

@@ -2,7 +2,7 @@
 import { MAIN_DOC, type WorkspaceId } from "@vibestack/schema"
 import { SyncEngine, type SyncError, type SyncStatus, TransportError, type WorkspaceMeta } from "@vibestack/shared"
 import { DexieLocalStore } from "../db/DexieLocalStore.js"
-import { loroReady } from "./loroReady.js"
+import { loadLoro } from "./loroReady.js"
 import { type ChannelMessage, documentChannels, parseWorkerCommand, type SyncStatusWire } from "./messages.js"
 import { makeTransport, prefetchingSnapshots } from "./transport.js"
 import { tabCommitStore, WorkerDocHost } from "./WorkerDocHost.js"
@@ -176,10 +176,11 @@ const prefetchNewDevices = async (): Promise<void> => {
  * token changed (joined again with a new link: a viewer becoming an editor, or after a fatal).
  */
 const scan = async (): Promise<void> => {
-  // Only a head start: an error here is the engine's to meet when it asks.
-  prefetchNewDevices().catch(() => undefined)
+  // Only a head start: an error here is the engine's to meet when it asks. Its request goes out
+  // before Loro's compile takes this thread (loroReady.ts), so the server's answer overlaps it.
+  await prefetchNewDevices().catch(() => undefined)
   // Engines hold documents: none starts before Loro is in.
-  await loroReady
+  await loadLoro()
   if (stopped) return
   for (const meta of await store.listWorkspaces()) {
     const ws = meta.workspaceId
