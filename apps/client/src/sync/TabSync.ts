@@ -1,13 +1,12 @@
 import { DexieLocalStore } from "../db/DexieLocalStore.js"
+import { type EarlyWorker, leaderWorker } from "./earlyWorkers.js"
 import {
   CHANNEL_NAME,
   type ChannelMessage,
-  LEADER_LOCK,
   parseChannelMessage,
   parseWorkerEvent,
   type SyncStatusWire,
 } from "./messages.js"
-import { webLocksLock } from "./WebLocksLock.js"
 
 export interface TabSyncSnapshot {
   /** This tab holds the leader lock and runs the sync worker. */
@@ -54,20 +53,19 @@ export class TabSync {
     const network = () => this.post({ _tag: "NetworkChanged", online: navigator.onLine })
     addEventListener("online", network)
     addEventListener("offline", network)
-    void webLocksLock()
-      .acquire(LEADER_LOCK)
-      .then(() => this.becomeLeader())
+    void leaderWorker().then((w) => this.becomeLeader(w))
   }
 
-  private becomeLeader(): void {
+  private becomeLeader({ worker, adopt }: EarlyWorker): void {
     document.documentElement.dataset.syncLeader = "true"
     this.update({ leader: true })
-    const worker = new Worker(new URL("./sync.worker.ts", import.meta.url), { type: "module" })
-    worker.onmessage = (event: MessageEvent) => {
-      const e = parseWorkerEvent(event.data)
-      if (e?._tag === "Crashed") this.update({ workerError: e.message })
-    }
-    worker.onerror = (event) => this.update({ workerError: event.message || "sync worker failed" })
+    adopt(
+      (event) => {
+        const e = parseWorkerEvent(event.data)
+        if (e?._tag === "Crashed") this.update({ workerError: e.message })
+      },
+      (event) => this.update({ workerError: event.message || "sync worker failed" }),
+    )
     this.worker = worker
   }
 

@@ -62,6 +62,10 @@ const startEngine = async (meta: WorkspaceMeta & { readonly token: string }): Pr
     docId: MAIN_DOC,
     token: meta.token,
     online: self.navigator.onLine,
+    // A new device's snapshot goes to the tabs as it arrives, not after this worker stored it,
+    // and again once stored: a replica that opened in between read the store before the write
+    // (importing it twice costs a few ms; missing it left a joined board empty).
+    onSnapshotFetched: (bytes) => post({ _tag: "RemoteUpdates", ws, doc: MAIN_DOC, updates: [bytes] }),
     onRemoteStored: (records) => {
       if (records.length > 0) post({ _tag: "RemoteUpdates", ws, doc: MAIN_DOC, updates: records.map((r) => r.bytes) })
     },
@@ -258,8 +262,14 @@ const onChannelMessage = (m: ChannelMessage): void => {
   }
 }
 
+/** A share link being opened: its snapshot is requested before the join is stored; the engine takes it. */
+const prefetchJoin = async (ws: WorkspaceId, token: string): Promise<void> => {
+  if (!(await store.hasDoc(ws, MAIN_DOC))) prefetch(token, ws, MAIN_DOC)
+}
+
 self.onmessage = (event: MessageEvent) => {
   const c = parseWorkerCommand(event.data)
+  if (c?._tag === "PrefetchJoin") prefetchJoin(c.ws as WorkspaceId, c.token).catch(() => undefined)
   if (c?._tag === "Stop") {
     stopped = true
     for (const r of running.values()) void r.engine.stop()

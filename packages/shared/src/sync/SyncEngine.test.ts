@@ -1,9 +1,11 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
+import { LoroDoc } from "loro-crdt"
 import { describe, expect, it } from "vitest"
 import { nextRandom } from "./backoff.js"
 import { ManualClock } from "./Clock.js"
 import { MemoryLock } from "./Lock.js"
 import { LoroDocHost } from "./LoroDocHost.js"
+import { MemoryLocalStore } from "./MemoryLocalStore.js"
 import { MemoryServer } from "./MemoryServer.js"
 import { MemoryTransport } from "./MemoryTransport.js"
 import { compactionDue, SyncEngine } from "./SyncEngine.js"
@@ -205,6 +207,39 @@ describe("SyncEngine against MemoryServer", () => {
     expect(started).toBe(true)
     await e2.stop()
     expect(clock.pendingTimers).toBe(0)
+  })
+
+  it("[C2] a new device's snapshot is reported as it arrives (onSnapshotFetched), before the engine applies and stores it; then once stored", async () => {
+    const { server, clock, peers, masterToken } = await world(1)
+    await peers[0]!.edit((d) => d.getMap("m").set("a", 1))
+    await settle(clock)
+    const store = new MemoryLocalStore()
+    const host = LoroDocHost.fromStored(await store.loadDoc(ws, docId))
+    const seen: Array<string> = []
+    const engine = await SyncEngine.start({
+      store,
+      transport: new MemoryTransport(server),
+      host,
+      workspaceId: ws,
+      docId,
+      token: masterToken,
+      clock,
+      onSnapshotFetched: (bytes) => {
+        const fetched = new LoroDoc()
+        fetched.import(bytes)
+        // What the tabs get: the server's document, which this engine has neither applied nor stored yet.
+        expect(fetched.toJSON()).toEqual({ m: { a: 1 } })
+        expect(host.doc.toJSON()).toEqual({})
+        void store.loadDoc(ws, docId).then((d) => seen.push(`fetched, stored cursor ${d.cursor}`))
+      },
+      onRemoteStored: (records, cursor, viaSnapshot) =>
+        seen.push(`stored ${records.length} to ${cursor}, snapshot ${viaSnapshot}`),
+    })
+    await settle(clock)
+    expect(seen.slice(0, 2)).toEqual(["fetched, stored cursor 0", "stored 1 to 1, snapshot true"])
+    expect(host.doc.toJSON()).toEqual({ m: { a: 1 } })
+    await engine.stop()
+    await peers[0]!.engine.stop()
   })
 
   it("[C2] an engine given the stored document it starts from does not read it again, and resumes from its cursor", async () => {

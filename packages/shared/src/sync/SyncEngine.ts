@@ -49,6 +49,13 @@ export interface SyncEngineOptions {
   readonly online?: boolean
   /** Observes every batch of remote updates stored, in order (tests check I2/I4 with it). */
   readonly onRemoteStored?: (records: ReadonlyArray<SeqBlob>, cursor: number, viaSnapshot: boolean) => void
+  /**
+   * A snapshot as it arrives from the server, before this engine applies and stores it (then
+   * `onRemoteStored` reports it too). The server holds it durably, so others holding the document
+   * (the web app's tabs) may import it at once rather than after the store's write: a new
+   * device's first board waits for it.
+   */
+  readonly onSnapshotFetched?: (bytes: Uint8Array) => void
   /** Pushes in flight on the socket at most (default `PUSH_WINDOW`, at most 64). */
   readonly pushWindow?: number
   /**
@@ -500,7 +507,10 @@ export class SyncEngine {
       snap = { bytes: new Uint8Array(), cursor: 0 }
     }
     if (!this.current(gen)) return
-    if (snap.cursor > 0) await this.storeRemote(gen, [{ seq: snap.cursor, bytes: snap.bytes }], snap.cursor, true)
+    if (snap.cursor > 0) {
+      this.o.onSnapshotFetched?.(snap.bytes)
+      await this.storeRemote(gen, [{ seq: snap.cursor, bytes: snap.bytes }], snap.cursor, true)
+    }
     this.dispatch({ _tag: "SnapshotLoaded", gen, cursor: snap.cursor })
   }
 
