@@ -6,12 +6,9 @@
  * when it starts (Vite's preload of that import's dependencies), waits for the previous step's
  * evaluation, and yields to the browser in between.
  */
-import { startWorkersEarly } from "./sync/earlyWorkers.js"
-
 const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0))
 
 const start = async (): Promise<void> => {
-  startWorkersEarly(location.pathname, location.hash)
   await import("react-dom/client")
   await nextTask()
   // Our own modules, not the libraries' entries: a dynamic import of a package's entry keeps every

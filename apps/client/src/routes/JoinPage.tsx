@@ -4,9 +4,9 @@ import { decodeSafely } from "@vibestack/shared"
 import { Either, Schema } from "effect"
 import { useEffect, useState } from "react"
 import { writeIdentity } from "../people/identity.js"
-import { startDocWorkerEarly } from "../sync/earlyWorkers.js"
 import { tabSync } from "../sync/runtime.js"
 import { makeTransport } from "../sync/transport.js"
+import { startDocWorkerEarly } from "../sync/WorkspaceSession.js"
 
 const Claims = Schema.Struct({ role: Role })
 const decodeClaims = decodeSafely(Schema.parseJson(Claims))

@@ -1,12 +1,13 @@
 import { DexieLocalStore } from "../db/DexieLocalStore.js"
-import { type EarlyWorker, leaderWorker } from "./earlyWorkers.js"
 import {
   CHANNEL_NAME,
   type ChannelMessage,
+  LEADER_LOCK,
   parseChannelMessage,
   parseWorkerEvent,
   type SyncStatusWire,
 } from "./messages.js"
+import { webLocksLock } from "./WebLocksLock.js"
 
 export interface TabSyncSnapshot {
   /** This tab holds the leader lock and runs the sync worker. */
@@ -53,19 +54,20 @@ export class TabSync {
     const network = () => this.post({ _tag: "NetworkChanged", online: navigator.onLine })
     addEventListener("online", network)
     addEventListener("offline", network)
-    void leaderWorker().then((w) => this.becomeLeader(w))
+    void webLocksLock()
+      .acquire(LEADER_LOCK)
+      .then(() => this.becomeLeader())
   }
 
-  private becomeLeader({ worker, adopt }: EarlyWorker): void {
+  private becomeLeader(): void {
     document.documentElement.dataset.syncLeader = "true"
     this.update({ leader: true })
-    adopt(
-      (event) => {
-        const e = parseWorkerEvent(event.data)
-        if (e?._tag === "Crashed") this.update({ workerError: e.message })
-      },
-      (event) => this.update({ workerError: event.message || "sync worker failed" }),
-    )
+    const worker = new Worker(new URL("./sync.worker.ts", import.meta.url), { type: "module" })
+    worker.onmessage = (event: MessageEvent) => {
+      const e = parseWorkerEvent(event.data)
+      if (e?._tag === "Crashed") this.update({ workerError: e.message })
+    }
+    worker.onerror = (event) => this.update({ workerError: event.message || "sync worker failed" })
     this.worker = worker
   }
 

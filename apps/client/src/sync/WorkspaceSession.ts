@@ -4,7 +4,6 @@ import type { DocVersionPoint } from "../history/versions.js"
 import { journalEntries, journalRemove } from "./CommitJournal.js"
 import type { Answer, DocState, DocToPage, PageToDoc, PresenceShown, Question } from "./docMessages.js"
 import { EntityIndex } from "./EntityIndex.js"
-import { takeDocWorker } from "./earlyWorkers.js"
 import { forgetIntent, journaledIntents, journalIntent } from "./IntentJournal.js"
 import { type Intent, patchOf } from "./intents.js"
 import { RemoteUndo } from "./RemoteUndo.js"
@@ -19,8 +18,25 @@ export interface DocPort {
   terminate(): void
 }
 
-/** This session's document worker: the one started early for a join, or a new one. */
-const docWorker = (): DocPort => takeDocWorker() as DocPort
+const newDocWorker = (): DocPort =>
+  new Worker(new URL("./doc.worker.ts", import.meta.url), { type: "module", name: "vibestack-doc" }) as DocPort
+
+let spareDocWorker: DocPort | undefined
+
+/**
+ * Starts the document worker for a workspace about to open (a share link being joined): it loads
+ * its bundle and compiles Loro, ~0.2-0.3 s on a new device, while the join is stored, instead of
+ * after the board mounts. It waits for `Open`; the next session takes it.
+ */
+export const startDocWorkerEarly = (): void => {
+  spareDocWorker ??= newDocWorker()
+}
+
+const docWorker = (): DocPort => {
+  const w = spareDocWorker ?? newDocWorker()
+  spareDocWorker = undefined
+  return w
+}
 
 const key = (c: Collection, id: string) => `${c}/${id}`
 

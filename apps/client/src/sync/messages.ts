@@ -101,17 +101,8 @@ export const parseChannelMessage = (data: unknown): ChannelMessage | undefined =
   return Either.isRight(r) ? r.right : undefined
 }
 
-/**
- * Owner tab → its sync worker. `PrefetchJoin`: a share link being opened; its snapshot may be
- * requested before the join is stored (`earlyWorkers.ts`).
- */
-export const WorkerCommand = Schema.Union(
-  Schema.TaggedStruct("Stop", {}),
-  Schema.TaggedStruct("PrefetchJoin", {
-    ws: Id,
-    token: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(8192)),
-  }),
-)
+/** Owner tab → its sync worker. */
+export const WorkerCommand = Schema.Union(Schema.TaggedStruct("Stop", {}))
 export type WorkerCommand = typeof WorkerCommand.Type
 
 const decodeCommand = decodeSafely(WorkerCommand)
@@ -136,6 +127,7 @@ export const parseWorkerEvent = (data: unknown): WorkerEvent | undefined => {
 }
 
 export const CHANNEL_NAME = "vibestack-sync"
+export const LEADER_LOCK = "vibestack-sync-leader"
 
 /**
  * Document bytes over this size travel on `DOC_CHANNEL_NAME`, which pages never open: every

@@ -262,14 +262,8 @@ const onChannelMessage = (m: ChannelMessage): void => {
   }
 }
 
-/** A share link being opened: its snapshot is requested before the join is stored; the engine takes it. */
-const prefetchJoin = async (ws: WorkspaceId, token: string): Promise<void> => {
-  if (!(await store.hasDoc(ws, MAIN_DOC))) prefetch(token, ws, MAIN_DOC)
-}
-
 self.onmessage = (event: MessageEvent) => {
   const c = parseWorkerCommand(event.data)
-  if (c?._tag === "PrefetchJoin") prefetchJoin(c.ws as WorkspaceId, c.token).catch(() => undefined)
   if (c?._tag === "Stop") {
     stopped = true
     for (const r of running.values()) void r.engine.stop()
