@@ -572,4 +572,63 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     await h.replica.close()
     store.close()
   })
+
+  describe("[C2] a new device's snapshot: sent as it arrives, then only a notice once stored", () => {
+    const joined = () => {
+      const server = new LoroDoc()
+      migrateDoc(server)
+      createProject(server, { id: "p1", name: "P", color: "#000000" })
+      createTask(server, { id: "t1", projectId: "p1", title: "from the server" })
+      server.commit()
+      return server.export({ mode: "snapshot" })
+    }
+    const stores = () => new DexieLocalStore("join", { indexedDB: new IDBFactory(), IDBKeyRange })
+
+    it("a replica that heard the snapshot does not read the store again when it is stored", async () => {
+      const store = stores()
+      const h = harness(store)
+      await h.replica.open(true)
+      const snapshot = joined()
+      h.hear({ _tag: "RemoteUpdates", ws, doc: MAIN_DOC, updates: [snapshot], snapshot: 4 })
+      await store.appendRemote(ws, MAIN_DOC, [snapshot], 4)
+      const reads = vi.spyOn(store, "loadDoc")
+      h.hear({ _tag: "SnapshotStored", ws, doc: MAIN_DOC, cursor: 4 })
+      await h.replica.flush()
+      await settle()
+      expect(reads).not.toHaveBeenCalled()
+      expect(h.index.tasks.get("t1")?.title).toBe("from the server")
+      await h.replica.close()
+    })
+
+    it("a replica that read the store before the write and never heard the snapshot reads it again", async () => {
+      const store = stores()
+      const h = harness(store)
+      // Opened after the snapshot went out: the store it read was still empty.
+      await h.replica.open(true)
+      expect(h.index.tasks.size).toBe(0)
+      await store.appendRemote(ws, MAIN_DOC, [joined()], 4)
+      const reads = vi.spyOn(store, "loadDoc")
+      h.hear({ _tag: "SnapshotStored", ws, doc: MAIN_DOC, cursor: 4 })
+      await vi.waitFor(() => expect(h.index.tasks.get("t1")?.title).toBe("from the server"))
+      expect(reads).toHaveBeenCalledTimes(1)
+      await h.replica.close()
+    })
+
+    it("a notice heard while the replica opens is acted on once it has opened", async () => {
+      const store = stores()
+      const h = harness(store)
+      // The replica reads the (still empty) store; the snapshot is written and its notice
+      // heard before the replica has finished opening.
+      const reads = vi.spyOn(store, "loadDoc")
+      const opening = h.replica.open(true)
+      await vi.waitFor(() => expect(reads).toHaveBeenCalledTimes(1))
+      await reads.mock.results[0]!.value
+      await store.appendRemote(ws, MAIN_DOC, [joined()], 4)
+      h.hear({ _tag: "SnapshotStored", ws, doc: MAIN_DOC, cursor: 4 })
+      await opening
+      await vi.waitFor(() => expect(h.index.tasks.get("t1")?.title).toBe("from the server"))
+      expect(reads).toHaveBeenCalledTimes(2)
+      await h.replica.close()
+    })
+  })
 })

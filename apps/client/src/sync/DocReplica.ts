@@ -111,13 +111,26 @@ export class DocReplica {
   ): Promise<void> {
     this.canWrite = canWrite
     const early: Array<Uint8Array> = []
+    /** Snapshots the leader sent as they arrived (by seq), and whether one was stored unheard. */
+    const heard = new Set<number>()
+    let missed = false
     this.cleanups.push(
       this.deps.listen((m) => {
-        if (m._tag === "DocReset" && m.ws === this.ws && m.doc === MAIN_DOC) {
+        if (!("doc" in m) || m.ws !== this.ws || m.doc !== MAIN_DOC) return
+        if (m._tag === "DocReset") {
           this.replaced = true
           return this.sendState()
         }
-        if ((m._tag !== "LocalCommit" && m._tag !== "RemoteUpdates") || m.ws !== this.ws || m.doc !== MAIN_DOC) return
+        // A snapshot stored that this replica never heard: it started listening after the copy
+        // went out and may have read IndexedDB before the write. It reads the store again.
+        if (m._tag === "SnapshotStored") {
+          if (heard.has(m.cursor)) return
+          if (this.loaded) void this.importStoredAgain()
+          else missed = true
+          return
+        }
+        if (m._tag !== "LocalCommit" && m._tag !== "RemoteUpdates") return
+        if (m._tag === "RemoteUpdates" && m.snapshot !== undefined) heard.add(m.snapshot)
         const blobs = m._tag === "LocalCommit" ? [m.bytes] : [...m.updates]
         if (this.imported) this.importRemote(blobs)
         else early.push(...blobs)
@@ -154,6 +167,13 @@ export class DocReplica {
       if (done.has(r.key)) this.deps.emit({ _tag: "Stored", key: r.key })
       else this.write({ _tag: "Write", seq: 0, key: r.key, intent: r.intent, tag: undefined })
     for (const w of this.queued.splice(0)) this.write(w)
+    if (missed) void this.importStoredAgain()
+  }
+
+  /** Imports what IndexedDB holds now (Loro skips what the document has). */
+  private async importStoredAgain(): Promise<void> {
+    const stored = await this.deps.store.loadDoc(this.ws, MAIN_DOC)
+    this.importRemote([...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes)])
   }
 
   /**

@@ -22,12 +22,25 @@ export const LocalCommit = Schema.TaggedStruct("LocalCommit", {
   createdAt: Schema.optional(Schema.Number),
 })
 
-/** The leader stored updates from the server (already durable in Dexie). */
+/**
+ * The leader stored updates from the server (already durable in Dexie). With `snapshot`: a
+ * snapshot the leader fetched (its seq), sent as it arrives, before it is stored
+ * (`SnapshotStored` follows once it is).
+ */
 export const RemoteUpdates = Schema.TaggedStruct("RemoteUpdates", {
   ws: Id,
   doc: Id,
   updates: Schema.Array(Bytes),
+  snapshot: Schema.optional(Schema.Int),
 })
+
+/**
+ * The leader stored the snapshot it fetched at seq `cursor`, sent earlier as a `RemoteUpdates`
+ * with `snapshot: cursor`. Without the bytes: a replica that heard that copy has it; one that
+ * did not (it started listening after it, and may have read IndexedDB before the write) reads
+ * the document from IndexedDB again.
+ */
+export const SnapshotStored = Schema.TaggedStruct("SnapshotStored", { ws: Id, doc: Id, cursor: Schema.Int })
 
 /**
  * The leader's status of one workspace (SPEC C16). "Up to date" is `live` with `pending` 0;
@@ -82,6 +95,7 @@ export const RetryFailed = Schema.TaggedStruct("RetryFailed", {
 export const ChannelMessage = Schema.Union(
   LocalCommit,
   RemoteUpdates,
+  SnapshotStored,
   StatusReport,
   StatusRequest,
   WorkspacesChanged,

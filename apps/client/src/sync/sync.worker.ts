@@ -62,12 +62,16 @@ const startEngine = async (meta: WorkspaceMeta & { readonly token: string }): Pr
     docId: MAIN_DOC,
     token: meta.token,
     online: self.navigator.onLine,
-    // A new device's snapshot goes to the tabs as it arrives, not after this worker stored it,
-    // and again once stored: a replica that opened in between read the store before the write
-    // (importing it twice costs a few ms; missing it left a joined board empty).
-    onSnapshotFetched: (bytes) => post({ _tag: "RemoteUpdates", ws, doc: MAIN_DOC, updates: [bytes] }),
-    onRemoteStored: (records) => {
-      if (records.length > 0) post({ _tag: "RemoteUpdates", ws, doc: MAIN_DOC, updates: records.map((r) => r.bytes) })
+    // A new device's snapshot goes to the tabs as it arrives, not after this worker stored it;
+    // once stored, only a notice follows: a replica that opened in between may have read the
+    // store before the write, and reads it again (sending the bytes twice cost every listener a
+    // second copy and import: tens of MB at 100,000 tasks).
+    onSnapshotFetched: (bytes, cursor) =>
+      post({ _tag: "RemoteUpdates", ws, doc: MAIN_DOC, updates: [bytes], snapshot: cursor }),
+    onRemoteStored: (records, cursor, viaSnapshot) => {
+      if (viaSnapshot) post({ _tag: "SnapshotStored", ws, doc: MAIN_DOC, cursor })
+      else if (records.length > 0)
+        post({ _tag: "RemoteUpdates", ws, doc: MAIN_DOC, updates: records.map((r) => r.bytes) })
     },
     // Refused changes were taken out of the stored document: every tab opens it again.
     onDocReset: () => post({ _tag: "DocReset", ws, doc: MAIN_DOC }),
@@ -255,6 +259,7 @@ const onChannelMessage = (m: ChannelMessage): void => {
       return
     }
     case "RemoteUpdates":
+    case "SnapshotStored":
     case "StatusReport":
     case "DocReset":
     case "RetryFailed":

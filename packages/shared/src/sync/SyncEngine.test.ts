@@ -224,7 +224,8 @@ describe("SyncEngine against MemoryServer", () => {
       docId,
       token: masterToken,
       clock,
-      onSnapshotFetched: (bytes) => {
+      onSnapshotFetched: (bytes, cursor) => {
+        expect(cursor).toBe(1)
         const fetched = new LoroDoc()
         fetched.import(bytes)
         // What the tabs get: the server's document, which this engine has neither applied nor stored yet.

@@ -53,9 +53,9 @@ export interface SyncEngineOptions {
    * A snapshot as it arrives from the server, before this engine applies and stores it (then
    * `onRemoteStored` reports it too). The server holds it durably, so others holding the document
    * (the web app's tabs) may import it at once rather than after the store's write: a new
-   * device's first board waits for it.
+   * device's first board waits for it. `cursor`: the seq it covers (the same `onRemoteStored` gets).
    */
-  readonly onSnapshotFetched?: (bytes: Uint8Array) => void
+  readonly onSnapshotFetched?: (bytes: Uint8Array, cursor: number) => void
   /** Pushes in flight on the socket at most (default `PUSH_WINDOW`, at most 64). */
   readonly pushWindow?: number
   /**
@@ -508,7 +508,7 @@ export class SyncEngine {
     }
     if (!this.current(gen)) return
     if (snap.cursor > 0) {
-      this.o.onSnapshotFetched?.(snap.bytes)
+      this.o.onSnapshotFetched?.(snap.bytes, snap.cursor)
       await this.storeRemote(gen, [{ seq: snap.cursor, bytes: snap.bytes }], snap.cursor, true)
     }
     this.dispatch({ _tag: "SnapshotLoaded", gen, cursor: snap.cursor })
