@@ -4,7 +4,8 @@
  * page's bundle evaluated as one module graph was one task of 120-150 ms (Effect's modules and our
  * schemas ~half of it) before anything could show or answer input. Each step fetches its chunks
  * when it starts (Vite's preload of that import's dependencies), waits for the previous step's
- * evaluation, and yields to the browser in between.
+ * evaluation, and yields to the browser in between. The router is made in a task of its own,
+ * then React's root (see `createAppRouter`).
  */
 const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0))
 
@@ -20,8 +21,11 @@ const start = async (): Promise<void> => {
   await nextTask()
   await import("./db/DexieLocalStore.js")
   await nextTask()
-  const { mount } = await import("./app.js")
-  mount()
+  const [{ mount }, { createAppRouter }] = await Promise.all([import("./app.js"), import("./router.js")])
+  await nextTask()
+  const router = createAppRouter()
+  await nextTask()
+  mount(router)
 }
 
 void start()
