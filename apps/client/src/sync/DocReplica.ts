@@ -10,7 +10,7 @@ import {
   readEntities,
   type WorkspaceId,
 } from "@vibestack/schema"
-import { importBlobs, keepLoroHeadroom } from "@vibestack/shared"
+import { importBlobs, keepLoroHeadroom, storedBlobs } from "@vibestack/shared"
 import { type Frontiers, LoroDoc } from "loro-crdt"
 import type { DexieLocalStore } from "../db/DexieLocalStore.js"
 import type { EntityChange, EntityMarkRow } from "../db/EntityRows.js"
@@ -142,7 +142,7 @@ export class DocReplica {
     ])
     // Read after the document: every commit it holds has its intent's key recorded by now.
     const done = await this.deps.store.intentsStored(replay.map((r) => r.key))
-    const blobs = [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes), ...early]
+    const blobs = [...storedBlobs(stored), ...early]
     importBlobs(this.doc, blobs)
     this.imported = true
     this.seen = this.doc.frontiers()
@@ -172,8 +172,7 @@ export class DocReplica {
 
   /** Imports what IndexedDB holds now (Loro skips what the document has). */
   private async importStoredAgain(): Promise<void> {
-    const stored = await this.deps.store.loadDoc(this.ws, MAIN_DOC)
-    this.importRemote([...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes)])
+    this.importRemote(storedBlobs(await this.deps.store.loadDoc(this.ws, MAIN_DOC)))
   }
 
   /**

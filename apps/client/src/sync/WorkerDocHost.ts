@@ -7,6 +7,7 @@ import {
   loadStoredDoc,
   type OutboxEntry,
   type StoredDoc,
+  storedBlobs,
 } from "@vibestack/shared"
 import { LoroDoc } from "loro-crdt"
 
@@ -52,7 +53,7 @@ export class WorkerDocHost implements DocHost {
   }
 
   private importInto(doc: LoroDoc, stored: StoredDoc): void {
-    importBlobs(doc, [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes)])
+    importBlobs(doc, storedBlobs(stored))
   }
 
   /** The store was rewritten (C14): a new replica from it, as every tab does on `DocReset`. */

@@ -29,6 +29,12 @@ export const importBlobs = (doc: LoroDoc, blobs: ReadonlyArray<Uint8Array>): voi
   }
 }
 
+/** What a store kept of a document, as blobs to import in order: its snapshot, then its log. */
+export const storedBlobs = (stored: StoredDoc): Array<Uint8Array> => [
+  ...(stored.snapshot ? [stored.snapshot] : []),
+  ...stored.updates.map((u) => u.bytes),
+]
+
 /**
  * A fresh document (its own random peer id) rebuilt from what the store kept. One blob at a
  * time: one unreadable entry must not make the whole document unloadable (the server copy
@@ -37,7 +43,7 @@ export const importBlobs = (doc: LoroDoc, blobs: ReadonlyArray<Uint8Array>): voi
  */
 export const loadStoredDoc = (stored: StoredDoc): LoroDoc => {
   const doc = new LoroDoc()
-  const blobs = [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes)]
+  const blobs = storedBlobs(stored)
   roomForImport(blobs)
   for (const b of blobs) {
     try {

@@ -11,6 +11,7 @@ import {
 } from "loro-crdt"
 import type { ChangeDiff } from "./changeSummary.js"
 import type { StoredDoc } from "./LocalStore.js"
+import { storedBlobs } from "./LoroDocHost.js"
 
 /**
  * The Loro machinery behind rebase and retry (`rebase.ts`, SPEC C14/C15): given the device's
@@ -58,7 +59,7 @@ export const spansOf = (bytes: Uint8Array): ReadonlyArray<Span> | undefined => {
  */
 export const loadOrigin = (stored: StoredDoc, extra: ReadonlyArray<Uint8Array>): LoroDoc => {
   const doc = new LoroDoc()
-  const blobs = [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates.map((u) => u.bytes), ...extra]
+  const blobs = [...storedBlobs(stored), ...extra]
   for (const b of blobs) {
     try {
       doc.import(b)
