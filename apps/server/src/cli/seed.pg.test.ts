@@ -2,7 +2,6 @@ import { execFile } from "node:child_process"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { readWorkspace } from "@vibestack/schema"
-import { LoroDoc } from "loro-crdt"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { api } from "../test/http.js"
 import { startTestServer, type TestServer } from "../test/server.js"
@@ -39,11 +38,7 @@ describe("vibestack workspace seed", () => {
     ])
     expect(out).toMatch(/seeding\s+3,000\/3,000 tasks/)
     const result = JSON.parse(out.slice(out.indexOf("{")))
-    const snapshot = await api(server.url).call("GET", `/api/v1/workspaces/${result.workspaceId}/docs/main/snapshot`, {
-      token: result.masterToken,
-    })
-    const doc = new LoroDoc()
-    doc.import(snapshot.bytes)
+    const { doc } = await api(server.url).newDevice(result.workspaceId, result.masterToken)
     const ws = readWorkspace(doc)
     expect(ws.issues).toEqual([])
     expect([ws.tasks.length, ws.comments.length, ws.projects.length]).toEqual([3000, 300, 8])

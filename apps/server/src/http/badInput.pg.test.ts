@@ -6,6 +6,7 @@ import { loroChecksum, writeLoroChecksum } from "../store/blobHeader.js"
 import { captureLogs } from "../test/captureLogs.js"
 import { api, loroUpdate, updateChain } from "../test/http.js"
 import { startTestServer, type TestServer } from "../test/server.js"
+import { forgetStoredSnapshots } from "../test/snapshots.js"
 
 const SECRET = "test-secret-that-is-long-enough-for-hs256"
 
@@ -105,6 +106,7 @@ describe("bad input over HTTP (TESTING.md B1-B4, B6)", () => {
       if (r.status === 200) accepted++
     }
     // Whatever was accepted, the document still exports a snapshot that loads.
+    await forgetStoredSnapshots(srv.pg.url, victim.workspaceId)
     const snap = await http.call("GET", `/api/v1/workspaces/${victim.workspaceId}/docs/main/snapshot`, {
       token: victim.masterToken,
     })

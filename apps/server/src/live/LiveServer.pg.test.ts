@@ -5,6 +5,7 @@ import { api, bulkyUpdates, loroUpdate, updateChain } from "../test/http.js"
 import { liveClient, subscribed } from "../test/liveClient.js"
 import { startTestPg, type TestPg } from "../test/pg.js"
 import { startTestServer, type TestServer } from "../test/server.js"
+import { forgetStoredSnapshots } from "../test/snapshots.js"
 
 describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
   let pg: TestPg
@@ -158,8 +159,9 @@ describe("live socket (real WebSockets, real Postgres, two nodes)", () => {
       const res = await (i % 2 === 0 ? http : viaB).push(own.workspaceId, own.masterToken, u, `two-${i}`)
       expect(res.status, `push ${i} through node ${i % 2 === 0 ? "a" : "b"}`).toBe(200)
     }
-    // A snapshot from either node covers the whole log.
+    // A snapshot exported by either node covers the whole log.
     for (const node of [http, viaB]) {
+      await forgetStoredSnapshots(pg.url, own.workspaceId)
       const snap = await node.call("GET", `/api/v1/workspaces/${own.workspaceId}/docs/main/snapshot`, {
         token: own.masterToken,
       })

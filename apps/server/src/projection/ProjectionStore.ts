@@ -2,6 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { type Collection, projectionTables, type ReadIssue, type SqlValue } from "@vibestack/schema"
 import { Effect } from "effect"
 import type { ProjectedChanges } from "../pool/ops/projectEntities.js"
+import { readSnapshotTail } from "../store/snapshotTail.js"
 
 /**
  * Quarantine reasons carry their kind as a prefix: `import:` rows were skipped (the bytes never
@@ -260,6 +261,8 @@ export const makeProjectionStore = Effect.gen(function* () {
     state,
     updatesAfter,
     newestSnapshot,
+    /** The newest stored snapshot's seq and size, and the log after it (`snapshotTail.ts`). */
+    snapshotTail: (ws: string, doc: string) => readSnapshotTail(sql, ws, doc),
     loadAtProjected,
     apply,
     saveSnapshot,

@@ -73,13 +73,14 @@ describe("Projector", () => {
     await waitProjected(db, s.ws)
     const head = async () =>
       Number((await db.query("select last_seq from docs where workspace_id = $1", [s.ws])).rows[0].last_seq)
-    // A full snapshot covering the log up to its seq, as the projection or the push path stores one.
+    // A full snapshot covering the log up to its seq, as the projection or the push path stores one
+    // (the projection may have stored one there already: this one replaces it).
     const snapshotSeq = await head()
-    await db.query("insert into doc_snapshots (workspace_id, doc_id, seq, bytes) values ($1, 'main', $2, $3)", [
-      s.ws,
-      snapshotSeq,
-      Buffer.from(s.doc.export({ mode: "snapshot" })),
-    ])
+    await db.query(
+      `insert into doc_snapshots (workspace_id, doc_id, seq, bytes) values ($1, 'main', $2, $3)
+       on conflict (workspace_id, doc_id, seq) do update set bytes = excluded.bytes`,
+      [s.ws, snapshotSeq, Buffer.from(s.doc.export({ mode: "snapshot" }))],
+    )
     for (let i = 0; i < 10; i++) randomEdit(s.doc, random)
     await s.client.flush()
     await waitProjected(db, s.ws)

@@ -1,6 +1,7 @@
 import { Data, Effect } from "effect"
 import type { LoroPool } from "../pool/LoroPool.js"
 import { type PoolFailure, poolCalls } from "../pool/LoroPoolService.js"
+import { snapshotDue } from "../store/snapshotTail.js"
 import { ProjectionFaults } from "./ProjectionFaults.js"
 import type { ProjectionStore } from "./ProjectionStore.js"
 
@@ -36,8 +37,10 @@ export interface BatchOutcome {
  *     from the database's state at P);
  *  3. one transaction writes rows + quarantine and moves `projected_seq` P → last seq,
  *     only if it is still P;
- *  4. the copy's new state becomes committed; every `snapshotEvery` updates, or after a batch
- *     of at least `snapshotBytes`, a snapshot is stored.
+ *  4. the copy's new state becomes committed; a snapshot is stored when none is, when the log
+ *     after the stored one has grown to half of what a served snapshot may lag by
+ *     (`snapshotDue`: so a new device is served a stored one), and at least every
+ *     `snapshotEvery` updates or after a batch of at least `snapshotBytes`.
  * Any failure or interruption between 2 and 4 drops the copy, so it can never run ahead of
  * the database: a restart recomputes from the last committed state.
  */
@@ -108,7 +111,11 @@ export const projectBatch = (
       yield* Effect.logWarning(`stored snapshot ${start?.seq} of ${ws}/${doc} does not import; replaying the log`)
       return yield* projectBatch(store, pool, ws, doc, options, false)
     }
-    if (to - Math.max(snapshotSeq, start?.seq ?? 0) >= options.snapshotEvery || bytes >= options.snapshotBytes) {
+    const due =
+      to - Math.max(snapshotSeq, start?.seq ?? 0) >= options.snapshotEvery ||
+      bytes >= options.snapshotBytes ||
+      (yield* store.snapshotTail(ws, doc).pipe(Effect.map((t) => t !== undefined && snapshotDue(t))))
+    if (due) {
       // An optimisation (faster reloads): a failure here is logged, never fatal to the batch.
       yield* calls.exportSnapshot(ws, doc).pipe(
         Effect.flatMap((s) => (s.seq === to ? store.saveSnapshot(ws, doc, s.seq, s.bytes) : Effect.void)),

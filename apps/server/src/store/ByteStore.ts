@@ -5,6 +5,7 @@ import { Effect, Redacted, Runtime } from "effect"
 import { DatabaseUrl } from "../db/Database.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { CommitConnection } from "./CommitConnection.js"
+import { readSnapshotTail } from "./snapshotTail.js"
 
 /**
  * The byte store: per-document append-only logs of opaque Loro blobs.
@@ -196,20 +197,8 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
         (rows) => rows[0],
       )
 
-    /**
-     * The document's head, and whether its stored snapshot at `seq` is still there (a repair
-     * deletes the ones that hold quarantined entries): one round trip, no bytes read.
-     */
-    const snapshotStillStored = (ws: string, doc: string, seq: number) =>
-      Effect.map(
-        sql<{ head: number; kept: boolean }>`
-          select d.last_seq as head, exists(
-            select 1 from doc_snapshots s
-            where s.workspace_id = d.workspace_id and s.doc_id = d.doc_id and s.seq = ${seq}
-          ) as kept
-          from docs d where d.workspace_id = ${ws} and d.doc_id = ${doc}`,
-        (rows) => rows[0],
-      )
+    /** The newest stored snapshot's seq and size, and the log after it (`snapshotTail.ts`). */
+    const snapshotTail = (ws: string, doc: string) => readSnapshotTail(sql, ws, doc)
 
     const saveSnapshot = (ws: string, doc: string, seq: number, bytes: Uint8Array) =>
       sql`insert into doc_snapshots (workspace_id, doc_id, seq, bytes)
@@ -227,7 +216,7 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
       countDocs,
       loadDoc,
       newestSnapshot,
-      snapshotStillStored,
+      snapshotTail,
       saveSnapshot,
     } as const
   }),

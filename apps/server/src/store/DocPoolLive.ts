@@ -8,9 +8,8 @@ import { LoroPoolService, poolCalls } from "../pool/LoroPoolService.js"
 import { ByteStore } from "./ByteStore.js"
 import { DocPool } from "./DocPool.js"
 import { SnapshotCache } from "./SnapshotCache.js"
+import { snapshotServable } from "./snapshotTail.js"
 
-/** Updates a stored snapshot may lag the log by and still be served to a new device as is. */
-export const SNAPSHOT_TAIL = 256
 /** Memory for the snapshots served lately (`SnapshotCache`): a few large documents' worth. */
 const SNAPSHOT_CACHE_BYTES = 128 * 1024 * 1024
 
@@ -76,26 +75,23 @@ export const DocPoolLive = (options: DocPoolOptions) =>
         snapshot: (ws, doc) =>
           Effect.gen(function* () {
             const generation = snapshots.generation(ws, doc)
-            // A stored snapshot close to the head is served as is (the client pulls the few
-            // updates after it): no Loro, no O(document) export per new device. The one served
-            // last is kept in memory, and served again while Postgres still holds it (a repair
-            // deletes the snapshots that hold quarantined entries, in its own transaction).
-            const kept = snapshots.get(ws, doc)
-            const check =
-              kept === undefined
-                ? undefined
-                : yield* store.snapshotStillStored(ws, doc, kept.seq).pipe(Effect.orElseSucceed(() => undefined))
-            const head = check?.head ?? (yield* store.docCursor(ws, doc).pipe(Effect.orElseSucceed(() => undefined)))
-            const near = (s: { seq: number }) => head !== undefined && s.seq <= head && head - s.seq <= SNAPSHOT_TAIL
-            if (kept !== undefined && check?.kept === true && near(kept)) return kept
-            const stored = yield* store.newestSnapshot(ws, doc).pipe(Effect.orElseSucceed(() => undefined))
-            if (stored !== undefined && near(stored)) {
-              snapshots.put(ws, doc, stored, generation)
-              return stored
+            // A stored snapshot whose tail is small beside it is served as is (the client pulls
+            // the tail): no Loro, no O(document) export per new device (`snapshotTail.ts`). The
+            // one served last is kept in memory and served again while it is the newest stored
+            // (a repair deletes the snapshots that hold quarantined entries, in its own transaction).
+            const tail = yield* store.snapshotTail(ws, doc).pipe(Effect.orElseSucceed(() => undefined))
+            if (tail !== undefined && snapshotServable(tail)) {
+              const kept = snapshots.get(ws, doc)
+              if (kept !== undefined && kept.seq === tail.snapshotSeq) return kept
+              const stored = yield* store.newestSnapshot(ws, doc).pipe(Effect.orElseSucceed(() => undefined))
+              if (stored !== undefined && stored.seq === tail.snapshotSeq) {
+                snapshots.put(ws, doc, stored, generation)
+                return stored
+              }
             }
             // At least at the log's head: another node may have committed since this copy loaded.
-            const fresh = yield* calls.exportSnapshot(ws, doc, head)
-            if (fresh.seq > (stored?.seq ?? 0))
+            const fresh = yield* calls.exportSnapshot(ws, doc, tail?.head)
+            if (fresh.seq > (tail?.snapshotSeq ?? 0))
               yield* FiberSet.run(
                 background,
                 store.saveSnapshot(ws, doc, fresh.seq, fresh.bytes).pipe(

@@ -8,8 +8,8 @@ export interface CachedSnapshot {
  * The newest snapshots of recently loaded documents, in memory, bounded by bytes (the one served
  * least recently goes first). A new device's first load of a 100,000-task document read its 24 MB
  * snapshot from Postgres (bytea, hex on the wire) in 0.6-1.2 s every time; from here it is sent
- * as is. The caller serves an entry under the rule it serves stored snapshots by (at most
- * `SNAPSHOT_TAIL` behind the head). A document reset (a repair rewrote its log) drops its entry,
+ * as is. The caller serves an entry while it is the newest stored snapshot and that one may be
+ * served (`snapshotServable`). A document reset (a repair rewrote its log) drops its entry,
  * and a `put` read before that reset is ignored (`generation`), so no copy of the old log stays.
  */
 export class SnapshotCache {

@@ -1,3 +1,4 @@
+import { createProject, createTask, TASK_DESCRIPTION_MAX, updateTask } from "@vibestack/schema"
 import { LoroDoc } from "loro-crdt"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { api, updateChain } from "../test/http.js"
@@ -44,5 +45,81 @@ describe("GET …/snapshot serves a kept snapshot only while Postgres still hold
     const after = await get()
     expect(after.seq).toBe(2)
     expect(after.bytes.equals(snapshotOf(chain, 2))).toBe(true)
+  })
+})
+
+/** Polls `read` until it is true (bounded): the projection works in the background. */
+const eventually = async (what: string, read: () => Promise<boolean>, deadlineMs = 60_000) => {
+  const until = Date.now() + deadlineMs
+  while (Date.now() < until) {
+    if (await read()) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`${what} within ${deadlineMs} ms`)
+}
+
+/** Random letters: text Loro cannot shrink, so an update's size is what it holds. */
+const noise = (n: number) =>
+  Array.from({ length: n }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join("")
+
+describe("a new device is served a stored snapshot, kept near by the projection", () => {
+  it("[S27] the projection stores a snapshot when none is and when the log after it grows large beside it; one with a small tail is served as is", async () => {
+    const http = api(server.url)
+    const { workspaceId: ws, masterToken } = await http.register("Kept near")
+    const doc = new LoroDoc()
+    const next = (edit: () => void) => {
+      const from = doc.oplogVersion()
+      edit()
+      doc.commit()
+      return doc.export({ mode: "update", from })
+    }
+    const small = next(() => createProject(doc, { id: "p", name: "P", color: "#3b82f6" }))
+    // ~400 KB: more than the tail a snapshot of a few hundred bytes may be served with.
+    const big = next(() => {
+      for (let i = 0; i < 4; i++)
+        createTask(doc, {
+          id: `big${i}`,
+          projectId: "p",
+          title: "big",
+          description: noise(TASK_DESCRIPTION_MAX),
+          position: { after: null, before: null },
+        })
+    })
+    const last = next(() => updateTask(doc, "big0", { title: "renamed" }))
+    const snapshotSeqs = async () =>
+      (await query<{ seq: string }>(server.pg.url, "select seq from doc_snapshots where workspace_id = $1", [ws])).map(
+        (r) => Number(r.seq),
+      )
+    const get = async () => {
+      const r = await http.call("GET", `/api/v1/workspaces/${ws}/docs/main/snapshot`, { token: masterToken })
+      expect(r.status).toBe(200)
+      return { seq: Number(r.headers.get("x-vibestack-cursor")), bytes: r.bytes }
+    }
+
+    expect((await http.push(ws, masterToken, small, "k1")).status).toBe(200)
+    // None stored: the projection stores one as soon as it has projected the document.
+    await eventually("no snapshot after the first update", async () => (await snapshotSeqs()).includes(1))
+    expect((await http.push(ws, masterToken, big, "k2")).status).toBe(200)
+    // Its tail (the big update) is large beside it: a new one is stored, without any request.
+    await eventually("no snapshot after the big update", async () => (await snapshotSeqs()).includes(2))
+    expect((await http.push(ws, masterToken, last, "k3")).status).toBe(200)
+    await eventually("seq 3 not projected", async () => {
+      const rows = await query<{ p: string }>(
+        server.pg.url,
+        "select projected_seq as p from projection_state where workspace_id = $1",
+        [ws],
+      )
+      return Number(rows[0]?.p ?? 0) === 3
+    })
+    // A one-update tail is small: the stored snapshot at 2 is served as is (the client pulls 3).
+    const served = await get()
+    expect(served.seq).toBe(2)
+    expect((await snapshotSeqs()).includes(3)).toBe(false)
+    const expected = new LoroDoc()
+    expected.importBatch([small, big])
+    const loaded = new LoroDoc()
+    loaded.import(served.bytes)
+    const { projects, tasks } = loaded.toJSON() as Record<string, unknown>
+    expect({ projects, tasks }).toEqual(expected.toJSON())
   })
 })

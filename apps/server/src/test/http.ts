@@ -1,4 +1,5 @@
 import { createProject, createTask, TASK_DESCRIPTION_MAX } from "@vibestack/schema"
+import { decodeUpdates } from "@vibestack/shared"
 import { LoroDoc } from "loro-crdt"
 
 /** Small fetch helpers for tests against a real server. */
@@ -47,6 +48,26 @@ export const api = (base: string) => {
       call("GET", `/api/v1/workspaces/${ws}/docs/${doc}/updates?after=${after}${limit ? `&limit=${limit}` : ""}`, {
         token,
       }),
+    /**
+     * What a new device loads: the snapshot (a stored one may lag the head, S27), then the log
+     * after the seq it covers, page by page.
+     */
+    newDevice: async (ws: string, token: string, docId = "main") => {
+      const snap = await call("GET", `/api/v1/workspaces/${ws}/docs/${docId}/snapshot`, { token })
+      if (snap.status !== 200) throw new Error(`snapshot: ${snap.status} ${JSON.stringify(snap.json)}`)
+      const doc = new LoroDoc()
+      doc.import(snap.bytes)
+      const snapshotCursor = Number(snap.headers.get("x-vibestack-cursor"))
+      let cursor = snapshotCursor
+      for (;;) {
+        const page = await call("GET", `/api/v1/workspaces/${ws}/docs/${docId}/updates?after=${cursor}`, { token })
+        const records = decodeUpdates(page.bytes)
+        if (page.status !== 200 || typeof records === "string") throw new Error(`pull: ${page.status}`)
+        if (records.length > 0) doc.importBatch(records.map((r) => r.bytes))
+        cursor = Number(page.headers.get("x-vibestack-cursor"))
+        if (page.headers.get("x-vibestack-more") === null) return { doc, snapshotCursor, cursor }
+      }
+    },
   }
 }
 

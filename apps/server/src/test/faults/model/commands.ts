@@ -1,6 +1,6 @@
 import fc from "fast-check"
 import { expect } from "vitest"
-import { SNAPSHOT_TAIL } from "../../../store/DocPoolLive.js"
+import { SNAPSHOT_TAIL_UPDATES } from "../../../store/snapshotTail.js"
 import { liveClient } from "../../liveClient.js"
 import { authOutcome, DOCS, type Model, SLOTS, stateOf } from "./Model.js"
 import { checkHeads, checkSockets, type Real, WAIT_MS } from "./Real.js"
@@ -372,10 +372,10 @@ export class SnapshotCmd implements Cmd {
     if (refused !== undefined) return expectError(res, refused, `snapshot ${this}`)
     expect(res.status, JSON.stringify(res.json)).toBe(200)
     // A stored snapshot a few updates behind the head may be served as is (the client pulls
-    // the rest): the cursor is at most SNAPSHOT_TAIL behind, and the bytes are the log's prefix.
+    // the rest): the cursor is at most SNAPSHOT_TAIL_UPDATES behind, and the bytes are the log's prefix.
     const cursor = Number(res.headers.get("x-vibestack-cursor"))
     expect(cursor, "snapshot cursor").toBeLessThanOrEqual(m.head(docId))
-    expect(cursor, "snapshot cursor").toBeGreaterThanOrEqual(Math.max(1, m.head(docId) - SNAPSHOT_TAIL))
+    expect(cursor, "snapshot cursor").toBeGreaterThanOrEqual(Math.max(1, m.head(docId) - SNAPSHOT_TAIL_UPDATES))
     // It holds exactly that prefix of the log: nothing from refused or duplicate pushes.
     expect(stateOf([{ bytes: res.bytes }]), `snapshot of ${docId}`).toEqual(m.state(docId, cursor))
   }
