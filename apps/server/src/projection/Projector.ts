@@ -5,6 +5,7 @@ import {
   Duration,
   Effect,
   Exit,
+  FiberMap,
   FiberSet,
   Layer,
   Option,
@@ -17,12 +18,16 @@ import {
 import { Bus } from "../bus/Bus.js"
 import { HealthProbes, type ProjectionProbe } from "../http/HealthProbes.js"
 import { Metrics } from "../metrics/Metrics.js"
+import { snapshotDue } from "../store/snapshotTail.js"
 import { Leases } from "./Leases.js"
 import { ProjectionConfig } from "./ProjectionConfig.js"
 import { makeProjectionPools } from "./ProjectionPools.js"
 import { makeProjectionStore } from "./ProjectionStore.js"
-import { ProjectionConflict, projectBatch } from "./projectDoc.js"
+import { ProjectionConflict, projectBatch, storeSnapshot } from "./projectDoc.js"
 import { adaptBatch, type DocTurn, Scheduler, type TurnOutcome } from "./Scheduler.js"
+
+/** How long a document goes without a projection batch before its snapshot is brought near (S27). */
+const SNAPSHOT_QUIET_MS = 2_000
 
 const make = (background: boolean) =>
   Effect.gen(function* () {
@@ -182,6 +187,23 @@ const make = (background: boolean) =>
           Queue.unsafeOffer(wake, undefined)
         })
 
+      /**
+       * Once a document has been quiet for `SNAPSHOT_QUIET_MS` (no batch since), a snapshot is
+       * stored if a new device could not be served the stored one (`snapshotDue`, S27): after a
+       * burst (a bulk import, a busy session) the next device gets a stored snapshot, not an
+       * O(document) export on its request. Waiting for quiet keeps a burst from storing a
+       * snapshot of the whole document per batch.
+       */
+      const quiet = yield* FiberMap.make<string>()
+      const keepServable = (ws: string, doc: string) =>
+        Effect.gen(function* () {
+          yield* Effect.sleep(Duration.millis(SNAPSHOT_QUIET_MS))
+          const tail = yield* store.snapshotTail(ws, doc)
+          if (tail === undefined || !snapshotDue(tail)) return
+          const pool = yield* pools.poolFor(scheduler.isHeavy(ws, doc))
+          yield* storeSnapshot(store, pool, ws, doc, (seq) => seq > (tail.snapshotSeq ?? 0))
+        }).pipe(Effect.catchAllCause((c) => Effect.logWarning(`projection snapshot of ${ws}/${doc} failed`, c)))
+
       /** One turn: the lease, one batch, and what the scheduler should make of it. */
       const runTurn = (turn: DocTurn) =>
         Effect.gen(function* () {
@@ -190,6 +212,8 @@ const make = (background: boolean) =>
           leases.touch(turn.ws)
           if (Exit.isFailure(exit)) return { outcome: { _tag: "Failed" } as TurnOutcome, cause: exit.cause }
           const r = exit.value
+          // Each batch restarts the document's wait for quiet.
+          if (r.progressed) yield* FiberMap.run(quiet, `${turn.ws}\u0000${turn.doc}`, keepServable(turn.ws, turn.doc))
           const outcome: TurnOutcome = r.progressed
             ? { _tag: "Progressed", seconds: r.seconds, full: r.full }
             : { _tag: "CaughtUp" }

@@ -1,7 +1,6 @@
 import { Data, Effect } from "effect"
 import type { LoroPool } from "../pool/LoroPool.js"
 import { type PoolFailure, poolCalls } from "../pool/LoroPoolService.js"
-import { snapshotDue } from "../store/snapshotTail.js"
 import { ProjectionFaults } from "./ProjectionFaults.js"
 import type { ProjectionStore } from "./ProjectionStore.js"
 
@@ -37,10 +36,9 @@ export interface BatchOutcome {
  *     from the database's state at P);
  *  3. one transaction writes rows + quarantine and moves `projected_seq` P → last seq,
  *     only if it is still P;
- *  4. the copy's new state becomes committed; a snapshot is stored when none is, when the log
- *     after the stored one has grown to half of what a served snapshot may lag by
- *     (`snapshotDue`: so a new device is served a stored one), and at least every
- *     `snapshotEvery` updates or after a batch of at least `snapshotBytes`.
+ *  4. the copy's new state becomes committed; every `snapshotEvery` updates, or after a batch
+ *     of at least `snapshotBytes`, a snapshot is stored (and once the document is quiet, when a
+ *     new device could not be served the stored one: `Projector`, `snapshotDue`).
  * Any failure or interruption between 2 and 4 drops the copy, so it can never run ahead of
  * the database: a restart recomputes from the last committed state.
  */
@@ -111,16 +109,26 @@ export const projectBatch = (
       yield* Effect.logWarning(`stored snapshot ${start?.seq} of ${ws}/${doc} does not import; replaying the log`)
       return yield* projectBatch(store, pool, ws, doc, options, false)
     }
-    const due =
-      to - Math.max(snapshotSeq, start?.seq ?? 0) >= options.snapshotEvery ||
-      bytes >= options.snapshotBytes ||
-      (yield* store.snapshotTail(ws, doc).pipe(Effect.map((t) => t !== undefined && snapshotDue(t))))
-    if (due) {
-      // An optimisation (faster reloads): a failure here is logged, never fatal to the batch.
-      yield* calls.exportSnapshot(ws, doc).pipe(
-        Effect.flatMap((s) => (s.seq === to ? store.saveSnapshot(ws, doc, s.seq, s.bytes) : Effect.void)),
-        Effect.catchAll((e) => Effect.logWarning(`projection snapshot of ${ws}/${doc} failed`, e)),
-      )
-    }
+    if (to - Math.max(snapshotSeq, start?.seq ?? 0) >= options.snapshotEvery || bytes >= options.snapshotBytes)
+      yield* storeSnapshot(store, pool, ws, doc, (seq) => seq === to)
     return outcome
   })
+
+/**
+ * Stores a snapshot of the projection's copy (its committed state: the projection's watermark)
+ * if `keep` wants one at the seq it covers. An optimisation (faster reloads, new devices served
+ * a stored snapshot): a failure is logged, never fatal.
+ */
+export const storeSnapshot = (
+  store: ProjectionStore,
+  pool: LoroPool,
+  ws: string,
+  doc: string,
+  keep: (seq: number) => boolean,
+) =>
+  poolCalls(pool)
+    .exportSnapshot(ws, doc)
+    .pipe(
+      Effect.flatMap((s) => (keep(s.seq) ? store.saveSnapshot(ws, doc, s.seq, s.bytes) : Effect.void)),
+      Effect.catchAll((e) => Effect.logWarning(`projection snapshot of ${ws}/${doc} failed`, e)),
+    )

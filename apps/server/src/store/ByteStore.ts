@@ -188,13 +188,20 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
       return { snapshot: snaps[0]?.bytes, snapshotSeq, updates }
     })
 
-    /** The newest stored snapshot of a document (bytes built in the pool from validated data), if any. */
+    /**
+     * The newest stored snapshot of a document (bytes built in the pool from validated data), if
+     * any. Read as base64, not as bytea's hex text: a 24 MB snapshot (100,000 tasks) came back in
+     * ~450 ms as hex (or in binary mode) against ~260 as base64, measured side by side.
+     */
     const newestSnapshot = (ws: string, doc: string) =>
       Effect.map(
-        sql<{ seq: number; bytes: Uint8Array }>`
-          select seq, bytes from doc_snapshots where workspace_id = ${ws} and doc_id = ${doc}
-          order by seq desc limit 1`,
-        (rows) => rows[0],
+        sql<{ seq: number; base64: string }>`
+          select seq, encode(bytes, 'base64') as base64 from doc_snapshots
+          where workspace_id = ${ws} and doc_id = ${doc} order by seq desc limit 1`,
+        (rows) => {
+          const r = rows[0]
+          return r === undefined ? undefined : { seq: r.seq, bytes: new Uint8Array(Buffer.from(r.base64, "base64")) }
+        },
       )
 
     /** The newest stored snapshot's seq and size, and the log after it (`snapshotTail.ts`). */
