@@ -192,17 +192,25 @@ const make = (background: boolean) =>
        * stored if a new device could not be served the stored one (`snapshotDue`, S27): after a
        * burst (a bulk import, a busy session) the next device gets a stored snapshot, not an
        * O(document) export on its request. Waiting for quiet keeps a burst from storing a
-       * snapshot of the whole document per batch.
+       * snapshot of the whole document per batch. The wait is a timer per document (restarted by
+       * each batch) that only signals the document again; the check runs in a worker's turn, as
+       * the batches do.
        */
-      const quiet = yield* FiberMap.make<string>()
+      const quietTimers = yield* FiberMap.make<string>()
+      const checkSnapshot = new Set<string>()
+      const docKey = (ws: string, doc: string) => `${ws}\u0000${doc}`
+      const afterQuiet = (ws: string, doc: string) =>
+        Effect.sleep(Duration.millis(SNAPSHOT_QUIET_MS)).pipe(
+          Effect.zipRight(Effect.sync(() => checkSnapshot.add(docKey(ws, doc)))),
+          Effect.zipRight(signal(ws, doc)),
+        )
       const keepServable = (ws: string, doc: string) =>
         Effect.gen(function* () {
-          yield* Effect.sleep(Duration.millis(SNAPSHOT_QUIET_MS))
           const tail = yield* store.snapshotTail(ws, doc)
           if (tail === undefined || !snapshotDue(tail)) return
           const pool = yield* pools.poolFor(scheduler.isHeavy(ws, doc))
           yield* storeSnapshot(store, pool, ws, doc, (seq) => seq > (tail.snapshotSeq ?? 0))
-        }).pipe(Effect.catchAllCause((c) => Effect.logWarning(`projection snapshot of ${ws}/${doc} failed`, c)))
+        }).pipe(Effect.catchAll((e) => Effect.logWarning(`projection snapshot of ${ws}/${doc} failed`, e)))
 
       /** One turn: the lease, one batch, and what the scheduler should make of it. */
       const runTurn = (turn: DocTurn) =>
@@ -212,8 +220,12 @@ const make = (background: boolean) =>
           leases.touch(turn.ws)
           if (Exit.isFailure(exit)) return { outcome: { _tag: "Failed" } as TurnOutcome, cause: exit.cause }
           const r = exit.value
-          // Each batch restarts the document's wait for quiet.
-          if (r.progressed) yield* FiberMap.run(quiet, `${turn.ws}\u0000${turn.doc}`, keepServable(turn.ws, turn.doc))
+          const key = docKey(turn.ws, turn.doc)
+          // Each batch restarts the document's wait for quiet; a turn after it checks the snapshot.
+          if (r.progressed) {
+            checkSnapshot.delete(key)
+            yield* FiberMap.run(quietTimers, key, afterQuiet(turn.ws, turn.doc))
+          } else if (checkSnapshot.delete(key)) yield* keepServable(turn.ws, turn.doc)
           const outcome: TurnOutcome = r.progressed
             ? { _tag: "Progressed", seconds: r.seconds, full: r.full }
             : { _tag: "CaughtUp" }
