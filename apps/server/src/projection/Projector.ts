@@ -29,6 +29,8 @@ import { adaptBatch, type DocTurn, Scheduler, type TurnOutcome } from "./Schedul
 /** How long a document goes without a projection batch before its snapshot is brought near (S27). */
 const SNAPSHOT_QUIET_MS = 2_000
 
+const docKey = (ws: string, doc: string) => `${ws}\u0000${doc}`
+
 const make = (background: boolean) =>
   Effect.gen(function* () {
     const config = yield* ProjectionConfig
@@ -88,7 +90,7 @@ const make = (background: boolean) =>
     const weighed = new Set<string>()
     const classify = (ws: string, doc: string) =>
       Effect.gen(function* () {
-        const key = `${ws}\u0000${doc}`
+        const key = docKey(ws, doc)
         if (weighed.has(key)) return
         if ((yield* store.weight(ws, doc)) > config.heavyBytes) scheduler.markHeavy(ws, doc)
         weighed.add(key)
@@ -198,7 +200,6 @@ const make = (background: boolean) =>
        */
       const quietTimers = yield* FiberMap.make<string>()
       const checkSnapshot = new Set<string>()
-      const docKey = (ws: string, doc: string) => `${ws}\u0000${doc}`
       const afterQuiet = (ws: string, doc: string) =>
         Effect.sleep(Duration.millis(SNAPSHOT_QUIET_MS)).pipe(
           Effect.zipRight(Effect.sync(() => checkSnapshot.add(docKey(ws, doc)))),

@@ -1,6 +1,9 @@
 import { createProject, createTask, TASK_DESCRIPTION_MAX, updateTask } from "@vibestack/schema"
 import { LoroDoc } from "loro-crdt"
+import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { waitFor } from "../feed/test/feedServer.js"
+import { waitProjected } from "../projection/test/projectionKit.js"
 import { api, updateChain } from "../test/http.js"
 import { query } from "../test/poisoning.js"
 import { startTestServer, type TestServer } from "../test/server.js"
@@ -48,16 +51,6 @@ describe("GET …/snapshot serves a kept snapshot only while Postgres still hold
   })
 })
 
-/** Polls `read` until it is true (bounded): the projection works in the background. */
-const eventually = async (what: string, read: () => Promise<boolean>, deadlineMs = 60_000) => {
-  const until = Date.now() + deadlineMs
-  while (Date.now() < until) {
-    if (await read()) return
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`${what} within ${deadlineMs} ms`)
-}
-
 /** Random letters: text Loro cannot shrink, so an update's size is what it holds. */
 const noise = (n: number) =>
   Array.from({ length: n }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join("")
@@ -98,19 +91,14 @@ describe("a new device is served a stored snapshot, kept near by the projection"
 
     expect((await http.push(ws, masterToken, small, "k1")).status).toBe(200)
     // None stored: the projection stores one as soon as it has projected the document.
-    await eventually("no snapshot after the first update", async () => (await snapshotSeqs()).includes(1))
+    await waitFor(async () => (await snapshotSeqs()).includes(1), 60_000, "a snapshot after the first update")
     expect((await http.push(ws, masterToken, big, "k2")).status).toBe(200)
     // Its tail (the big update) is large beside it: a new one is stored, without any request.
-    await eventually("no snapshot after the big update", async () => (await snapshotSeqs()).includes(2))
+    await waitFor(async () => (await snapshotSeqs()).includes(2), 60_000, "a snapshot after the big update")
     expect((await http.push(ws, masterToken, last, "k3")).status).toBe(200)
-    await eventually("seq 3 not projected", async () => {
-      const rows = await query<{ p: string }>(
-        server.pg.url,
-        "select projected_seq as p from projection_state where workspace_id = $1",
-        [ws],
-      )
-      return Number(rows[0]?.p ?? 0) === 3
-    })
+    const db = new pg.Client({ connectionString: server.pg.url })
+    await db.connect()
+    await waitProjected(db, ws).finally(() => db.end())
     // A one-update tail is small: the stored snapshot at 2 is served as is (the client pulls 3).
     const served = await get()
     expect(served.seq).toBe(2)
