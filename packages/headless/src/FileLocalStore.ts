@@ -204,7 +204,11 @@ export class FileLocalStore implements LocalStore {
   readonly outboxStats = (ws: WorkspaceId, doc: DocId): Promise<OutboxStats> =>
     this.serial(async () => {
       const m = await this.manifest(ws, doc)
-      return { count: m.outbox.length, oldestAt: m.outbox[0] === undefined ? undefined : (m.outbox[0].at ?? 0) }
+      return {
+        count: m.outbox.length,
+        oldestAt: m.outbox[0] === undefined ? undefined : (m.outbox[0].at ?? 0),
+        rejected: m.rejected.length,
+      }
     })
 
   readonly outbox = (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<OutboxEntry>> =>
@@ -233,9 +237,6 @@ export class FileLocalStore implements LocalStore {
         })),
       )
     })
-
-  readonly rejectedCount = (ws: WorkspaceId, doc: DocId) =>
-    this.serial(async () => (await this.manifest(ws, doc)).rejected.length)
 
   readonly resolveRejected = (ws: WorkspaceId, doc: DocId, id: number, replacement: OutboxInput | undefined) =>
     this.serial(async () => {

@@ -203,14 +203,20 @@ export class DexieLocalStore implements LocalStore {
         .toArray()
     ).map(entryOf)
 
-  /** Counts without reading the bytes, plus the oldest row (the status bar asks often). */
+  /**
+   * Counts without reading the bytes, plus the oldest row, in one transaction: the engine asks
+   * after every commit and acknowledgement, and each IndexedDB transaction is a trip through
+   * the browser's storage process.
+   */
   readonly outboxStats = (ws: WorkspaceId, doc: DocId): Promise<OutboxStats> =>
-    this.db.transaction("r", [this.db.outboxRows], async () => {
-      const range = this.range(this.db.outboxRows, ws, doc)
-      const count = await range.count()
-      if (count === 0) return { count, oldestAt: undefined }
+    this.db.transaction("r", [this.db.outboxRows, this.db.rejected], async () => {
+      const [count, rejected] = await Promise.all([
+        this.range(this.db.outboxRows, ws, doc).count(),
+        this.range(this.db.rejected, ws, doc).count(),
+      ])
+      if (count === 0) return { count, oldestAt: undefined, rejected }
       const oldest = await this.range(this.db.outboxRows, ws, doc).first()
-      return { count, oldestAt: oldest?.createdAt }
+      return { count, oldestAt: oldest?.createdAt, rejected }
     })
 
   readonly outbox = async (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<OutboxEntry>> =>
@@ -219,9 +225,6 @@ export class DexieLocalStore implements LocalStore {
   /** Counts without reading the bytes. */
   readonly outboxCount = (ws: WorkspaceId, doc: DocId): Promise<number> =>
     this.range(this.db.outboxRows, ws, doc).count()
-
-  readonly rejectedCount = (ws: WorkspaceId, doc: DocId): Promise<number> =>
-    this.range(this.db.rejected, ws, doc).count()
 
   readonly ackOutbox = async (ws: WorkspaceId, doc: DocId, ids: ReadonlyArray<number>): Promise<void> => {
     await this.db.outboxRows.bulkDelete(ids.map((id): Key => [ws, doc, id]))

@@ -66,8 +66,9 @@ export const useLocalCounts = (ws: WorkspaceId, trigger: unknown, session?: Stor
     let live = true
     const ask = coalescing(async () => {
       const storedAtRead = session === undefined ? undefined : { of: session, stored: session.stored }
-      const [outbox, rejected] = await Promise.all([store.outboxStats(ws, MAIN_DOC), store.rejectedCount(ws, MAIN_DOC)])
-      if (live) setCounts({ outbox: outbox.count, oldestPendingAt: outbox.oldestAt, rejected, storedAtRead })
+      const outbox = await store.outboxStats(ws, MAIN_DOC)
+      if (live)
+        setCounts({ outbox: outbox.count, oldestPendingAt: outbox.oldestAt, rejected: outbox.rejected, storedAtRead })
     })
     const stop = (): void => {
       live = false

@@ -573,6 +573,43 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     store.close()
   })
 
+  it("the tab's own commits coming back from the server are not imported again; other devices' updates are", async () => {
+    const store = new DexieLocalStore("own-echo", { indexedDB: new IDBFactory(), IDBKeyRange })
+    const other = await storeSeed(store, (d) => createProject(d, { id: "p1", name: "P", color: "#000000" }))
+    const h = harness(store)
+    await h.replica.open(true)
+    h.replica.handle({
+      _tag: "Write",
+      seq: 1,
+      key: "k1",
+      intent: intent("createTask", { id: "mine", projectId: "p1", title: "mine" }),
+      tag: undefined,
+    })
+    for (let i = 0; i < 50 && !h.broadcast.some((m) => m._tag === "LocalCommit"); i++) await settle()
+    const mine = h.broadcast.flatMap((m) => (m._tag === "LocalCommit" ? [m.bytes] : []))
+    expect(mine).toHaveLength(1)
+    const from = other.oplogVersion()
+    createTask(other, { id: "theirs", projectId: "p1", title: "theirs" })
+    other.commit()
+    const theirs = other.export({ mode: "update", from })
+    const imports = vi.spyOn(LoroDoc.prototype, "import")
+    try {
+      // The leader stored both from the server (a copy of the bytes, as a structured clone is).
+      h.hear({ _tag: "RemoteUpdates", ws, doc: MAIN_DOC, updates: [new Uint8Array(mine[0]!), theirs] })
+      expect(imports.mock.calls.map(([b]) => b)).toEqual([theirs])
+    } finally {
+      imports.mockRestore()
+    }
+    await settle()
+    expect(
+      readWorkspace(h.replica.current!)
+        .tasks.map((t) => t.id)
+        .sort(),
+    ).toEqual(["mine", "theirs"])
+    await h.replica.close()
+    store.close()
+  })
+
   describe("[C2] a new device's snapshot: sent as it arrives, then only a notice once stored", () => {
     const joined = () => {
       const server = new LoroDoc()

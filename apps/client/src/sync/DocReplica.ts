@@ -10,7 +10,7 @@ import {
   readEntities,
   type WorkspaceId,
 } from "@vibestack/schema"
-import { importBlobs, keepLoroHeadroom, storedBlobs } from "@vibestack/shared"
+import { importBlobs, keepLoroHeadroom, OwnCommits, storedBlobs } from "@vibestack/shared"
 import { type Frontiers, LoroDoc } from "loro-crdt"
 import type { DexieLocalStore } from "../db/DexieLocalStore.js"
 import type { EntityChange, EntityMarkRow } from "../db/EntityRows.js"
@@ -56,6 +56,8 @@ export interface ReplicaDeps {
  */
 export class DocReplica {
   private readonly doc = new LoroDoc()
+  /** This tab's latest commits, so their echo from the server is not imported again. */
+  private readonly own = new OwnCommits()
   /** Each project's last task and each task's comments: writes that would read every task or comment. */
   private readonly ends = new ProjectEnds()
   private readonly comments = new TaskComments()
@@ -131,7 +133,9 @@ export class DocReplica {
         }
         if (m._tag !== "LocalCommit" && m._tag !== "RemoteUpdates") return
         if (m._tag === "RemoteUpdates" && m.snapshot !== undefined) heard.add(m.snapshot)
-        const blobs = m._tag === "LocalCommit" ? [m.bytes] : [...m.updates]
+        // The leader sends this tab's own commits back once the server stored them: not imported again.
+        const blobs =
+          m._tag === "LocalCommit" ? [m.bytes] : m.snapshot === undefined ? this.own.foreign(m.updates) : [...m.updates]
         if (this.imported) this.importRemote(blobs)
         else early.push(...blobs)
       }),
@@ -372,6 +376,7 @@ export class DocReplica {
 
   /** Writes the commit to the outbox, in commit order, then tells every other tab and the leader. */
   private persist(bytes: Uint8Array): void {
+    this.own.add(bytes)
     const intentKey = this.running
     const createdAt = Date.now()
     this.unsaved++

@@ -144,10 +144,7 @@ const register = async (meta: WorkspaceMeta): Promise<WorkspaceMeta | undefined>
     post({ _tag: "WorkspacesChanged" })
     return next
   } catch (e) {
-    const [outbox, rejected] = await Promise.all([
-      store.outboxStats(meta.workspaceId, MAIN_DOC),
-      store.rejectedCount(meta.workspaceId, MAIN_DOC),
-    ])
+    const outbox = await store.outboxStats(meta.workspaceId, MAIN_DOC)
     const unregistered: SyncStatusWire = {
       state: "unregistered",
       online: false,
@@ -155,7 +152,7 @@ const register = async (meta: WorkspaceMeta): Promise<WorkspaceMeta | undefined>
       oldestPendingAt: outbox.oldestAt,
       lastSyncedAt: undefined,
       error: undefined,
-      rejected,
+      rejected: outbox.rejected,
     }
     report(
       meta.workspaceId,

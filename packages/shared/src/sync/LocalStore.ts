@@ -34,7 +34,10 @@ export interface LocalStore {
     afterId: number,
     limit: number,
   ) => Promise<ReadonlyArray<OutboxEntry>>
-  /** How many entries wait in the outbox and when the oldest was made; reads no bytes. */
+  /**
+   * How many entries wait in the outbox, when the oldest was made, and how many were refused:
+   * one read, no bytes (the engine asks after every commit and acknowledgement).
+   */
   readonly outboxStats: (ws: WorkspaceId, doc: DocId) => Promise<OutboxStats>
   /** Every unacknowledged local commit, oldest first, bytes included (rebase, tests, tools). */
   readonly outbox: (ws: WorkspaceId, doc: DocId) => Promise<ReadonlyArray<OutboxEntry>>
@@ -42,7 +45,6 @@ export interface LocalStore {
   readonly ackOutbox: (ws: WorkspaceId, doc: DocId, ids: ReadonlyArray<number>) => Promise<void>
   /** Entries the server refused, oldest first (C8). */
   readonly rejectedOutbox: (ws: WorkspaceId, doc: DocId) => Promise<ReadonlyArray<RejectedEntry>>
-  readonly rejectedCount: (ws: WorkspaceId, doc: DocId) => Promise<number>
   /**
    * Takes refused entry `id` out of the rejected list (C15). With `replacement`, appends it
    * as a new local commit in the same step (a retry: the refused content re-applied on top),
@@ -100,6 +102,8 @@ export interface OutboxStats {
   readonly count: number
   /** `createdAt` of the oldest entry; undefined when the outbox is empty. */
   readonly oldestAt: number | undefined
+  /** Entries the server refused, kept aside (C8). */
+  readonly rejected: number
 }
 
 /** A change the server refused, kept aside with why and what it contained (C8). */

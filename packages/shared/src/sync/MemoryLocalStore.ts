@@ -97,8 +97,8 @@ export class MemoryLocalStore implements LocalStore {
       .map(copy)
 
   readonly outboxStats = async (ws: WorkspaceId, doc: DocId): Promise<OutboxStats> => {
-    const outbox = this.doc(ws, doc).outbox
-    return { count: outbox.length, oldestAt: outbox[0]?.createdAt }
+    const { outbox, rejected } = this.doc(ws, doc)
+    return { count: outbox.length, oldestAt: outbox[0]?.createdAt, rejected: rejected.length }
   }
 
   readonly outbox = async (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<OutboxEntry>> =>
@@ -112,8 +112,6 @@ export class MemoryLocalStore implements LocalStore {
 
   readonly rejectedOutbox = async (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<RejectedEntry>> =>
     this.doc(ws, doc).rejected.map(copy)
-
-  readonly rejectedCount = async (ws: WorkspaceId, doc: DocId): Promise<number> => this.doc(ws, doc).rejected.length
 
   readonly resolveRejected = async (
     ws: WorkspaceId,

@@ -64,6 +64,29 @@ describe("SyncEngine against MemoryServer", () => {
     expect(a.engine.getStatus()).toMatchObject({ state: "live", pending: 0, online: true })
   })
 
+  it("a peer's own commits that come back from the server are stored in its log, not imported again", async () => {
+    const { server, clock, peers } = await world(2)
+    const [a, b] = peers as [Peer, Peer]
+    const imported: Array<Uint8Array> = []
+    const apply = a.host.applyRemote
+    ;(a.host as { applyRemote: typeof apply }).applyRemote = (blobs) => {
+      imported.push(...blobs)
+      apply(blobs)
+    }
+    await a.edit((d) => d.getMap("m").set("a1", 1))
+    await a.edit((d) => d.getMap("m").set("a2", 2))
+    await settle(clock)
+    await b.edit((d) => d.getMap("m").set("b", 3))
+    await settle(clock)
+    expect(a.engine.getStatus()).toMatchObject({ pending: 0 })
+    // Stored from the server like any update (seq 1 to 3), whoever made them.
+    expect([...a.seen.keys()].sort()).toEqual([1, 2, 3])
+    // Only b's commit was imported; a's two came back as the same bytes and were only stored.
+    expect(imported).toEqual([a.seen.get(3)])
+    expect(a.doc.toJSON()).toEqual(server.referenceDoc(ws, docId).toJSON())
+    expect(LoroDocHost.fromStored(await a.store.loadDoc(ws, docId)).doc.toJSON()).toEqual({ m: { a1: 1, a2: 2, b: 3 } })
+  })
+
   it("[C4] a push whose response was lost is retried with the same key and stored once", async () => {
     const { server, clock, peers } = await world(1)
     const p = peers[0]!

@@ -6,6 +6,7 @@ import { type Clock, systemClock } from "./Clock.js"
 import type { DocHost } from "./DocHost.js"
 import type { LocalStore, OutboxEntry, RebasePlan, StoredDoc } from "./LocalStore.js"
 import type { Lock } from "./Lock.js"
+import { OwnCommits } from "./OwnCommits.js"
 import { type AckedEntry, type PushOutcome, pushOutbox } from "./pushOutbox.js"
 import { planRebase, planRetry, planSetAside } from "./rebase.js"
 import {
@@ -96,6 +97,8 @@ export class SyncEngine {
   private localChain: Promise<unknown> = Promise.resolve()
   private lastLocal: Promise<OutboxEntry | undefined> = Promise.resolve(undefined)
   private remoteChain: Promise<unknown> = Promise.resolve()
+  /** This document's latest commits: their echo from the server is stored, not imported again. */
+  private readonly own = new OwnCommits()
   private storedCursor = 0
   private pending = 0
   private oldestPendingAt: number | undefined
@@ -168,6 +171,7 @@ export class SyncEngine {
    */
   recordLocal(bytes: Uint8Array): Promise<OutboxEntry> {
     const { store, workspaceId, docId } = this.o
+    this.own.add(bytes)
     const createdAt = this.clock.now()
     this.localCommits++
     const write = this.localChain.then(() =>
@@ -273,13 +277,10 @@ export class SyncEngine {
   /** Re-reads what the status says about the outbox and the rejected list (the store is the truth). */
   private async refreshOutbox(): Promise<void> {
     const { store, workspaceId, docId } = this.o
-    const [stats, rejected] = await Promise.all([
-      store.outboxStats(workspaceId, docId),
-      store.rejectedCount(workspaceId, docId),
-    ])
+    const stats = await store.outboxStats(workspaceId, docId)
     this.pending = stats.count
     this.oldestPendingAt = stats.oldestAt
-    this.rejected = rejected
+    this.rejected = stats.rejected
   }
 
   /** Tells listeners when the status changed (and every time it is idle: `waitIdle` needs it). */
@@ -464,12 +465,14 @@ export class SyncEngine {
         }
         // A commit made while the store was read is not in the plan: plan again.
         if (this.stopped || this.localCommits !== commitsBefore) continue
+        this.own.clear()
         const reset = host.reset({ ...stored, snapshot: plan.snapshot, updates: [] })
         const write = store.rebase(workspaceId, docId, plan)
         this.localChain = this.localChain.then(() => write).catch(() => undefined)
         await reset
         if (!(await write)) {
           // Another writer (a tab) appended meanwhile: back to what the store holds, plan again.
+          this.own.clear()
           await host.reset(await store.loadDoc(workspaceId, docId))
           continue
         }
@@ -535,7 +538,8 @@ export class SyncEngine {
       const fresh = viaSnapshot ? records : records.filter((r) => r.seq > this.storedCursor)
       const bytes = fresh.map((r) => r.bytes)
       try {
-        await this.o.host.applyRemote(bytes)
+        // A snapshot is never an echo; the log's updates may be this document's own commits.
+        await this.o.host.applyRemote(viaSnapshot ? bytes : this.own.foreign(bytes))
       } catch (e) {
         throw new TransportError("Internal", `server update did not import: ${String(e)}`)
       }

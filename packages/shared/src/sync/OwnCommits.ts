@@ -1,0 +1,57 @@
+/** How many recent commits are remembered; older echoes are imported like any update. */
+const REMEMBERED = 256
+
+/**
+ * The latest commits a document made (or took in as its own, a tab's), remembered by their
+ * bytes until the server sends them back. The server stores a pushed blob as it came and
+ * every subscriber gets it, its pusher too: importing that echo into the document that made it
+ * costs a Loro decode for nothing. An update byte for byte equal to one of these is already in
+ * the document; anything else, including the same changes encoded otherwise, is imported.
+ * Forget everything when the document is rebuilt (a reset after a refusal).
+ */
+export class OwnCommits {
+  private readonly byLength = new Map<number, Array<Uint8Array>>()
+  private readonly order: Array<Uint8Array> = []
+
+  add(bytes: Uint8Array): void {
+    const same = this.byLength.get(bytes.length)
+    if (same === undefined) this.byLength.set(bytes.length, [bytes])
+    else same.push(bytes)
+    this.order.push(bytes)
+    if (this.order.length > REMEMBERED) this.drop(this.order.shift()!)
+  }
+
+  /** Whether `bytes` is one of them; a match is forgotten (each echo comes once). */
+  take(bytes: Uint8Array): boolean {
+    const same = this.byLength.get(bytes.length)
+    const found = same?.find((b) => equalBytes(b, bytes))
+    if (found === undefined) return false
+    this.drop(found)
+    this.order.splice(this.order.indexOf(found), 1)
+    return true
+  }
+
+  /** The updates of `blobs` that are not echoes of these commits, in order. */
+  foreign(blobs: ReadonlyArray<Uint8Array>): Array<Uint8Array> {
+    return this.order.length === 0 ? [...blobs] : blobs.filter((b) => !this.take(b))
+  }
+
+  clear(): void {
+    this.byLength.clear()
+    this.order.length = 0
+  }
+
+  private drop(bytes: Uint8Array): void {
+    const same = this.byLength.get(bytes.length)
+    if (same === undefined) return
+    const i = same.indexOf(bytes)
+    if (i >= 0) same.splice(i, 1)
+    if (same.length === 0) this.byLength.delete(bytes.length)
+  }
+}
+
+const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
