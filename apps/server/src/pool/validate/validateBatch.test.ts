@@ -1,7 +1,8 @@
 import { LoroDoc, LoroMap, VersionVector } from "loro-crdt"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { loadHostileFixtures, poisoningMutant, TestClient } from "../test/testFixtures.js"
 import { workspaceUpdates } from "../test/workspaceUpdates.js"
+import { FreshDecoder } from "./FreshDecoder.js"
 import { validateBatch } from "./validateBatch.js"
 
 const { base } = loadHostileFixtures()
@@ -51,6 +52,22 @@ describe("validateBatch", () => {
     expect(() => importAndValidate(server, [nested])).toThrow(
       /tasks\/e0\.sub cannot hold a child container \(op \d+@9\)/,
     )
+  })
+
+  it("decodes a one-commit push once: the blob equals its re-encoding; other blobs are decoded on their own", () => {
+    const decode = vi.spyOn(FreshDecoder.prototype, "decode")
+    try {
+      const client = new TestClient(11n)
+      const server = new LoroDoc()
+      importAndValidate(server, [client.addEntities(0, 2)])
+      expect(decode).toHaveBeenCalledTimes(1)
+      decode.mockClear()
+      // Two commits in one batch: their re-encoding is one blob equal to neither.
+      importAndValidate(server, [client.addEntities(2, 1), client.addEntities(3, 1)])
+      expect(decode).toHaveBeenCalledTimes(3)
+    } finally {
+      decode.mockRestore()
+    }
   })
 
   it("accepts an honest re-send (exported from before changes the server already has)", () => {

@@ -44,8 +44,8 @@ export const validateBatch = (
   const decoder = new FreshDecoder()
   let crashed = false
   try {
-    step("reencode", () => proveReencodes(doc, from, to, decoder))
-    const carried = step("blobsDecode", () => proveBlobsDecode(blobs, decoder))
+    const reencoded = step("reencode", () => proveReencodes(doc, from, to, decoder))
+    const carried = step("blobsDecode", () => proveBlobsDecode(blobs, decoder, reencoded))
     step("resends", () => proveResendsMatch(doc, fromMap, blobs, carried))
   } catch (err) {
     crashed = err instanceof Error && err.name === "RuntimeError"
