@@ -17,9 +17,16 @@ describe("OwnCommits", () => {
     expect(own.foreign([b(7)])).toEqual([b(7)])
   })
 
-  it("remembers the latest commits only", () => {
+  it("remembers the latest commits only, and no large ones", () => {
     const own = new OwnCommits()
     for (let i = 0; i < 300; i++) own.add(b(i & 0xff, i >> 8))
     expect(own.foreign([b(0, 0), b(299 & 0xff, 1)])).toEqual([b(0, 0)])
+    // 4 MiB in all: the oldest go first; a commit over a quarter of that is never held.
+    const big = new OwnCommits()
+    const mb = (fill: number) => new Uint8Array(1024 * 1024).fill(fill)
+    for (let i = 1; i <= 5; i++) big.add(mb(i))
+    const paste = new Uint8Array(2 * 1024 * 1024)
+    big.add(paste)
+    expect(big.foreign([mb(1), mb(2), mb(5), paste]).map((x) => x[0])).toEqual([1, 0])
   })
 })

@@ -1,5 +1,6 @@
-/** How many recent commits are remembered; older echoes are imported like any update. */
+/** How many recent commits are remembered, and how many bytes of them; older echoes are imported like any update. */
 const REMEMBERED = 256
+const REMEMBERED_BYTES = 4 * 1024 * 1024
 
 /**
  * The latest commits a document made (or took in as its own, a tab's), remembered by their
@@ -12,13 +13,17 @@ const REMEMBERED = 256
 export class OwnCommits {
   private readonly byLength = new Map<number, Array<Uint8Array>>()
   private readonly order: Array<Uint8Array> = []
+  private bytes = 0
 
   add(bytes: Uint8Array): void {
+    // A large paste is imported again when it comes back, rather than held until then.
+    if (bytes.length > REMEMBERED_BYTES / 4) return
     const same = this.byLength.get(bytes.length)
     if (same === undefined) this.byLength.set(bytes.length, [bytes])
     else same.push(bytes)
     this.order.push(bytes)
-    if (this.order.length > REMEMBERED) this.drop(this.order.shift()!)
+    this.bytes += bytes.length
+    while (this.order.length > REMEMBERED || this.bytes > REMEMBERED_BYTES) this.drop(this.order.shift()!)
   }
 
   /** Whether `bytes` is one of them; a match is forgotten (each echo comes once). */
@@ -39,9 +44,12 @@ export class OwnCommits {
   clear(): void {
     this.byLength.clear()
     this.order.length = 0
+    this.bytes = 0
   }
 
+  /** Forgets `bytes` by length (the caller takes it out of `order`). */
   private drop(bytes: Uint8Array): void {
+    this.bytes -= bytes.length
     const same = this.byLength.get(bytes.length)
     if (same === undefined) return
     const i = same.indexOf(bytes)
