@@ -3,7 +3,7 @@ import {
   CHANNEL_NAME,
   type ChannelMessage,
   LEADER_LOCK,
-  parseChannelMessage,
+  parsePageMessage,
   parseWorkerEvent,
   type SyncStatusWire,
 } from "./messages.js"
@@ -39,7 +39,7 @@ export class TabSync {
 
   constructor() {
     this.channel.onmessage = (event: MessageEvent) => {
-      const m = parseChannelMessage(event.data)
+      const m = parsePageMessage(event.data)
       if (m === undefined) return
       if (m._tag === "StatusReport") {
         const statuses = new Map(this.snapshot.statuses)

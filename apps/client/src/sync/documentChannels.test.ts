@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest"
-import { CHANNEL_NAME, type ChannelMessage, documentChannels, LARGE_MESSAGE_BYTES } from "./messages.js"
+import {
+  CHANNEL_NAME,
+  type ChannelMessage,
+  documentChannels,
+  LARGE_MESSAGE_BYTES,
+  parseChannelMessage,
+  parsePageMessage,
+} from "./messages.js"
 
 const updates = (bytes: number): ChannelMessage => ({
   _tag: "RemoteUpdates",
@@ -32,5 +39,26 @@ describe("documentChannels", () => {
     await tick()
     expect(page.map((m) => m._tag)).toEqual(["RemoteUpdates", "StatusRequest"])
     expect(worker.sort((a, b) => a - b)).toEqual([100, LARGE_MESSAGE_BYTES + 1])
+  })
+
+  it("a page decodes the shared channel's control messages and drops document bytes unread", () => {
+    const commit: ChannelMessage = {
+      _tag: "LocalCommit",
+      ws: "ws1",
+      doc: "main",
+      id: 1,
+      idempotencyKey: "k1",
+      bytes: new Uint8Array([1, 2, 3]),
+    }
+    const status = { _tag: "RetryFailed", ws: "ws1", doc: "main", id: 1, message: "no" }
+    // Well formed (the workers decode them), yet not for a page.
+    expect(parseChannelMessage(commit)).toEqual(commit)
+    expect(parseChannelMessage(updates(10))).toBeDefined()
+    expect(parsePageMessage(commit)).toBeUndefined()
+    expect(parsePageMessage(updates(10))).toBeUndefined()
+    expect(parsePageMessage(status)).toEqual(status)
+    expect(parsePageMessage({ _tag: "StatusRequest" })).toEqual({ _tag: "StatusRequest" })
+    expect(parsePageMessage(null)).toBeUndefined()
+    expect(parsePageMessage({ _tag: "RetryFailed" })).toBeUndefined()
   })
 })

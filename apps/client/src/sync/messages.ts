@@ -115,6 +115,20 @@ export const parseChannelMessage = (data: unknown): ChannelMessage | undefined =
   return Either.isRight(r) ? r.right : undefined
 }
 
+/** Messages with document bytes: only the workers act on them. */
+const WORKERS_ONLY: ReadonlySet<unknown> = new Set<ChannelMessage["_tag"]>(["LocalCommit", "RemoteUpdates"])
+
+/**
+ * A page's decode of the shared channel. Document bytes small enough to travel there (see
+ * `LARGE_MESSAGE_BYTES`) are the workers' business; a page drops them before the schema runs
+ * (otherwise two decodes of bytes on its main thread per keystroke, and one per update while
+ * another device types).
+ */
+export const parsePageMessage = (data: unknown): ChannelMessage | undefined =>
+  typeof data === "object" && data !== null && WORKERS_ONLY.has((data as { _tag?: unknown })._tag)
+    ? undefined
+    : parseChannelMessage(data)
+
 /** Owner tab → its sync worker. */
 export const WorkerCommand = Schema.Union(Schema.TaggedStruct("Stop", {}))
 export type WorkerCommand = typeof WorkerCommand.Type
