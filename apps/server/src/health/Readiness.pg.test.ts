@@ -48,7 +48,12 @@ const within = <A>(label: string, p: Promise<A>): Promise<A> =>
   Promise.race([
     p,
     new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`${label} did not finish within 60 s`)), 60_000).unref(),
+      setTimeout(() => {
+        // What the process still waits on, by kind (sockets, timers, workers): the next clue.
+        const waiting = new Map<string, number>()
+        for (const r of process.getActiveResourcesInfo()) waiting.set(r, (waiting.get(r) ?? 0) + 1)
+        reject(new Error(`${label} did not finish within 60 s; still active: ${JSON.stringify([...waiting])}`))
+      }, 60_000).unref(),
     ),
   ])
 afterAll(async () => {
