@@ -1,6 +1,6 @@
 import { apiError, type Internal, type Unavailable } from "@vibestack/shared"
 import { Context, Effect, Layer } from "effect"
-import { bestEffort } from "../logging/bestEffort.js"
+import { bestEffort, CLOSE_WITHIN } from "../logging/bestEffort.js"
 import { LoroPool, type LoroPoolOptions, type ValidateResult } from "./LoroPool.js"
 import type { PoolOpArgs, PoolOpName } from "./ops/index.js"
 import { PoolError } from "./PoolError.js"
@@ -65,7 +65,7 @@ export class LoroPoolService extends Context.Tag("@vibestack/server/LoroPoolServ
       Effect.map(
         Effect.acquireRelease(
           Effect.sync(() => new LoroPool(options)),
-          (pool) => Effect.promise(() => pool.close()),
+          (pool) => bestEffort("closing the pool's workers", () => pool.close(), CLOSE_WITHIN),
         ),
         poolCalls,
       ),

@@ -1,6 +1,6 @@
 import { Effect, FiberSet, Scope } from "effect"
 import { PoolEvents } from "../health/PoolEvents.js"
-import { bestEffort } from "../logging/bestEffort.js"
+import { bestEffort, CLOSE_WITHIN } from "../logging/bestEffort.js"
 import { LoroPool } from "../pool/LoroPool.js"
 import type { ProjectionConfig } from "./ProjectionConfig.js"
 import type { ProjectionStore } from "./ProjectionStore.js"
@@ -29,7 +29,7 @@ export const makeProjectionPools = (config: ProjectionConfig, store: ProjectionS
               ...events.hooks("projection"),
             }),
         ),
-        (p) => Effect.promise(() => p.close()),
+        (p) => bestEffort("closing a projection pool's workers", () => p.close(), CLOSE_WITHIN),
       ).pipe(Scope.extend(scope))
 
     // Both lanes start on first use: a CLI command that never projects starts no worker.

@@ -2,7 +2,7 @@ import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { Context, Effect, FiberSet, Layer, PubSub, Queue } from "effect"
 import { Bus } from "../bus/Bus.js"
 import { PoolEvents } from "../health/PoolEvents.js"
-import { bestEffort } from "../logging/bestEffort.js"
+import { bestEffort, CLOSE_WITHIN } from "../logging/bestEffort.js"
 import { LoroPool } from "../pool/LoroPool.js"
 import { LoroPoolService, poolCalls } from "../pool/LoroPoolService.js"
 import { ByteStore } from "./ByteStore.js"
@@ -47,7 +47,8 @@ export const DocPoolLive = (options: DocPoolOptions) =>
               ...events.hooks("push"),
             }),
         ),
-        (p) => Effect.promise(() => p.close()),
+        // Bounded like a connection's close: a worker whose thread never exits must not hold the shutdown.
+        (p) => bestEffort("closing the push pool's workers", () => p.close(), CLOSE_WITHIN),
       )
       yield* events.watch("push", () => pool.stats())
       const calls = poolCalls(pool)
