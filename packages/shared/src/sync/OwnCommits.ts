@@ -11,28 +11,24 @@ const REMEMBERED_BYTES = 4 * 1024 * 1024
  * Forget everything when the document is rebuilt (a reset after a refusal).
  */
 export class OwnCommits {
-  private readonly byLength = new Map<number, Array<Uint8Array>>()
+  /** Oldest first; few enough that a scan (lengths compared first) finds an echo. */
   private readonly order: Array<Uint8Array> = []
   private bytes = 0
 
   add(bytes: Uint8Array): void {
     // A large paste is imported again when it comes back, rather than held until then.
     if (bytes.length > REMEMBERED_BYTES / 4) return
-    const same = this.byLength.get(bytes.length)
-    if (same === undefined) this.byLength.set(bytes.length, [bytes])
-    else same.push(bytes)
     this.order.push(bytes)
     this.bytes += bytes.length
-    while (this.order.length > REMEMBERED || this.bytes > REMEMBERED_BYTES) this.drop(this.order.shift()!)
+    while (this.order.length > REMEMBERED || this.bytes > REMEMBERED_BYTES) this.bytes -= this.order.shift()!.length
   }
 
   /** Whether `bytes` is one of them; a match is forgotten (each echo comes once). */
   take(bytes: Uint8Array): boolean {
-    const same = this.byLength.get(bytes.length)
-    const found = same?.find((b) => equalBytes(b, bytes))
-    if (found === undefined) return false
-    this.drop(found)
-    this.order.splice(this.order.indexOf(found), 1)
+    const i = this.order.findIndex((b) => equalBytes(b, bytes))
+    if (i < 0) return false
+    this.bytes -= bytes.length
+    this.order.splice(i, 1)
     return true
   }
 
@@ -42,23 +38,13 @@ export class OwnCommits {
   }
 
   clear(): void {
-    this.byLength.clear()
     this.order.length = 0
     this.bytes = 0
   }
-
-  /** Forgets `bytes` by length (the caller takes it out of `order`). */
-  private drop(bytes: Uint8Array): void {
-    this.bytes -= bytes.length
-    const same = this.byLength.get(bytes.length)
-    if (same === undefined) return
-    const i = same.indexOf(bytes)
-    if (i >= 0) same.splice(i, 1)
-    if (same.length === 0) this.byLength.delete(bytes.length)
-  }
 }
 
-const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+/** Whether two byte arrays hold the same bytes. */
+export const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true

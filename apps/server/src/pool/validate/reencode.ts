@@ -1,3 +1,4 @@
+import { equalBytes } from "@vibestack/shared"
 import type { LoroDoc, VersionVector } from "loro-crdt"
 import type { DecodedRanges, FreshDecoder } from "./FreshDecoder.js"
 
@@ -18,19 +19,13 @@ export const proveBlobsDecode = (
   // A blob byte for byte equal to the re-encoded changes decodes as they did (a push of one
   // commit usually is: Loro's encoder made both): its decode would repeat that one.
   blobs.map((blob) =>
-    reencoded !== undefined && sameBytes(blob, reencoded.bytes) ? reencoded.ranges : decoder.decode(blob),
+    reencoded !== undefined && equalBytes(blob, reencoded.bytes) ? reencoded.ranges : decoder.decode(blob),
   )
 
 /** The changes after `from` as the copy re-encoded them, and what their decode carried. */
 export interface Reencoded {
   readonly bytes: Uint8Array
   readonly ranges: DecodedRanges
-}
-
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 /**
