@@ -6,7 +6,11 @@
  *   - keypress → next paint in a task description with the whole workspace loaded, keys at a
  *     fast typist's pace (80 ms apart) and as fast as the browser takes them (each key then
  *     waits for those before it: a throughput figure more than a latency one); beside it the
- *     floor of that measure, the same keys into a bare textarea on an empty page.
+ *     floor of that measure, the same keys into a bare textarea on an empty page;
+ *   - what a key at that pace costs the whole machine in CPU above idle (/proc: Chromium's
+ *     processes and their threads, this process with the server in it, Postgres), beside the
+ *     same for the bare textarea: on 2 cores, work any thread does per key is time the page's
+ *     frame may wait for a core.
  * Beside them, the physical floor of any Loro-based client: importing the same document's
  * snapshot into a bare LoroDoc and reading it whole (toJSON), in this process.
  *   - the longest main-thread task (Long Tasks API) from navigation until the document is
@@ -24,6 +28,7 @@ import { Option } from "effect"
 import { LoroDoc } from "loro-crdt"
 import { chromium, type Page } from "playwright-core"
 import { build } from "vite"
+import { cpuSecondsByKind, machineCpuSeconds } from "./lib/cpuTime.js"
 import type { PageDocument, PageMessageChannel, PageWindow, RequestAnimationFrame } from "./lib/pageGlobals.js"
 
 // Used only inside functions that run in the page.
@@ -141,6 +146,28 @@ const keyLatencies = async (page: Page, fieldId: string, gapMs: number): Promise
   return page.evaluate(() => (window as unknown as { __lat: Array<number> }).__lat)
 }
 
+interface CpuUse {
+  /** CPU seconds the whole machine used (above the idle rate, if one was given). */
+  readonly total: number
+  readonly byKind: Map<string, number>
+  readonly ms: number
+}
+
+/**
+ * The CPU the machine spent while `run` ran, whole and by process kind, minus what it spends
+ * in the same time at `idle`'s rate (the page open, nothing typed). Without `idle`: the raw use.
+ */
+const cpuAbove = async (run: () => Promise<unknown>, idle?: CpuUse): Promise<CpuUse> => {
+  const [m0, k0, t0] = [machineCpuSeconds(), cpuSecondsByKind(true), performance.now()]
+  await run()
+  const [m1, k1, ms] = [machineCpuSeconds(), cpuSecondsByKind(true), performance.now() - t0]
+  const rate = (used: number, idleUsed: number | undefined) =>
+    used - (idle === undefined ? 0 : ((idleUsed ?? 0) / idle.ms) * ms)
+  const byKind = new Map<string, number>()
+  for (const [kind, s] of k1) byKind.set(kind, rate(s - (k0.get(kind) ?? s), idle?.byKind.get(kind)))
+  return { total: rate(m1 - m0, idle?.total), byKind, ms }
+}
+
 /**
  * The longest main-thread task from navigation until the document is loaded in its worker (and
  * a moment more, so the tasks that end the opening, rows written and counts read, are in). The
@@ -225,13 +252,27 @@ try {
     null,
     { timeout: 120_000 },
   )
-  const paced = await keyLatencies(page, "task-description", 80)
+  // What the typing costs the machine beyond what it spends idle with the page open.
+  const idle = await cpuAbove(() => page.waitForTimeout(5_000))
+  let paced: Array<number> = []
+  const typing = await cpuAbove(async () => {
+    paced = await keyLatencies(page, "task-description", 80)
+    // Settled again (every key stored and acknowledged), so each key's whole cost is counted.
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="sync-state"]')?.textContent?.includes("Up to date"),
+      null,
+      { timeout: 120_000 },
+    )
+  }, idle)
   // The floor of this measure: the same keys into a bare textarea on an empty page of the same
   // browser. A key waits for the next frame (60 Hz: 0 to 16.7 ms) before any paint can show it.
   const bare = await browser.newPage()
   await bare.setContent('<textarea id="bare-field" rows="8" cols="60"></textarea>')
   await bare.click("#bare-field")
-  const barePaced = await keyLatencies(bare, "bare-field", 80)
+  let barePaced: Array<number> = []
+  const bareTyping = await cpuAbove(async () => {
+    barePaced = await keyLatencies(bare, "bare-field", 80)
+  }, idle)
   await bare.close()
 
   const rows = [
@@ -262,6 +303,27 @@ try {
     ["  (min / max)", `${sorted(fromIdb)[0]!.toFixed(0)} / ${sorted(fromIdb).at(-1)!.toFixed(0)} ms`, ""],
     [`keypress → paint, description (${keys} keys, a key every 80 ms) p50`, `${median(paced).toFixed(1)} ms`, ""],
     ["keypress → paint p99, a key every 80 ms", `${pct(paced, 0.99).toFixed(1)} ms`, "≤ 16 ms"],
+    [
+      "CPU per key at that pace, whole machine above idle (browser, server, Postgres)",
+      `${((typing.total * 1000) / keys).toFixed(1)} ms`,
+      "",
+    ],
+    // Each process kind, then (for Chromium) its threads under it; what costs ≥ 0.5 ms a key.
+    ...[...typing.byKind]
+      .filter(([kind, s]) => !kind.includes(" / ") && (s * 1000) / keys >= 0.5)
+      .sort((a, b) => b[1] - a[1])
+      .flatMap(([kind, s]) => [
+        [`  ${kind}`, `${((s * 1000) / keys).toFixed(1)} ms`, ""],
+        ...[...typing.byKind]
+          .filter(([t, ts]) => t.startsWith(`${kind} / `) && (ts * 1000) / keys >= 0.5)
+          .sort((a, b) => b[1] - a[1])
+          .map(([t, ts]) => [`    ${t.slice(kind.length + 3)}`, `${((ts * 1000) / keys).toFixed(1)} ms`, ""]),
+      ]),
+    [
+      "floor: CPU per key into the bare textarea, above idle",
+      `${((bareTyping.total * 1000) / keys).toFixed(1)} ms`,
+      "",
+    ],
     [
       "floor: the same keys into a bare textarea on an empty page, p50 / p99",
       `${median(barePaced).toFixed(1)} / ${pct(barePaced, 0.99).toFixed(1)} ms`,

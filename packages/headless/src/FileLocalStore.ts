@@ -202,14 +202,7 @@ export class FileLocalStore implements LocalStore {
     })
 
   readonly outboxStats = (ws: WorkspaceId, doc: DocId): Promise<OutboxStats> =>
-    this.serial(async () => {
-      const m = await this.manifest(ws, doc)
-      return {
-        count: m.outbox.length,
-        oldestAt: m.outbox[0] === undefined ? undefined : (m.outbox[0].at ?? 0),
-        rejected: m.rejected.length,
-      }
-    })
+    this.serial(async () => statsOf(await this.manifest(ws, doc)))
 
   readonly outbox = (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<OutboxEntry>> =>
     this.serial(async () => {
@@ -217,12 +210,14 @@ export class FileLocalStore implements LocalStore {
       return Promise.all(m.outbox.map((e) => this.entryOf(ws, doc, e)))
     })
 
-  readonly ackOutbox = (ws: WorkspaceId, doc: DocId, ids: ReadonlyArray<number>) =>
+  readonly ackOutbox = (ws: WorkspaceId, doc: DocId, ids: ReadonlyArray<number>): Promise<OutboxStats> =>
     this.serial(async () => {
       const m = await this.manifest(ws, doc)
       const acked = new Set(ids)
-      if (!m.outbox.some((e) => acked.has(e.id))) return
-      await this.commit(ws, doc, m, { ...m, outbox: m.outbox.filter((e) => !acked.has(e.id)) })
+      if (!m.outbox.some((e) => acked.has(e.id))) return statsOf(m)
+      const next = { ...m, outbox: m.outbox.filter((e) => !acked.has(e.id)) }
+      await this.commit(ws, doc, m, next)
+      return statsOf(next)
     })
 
   readonly rejectedOutbox = (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<RejectedEntry>> =>
@@ -340,3 +335,9 @@ const referenced = (m: Manifest): Set<string> =>
     ...m.outbox.map((e) => e.file),
     ...m.rejected.map((e) => e.file),
   ])
+
+const statsOf = (m: Manifest): OutboxStats => ({
+  count: m.outbox.length,
+  oldestAt: m.outbox[0] === undefined ? undefined : (m.outbox[0].at ?? 0),
+  rejected: m.rejected.length,
+})

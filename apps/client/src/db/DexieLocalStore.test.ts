@@ -73,6 +73,52 @@ describe("DexieLocalStore upgrade", () => {
   })
 })
 
+describe("DexieLocalStore upgrade to v5", () => {
+  it("[C1] a v4 document keeps its snapshot, now in a row of its own: appends no longer rewrite it", async () => {
+    const indexedDB = new IDBFactory()
+    const old = new Dexie("upgrade-v5", { indexedDB, IDBKeyRange })
+    old.version(1).stores({
+      docs: "[ws+doc]",
+      updates: "[ws+doc+id]",
+      outboxRows: "[ws+doc+id]",
+      rejected: "[ws+doc+id]",
+      workspaces: "workspaceId",
+    })
+    old.version(2).stores({ indexCache: "ws" })
+    old
+      .version(4)
+      .stores({ entities: "[ws+c+id], [ws+c+g+k]", entityMarks: "ws", intentsDone: "key, at", indexCache: null })
+    const snapshot = new Uint8Array([9, 8, 7])
+    await old.table("docs").put({ ws: "w", doc: "main", snapshot, cursor: 5, schemaVersion: 2, nextId: 2 })
+    await old.table("docs").put({ ws: "w2", doc: "main", snapshot: undefined, cursor: 0, schemaVersion: 0, nextId: 1 })
+    await old.table("updates").put({ ws: "w", doc: "main", id: 1, bytes: new Uint8Array([1]) })
+    old.close()
+    const store = new DexieLocalStore("upgrade-v5", { indexedDB, IDBKeyRange })
+    const ws = "w" as WorkspaceId
+    expect(await store.loadDoc(ws, MAIN_DOC)).toEqual({
+      snapshot,
+      updates: [{ id: 1, bytes: new Uint8Array([1]) }],
+      cursor: 5,
+      schemaVersion: 2,
+    })
+    expect((await store.loadDoc("w2" as WorkspaceId, MAIN_DOC)).snapshot).toBeUndefined()
+    await store.appendLocal(ws, MAIN_DOC, { bytes: new Uint8Array([2]), idempotencyKey: "k", createdAt: 1 })
+    store.close()
+    // The document's row holds no bytes: the snapshot is read and written on its own.
+    const raw = new Dexie("upgrade-v5", { indexedDB, IDBKeyRange })
+    await raw.open()
+    expect(await raw.table("docs").get(["w", "main"])).toEqual({
+      ws: "w",
+      doc: "main",
+      cursor: 5,
+      schemaVersion: 2,
+      nextId: 3,
+    })
+    expect(await raw.table("snapshots").get(["w", "main"])).toEqual({ ws: "w", doc: "main", bytes: snapshot })
+    raw.close()
+  })
+})
+
 describe("DexieLocalStore workspaces", () => {
   it("naming a joined workspace keeps what the sync worker wrote on its row meanwhile", async () => {
     const store = make()

@@ -13,14 +13,25 @@ import {
 import { Dexie, type EntityTable, type Table } from "dexie"
 import { type EntityMarkRow, type EntityRow, EntityRows } from "./EntityRows.js"
 
+/**
+ * A document's small bookkeeping, read and written by every append. Its snapshot is a row of
+ * its own (`SnapshotRow`, v5): when it sat here, every keystroke read and wrote the whole
+ * snapshot back (twice: the tab's append and the leader's store of the echo), megabytes per key
+ * in a large workspace, most of the browser's CPU for typing.
+ */
 interface DocRow {
   readonly ws: string
   readonly doc: string
-  readonly snapshot: Uint8Array | undefined
   readonly cursor: number
   readonly schemaVersion: number
   /** Next update-log id: one sequence shared by local and remote entries (and outbox ids). */
   readonly nextId: number
+}
+
+interface SnapshotRow {
+  readonly ws: string
+  readonly doc: string
+  readonly bytes: Uint8Array
 }
 
 interface UpdateRow {
@@ -56,6 +67,7 @@ type Key = [string, string, number]
 export class DexieLocalStore implements LocalStore {
   private readonly db: Dexie & {
     docs: Table<DocRow, [string, string]>
+    snapshots: Table<SnapshotRow, [string, string]>
     updates: Table<UpdateRow, Key>
     outboxRows: Table<OutboxRow, Key>
     rejected: Table<RejectedRow, Key>
@@ -120,6 +132,22 @@ export class DexieLocalStore implements LocalStore {
       intentsDone: "key, at",
       indexCache: null,
     })
+    // v5: each document's snapshot in a row of its own, out of the row every append rewrites.
+    this.db
+      .version(5)
+      .stores({ snapshots: "[ws+doc]" })
+      .upgrade(async (tx) => {
+        const docs = tx.table<{ ws: string; doc: string; snapshot?: Uint8Array }, [string, string]>("docs")
+        // One document at a time: a device may hold several large workspaces.
+        for (const key of await docs.toCollection().primaryKeys()) {
+          const row = await docs.get(key)
+          if (row?.snapshot !== undefined)
+            await tx.table("snapshots").put({ ws: row.ws, doc: row.doc, bytes: row.snapshot })
+        }
+        await docs.toCollection().modify((row) => {
+          delete row.snapshot
+        })
+      })
     this.entities = new EntityRows(this.db.entities, this.db.entityMarks)
   }
 
@@ -132,9 +160,7 @@ export class DexieLocalStore implements LocalStore {
   }
 
   private async docRow(ws: string, doc: string): Promise<DocRow> {
-    return (
-      (await this.db.docs.get([ws, doc])) ?? { ws, doc, snapshot: undefined, cursor: 0, schemaVersion: 0, nextId: 1 }
-    )
+    return (await this.db.docs.get([ws, doc])) ?? { ws, doc, cursor: 0, schemaVersion: 0, nextId: 1 }
   }
 
   /** The device has stored something of this document (counted by key: no bytes are read). */
@@ -142,11 +168,14 @@ export class DexieLocalStore implements LocalStore {
     (await this.db.docs.where(":id").equals([ws, doc]).count()) > 0
 
   readonly loadDoc = (ws: WorkspaceId, doc: DocId): Promise<StoredDoc> =>
-    this.db.transaction("r", [this.db.docs, this.db.updates], async () => {
-      const row = await this.docRow(ws, doc)
-      const updates = await this.range(this.db.updates, ws, doc).toArray()
+    this.db.transaction("r", [this.db.docs, this.db.snapshots, this.db.updates], async () => {
+      const [row, snapshot, updates] = await Promise.all([
+        this.docRow(ws, doc),
+        this.db.snapshots.get([ws, doc]),
+        this.range(this.db.updates, ws, doc).toArray(),
+      ])
       return {
-        snapshot: row.snapshot,
+        snapshot: snapshot?.bytes,
         updates: updates.map((u) => ({ id: u.id, bytes: u.bytes })),
         cursor: row.cursor,
         schemaVersion: row.schemaVersion,
@@ -209,15 +238,18 @@ export class DexieLocalStore implements LocalStore {
    * the browser's storage process.
    */
   readonly outboxStats = (ws: WorkspaceId, doc: DocId): Promise<OutboxStats> =>
-    this.db.transaction("r", [this.db.outboxRows, this.db.rejected], async () => {
-      const [count, rejected] = await Promise.all([
-        this.range(this.db.outboxRows, ws, doc).count(),
-        this.range(this.db.rejected, ws, doc).count(),
-      ])
-      if (count === 0) return { count, oldestAt: undefined, rejected }
-      const oldest = await this.range(this.db.outboxRows, ws, doc).first()
-      return { count, oldestAt: oldest?.createdAt, rejected }
-    })
+    this.db.transaction("r", [this.db.outboxRows, this.db.rejected], () => this.statsIn(ws, doc))
+
+  /** The outbox's stats, read inside the caller's transaction. */
+  private async statsIn(ws: WorkspaceId, doc: DocId): Promise<OutboxStats> {
+    const [count, rejected] = await Promise.all([
+      this.range(this.db.outboxRows, ws, doc).count(),
+      this.range(this.db.rejected, ws, doc).count(),
+    ])
+    if (count === 0) return { count, oldestAt: undefined, rejected }
+    const oldest = await this.range(this.db.outboxRows, ws, doc).first()
+    return { count, oldestAt: oldest?.createdAt, rejected }
+  }
 
   readonly outbox = async (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<OutboxEntry>> =>
     (await this.range(this.db.outboxRows, ws, doc).toArray()).map(entryOf)
@@ -226,9 +258,12 @@ export class DexieLocalStore implements LocalStore {
   readonly outboxCount = (ws: WorkspaceId, doc: DocId): Promise<number> =>
     this.range(this.db.outboxRows, ws, doc).count()
 
-  readonly ackOutbox = async (ws: WorkspaceId, doc: DocId, ids: ReadonlyArray<number>): Promise<void> => {
-    await this.db.outboxRows.bulkDelete(ids.map((id): Key => [ws, doc, id]))
-  }
+  /** The removal and the stats after it in one transaction (a trip through the storage process each). */
+  readonly ackOutbox = (ws: WorkspaceId, doc: DocId, ids: ReadonlyArray<number>): Promise<OutboxStats> =>
+    this.db.transaction("rw", [this.db.outboxRows, this.db.rejected], async () => {
+      await this.db.outboxRows.bulkDelete(ids.map((id): Key => [ws, doc, id]))
+      return this.statsIn(ws, doc)
+    })
 
   readonly rejectedOutbox = async (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<RejectedEntry>> =>
     (await this.range(this.db.rejected, ws, doc).toArray()).map((r) => ({
@@ -252,7 +287,7 @@ export class DexieLocalStore implements LocalStore {
   readonly rebase = (ws: WorkspaceId, doc: DocId, plan: RebasePlan) =>
     this.db.transaction(
       "rw",
-      [this.db.docs, this.db.updates, this.db.outboxRows, this.db.rejected],
+      [this.db.docs, this.db.snapshots, this.db.updates, this.db.outboxRows, this.db.rejected],
       async (): Promise<boolean> => {
         const outboxIds = await this.range(this.db.outboxRows, ws, doc).primaryKeys()
         const rejectedIds = await this.range(this.db.rejected, ws, doc).primaryKeys()
@@ -273,16 +308,18 @@ export class DexieLocalStore implements LocalStore {
           })),
         )
         await this.db.rejected.bulkAdd(plan.rejected.map((e) => ({ ...e, ws, doc, bytes: e.bytes.slice() })))
-        await this.db.docs.put({ ...row, nextId, snapshot: plan.snapshot.slice() })
+        await this.db.docs.put({ ...row, nextId })
+        await this.db.snapshots.put({ ws, doc, bytes: plan.snapshot.slice() })
         return true
       },
     )
 
   readonly compact = (ws: WorkspaceId, doc: DocId, snapshot: Uint8Array, upToUpdateId: number) =>
-    this.db.transaction("rw", [this.db.docs, this.db.updates], async () => {
-      const row = await this.docRow(ws, doc)
+    this.db.transaction("rw", [this.db.docs, this.db.snapshots, this.db.updates], async () => {
       await this.range(this.db.updates, ws, doc, upToUpdateId).delete()
-      await this.db.docs.put({ ...row, snapshot: snapshot.slice() })
+      // The row itself is written too: `hasDoc` counts it.
+      await this.db.docs.put(await this.docRow(ws, doc))
+      await this.db.snapshots.put({ ws, doc, bytes: snapshot.slice() })
     })
 
   readonly setSchemaVersion = (ws: WorkspaceId, doc: DocId, version: number) =>

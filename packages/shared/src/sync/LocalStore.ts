@@ -41,8 +41,12 @@ export interface LocalStore {
   readonly outboxStats: (ws: WorkspaceId, doc: DocId) => Promise<OutboxStats>
   /** Every unacknowledged local commit, oldest first, bytes included (rebase, tests, tools). */
   readonly outbox: (ws: WorkspaceId, doc: DocId) => Promise<ReadonlyArray<OutboxEntry>>
-  /** The server acknowledged these outbox entries (they stay in the update log). Unknown ids: no-op. */
-  readonly ackOutbox: (ws: WorkspaceId, doc: DocId, ids: ReadonlyArray<number>) => Promise<void>
+  /**
+   * The server acknowledged these outbox entries (they stay in the update log). Unknown ids: no-op.
+   * Resolves to the outbox's stats after the removal, read in the same step: the engine needs
+   * them after every acknowledgement, and a second read was a second transaction each time.
+   */
+  readonly ackOutbox: (ws: WorkspaceId, doc: DocId, ids: ReadonlyArray<number>) => Promise<OutboxStats>
   /** Entries the server refused, oldest first (C8). */
   readonly rejectedOutbox: (ws: WorkspaceId, doc: DocId) => Promise<ReadonlyArray<RejectedEntry>>
   /**

@@ -104,10 +104,11 @@ export class MemoryLocalStore implements LocalStore {
   readonly outbox = async (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<OutboxEntry>> =>
     this.doc(ws, doc).outbox.map(copy)
 
-  readonly ackOutbox = async (ws: WorkspaceId, doc: DocId, ids: ReadonlyArray<number>): Promise<void> => {
+  readonly ackOutbox = async (ws: WorkspaceId, doc: DocId, ids: ReadonlyArray<number>): Promise<OutboxStats> => {
     const d = this.doc(ws, doc)
     const acked = new Set(ids)
     d.outbox = d.outbox.filter((e) => !acked.has(e.id))
+    return this.outboxStats(ws, doc)
   }
 
   readonly rejectedOutbox = async (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<RejectedEntry>> =>

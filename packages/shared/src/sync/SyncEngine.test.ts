@@ -87,6 +87,48 @@ describe("SyncEngine against MemoryServer", () => {
     expect(LoroDocHost.fromStored(await a.store.loadDoc(ws, docId)).doc.toJSON()).toEqual({ m: { a1: 1, a2: 2, b: 3 } })
   })
 
+  it("[C3] a commit pushed on the live socket costs one outbox read, and its acknowledgement brings the outbox's stats", async () => {
+    const server = new MemoryServer()
+    const { masterToken } = server.register(ws, "Team", undefined)
+    const clock = new ManualClock()
+    const calls: Record<string, number> = {}
+    const inner = new MemoryLocalStore()
+    // Every store call counted by name (in the browser each is an IndexedDB transaction).
+    const store = new Proxy(inner, {
+      get: (target, name: string) => {
+        const f = Reflect.get(target, name) as unknown
+        if (typeof f !== "function") return f
+        return (...args: Array<unknown>) => {
+          calls[name] = (calls[name] ?? 0) + 1
+          return (f as (...a: Array<unknown>) => unknown).apply(target, args)
+        }
+      },
+    })
+    const p = new Peer({
+      name: "p",
+      transport: new MemoryTransport(server),
+      workspaceId: ws,
+      docId,
+      token: masterToken,
+      clock,
+      random: seeded(5),
+      store,
+    })
+    await p.start()
+    await settle(clock)
+    expect(p.engine.getStatus().state).toBe("live")
+    for (const k of Object.keys(calls)) delete calls[k]
+    await p.edit((d) => d.getMap("m").set("x", 1))
+    await settle(clock)
+    expect(server.cursorOf(ws, docId)).toBe(1)
+    expect(p.engine.getStatus().pending).toBe(0)
+    // One window read (it came back short of the window: nothing after it), one acknowledgement
+    // that returns the stats (no read after it, none when the run ends), one count after the
+    // commit, and the commit's echo stored.
+    expect(calls).toEqual({ appendLocal: 1, outboxStats: 1, outboxWindow: 1, ackOutbox: 1, appendRemote: 1 })
+    await p.engine.stop()
+  })
+
   it("[C4] a push whose response was lost is retried with the same key and stored once", async () => {
     const { server, clock, peers } = await world(1)
     const p = peers[0]!

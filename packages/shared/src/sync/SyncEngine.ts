@@ -4,7 +4,7 @@ import type { SeqBlob } from "../protocol/updatesBody.js"
 import type { BackoffOptions } from "./backoff.js"
 import { type Clock, systemClock } from "./Clock.js"
 import type { DocHost } from "./DocHost.js"
-import type { LocalStore, OutboxEntry, RebasePlan, StoredDoc } from "./LocalStore.js"
+import type { LocalStore, OutboxEntry, OutboxStats, RebasePlan, StoredDoc } from "./LocalStore.js"
 import type { Lock } from "./Lock.js"
 import { OwnCommits } from "./OwnCommits.js"
 import { type AckedEntry, type PushOutcome, pushOutbox } from "./pushOutbox.js"
@@ -277,7 +277,10 @@ export class SyncEngine {
   /** Re-reads what the status says about the outbox and the rejected list (the store is the truth). */
   private async refreshOutbox(): Promise<void> {
     const { store, workspaceId, docId } = this.o
-    const stats = await store.outboxStats(workspaceId, docId)
+    this.takeStats(await store.outboxStats(workspaceId, docId))
+  }
+
+  private takeStats(stats: OutboxStats): void {
     this.pending = stats.count
     this.oldestPendingAt = stats.oldestAt
     this.rejected = stats.rejected
@@ -403,7 +406,10 @@ export class SyncEngine {
   private async pump(gen: number): Promise<void> {
     const { store, transport, token, workspaceId, docId } = this.o
     await this.localChain
+    // Whether the last store call of the run was an acknowledgement: its stats are then current.
+    let statsFromAck = false
     for (let round = 0; ; round++) {
+      statsFromAck = false
       const outcome = await pushOutbox({
         store,
         transport,
@@ -413,9 +419,10 @@ export class SyncEngine {
         live: () => (this.current(gen) ? this.live : undefined),
         current: () => this.current(gen),
         mayWrite: async () => (await transport.info(token, workspaceId)).role !== "viewer",
-        onAcked: async (acks) => {
+        onAcked: async (acks, stats) => {
           this.o.onPushAcked?.(acks)
-          await this.refreshOutbox()
+          this.takeStats(stats)
+          statsFromAck = true
           const seq = Math.max(...acks.map((a) => a.seq))
           if (this.current(gen)) this.dispatch({ _tag: "PushAcked", gen, seq, pending: this.pending })
         },
@@ -428,7 +435,7 @@ export class SyncEngine {
       await this.rebase(outcome)
       if (!this.current(gen)) return
     }
-    await this.refreshOutbox()
+    if (!statsFromAck) await this.refreshOutbox()
     if (this.current(gen)) this.dispatch({ _tag: "PushDone", gen, pending: this.pending })
   }
 

@@ -1,6 +1,6 @@
 import type { DocId, WorkspaceId } from "@vibestack/schema"
 import { reactionOf, type WireError } from "../protocol/errors.js"
-import type { LocalStore, OutboxEntry } from "./LocalStore.js"
+import type { LocalStore, OutboxEntry, OutboxStats } from "./LocalStore.js"
 import { type LiveConnection, type PushResult, type Transport, TransportError } from "./Transport.js"
 
 /** Frames in flight on the socket at most (the server allows 64 per socket: `maxInFlightPushes`). */
@@ -28,8 +28,11 @@ export interface PushOutboxOptions {
    * error) when the token itself is no longer valid (C6).
    */
   readonly mayWrite: () => Promise<boolean>
-  /** Acknowledged entries were removed from the outbox, in order, each with the seq it got. */
-  readonly onAcked: (acks: ReadonlyArray<AckedEntry>) => Promise<void>
+  /**
+   * Acknowledged entries were removed from the outbox, in order, each with the seq it got;
+   * `stats` is the outbox as that removal left it.
+   */
+  readonly onAcked: (acks: ReadonlyArray<AckedEntry>, stats: OutboxStats) => Promise<void>
   readonly window?: number
 }
 
@@ -91,12 +94,12 @@ export const pushOutbox = async (o: PushOutboxOptions): Promise<PushOutcome | un
     const acks = acked
     acked = []
     persisting = persisting.then(async () => {
-      await o.store.ackOutbox(
+      const stats = await o.store.ackOutbox(
         o.workspaceId,
         o.docId,
         acks.map((a) => a.id),
       )
-      if (o.current()) await o.onAcked(acks)
+      if (o.current()) await o.onAcked(acks, stats)
     })
     // Awaited by `settleAcks`; a run abandoned meanwhile must not leave it unhandled.
     persisting.catch(() => undefined)
@@ -140,6 +143,10 @@ export const pushOutbox = async (o: PushOutboxOptions): Promise<PushOutcome | un
         sentUpTo = entry.id
         bytesInFlight += entry.bytes.length
         inFlight.push(send(entry, via))
+        // The last of a window short of `room` is the last the outbox held: reading again would
+        // only find it empty (a read per push). What a tab appends meanwhile is the next run's:
+        // the engine pushes again while anything waits.
+        if (entry === next.at(-1) && next.length < room) drained = true
         if (via === undefined) return
       }
     }
