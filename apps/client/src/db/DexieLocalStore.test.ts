@@ -29,18 +29,28 @@ const reopen = (store: DexieLocalStore): DexieLocalStore => {
 
 runLocalStoreContract("dexie (fake-indexeddb)", make, (s) => reopen(s as DexieLocalStore))
 
+/** The database as an older release declared it, up to version `upTo` (its stores only). */
+const olderDatabase = (name: string, indexedDB: IDBFactory, upTo: 2 | 4): Dexie => {
+  const old = new Dexie(name, { indexedDB, IDBKeyRange })
+  old.version(1).stores({
+    docs: "[ws+doc]",
+    updates: "[ws+doc+id]",
+    outboxRows: "[ws+doc+id]",
+    rejected: "[ws+doc+id]",
+    workspaces: "workspaceId",
+  })
+  old.version(2).stores({ indexCache: "ws" })
+  if (upTo === 4)
+    old
+      .version(4)
+      .stores({ entities: "[ws+c+id], [ws+c+g+k]", entityMarks: "ws", intentsDone: "key, at", indexCache: null })
+  return old
+}
+
 describe("DexieLocalStore upgrade", () => {
   it("[C1] v3 keeps every outbox row written by v2, dates it, and structures an old fatal reason", async () => {
     const indexedDB = new IDBFactory()
-    const old = new Dexie("upgrade", { indexedDB, IDBKeyRange })
-    old.version(1).stores({
-      docs: "[ws+doc]",
-      updates: "[ws+doc+id]",
-      outboxRows: "[ws+doc+id]",
-      rejected: "[ws+doc+id]",
-      workspaces: "workspaceId",
-    })
-    old.version(2).stores({ indexCache: "ws" })
+    const old = olderDatabase("upgrade", indexedDB, 2)
     await old.table("docs").put({ ws: "w", doc: "main", snapshot: undefined, cursor: 0, schemaVersion: 0, nextId: 3 })
     for (const id of [1, 2]) {
       await old.table("updates").put({ ws: "w", doc: "main", id, bytes: new Uint8Array([id]) })
@@ -76,18 +86,7 @@ describe("DexieLocalStore upgrade", () => {
 describe("DexieLocalStore upgrade to v5", () => {
   it("[C1] a v4 document keeps its snapshot, now in a row of its own: appends no longer rewrite it", async () => {
     const indexedDB = new IDBFactory()
-    const old = new Dexie("upgrade-v5", { indexedDB, IDBKeyRange })
-    old.version(1).stores({
-      docs: "[ws+doc]",
-      updates: "[ws+doc+id]",
-      outboxRows: "[ws+doc+id]",
-      rejected: "[ws+doc+id]",
-      workspaces: "workspaceId",
-    })
-    old.version(2).stores({ indexCache: "ws" })
-    old
-      .version(4)
-      .stores({ entities: "[ws+c+id], [ws+c+g+k]", entityMarks: "ws", intentsDone: "key, at", indexCache: null })
+    const old = olderDatabase("upgrade-v5", indexedDB, 4)
     const snapshot = new Uint8Array([9, 8, 7])
     await old.table("docs").put({ ws: "w", doc: "main", snapshot, cursor: 5, schemaVersion: 2, nextId: 2 })
     await old.table("docs").put({ ws: "w2", doc: "main", snapshot: undefined, cursor: 0, schemaVersion: 0, nextId: 1 })
