@@ -17,7 +17,7 @@ import { LoroDoc } from "loro-crdt"
 import { describe, expect, it, vi } from "vitest"
 import { DexieLocalStore } from "../db/DexieLocalStore.js"
 import { DocReplica } from "./DocReplica.js"
-import type { DocToPage } from "./docMessages.js"
+import type { DocToPage, PageToDoc } from "./docMessages.js"
 import { EntityIndex } from "./EntityIndex.js"
 import { type Intent, intent } from "./intents.js"
 import type { ChannelMessage } from "./messages.js"
@@ -26,6 +26,14 @@ import { TaskComments } from "./TaskComments.js"
 
 const ws = "ws_replica" as WorkspaceId
 const settle = () => new Promise((r) => setTimeout(r, 0))
+/** The page's `Write` of one intent (no undo tag). */
+const writeOf = (seq: number, key: string, i: Intent): PageToDoc => ({
+  _tag: "Write",
+  seq,
+  key,
+  intent: i,
+  tag: undefined,
+})
 
 /**
  * A document stored as if pulled (the replica imports it on open), built by `build` on a doc
@@ -100,8 +108,7 @@ describe("DocReplica (the tab's document, in its worker)", () => {
           const h = harness(store)
           await h.replica.open(true)
           let seq = 0
-          const write = (i: ReturnType<typeof intent>) =>
-            h.replica.handle({ _tag: "Write", seq: ++seq, key: `k${seq}`, intent: i, tag: undefined })
+          const write = (i: ReturnType<typeof intent>) => h.replica.handle(writeOf(++seq, `k${seq}`, i))
           write(intent("createProject", { id: "pa", name: "A", color: "#000000" }))
           write(intent("createProject", { id: "pb", name: "B", color: "#000000" }))
           const ids: Array<string> = []
@@ -158,8 +165,7 @@ describe("DocReplica (the tab's document, in its worker)", () => {
           // A new device's first import (600 tasks: past the size where Loro's events cost most).
           if (remoteFirst) send(other.export({ mode: "snapshot" }))
           let seq = 0
-          const write = (i: ReturnType<typeof intent>) =>
-            h.replica.handle({ _tag: "Write", seq: ++seq, key: `k${seq}`, intent: i, tag: undefined })
+          const write = (i: ReturnType<typeof intent>) => h.replica.handle(writeOf(++seq, `k${seq}`, i))
           write(intent("createProject", { id: "pa", name: "A", color: "#000000" }))
           if (!remoteFirst) send(other.export({ mode: "snapshot" }))
           let mine = 0
@@ -209,20 +215,8 @@ describe("DocReplica (the tab's document, in its worker)", () => {
       createTask(d, { id: "t1", projectId: "p1", title: "before" })
     })
     const h = harness(store)
-    h.replica.handle({
-      _tag: "Write",
-      seq: 1,
-      key: `k${1}`,
-      intent: intent("updateTask", "t1", { title: "edited early" }),
-      tag: undefined,
-    })
-    h.replica.handle({
-      _tag: "Write",
-      seq: 2,
-      key: `k${2}`,
-      intent: intent("createTask", { id: "t2", projectId: "p1", title: "new" }),
-      tag: undefined,
-    })
+    h.replica.handle(writeOf(1, `k${1}`, intent("updateTask", "t1", { title: "edited early" })))
+    h.replica.handle(writeOf(2, `k${2}`, intent("createTask", { id: "t2", projectId: "p1", title: "new" })))
     await h.replica.open(true)
     await settle()
     await h.replica.flush()
@@ -255,8 +249,7 @@ describe("DocReplica (the tab's document, in its worker)", () => {
         }
         const replay = Array.from({ length: journaled }, (_, i) => ({ key: `j${i}`, intent: next() }))
         let seq = 0
-        const send = () =>
-          h.replica.handle({ _tag: "Write", seq: ++seq, key: `k${seq}`, intent: next(), tag: undefined })
+        const send = () => h.replica.handle(writeOf(++seq, `k${seq}`, next()))
         send() // before the document is opened at all
         const opening = h.replica.open(true, replay)
         for (const gap of gaps) {
@@ -280,21 +273,11 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     const store = new DexieLocalStore("mark", { indexedDB: new IDBFactory(), IDBKeyRange })
     const first = harness(store)
     await first.replica.open(true)
-    first.replica.handle({
-      _tag: "Write",
-      seq: 1,
-      key: `k${1}`,
-      intent: intent("createProject", { id: "p1", name: "P", color: "#000000" }),
-      tag: undefined,
-    })
+    first.replica.handle(writeOf(1, `k${1}`, intent("createProject", { id: "p1", name: "P", color: "#000000" })))
     for (let i = 0; i < 50; i++)
-      first.replica.handle({
-        _tag: "Write",
-        seq: 2 + i,
-        key: `k${2 + i}`,
-        intent: intent("createTask", { id: `t${i}`, projectId: "p1", title: `t${i}` }),
-        tag: undefined,
-      })
+      first.replica.handle(
+        writeOf(2 + i, `k${2 + i}`, intent("createTask", { id: `t${i}`, projectId: "p1", title: `t${i}` })),
+      )
     await settle()
     await first.replica.close()
     // Another device's edit arrives through the leader while no tab has the workspace open.
@@ -327,8 +310,7 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     const store = new DexieLocalStore("since", { indexedDB: new IDBFactory(), IDBKeyRange })
     const a = harness(store)
     await a.replica.open(true)
-    const write = (key: string, i: Intent) =>
-      a.replica.handle({ _tag: "Write", seq: 0, key, intent: i, tag: undefined })
+    const write = (key: string, i: Intent) => a.replica.handle(writeOf(0, key, i))
     write("k0", intent("createProject", { id: "p1", name: "P", color: "#000000" }))
     for (const t of ["t0", "t1", "t2"]) write(`k-${t}`, intent("createTask", { id: t, projectId: "p1", title: t }))
     await a.replica.flush()
@@ -356,20 +338,8 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     const store = new DexieLocalStore("replay", { indexedDB: new IDBFactory(), IDBKeyRange })
     const first = harness(store)
     await first.replica.open(true)
-    first.replica.handle({
-      _tag: "Write",
-      seq: 1,
-      key: "k1",
-      intent: intent("createProject", { id: "p1", name: "P", color: "#000000" }),
-      tag: undefined,
-    })
-    first.replica.handle({
-      _tag: "Write",
-      seq: 2,
-      key: "k2",
-      intent: intent("createTask", { id: "t1", projectId: "p1", title: "stored" }),
-      tag: undefined,
-    })
+    first.replica.handle(writeOf(1, "k1", intent("createProject", { id: "p1", name: "P", color: "#000000" })))
+    first.replica.handle(writeOf(2, "k2", intent("createTask", { id: "t1", projectId: "p1", title: "stored" })))
     await first.replica.close()
     expect(first.sent.filter((m) => m._tag === "Stored").map((m) => m._tag === "Stored" && m.key)).toEqual(["k1", "k2"])
     // The tab closed before hearing "Stored" for k2, and before the worker got k3 at all.
@@ -412,13 +382,7 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     const writes = vi.spyOn(store.entities, "write")
     h.hear({ _tag: "RemoteUpdates", ws, doc: MAIN_DOC, updates: [other.export({ mode: "snapshot" })] })
     // A local edit while the parts are written: its row joins the last part.
-    h.replica.handle({
-      _tag: "Write",
-      seq: 1,
-      key: "k1",
-      intent: intent("updateTask", "t3", { title: "mine" }),
-      tag: undefined,
-    })
+    h.replica.handle(writeOf(1, "k1", intent("updateTask", "t3", { title: "mine" })))
     await h.replica.flush()
     expect(h.sent.filter((m) => m._tag === "Reload").length).toBeGreaterThanOrEqual(2)
     // The page reads its windows after each part: the first part of tasks is a small one, so
@@ -455,8 +419,7 @@ describe("DocReplica (the tab's document, in its worker)", () => {
         await h.replica.open(true)
         let seq = 0
         let made = 0
-        const write = (i: Intent) =>
-          h.replica.handle({ _tag: "Write", seq: ++seq, key: `k${seq}`, intent: i, tag: undefined })
+        const write = (i: Intent) => h.replica.handle(writeOf(++seq, `k${seq}`, i))
         /** The other device catches up with this one's commits, edits, and is heard. */
         const remote = (edit: (d: LoroDoc) => unknown) => {
           for (const m of h.broadcast.splice(0)) if (m._tag === "LocalCommit") other.import(m.bytes)
@@ -540,26 +503,14 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     await h.replica.open(true)
     const reads = vi.spyOn(ProjectEnds.prototype as unknown as { readAll: () => void }, "readAll")
     for (let i = 0; i < 20; i++) {
-      h.replica.handle({
-        _tag: "Write",
-        seq: i + 1,
-        key: `k${i}`,
-        intent: intent("createTask", { id: `n${i}`, projectId: "p1", title: `n${i}` }),
-        tag: undefined,
-      })
+      h.replica.handle(writeOf(i + 1, `k${i}`, intent("createTask", { id: `n${i}`, projectId: "p1", title: `n${i}` })))
       await settle()
     }
     expect(reads).toHaveBeenCalledTimes(1)
     // Deleting tasks reads the comments once, and each task's comments go with it.
     const commentReads = vi.spyOn(TaskComments.prototype as unknown as { readAll: () => void }, "readAll")
     for (let i = 0; i < 10; i++) {
-      h.replica.handle({
-        _tag: "Write",
-        seq: 100 + i,
-        key: `d${i}`,
-        intent: intent("deleteTask", `s${i}`),
-        tag: undefined,
-      })
+      h.replica.handle(writeOf(100 + i, `d${i}`, intent("deleteTask", `s${i}`)))
       await settle()
     }
     expect(commentReads).toHaveBeenCalledTimes(1)
@@ -578,13 +529,7 @@ describe("DocReplica (the tab's document, in its worker)", () => {
     const other = await storeSeed(store, (d) => createProject(d, { id: "p1", name: "P", color: "#000000" }))
     const h = harness(store)
     await h.replica.open(true)
-    h.replica.handle({
-      _tag: "Write",
-      seq: 1,
-      key: "k1",
-      intent: intent("createTask", { id: "mine", projectId: "p1", title: "mine" }),
-      tag: undefined,
-    })
+    h.replica.handle(writeOf(1, "k1", intent("createTask", { id: "mine", projectId: "p1", title: "mine" })))
     for (let i = 0; i < 50 && !h.broadcast.some((m) => m._tag === "LocalCommit"); i++) await settle()
     const mine = h.broadcast.flatMap((m) => (m._tag === "LocalCommit" ? [m.bytes] : []))
     expect(mine).toHaveLength(1)
