@@ -254,10 +254,6 @@ export class DexieLocalStore implements LocalStore {
   readonly outbox = async (ws: WorkspaceId, doc: DocId): Promise<ReadonlyArray<OutboxEntry>> =>
     (await this.range(this.db.outboxRows, ws, doc).toArray()).map(entryOf)
 
-  /** Counts without reading the bytes. */
-  readonly outboxCount = (ws: WorkspaceId, doc: DocId): Promise<number> =>
-    this.range(this.db.outboxRows, ws, doc).count()
-
   /** The removal and the stats after it in one transaction (a trip through the storage process each). */
   readonly ackOutbox = (ws: WorkspaceId, doc: DocId, ids: ReadonlyArray<number>): Promise<OutboxStats> =>
     this.db.transaction("rw", [this.db.outboxRows, this.db.rejected], async () => {
