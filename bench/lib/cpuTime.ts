@@ -1,12 +1,20 @@
 import { readdirSync, readFileSync } from "node:fs"
 
+/** The name and CPU seconds (user + system) of a `/proc/…/stat` file: a process's or one thread's. */
+const readStat = (path: string): { readonly name: string; readonly seconds: number } => {
+  const stat = readFileSync(path, "utf8")
+  // Fields after the name (which may hold spaces): utime and stime are fields 14 and 15.
+  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  return {
+    name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
+    seconds: (Number(rest[11]) + Number(rest[12])) / 100,
+  }
+}
+
 /** CPU seconds (user + system) a process has used, worker threads included (Linux /proc). */
 export const cpuSeconds = (pid: number): number => {
   try {
-    // Fields after the command name (which may hold spaces): utime and stime are fields 14 and 15.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-    return (Number(rest[11]) + Number(rest[12])) / 100
+    return readStat(`/proc/${pid}/stat`).seconds
   } catch {
     return 0
   }
@@ -92,11 +100,10 @@ export const cpuSecondsByKind = (chromiumThreads = false): Map<string, number> =
       out.set(k, (out.get(k) ?? 0) + cpuSeconds(Number(d)))
       if (chromiumThreads && k.startsWith("chromium")) {
         for (const t of readdirSync(`/proc/${d}/task`)) {
-          const stat = readFileSync(`/proc/${d}/task/${t}/stat`, "utf8")
+          const thread = readStat(`/proc/${d}/task/${t}/stat`)
           // Numbered threads of a pool count as one ("ThreadPoolForeg").
-          const name = `${k} / ${stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).replace(/[0-9]+$/, "")}`
-          const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-          out.set(name, (out.get(name) ?? 0) + (Number(rest[11]) + Number(rest[12])) / 100)
+          const name = `${k} / ${thread.name.replace(/[0-9]+$/, "")}`
+          out.set(name, (out.get(name) ?? 0) + thread.seconds)
         }
       }
     } catch {}
