@@ -9,7 +9,8 @@ const options = {
   backoffMaxMs: 60_000,
   random: () => 0.5, // no jitter: delays are exact
 }
-const progressed = { _tag: "Progressed", seconds: 0.5, full: false } as const
+/** A full batch: there may be more. */
+const progressed = { _tag: "Progressed", seconds: 0.5, full: true } as const
 const take = (s: Scheduler, now = 0): DocTurn => {
   const t = s.next(now)
   if (t === undefined) throw new Error("nothing runnable")
@@ -97,6 +98,19 @@ describe("projection Scheduler", () => {
     s.signal("A", "main")
     s.done(t, { _tag: "NotOurs" }, 0)
     expect(s.next(0)).toBeUndefined()
+  })
+
+  it("[O4] a batch that was not full reached the head: no second turn unless a commit signalled during it", () => {
+    const s = new Scheduler(options)
+    s.signal("A", "main")
+    let t = take(s)
+    s.done(t, { ...progressed, full: false }, 0)
+    expect(s.next(0)).toBeUndefined()
+    s.signal("A", "main")
+    t = take(s)
+    s.signal("A", "main")
+    s.done(t, { ...progressed, full: false }, 0)
+    expect(take(s)).toMatchObject({ ws: "A", doc: "main" })
   })
 
   it("[O4] batch size adapts to the time budget", () => {

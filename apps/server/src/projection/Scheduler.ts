@@ -2,7 +2,8 @@
  * Which document the projection works on next (pure: the clock is passed in; unit-tested).
  *
  * - **One batch per turn.** A document runs one batch, then goes to the back of the line:
- *   a 100,000-update backlog advances batch by batch, interleaved with everyone else.
+ *   a 100,000-update backlog advances batch by batch, interleaved with everyone else. A batch
+ *   that was not full reached the log's head: the document rests until signalled again.
  * - **Fair across workspaces.** Ready documents wait in their workspace's line and workspaces
  *   take turns, so a workspace with many documents cannot crowd out one with a single edit.
  * - **Heavy documents never take every slot.** A document known to be large (or whose batch
@@ -117,9 +118,15 @@ export class Scheduler {
       case "Progressed": {
         d.failures = 0
         d.batch = adaptBatch(d.batch, outcome.seconds, outcome.full, this.options)
-        // There may be more: take another turn (at the back of the line).
-        this.enqueue(d)
-        return undefined
+        // A full batch may have left more: another turn, at the back of the line. One that was
+        // not full read the log to its head; a commit after that read signalled (`again`).
+        // Without this, every commit on a quiet server cost a second turn that read the state
+        // and the log only to find nothing: two queries per push of the six it made.
+        if (outcome.full) {
+          this.enqueue(d)
+          return undefined
+        }
+        break
       }
       case "CaughtUp":
         d.failures = 0
