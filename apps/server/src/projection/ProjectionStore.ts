@@ -30,13 +30,16 @@ export interface DocStatus {
 const STATEMENT_ROWS = 5000
 const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
-/** `insert … select * from unnest(…) on conflict do update`, built once per table from its definition. */
-const upsertSql = (table: Collection): string => {
+/**
+ * `insert … select * from unnest(…) on conflict do update` for one table, its column arrays
+ * numbered from `$first`, the rows taken only where `guard` holds (empty: always).
+ */
+const upsertSql = (table: Collection, first = 1, guard = ""): string => {
   const def = projectionTables[table]
   const names = def.columns.map((c) => c.name)
-  const casts = def.columns.map((c, i) => `$${i + 1}::${c.type.replace(/\s+collate.*$/, "")}[]`)
+  const casts = def.columns.map((c, i) => `$${first + i}::${c.type.replace(/\s+collate.*$/, "")}[]`)
   const set = names.filter((n) => !def.primaryKey.includes(n)).map((n) => `${n} = excluded.${n}`)
-  return `insert into ${def.name} (${names.join(", ")}) select * from unnest(${casts.join(", ")})
+  return `insert into ${def.name} (${names.join(", ")}) select * from unnest(${casts.join(", ")}) ${guard}
           on conflict (${def.primaryKey.join(", ")}) do update set ${set.join(", ")}`
 }
 const UPSERTS = Object.fromEntries(
@@ -70,6 +73,35 @@ export const makeProjectionStore = Effect.gen(function* () {
       yield* sql`insert into projection_state (workspace_id, doc_id) values (${ws}, ${doc}) on conflict do nothing`
       return (yield* read)[0] ?? { projectedSeq: 0, snapshotSeq: 0 }
     })
+
+  /**
+   * The state and the committed updates after its `projected_seq` (as `updatesAfter`), in one
+   * round trip: a batch on a quiet server is one push, and each query costs it as much as the
+   * work. Undefined when the document has no state row yet (`state` makes it).
+   */
+  const stateAndUpdates = (ws: string, doc: string, limit: number, maxBytes: number) =>
+    Effect.map(
+      sql<DocState & { seq: number | null; bytes: Uint8Array | null }>`
+        select p.projected_seq, p.snapshot_seq, u.seq, u.bytes from projection_state p
+        left join lateral (
+          select seq, bytes from (
+            select seq, bytes, sum(octet_length(bytes)) over (order by seq) - octet_length(bytes) as before
+            from (select d.seq, d.bytes from doc_updates d
+                  where d.workspace_id = p.workspace_id and d.doc_id = p.doc_id and d.seq > p.projected_seq
+                  order by d.seq limit ${limit}) first
+          ) sized where before = 0 or before < ${maxBytes}
+        ) u on true
+        where p.workspace_id = ${ws} and p.doc_id = ${doc} order by u.seq`,
+      (rows) => {
+        const first = rows[0]
+        if (first === undefined) return undefined
+        const state: DocState = { projectedSeq: Number(first.projectedSeq), snapshotSeq: Number(first.snapshotSeq) }
+        const updates = rows.flatMap((r) =>
+          r.seq === null || r.bytes === null ? [] : [{ seq: r.seq, bytes: r.bytes }],
+        )
+        return { state, updates }
+      },
+    )
 
   /** Committed updates after `after`, in seq order, at most `limit` and about `maxBytes`. */
   const updatesAfter = (ws: string, doc: string, after: number, limit: number, maxBytes: number) =>
@@ -128,8 +160,13 @@ export const makeProjectionStore = Effect.gen(function* () {
     onStatement: Effect.Effect<void> = Effect.void,
     /** The batch started from a stored snapshot at this seq (recorded as the state's snapshot). */
     fromSnapshotSeq = 0,
-  ) =>
-    sql.withTransaction(
+  ) => {
+    const quarantine = skipped.map((s) => ({ seq: s.seq, reason: `${QuarantineKind.import}${s.reason}` }))
+    if (changes.issues.length > 0)
+      quarantine.push({ seq: toSeq, reason: `${QuarantineKind.entities}${describeIssues(changes.issues)}` })
+    if (changes.tables.every((t) => t.upserts.length <= STATEMENT_ROWS))
+      return Effect.zipRight(onStatement, applyAsOne(ws, doc, fromSeq, toSeq, changes, quarantine, fromSnapshotSeq))
+    return sql.withTransaction(
       Effect.gen(function* () {
         const cur = yield* sql<{ projectedSeq: number }>`select projected_seq from projection_state
           where workspace_id = ${ws} and doc_id = ${doc} for update`
@@ -148,9 +185,6 @@ export const makeProjectionStore = Effect.gen(function* () {
             )
           }
         }
-        const quarantine = skipped.map((s) => ({ seq: s.seq, reason: `${QuarantineKind.import}${s.reason}` }))
-        if (changes.issues.length > 0)
-          quarantine.push({ seq: toSeq, reason: `${QuarantineKind.entities}${describeIssues(changes.issues)}` })
         if (quarantine.length > 0) {
           yield* onStatement
           yield* sql.unsafe(
@@ -166,6 +200,55 @@ export const makeProjectionStore = Effect.gen(function* () {
         return true
       }),
     )
+  }
+
+  /**
+   * `apply` as one statement (atomic on its own, one round trip where the transaction took
+   * five): the state's update takes the row lock and checks `projected_seq = fromSeq` first,
+   * and every other part writes only if it matched. Each table's rows must fit one statement.
+   */
+  const applyAsOne = (
+    ws: string,
+    doc: string,
+    fromSeq: number,
+    toSeq: number,
+    changes: ProjectedChanges,
+    quarantine: ReadonlyArray<{ readonly seq: number; readonly reason: string }>,
+    fromSnapshotSeq: number,
+  ) => {
+    const params: Array<unknown> = [ws, doc, fromSeq, toSeq, changes.issues.length, fromSnapshotSeq]
+    const guard = "where exists (select 1 from st)"
+    const parts = [
+      `st as (update projection_state set projected_seq = $4, issues = issues + $5,
+        snapshot_seq = greatest(snapshot_seq, $6), updated_at = now()
+        where workspace_id = $1 and doc_id = $2 and projected_seq = $3 returning 1)`,
+    ]
+    for (const t of changes.tables) {
+      if (t.upserts.length > 0) {
+        const cols = columnsOf(t.upserts, projectionTables[t.table].columns.length)
+        parts.push(`u${parts.length} as (${upsertSql(t.table, params.length + 1, guard)})`)
+        params.push(...cols)
+      }
+      if (t.deletes.length > 0) {
+        params.push(t.deletes)
+        parts.push(`d${parts.length} as (delete from ${projectionTables[t.table].name}
+          where workspace_id = $1 and id = any($${params.length}::text[]) and exists (select 1 from st))`)
+      }
+    }
+    if (quarantine.length > 0) {
+      params.push(
+        quarantine.map((q) => q.seq),
+        quarantine.map((q) => q.reason),
+      )
+      parts.push(`q as (insert into projection_quarantine (workspace_id, doc_id, seq, reason)
+        select $1, $2, * from unnest($${params.length - 1}::bigint[], $${params.length}::text[]) ${guard}
+        on conflict do nothing)`)
+    }
+    return Effect.map(
+      sql.unsafe<{ n: number }>(`with ${parts.join(",\n")} select count(*)::int as n from st`, params as Array<never>),
+      (rows) => Number(rows[0]?.n ?? 0) === 1,
+    )
+  }
 
   const saveSnapshot = (ws: string, doc: string, seq: number, bytes: Uint8Array) =>
     sql.withTransaction(
@@ -259,6 +342,7 @@ export const makeProjectionStore = Effect.gen(function* () {
 
   return {
     state,
+    stateAndUpdates,
     updatesAfter,
     newestSnapshot,
     /** The newest stored snapshot's seq and size, and the log after it (`snapshotTail.ts`). */

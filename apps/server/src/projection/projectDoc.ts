@@ -54,12 +54,16 @@ export const projectBatch = (
     const faults = yield* ProjectionFaults
     const calls = poolCalls(pool)
     const target = { ws, doc }
-    const { projectedSeq: from, snapshotSeq } = yield* store.state(ws, doc)
+    const read = yield* store.stateAndUpdates(ws, doc, options.batchUpdates, options.batchBytes)
+    const { projectedSeq: from, snapshotSeq } = read?.state ?? (yield* store.state(ws, doc))
     // The rows are empty at zero, so a snapshot's state can be projected as one batch: it
     // saves importing (and diffing) the whole log, by far the most expensive part of a replay.
     const start = from === 0 && useSnapshot ? yield* store.newestSnapshot(ws, doc) : undefined
     const after = start?.seq ?? from
-    const updates = yield* store.updatesAfter(ws, doc, after, options.batchUpdates, options.batchBytes)
+    const updates =
+      read !== undefined && after === from
+        ? read.updates
+        : yield* store.updatesAfter(ws, doc, after, options.batchUpdates, options.batchBytes)
     if (updates.length === 0 && start === undefined)
       return { updates: 0, entityChanges: 0, quarantined: 0, issues: 0, progressed: false, full: false }
     yield* faults.step("loaded", target)

@@ -1,0 +1,123 @@
+import type { SqlClient } from "@effect/sql"
+import { newId, type ProjectId, projectsTable } from "@vibestack/schema"
+import { Effect, type Layer, Redacted } from "effect"
+import type pg from "pg"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { pgLayer } from "../db/Database.js"
+import type { ProjectedChanges } from "../pool/ops/projectEntities.js"
+import { api } from "../test/http.js"
+import { startTestServer, type TestServer } from "../test/server.js"
+import { makeProjectionStore } from "./ProjectionStore.js"
+import { connect } from "./test/projectionKit.js"
+
+// `apply` writes a batch in one statement when every table's rows fit one, else in a
+// transaction of several: both must fence on `projected_seq` and write all or nothing.
+let server: TestServer
+let db: pg.Client
+let layer: Layer.Layer<SqlClient.SqlClient, unknown>
+
+beforeAll(async () => {
+  process.env.VIBESTACK_PROJECTION_ENABLED = "false"
+  server = await startTestServer()
+  db = await connect(server.pg.url)
+  layer = pgLayer(Redacted.make(server.pg.url), 2)
+})
+afterAll(async () => {
+  await db?.end()
+  await server?.stop()
+})
+
+const run = <A, E>(
+  f: (store: Effect.Effect.Success<typeof makeProjectionStore>) => Effect.Effect<A, E, SqlClient.SqlClient>,
+) => Effect.runPromise(Effect.flatMap(makeProjectionStore, f).pipe(Effect.provide(layer)) as Effect.Effect<A, E>)
+
+const project = (ws: string, id: string, name: string) =>
+  projectsTable.toRow(ws, { id: id as ProjectId, name, color: "#4f7cff", archived: false, createdAt: 1_700_000_000_000 })
+
+const changes = (
+  upserts: ProjectedChanges["tables"][number]["upserts"],
+  deletes: ReadonlyArray<string> = [],
+  issues: ProjectedChanges["issues"] = [],
+): ProjectedChanges => ({
+  fromSeq: 0,
+  tables: [{ table: "projects", upserts, deletes }],
+  issues,
+  entityChanges: upserts.length + deletes.length,
+})
+
+const names = async (ws: string) =>
+  (await db.query("select id, name from projects where workspace_id = $1 order by id", [ws])).rows.map(
+    (r) => `${r.id}:${r.name}`,
+  )
+const stateOf = async (ws: string) =>
+  (
+    await db.query(
+      "select projected_seq::int as seq, issues, snapshot_seq::int as snap from projection_state where workspace_id = $1",
+      [ws],
+    )
+  ).rows[0]
+const quarantined = async (ws: string) =>
+  (await db.query("select seq::int, reason from projection_quarantine where workspace_id = $1 order by seq", [ws])).rows
+
+const newWorkspace = async () => (await api(server.url).register("Acme", newId())).workspaceId
+
+describe("ProjectionStore.apply", () => {
+  it("[I5] a small batch lands whole, quarantine and issues included, and only from the state it was made at", async () => {
+    const ws = await newWorkspace()
+    await run((s) => s.state(ws, "main"))
+    const issue = { collection: "tasks" as const, id: "t9", message: "unreadable" }
+    const first = changes([project(ws, "p1", "One"), project(ws, "p2", "Two")], [], [issue])
+    expect(await run((s) => s.apply(ws, "main", 0, 3, first, [{ seq: 2, reason: "bad bytes" }], Effect.void, 1))).toBe(
+      true,
+    )
+    expect(await names(ws)).toEqual(["p1:One", "p2:Two"])
+    expect(await stateOf(ws)).toEqual({ seq: 3, issues: 1, snap: 1 })
+    expect((await quarantined(ws)).map((q) => q.seq)).toEqual([2, 3])
+
+    // Made at 0, but the projection is at 3 now (a node that lost its lease): nothing changes.
+    const stale = changes([project(ws, "p1", "Stale"), project(ws, "p3", "Three")], ["p2"])
+    expect(await run((s) => s.apply(ws, "main", 0, 5, stale, [{ seq: 4, reason: "x" }]))).toBe(false)
+    expect(await names(ws)).toEqual(["p1:One", "p2:Two"])
+    expect(await stateOf(ws)).toEqual({ seq: 3, issues: 1, snap: 1 })
+    expect(await quarantined(ws)).toHaveLength(2)
+
+    const next = changes([project(ws, "p1", "Renamed")], ["p2"])
+    expect(await run((s) => s.apply(ws, "main", 3, 4, next, []))).toBe(true)
+    expect(await names(ws)).toEqual(["p1:Renamed"])
+    expect(await stateOf(ws)).toEqual({ seq: 4, issues: 1, snap: 1 })
+  })
+
+  it("[I5] a batch too large for one statement is one transaction, fenced the same way", async () => {
+    const ws = await newWorkspace()
+    await run((s) => s.state(ws, "main"))
+    const many = Array.from({ length: 5_001 }, (_, i) => project(ws, `p${String(i).padStart(5, "0")}`, `n${i}`))
+    expect(await run((s) => s.apply(ws, "main", 1, 2, changes(many), []))).toBe(false)
+    expect(await names(ws)).toEqual([])
+    expect(await run((s) => s.apply(ws, "main", 0, 2, changes(many), []))).toBe(true)
+    expect(await names(ws)).toHaveLength(5_001)
+    expect(await stateOf(ws)).toEqual({ seq: 2, issues: 0, snap: 0 })
+  })
+
+  it("reads the state and the updates after it in one query, as the two reads do", async () => {
+    const ws = await newWorkspace()
+    expect(await run((s) => s.stateAndUpdates(ws, "main", 10, 1 << 20))).toBeUndefined()
+    await run((s) => s.state(ws, "main"))
+    for (let seq = 1; seq <= 4; seq++)
+      await db.query("insert into doc_updates (workspace_id, doc_id, seq, bytes) values ($1, 'main', $2, $3)", [
+        ws,
+        seq,
+        Buffer.from([seq]),
+      ])
+    await db.query("update projection_state set projected_seq = 1 where workspace_id = $1", [ws])
+    const both = await run((s) => s.stateAndUpdates(ws, "main", 2, 1 << 20))
+    const apart = await run((s) =>
+      Effect.all([s.state(ws, "main"), s.updatesAfter(ws, "main", 1, 2, 1 << 20)]).pipe(
+        Effect.map(([state, updates]) => ({ state, updates })),
+      ),
+    )
+    expect(both).toEqual(apart)
+    expect(both?.updates.map((u) => u.seq)).toEqual([2, 3])
+    await db.query("update projection_state set projected_seq = 4 where workspace_id = $1", [ws])
+    expect((await run((s) => s.stateAndUpdates(ws, "main", 2, 1 << 20)))?.updates).toEqual([])
+  })
+})
