@@ -32,7 +32,13 @@ const run = <A, E>(
 ) => Effect.runPromise(Effect.flatMap(makeProjectionStore, f).pipe(Effect.provide(layer)) as Effect.Effect<A, E>)
 
 const project = (ws: string, id: string, name: string) =>
-  projectsTable.toRow(ws, { id: id as ProjectId, name, color: "#4f7cff", archived: false, createdAt: 1_700_000_000_000 })
+  projectsTable.toRow(ws, {
+    id: id as ProjectId,
+    name,
+    color: "#4f7cff",
+    archived: false,
+    createdAt: 1_700_000_000_000,
+  })
 
 const changes = (
   upserts: ProjectedChanges["tables"][number]["upserts"],
