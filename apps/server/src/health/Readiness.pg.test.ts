@@ -5,6 +5,7 @@ import { ProjectionFaults } from "../projection/ProjectionFaults.js"
 import { RestartablePg } from "../test/faults/RestartablePg.js"
 import { api, loroUpdate } from "../test/http.js"
 import { startTestServer, type TestServer } from "../test/server.js"
+import { within } from "../test/within.js"
 import { defaultHealthConfig } from "./HealthConfig.js"
 
 interface Line {
@@ -43,22 +44,9 @@ beforeAll(async () => {
   sql.on("error", () => {}) // Postgres is stopped on purpose below; this client is not used after.
   await sql.connect()
 }, 120_000)
-/** A teardown step that hangs fails the file within a minute, naming the step (seen once in a full run). */
-const within = <A>(label: string, p: Promise<A>): Promise<A> =>
-  Promise.race([
-    p,
-    new Promise<never>((_, reject) =>
-      setTimeout(() => {
-        // What the process still waits on, by kind (sockets, timers, workers): the next clue.
-        const waiting = new Map<string, number>()
-        for (const r of process.getActiveResourcesInfo()) waiting.set(r, (waiting.get(r) ?? 0) + 1)
-        reject(new Error(`${label} did not finish within 60 s; still active: ${JSON.stringify([...waiting])}`))
-      }, 60_000).unref(),
-    ),
-  ])
 afterAll(async () => {
-  await within("the test's pg client end()", sql?.end().catch(() => {}) ?? Promise.resolve())
-  await within("server.stop()", server?.stop() ?? Promise.resolve())
+  await within("the test's pg client end()", sql?.end().catch(() => {}) ?? Promise.resolve(), 60_000)
+  await (server?.stop() ?? Promise.resolve())
   await db?.dispose()
 }, 180_000)
 

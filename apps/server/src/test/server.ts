@@ -8,6 +8,7 @@ import { NodeServer } from "../http/NodeServer.js"
 import { defaultLimits, unlimited } from "../limits/LimitsConfig.js"
 import { ServerLive } from "../Server.js"
 import { freePort, startTestPg, type TestPg } from "./pg.js"
+import { within } from "./within.js"
 
 export interface TestServer {
   readonly url: string
@@ -76,7 +77,7 @@ export const startTestServer = async (
     config,
     node,
     stop: async () => {
-      await Effect.runPromise(Scope.close(scope, Exit.void))
+      await within(`stopping the test server on port ${port}`, Effect.runPromise(Scope.close(scope, Exit.void)))
       rmSync(config.dataDir, { recursive: true, force: true })
       if (!options.pg) await pg.dispose()
     },
