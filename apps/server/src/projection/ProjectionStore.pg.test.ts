@@ -114,6 +114,11 @@ describe("ProjectionStore.apply", () => {
         seq,
         Buffer.from([seq]),
       ])
+    // Not projected yet: a first batch may start from a stored snapshot, so no update is read.
+    expect(await run((s) => s.stateAndUpdates(ws, "main", 2, 1 << 20))).toEqual({
+      state: { projectedSeq: 0, snapshotSeq: 0 },
+      updates: [],
+    })
     await db.query("update projection_state set projected_seq = 1 where workspace_id = $1", [ws])
     const both = await run((s) => s.stateAndUpdates(ws, "main", 2, 1 << 20))
     const apart = await run((s) =>

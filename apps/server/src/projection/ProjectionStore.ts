@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import { SqlClient, type Statement } from "@effect/sql"
 import { type Collection, projectionTables, type ReadIssue, type SqlValue } from "@vibestack/schema"
 import { Effect } from "effect"
 import type { ProjectedChanges } from "../pool/ops/projectEntities.js"
@@ -30,18 +30,37 @@ export interface DocStatus {
 const STATEMENT_ROWS = 5000
 const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
+/** ` where …` / ` and …` for an optional guard condition. */
+const clause = (word: "where" | "and", guard: string | undefined): string =>
+  guard === undefined ? "" : ` ${word} ${guard}`
+
 /**
  * `insert … select * from unnest(…) on conflict do update` for one table, its column arrays
- * numbered from `$first`, the rows taken only where `guard` holds (empty: always).
+ * numbered from `$first`, the rows taken only where `guard` holds (when given).
  */
-const upsertSql = (table: Collection, first = 1, guard = ""): string => {
+const upsertSql = (table: Collection, first = 1, guard?: string): string => {
   const def = projectionTables[table]
   const names = def.columns.map((c) => c.name)
   const casts = def.columns.map((c, i) => `$${first + i}::${c.type.replace(/\s+collate.*$/, "")}[]`)
   const set = names.filter((n) => !def.primaryKey.includes(n)).map((n) => `${n} = excluded.${n}`)
-  return `insert into ${def.name} (${names.join(", ")}) select * from unnest(${casts.join(", ")}) ${guard}
+  return `insert into ${def.name} (${names.join(", ")}) select * from unnest(${casts.join(", ")})${clause("where", guard)}
           on conflict (${def.primaryKey.join(", ")}) do update set ${set.join(", ")}`
 }
+/** Deletes a table's rows of workspace `$1` whose ids are the array `$ids`. */
+const deleteSql = (table: Collection, ids: number, guard?: string): string =>
+  `delete from ${projectionTables[table].name} where workspace_id = $1 and id = any($${ids}::text[])${clause("and", guard)}`
+/** Quarantine rows of document `$1`/`$2`: seqs in `$seqs`, reasons in the parameter after it. */
+const quarantineSql = (seqs: number, guard?: string): string =>
+  `insert into projection_quarantine (workspace_id, doc_id, seq, reason)
+   select $1, $2, * from unnest($${seqs}::bigint[], $${seqs + 1}::text[])${clause("where", guard)} on conflict do nothing`
+/**
+ * A batch's move of `projected_seq` from `$3` to `$4` (issues `+$5`, snapshot seq at least `$6`)
+ * of document `$1`/`$2`, only where it is still `$3`: it takes the state row's lock, and returns
+ * a row when it matched (the fence against a node that lost its lease and a concurrent rebuild).
+ */
+const STATE_MOVE = `update projection_state set projected_seq = $4, issues = issues + $5,
+  snapshot_seq = greatest(snapshot_seq, $6), updated_at = now()
+  where workspace_id = $1 and doc_id = $2 and projected_seq = $3 returning 1`
 const UPSERTS = Object.fromEntries(
   (Object.keys(projectionTables) as Array<Collection>).map((t) => [t, upsertSql(t)]),
 ) as Record<Collection, string>
@@ -75,22 +94,37 @@ export const makeProjectionStore = Effect.gen(function* () {
     })
 
   /**
-   * The state and the committed updates after its `projected_seq` (as `updatesAfter`), in one
-   * round trip: a batch on a quiet server is one push, and each query costs it as much as the
-   * work. Undefined when the document has no state row yet (`state` makes it).
+   * The committed updates of document `ws`/`doc` after seq `after`, in seq order, at most
+   * `limit` and about `maxBytes` (the first always, however large). `ws`, `doc` and `after` are
+   * values, or columns of an outer query (`sql.literal`).
+   */
+  const logAfter = (
+    ws: string | Statement.Fragment,
+    doc: string | Statement.Fragment,
+    after: number | Statement.Fragment,
+    limit: number,
+    maxBytes: number,
+  ) => sql<{ seq: number; bytes: Uint8Array }>`
+      select seq, bytes from (
+        select seq, bytes, sum(octet_length(bytes)) over (order by seq) - octet_length(bytes) as before
+        from (select seq, bytes from doc_updates where workspace_id = ${ws} and doc_id = ${doc} and seq > ${after}
+              order by seq limit ${limit}) first
+      ) sized where before = 0 or before < ${maxBytes} order by seq`
+
+  /**
+   * The state and, once the document has been projected (`projected_seq` > 0), the committed
+   * updates after it (as `updatesAfter`), in one round trip: a batch on a quiet server is one
+   * push, and each query costs it as much as the work. At 0 a batch may start from a stored
+   * snapshot instead, so none are read. Undefined when the document has no state row yet
+   * (`state` makes it).
    */
   const stateAndUpdates = (ws: string, doc: string, limit: number, maxBytes: number) =>
     Effect.map(
       sql<DocState & { seq: number | null; bytes: Uint8Array | null }>`
         select p.projected_seq, p.snapshot_seq, u.seq, u.bytes from projection_state p
         left join lateral (
-          select seq, bytes from (
-            select seq, bytes, sum(octet_length(bytes)) over (order by seq) - octet_length(bytes) as before
-            from (select d.seq, d.bytes from doc_updates d
-                  where d.workspace_id = p.workspace_id and d.doc_id = p.doc_id and d.seq > p.projected_seq
-                  order by d.seq limit ${limit}) first
-          ) sized where before = 0 or before < ${maxBytes}
-        ) u on true
+          ${logAfter(sql.literal("p.workspace_id"), sql.literal("p.doc_id"), sql.literal("p.projected_seq"), limit, maxBytes)}
+        ) u on p.projected_seq > 0
         where p.workspace_id = ${ws} and p.doc_id = ${doc} order by u.seq`,
       (rows) => {
         const first = rows[0]
@@ -105,12 +139,7 @@ export const makeProjectionStore = Effect.gen(function* () {
 
   /** Committed updates after `after`, in seq order, at most `limit` and about `maxBytes`. */
   const updatesAfter = (ws: string, doc: string, after: number, limit: number, maxBytes: number) =>
-    sql<{ seq: number; bytes: Uint8Array }>`
-      select seq, bytes from (
-        select seq, bytes, sum(octet_length(bytes)) over (order by seq) - octet_length(bytes) as before
-        from (select seq, bytes from doc_updates where workspace_id = ${ws} and doc_id = ${doc} and seq > ${after}
-              order by seq limit ${limit}) first
-      ) sized where before = 0 or before < ${maxBytes} order by seq`
+    logAfter(ws, doc, after, limit, maxBytes)
 
   /**
    * The newest stored snapshot of a document (the projection's or the push path's): a full
@@ -146,9 +175,10 @@ export const makeProjectionStore = Effect.gen(function* () {
     })
 
   /**
-   * Applies one batch: rows, quarantine, and `projected_seq` from `fromSeq` to `toSeq`, in one
-   * transaction. The `projected_seq = fromSeq` check (under the row lock) fences out a node
-   * that lost its lease mid-batch and a concurrent rebuild: it then returns false, changing nothing.
+   * Applies one batch: rows, quarantine, and `projected_seq` from `fromSeq` to `toSeq`,
+   * atomically (one statement, or a transaction when a table's rows need several). `STATE_MOVE`
+   * goes first and fences out a node that lost its lease mid-batch and a concurrent rebuild: it
+   * then returns false, changing nothing.
    */
   const apply = (
     ws: string,
@@ -164,13 +194,13 @@ export const makeProjectionStore = Effect.gen(function* () {
     const quarantine = skipped.map((s) => ({ seq: s.seq, reason: `${QuarantineKind.import}${s.reason}` }))
     if (changes.issues.length > 0)
       quarantine.push({ seq: toSeq, reason: `${QuarantineKind.entities}${describeIssues(changes.issues)}` })
+    const state = [ws, doc, fromSeq, toSeq, changes.issues.length, fromSnapshotSeq]
     if (changes.tables.every((t) => t.upserts.length <= STATEMENT_ROWS))
-      return Effect.zipRight(onStatement, applyAsOne(ws, doc, fromSeq, toSeq, changes, quarantine, fromSnapshotSeq))
+      return Effect.zipRight(onStatement, applyAsOne(state, changes, quarantine))
     return sql.withTransaction(
       Effect.gen(function* () {
-        const cur = yield* sql<{ projectedSeq: number }>`select projected_seq from projection_state
-          where workspace_id = ${ws} and doc_id = ${doc} for update`
-        if (cur[0]?.projectedSeq !== fromSeq) return false
+        yield* onStatement
+        if ((yield* sql.unsafe(STATE_MOVE, state)).length === 0) return false
         for (const t of changes.tables) {
           const width = projectionTables[t.table].columns.length
           for (let i = 0; i < t.upserts.length; i += STATEMENT_ROWS) {
@@ -179,23 +209,13 @@ export const makeProjectionStore = Effect.gen(function* () {
           }
           if (t.deletes.length > 0) {
             yield* onStatement
-            yield* sql.unsafe(
-              `delete from ${projectionTables[t.table].name} where workspace_id = $1 and id = any($2::text[])`,
-              [ws, t.deletes],
-            )
+            yield* sql.unsafe(deleteSql(t.table, 2), [ws, t.deletes])
           }
         }
         if (quarantine.length > 0) {
           yield* onStatement
-          yield* sql.unsafe(
-            `insert into projection_quarantine (workspace_id, doc_id, seq, reason)
-             select $1, $2, * from unnest($3::bigint[], $4::text[]) on conflict do nothing`,
-            [ws, doc, quarantine.map((q) => q.seq), quarantine.map((q) => q.reason)],
-          )
+          yield* sql.unsafe(quarantineSql(3), [ws, doc, quarantine.map((q) => q.seq), quarantine.map((q) => q.reason)])
         }
-        yield* onStatement
-        yield* sql`update projection_state set projected_seq = ${toSeq}, issues = issues + ${changes.issues.length},
-          snapshot_seq = greatest(snapshot_seq, ${fromSnapshotSeq}), updated_at = now() where workspace_id = ${ws} and doc_id = ${doc}`
         yield* onStatement
         return true
       }),
@@ -203,46 +223,34 @@ export const makeProjectionStore = Effect.gen(function* () {
   }
 
   /**
-   * `apply` as one statement (atomic on its own, one round trip where the transaction took
-   * five): the state's update takes the row lock and checks `projected_seq = fromSeq` first,
-   * and every other part writes only if it matched. Each table's rows must fit one statement.
+   * `apply` as one statement (atomic on its own, one round trip where the transaction takes
+   * several): `STATE_MOVE` first, and every other part writes only if it matched. Each table's
+   * rows must fit one statement.
    */
   const applyAsOne = (
-    ws: string,
-    doc: string,
-    fromSeq: number,
-    toSeq: number,
+    state: ReadonlyArray<unknown>,
     changes: ProjectedChanges,
     quarantine: ReadonlyArray<{ readonly seq: number; readonly reason: string }>,
-    fromSnapshotSeq: number,
   ) => {
-    const params: Array<unknown> = [ws, doc, fromSeq, toSeq, changes.issues.length, fromSnapshotSeq]
-    const guard = "where exists (select 1 from st)"
-    const parts = [
-      `st as (update projection_state set projected_seq = $4, issues = issues + $5,
-        snapshot_seq = greatest(snapshot_seq, $6), updated_at = now()
-        where workspace_id = $1 and doc_id = $2 and projected_seq = $3 returning 1)`,
-    ]
+    const params: Array<unknown> = [...state]
+    const guard = "exists (select 1 from st)"
+    const parts = [`st as (${STATE_MOVE})`]
     for (const t of changes.tables) {
       if (t.upserts.length > 0) {
-        const cols = columnsOf(t.upserts, projectionTables[t.table].columns.length)
         parts.push(`u${parts.length} as (${upsertSql(t.table, params.length + 1, guard)})`)
-        params.push(...cols)
+        params.push(...columnsOf(t.upserts, projectionTables[t.table].columns.length))
       }
       if (t.deletes.length > 0) {
         params.push(t.deletes)
-        parts.push(`d${parts.length} as (delete from ${projectionTables[t.table].name}
-          where workspace_id = $1 and id = any($${params.length}::text[]) and exists (select 1 from st))`)
+        parts.push(`d${parts.length} as (${deleteSql(t.table, params.length, guard)})`)
       }
     }
     if (quarantine.length > 0) {
+      parts.push(`q as (${quarantineSql(params.length + 1, guard)})`)
       params.push(
         quarantine.map((q) => q.seq),
         quarantine.map((q) => q.reason),
       )
-      parts.push(`q as (insert into projection_quarantine (workspace_id, doc_id, seq, reason)
-        select $1, $2, * from unnest($${params.length - 1}::bigint[], $${params.length}::text[]) ${guard}
-        on conflict do nothing)`)
     }
     return Effect.map(
       sql.unsafe<{ n: number }>(`with ${parts.join(",\n")} select count(*)::int as n from st`, params as Array<never>),

@@ -61,7 +61,7 @@ export const projectBatch = (
     const start = from === 0 && useSnapshot ? yield* store.newestSnapshot(ws, doc) : undefined
     const after = start?.seq ?? from
     const updates =
-      read !== undefined && after === from
+      read !== undefined && from > 0
         ? read.updates
         : yield* store.updatesAfter(ws, doc, after, options.batchUpdates, options.batchBytes)
     if (updates.length === 0 && start === undefined)
