@@ -24,5 +24,9 @@ export const bestEffort = (
             onTimeout: () => new Error(`gave up after ${Duration.format(Duration.decode(within))}`),
           }),
         )
-  return bounded.pipe(Effect.catchAllCause((cause) => Effect.logWarning(`${what} failed`, cause)))
+  // In a span of its own name: a shutdown that hangs names the step it is in (test/within.ts).
+  return bounded.pipe(
+    Effect.catchAllCause((cause) => Effect.logWarning(`${what} failed`, cause)),
+    Effect.withSpan(what),
+  )
 }

@@ -77,7 +77,10 @@ export const startTestServer = async (
     config,
     node,
     stop: async () => {
-      await within(`stopping the test server on port ${port}`, Effect.runPromise(Scope.close(scope, Exit.void)))
+      await within(
+        `stopping the test server on port ${port}`,
+        Effect.runPromise(Scope.close(scope, Exit.void).pipe(Effect.withSpan("stopping the test server"))),
+      )
       rmSync(config.dataDir, { recursive: true, force: true })
       if (!options.pg) await pg.dispose()
     },
