@@ -141,3 +141,33 @@ describe("NodeServer shutdown", () => {
     expect(client.destroyed).toBe(true)
   })
 })
+
+describe("NodeServer shutdown of upgraded sockets", () => {
+  it("closing cuts a live socket still open (an upgrade handler took it, its client stays connected)", async () => {
+    const server = new NodeServer()
+    let taken!: () => void
+    const upgradeTaken = new Promise<void>((r) => (taken = r))
+    server.addUpgradeHandler((_req, socket) => {
+      // What the live server does: answer 101 and keep the socket; nothing here ever closes it.
+      socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+      taken()
+      return true
+    })
+    // Node sends upgrades to "request" when nothing listens for "upgrade" (the platform does).
+    server.on("upgrade", (_req, socket) => socket.destroy())
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
+    const { port } = server.address() as { port: number }
+    const { createConnection } = await import("node:net")
+    const client = createConnection({ port, host: "127.0.0.1" })
+    const clientClosed = new Promise<void>((r) => client.once("close", () => r()))
+    client.on("error", () => {})
+    client.resume() // reads the 101 answer, so the server's end of the socket is seen
+    client.write(upgradeRequest("/api/v1/workspaces/w/live"))
+    await upgradeTaken
+    // Node's own close waits for upgraded sockets and `closeAllConnections` leaves them: without
+    // the cut this never resolves (the test times out).
+    await new Promise<void>((r) => server.close(() => r()))
+    await clientClosed
+    expect(client.destroyed).toBe(true)
+  })
+})

@@ -57,6 +57,8 @@ export const pathForLog = (url: string | undefined): string => (url ?? "").split
 export class NodeServer extends HttpServer {
   private upgradeHandlers: Array<UpgradeHandler> = []
   private requestHandlers: Array<RequestHandler> = []
+  /** Sockets an upgrade handler took (live sockets): `close` waits for them, as for any connection. */
+  private readonly upgraded = new Set<Duplex>()
   /** Replaced by the server layer with one that logs through Effect and counts a metric. */
   onHandlerError: HandlerErrorReport = (error, where) =>
     console.error(`handler threw on ${where.method} ${where.path} (answered 400):`, error)
@@ -77,11 +79,18 @@ export class NodeServer extends HttpServer {
    * Stops accepting connections, closes idle keep-alive ones at once and cuts what is still open
    * after a grace second: a long-poll (the change feed holds one for up to 20 s per follower)
    * must not hold a shutdown for minutes. Clients retry; pushes are idempotent by key.
+   * Upgraded sockets are cut then too: Node's `closeAllConnections` leaves them, and `close`
+   * waits for every one, so a connected live client held the shutdown forever whenever the
+   * platform's server closed before the live server's own finalizer (which says goodbye with a
+   * close code first) had run; the order of those two finalizers is not fixed.
    */
   override close(callback?: (err?: Error) => void): this {
     super.close(callback)
     this.closeIdleConnections()
-    setTimeout(() => this.closeAllConnections(), 1_000).unref()
+    setTimeout(() => {
+      this.closeAllConnections()
+      for (const socket of this.upgraded) socket.destroy()
+    }, 1_000).unref()
     return this
   }
 
@@ -108,7 +117,12 @@ export class NodeServer extends HttpServer {
     if (event === "upgrade") {
       const [req, socket, head] = args as [IncomingMessage, Duplex, Buffer]
       try {
-        for (const h of this.upgradeHandlers) if (h(req, socket, head)) return true
+        for (const h of this.upgradeHandlers)
+          if (h(req, socket, head)) {
+            this.upgraded.add(socket)
+            socket.once("close", () => this.upgraded.delete(socket))
+            return true
+          }
         // The platform answers other upgrade requests like ordinary ones (no route of ours
         // upgrades); once that answer is written, the socket must not linger (see answerAndClose).
         socket.once("finish", () => answerAndClose(socket, ""))
