@@ -121,29 +121,39 @@ describe("NodeServer before the app is attached", () => {
   })
 })
 
+/**
+ * Listens, connects a raw client that sends `request`, waits until the server took it
+ * (`taken`), then closes the server: resolves once the close called back and the client's
+ * socket was cut. A close that waits for the connection never resolves (the test times out).
+ */
+const closeCutting = async (server: NodeServer, taken: Promise<void>, request: string): Promise<boolean> => {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
+  const { port } = server.address() as { port: number }
+  const { createConnection } = await import("node:net")
+  const client = createConnection({ port, host: "127.0.0.1" })
+  const clientClosed = new Promise<void>((r) => client.once("close", () => r()))
+  client.on("error", () => {})
+  client.resume() // reads what the server answered, so the server's end of the socket is seen
+  client.write(request)
+  await taken
+  await new Promise<void>((r) => server.close(() => r()))
+  await clientClosed
+  return client.destroyed
+}
+
 describe("NodeServer shutdown", () => {
   it("closing cuts a request that never answers (a long-poll) instead of waiting for it", async () => {
     const server = new NodeServer()
     let started!: () => void
     const requestStarted = new Promise<void>((r) => (started = r))
     server.on("request", () => started()) // never answers
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
-    const { port } = server.address() as { port: number }
-    const { createConnection } = await import("node:net")
-    const client = createConnection({ port, host: "127.0.0.1" })
-    const clientClosed = new Promise<void>((r) => client.once("close", () => r()))
-    client.on("error", () => {})
-    client.write("GET /api/v1/shape?live=true HTTP/1.1\r\nHost: x\r\n\r\n")
-    await requestStarted
-    // Without the cut, close() would wait for the handler forever and this test would time out.
-    await new Promise<void>((r) => server.close(() => r()))
-    await clientClosed
-    expect(client.destroyed).toBe(true)
+    expect(await closeCutting(server, requestStarted, "GET /api/v1/shape?live=true HTTP/1.1\r\nHost: x\r\n\r\n")).toBe(
+      true,
+    )
   })
-})
 
-describe("NodeServer shutdown of upgraded sockets", () => {
   it("closing cuts a live socket still open (an upgrade handler took it, its client stays connected)", async () => {
+    // Node's own close waits for upgraded sockets and `closeAllConnections` leaves them.
     const server = new NodeServer()
     let taken!: () => void
     const upgradeTaken = new Promise<void>((r) => (taken = r))
@@ -155,19 +165,6 @@ describe("NodeServer shutdown of upgraded sockets", () => {
     })
     // Node sends upgrades to "request" when nothing listens for "upgrade" (the platform does).
     server.on("upgrade", (_req, socket) => socket.destroy())
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
-    const { port } = server.address() as { port: number }
-    const { createConnection } = await import("node:net")
-    const client = createConnection({ port, host: "127.0.0.1" })
-    const clientClosed = new Promise<void>((r) => client.once("close", () => r()))
-    client.on("error", () => {})
-    client.resume() // reads the 101 answer, so the server's end of the socket is seen
-    client.write(upgradeRequest("/api/v1/workspaces/w/live"))
-    await upgradeTaken
-    // Node's own close waits for upgraded sockets and `closeAllConnections` leaves them: without
-    // the cut this never resolves (the test times out).
-    await new Promise<void>((r) => server.close(() => r()))
-    await clientClosed
-    expect(client.destroyed).toBe(true)
+    expect(await closeCutting(server, upgradeTaken, upgradeRequest("/api/v1/workspaces/w/live"))).toBe(true)
   })
 })
