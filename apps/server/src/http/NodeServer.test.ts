@@ -126,19 +126,27 @@ describe("NodeServer before the app is attached", () => {
  * (`taken`), then closes the server: resolves once the close called back and the client's
  * socket was cut. A close that waits for the connection never resolves (the test times out).
  */
-const closeCutting = async (server: NodeServer, taken: Promise<void>, request: string): Promise<boolean> => {
+const closeCutting = async (
+  server: NodeServer,
+  taken: Promise<void>,
+  request: string,
+): Promise<{ readonly destroyed: boolean; readonly received: string }> => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
   const { port } = server.address() as { port: number }
   const { createConnection } = await import("node:net")
   const client = createConnection({ port, host: "127.0.0.1" })
   const clientClosed = new Promise<void>((r) => client.once("close", () => r()))
   client.on("error", () => {})
-  client.resume() // reads what the server answered, so the server's end of the socket is seen
+  // Reading what the server answered also lets the server's end of the socket be seen.
+  let received = ""
+  client.on("data", (d: Buffer) => {
+    received += d.toString()
+  })
   client.write(request)
   await taken
   await new Promise<void>((r) => server.close(() => r()))
   await clientClosed
-  return client.destroyed
+  return { destroyed: client.destroyed, received }
 }
 
 describe("NodeServer shutdown", () => {
@@ -147,9 +155,8 @@ describe("NodeServer shutdown", () => {
     let started!: () => void
     const requestStarted = new Promise<void>((r) => (started = r))
     server.on("request", () => started()) // never answers
-    expect(await closeCutting(server, requestStarted, "GET /api/v1/shape?live=true HTTP/1.1\r\nHost: x\r\n\r\n")).toBe(
-      true,
-    )
+    const closed = await closeCutting(server, requestStarted, "GET /api/v1/shape?live=true HTTP/1.1\r\nHost: x\r\n\r\n")
+    expect(closed.destroyed).toBe(true)
   })
 
   it("closing cuts a live socket still open (an upgrade handler took it, its client stays connected)", async () => {
@@ -165,6 +172,21 @@ describe("NodeServer shutdown", () => {
     })
     // Node sends upgrades to "request" when nothing listens for "upgrade" (the platform does).
     server.on("upgrade", (_req, socket) => socket.destroy())
-    expect(await closeCutting(server, upgradeTaken, upgradeRequest("/api/v1/workspaces/w/live"))).toBe(true)
+    expect((await closeCutting(server, upgradeTaken, upgradeRequest("/api/v1/workspaces/w/live"))).destroyed).toBe(true)
+  })
+
+  it("closing runs the onClose steps first (the live server's goodbye), whichever finalizer closes the server", async () => {
+    const server = new NodeServer()
+    let taken!: () => void
+    const upgradeTaken = new Promise<void>((r) => (taken = r))
+    server.addUpgradeHandler((_req, socket) => {
+      socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+      server.onClose(() => socket.end("goodbye"))
+      taken()
+      return true
+    })
+    server.on("upgrade", (_req, socket) => socket.destroy())
+    const closed = await closeCutting(server, upgradeTaken, upgradeRequest("/api/v1/workspaces/w/live"))
+    expect(closed.received).toMatch(/goodbye$/)
   })
 })

@@ -59,6 +59,8 @@ export class NodeServer extends HttpServer {
   private requestHandlers: Array<RequestHandler> = []
   /** Sockets an upgrade handler took (live sockets): `close` waits for them, as for any connection. */
   private readonly upgraded = new Set<Duplex>()
+  /** Run as closing starts (the live server's goodbye to its sockets). */
+  private closing = new Set<() => void>()
   /** Replaced by the server layer with one that logs through Effect and counts a metric. */
   onHandlerError: HandlerErrorReport = (error, where) =>
     console.error(`handler threw on ${where.method} ${where.path} (answered 400):`, error)
@@ -81,10 +83,18 @@ export class NodeServer extends HttpServer {
    * must not hold a shutdown for minutes. Clients retry; pushes are idempotent by key.
    * Upgraded sockets are cut then too: Node's `closeAllConnections` leaves them, and `close`
    * waits for every one, so a connected live client held the shutdown forever whenever the
-   * platform's server closed before the live server's own finalizer (which says goodbye with a
-   * close code first) had run; the order of those two finalizers is not fixed.
+   * platform's server closed before the live server's own finalizer had run (the order of the
+   * two finalizers is not fixed). The `onClose` steps run first, so live clients are told why
+   * (a close code) in either order, and only a socket that does not finish its goodbye is cut.
    */
   override close(callback?: (err?: Error) => void): this {
+    for (const step of this.closing) {
+      try {
+        step()
+      } catch (error) {
+        console.error("a closing step of the HTTP server threw:", error)
+      }
+    }
     super.close(callback)
     this.closeIdleConnections()
     setTimeout(() => {
@@ -92,6 +102,14 @@ export class NodeServer extends HttpServer {
       for (const socket of this.upgraded) socket.destroy()
     }, 1_000).unref()
     return this
+  }
+
+  /** A step to run when the server starts closing, before its connections are cut; returns its removal. */
+  onClose(step: () => void): () => void {
+    this.closing.add(step)
+    return () => {
+      this.closing.delete(step)
+    }
   }
 
   addUpgradeHandler(handler: UpgradeHandler): () => void {

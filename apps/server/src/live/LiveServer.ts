@@ -332,11 +332,18 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
       metrics.gauge("vibestack_live_docs_followed", () => fanOut.docsFollowed, "documents with local subscribers")
       metrics.gauge("vibestack_live_presence_sockets", () => presence.count(), "live sockets sharing presence (S26)")
 
+      const goodbye = () => {
+        for (const c of connections) close(c.socket, CloseCode.ServerShutdown, "server shutting down")
+      }
+      // Said when the HTTP server starts closing too: its close waits for these sockets, and its
+      // finalizer may run before this layer's.
+      const removeGoodbye = node.onClose(goodbye)
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {
           clearInterval(heartbeat)
           removeHandler()
-          for (const c of connections) close(c.socket, CloseCode.ServerShutdown, "server shutting down")
+          removeGoodbye()
+          goodbye()
           wss.close()
         }),
       )
