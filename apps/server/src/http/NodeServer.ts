@@ -60,7 +60,7 @@ export class NodeServer extends HttpServer {
   /** Sockets an upgrade handler took (live sockets): `close` waits for them, as for any connection. */
   private readonly upgraded = new Set<Duplex>()
   /** Run as closing starts (the live server's goodbye to its sockets). */
-  private closing = new Set<() => void>()
+  private readonly closing = new Set<() => void>()
   /** Replaced by the server layer with one that logs through Effect and counts a metric. */
   onHandlerError: HandlerErrorReport = (error, where) =>
     console.error(`handler threw on ${where.method} ${where.path} (answered 400):`, error)
