@@ -2,6 +2,7 @@ import { execFile, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import type { Duplex } from "node:stream"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { rawRequest, upgradeRequest } from "../test/rawHttp.js"
@@ -149,6 +150,22 @@ const closeCutting = async (
   return { destroyed: client.destroyed, received }
 }
 
+/**
+ * Makes `server` take every upgrade as the live server does: answer 101 and keep the socket
+ * (nothing here ever closes it), after `also`. Resolves when the first one is taken.
+ */
+const keepsUpgrades = (server: NodeServer, also?: (socket: Duplex) => void): Promise<void> =>
+  new Promise<void>((taken) => {
+    server.addUpgradeHandler((_req, socket) => {
+      socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+      also?.(socket)
+      taken()
+      return true
+    })
+    // Node sends upgrades to "request" when nothing listens for "upgrade" (the platform does).
+    server.on("upgrade", (_req, socket) => socket.destroy())
+  })
+
 describe("NodeServer shutdown", () => {
   it("closing cuts a request that never answers (a long-poll) instead of waiting for it", async () => {
     const server = new NodeServer()
@@ -162,31 +179,14 @@ describe("NodeServer shutdown", () => {
   it("closing cuts a live socket still open (an upgrade handler took it, its client stays connected)", async () => {
     // Node's own close waits for upgraded sockets and `closeAllConnections` leaves them.
     const server = new NodeServer()
-    let taken!: () => void
-    const upgradeTaken = new Promise<void>((r) => (taken = r))
-    server.addUpgradeHandler((_req, socket) => {
-      // What the live server does: answer 101 and keep the socket; nothing here ever closes it.
-      socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
-      taken()
-      return true
-    })
-    // Node sends upgrades to "request" when nothing listens for "upgrade" (the platform does).
-    server.on("upgrade", (_req, socket) => socket.destroy())
-    expect((await closeCutting(server, upgradeTaken, upgradeRequest("/api/v1/workspaces/w/live"))).destroyed).toBe(true)
+    const closed = await closeCutting(server, keepsUpgrades(server), upgradeRequest("/api/v1/workspaces/w/live"))
+    expect(closed.destroyed).toBe(true)
   })
 
   it("closing runs the onClose steps first (the live server's goodbye), whichever finalizer closes the server", async () => {
     const server = new NodeServer()
-    let taken!: () => void
-    const upgradeTaken = new Promise<void>((r) => (taken = r))
-    server.addUpgradeHandler((_req, socket) => {
-      socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
-      server.onClose(() => socket.end("goodbye"))
-      taken()
-      return true
-    })
-    server.on("upgrade", (_req, socket) => socket.destroy())
-    const closed = await closeCutting(server, upgradeTaken, upgradeRequest("/api/v1/workspaces/w/live"))
+    const taken = keepsUpgrades(server, (socket) => server.onClose(() => socket.end("goodbye")))
+    const closed = await closeCutting(server, taken, upgradeRequest("/api/v1/workspaces/w/live"))
     expect(closed.received).toMatch(/goodbye$/)
   })
 })

@@ -12,13 +12,16 @@ export const within = <A>(label: string, p: Promise<A>, ms = 120_000): Promise<A
     timer = setTimeout(() => {
       const waiting = new Map<string, number>()
       for (const r of process.getActiveResourcesInfo()) waiting.set(r, (waiting.get(r) ?? 0) + 1)
-      void runningFibers().then((fibers) =>
-        reject(
-          new Error(
-            `${label} did not finish within ${ms / 1000} s; still active: ${JSON.stringify([...waiting])}; fibers: ${fibers}`,
+      // A listing that fails must not keep the rejection from happening.
+      void runningFibers()
+        .catch((error) => `could not be listed (${String(error)})`)
+        .then((fibers) =>
+          reject(
+            new Error(
+              `${label} did not finish within ${ms / 1000} s; still active: ${JSON.stringify([...waiting])}; fibers: ${fibers}`,
+            ),
           ),
-        ),
-      )
+        )
     }, ms).unref()
   })
   return Promise.race([p, late]).finally(() => clearTimeout(timer))
@@ -30,7 +33,7 @@ const MAX_FIBERS = 40
 /**
  * The fibers of every Effect runtime in this process that have not finished, each as its id,
  * status and the span it is in with that span's parents (an SQL query's span carries its
- * statement): which finalizer or query a hung shutdown waits on.
+ * text): which finalizer or query a hung shutdown waits on.
  */
 export const runningFibers = async (): Promise<string> => {
   const out: Array<string> = []
@@ -53,7 +56,8 @@ const spansOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): string => {
       names.push(`external span ${s.spanId}`)
       break
     }
-    const statement = s.attributes.get("db.query.text") ?? s.attributes.get("db.statement")
+    // @effect/sql puts a statement's text on its "sql.execute" span.
+    const statement = s.attributes.get("db.query.text")
     names.push(statement === undefined ? s.name : `${s.name} (${String(statement).slice(0, 120)})`)
     span = s.parent
   }
