@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process"
+import { appendFileSync } from "node:fs"
 import { join } from "node:path"
 
 const BIN = join(import.meta.dirname, "../../bin/vibestack.mjs")
@@ -14,16 +15,24 @@ export const spawnServer = async (
   env: Record<string, string>,
   port: number,
 ): Promise<{ child: ChildProcess; url: string; log: () => string; exited: Promise<number | null> }> => {
-  // VIBESTACK_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it exits (benchmarks).
+  // For benchmarks: VIBESTACK_CPU_PROF=<dir>, the server writes a V8 CPU profile there when it
+  // exits; VIBESTACK_SERVER_NODE_FLAGS, more Node/V8 flags for it (e.g. "--trace-gc");
+  // VIBESTACK_SERVER_LOG=<file>, its output appended there as it comes.
   const prof = process.env.VIBESTACK_CPU_PROF
-  const flags = prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []
+  const extra = process.env.VIBESTACK_SERVER_NODE_FLAGS?.split(" ").filter((f) => f !== "") ?? []
+  const flags = [...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []), ...extra]
+  const logFile = process.env.VIBESTACK_SERVER_LOG
   const child = spawn(process.execPath, [...flags, BIN, "serve"], {
     env: { ...process.env, PORT: String(port), ...TEST_ENV, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   })
   let log = ""
-  child.stdout!.on("data", (d) => (log += d))
-  child.stderr!.on("data", (d) => (log += d))
+  const take = (d: Buffer) => {
+    log += d
+    if (logFile !== undefined) appendFileSync(logFile, d)
+  }
+  child.stdout!.on("data", take)
+  child.stderr!.on("data", take)
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)))
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 90_000
