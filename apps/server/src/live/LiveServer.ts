@@ -116,12 +116,8 @@ export const LiveServerLive = (limits: LiveLimits = defaultLiveLimits) =>
       })
       yield* Effect.addFinalizer(() => Effect.sync(offCommits))
       // Commits on other nodes reach this one through LISTEN/NOTIFY (its own: see `announced`).
-      const updates = yield* PubSub.subscribe(bus.updates)
-      yield* Queue.take(updates).pipe(
-        Effect.tap((s) => Effect.sync(() => fanOut.announced(s.ws as WorkspaceId, s.doc as DocId, s.seq, s.t, s.n))),
-        Effect.forever,
-        Effect.forkScoped,
-      )
+      const offUpdates = bus.onUpdates((s) => fanOut.announced(s.ws as WorkspaceId, s.doc as DocId, s.seq, s.t, s.n))
+      yield* Effect.addFinalizer(() => Effect.sync(offUpdates))
       const presence = new PresenceRelay((conn, msg) => sendJson(conn.socket, msg))
       const closeToken = (tokenId: string) => {
         for (const c of connections) if (c.tokenId === tokenId) c.feed({ _tag: "Revoked" })

@@ -63,6 +63,21 @@ describe("Metrics", () => {
     expect(text).toMatch(/^vibestack_projection_workspace_lag\{workspace="b"\} 1$/m)
   })
 
+  it("[O2] labelled series stay apart by every label's value, in any key order; a label the catalog does not name is refused", async () => {
+    const { m } = await render()
+    for (let i = 0; i < 3; i++) m.observe("vibestack_pool_call_seconds", 0.001, { pool: "push", op: "Validate" })
+    m.observe("vibestack_pool_call_seconds", 0.001, { op: "Validate", pool: "projection" })
+    m.observe("vibestack_pool_call_seconds", 0.001, { pool: "push", op: "Load" })
+    m.inc("vibestack_pool_timeouts_total", { op: "Load", pool: "push" })
+    m.inc("vibestack_pool_timeouts_total", { pool: "push", op: "Load" }, 2)
+    const text = await Effect.runPromise(m.render)
+    expect(text).toMatch(/^vibestack_pool_call_seconds_count\{pool="push",op="Validate"\} 3$/m)
+    expect(text).toMatch(/^vibestack_pool_call_seconds_count\{pool="projection",op="Validate"\} 1$/m)
+    expect(text).toMatch(/^vibestack_pool_call_seconds_count\{pool="push",op="Load"\} 1$/m)
+    expect(text).toMatch(/^vibestack_pool_timeouts_total\{(op="Load",pool="push"|pool="push",op="Load")\} 3$/m)
+    expect(() => m.observe("vibestack_pool_call_seconds", 0.001, { pool: "push", nope: "x" })).toThrow(/nope/)
+  })
+
   it("[O2] docs/OPERATIONS.md lists every metric, and the docs every setting the server reads", () => {
     const ops = readFileSync(join(repo, "docs/OPERATIONS.md"), "utf8")
     for (const name of Object.keys(catalog)) expect(ops, name).toContain(`\`${name}\``)

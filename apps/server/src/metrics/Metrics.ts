@@ -61,15 +61,45 @@ export class Metrics extends Effect.Service<Metrics>()("Metrics", {
       }
     }
 
+    /**
+     * prom-client hashes a label object on every call (sorted keys joined into a string); a
+     * push observes several labelled metrics, so children are kept in maps keyed by the label
+     * values in the metric's label order, and a call finds its child without allocating. A
+     * child is made (and its labels validated by prom-client) on its first use.
+     */
+    const labelNamesOf = new Map<string, ReadonlyArray<string>>()
+    for (const [name, def] of Object.entries(catalog) as Array<[string, MetricDef]>)
+      labelNamesOf.set(name, def.labels ?? [])
+    const children = new Map<string, Map<unknown, unknown>>()
+    const childOf = <C>(name: string, metric: { labels(labels: LabelValues): C }, labels: LabelValues): C => {
+      const names = labelNamesOf.get(name)!
+      let given = 0
+      for (const _ in labels) given++
+      // Labels the catalog does not name: prom-client refuses them, so let it.
+      if (given !== names.length || names.length === 0) return metric.labels(labels)
+      let level = children.get(name)
+      if (level === undefined) children.set(name, (level = new Map()))
+      for (let i = 0; i < names.length - 1; i++) {
+        const value = labels[names[i]!]
+        let next = level.get(value) as Map<unknown, unknown> | undefined
+        if (next === undefined) level.set(value, (next = new Map()))
+        level = next
+      }
+      const last = labels[names[names.length - 1]!]
+      let child = level.get(last) as C | undefined
+      if (child === undefined) level.set(last, (child = metric.labels(labels)))
+      return child
+    }
+
     const inc = (name: CounterName, labels?: LabelValues, by = 1) => {
       const c = counters.get(name)!
       if (labels === undefined) c.inc(by)
-      else c.inc(labels, by)
+      else childOf(name, c, labels).inc(by)
     }
     const observe = (name: HistogramName, value: number, labels?: LabelValues) => {
       const h = histograms.get(name)!
       if (labels === undefined) h.observe(value)
-      else h.observe(labels, value)
+      else childOf(name, h, labels).observe(value)
     }
     /** Binds the reader of a gauge (the last binding wins); `_description` is kept for old call sites. */
     const gauge = (name: GaugeName, read: () => GaugeReading, _description?: string) => {

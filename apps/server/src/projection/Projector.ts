@@ -13,7 +13,6 @@ import {
   Redacted,
   Ref,
   Schedule,
-  Stream,
 } from "effect"
 import { Bus } from "../bus/Bus.js"
 import { HealthProbes, type ProjectionProbe } from "../http/HealthProbes.js"
@@ -268,10 +267,11 @@ const make = (background: boolean) =>
       )
       for (let i = 0; i < config.concurrency; i++) yield* Effect.forkScoped(worker)
 
-      yield* Stream.fromPubSub(bus.updates).pipe(
-        Stream.runForEach((u) => signal(u.ws, u.doc)),
-        Effect.forkScoped,
-      )
+      const offUpdates = bus.onUpdates((u) => {
+        scheduler.signal(u.ws, u.doc)
+        Queue.unsafeOffer(wake, undefined)
+      })
+      yield* Effect.addFinalizer(() => Effect.sync(offUpdates))
 
       let probe: ProjectionProbe = { lag: 0, lagSeconds: 0, failingDocs: 0, at: yield* Clock.currentTimeMillis }
       let top: ReadonlyArray<{ workspaceId: string; lag: number; seconds: number }> = []
