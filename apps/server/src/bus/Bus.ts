@@ -93,14 +93,14 @@ export class Bus extends Effect.Service<Bus>()("Bus", {
       } catch {
         return // Only our own code notifies on these channels; a malformed one is ignored.
       }
-      if (m.channel === Channel.updates)
+      if (m.channel === Channel.updates) {
         for (const l of updateListeners)
           try {
             l(payload as UpdatesSignal)
           } catch (err) {
             runSync(Effect.logError("a listener of committed updates failed", err))
           }
-      else if (m.channel === Channel.tokens) runSync(PubSub.publish(tokens, payload as TokenSignal))
+      } else if (m.channel === Channel.tokens) runSync(PubSub.publish(tokens, payload as TokenSignal))
       else if (m.channel === Channel.docs) runSync(PubSub.publish(resets, payload as DocResetSignal))
     }
 

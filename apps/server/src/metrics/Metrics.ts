@@ -21,8 +21,12 @@ export class Metrics extends Effect.Service<Metrics>()("Metrics", {
     const counters = new Map<string, prom.Counter>()
     const histograms = new Map<string, prom.Histogram>()
 
+    /** Each metric's label names, in the catalog's order (`childOf`). */
+    const labelNamesOf = new Map<string, ReadonlyArray<string>>()
+
     for (const [name, def] of Object.entries(catalog) as Array<[string, MetricDef]>) {
       const labelNames = [...(def.labels ?? [])]
+      labelNamesOf.set(name, labelNames)
       if (def.type === "counter") {
         const c = new prom.Counter({ name, help: def.help, labelNames, registers: [registry] })
         for (const labels of def.initial ?? []) c.inc(labels, 0)
@@ -67,9 +71,6 @@ export class Metrics extends Effect.Service<Metrics>()("Metrics", {
      * values in the metric's label order, and a call finds its child without allocating. A
      * child is made (and its labels validated by prom-client) on its first use.
      */
-    const labelNamesOf = new Map<string, ReadonlyArray<string>>()
-    for (const [name, def] of Object.entries(catalog) as Array<[string, MetricDef]>)
-      labelNamesOf.set(name, def.labels ?? [])
     const children = new Map<string, Map<unknown, unknown>>()
     const childOf = <C>(name: string, metric: { labels(labels: LabelValues): C }, labels: LabelValues): C => {
       const names = labelNamesOf.get(name)!

@@ -182,11 +182,11 @@ const make = (background: boolean) =>
 
     if (background) {
       const wake = yield* Queue.sliding<void>(1)
-      const signal = (ws: string, doc: string) =>
-        Effect.sync(() => {
-          scheduler.signal(ws, doc)
-          Queue.unsafeOffer(wake, undefined)
-        })
+      const signalNow = (ws: string, doc: string) => {
+        scheduler.signal(ws, doc)
+        Queue.unsafeOffer(wake, undefined)
+      }
+      const signal = (ws: string, doc: string) => Effect.sync(() => signalNow(ws, doc))
 
       /**
        * Once a document has been quiet for `SNAPSHOT_QUIET_MS` (no batch since), a snapshot is
@@ -267,10 +267,7 @@ const make = (background: boolean) =>
       )
       for (let i = 0; i < config.concurrency; i++) yield* Effect.forkScoped(worker)
 
-      const offUpdates = bus.onUpdates((u) => {
-        scheduler.signal(u.ws, u.doc)
-        Queue.unsafeOffer(wake, undefined)
-      })
+      const offUpdates = bus.onUpdates((u) => signalNow(u.ws, u.doc))
       yield* Effect.addFinalizer(() => Effect.sync(offUpdates))
 
       let probe: ProjectionProbe = { lag: 0, lagSeconds: 0, failingDocs: 0, at: yield* Clock.currentTimeMillis }
