@@ -1,6 +1,7 @@
 import { type Collection, canWrite, type EntityOf, MAIN_DOC, newId, type WorkspaceId } from "@vibestack/schema"
 import type { WorkspaceMeta } from "@vibestack/shared"
 import type { DocVersionPoint } from "../history/versions.js"
+import { afterPaintPort } from "./afterPaint.js"
 import { journalEntries, journalRemove } from "./CommitJournal.js"
 import type { Answer, DocState, DocToPage, PageToDoc, PresenceShown, Question } from "./docMessages.js"
 import { EntityIndex } from "./EntityIndex.js"
@@ -112,11 +113,18 @@ export class WorkspaceSession {
   /** Set while `undo.tagged` runs: the write it makes carries the tag. */
   tag: string | undefined
 
+  /**
+   * Messages to the worker. A keystroke's `Write` and caret leave after the page paints the key
+   * (`afterPaint`); it is journaled before, so a tab closed in that frame loses nothing.
+   */
+  private readonly out: ReturnType<typeof afterPaintPort>
+
   private constructor(
     private readonly sync: TabSync,
     private currentMeta: WorkspaceMeta,
     private readonly port: DocPort,
   ) {
+    this.out = afterPaintPort(port)
     this.undo = new RemoteUndo(this)
     this.index.onCommentsWanted = (taskId) => void this.loadComments(taskId)
     port.onmessage = (e) => this.receive(e.data)
@@ -130,7 +138,7 @@ export class WorkspaceSession {
     // changed since (another tab may write rows between this read and the worker's load).
     const since = await sync.store.entities.mark(ws)
     const s = new WorkspaceSession(sync, meta, makePort())
-    s.port.postMessage({
+    s.out.postMessage({
       _tag: "Open",
       ws,
       canWrite: s.writable(),
@@ -351,7 +359,7 @@ export class WorkspaceSession {
     const meta = await this.sync.store.getWorkspace(this.currentMeta.workspaceId)
     if (meta === undefined) return
     this.currentMeta = meta
-    this.port.postMessage({ _tag: "Meta", canWrite: this.writable() })
+    this.out.postMessage({ _tag: "Meta", canWrite: this.writable() })
     this.bump()
   }
 
@@ -376,7 +384,7 @@ export class WorkspaceSession {
     // Journaled in this task: a tab closed before the worker stored the commit loses nothing.
     const journalKey = newId<string>()
     journalIntent(this.meta.workspaceId, journalKey, i)
-    this.port.postMessage({ _tag: "Write", seq, key: journalKey, intent: i, tag: this.tag })
+    this.out.postMessage({ _tag: "Write", seq, key: journalKey, intent: i, tag: this.tag })
     // In the task of the user's action: one render shows the edit and "waiting to upload". A
     // description is shown by the one panel that edits it, from its own state, and nowhere on
     // the board: a keystroke there renders the board for nothing (3 ms of every key).
@@ -391,7 +399,7 @@ export class WorkspaceSession {
   }
 
   post(m: PageToDoc): void {
-    this.port.postMessage(m)
+    this.out.postMessage(m)
   }
 
   /** Everyone else here now (C17; the presence socket runs in the document worker), one per tab. */
@@ -408,7 +416,7 @@ export class WorkspaceSession {
   ask(question: Extract<Question, { _tag: "ViewAt" }>): Promise<Extract<Answer, { _tag: "View" }>["view"]>
   ask(question: Question): Promise<unknown> {
     const id = ++this.askId
-    this.port.postMessage({ _tag: "Ask", id, question })
+    this.out.postMessage({ _tag: "Ask", id, question })
     return new Promise((resolve) => this.asks.set(id, (a) => resolve(a._tag === "Versions" ? a.versions : a.view)))
   }
 
@@ -499,7 +507,8 @@ export class WorkspaceSession {
 
   close(): void {
     // The worker writes what it has to IndexedDB, then closes itself.
-    this.port.postMessage({ _tag: "Close" })
+    this.out.postMessage({ _tag: "Close" })
+    this.out.flush()
     this.port.onmessage = null
     if (this.soon !== undefined) clearTimeout(this.soon)
     this.listeners.clear()

@@ -1,0 +1,57 @@
+import type { PageToDoc } from "./docMessages.js"
+
+/** What `afterPaintPort` needs of the worker's port. */
+export interface PostTarget {
+  postMessage(m: PageToDoc): void
+}
+
+/** Runs `flush` once the page has painted its next frame (or soon, where nothing paints). */
+export type AfterPaint = (flush: () => void) => void
+
+/**
+ * A keystroke's frame first, its commit after. The document worker's commit of a key, the
+ * outbox write in the browser's storage process, the push and the server's work all start the
+ * moment the intent is posted, and on two cores they compete with the page for the frame that
+ * shows the key. The intent is journaled synchronously (`IntentJournal`) before it is posted, so
+ * nothing is lost while it waits one frame. A hidden page paints no frame: post at once there.
+ */
+export const defaultAfterPaint: AfterPaint = (flush) => {
+  const doc = (globalThis as { document?: { visibilityState?: string } }).document
+  if (typeof requestAnimationFrame !== "function" || doc?.visibilityState !== "visible") return flush()
+  // rAF runs before the frame's paint; a task queued from it runs after. The timer is the
+  // fallback if the page stops painting in between (hidden in that frame).
+  const fallback = setTimeout(flush, 100)
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      clearTimeout(fallback)
+      flush()
+    }, 0),
+  )
+}
+
+/** The messages a user's input sends on every key: a commit and the caret. */
+const INPUT: ReadonlySet<PageToDoc["_tag"]> = new Set(["Write", "PresenceSet"])
+
+/**
+ * A port that holds input messages (`Write`, `PresenceSet`) until the page has painted, and
+ * keeps every message in the order it was posted: while anything is held, everything posted
+ * after it is held too. Other messages with nothing held go at once (opening, asking, closing
+ * are not delayed by a frame).
+ */
+export const afterPaintPort = (target: PostTarget, afterPaint: AfterPaint = defaultAfterPaint) => {
+  let held: Array<PageToDoc> = []
+  const flush = () => {
+    const out = held
+    held = []
+    for (const m of out) target.postMessage(m)
+  }
+  return {
+    postMessage(m: PageToDoc): void {
+      if (held.length === 0 && !INPUT.has(m._tag)) return target.postMessage(m)
+      held.push(m)
+      if (held.length === 1) afterPaint(flush)
+    },
+    /** Sends whatever is held now (the page is going away). */
+    flush,
+  }
+}
