@@ -17,7 +17,10 @@ export type AfterPaint = (flush: () => void) => void
  */
 export const defaultAfterPaint: AfterPaint = (flush) => {
   const doc = (globalThis as { document?: { visibilityState?: string } }).document
-  if (typeof requestAnimationFrame !== "function" || doc?.visibilityState !== "visible") return flush()
+  if (typeof requestAnimationFrame !== "function" || doc?.visibilityState !== "visible") {
+    flush()
+    return
+  }
   // rAF runs before the frame's paint; a task queued from it runs after. The timer is the
   // fallback if the page stops painting in between (hidden in that frame).
   const fallback = setTimeout(flush, 100)
@@ -47,7 +50,10 @@ export const afterPaintPort = (target: PostTarget, afterPaint: AfterPaint = defa
   }
   return {
     postMessage(m: PageToDoc): void {
-      if (held.length === 0 && !INPUT.has(m._tag)) return target.postMessage(m)
+      if (held.length === 0 && !INPUT.has(m._tag)) {
+        target.postMessage(m)
+        return
+      }
       held.push(m)
       if (held.length === 1) afterPaint(flush)
     },
