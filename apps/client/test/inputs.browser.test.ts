@@ -159,6 +159,29 @@ describe("[U1] input limits", () => {
     await page.context().close()
   })
 
+  it("[U1] keys typed just before the tab closes are kept (journaled before they leave for the worker after the frame)", async () => {
+    const page = await board("Closed while typing")
+    const url = page.url()
+    await taskRow(page, "Short").getByRole("button", { name: "Details" }).click()
+    const field = page.getByLabel("Description")
+    await field.click()
+    // A key's intent waits for the page's next frame before it goes to the document worker
+    // (`afterPaint`; a timer 100 ms later if no frame comes). Here no frame comes (the tab is
+    // going away): the keys are still on the page when it closes, never stored by the worker,
+    // and the next open replays them from the journal.
+    await page.evaluate(() => {
+      window.requestAnimationFrame = () => 0
+    })
+    await field.pressSequentially("kept")
+    await page.close({ runBeforeUnload: false })
+    const again = await page.context().newPage()
+    await again.goto(url)
+    await expect.poll(() => taskTitles(again), poll).toEqual(["Short"])
+    await taskRow(again, "Short").getByRole("button", { name: "Details" }).click()
+    await expect.poll(() => again.getByLabel("Description").inputValue(), poll).toBe("kept")
+    await again.context().close()
+  })
+
   it("[U1] comment, project and person names: over the limit or blank is refused with a message", async () => {
     const page = await board("Limits others")
     // Comment.
