@@ -114,7 +114,7 @@ export class WorkspaceSession {
   tag: string | undefined
 
   /**
-   * Messages to the worker. A keystroke's `Write` and caret leave after the page paints the key
+   * Messages to the worker. A keystroke's `Write` (and its caret after it) leaves after the page paints
    * (`afterPaint`); it is journaled before, so a tab closed in that frame loses nothing.
    */
   private readonly out: ReturnType<typeof afterPaintPort>

@@ -36,11 +36,12 @@ describe("afterPaintPort", () => {
     expect(sent).toEqual(["Write", "PresenceSet"])
   })
 
-  it("sends other messages at once when nothing is held", () => {
+  it("sends other messages at once when nothing is held (a caret on its own, a question, closing)", () => {
     const { sent, port, paints } = harness()
+    port.postMessage(caret)
     port.postMessage(ask)
     port.postMessage({ _tag: "Close" })
-    expect(sent).toEqual(["Ask", "Close"])
+    expect(sent).toEqual(["PresenceSet", "Ask", "Close"])
     expect(paints.length).toBe(0)
   })
 

@@ -32,14 +32,11 @@ export const defaultAfterPaint: AfterPaint = (flush) => {
   )
 }
 
-/** The messages a user's input sends on every key: a commit and the caret. */
-const INPUT: ReadonlySet<PageToDoc["_tag"]> = new Set(["Write", "PresenceSet"])
-
 /**
- * A port that holds input messages (`Write`, `PresenceSet`) until the page has painted, and
- * keeps every message in the order it was posted: while anything is held, everything posted
- * after it is held too. Other messages with nothing held go at once (opening, asking, closing
- * are not delayed by a frame).
+ * A port that holds a write (`Write`: a user's edit, a key) until the page has painted, and keeps
+ * every message in the order it was posted: while anything is held, everything posted after it
+ * is held too (a key's caret follows its write). Anything else with nothing held goes at once:
+ * opening, presence, questions and closing are never delayed by a frame.
  */
 export const afterPaintPort = (target: PostTarget, afterPaint: AfterPaint = defaultAfterPaint) => {
   let held: Array<PageToDoc> = []
@@ -50,7 +47,7 @@ export const afterPaintPort = (target: PostTarget, afterPaint: AfterPaint = defa
   }
   return {
     postMessage(m: PageToDoc): void {
-      if (held.length === 0 && !INPUT.has(m._tag)) {
+      if (held.length === 0 && m._tag !== "Write") {
         target.postMessage(m)
         return
       }
