@@ -35,8 +35,8 @@ export const defaultAfterPaint: AfterPaint = (flush) => {
 /**
  * A port that holds a write (`Write`: a user's edit, a key) until the page has painted, and keeps
  * every message in the order it was posted: while anything is held, everything posted after it
- * is held too (a key's caret follows its write). Anything else with nothing held goes at once:
- * opening, presence, questions and closing are never delayed by a frame.
+ * is held too (a key's caret follows its write). Anything else goes at once when no write waits:
+ * opening, presence, questions and closing wait for a frame only behind a write.
  */
 export const afterPaintPort = (target: PostTarget, afterPaint: AfterPaint = defaultAfterPaint) => {
   let held: Array<PageToDoc> = []
