@@ -1,4 +1,5 @@
 import { startTransition, useCallback, useEffect, useState } from "react"
+import { afterNextPaint } from "../sync/afterPaint.js"
 
 /** How far beyond the viewport counts as near: a screen's height, so rows are there before they scroll in. */
 const MARGIN = "100% 0px"
@@ -18,10 +19,7 @@ const revealNext = (): void => {
 const schedule = (): void => {
   if (scheduled) return
   scheduled = true
-  // After the next frame is painted, not before it.
-  const later = () => setTimeout(revealNext, 0)
-  if (typeof requestAnimationFrame === "function") requestAnimationFrame(later)
-  else later()
+  afterNextPaint(revealNext)
 }
 const reveal = (show: () => void): (() => void) => {
   waiting.push(show)

@@ -9,6 +9,17 @@ export interface PostTarget {
 export type AfterPaint = (flush: () => void) => void
 
 /**
+ * Runs `run` in a task after the page's next frame is painted: `requestAnimationFrame` runs
+ * before the frame's paint, a task queued from it after. At once where nothing paints (no
+ * `requestAnimationFrame`: a worker, Node).
+ */
+export const afterNextPaint = (run: () => void): void => {
+  const later = () => setTimeout(run, 0)
+  if (typeof requestAnimationFrame === "function") requestAnimationFrame(later)
+  else later()
+}
+
+/**
  * A keystroke's frame first, its commit after. The document worker's commit of a key, the
  * outbox write in the browser's storage process, the push and the server's work all start the
  * moment the intent is posted, and on two cores they compete with the page for the frame that
@@ -21,15 +32,12 @@ export const defaultAfterPaint: AfterPaint = (flush) => {
     flush()
     return
   }
-  // rAF runs before the frame's paint; a task queued from it runs after. The timer is the
-  // fallback if the page stops painting in between (hidden in that frame).
+  // The timer is the fallback if the page stops painting in between (hidden in that frame).
   const fallback = setTimeout(flush, 100)
-  requestAnimationFrame(() =>
-    setTimeout(() => {
-      clearTimeout(fallback)
-      flush()
-    }, 0),
-  )
+  afterNextPaint(() => {
+    clearTimeout(fallback)
+    flush()
+  })
 }
 
 /**
