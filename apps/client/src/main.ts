@@ -1,8 +1,8 @@
 /**
  * The page's code evaluates in steps, a task each: React, Effect, the channel messages (our
- * schemas), the IndexedDB store (Dexie), the board's page, then the app. A first visit has no code cache, and the
- * page's bundle evaluated as one module graph was one task of 120-150 ms (Effect's modules and our
- * schemas ~half of it) before anything could show or answer input. Each step fetches its chunks
+ * schemas), the IndexedDB store (Dexie), the board's page, then the app. A first visit has no
+ * code cache, and the page's bundle evaluated as one module graph was one task of 120-150 ms
+ * (Effect's modules and our schemas ~half of it) before anything could show or answer input. Each step fetches its chunks
  * when it starts (Vite's preload of that import's dependencies), waits for the previous step's
  * evaluation, and yields to the browser in between. The router is made in a task of its own,
  * then React's root (see `createAppRouter`).

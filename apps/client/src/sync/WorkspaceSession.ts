@@ -114,8 +114,8 @@ export class WorkspaceSession {
   tag: string | undefined
 
   /**
-   * Messages to the worker. A keystroke's `Write` (and its caret after it) leaves after the page paints
-   * (`afterPaint`); it is journaled before, so a tab closed in that frame loses nothing.
+   * Messages to the worker. A keystroke's `Write` (and its caret after it) leaves after the page
+   * paints (`afterPaint`); it is journaled before, so a tab closed in that frame loses nothing.
    */
   private readonly out: ReturnType<typeof afterPaintPort>
 
