@@ -64,6 +64,9 @@ describe("LoroPool", () => {
     await push(pool, source, "w1", "main", [client.addEntities(5, 5)])
     const snap = await pool.exportSnapshot("w1", "main")
     expect(snap.seq).toBe(2)
+    // From the worker's copy: its commit marks (posted, no answer awaited) arrived before the
+    // export. A copy still holding an uncommitted batch would be rebuilt from the source.
+    expect(source.loads).toBe(1)
     const fresh = new LoroDoc()
     fresh.import(snap.bytes)
     expect(fresh.toJSON()).toEqual(client.doc.toJSON())

@@ -207,16 +207,20 @@ export class LoroPool {
   /**
    * The oldest validated batch of this document was committed; its last update has `upToSeq`
    * and, when given, its first `fromSeq` (a gap before it means the copy missed entries).
+   * The mark is posted, as `commitMany`'s are: it rides on the worker's next message, which the
+   * worker handles after it, so no later call on the document sees the copy uncommitted (the
+   * projection saved a round trip per batch). With no batch to commit the copy is dropped.
    */
   markCommitted(ws: string, doc: string, upToSeq: number, fromSeq?: number): Promise<void> {
     const key: DocKey = { ws, doc }
     return this.serialize([key], async () => {
       const batchId = this.takeOldestBatch(key)
-      const req: WorkerRequest =
-        batchId === undefined
-          ? { _tag: "Discard", keys: [key] }
-          : { _tag: "Commit", items: [{ key, batchId, seq: upToSeq, fromSeq }] }
-      expectOk("markCommitted", await this.request(key, () => req))
+      if (batchId === undefined) {
+        expectOk("markCommitted", await this.request(key, () => ({ _tag: "Discard", keys: [key] })))
+        return
+      }
+      if (this.closed) throw unavailable("the pool is closed")
+      this.handles[this.placement.slotOf(key)]!.postCommits([{ key, batchId, seq: upToSeq, fromSeq }])
     })
   }
 
