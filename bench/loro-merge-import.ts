@@ -18,6 +18,7 @@
  *
  * Run: node --import tsx bench/loro-merge-import.ts [edits=8000] [p=0.9]
  */
+import { seededRandom } from "@vibestack/schema"
 import { fmt, table } from "@vibestack/server/src/test/stats.js"
 import { growLoroMemoryInSteps, keepLoroHeadroom } from "@vibestack/shared"
 import * as loro from "loro-crdt"
@@ -29,11 +30,8 @@ const DEVICES = 5
 
 const docs = Array.from({ length: DEVICES }, () => new LoroDoc())
 const queues: Array<Array<Uint8Array>> = docs.map(() => [])
-let seed = 1
-const coin = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff
-  return seed / 0x7fffffff < p
-}
+const random = seededRandom(1)
+const coin = () => random() < p
 const sameIds = (a: ReadonlyArray<OpId>, b: ReadonlyArray<OpId>) =>
   a.length === b.length && a.every((x) => b.some((y) => y.peer === x.peer && y.counter === x.counter))
 

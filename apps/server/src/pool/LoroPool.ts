@@ -220,7 +220,7 @@ export class LoroPool {
         return
       }
       if (this.closed) throw unavailable("the pool is closed")
-      this.handles[this.placement.slotOf(key)]!.postCommits([{ key, batchId, seq: upToSeq, fromSeq }])
+      this.commitMany([{ ws, doc, batchId, seq: upToSeq, fromSeq }])
     })
   }
 
