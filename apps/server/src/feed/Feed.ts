@@ -40,6 +40,12 @@ export interface FeedApi {
   readonly state: () => FeedState
   /** Re-reads feed_state (a handle names an epoch this node has not heard of yet). */
   readonly refreshState: Effect.Effect<FeedState>
+  /**
+   * Waits until the feed has an epoch (its slot exists), re-reading feed_state while it has
+   * none; false after `timeoutMs` (`fenceTimeoutMs` unless given). A server just started
+   * answers its first shape requests once its consumer has created the slot, not 503.
+   */
+  readonly awaitStarted: (timeoutMs?: number) => Effect.Effect<boolean>
   readonly slotHealth: () => SlotHealth
   readonly trim: (policy?: { maxAgeMs?: number; maxRows?: number }) => Effect.Effect<number>
 }
@@ -62,6 +68,8 @@ interface SyncRow {
 
 /** Changes one notification may bring into the tail; past that, older offsets read change_log. */
 const SYNC_ROWS = 20_000
+/** How often a request waiting for the feed's first epoch re-reads feed_state. */
+const STARTED_POLL_MS = 50
 
 const make = (overrides: Partial<FeedOptions>) =>
   Effect.gen(function* () {
@@ -221,6 +229,16 @@ const make = (overrides: Partial<FeedOptions>) =>
       return state
     }).pipe(Effect.orDie)
 
+    const awaitStarted = (timeoutMs = options.fenceTimeoutMs) =>
+      Effect.gen(function* () {
+        const deadline = (yield* Clock.currentTimeMillis) + timeoutMs
+        while (state.epoch === 0 && (yield* refreshState).epoch === 0) {
+          if ((yield* Clock.currentTimeMillis) >= deadline) return false
+          yield* Effect.sleep(STARTED_POLL_MS)
+        }
+        return true
+      })
+
     const pollHealth = Effect.gen(function* () {
       const rows = yield* sql<{
         lag: number | null
@@ -332,6 +350,7 @@ const make = (overrides: Partial<FeedOptions>) =>
       tail,
       state: () => state,
       refreshState,
+      awaitStarted,
       slotHealth: () => health,
       trim,
     } satisfies FeedApi

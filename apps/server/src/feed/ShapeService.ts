@@ -132,6 +132,7 @@ export class ShapeService extends Effect.Service<ShapeService>()("ShapeService",
       Effect.gen(function* () {
         if (store.full())
           return shapeError(503, "Unavailable", "too many initial syncs in progress on this node; retry")
+        if (!(yield* feed.awaitStarted())) return shapeError(503, "Unavailable", "the change feed is starting")
         const all = yield* tableColumns(shape.table)
         // The turn passes to the reader, which gives it back when it ends.
         let release = () => {}
@@ -183,8 +184,8 @@ export class ShapeService extends Effect.Service<ShapeService>()("ShapeService",
         metrics.inc("vibestack_feed_shape_requests_total", { kind: pos._tag, live: String(params.live) })
         if (pos._tag === "Initial") return yield* initial(shape, caller, bind, params.cursor)
         if (pos._tag === "Now") {
+          if (!(yield* feed.awaitStarted())) return shapeError(503, "Unavailable", "the change feed is starting")
           const state = feed.state()
-          if (state.epoch === 0) return shapeError(503, "Unavailable", "the change feed is starting")
           const head = Math.max(feed.tail.head, feed.storedLsn())
           return shapeOk(
             shape,
