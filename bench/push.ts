@@ -9,8 +9,10 @@
  *
  * Run: node --import tsx bench/push.ts [workspaces=100] [writers=256] [seconds=8] [runs=3]
  * Diagnose the open loop alone: PUSH_OPEN_RATE=3500 node --import tsx bench/push.ts … (prints the
- * ack p99 of each second and, per stage of the server's push path, how many pushes spent over
- * 50 / 100 ms there).
+ * ack p99 of each second, the CPU per push of the server and Postgres, the backlog of projection
+ * and feed work at the start and end, and, per stage of the server's push path, how many pushes
+ * spent over 50 / 100 ms there); PUSH_SETTLE=1 waits for the warm-up's backlog first, as the full
+ * run's open loop does.
  */
 import { cpus, loadavg } from "node:os"
 import { monitorEventLoopDelay } from "node:perf_hooks"
@@ -239,7 +241,51 @@ const serverLag = async () => {
   return { p99: read("nodejs_eventloop_lag_p99_seconds"), max: read("nodejs_eventloop_lag_max_seconds") }
 }
 
+/**
+ * Work the server still owes for pushes it has acknowledged: updates not yet projected, and WAL
+ * the change feed has not consumed. A closed-loop run leaves a backlog that the next run's
+ * server works off beside its pushes.
+ */
+const backlog = async () => {
+  const c = new pg.Client({ connectionString: db.url })
+  await c.connect()
+  try {
+    const r = await c.query<{ projection: string; wal: string | null }>(
+      `select (select coalesce(sum(d.last_seq - coalesce(p.projected_seq, 0)), 0) from docs d
+                 left join projection_state p on p.workspace_id = d.workspace_id and p.doc_id = d.doc_id)::int8 as projection,
+              (select max(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)) from pg_replication_slots)::int8 as wal`,
+    )
+    return { projection: Number(r.rows[0]!.projection), walBytes: Number(r.rows[0]!.wal ?? 0) }
+  } finally {
+    await c.end()
+  }
+}
+const describeBacklog = (b: { projection: number; walBytes: number }) =>
+  `${b.projection} updates not projected, ${fmt(b.walBytes / 1024, 0)} KiB of WAL not consumed by the feed`
+
+/**
+ * Waits (up to 3 minutes) until the backlog of earlier runs is worked off and the server and
+ * Postgres are quiet (under 0.05 of a core each over a second: the projection's snapshots and
+ * Postgres's vacuum after a burst are done); returns the seconds it took.
+ */
+const settle = async () => {
+  const t0 = performance.now()
+  const busy = () => cpuSeconds(server.child.pid!) + postgresCpuSeconds(db.port)
+  while (performance.now() - t0 < 180_000) {
+    const before = busy()
+    await new Promise((r) => setTimeout(r, 1000))
+    const b = await backlog()
+    const projected = b.projection === 0 || process.env.VIBESTACK_PROJECTION_ENABLED === "false"
+    if (projected && b.walBytes < 1024 * 1024 && busy() - before < 0.1) break
+  }
+  return (performance.now() - t0) / 1000
+}
+
 const diagnoseOpenLoop = async (all: Array<Writer>, rate: number) => {
+  if (process.env.PUSH_SETTLE === "1")
+    console.log(`
+settled the earlier runs' backlog in ${fmt(await settle(), 1)} s`)
+  const start = await backlog()
   const before = await stageTails()
   const timeline: Array<[number, number]> = []
   const from = Date.now() / 1000
@@ -267,6 +313,7 @@ const diagnoseOpenLoop = async (all: Array<Writer>, rate: number) => {
   console.log(
     `CPU per acked push: server ${perPush(cpu.server)} ms, Postgres ${perPush(cpu.pg)} ms, this load generator ${perPush(cpu.bench)} ms (cores busy ${fmt((cpu.server + cpu.pg + cpu.bench) / elapsed, 2)} of ${cpus().length}); event-loop lag: server p99 ${fmt(lag.p99, 1)} max ${fmt(lag.max, 1)} ms, load generator p99 ${fmt(benchLag.percentile(99) / 1e6, 1)} max ${fmt(benchLag.max / 1e6, 1)} ms`,
   )
+  console.log(`backlog at the start: ${describeBacklog(start)}; at the end: ${describeBacklog(await backlog())}`)
   const bySecond = new Map<number, Array<number>>()
   for (const [at, ms] of timeline) {
     const k = Math.floor(at / 1000)
@@ -328,8 +375,15 @@ async function fullRun(all: Array<Writer>) {
     plain.push(await runPlainInsert())
   }
   const peak = median(socket.map((x) => x.rate))
+  // The open loop measures the steady state at that rate: the closed loops' backlog (tens of
+  // thousands of updates to project) is worked off first, and what is left at the end is shown.
   const half: Array<Result> = []
-  for (let r = 0; r < runs; r++) half.push(await runSocket(all, peak / 2))
+  const settled: Array<number> = []
+  for (let r = 0; r < runs; r++) {
+    settled.push(await settle())
+    half.push(await runSocket(all, peak / 2))
+  }
+  const left = await backlog()
   const row = (name: string, xs: ReadonlyArray<Result>) => [
     name,
     fmt(median(xs.map((x) => x.rate)), 0),
@@ -350,6 +404,9 @@ async function fullRun(all: Array<Writer>) {
         row("floor: plain INSERT+COMMIT per push (pg, durable)", plain),
       ],
     ),
+  )
+  console.log(
+    `\nbefore each open-loop run the earlier runs' backlog was worked off (${settled.map((x) => fmt(x, 1)).join(", ")} s); after the last: ${describeBacklog(left)}`,
   )
   // Where the time went, from the server's own histograms (mean over everything this run pushed).
   const metrics = await (await fetch(`${server.url}/metrics`)).text()
