@@ -212,27 +212,41 @@ const runPlainInsert = async (): Promise<Result> => {
   return summarize(latencies, elapsed)
 }
 
-/** Per stage, the counts of observations above 50 and 100 ms, from the server's histograms. */
-const stageTails = async (): Promise<Map<string, { count: number; over50: number; over100: number }>> => {
+/** Per stage, the counts of observations above 50 and 100 ms and their sum (s), from the server's histograms. */
+const stageTails = async (): Promise<Map<string, { count: number; over50: number; over100: number; sum: number }>> => {
   // Once more on a failed fetch: generating the edit chains blocks this process past the server's
   // 5 s keep-alive, so the first request after it can land on a socket the server already closed.
   const get = () => fetch(`${server.url}/metrics`).then((r) => r.text())
   const text = await get().catch(get)
-  const out = new Map<string, { count: number; over50: number; over100: number }>()
+  const out = new Map<string, { count: number; over50: number; over100: number; sum: number }>()
   for (const m of text.matchAll(/^vibestack_push_stage_seconds_bucket\{(?:[^}]*?)le="([^"]+)"(?:[^}]*?)\} (\S+)$/gm)) {
     const stage = /stage="([^"]+)"/.exec(m[0])?.[1] ?? "?"
-    const s = out.get(stage) ?? { count: 0, over50: 0, over100: 0 }
+    const s = out.get(stage) ?? { count: 0, over50: 0, over100: 0, sum: 0 }
     const n = Number(m[2])
     if (m[1] === "+Inf") s.count = n
     else if (m[1] === "0.05") s.over50 = -n
     else if (m[1] === "0.1") s.over100 = -n
     out.set(stage, s)
   }
+  for (const m of text.matchAll(/^vibestack_push_stage_seconds_sum\{stage="([^"]+)"\} (\S+)$/gm)) {
+    const s = out.get(m[1]!)
+    if (s !== undefined) s.sum = Number(m[2])
+  }
   for (const s of out.values()) {
     s.over50 += s.count
     s.over100 += s.count
   }
   return out
+}
+
+/** Projection turns so far and the documents they projected (a group turn projects several). */
+const projectionTurns = async () => {
+  const text = await (await fetch(`${server.url}/metrics`)).text()
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? 0)
+  return {
+    turns: read("vibestack_projection_group_docs_count"),
+    docs: read("vibestack_projection_group_docs_sum"),
+  }
 }
 
 /** The server's event-loop lag since the previous scrape (prom-client resets it on each), in ms. */
@@ -288,6 +302,7 @@ const diagnoseOpenLoop = async (all: Array<Writer>, rate: number) => {
 settled the earlier runs' backlog in ${fmt(await settle(), 1)} s`)
   const start = await backlog()
   const before = await stageTails()
+  const turns0 = await projectionTurns()
   const timeline: Array<[number, number]> = []
   const from = Date.now() / 1000
   // Where the machine's two cores went: the server (pool workers included), Postgres, this process.
@@ -298,6 +313,7 @@ settled the earlier runs' backlog in ${fmt(await settle(), 1)} s`)
   benchLag.disable()
   const lag = await serverLag()
   const after = await stageTails()
+  const turns1 = await projectionTurns()
   const cpu = {
     server: cpuSeconds(server.child.pid!) - cpu0.server,
     pg: postgresCpuSeconds(db.port) - cpu0.pg,
@@ -315,6 +331,11 @@ settled the earlier runs' backlog in ${fmt(await settle(), 1)} s`)
     `CPU per acked push: server ${perPush(cpu.server)} ms, Postgres ${perPush(cpu.pg)} ms, this load generator ${perPush(cpu.bench)} ms (cores busy ${fmt((cpu.server + cpu.pg + cpu.bench) / elapsed, 2)} of ${cpus().length}); event-loop lag: server p99 ${fmt(lag.p99, 1)} max ${fmt(lag.max, 1)} ms, load generator p99 ${fmt(benchLag.percentile(99) / 1e6, 1)} max ${fmt(benchLag.max / 1e6, 1)} ms`,
   )
   console.log(`backlog at the start: ${describeBacklog(start)}; at the end: ${describeBacklog(await backlog())}`)
+  const turns = turns1.turns - turns0.turns
+  if (projecting)
+    console.log(
+      `projection: ${fmt(turns / elapsed, 0)} turns/s, ${turns > 0 ? fmt((turns1.docs - turns0.docs) / turns, 1) : "-"} documents per turn`,
+    )
   const bySecond = new Map<number, Array<number>>()
   for (const [at, ms] of timeline) {
     const k = Math.floor(at / 1000)
@@ -335,10 +356,17 @@ settled the earlier runs' backlog in ${fmt(await settle(), 1)} s`)
   )
   console.log(
     table(
-      ["stage", "pushes", "over 50 ms", "over 100 ms"],
+      ["stage", "pushes", "mean ms", "over 50 ms", "over 100 ms"],
       [...after.entries()].map(([stage, a]) => {
-        const b = before.get(stage) ?? { count: 0, over50: 0, over100: 0 }
-        return [stage, String(a.count - b.count), String(a.over50 - b.over50), String(a.over100 - b.over100)]
+        const b = before.get(stage) ?? { count: 0, over50: 0, over100: 0, sum: 0 }
+        const n = a.count - b.count
+        return [
+          stage,
+          String(n),
+          n > 0 ? fmt(((a.sum - b.sum) * 1000) / n) : "-",
+          String(a.over50 - b.over50),
+          String(a.over100 - b.over100),
+        ]
       }),
     ),
   )

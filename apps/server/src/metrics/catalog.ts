@@ -58,7 +58,7 @@ const histogram = (
 
 const each = <K extends string>(key: K, values: ReadonlyArray<string>) => values.map((v) => ({ [key]: v }))
 const POOLS = ["push", "projection"]
-const POOL_OPS = ["Load", "Validate", "Run", "ExportSnapshot", "Build", "Discard"]
+const POOL_OPS = ["Load", "Validate", "Run", "RunMany", "ExportSnapshot", "Build", "Discard"]
 const poolOps = POOLS.flatMap((pool) => POOL_OPS.map((op) => ({ pool, op })))
 
 export const catalog = {
@@ -156,6 +156,10 @@ export const catalog = {
     each("lane", ["light", "heavy"]),
   ),
   vibestack_projection_batch_updates: histogram("updates in one projection batch", SIZE_BUCKETS),
+  vibestack_projection_group_docs: histogram(
+    "documents in one projection turn (a group of several projects them with one read, pool message and statement)",
+    SIZE_BUCKETS,
+  ),
   vibestack_projection_failures_total: counter("projection batches that failed (the document backs off)"),
   vibestack_projection_backoff_docs: gauge("documents waiting out a backoff after failures"),
   vibestack_projection_running: gauge("projection batches running now", ["lane"]),

@@ -72,6 +72,9 @@ export interface ValidateRequest {
   readonly atLeastSeq?: number | undefined
 }
 
+/** One document's answer in `runMany`. */
+export type RunOutcome<V> = { readonly ok: true; readonly value: V } | { readonly ok: false; readonly error: PoolError }
+
 /** A batch's outcome: per-blob results and the id to commit it by, or why the pool could not judge it. */
 export type ValidateOutcome =
   | { readonly _tag: "Judged"; readonly batchId: number; readonly results: ReadonlyArray<ValidateResult> }
@@ -185,6 +188,11 @@ export class LoroPool {
     return judged(await this.judge([{ ws, doc, blobs }], false))
   }
 
+  /** `importStored` for many documents in one message per worker (the projection's group turn). */
+  importStoredMany(requests: ReadonlyArray<ValidateRequest>): Promise<ReadonlyArray<ValidateOutcome>> {
+    return this.judge(requests, false)
+  }
+
   /**
    * Judged batches were committed as seqs `fromSeq..seq`. Sent without waiting: the worker
    * handles messages in order, so a later call on the document sees the commit.
@@ -263,6 +271,77 @@ export class LoroPool {
       const res = await this.request(key, (): RunRequest<K> => ({ _tag: "Run", key, op, args }))
       return expectOk(`run ${op}`, res)
     })
+  }
+
+  /**
+   * `run` on many distinct documents: one message per worker for all of them, each answered on
+   * its own. A document that left its worker's cache (or lost its worker) is run again alone,
+   * through `run`'s own loading and retries.
+   */
+  runMany<K extends PoolOpName>(
+    items: ReadonlyArray<{ readonly ws: string; readonly doc: string; readonly op: K; readonly args: PoolOpArgs<K> }>,
+  ): Promise<ReadonlyArray<RunOutcome<PoolOpResult<K>>>> {
+    const keys = items.map((it): DocKey => ({ ws: it.ws, doc: it.doc }))
+    const first = this.serialize(keys, async () => {
+      const bySlot = new Map<number, Array<number>>()
+      for (let i = 0; i < keys.length; i++) {
+        const slot = this.placement.slotOf(keys[i]!)
+        let list = bySlot.get(slot)
+        if (list === undefined) bySlot.set(slot, (list = []))
+        list.push(i)
+      }
+      const answers: Array<Answer<RunRequest<K>> | undefined> = items.map(() => undefined)
+      await Promise.all(
+        [...bySlot].map(async ([slot, at]) => {
+          if (this.closed) return
+          const handle = this.handles[slot]!
+          const request = at.map(
+            (i): RunRequest<K> => ({ _tag: "Run", key: keys[i]!, op: items[i]!.op, args: items[i]!.args }),
+          )
+          let res: WorkerResponse
+          try {
+            res = await handle.call({ _tag: "RunMany", items: request })
+          } catch (err) {
+            if (err instanceof WorkerGone) return // each is run again alone below
+            throw err
+          }
+          if (res._tag === "Poisoned") return this.recycle(handle, "worker poisoned by an earlier crash", "poisoned")
+          if (res._tag !== "Ok") {
+            for (const i of at) answers[i] = res
+            return
+          }
+          const each = res.value as ReadonlyArray<Answer<RunRequest<K>>>
+          const crashed = at.filter((_, n) => each[n]?._tag === "Crashed")
+          if (crashed.length > 0) {
+            this.counters.crashes++
+            this.recycle(
+              handle,
+              "Loro panicked in an operation",
+              "crash",
+              crashed.map((i) => keys[i]!),
+            )
+          }
+          at.forEach((i, n) => {
+            answers[i] = each[n]
+          })
+        }),
+      )
+      return answers
+    })
+    return first.then((answers) =>
+      Promise.all(
+        items.map(async (it, i): Promise<RunOutcome<PoolOpResult<K>>> => {
+          const a = answers[i]
+          if (a?._tag === "Ok") return { ok: true, value: a.value as PoolOpResult<K> }
+          if (a?._tag === "Crashed" || a?._tag === "Failed") return { ok: false, error: unexpected(`run ${it.op}`, a) }
+          try {
+            return { ok: true, value: await this.run(it.ws, it.doc, it.op, it.args) }
+          } catch (err) {
+            return { ok: false, error: err instanceof PoolError ? err : unavailable(String(err)) }
+          }
+        }),
+      ),
+    )
   }
 
   async close(): Promise<void> {

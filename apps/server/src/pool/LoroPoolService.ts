@@ -1,7 +1,7 @@
 import { apiError, type Internal, type Unavailable } from "@vibestack/shared"
 import { Context, Effect, Layer } from "effect"
 import { bestEffort, CLOSE_WITHIN } from "../logging/bestEffort.js"
-import { LoroPool, type LoroPoolOptions, type ValidateResult } from "./LoroPool.js"
+import { LoroPool, type LoroPoolOptions, type ValidateRequest, type ValidateResult } from "./LoroPool.js"
 import type { PoolOpArgs, PoolOpName } from "./ops/index.js"
 import { PoolError } from "./PoolError.js"
 import type { Snapshot } from "./protocol.js"
@@ -45,6 +45,12 @@ export const poolCalls = (pool: LoroPool) =>
     /** Bytes validated before they were stored (see `LoroPool.importStored`). */
     importStored: (ws: string, doc: string, blobs: ReadonlyArray<Uint8Array>) =>
       call((): Promise<ReadonlyArray<ValidateResult>> => pool.importStored(ws, doc, blobs)),
+    /** `importStored` of many documents at once; each judged on its own (`LoroPool.importStoredMany`). */
+    importStoredMany: (requests: ReadonlyArray<ValidateRequest>) => call(() => pool.importStoredMany(requests)),
+    /** `run` on many documents at once; each answers on its own (`LoroPool.runMany`). */
+    runMany: <K extends PoolOpName>(
+      items: ReadonlyArray<{ readonly ws: string; readonly doc: string; readonly op: K; readonly args: PoolOpArgs<K> }>,
+    ) => call(() => pool.runMany(items)),
     markCommitted: (ws: string, doc: string, upToSeq: number) => call(() => pool.markCommitted(ws, doc, upToSeq)),
     /** Drops the document's copy (it reloads on next use); a failure is logged, never raised. */
     discard: (ws: string, doc: string) =>

@@ -56,6 +56,8 @@ export const workBytes = (req: WorkerRequest, docBytes: (key: DocKey) => number)
     case "Run":
       // Some operations carry the bytes they work on (a whole document to check, a backup).
       return docBytes(req.key) + bytesIn(req.args)
+    case "RunMany":
+      return req.items.reduce((n, it) => n + docBytes(it.key) + bytesIn(it.args), 0)
     case "ExportSnapshot":
       return docBytes(req.key)
     case "Commit":
@@ -82,6 +84,7 @@ export const docsOf = (req: WorkerRequest): ReadonlyArray<DocKey> => {
       return [req.key]
     case "Validate":
     case "Commit":
+    case "RunMany":
       return req.items.map((it) => it.key)
     case "Discard":
       return req.keys

@@ -212,12 +212,29 @@ const handlers: { readonly [T in WorkerRequest["_tag"]]: (req: RequestOf<T>) => 
     }
     return { _tag: "Ok", value: { bytes: e.doc.export({ mode: "snapshot" }), seq: e.committedSeq } }
   },
-  Run: (req) => {
-    const e = cache.get(keyOf(req.key))
-    if (e === undefined) return { _tag: "NeedLoad" }
-    if (!Object.hasOwn(poolOps, req.op)) return { _tag: "Failed", message: `unknown pool operation "${req.op}"` }
-    return { _tag: "Ok", value: runOp(context(e), req) }
-  },
+  Run: (req) => runOne(req),
+  // Each item answers on its own (one document's failure is not the others'); a crash poisons
+  // the worker, so the items after it are not run.
+  RunMany: (req) => ({
+    _tag: "Ok",
+    value: req.items.map((item): Answer<RunRequest> => {
+      if (poisoned) return { _tag: "Poisoned" }
+      try {
+        return runOne(item)
+      } catch (err) {
+        if (!isCrash(err)) return { _tag: "Failed", message: describe(err) }
+        poisoned = true
+        return { _tag: "Crashed", reason: `Loro panicked: ${describe(err)}` }
+      }
+    }),
+  }),
+}
+
+function runOne(req: RunRequest): Answer<RunRequest> {
+  const e = cache.get(keyOf(req.key))
+  if (e === undefined) return { _tag: "NeedLoad" }
+  if (!Object.hasOwn(poolOps, req.op)) return { _tag: "Failed", message: `unknown pool operation "${req.op}"` }
+  return { _tag: "Ok", value: runOp(context(e), req) }
 }
 
 type RequestOf<T extends WorkerRequest["_tag"]> = Extract<WorkerRequest, { readonly _tag: T }>

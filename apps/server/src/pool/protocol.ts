@@ -60,6 +60,8 @@ export type WorkerRequest =
   | { readonly _tag: "ExportSnapshot"; readonly key: DocKey; readonly atLeastSeq?: number | undefined }
   | { readonly _tag: "Build"; readonly snapshot: Uint8Array | undefined; readonly updates: ReadonlyArray<Uint8Array> }
   | RunRequest
+  /** Operations on many documents in one message (the projection's group turn); answered in order. */
+  | { readonly _tag: "RunMany"; readonly items: ReadonlyArray<RunRequest> }
 
 /** A committed document's full snapshot and the seq it covers. */
 export interface Snapshot {
@@ -75,13 +77,15 @@ export interface Snapshot {
 export type OkValue<R extends WorkerRequest> =
   R extends RunRequest<infer K>
     ? PoolOpResult<K>
-    : R extends { readonly _tag: "ExportSnapshot" }
-      ? Snapshot
-      : R extends { readonly _tag: "Build" }
-        ? Uint8Array
-        : R extends { readonly _tag: "Validate" }
-          ? never
-          : undefined
+    : R extends { readonly _tag: "RunMany" }
+      ? ReadonlyArray<Answer<RunRequest>>
+      : R extends { readonly _tag: "ExportSnapshot" }
+        ? Snapshot
+        : R extends { readonly _tag: "Build" }
+          ? Uint8Array
+          : R extends { readonly _tag: "Validate" }
+            ? never
+            : undefined
 
 /** The outcome of one `ValidateItem`. */
 export type ItemResult =

@@ -20,6 +20,14 @@ export interface ProjectionConfig {
   readonly leaseIdleMs: number
   /** Most workspaces this node projects at once; the rest are left to other nodes. */
   readonly maxLeases: number
+  /** Most documents (of distinct workspaces) one turn projects together (`projectGroup`); 1 turns groups off. */
+  readonly groupDocs: number
+  /**
+   * Under load (a turn of at least `gatherFrom` documents), a document's work waits until it is
+   * this old before its turn, so batches carry several updates (Scheduler.ts); 0 never waits.
+   */
+  readonly gatherMs: number
+  readonly gatherFrom: number
   /** Batches projected concurrently on this node (heavy documents get at most all but one slot). */
   readonly concurrency: number
   /** A document whose stored state is larger than this is heavy: its own pool worker, never every slot. */
@@ -46,6 +54,12 @@ export const ProjectionConfig: Config.Config<ProjectionConfig> = Config.all({
   sweepMs: Config.integer("VIBESTACK_PROJECTION_SWEEP_MS").pipe(Config.withDefault(2000)),
   leaseIdleMs: Config.integer("VIBESTACK_PROJECTION_LEASE_IDLE_MS").pipe(Config.withDefault(60_000)),
   maxLeases: Config.integer("VIBESTACK_PROJECTION_MAX_LEASES").pipe(Config.withDefault(10_000)),
+  groupDocs: Config.integer("VIBESTACK_PROJECTION_GROUP_DOCS").pipe(
+    Config.validate({ message: "VIBESTACK_PROJECTION_GROUP_DOCS must be at least 1", validation: (n) => n >= 1 }),
+    Config.withDefault(64),
+  ),
+  gatherMs: Config.integer("VIBESTACK_PROJECTION_GATHER_MS").pipe(Config.withDefault(250)),
+  gatherFrom: Config.integer("VIBESTACK_PROJECTION_GATHER_FROM").pipe(Config.withDefault(8)),
   concurrency: Config.integer("VIBESTACK_PROJECTION_CONCURRENCY").pipe(
     Config.validate({ message: "VIBESTACK_PROJECTION_CONCURRENCY must be at least 1", validation: (n) => n >= 1 }),
     Config.withDefault(2),

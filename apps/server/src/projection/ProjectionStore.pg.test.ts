@@ -7,7 +7,7 @@ import { pgLayer } from "../db/Database.js"
 import type { ProjectedChanges } from "../pool/ops/projectEntities.js"
 import { api } from "../test/http.js"
 import { startTestServer, type TestServer } from "../test/server.js"
-import { makeProjectionStore } from "./ProjectionStore.js"
+import { docKey, makeProjectionStore } from "./ProjectionStore.js"
 import { connect } from "./test/projectionKit.js"
 
 // `apply` writes a batch in one statement when every table's rows fit one, else in a
@@ -130,5 +130,83 @@ describe("ProjectionStore.apply", () => {
     expect(both?.updates.map((u) => u.seq)).toEqual([2, 3])
     await db.query("update projection_state set projected_seq = 4 where workspace_id = $1", [ws])
     expect((await run((s) => s.stateAndUpdates(ws, "main", 2, 1 << 20)))?.updates).toEqual([])
+  })
+
+  it("[I5] reads many documents' states and updates in one query, each as `stateAndUpdates` reads it alone", async () => {
+    const [a, b, none] = [await newWorkspace(), await newWorkspace(), await newWorkspace()]
+    for (const ws of [a, b]) {
+      await run((s) => s.state(ws, "main"))
+      for (let seq = 1; seq <= 3; seq++)
+        await db.query("insert into doc_updates (workspace_id, doc_id, seq, bytes) values ($1, 'main', $2, $3)", [
+          ws,
+          seq,
+          Buffer.from([seq]),
+        ])
+    }
+    await db.query("update projection_state set projected_seq = 1 where workspace_id = $1", [a])
+    const many = await run((s) =>
+      s.stateAndUpdatesMany(
+        [a, b, none].map((ws) => ({ ws, doc: "main" })),
+        10,
+        1 << 20,
+      ),
+    )
+    expect([...many.keys()].sort()).toEqual([docKey(a, "main"), docKey(b, "main")].sort())
+    for (const ws of [a, b])
+      expect(many.get(docKey(ws, "main"))).toEqual(await run((s) => s.stateAndUpdates(ws, "main", 10, 1 << 20)))
+    expect(many.get(docKey(a, "main"))?.updates.map((u) => u.seq)).toEqual([2, 3])
+  })
+})
+
+describe("ProjectionStore.applyMany", () => {
+  it("[I5] applies many documents' batches in one statement, each fenced on its own", async () => {
+    const [a, b, c] = [await newWorkspace(), await newWorkspace(), await newWorkspace()]
+    for (const ws of [a, b, c]) await run((s) => s.state(ws, "main"))
+    await run((s) => s.apply(c, "main", 0, 2, changes([project(c, "p1", "C one"), project(c, "p2", "C two")]), []))
+    const issue = { collection: "tasks" as const, id: "t9", message: "unreadable" }
+    const moved = await run((s) =>
+      s.applyMany([
+        {
+          ws: a,
+          doc: "main",
+          fromSeq: 0,
+          toSeq: 3,
+          changes: changes([project(a, "p1", "A")], [], [issue]),
+          skipped: [],
+        },
+        // Made at 0, but b's projection is at 0 too: it moves; c's is at 2, so c's batch is stale.
+        { ws: b, doc: "main", fromSeq: 0, toSeq: 1, changes: changes([project(b, "p1", "B")]), skipped: [] },
+        {
+          ws: c,
+          doc: "main",
+          fromSeq: 0,
+          toSeq: 5,
+          changes: changes([project(c, "p3", "stale")], ["p1"], [issue]),
+          skipped: [{ seq: 4, reason: "x" }],
+        },
+      ]),
+    )
+    expect([...moved].sort()).toEqual([docKey(a, "main"), docKey(b, "main")].sort())
+    expect(await names(a)).toEqual(["p1:A"])
+    expect(await stateOf(a)).toEqual({ seq: 3, issues: 1, snap: 0 })
+    expect((await quarantined(a)).map((q) => q.seq)).toEqual([3])
+    expect(await names(b)).toEqual(["p1:B"])
+    expect(await stateOf(b)).toEqual({ seq: 1, issues: 0, snap: 0 })
+    // The stale document changed nothing: rows, deletes, quarantine and state as they were.
+    expect(await names(c)).toEqual(["p1:C one", "p2:C two"])
+    expect(await stateOf(c)).toEqual({ seq: 2, issues: 0, snap: 0 })
+    expect(await quarantined(c)).toEqual([])
+
+    // Deletes of a moved document land; two documents of one workspace are refused outright.
+    const next = await run((s) =>
+      s.applyMany([{ ws: c, doc: "main", fromSeq: 2, toSeq: 3, changes: changes([], ["p1"]), skipped: [] }]),
+    )
+    expect([...next]).toEqual([docKey(c, "main")])
+    expect(await names(c)).toEqual(["p2:C two"])
+    const twice = { ws: a, doc: "main", fromSeq: 3, toSeq: 4, changes: changes([]), skipped: [] }
+    await expect(run((s) => s.applyMany([twice, { ...twice, doc: "other" }]))).rejects.toThrow(
+      /one document per workspace/,
+    )
+    expect(await stateOf(a)).toEqual({ seq: 3, issues: 1, snap: 0 })
   })
 })

@@ -43,7 +43,7 @@ const upsertSql = (table: Collection, first = 1, guard?: string): string => {
   const names = def.columns.map((c) => c.name)
   const casts = def.columns.map((c, i) => `$${first + i}::${c.type.replace(/\s+collate.*$/, "")}[]`)
   const set = names.filter((n) => !def.primaryKey.includes(n)).map((n) => `${n} = excluded.${n}`)
-  return `insert into ${def.name} (${names.join(", ")}) select * from unnest(${casts.join(", ")})${clause("where", guard)}
+  return `insert into ${def.name} (${names.join(", ")}) select * from unnest(${casts.join(", ")}) as r(${names.join(", ")})${clause("where", guard)}
           on conflict (${def.primaryKey.join(", ")}) do update set ${set.join(", ")}`
 }
 /** Deletes a table's rows of workspace `$1` whose ids are the array `$ids`. */
@@ -77,6 +77,30 @@ const describeIssues = (issues: ReadonlyArray<ReadIssue>): string =>
     .map((i) => `${i.collection}/${i.id}: ${i.message.split("\n")[0]}`)
     .join("; ")
     .slice(0, 2000)
+
+/** One document's batch in `applyMany`. */
+export interface GroupBatch {
+  readonly ws: string
+  readonly doc: string
+  readonly fromSeq: number
+  readonly toSeq: number
+  readonly changes: ProjectedChanges
+  readonly skipped: ReadonlyArray<{ readonly seq: number; readonly reason: string }>
+}
+
+/** Whether each table's rows of a batch fit one statement (`applyMany`; else it is applied alone). */
+export const fitsOneStatement = (changes: ProjectedChanges): boolean =>
+  changes.tables.every((t) => t.upserts.length <= STATEMENT_ROWS)
+
+/** A batch's quarantine rows: updates that did not import, and the batch's unreadable entities. */
+const quarantineOf = (b: Pick<GroupBatch, "toSeq" | "changes" | "skipped">) => {
+  const rows = b.skipped.map((s) => ({ seq: s.seq, reason: `${QuarantineKind.import}${s.reason}` }))
+  if (b.changes.issues.length > 0)
+    rows.push({ seq: b.toSeq, reason: `${QuarantineKind.entities}${describeIssues(b.changes.issues)}` })
+  return rows
+}
+
+export const docKey = (ws: string, doc: string) => `${ws}\u0000${doc}`
 
 /** The projection's SQL: reads of the byte store and the transaction that applies one batch. */
 export const makeProjectionStore = Effect.gen(function* () {
@@ -137,6 +161,43 @@ export const makeProjectionStore = Effect.gen(function* () {
       },
     )
 
+  /**
+   * `stateAndUpdates` of many documents in one round trip (a group turn), by `docKey`.
+   * Documents without a state row are absent.
+   */
+  const stateAndUpdatesMany = (
+    docs: ReadonlyArray<{ readonly ws: string; readonly doc: string }>,
+    limit: number,
+    maxBytes: number,
+  ) =>
+    Effect.map(
+      sql<DocState & { workspaceId: string; docId: string; seq: number | null; bytes: Uint8Array | null }>`
+        select p.workspace_id, p.doc_id, p.projected_seq, p.snapshot_seq, u.seq, u.bytes
+        from unnest(${docs.map((d) => d.ws)}::text[], ${docs.map((d) => d.doc)}::text[]) as k(ws, doc)
+        join projection_state p on p.workspace_id = k.ws and p.doc_id = k.doc
+        left join lateral (
+          ${logAfter(sql.literal("p.workspace_id"), sql.literal("p.doc_id"), sql.literal("p.projected_seq"), limit, maxBytes)}
+        ) u on p.projected_seq > 0
+        order by p.workspace_id, p.doc_id, u.seq`,
+      (rows) => {
+        const out = new Map<string, { state: DocState; updates: Array<{ seq: number; bytes: Uint8Array }> }>()
+        for (const r of rows) {
+          const key = docKey(r.workspaceId, r.docId)
+          let entry = out.get(key)
+          if (entry === undefined)
+            out.set(
+              key,
+              (entry = {
+                state: { projectedSeq: Number(r.projectedSeq), snapshotSeq: Number(r.snapshotSeq) },
+                updates: [],
+              }),
+            )
+          if (r.seq !== null && r.bytes !== null) entry.updates.push({ seq: r.seq, bytes: r.bytes })
+        }
+        return out
+      },
+    )
+
   /** Committed updates after `after`, in seq order, at most `limit` and about `maxBytes`. */
   const updatesAfter = (ws: string, doc: string, after: number, limit: number, maxBytes: number) =>
     logAfter(ws, doc, after, limit, maxBytes)
@@ -191,12 +252,9 @@ export const makeProjectionStore = Effect.gen(function* () {
     /** The batch started from a stored snapshot at this seq (recorded as the state's snapshot). */
     fromSnapshotSeq = 0,
   ) => {
-    const quarantine = skipped.map((s) => ({ seq: s.seq, reason: `${QuarantineKind.import}${s.reason}` }))
-    if (changes.issues.length > 0)
-      quarantine.push({ seq: toSeq, reason: `${QuarantineKind.entities}${describeIssues(changes.issues)}` })
+    const quarantine = quarantineOf({ toSeq, changes, skipped })
     const state = [ws, doc, fromSeq, toSeq, changes.issues.length, fromSnapshotSeq]
-    if (changes.tables.every((t) => t.upserts.length <= STATEMENT_ROWS))
-      return Effect.zipRight(onStatement, applyAsOne(state, changes, quarantine))
+    if (fitsOneStatement(changes)) return Effect.zipRight(onStatement, applyAsOne(state, changes, quarantine))
     return sql.withTransaction(
       Effect.gen(function* () {
         yield* onStatement
@@ -255,6 +313,58 @@ export const makeProjectionStore = Effect.gen(function* () {
     return Effect.map(
       sql.unsafe<{ n: number }>(`with ${parts.join(",\n")} select count(*)::int as n from st`, params as Array<never>),
       (rows) => Number(rows[0]?.n ?? 0) === 1,
+    )
+  }
+
+  /**
+   * Applies the batches of many documents, of distinct workspaces, as one statement (one
+   * commit, and one transaction for the feed to read): per document `STATE_MOVE`'s fence, and
+   * its rows and quarantine written only where its own move matched. Returns the `docKey`s
+   * that moved; a document whose fence did not match changed nothing (its batch is redone).
+   * Each table's rows of each document must fit `STATEMENT_ROWS` (`fitsOneStatement`).
+   */
+  const applyMany = (batches: ReadonlyArray<GroupBatch>) => {
+    if (new Set(batches.map((b) => b.ws)).size !== batches.length)
+      return Effect.dieMessage("applyMany takes one document per workspace")
+    const params: Array<unknown> = []
+    const param = (v: unknown) => `$${params.push(v)}`
+    const moves = `select * from unnest(${param(batches.map((b) => b.ws))}::text[], ${param(batches.map((b) => b.doc))}::text[],
+      ${param(batches.map((b) => b.fromSeq))}::int8[], ${param(batches.map((b) => b.toSeq))}::int8[],
+      ${param(batches.map((b) => b.changes.issues.length))}::int8[]) as m(ws, doc, from_seq, to_seq, issues)`
+    const parts = [
+      `st as (update projection_state p set projected_seq = m.to_seq, issues = p.issues + m.issues, updated_at = now()
+        from (${moves}) m where p.workspace_id = m.ws and p.doc_id = m.doc and p.projected_seq = m.from_seq
+        returning p.workspace_id, p.doc_id)`,
+    ]
+    const moved = (column: string) => `${column} in (select workspace_id from st)`
+    for (const table of Object.keys(projectionTables) as Array<Collection>) {
+      const changes = batches.flatMap((b) => b.changes.tables.filter((t) => t.table === table))
+      const upserts = changes.flatMap((t) => t.upserts)
+      if (upserts.length > 0) {
+        const first = params.length + 1
+        params.push(...columnsOf(upserts, projectionTables[table].columns.length))
+        parts.push(`u${parts.length} as (${upsertSql(table, first, moved("r.workspace_id"))})`)
+      }
+      const deletes = batches.flatMap((b) =>
+        b.changes.tables.filter((t) => t.table === table).flatMap((t) => t.deletes.map((id) => [b.ws, id] as const)),
+      )
+      if (deletes.length > 0)
+        parts.push(`d${parts.length} as (delete from ${projectionTables[table].name} t
+          using unnest(${param(deletes.map((d) => d[0]))}::text[], ${param(deletes.map((d) => d[1]))}::text[]) as d(ws, id)
+          where t.workspace_id = d.ws and t.id = d.id and ${moved("d.ws")})`)
+    }
+    const quarantine = batches.flatMap((b) => quarantineOf(b).map((q) => ({ ws: b.ws, doc: b.doc, ...q })))
+    if (quarantine.length > 0)
+      parts.push(`q as (insert into projection_quarantine (workspace_id, doc_id, seq, reason)
+        select * from unnest(${param(quarantine.map((q) => q.ws))}::text[], ${param(quarantine.map((q) => q.doc))}::text[],
+          ${param(quarantine.map((q) => q.seq))}::int8[], ${param(quarantine.map((q) => q.reason))}::text[]) as q(ws, doc, seq, reason)
+        where ${moved("q.ws")} on conflict do nothing)`)
+    return Effect.map(
+      sql.unsafe<{ workspaceId: string; docId: string }>(
+        `with ${parts.join(",\n")} select workspace_id, doc_id from st`,
+        params as Array<never>,
+      ),
+      (rows) => new Set(rows.map((r) => docKey(r.workspaceId, r.docId))),
     )
   }
 
@@ -351,12 +461,14 @@ export const makeProjectionStore = Effect.gen(function* () {
   return {
     state,
     stateAndUpdates,
+    stateAndUpdatesMany,
     updatesAfter,
     newestSnapshot,
     /** The newest stored snapshot's seq and size, and the log after it (`snapshotTail.ts`). */
     snapshotTail: (ws: string, doc: string) => readSnapshotTail(sql, ws, doc),
     loadAtProjected,
     apply,
+    applyMany,
     saveSnapshot,
     lagging,
     laggingDocs,

@@ -21,14 +21,12 @@ import { snapshotDue } from "../store/snapshotTail.js"
 import { Leases } from "./Leases.js"
 import { ProjectionConfig } from "./ProjectionConfig.js"
 import { makeProjectionPools } from "./ProjectionPools.js"
-import { makeProjectionStore } from "./ProjectionStore.js"
-import { ProjectionConflict, projectBatch, storeSnapshot } from "./projectDoc.js"
+import { docKey, makeProjectionStore } from "./ProjectionStore.js"
+import { type BatchOutcome, ProjectionConflict, projectBatch, projectGroup, storeSnapshot } from "./projectDoc.js"
 import { adaptBatch, type DocTurn, Scheduler, type TurnOutcome } from "./Scheduler.js"
 
 /** How long a document goes without a projection batch before its snapshot is brought near (S27). */
 const SNAPSHOT_QUIET_MS = 2_000
-
-const docKey = (ws: string, doc: string) => `${ws}\u0000${doc}`
 
 const make = (background: boolean) =>
   Effect.gen(function* () {
@@ -64,6 +62,8 @@ const make = (background: boolean) =>
       batchBudgetMs: config.batchBudgetMs,
       backoffBaseMs: config.backoffBaseMs,
       backoffMaxMs: config.backoffMaxMs,
+      gatherMs: config.gatherMs,
+      gatherFrom: config.gatherFrom,
     })
 
     let lag = 0
@@ -107,6 +107,20 @@ const make = (background: boolean) =>
         )
         const seconds = (performance.now() - started) / 1000
         if (!r.progressed) return { ...r, seconds }
+        yield* recordBatch(ws, doc, r, seconds, heavy)
+        if (!heavy && seconds * 1000 > config.heavyBatchMs) {
+          scheduler.markHeavy(ws, doc)
+          yield* pools.leaveLight(ws, doc)
+          yield* Effect.logInfo(
+            `projection: ${ws}/${doc} moves to the heavy lane (a batch took ${seconds.toFixed(1)} s)`,
+          )
+        }
+        return { ...r, seconds }
+      })
+
+    /** A batch's metrics and warnings (alone or in a group). */
+    const recordBatch = (ws: string, doc: string, r: BatchOutcome, seconds: number, heavy: boolean) =>
+      Effect.gen(function* () {
         metrics.inc("vibestack_projection_updates_total", undefined, r.updates)
         metrics.inc("vibestack_projection_entity_changes_total", undefined, r.entityChanges)
         metrics.observe("vibestack_projection_batch_seconds", seconds, { lane: heavy ? "heavy" : "light" })
@@ -121,14 +135,6 @@ const make = (background: boolean) =>
           metrics.inc("vibestack_projection_invalid_entities_total", undefined, r.issues)
           yield* Effect.logWarning(`projection of ${ws}/${doc}: ${r.issues} unreadable entit(ies) left out`)
         }
-        if (!heavy && seconds * 1000 > config.heavyBatchMs) {
-          scheduler.markHeavy(ws, doc)
-          yield* pools.leaveLight(ws, doc)
-          yield* Effect.logInfo(
-            `projection: ${ws}/${doc} moves to the heavy lane (a batch took ${seconds.toFixed(1)} s)`,
-          )
-        }
-        return { ...r, seconds }
       })
 
     /** Projects one document until it is caught up (the CLI and `catchUp`); returns the updates projected. */
@@ -183,7 +189,7 @@ const make = (background: boolean) =>
     if (background) {
       const wake = yield* Queue.sliding<void>(1)
       const signalNow = (ws: string, doc: string) => {
-        scheduler.signal(ws, doc)
+        scheduler.signal(ws, doc, clock.unsafeCurrentTimeMillis())
         Queue.unsafeOffer(wake, undefined)
       }
       const signal = (ws: string, doc: string) => Effect.sync(() => signalNow(ws, doc))
@@ -212,14 +218,14 @@ const make = (background: boolean) =>
           yield* storeSnapshot(store, pool, ws, doc, (seq) => seq > (tail.snapshotSeq ?? 0))
         }).pipe(Effect.catchAll((e) => Effect.logWarning(`projection snapshot of ${ws}/${doc} failed`, e)))
 
-      /** One turn: the lease, one batch, and what the scheduler should make of it. */
-      const runTurn = (turn: DocTurn) =>
+      interface TurnResult {
+        readonly outcome: TurnOutcome
+        readonly cause?: Cause.Cause<unknown>
+      }
+
+      /** After a batch (alone or in a group): the document's wait for quiet, and the turn's outcome. */
+      const afterBatch = (turn: DocTurn, r: { progressed: boolean; seconds: number; full: boolean }) =>
         Effect.gen(function* () {
-          if (!(yield* lease(turn.ws))) return { outcome: { _tag: "NotOurs" } as TurnOutcome }
-          const exit = yield* Effect.exit(runBatch(turn.ws, turn.doc, turn.batch))
-          leases.touch(turn.ws)
-          if (Exit.isFailure(exit)) return { outcome: { _tag: "Failed" } as TurnOutcome, cause: exit.cause }
-          const r = exit.value
           const key = docKey(turn.ws, turn.doc)
           // Each batch restarts the document's wait for quiet; a turn after it checks the snapshot.
           if (r.progressed) {
@@ -229,38 +235,92 @@ const make = (background: boolean) =>
           const outcome: TurnOutcome = r.progressed
             ? { _tag: "Progressed", seconds: r.seconds, full: r.full }
             : { _tag: "CaughtUp" }
-          return { outcome }
+          return { outcome } satisfies TurnResult
+        })
+
+      /** One turn: the lease, one batch, and what the scheduler should make of it. */
+      const runTurn = (turn: DocTurn) =>
+        Effect.gen(function* () {
+          if (!(yield* lease(turn.ws))) return { outcome: { _tag: "NotOurs" } } satisfies TurnResult
+          const exit = yield* Effect.exit(runBatch(turn.ws, turn.doc, turn.batch))
+          leases.touch(turn.ws)
+          if (Exit.isFailure(exit)) return { outcome: { _tag: "Failed" }, cause: exit.cause } satisfies TurnResult
+          return yield* afterBatch(turn, exit.value)
+        })
+
+      /**
+       * A group turn (`projectGroup`): the documents whose lease this node holds are projected
+       * together; any it hands back, or all of them if the group itself fails, then run alone
+       * (`runTurn`), so a document's errors, retries and backoff are what they are alone.
+       */
+      const runGroup = (turns: ReadonlyArray<DocTurn>) =>
+        Effect.gen(function* () {
+          const results = new Map<DocTurn, TurnResult>()
+          const ours: Array<DocTurn> = []
+          for (const t of turns)
+            if (yield* lease(t.ws)) ours.push(t)
+            else results.set(t, { outcome: { _tag: "NotOurs" } })
+          if (ours.length === 0) return results
+          const started = performance.now()
+          const batchUpdates = Math.min(...ours.map((t) => t.batch))
+          const exit = yield* Effect.exit(
+            Effect.flatMap(pools.poolFor(false), (pool) =>
+              projectGroup(store, pool, ours, { ...config, batchUpdates }),
+            ),
+          )
+          const seconds = (performance.now() - started) / 1000
+          for (const t of ours) {
+            const g = Exit.isSuccess(exit) ? exit.value.get(docKey(t.ws, t.doc)) : undefined
+            if (g?._tag !== "Projected") {
+              results.set(t, yield* runTurn(t))
+              continue
+            }
+            leases.touch(t.ws)
+            if (g.outcome.progressed) yield* recordBatch(t.ws, t.doc, g.outcome, seconds, false)
+            results.set(t, yield* afterBatch(t, { ...g.outcome, seconds }))
+          }
+          return results
+        })
+
+      /** Tells the scheduler how a turn went, and logs failures and recoveries. */
+      const finish = (turn: DocTurn, { outcome, cause }: TurnResult) =>
+        Effect.gen(function* () {
+          const retryInMs = scheduler.done(turn, outcome, yield* Clock.currentTimeMillis)
+          if (outcome._tag === "Failed") {
+            metrics.inc("vibestack_projection_failures_total")
+            yield* Effect.logWarning(
+              `projection of ${turn.ws}/${turn.doc} failed (attempt ${turn.failures + 1}); retry in ${Math.round((retryInMs ?? 0) / 1000)} s with at most ${Math.max(1, turn.batch >> 1)} update(s): ${describe(cause)}`,
+            ).pipe(
+              Effect.annotateLogs({
+                workspace: turn.ws,
+                doc: turn.doc,
+                attempt: turn.failures + 1,
+                retryInMs: retryInMs ?? 0,
+              }),
+            )
+          } else if (turn.failures > 0 && outcome._tag !== "NotOurs")
+            yield* Effect.logInfo(
+              `projection of ${turn.ws}/${turn.doc} recovered after ${turn.failures} failed attempt(s)`,
+            )
         })
 
       const worker = Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const turn = scheduler.next(now)
-        if (turn === undefined) {
-          // Nothing runnable: wait for a signal, a freed slot, or the earliest backoff's end.
+        const turns = scheduler.nextGroup(now, config.groupDocs)
+        if (turns.length === 0) {
+          // Nothing runnable: wait for a signal, a freed slot, the earliest backoff's end, or
+          // (while turns gather) the first waiting document falling due.
           const retryAt = scheduler.nextRetryAt()
-          const waitMs = retryAt === undefined ? config.sweepMs : Math.max(10, Math.min(config.sweepMs, retryAt - now))
+          const dueAt = scheduler.nextDueAt(now)
+          let waitMs = retryAt === undefined ? config.sweepMs : Math.max(10, Math.min(config.sweepMs, retryAt - now))
+          if (dueAt !== undefined) waitMs = Math.max(1, Math.min(waitMs, dueAt - now))
           yield* Queue.take(wake).pipe(Effect.timeout(Duration.millis(waitMs)), Effect.ignore)
           return
         }
-        const { outcome, cause } = yield* runTurn(turn)
-        const retryInMs = scheduler.done(turn, outcome, yield* Clock.currentTimeMillis)
+        metrics.observe("vibestack_projection_group_docs", turns.length)
+        const results = turns.length === 1 ? new Map([[turns[0]!, yield* runTurn(turns[0]!)]]) : yield* runGroup(turns)
+        for (const [turn, result] of results) yield* finish(turn, result)
         Queue.unsafeOffer(wake, undefined)
-        if (outcome._tag === "Failed") {
-          metrics.inc("vibestack_projection_failures_total")
-          yield* Effect.logWarning(
-            `projection of ${turn.ws}/${turn.doc} failed (attempt ${turn.failures + 1}); retry in ${Math.round((retryInMs ?? 0) / 1000)} s with at most ${Math.max(1, turn.batch >> 1)} update(s): ${describe(cause)}`,
-          ).pipe(
-            Effect.annotateLogs({
-              workspace: turn.ws,
-              doc: turn.doc,
-              attempt: turn.failures + 1,
-              retryInMs: retryInMs ?? 0,
-            }),
-          )
-        } else if (turn.failures > 0 && outcome._tag !== "NotOurs")
-          yield* Effect.logInfo(
-            `projection of ${turn.ws}/${turn.doc} recovered after ${turn.failures} failed attempt(s)`,
-          )
       }).pipe(
         Effect.catchAllCause((c) => Effect.logError("projection worker failed", c)),
         Effect.forever,

@@ -113,6 +113,80 @@ describe("projection Scheduler", () => {
     expect(take(s)).toMatchObject({ ws: "A", doc: "main" })
   })
 
+  it("[O4] a group takes light, healthy documents of distinct workspaces into one slot, freed when all are done", () => {
+    const s = new Scheduler({ ...options, concurrency: 2 })
+    s.markHeavy("big", "main")
+    for (const ws of ["A", "B", "C", "D", "big"]) s.signal(ws, "main")
+    s.signal("A", "second") // A's other document waits for a later group
+    const group = s.nextGroup(0, 3)
+    expect(group.map((t) => `${t.ws}/${t.doc}`)).toEqual(["A/main", "B/main", "C/main"])
+    expect(new Set(group.map((t) => t.slot)).size).toBe(1)
+    // One slot is taken, one is left: the next group is D, and A's second document (a new
+    // pass of the rotation), never the heavy one.
+    const second = s.nextGroup(0, 5)
+    expect(second.map((t) => `${t.ws}/${t.doc}`)).toEqual(["D/main", "A/second"])
+    expect(s.nextGroup(0, 5)).toEqual([])
+    // The first group's slot is free only once all three are done; then the heavy one runs alone.
+    s.done(group[0]!, { _tag: "CaughtUp" }, 0)
+    s.done(group[1]!, { _tag: "CaughtUp" }, 0)
+    expect(s.nextGroup(0, 5)).toEqual([])
+    s.done(group[2]!, { _tag: "CaughtUp" }, 0)
+    expect(s.nextGroup(0, 5).map((t) => t.ws)).toEqual(["big"])
+  })
+
+  it("[O4] a document that failed runs alone until it succeeds again", () => {
+    const s = new Scheduler({ ...options, concurrency: 1 })
+    s.signal("bad", "main")
+    const [t] = s.nextGroup(0, 5)
+    s.done(t!, { _tag: "Failed" }, 0)
+    s.signal("good", "main")
+    s.signal("other", "main")
+    // After its backoff the failing document is first in line, and alone.
+    const retry = s.nextGroup(5_000, 5)
+    expect(retry.map((x) => x.ws)).toEqual(["good", "other"])
+    for (const x of retry) s.done(x, { _tag: "CaughtUp" }, 5_000)
+    expect(s.nextGroup(5_000, 5).map((x) => x.ws)).toEqual(["bad"])
+  })
+
+  it("[O4] under load a document's work gathers for gatherMs before its turn; on a quiet server it runs at once", () => {
+    const s = new Scheduler({ ...options, concurrency: 1, gatherMs: 250, gatherFrom: 3 })
+    const runAll = (group: ReadonlyArray<DocTurn>, now: number) => {
+      for (const t of group) s.done(t, { _tag: "CaughtUp" }, now)
+    }
+    // Quiet: one document, its turn at once.
+    s.signal("A", "main", 0)
+    const quiet = s.nextGroup(0, 10)
+    expect(quiet.map((t) => t.ws)).toEqual(["A"])
+    runAll(quiet, 5)
+    // Busy: four at once make a group of four (at least gatherFrom): turns gather from now on.
+    for (const ws of ["B", "C", "D", "E"]) s.signal(ws, "main", 10)
+    const busy = s.nextGroup(10, 10)
+    expect(busy).toHaveLength(4)
+    // A commit during the group's turn, and one after it: due 250 ms after each arrived.
+    s.signal("B", "main", 20)
+    runAll(busy, 30)
+    s.signal("C", "main", 100)
+    expect(s.nextGroup(30, 10)).toEqual([])
+    expect(s.nextDueAt(30)).toBe(270)
+    expect(s.nextGroup(269, 10)).toEqual([])
+    const gathered = s.nextGroup(270, 10)
+    expect(gathered.map((t) => t.ws)).toEqual(["B"])
+    runAll(gathered, 280)
+    // That turn was small: the load is gone, so the next document goes at once.
+    s.signal("D", "main", 290)
+    expect(s.nextGroup(290, 10).map((t) => t.ws)).toEqual(["C", "D"])
+  })
+
+  it("[O4] while gathering, a document with a backlog (a full batch) or a retry is due at once", () => {
+    const s = new Scheduler({ ...options, concurrency: 1, gatherMs: 250, gatherFrom: 2 })
+    for (const ws of ["A", "B"]) s.signal(ws, "main", 0)
+    const group = s.nextGroup(0, 10)
+    expect(group).toHaveLength(2)
+    s.done(group[0]!, progressed, 10) // full: more is waiting in the log
+    s.done(group[1]!, { _tag: "Failed" }, 10)
+    expect(s.nextGroup(10, 10).map((t) => t.ws)).toEqual(["A"])
+  })
+
   it("[O4] batch size adapts to the time budget", () => {
     const o = { batchMax: 500, batchBudgetMs: 2000 }
     expect(adaptBatch(500, 5, true, o)).toBe(250)

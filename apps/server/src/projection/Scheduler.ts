@@ -13,6 +13,14 @@
  *   up to `backoffMaxMs`) and halves its batch size; the others go on. Success resets both.
  * - **Batch size adapts** to a time budget: halved after a batch over `batchBudgetMs`, doubled
  *   (up to `batchMax`) after a full batch well under it.
+ * - **Groups share a slot.** `nextGroup` hands out several light, healthy documents of distinct
+ *   workspaces as one turn (the Projector projects them with one read, one pool message and
+ *   one statement): a turn's fixed cost is paid once for all of them.
+ * - **Under load, work gathers.** After a group of at least `gatherFrom` documents (many were
+ *   ready at once: the projection is busy), a document's turn waits until its work is
+ *   `gatherMs` old, so each batch carries several updates of its document (an entity edited
+ *   five times is one row written, once) and the projection's cost per update falls as the
+ *   load rises, leaving the cores to the push path. On a quiet server turns start at once.
  */
 
 export interface SchedulerOptions {
@@ -21,6 +29,10 @@ export interface SchedulerOptions {
   readonly batchBudgetMs: number
   readonly backoffBaseMs: number
   readonly backoffMaxMs: number
+  /** Under load, how long a document's work waits to gather more (0: never waits). */
+  readonly gatherMs?: number
+  /** A group of at least this many documents means load: turns gather until a smaller one. */
+  readonly gatherFrom?: number
   /** In [0, 1): random spread of backoff delays (tests pass a fixed function). */
   readonly random?: () => number
 }
@@ -34,6 +46,8 @@ export interface DocTurn {
   readonly heavy: boolean
   /** Failures in a row before this turn (0: healthy). */
   readonly failures: number
+  /** The slot this turn runs in, shared by a group's turns: freed when the last of them is done. */
+  readonly slot: { open: number }
 }
 
 interface Doc {
@@ -47,6 +61,8 @@ interface Doc {
   batch: number
   failures: number
   retryAt: number
+  /** When its waiting work arrived (`DUE_NOW` for a backlog or a retry). */
+  readyAt: number
 }
 
 export type TurnOutcome =
@@ -64,14 +80,19 @@ export class Scheduler {
   private readonly rotation: Array<string> = []
   private running = 0
   private runningHeavy = 0
+  /** Documents in the last turn handed out (see `gatherFrom`). */
+  private lastGroup = 0
 
   constructor(private readonly options: SchedulerOptions) {}
 
-  /** The document has work (a commit, the sweep): it gets a turn, now or after its backoff. */
-  signal(ws: string, doc: string): void {
+  /** The document has work (a commit, the sweep) since `now`: it gets a turn, now or after its backoff. */
+  signal(ws: string, doc: string, now = 0): void {
     const d = this.docOf(ws, doc)
-    if (d.state === "idle") this.enqueue(d)
-    else if (d.state === "running") d.again = true
+    if (d.state === "idle") this.enqueue(d, now)
+    else if (d.state === "running" && !d.again) {
+      d.again = true
+      d.readyAt = now
+    }
   }
 
   /** Marks a document heavy (large, or slow batches): see the class comment. */
@@ -91,28 +112,73 @@ export class Scheduler {
     for (let i = 0; i < this.rotation.length; i++) {
       const ws = this.rotation[i]!
       const line = this.lines.get(ws)!
-      const at = line.findIndex((d) => !d.heavy || this.runningHeavy < heavySlots)
+      const at = line.findIndex((d) => (!d.heavy || this.runningHeavy < heavySlots) && this.due(d, now))
       if (at < 0) continue
       const [d] = line.splice(at, 1) as [Doc]
       // This workspace had its turn: to the back of the rotation (or out, if nothing is left).
       this.rotation.splice(i, 1)
       if (line.length > 0) this.rotation.push(ws)
       else this.lines.delete(ws)
-      d.state = "running"
-      d.again = false
       this.running++
       if (d.heavy) this.runningHeavy++
-      return { ws: d.ws, doc: d.doc, key: d.key, batch: d.batch, heavy: d.heavy, failures: d.failures }
+      this.lastGroup = 1
+      return this.start(d, { open: 0 })
     }
     return undefined
+  }
+
+  /**
+   * The next turn and, when it is light, up to `max - 1` more light documents that have not
+   * failed, one per workspace, in the rotation's order, all in its slot (see the class comment).
+   */
+  nextGroup(now: number, max: number): Array<DocTurn> {
+    const gathering = this.gathering()
+    const first = this.next(now)
+    if (first === undefined) return []
+    const group = [first]
+    if (first.heavy || first.failures > 0) return group
+    const taken = new Set([first.ws])
+    for (let i = 0; i < this.rotation.length && group.length < max; ) {
+      const ws = this.rotation[i]!
+      const line = this.lines.get(ws)!
+      const at = taken.has(ws)
+        ? -1
+        : line.findIndex((d) => !d.heavy && d.failures === 0 && (!gathering || this.isDue(d, now)))
+      if (at < 0) {
+        i++
+        continue
+      }
+      const [d] = line.splice(at, 1) as [Doc]
+      taken.add(ws)
+      this.rotation.splice(i, 1)
+      if (line.length > 0) this.rotation.push(ws)
+      else this.lines.delete(ws)
+      group.push(this.start(d, first.slot))
+    }
+    this.lastGroup = group.length
+    return group
+  }
+
+  /** While turns gather and a slot is free (see the class comment): when the next waiting document falls due. */
+  nextDueAt(now: number): number | undefined {
+    if (!this.gathering() || this.running >= this.options.concurrency) return undefined
+    let at: number | undefined
+    for (const line of this.lines.values())
+      for (const d of line) {
+        const due = d.readyAt + (this.options.gatherMs ?? 0)
+        if (due > now && (at === undefined || due < at)) at = due
+      }
+    return at
   }
 
   /** A turn ended. Returns the delay before a failed document's retry (ms), else undefined. */
   done(turn: DocTurn, outcome: TurnOutcome, now: number): number | undefined {
     const d = this.docs.get(turn.key)
     if (d === undefined || d.state !== "running") return undefined
-    this.running--
-    if (turn.heavy) this.runningHeavy--
+    if (--turn.slot.open === 0) {
+      this.running--
+      if (turn.heavy) this.runningHeavy--
+    }
     let delay: number | undefined
     switch (outcome._tag) {
       case "Progressed": {
@@ -123,7 +189,7 @@ export class Scheduler {
         // Without this, every commit on a quiet server cost a second turn that read the state
         // and the log only to find nothing: two queries per push of the six it made.
         if (outcome.full) {
-          this.enqueue(d)
+          this.enqueue(d, DUE_NOW)
           return undefined
         }
         break
@@ -145,7 +211,7 @@ export class Scheduler {
       }
     }
     d.state = "idle"
-    if (d.again) this.enqueue(d)
+    if (d.again) this.enqueue(d, d.readyAt)
     return delay
   }
 
@@ -174,13 +240,33 @@ export class Scheduler {
     return { light: this.running - this.runningHeavy, heavy: this.runningHeavy }
   }
 
-  private wakeBackoffs(now: number): void {
-    for (const d of this.docs.values()) if (d.state === "backoff" && d.retryAt <= now) this.enqueue(d)
+  private start(d: Doc, slot: { open: number }): DocTurn {
+    d.state = "running"
+    d.again = false
+    slot.open++
+    return { ws: d.ws, doc: d.doc, key: d.key, batch: d.batch, heavy: d.heavy, failures: d.failures, slot }
   }
 
-  private enqueue(d: Doc): void {
+  private wakeBackoffs(now: number): void {
+    for (const d of this.docs.values()) if (d.state === "backoff" && d.retryAt <= now) this.enqueue(d, DUE_NOW)
+  }
+
+  private gathering(): boolean {
+    return (this.options.gatherMs ?? 0) > 0 && this.lastGroup >= (this.options.gatherFrom ?? Number.POSITIVE_INFINITY)
+  }
+
+  private isDue(d: Doc, now: number): boolean {
+    return d.readyAt + (this.options.gatherMs ?? 0) <= now
+  }
+
+  private due(d: Doc, now: number): boolean {
+    return !this.gathering() || this.isDue(d, now)
+  }
+
+  private enqueue(d: Doc, readyAt: number): void {
     d.state = "ready"
     d.again = false
+    d.readyAt = readyAt
     let line = this.lines.get(d.ws)
     if (line === undefined) {
       this.lines.set(d.ws, (line = []))
@@ -203,6 +289,7 @@ export class Scheduler {
         batch: this.options.batchMax,
         failures: 0,
         retryAt: 0,
+        readyAt: 0,
       }
       this.docs.set(key, d)
     }
@@ -222,5 +309,8 @@ export const adaptBatch = (
   if (full && ms < options.batchBudgetMs / 4) return Math.min(options.batchMax, batch * 2)
   return batch
 }
+
+/** The `readyAt` of work that must not wait to gather (a backlog, a retry). */
+const DUE_NOW = Number.NEGATIVE_INFINITY
 
 const keyOf = (ws: string, doc: string) => `${ws}\u0000${doc}`

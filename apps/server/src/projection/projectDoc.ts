@@ -2,7 +2,7 @@ import { Data, Effect } from "effect"
 import type { LoroPool } from "../pool/LoroPool.js"
 import { type PoolFailure, poolCalls } from "../pool/LoroPoolService.js"
 import { ProjectionFaults } from "./ProjectionFaults.js"
-import type { ProjectionStore } from "./ProjectionStore.js"
+import { docKey, fitsOneStatement, type ProjectionStore } from "./ProjectionStore.js"
 
 /** The pool's copy or the database moved under this batch (a restart, a rebuild, another node): redo it. */
 export class ProjectionConflict extends Data.TaggedError("ProjectionConflict")<{ readonly message: string }> {}
@@ -116,6 +116,128 @@ export const projectBatch = (
     if (to - Math.max(snapshotSeq, start?.seq ?? 0) >= options.snapshotEvery || bytes >= options.snapshotBytes)
       yield* storeSnapshot(store, pool, ws, doc, (seq) => seq === to)
     return outcome
+  })
+
+/** What a group turn did for one of its documents. */
+export type GroupOutcome =
+  | { readonly _tag: "Projected"; readonly outcome: BatchOutcome }
+  /** Not projected here: run its batch alone (`projectBatch`), which has its own retries and errors. */
+  | { readonly _tag: "Alone"; readonly reason: string }
+
+/**
+ * The batches of many documents (distinct workspaces, each already projected once) as one:
+ * one read of their states and logs, one pool message to import and one to project them, one
+ * statement for every document's rows (`applyMany`), so a turn's fixed cost (round trips,
+ * messages, a commit, a transaction for the feed) is paid once for all. Each document keeps
+ * `projectBatch`'s contract on its own: a document the group cannot finish (no state yet, from
+ * zero, a refused or failed import, a stale copy, a moved fence, too many rows for one
+ * statement) changed nothing, its copy is dropped, and it is handed back to run alone.
+ */
+export const projectGroup = (
+  store: ProjectionStore,
+  pool: LoroPool,
+  docs: ReadonlyArray<{ readonly ws: string; readonly doc: string }>,
+  options: BatchOptions,
+): Effect.Effect<Map<string, GroupOutcome>, PoolFailure | import("@effect/sql").SqlError.SqlError> =>
+  Effect.gen(function* () {
+    const faults = yield* ProjectionFaults
+    const calls = poolCalls(pool)
+    const out = new Map<string, GroupOutcome>()
+    /** Hands a document back to run alone; nothing of it goes on in the group. */
+    const alone = (key: string, reason: string): [] => {
+      out.set(key, { _tag: "Alone", reason })
+      return []
+    }
+    const read = yield* store.stateAndUpdatesMany(docs, options.batchUpdates, options.batchBytes)
+    const loaded = docs.flatMap((d) => {
+      const key = docKey(d.ws, d.doc)
+      const r = read.get(key)
+      if (r === undefined || r.state.projectedSeq === 0) return alone(key, "not projected yet")
+      if (r.updates.length === 0) {
+        out.set(key, {
+          _tag: "Projected",
+          outcome: { updates: 0, entityChanges: 0, quarantined: 0, issues: 0, progressed: false, full: false },
+        })
+        return []
+      }
+      const bytes = r.updates.reduce((n, u) => n + u.bytes.byteLength, 0)
+      const full = r.updates.length >= options.batchUpdates || bytes >= options.batchBytes
+      return [
+        { ...d, key, from: r.state.projectedSeq, snapshotSeq: r.state.snapshotSeq, updates: r.updates, bytes, full },
+      ]
+    })
+    if (loaded.length === 0) return out
+    // Every copy the group touched and did not commit is dropped, whatever ends the group.
+    const clean = new Set<string>()
+    return yield* Effect.gen(function* () {
+      for (const d of loaded) yield* faults.step("loaded", d)
+      const imported = yield* calls.importStoredMany(
+        loaded.map((d) => ({ ws: d.ws, doc: d.doc, blobs: d.updates.map((u) => u.bytes) })),
+      )
+      const judged = loaded.flatMap((d, i) => {
+        const r = imported[i]!
+        if (r._tag === "Failed") return alone(d.key, r.error.message)
+        // A refused update is quarantined alone, where its reason is recorded with it.
+        if (r.results.some((x) => !x.ok)) return alone(d.key, "an update does not import")
+        return [d]
+      })
+      for (const d of judged) yield* faults.step("imported", d)
+      const projected = yield* calls.runMany(
+        judged.map((d) => ({ ws: d.ws, doc: d.doc, op: "projectEntities" as const, args: { ws: d.ws } })),
+      )
+      const batches = judged.flatMap((d, i) => {
+        const r = projected[i]!
+        if (!r.ok) return alone(d.key, r.error.message)
+        if (r.value.fromSeq !== d.from) return alone(d.key, `pool copy at ${r.value.fromSeq}, projection at ${d.from}`)
+        if (!fitsOneStatement(r.value)) return alone(d.key, "too many rows for one statement")
+        return [{ ...d, changes: r.value }]
+      })
+      for (const d of batches) yield* faults.step("projected", d)
+      if (batches.length === 0) return out
+      for (const d of batches) yield* faults.step("statement", d)
+      const moved = yield* store.applyMany(
+        batches.map((d) => ({
+          ws: d.ws,
+          doc: d.doc,
+          fromSeq: d.from,
+          toSeq: d.updates[d.updates.length - 1]!.seq,
+          changes: d.changes,
+          skipped: [],
+        })),
+      )
+      for (const d of batches) {
+        if (!moved.has(d.key)) {
+          alone(d.key, `projected_seq of ${d.ws}/${d.doc} moved from ${d.from}`)
+          continue
+        }
+        yield* faults.step("committed", d)
+        const to = d.updates[d.updates.length - 1]!.seq
+        yield* calls.markCommitted(d.ws, d.doc, to)
+        clean.add(d.key)
+        out.set(d.key, {
+          _tag: "Projected",
+          outcome: {
+            updates: d.updates.length,
+            entityChanges: d.changes.entityChanges,
+            quarantined: 0,
+            issues: d.changes.issues.length,
+            progressed: true,
+            full: d.full,
+          },
+        })
+        if (to - d.snapshotSeq >= options.snapshotEvery || d.bytes >= options.snapshotBytes)
+          yield* storeSnapshot(store, pool, d.ws, d.doc, (seq) => seq === to)
+      }
+      return out
+    }).pipe(
+      Effect.onExit(() =>
+        Effect.forEach(
+          loaded.filter((d) => !clean.has(d.key)),
+          (d) => calls.discard(d.ws, d.doc),
+          { discard: true },
+        ),
+      ),
+    )
   })
 
 /**
