@@ -27,6 +27,8 @@ import { cpuSeconds, postgresCpuSeconds } from "./lib/cpuTime.js"
 import { startServerProcess } from "./lib/serverProcess.js"
 
 const [workspaces = 100, writers = 256, seconds = 8, runs = 3] = process.argv.slice(2).map(Number)
+/** Issue #14's target: acked durable pushes/s (its latency target is at half this rate). */
+const TARGET = 5_000
 /** Pushes a socket writer keeps in flight (the engine's window is larger; this is per device). */
 const WINDOW = 4
 
@@ -408,10 +410,13 @@ async function fullRun(all: Array<Writer>) {
   // closed loops, tens of thousands of updates to project) is worked off before each run, and
   // what is left after the last is shown.
   const half: Array<Result> = []
+  const halfTarget: Array<Result> = []
   const settled: Array<number> = []
   for (let r = 0; r < runs; r++) {
     settled.push(await settle())
     half.push(await runSocket(all, peak / 2))
+    settled.push(await settle())
+    halfTarget.push(await runSocket(all, TARGET / 2))
   }
   const left = await backlog()
   const row = (name: string, xs: ReadonlyArray<Result>) => [
@@ -431,6 +436,7 @@ async function fullRun(all: Array<Writer>) {
         row(`VibeStack live socket, ${WINDOW} in flight per writer (validated, durable)`, socket),
         row("VibeStack HTTP, one request at a time per writer", http),
         row(`VibeStack live socket, open loop at 50 % of its peak (${fmt(peak / 2, 0)}/s)`, half),
+        row(`VibeStack live socket, open loop at 50 % of the target (${fmt(TARGET / 2, 0)}/s)`, halfTarget),
         row("floor: plain INSERT+COMMIT per push (pg, durable)", plain),
       ],
     ),
@@ -461,5 +467,5 @@ async function fullRun(all: Array<Writer>) {
   if (exhausted > 0) console.log(`\nnote: ${exhausted} writers ran out of pre-generated edits`)
   const ratio = peak / median(plain.map((x) => x.rate))
   console.log(`\nratio VibeStack socket / plain INSERT throughput: ${fmt(ratio, 2)}×`)
-  console.log("targets (#14): ≥ 5,000 acked pushes/s; ack p99 ≤ 50 ms at 50 % of that rate")
+  console.log(`targets (#14): ≥ ${TARGET.toLocaleString("en")} acked pushes/s; ack p99 ≤ 50 ms at 50 % of that rate`)
 }

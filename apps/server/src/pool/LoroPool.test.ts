@@ -40,6 +40,26 @@ describe("LoroPool", () => {
     expect(pool.stats()).toMatchObject({ validated: 3, refused: 0, recycles: 0 })
   })
 
+  it("runs an operation on many documents in one call, each answering on its own", async () => {
+    // Two workers and a cache of one document each: most of the documents have left their
+    // worker by the time runMany reaches them, and are run again alone (loaded from the source).
+    const { pool, source } = makePool(2, 1)
+    const clients = [21n, 22n, 23n].map((peer) => new TestClient(peer))
+    for (const [i, c] of clients.entries()) await push(pool, source, `w${i}`, "main", [c.addEntities(0, i + 1)])
+    const many = await pool.runMany(
+      clients.map((_, i) => ({ ws: `w${i}`, doc: "main", op: "toJSON" as const, args: undefined })),
+    )
+    expect(many.map((r) => (r.ok ? r.value.json : r.error))).toEqual(clients.map((c) => c.doc.toJSON()))
+    // An operation that fails fails for its document only.
+    const mixed = await pool.runMany([
+      { ws: "w0", doc: "main", op: "toJSON" as const, args: undefined },
+      { ws: "w1", doc: "main", op: "noSuchOp" as "toJSON", args: undefined },
+    ])
+    expect(mixed[0]).toMatchObject({ ok: true, value: { seq: 1 } })
+    expect(mixed[1]).toMatchObject({ ok: false, error: { kind: "Internal" } })
+    expect(String(!mixed[1]!.ok && mixed[1]!.error.message)).toMatch(/unknown pool operation/)
+  })
+
   it("exports an honest snapshot: validated-but-uncommitted updates are not in it", async () => {
     const { pool, source } = makePool(1)
     const client = new TestClient(12n)

@@ -90,6 +90,70 @@ describe("projection faults", () => {
     expect(failures).toBeGreaterThan(0)
   })
 
+  it("[F5][I5] group turns crashed at random points and nodes killed mid-turn: every workspace's tables equal a replay at its watermark", async () => {
+    const seed = Number(process.env.PROJECTION_SEED ?? Date.now() % 100_000)
+    console.log(`projection group crash seed ${seed}`)
+    const random = seededRandom(seed)
+    const spaces = await Promise.all(Array.from({ length: 6 }, newWorkspace))
+    for (let i = 0; i < 80; i++)
+      for (const s of spaces) {
+        randomEdit(s.doc, random)
+        if (random() < 0.4) await s.client.flush()
+      }
+    await Promise.all(spaces.map((s) => s.client.flush()))
+    // Small batches keep several documents ready at once (full batches come back at once), so
+    // turns are groups; failed documents retry quickly.
+    const env = {
+      VIBESTACK_PROJECTION_BATCH: "3",
+      VIBESTACK_PROJECTION_SNAPSHOT_EVERY: "12",
+      VIBESTACK_PROJECTION_BACKOFF_MS: "20",
+      VIBESTACK_PROJECTION_BACKOFF_MAX_MS: "200",
+    }
+    let groups = 0
+    let failures = 0
+    let previous = ""
+    const faults = {
+      step: (label: string) =>
+        Effect.suspend(() => {
+          // A group loads all its documents before anything else; a lone batch goes on to import.
+          if (label === "loaded" && previous === "loaded") groups++
+          previous = label
+          const r = random()
+          if (r < 0.03) {
+            failures++
+            return Effect.interrupt
+          }
+          if (r < 0.06) {
+            failures++
+            return Effect.die(new Error(`injected crash at ${label}`))
+          }
+          return Effect.void
+        }),
+    }
+    const caughtUp = async () => {
+      for (const s of spaces) if ((await expectedAtSeq(db, s.ws)).seq < (await lastSeq(s.ws))) return false
+      return true
+    }
+    let kills = 0
+    for (let round = 0; round < 200 && !(await caughtUp()); round++) {
+      const node = await startProjector(server.pg.url, env, false, faults)
+      await new Promise((r) => setTimeout(r, 30 + random() * 150))
+      await node.stop() // mid-turn, often
+      kills++
+      for (const s of spaces) {
+        const { seq, tables } = await expectedAtSeq(db, s.ws)
+        expect(await readTables(db, s.ws), `seed ${seed} round ${round} ${s.ws} at seq ${seq}`).toEqual(tables)
+      }
+    }
+    expect(await caughtUp(), `seed ${seed}: every workspace projected to its head`).toBe(true)
+    for (const s of spaces) expect(await readTables(db, s.ws)).toEqual(expectedTables(s.doc, s.ws))
+    console.log(
+      `projection group crash test: ${groups} group turns, ${failures} injected failures, ${kills} node stops`,
+    )
+    expect(groups, "turns of several documents ran").toBeGreaterThan(0)
+    expect(failures).toBeGreaterThan(0)
+  })
+
   it("quarantines an update that cannot import and reports unreadable entities, while other workspaces keep projecting", async () => {
     const bad = await newWorkspace()
     const good = await newWorkspace()
