@@ -1,10 +1,11 @@
-import { Effect, Layer } from "effect"
+import { Layer } from "effect"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { seedOverHttp } from "../cli/commands/seed.js"
 import { api, loroUpdate } from "../test/http.js"
 import { startTestServer, type TestServer } from "../test/server.js"
 import { ProjectionFaults } from "./ProjectionFaults.js"
+import { stuckAt } from "./test/projectionKit.js"
 
 /**
  * [O4] No head-of-line blocking in the projection (issue #17: while one 100,000-task workspace
@@ -16,12 +17,7 @@ import { ProjectionFaults } from "./ProjectionFaults.js"
  */
 const TASKS = Number(process.env.FAIRNESS_TASKS ?? 100_000)
 const failing = new Set<string>()
-const faults = ProjectionFaults.of({
-  step: (label, target) =>
-    label === "imported" && failing.has(target.ws)
-      ? Effect.die(new Error("injected: this document is stuck"))
-      : Effect.void,
-})
+const faults = stuckAt("imported", failing)
 
 let server: TestServer
 let sql: pg.Client

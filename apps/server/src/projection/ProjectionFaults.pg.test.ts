@@ -1,16 +1,14 @@
-import { newId } from "@vibestack/schema"
 import { Effect } from "effect"
 import { LoroDoc, LoroMap } from "loro-crdt"
 import type pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { api } from "../test/http.js"
 import { startTestServer, type TestServer } from "../test/server.js"
 import { ProjectionFaults } from "./ProjectionFaults.js"
 import {
   connect,
   expectedAtSeq,
   expectedTables,
-  PushingClient,
+  pushingWorkspace,
   readTables,
   startProjector,
   waitProjected,
@@ -31,13 +29,7 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const newWorkspace = async () => {
-  const a = api(server.url)
-  const { workspaceId, masterToken } = await a.register("Acme", newId())
-  const doc = new LoroDoc()
-  const client = new PushingClient(doc, (bytes, key) => a.push(workspaceId, masterToken, bytes, key))
-  return { ws: workspaceId, token: masterToken, doc, client }
-}
+const newWorkspace = () => pushingWorkspace(server.url)
 
 const lastSeq = async (ws: string) =>
   Number(

@@ -1,4 +1,3 @@
-import { newId } from "@vibestack/schema"
 import { LoroDoc } from "loro-crdt"
 import type pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -7,7 +6,7 @@ import { startTestServer, type TestServer } from "../test/server.js"
 import {
   connect,
   expectedTables,
-  PushingClient,
+  pushingWorkspace,
   readTables,
   startProjector,
   waitProjected,
@@ -26,13 +25,7 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const newWorkspace = async () => {
-  const a = api(server.url)
-  const { workspaceId, masterToken } = await a.register("Acme", newId())
-  const doc = new LoroDoc()
-  const client = new PushingClient(doc, (bytes, key) => a.push(workspaceId, masterToken, bytes, key))
-  return { ws: workspaceId, token: masterToken, doc, client }
-}
+const newWorkspace = () => pushingWorkspace(server.url)
 
 describe("Projector", () => {
   it("[I5] random workloads over several workspaces project to the documents' rows and equal a rebuild", async () => {

@@ -1,12 +1,9 @@
-import { newId } from "@vibestack/schema"
-import { Effect, Layer } from "effect"
-import { LoroDoc } from "loro-crdt"
+import { Layer } from "effect"
 import type pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { api } from "../test/http.js"
 import { startTestServer, type TestServer } from "../test/server.js"
 import { ProjectionFaults } from "./ProjectionFaults.js"
-import { connect, expectedTables, PushingClient, readTables, waitProjected } from "./test/projectionKit.js"
+import { connect, expectedTables, pushingWorkspace, readTables, stuckAt, waitProjected } from "./test/projectionKit.js"
 import { randomEdit, seededRandom } from "./test/workload.js"
 
 /**
@@ -16,12 +13,7 @@ import { randomEdit, seededRandom } from "./test/workload.js"
  * lands.
  */
 const failing = new Set<string>()
-const faults = ProjectionFaults.of({
-  step: (label, target) =>
-    label === "imported" && failing.has(target.ws)
-      ? Effect.die(new Error("injected: this document is stuck"))
-      : Effect.void,
-})
+const faults = stuckAt("imported", failing)
 
 let server: TestServer
 let db: pg.Client
@@ -34,13 +26,7 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const newWorkspace = async () => {
-  const a = api(server.url)
-  const { workspaceId, masterToken } = await a.register("Acme", newId())
-  const doc = new LoroDoc()
-  const client = new PushingClient(doc, (bytes, key) => a.push(workspaceId, masterToken, bytes, key))
-  return { ws: workspaceId, doc, client }
-}
+const newWorkspace = () => pushingWorkspace(server.url)
 
 /** Samples of one metric (summed over its labels), from /metrics. */
 const metric = async (name: string) => {

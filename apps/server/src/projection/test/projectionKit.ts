@@ -1,12 +1,13 @@
-import { COLLECTIONS, type Collection, projectionTables, readWorkspace, type SqlValue } from "@vibestack/schema"
+import { COLLECTIONS, type Collection, newId, projectionTables, readWorkspace, type SqlValue } from "@vibestack/schema"
 import { ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
-import type { LoroDoc, VersionVector } from "loro-crdt"
+import { LoroDoc, type VersionVector } from "loro-crdt"
 import pg from "pg"
 import { Bus } from "../../bus/Bus.js"
 import { DatabaseUrl, pgLayer } from "../../db/Database.js"
 import { PoolEvents } from "../../health/PoolEvents.js"
 import { HealthProbes } from "../../http/HealthProbes.js"
 import { Metrics } from "../../metrics/Metrics.js"
+import { api } from "../../test/http.js"
 import { ProjectionFaults } from "../ProjectionFaults.js"
 import { Projector } from "../Projector.js"
 
@@ -90,6 +91,22 @@ export class PushingClient {
     if (r.status !== 200) throw new Error(`push failed: ${r.status} ${JSON.stringify((r as { json?: unknown }).json)}`)
   }
 }
+
+/** A new workspace on the server at `url`, with a client that pushes what its document writes. */
+export const pushingWorkspace = async (url: string) => {
+  const a = api(url)
+  const { workspaceId, masterToken } = await a.register("Acme", newId())
+  const doc = new LoroDoc()
+  const client = new PushingClient(doc, (bytes, key) => a.push(workspaceId, masterToken, bytes, key))
+  return { ws: workspaceId, token: masterToken, doc, client }
+}
+
+/** Faults under which every batch of the workspaces in `stuck` dies at `label` (a document that cannot project). */
+export const stuckAt = (label: string, stuck: ReadonlySet<string>) =>
+  ProjectionFaults.of({
+    step: (at, target) =>
+      at === label && stuck.has(target.ws) ? Effect.die(new Error("injected: this document is stuck")) : Effect.void,
+  })
 
 /** A projector of its own (own connections, own pool): a second node, or one to kill. */
 export const startProjector = async (
