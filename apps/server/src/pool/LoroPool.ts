@@ -200,16 +200,12 @@ export class LoroPool {
   commitMany(
     items: ReadonlyArray<{ ws: string; doc: string; batchId: number; seq: number; fromSeq?: number | undefined }>,
   ): void {
-    const bySlot = new Map<number, Array<CommitItem>>()
-    for (const it of items) {
+    const commits = items.map((it): CommitItem => {
       const key = { ws: it.ws, doc: it.doc }
       this.forgetBatch(key, it.batchId)
-      const slot = this.placement.slotOf(key)
-      let list = bySlot.get(slot)
-      if (list === undefined) bySlot.set(slot, (list = []))
-      list.push({ key, batchId: it.batchId, seq: it.seq, fromSeq: it.fromSeq })
-    }
-    for (const [slot, list] of bySlot) this.handles[slot]!.postCommits(list)
+      return { key, batchId: it.batchId, seq: it.seq, fromSeq: it.fromSeq }
+    })
+    for (const [slot, list] of this.bySlot(commits, (c) => c.key)) this.handles[slot]!.postCommits(list)
   }
 
   /**
@@ -283,13 +279,7 @@ export class LoroPool {
   ): Promise<ReadonlyArray<RunOutcome<PoolOpResult<K>>>> {
     const keys = items.map((it): DocKey => ({ ws: it.ws, doc: it.doc }))
     const first = this.serialize(keys, async () => {
-      const bySlot = new Map<number, Array<number>>()
-      for (let i = 0; i < keys.length; i++) {
-        const slot = this.placement.slotOf(keys[i]!)
-        let list = bySlot.get(slot)
-        if (list === undefined) bySlot.set(slot, (list = []))
-        list.push(i)
-      }
+      const bySlot = this.bySlot([...keys.keys()], (i) => keys[i]!)
       const answers: Array<Answer<RunRequest<K>> | undefined> = items.map(() => undefined)
       await Promise.all(
         [...bySlot].map(async ([slot, at]) => {
@@ -407,14 +397,8 @@ export class LoroPool {
         // At most half a worker's cache per message, so loading the documents of one round
         // cannot evict the others before they are judged.
         const perWorker = Math.max(1, this.options.maxDocsPerWorker >> 1)
-        const bySlot = new Map<number, Array<Job>>()
-        for (const j of open) {
-          const slot = this.placement.slotOf(j.key)
-          let list = bySlot.get(slot)
-          if (list === undefined) bySlot.set(slot, (list = []))
-          if (list.length < perWorker) list.push(j)
-        }
-        await Promise.all([...bySlot].map(([slot, list]) => this.judgeRound(slot, list)))
+        const bySlot = this.bySlot(open, (j) => j.key)
+        await Promise.all([...bySlot].map(([slot, list]) => this.judgeRound(slot, list.slice(0, perWorker))))
       }
       return jobs.map((j): ValidateOutcome => {
         if (j.error !== undefined) return { _tag: "Failed", error: j.error }
@@ -615,6 +599,18 @@ export class LoroPool {
     const i = list.indexOf(batchId)
     if (i >= 0) list.splice(i, 1)
     if (list.length === 0) this.batches.delete(k)
+  }
+
+  /** `items` by the worker that owns each one's document, in their order. */
+  private bySlot<T>(items: ReadonlyArray<T>, keyOf: (item: T) => DocKey): Map<number, Array<T>> {
+    const out = new Map<number, Array<T>>()
+    for (const item of items) {
+      const slot = this.placement.slotOf(keyOf(item))
+      let list = out.get(slot)
+      if (list === undefined) out.set(slot, (list = []))
+      list.push(item)
+    }
+    return out
   }
 
   /** Runs `f` after every earlier call on any of `keys`, and before any later one. */

@@ -7,7 +7,8 @@ import { pgLayer } from "../db/Database.js"
 import type { ProjectedChanges } from "../pool/ops/projectEntities.js"
 import { api } from "../test/http.js"
 import { startTestServer, type TestServer } from "../test/server.js"
-import { docKey, makeProjectionStore } from "./ProjectionStore.js"
+import { makeProjectionStore } from "./ProjectionStore.js"
+import { docKey } from "./Scheduler.js"
 import { connect } from "./test/projectionKit.js"
 
 // `apply` writes a batch in one statement when every table's rows fit one, else in a

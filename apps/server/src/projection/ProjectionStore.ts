@@ -3,6 +3,7 @@ import { type Collection, projectionTables, type ReadIssue, type SqlValue } from
 import { Effect } from "effect"
 import type { ProjectedChanges } from "../pool/ops/projectEntities.js"
 import { readSnapshotTail } from "../store/snapshotTail.js"
+import { docKey } from "./Scheduler.js"
 
 /**
  * Quarantine reasons carry their kind as a prefix: `import:` rows were skipped (the bytes never
@@ -99,8 +100,6 @@ const quarantineOf = (b: Pick<GroupBatch, "toSeq" | "changes" | "skipped">) => {
     rows.push({ seq: b.toSeq, reason: `${QuarantineKind.entities}${describeIssues(b.changes.issues)}` })
   return rows
 }
-
-export const docKey = (ws: string, doc: string) => `${ws}\u0000${doc}`
 
 /** The projection's SQL: reads of the byte store and the transaction that applies one batch. */
 export const makeProjectionStore = Effect.gen(function* () {

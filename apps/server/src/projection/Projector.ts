@@ -21,9 +21,9 @@ import { snapshotDue } from "../store/snapshotTail.js"
 import { Leases } from "./Leases.js"
 import { ProjectionConfig } from "./ProjectionConfig.js"
 import { makeProjectionPools } from "./ProjectionPools.js"
-import { docKey, makeProjectionStore } from "./ProjectionStore.js"
+import { makeProjectionStore } from "./ProjectionStore.js"
 import { type BatchOutcome, ProjectionConflict, projectBatch, projectGroup, storeSnapshot } from "./projectDoc.js"
-import { adaptBatch, type DocTurn, Scheduler, type TurnOutcome } from "./Scheduler.js"
+import { adaptBatch, type DocTurn, docKey, Scheduler, type TurnOutcome } from "./Scheduler.js"
 
 /** How long a document goes without a projection batch before its snapshot is brought near (S27). */
 const SNAPSHOT_QUIET_MS = 2_000
@@ -226,7 +226,7 @@ const make = (background: boolean) =>
       /** After a batch (alone or in a group): the document's wait for quiet, and the turn's outcome. */
       const afterBatch = (turn: DocTurn, r: { progressed: boolean; seconds: number; full: boolean }) =>
         Effect.gen(function* () {
-          const key = docKey(turn.ws, turn.doc)
+          const key = turn.key
           // Each batch restarts the document's wait for quiet; a turn after it checks the snapshot.
           if (r.progressed) {
             checkSnapshot.delete(key)
@@ -270,7 +270,7 @@ const make = (background: boolean) =>
           )
           const seconds = (performance.now() - started) / 1000
           for (const t of ours) {
-            const g = Exit.isSuccess(exit) ? exit.value.get(docKey(t.ws, t.doc)) : undefined
+            const g = Exit.isSuccess(exit) ? exit.value.get(t.key) : undefined
             if (g?._tag !== "Projected") {
               results.set(t, yield* runTurn(t))
               continue

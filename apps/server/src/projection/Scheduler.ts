@@ -101,7 +101,7 @@ export class Scheduler {
   }
 
   isHeavy(ws: string, doc: string): boolean {
-    return this.docs.get(keyOf(ws, doc))?.heavy ?? false
+    return this.docs.get(docKey(ws, doc))?.heavy ?? false
   }
 
   /** The next turn to run, or undefined (nothing ready, all slots busy, or only heavy work and no heavy slot). */
@@ -276,7 +276,7 @@ export class Scheduler {
   }
 
   private docOf(ws: string, doc: string): Doc {
-    const key = keyOf(ws, doc)
+    const key = docKey(ws, doc)
     let d = this.docs.get(key)
     if (d === undefined) {
       d = {
@@ -313,4 +313,5 @@ export const adaptBatch = (
 /** The `readyAt` of work that must not wait to gather (a backlog, a retry). */
 const DUE_NOW = Number.NEGATIVE_INFINITY
 
-const keyOf = (ws: string, doc: string) => `${ws}\u0000${doc}`
+/** A document's key in the projection's maps (the scheduler's, a group turn's outcomes). */
+export const docKey = (ws: string, doc: string) => `${ws}\u0000${doc}`

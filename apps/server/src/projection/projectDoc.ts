@@ -2,7 +2,8 @@ import { Data, Effect } from "effect"
 import type { LoroPool } from "../pool/LoroPool.js"
 import { type PoolFailure, poolCalls } from "../pool/LoroPoolService.js"
 import { ProjectionFaults } from "./ProjectionFaults.js"
-import { docKey, fitsOneStatement, type ProjectionStore } from "./ProjectionStore.js"
+import { fitsOneStatement, type ProjectionStore } from "./ProjectionStore.js"
+import { docKey } from "./Scheduler.js"
 
 /** The pool's copy or the database moved under this batch (a restart, a rebuild, another node): redo it. */
 export class ProjectionConflict extends Data.TaggedError("ProjectionConflict")<{ readonly message: string }> {}
@@ -163,7 +164,16 @@ export const projectGroup = (
       const bytes = r.updates.reduce((n, u) => n + u.bytes.byteLength, 0)
       const full = r.updates.length >= options.batchUpdates || bytes >= options.batchBytes
       return [
-        { ...d, key, from: r.state.projectedSeq, snapshotSeq: r.state.snapshotSeq, updates: r.updates, bytes, full },
+        {
+          ...d,
+          key,
+          from: r.state.projectedSeq,
+          to: r.updates[r.updates.length - 1]!.seq,
+          snapshotSeq: r.state.snapshotSeq,
+          updates: r.updates,
+          bytes,
+          full,
+        },
       ]
     })
     if (loaded.length === 0) return out
@@ -200,7 +210,7 @@ export const projectGroup = (
           ws: d.ws,
           doc: d.doc,
           fromSeq: d.from,
-          toSeq: d.updates[d.updates.length - 1]!.seq,
+          toSeq: d.to,
           changes: d.changes,
           skipped: [],
         })),
@@ -211,8 +221,7 @@ export const projectGroup = (
           continue
         }
         yield* faults.step("committed", d)
-        const to = d.updates[d.updates.length - 1]!.seq
-        yield* calls.markCommitted(d.ws, d.doc, to)
+        yield* calls.markCommitted(d.ws, d.doc, d.to)
         clean.add(d.key)
         out.set(d.key, {
           _tag: "Projected",
@@ -225,8 +234,8 @@ export const projectGroup = (
             full: d.full,
           },
         })
-        if (to - d.snapshotSeq >= options.snapshotEvery || d.bytes >= options.snapshotBytes)
-          yield* storeSnapshot(store, pool, d.ws, d.doc, (seq) => seq === to)
+        if (d.to - d.snapshotSeq >= options.snapshotEvery || d.bytes >= options.snapshotBytes)
+          yield* storeSnapshot(store, pool, d.ws, d.doc, (seq) => seq === d.to)
       }
       return out
     }).pipe(
