@@ -289,6 +289,20 @@ export class FileLocalStore implements LocalStore {
       await this.commit(ws, doc, m, { ...m, snapshot: file, updates: m.updates.filter((u) => u.id > upToUpdateId) })
     })
 
+  readonly squash = (ws: WorkspaceId, doc: DocId, bytes: Uint8Array, afterUpdateId: number, upToUpdateId: number) =>
+    this.serial(async () => {
+      const m = await this.manifest(ws, doc)
+      const inRange = (u: { id: number }) => u.id > afterUpdateId && u.id <= upToUpdateId
+      if (!m.updates.some(inRange)) return
+      const file = await this.putBlob(ws, doc, `u${upToUpdateId}s`, bytes)
+      const updates = [
+        ...m.updates.filter((u) => u.id <= afterUpdateId),
+        { id: upToUpdateId, file },
+        ...m.updates.filter((u) => u.id > upToUpdateId),
+      ]
+      await this.commit(ws, doc, m, { ...m, updates })
+    })
+
   readonly setSchemaVersion = (ws: WorkspaceId, doc: DocId, version: number) =>
     this.serial(async () => {
       const m = await this.manifest(ws, doc)

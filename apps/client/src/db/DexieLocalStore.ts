@@ -318,6 +318,16 @@ export class DexieLocalStore implements LocalStore {
       await this.db.snapshots.put({ ws, doc, bytes: snapshot.slice() })
     })
 
+  readonly squash = (ws: WorkspaceId, doc: DocId, bytes: Uint8Array, afterUpdateId: number, upToUpdateId: number) =>
+    this.db.transaction("rw", [this.db.updates], async () => {
+      const range = this.db.updates
+        .where("[ws+doc+id]")
+        .between([ws, doc, afterUpdateId], [ws, doc, upToUpdateId], false, true)
+      if ((await range.count()) === 0) return
+      await range.delete()
+      await this.db.updates.put({ ws, doc, id: upToUpdateId, bytes: bytes.slice() })
+    })
+
   readonly setSchemaVersion = (ws: WorkspaceId, doc: DocId, version: number) =>
     this.db.transaction("rw", [this.db.docs], async () => {
       await this.db.docs.put({ ...(await this.docRow(ws, doc)), schemaVersion: version })

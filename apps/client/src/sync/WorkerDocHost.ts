@@ -9,7 +9,7 @@ import {
   type StoredDoc,
   storedBlobs,
 } from "@vibestack/shared"
-import { LoroDoc } from "loro-crdt"
+import { LoroDoc, VersionVector } from "loro-crdt"
 
 /**
  * The sync worker's replica of one document. Tabs own the documents people edit; the leader
@@ -91,6 +91,14 @@ export class WorkerDocHost implements DocHost {
   readonly exportSnapshot = async (): Promise<Uint8Array> => {
     await this.importStored()
     return this.current.export({ mode: "snapshot" })
+  }
+
+  readonly version = (): Uint8Array => this.current.oplogVersion().encode()
+
+  /** As `exportSnapshot`: the store first, so the update covers every entry it replaces. */
+  readonly exportSince = async (version: Uint8Array): Promise<Uint8Array> => {
+    await this.importStored()
+    return this.current.export({ mode: "update", from: VersionVector.decode(version) })
   }
 }
 

@@ -16,6 +16,14 @@ export interface DocHost {
   readonly onLocalUpdate: (listener: (bytes: Uint8Array) => void) => () => void
   /** A full snapshot of the document, for local compaction. */
   readonly exportSnapshot: () => Promise<Uint8Array> | Uint8Array
+  /** The document's version now (opaque bytes: Loro's encoded version vector), read synchronously. */
+  readonly version: () => Uint8Array
+  /**
+   * One update holding every change of the document that `version` (from `version()`) lacks,
+   * including any a store entry holds that the document has not imported yet: a squash of the
+   * local log replaces those entries with it.
+   */
+  readonly exportSince: (version: Uint8Array) => Promise<Uint8Array> | Uint8Array
   /**
    * The store was rewritten (refused changes taken out, C14): drop the document and load it
    * again from `stored`. Local commits keep reaching `onLocalUpdate` listeners.

@@ -117,6 +117,39 @@ export const runLocalStoreContract = (
       expect(e4.id).toBeGreaterThan(e3.id)
     })
 
+    it("[C11] a squash replaces a range of log entries by one, and never touches the snapshot, the outbox or other entries", async () => {
+      const s = await makeStore()
+      await s.compact(ws, doc, b(9, 9), 0)
+      const e1 = await s.appendLocal(ws, doc, { bytes: b(1), idempotencyKey: "k1", createdAt: 100 })
+      await s.appendRemote(ws, doc, [b(2), b(3)], 2)
+      const e4 = await s.appendLocal(ws, doc, { bytes: b(4), idempotencyKey: "k4", createdAt: 100 })
+      const e5 = await s.appendLocal(ws, doc, { bytes: b(5), idempotencyKey: "k5", createdAt: 100 })
+      const ids = (await s.loadDoc(ws, doc)).updates.map((u) => u.id)
+      expect(ids).toHaveLength(5)
+      // Entries 2..4 (after the first, up to the fourth) become one, with the fourth's id.
+      await s.squash(ws, doc, b(7, 7, 7), ids[0]!, ids[3]!)
+      const r = await restart(s)
+      const d = await r.loadDoc(ws, doc)
+      expect(d.snapshot).toEqual(b(9, 9))
+      expect(d.updates).toEqual([
+        { id: e1.id, bytes: b(1) },
+        { id: e4.id, bytes: b(7, 7, 7) },
+        { id: e5.id, bytes: b(5) },
+      ])
+      expect(d.cursor).toBe(2)
+      expect((await r.outbox(ws, doc)).map((e) => [e.id, e.bytes])).toEqual([
+        [e1.id, b(1)],
+        [e4.id, b(4)],
+        [e5.id, b(5)],
+      ])
+      // A range holding no entry changes nothing.
+      await r.squash(ws, doc, b(8), e5.id, e5.id + 10)
+      expect((await r.loadDoc(ws, doc)).updates.map((u) => u.id)).toEqual([e1.id, e4.id, e5.id])
+      // A later append still gets a fresh id.
+      const e6 = await r.appendLocal(ws, doc, { bytes: b(6), idempotencyKey: "k6", createdAt: 100 })
+      expect(e6.id).toBeGreaterThan(e5.id)
+    })
+
     it("[C14] a rebase rewrites snapshot, log, outbox and rejected list in one step, only if nothing changed meanwhile", async () => {
       const s = await makeStore()
       await s.appendRemote(ws, doc, [b(7)], 3)

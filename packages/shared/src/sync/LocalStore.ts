@@ -74,6 +74,19 @@ export interface LocalStore {
    * The outbox is untouched: compaction never loses an unsent commit.
    */
   readonly compact: (ws: WorkspaceId, doc: DocId, snapshot: Uint8Array, upToUpdateId: number) => Promise<void>
+  /**
+   * Replaces the update-log entries with ids in (`afterUpdateId`, `upToUpdateId`] by one entry of
+   * id `upToUpdateId` holding `bytes`, an update that carries every change they carried (the
+   * engine's cheap compaction: O(those entries), not O(the document)). The snapshot, the outbox
+   * and the other entries are untouched. No entry in the range: nothing changes.
+   */
+  readonly squash: (
+    ws: WorkspaceId,
+    doc: DocId,
+    bytes: Uint8Array,
+    afterUpdateId: number,
+    upToUpdateId: number,
+  ) => Promise<void>
   readonly setSchemaVersion: (ws: WorkspaceId, doc: DocId, version: number) => Promise<void>
 
   readonly putWorkspace: (meta: WorkspaceMeta) => Promise<void>

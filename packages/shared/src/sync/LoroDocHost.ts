@@ -1,4 +1,4 @@
-import { LoroDoc } from "loro-crdt"
+import { LoroDoc, VersionVector } from "loro-crdt"
 import type { DocHost } from "./DocHost.js"
 import type { StoredDoc } from "./LocalStore.js"
 import { keepLoroHeadroom, roomForImport } from "./loroMemory.js"
@@ -89,6 +89,11 @@ export class LoroDocHost implements DocHost {
   }
 
   readonly exportSnapshot = (): Uint8Array => this.current.export({ mode: "snapshot" })
+
+  readonly version = (): Uint8Array => this.current.oplogVersion().encode()
+
+  readonly exportSince = (version: Uint8Array): Uint8Array =>
+    this.current.export({ mode: "update", from: VersionVector.decode(version) })
 
   readonly reset = (stored: StoredDoc): void => {
     this.current = loadStoredDoc(stored)

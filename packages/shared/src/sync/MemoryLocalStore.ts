@@ -147,6 +147,21 @@ export class MemoryLocalStore implements LocalStore {
     d.updates = d.updates.filter((u) => u.id > upToUpdateId)
   }
 
+  readonly squash = async (
+    ws: WorkspaceId,
+    doc: DocId,
+    bytes: Uint8Array,
+    afterUpdateId: number,
+    upToUpdateId: number,
+  ): Promise<void> => {
+    const d = this.doc(ws, doc)
+    const inRange = (u: { id: number }) => u.id > afterUpdateId && u.id <= upToUpdateId
+    if (!d.updates.some(inRange)) return
+    const before = d.updates.filter((u) => u.id <= afterUpdateId)
+    const after = d.updates.filter((u) => u.id > upToUpdateId)
+    d.updates = [...before, { id: upToUpdateId, bytes: bytes.slice() }, ...after]
+  }
+
   readonly setSchemaVersion = async (ws: WorkspaceId, doc: DocId, version: number): Promise<void> => {
     this.doc(ws, doc).schemaVersion = version
   }

@@ -31,14 +31,14 @@ const settle = async (clock: ManualClock, rounds = 50) => {
   }
 }
 
-const world = async (n: number) => {
+const world = async (n: number, options: { readonly compactSpread?: number } = {}) => {
   const server = new MemoryServer()
   const { masterToken } = server.register(ws, "Team", undefined)
   const clock = new ManualClock()
   const random = seeded(42)
   const peers = Array.from({ length: n }, (_, i) => {
     const transport = new MemoryTransport(server, { random })
-    return new Peer({ name: `p${i}`, transport, workspaceId: ws, docId, token: masterToken, clock, random })
+    return new Peer({ name: `p${i}`, transport, workspaceId: ws, docId, token: masterToken, clock, random, ...options })
   })
   for (const p of peers) await p.start()
   return { server, clock, peers, masterToken }
@@ -203,7 +203,7 @@ describe("SyncEngine against MemoryServer", () => {
     expect(LoroDocHost.fromStored(stored).doc.toJSON()).toEqual(p.doc.toJSON())
   })
 
-  it("[C11] a large document's log is compacted in proportion to its size, and still within a bounded count", async () => {
+  it("[C11] a large document's log is squashed, not compacted, until it holds a snapshot's worth of bytes", async () => {
     const { clock, peers } = await world(1)
     const p = peers[0]!
     // One large entry (300 KB of text that does not compress), compacted into the snapshot, then
@@ -215,26 +215,62 @@ describe("SyncEngine against MemoryServer", () => {
     await settle(clock)
     const afterBig = await p.store.loadDoc(ws, docId)
     expect(afterBig.snapshot!.length).toBeGreaterThan(300_000)
-    const logged = afterBig.updates.length
-    // Peer compacts every 7 entries; a small document would have been compacted twice by now.
-    for (let i = 0; i < 20; i++) await p.edit((d) => d.getList("l").push(i))
-    await settle(clock)
-    expect((await p.store.loadDoc(ws, docId)).updates.length).toBeGreaterThanOrEqual(logged + 20)
-    // The count cap (8 × 7 = 56 entries) compacts it all the same.
-    for (let i = 0; i < 40; i++) await p.edit((d) => d.getList("l").push(i))
+    // 60 small edits: about 120 entries (each commit and its echo), squashed every 7 into one.
+    for (let i = 0; i < 60; i++) await p.edit((d) => d.getList("l").push(i))
     await settle(clock)
     const stored = await p.store.loadDoc(ws, docId)
-    expect(stored.updates.length).toBeLessThan(56)
+    // No whole-document snapshot was written for them, and the log stayed short.
+    expect(stored.snapshot).toEqual(afterBig.snapshot)
+    expect(stored.updates.length).toBeLessThan(30)
     expect(LoroDocHost.fromStored(stored).doc.toJSON()).toEqual(p.doc.toJSON())
+    // Once the log holds the snapshot's bytes it is compacted into a new snapshot.
+    await p.edit((d) => d.getText("big").insert(0, text))
+    for (let i = 0; i < 7; i++) await p.edit((d) => d.getList("l").push(i))
+    await settle(clock)
+    const compacted = await p.store.loadDoc(ws, docId)
+    expect(compacted.snapshot!.length).toBeGreaterThan(600_000)
+    expect(compacted.updates.length).toBeLessThan(14)
+    expect(LoroDocHost.fromStored(compacted).doc.toJSON()).toEqual(p.doc.toJSON())
   })
 
-  it("compactionDue: at least `every` entries, then half a snapshot of bytes or the count cap", () => {
-    expect(compactionDue({ count: 499, bytes: 10_000_000 }, 0, 500)).toBe(false)
-    expect(compactionDue({ count: 500, bytes: 50_000 }, 10_000, 500)).toBe(true)
-    expect(compactionDue({ count: 500, bytes: 50_000 }, 2_400_000, 500)).toBe(false)
-    expect(compactionDue({ count: 2_000, bytes: 1_200_000 }, 2_400_000, 500)).toBe(true)
-    expect(compactionDue({ count: 3_999, bytes: 400_000 }, 2_400_000, 500)).toBe(false)
-    expect(compactionDue({ count: 4_000, bytes: 400_000 }, 2_400_000, 500)).toBe(true)
+  it("[C11] devices storing the same stream compact at different entries (the spread), within the bounds", async () => {
+    // The log length each device's store holds after each of 60 edits made by the first one.
+    const logLengths = async (compactSpread: number) => {
+      const { clock, peers } = await world(3, { compactSpread })
+      const lengths = peers.map(() => [] as Array<number>)
+      for (let i = 0; i < 60; i++) {
+        await peers[0]!.edit((d) => d.getList("l").push(i))
+        await settle(clock, 10)
+        for (const [k, p] of peers.entries()) lengths[k]!.push((await p.store.loadDoc(ws, docId)).updates.length)
+      }
+      for (const p of peers) {
+        const stored = await p.store.loadDoc(ws, docId)
+        expect(LoroDocHost.fromStored(stored).doc.toJSON()).toEqual(peers[0]!.doc.toJSON())
+      }
+      return lengths
+    }
+    // The two receivers store the same stream (the writer also stores its own commits).
+    const exact = await logLengths(0)
+    expect(exact[2]).toEqual(exact[1])
+    const spread = await logLengths(0.5)
+    expect(spread[2]).not.toEqual(spread[1])
+    // Every 7 entries at least, and at most 1.5 × 7 (a small document: the count rule).
+    for (const lengths of spread.slice(1)) {
+      expect(Math.max(...lengths)).toBeLessThan(11)
+      expect(lengths.filter((n) => n === 0).length).toBeLessThanOrEqual(Math.ceil(60 / 7))
+    }
+  })
+
+  it("compactionDue: at least `every` fresh entries, then a compaction from a snapshot's worth of bytes, else a squash", () => {
+    expect(compactionDue({ fresh: 499, bytes: 10_000_000 }, 0, 500)).toBe(undefined)
+    expect(compactionDue({ fresh: 500, bytes: 50_000 }, 10_000, 500)).toBe("compact")
+    expect(compactionDue({ fresh: 500, bytes: 50_000 }, 2_400_000, 500)).toBe("squash")
+    expect(compactionDue({ fresh: 500, bytes: 2_400_000 }, 2_400_000, 500)).toBe("compact")
+    // Scaled (the spread): every threshold stretches.
+    expect(compactionDue({ fresh: 500, bytes: 50_000 }, 10_000, 500, 1.2)).toBe(undefined)
+    expect(compactionDue({ fresh: 600, bytes: 50_000 }, 10_000, 500, 1.2)).toBe("compact")
+    expect(compactionDue({ fresh: 600, bytes: 2_400_000 }, 2_400_000, 500, 1.2)).toBe("squash")
+    expect(compactionDue({ fresh: 600, bytes: 2_880_000 }, 2_400_000, 500, 1.2)).toBe("compact")
   })
 
   it("[C12] stop clears timers and a second engine on the same lock waits for the first", async () => {

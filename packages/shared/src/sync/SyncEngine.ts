@@ -44,6 +44,13 @@ export interface SyncEngineOptions {
   readonly pullLimit?: number
   /** Compact the local update log after this many stored updates at least (see `compactionDue`). */
   readonly compactEvery?: number
+  /**
+   * Each compaction's thresholds are scaled by 1 + spread × random() (default 0.5), drawn anew
+   * after every compaction. Every device of a workspace stores the same stream, so without it
+   * they all compact (an O(document) snapshot) at the same entry: devices sharing a thread or
+   * a machine stalled together (`bench/peers.ts`' writers: 25 engines a thread, ~300 ms).
+   */
+  readonly compactSpread?: number
   readonly backoff?: BackoffOptions
   /** Mean interval of the safety pull while live (C13); default one minute. */
   readonly livePollMs?: number
@@ -103,10 +110,22 @@ export class SyncEngine {
   private pending = 0
   private oldestPendingAt: number | undefined
   private rejected = 0
-  /** The local log since the last compaction (or since the stored snapshot): entries and bytes. */
-  private sinceCompact = { count: 0, bytes: 0 }
+  /**
+   * The local log after the stored snapshot: entries stored since the last compaction or squash
+   * (`fresh`), and the bytes of every entry (`bytes`).
+   */
+  private log = { fresh: 0, bytes: 0 }
+  /**
+   * Where the last compaction or squash left the log: entries above `afterId` are the fresh ones,
+   * and every change the document held at `version` was stored by then (at `afterId` or below, or
+   * in the snapshot), so the changes since `version` cover the fresh entries. Unknown after a
+   * start or a rebase: the next compaction is a full one.
+   */
+  private squashPoint: { readonly afterId: number; readonly version: Uint8Array } | undefined
   /** The size of the snapshot the log sits on: a compaction costs about that much to write. */
   private snapshotBytes = 0
+  /** This cycle's scale of the compaction thresholds (`compactSpread`). */
+  private compactScale = 1
   private localError: SyncError | undefined
   /** Local commits seen (counted synchronously): a rebase checks none came while it planned. */
   private localCommits = 0
@@ -123,6 +142,11 @@ export class SyncEngine {
       ...(o.livePollMs ? { livePollMs: o.livePollMs } : {}),
     })
     this.status = statusOf(this.state)
+    this.drawCompactScale()
+  }
+
+  private drawCompactScale(): void {
+    this.compactScale = 1 + (this.o.compactSpread ?? 0.5) * this.random()
   }
 
   /** Loads cursor and outbox from the store, starts listening to local commits and connects. */
@@ -136,7 +160,7 @@ export class SyncEngine {
         : await options.store.loadDoc(options.workspaceId, options.docId)
     await engine.refreshOutbox()
     engine.storedCursor = stored.cursor
-    engine.sinceCompact = { count: stored.updates.length, bytes: sumBytes(stored.updates) }
+    engine.log = { fresh: stored.updates.length, bytes: sumBytes(stored.updates) }
     engine.snapshotBytes = stored.snapshot?.length ?? 0
     engine.unsubscribeHost = options.host.onLocalUpdate((bytes) => {
       engine.recordLocal(bytes).catch(() => undefined)
@@ -180,8 +204,8 @@ export class SyncEngine {
     this.lastLocal = write.catch(() => undefined)
     this.localChain = write.then(
       async () => {
-        this.sinceCompact.count++
-        this.sinceCompact.bytes += bytes.length
+        this.log.fresh++
+        this.log.bytes += bytes.length
         // The count from the store, not a running tally: tabs append to the same outbox.
         await this.refreshOutbox()
         this.dispatch({ _tag: "LocalCommit", pending: this.pending })
@@ -483,7 +507,8 @@ export class SyncEngine {
           await host.reset(await store.loadDoc(workspaceId, docId))
           continue
         }
-        this.sinceCompact = { count: 0, bytes: 0 }
+        this.log = { fresh: 0, bytes: 0 }
+        this.squashPoint = undefined
         this.snapshotBytes = plan.snapshot.length
         await this.refreshOutbox()
         this.o.onDocReset?.()
@@ -552,10 +577,12 @@ export class SyncEngine {
       }
       await this.o.store.appendRemote(this.o.workspaceId, this.o.docId, bytes, cursor)
       this.storedCursor = cursor
-      this.sinceCompact.count += bytes.length
-      this.sinceCompact.bytes += sumBytes(fresh)
+      this.log.fresh += bytes.length
+      this.log.bytes += sumBytes(fresh)
       this.o.onRemoteStored?.(fresh, cursor, viaSnapshot)
-      if (compactionDue(this.sinceCompact, this.snapshotBytes, this.o.compactEvery ?? 500)) await this.compact()
+      const due = compactionDue(this.log, this.snapshotBytes, this.o.compactEvery ?? 500, this.compactScale)
+      if (due === "squash" && this.squashPoint !== undefined) await this.squash(this.squashPoint)
+      else if (due !== undefined) await this.compact()
     }
     return this.serialize(run)
   }
@@ -563,14 +590,53 @@ export class SyncEngine {
   /** Replaces the stored log by a snapshot of the document; the outbox is untouched. */
   private async compact(): Promise<void> {
     const { store, workspaceId, docId, host } = this.o
+    const version = await this.storedVersion()
     const stored = await store.loadDoc(workspaceId, docId)
     const upTo = stored.updates.at(-1)?.id
-    if (upTo === undefined) return
+    if (upTo === undefined) return void (this.log = { fresh: 0, bytes: 0 })
     // The document is ahead of the store (apply before store), so this snapshot covers ≤ upTo.
     const snapshot = await host.exportSnapshot()
     await store.compact(workspaceId, docId, snapshot, upTo)
-    this.sinceCompact = { count: 0, bytes: 0 }
+    this.log = { fresh: 0, bytes: 0 }
     this.snapshotBytes = snapshot.length
+    this.squashPoint = version === undefined ? undefined : { afterId: upTo, version }
+    this.drawCompactScale()
+  }
+
+  /**
+   * Replaces the log's fresh entries (those after the last compaction or squash) by one update
+   * holding the document's changes since that point: O(those changes), where a compaction
+   * exports the whole document. The next open imports one blob instead of hundreds.
+   */
+  private async squash(point: { readonly afterId: number; readonly version: Uint8Array }): Promise<void> {
+    const { store, workspaceId, docId, host } = this.o
+    const version = await this.storedVersion()
+    const stored = await store.loadDoc(workspaceId, docId)
+    const upTo = stored.updates.at(-1)?.id
+    const replaced = stored.updates.filter((u) => u.id > point.afterId)
+    // Nothing to merge (the counts ran ahead of the store): wait for `every` more entries.
+    if (upTo === undefined || replaced.length < 2) return void (this.log.fresh = 0)
+    // After the read: the document holds every change of the entries it replaces.
+    const bytes = await host.exportSince(point.version)
+    await store.squash(workspaceId, docId, bytes, point.afterId, upTo)
+    this.log = { fresh: 0, bytes: sumBytes(stored.updates) - sumBytes(replaced) + bytes.length }
+    this.squashPoint = version === undefined ? undefined : { afterId: upTo, version }
+    this.drawCompactScale()
+  }
+
+  /**
+   * The document's version at a moment when everything it holds is stored: local commits are
+   * appended after they are made, so this waits until none is on its way (remote updates are
+   * stored before a compaction runs: both are serialized). Undefined if commits keep coming.
+   */
+  private async storedVersion(): Promise<Uint8Array | undefined> {
+    for (let i = 0; i < 10; i++) {
+      const chain = this.localChain
+      await chain
+      // No commit was made while waiting: the version is read before the next one can be.
+      if (chain === this.localChain) return this.o.host.version()
+    }
+    return undefined
   }
 
   /** C6: the reason, in the server's words, on the workspace; a new token clears it. */
@@ -584,19 +650,20 @@ export class SyncEngine {
 
 const sumBytes = (xs: ReadonlyArray<{ readonly bytes: Uint8Array }>) => xs.reduce((n, x) => n + x.bytes.length, 0)
 
-/** The log may grow to this many times `every` entries before it is compacted whatever its size. */
-const COMPACT_COUNT_CAP = 8
-
 /**
- * Whether the local log is due for compaction. A compaction writes a whole snapshot (O(the
- * document)) to save replaying the log at the next open, so it waits until the log holds about
- * half a snapshot's worth of bytes: its cost per stored update stays the same whatever the
- * document's size (a fixed count made a 100,000-task document write megabytes every 500 small
- * edits). The count still bounds the log: at least `every` entries, at most `every` ×
- * COMPACT_COUNT_CAP, since each entry is an import at the next open.
+ * Which compaction the local log is due for, if any. Both wait for at least `every` fresh
+ * entries (each is an import at the next open). A compaction writes a whole snapshot (O(the
+ * document)) and empties the log, so it waits until the log holds a snapshot's worth of bytes:
+ * its cost per stored update stays the same whatever the document's size (a fixed count made a
+ * 100,000-task document write megabytes every 500 small edits). Before that, a squash merges the
+ * fresh entries into one update (O(those entries)): the next open imports a few merged updates of
+ * at most a snapshot's size. `scale` (≥ 1, the engine's `compactSpread`) stretches every
+ * threshold so devices on one stream compact at different entries.
  */
 export const compactionDue = (
-  since: { readonly count: number; readonly bytes: number },
+  log: { readonly fresh: number; readonly bytes: number },
   snapshotBytes: number,
   every: number,
-): boolean => since.count >= every && (since.bytes * 2 >= snapshotBytes || since.count >= every * COMPACT_COUNT_CAP)
+  scale = 1,
+): "compact" | "squash" | undefined =>
+  log.fresh < every * scale ? undefined : log.bytes >= snapshotBytes * scale ? "compact" : "squash"

@@ -18,6 +18,7 @@ export interface PeerOptions {
   readonly random: () => number
   readonly store?: LocalStore
   readonly compactEvery?: number
+  readonly compactSpread?: number
 }
 
 /**
@@ -56,6 +57,8 @@ export class Peer {
       newKey: () => `${this.o.name}-${Math.floor(this.o.random() * 1e9)}-${this.keyCounter++}`,
       pullLimit: 3,
       compactEvery: this.o.compactEvery ?? 7,
+      // Exact compaction points unless a test asks for the spread.
+      compactSpread: this.o.compactSpread ?? 0,
       onRemoteStored: (records: ReadonlyArray<SeqBlob>, cursor: number, viaSnapshot: boolean) => {
         if (viaSnapshot) this.snapshotCursor = Math.max(this.snapshotCursor, cursor)
         else for (const r of records) this.seen.set(r.seq, r.bytes)
