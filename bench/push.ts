@@ -33,7 +33,11 @@ const TARGET = 5_000
 const WINDOW = 4
 
 const projecting = process.env.VIBESTACK_PROJECTION_ENABLED !== "false"
-const db = await startTestPg()
+/** PUSH_PG_STATEMENTS=1: a diagnosis also prints Postgres' statements, checkpoints and dead rows per run. */
+const pgStatements = process.env.PUSH_PG_STATEMENTS === "1"
+const db = await startTestPg(
+  pgStatements ? { shared_preload_libraries: "pg_stat_statements", "pg_stat_statements.track": "all" } : undefined,
+)
 const server = await startServerProcess(db.url, await freePort(), {
   VIBESTACK_PROJECTION_ENABLED: String(projecting),
 })
@@ -267,12 +271,58 @@ const backlog = async () => {
   const c = new pg.Client({ connectionString: db.url })
   await c.connect()
   try {
-    const r = await c.query<{ projection: string; wal: string | null }>(
+    const r = await c.query<{ projection: string; wal: string | null; sessions: string }>(
       `select (select coalesce(sum(d.last_seq - coalesce(p.projected_seq, 0)), 0) from docs d
                  left join projection_state p on p.workspace_id = d.workspace_id and p.doc_id = d.doc_id)::int8 as projection,
-              (select max(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)) from pg_replication_slots)::int8 as wal`,
+              (select max(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)) from pg_replication_slots)::int8 as wal,
+              (select sum(sessions) from pg_stat_database)::int8 as sessions`,
     )
-    return { projection: Number(r.rows[0]!.projection), walBytes: Number(r.rows[0]!.wal ?? 0) }
+    return {
+      projection: Number(r.rows[0]!.projection),
+      walBytes: Number(r.rows[0]!.wal ?? 0),
+      sessions: Number(r.rows[0]!.sessions),
+    }
+  } finally {
+    await c.end()
+  }
+}
+/** What Postgres did during a diagnosis run (PUSH_PG_STATEMENTS=1): its costliest statements, and so on. */
+const pgActivity = async (phase: "start" | "end") => {
+  if (!pgStatements) return
+  const c = new pg.Client({ connectionString: db.url })
+  await c.connect()
+  try {
+    if (phase === "start") {
+      await c.query("create extension if not exists pg_stat_statements")
+      await c.query("select pg_stat_statements_reset()")
+      return
+    }
+    const top = await c.query<{ calls: string; total: number; mean: number; rows: string; query: string }>(
+      `select calls, total_exec_time as total, mean_exec_time as mean, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) as query
+       from pg_stat_statements order by total_exec_time desc limit 8`,
+    )
+    console.log(
+      table(
+        ["calls", "total ms", "mean ms", "rows", "statement"],
+        top.rows.map((r) => [r.calls, fmt(r.total, 0), fmt(r.mean, 3), r.rows, r.query]),
+      ),
+    )
+    const bg = await c.query(`select checkpoints_timed, checkpoints_req, buffers_checkpoint from pg_stat_bgwriter`)
+    const tables = await c.query<{
+      relname: string
+      live: string
+      dead: string
+      hot: string
+      upd: string
+      vac: string
+    }>(
+      `select relname, n_live_tup as live, n_dead_tup as dead, n_tup_hot_upd as hot, n_tup_upd as upd,
+              coalesce(to_char(greatest(last_autovacuum, last_vacuum), 'HH24:MI:SS'), '-') as vac
+       from pg_stat_user_tables where n_tup_upd + n_tup_ins > 1000 order by n_dead_tup desc limit 6`,
+    )
+    console.log(`checkpoints so far: ${JSON.stringify(bg.rows[0])}`)
+    for (const t of tables.rows)
+      console.log(`  ${t.relname}: ${t.live} live, ${t.dead} dead, ${t.hot} of ${t.upd} updates HOT, vacuumed ${t.vac}`)
   } finally {
     await c.end()
   }
@@ -303,6 +353,7 @@ const diagnoseOpenLoop = async (all: Array<Writer>, rate: number) => {
     console.log(`
 settled the earlier runs' backlog in ${fmt(await settle(), 1)} s`)
   const start = await backlog()
+  await pgActivity("start")
   const before = await stageTails()
   const turns0 = await projectionTurns()
   const timeline: Array<[number, number]> = []
@@ -332,12 +383,16 @@ settled the earlier runs' backlog in ${fmt(await settle(), 1)} s`)
   console.log(
     `CPU per acked push: server ${perPush(cpu.server)} ms, Postgres ${perPush(cpu.pg)} ms, this load generator ${perPush(cpu.bench)} ms (cores busy ${fmt((cpu.server + cpu.pg + cpu.bench) / elapsed, 2)} of ${cpus().length}); event-loop lag: server p99 ${fmt(lag.p99, 1)} max ${fmt(lag.max, 1)} ms, load generator p99 ${fmt(benchLag.percentile(99) / 1e6, 1)} max ${fmt(benchLag.max / 1e6, 1)} ms`,
   )
-  console.log(`backlog at the start: ${describeBacklog(start)}; at the end: ${describeBacklog(await backlog())}`)
+  const end = await backlog()
+  console.log(`backlog at the start: ${describeBacklog(start)}; at the end: ${describeBacklog(end)}`)
+  // This bench's own backlog read is one session; any other is the server connecting anew.
+  console.log(`Postgres sessions opened during the run: ${end.sessions - start.sessions - 1}`)
   const turns = turns1.turns - turns0.turns
   if (projecting)
     console.log(
       `projection: ${fmt(turns / elapsed, 0)} turns/s, ${turns > 0 ? fmt((turns1.docs - turns0.docs) / turns, 1) : "-"} documents per turn`,
     )
+  await pgActivity("end")
   const bySecond = new Map<number, Array<number>>()
   for (const [at, ms] of timeline) {
     const k = Math.floor(at / 1000)
@@ -376,15 +431,19 @@ settled the earlier runs' backlog in ${fmt(await settle(), 1)} s`)
 
 try {
   const spaces = await Promise.all(Array.from({ length: workspaces }, register))
-  // Enough edits for every run at well past the target rate (a writer that runs out stops: reported).
-  const perWriter = Math.ceil((8_000 * seconds * 3 * runs) / writers)
+  const openRate = Number(process.env.PUSH_OPEN_RATE ?? Number.NaN)
+  // Enough edits for every run at well past the target rate (a writer that runs out stops:
+  // reported). A diagnosis needs its warm-up's closed loop and its open loops only.
+  const perWriter = Math.ceil(
+    (Number.isFinite(openRate) ? 12_000 * seconds + 1.2 * openRate * seconds * runs : 8_000 * seconds * 3 * runs) /
+      writers,
+  )
   console.log(`generating ${perWriter} edits for each of ${writers} writers…`)
   const all: Array<Writer> = Array.from({ length: writers }, (_, i) => ({
     space: spaces[i % workspaces]!,
     chain: makeChain(perWriter),
     next: 0,
   }))
-  const openRate = Number(process.env.PUSH_OPEN_RATE ?? Number.NaN)
   if (Number.isFinite(openRate)) {
     // Warm first, as the full run is when its open loop starts (documents loaded, code compiled).
     const warm = await runSocket(all)
