@@ -19,6 +19,7 @@ const all: Record<string, { file: string; args: Array<string>; node?: Array<stri
   peers: { file: "peers.ts", args: [] },
   "engine-drain": { file: "engine-drain.ts", args: [] },
   "engine-writers": { file: "engine-writers.ts", args: [] },
+  "local-compaction": { file: "local-compaction.ts", args: [] },
 }
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(all)
 let failed = 0
