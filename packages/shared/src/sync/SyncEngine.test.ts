@@ -203,7 +203,7 @@ describe("SyncEngine against MemoryServer", () => {
     expect(LoroDocHost.fromStored(stored).doc.toJSON()).toEqual(p.doc.toJSON())
   })
 
-  it("[C11] a large document's log is squashed, not compacted, until it holds a snapshot's worth of bytes", async () => {
+  it("[C11] a large document's log is squashed, not compacted, until it holds twice a snapshot's bytes", async () => {
     const { clock, peers } = await world(1)
     const p = peers[0]!
     // One large entry (300 KB of text that does not compress), compacted into the snapshot, then
@@ -223,12 +223,12 @@ describe("SyncEngine against MemoryServer", () => {
     expect(stored.snapshot).toEqual(afterBig.snapshot)
     expect(stored.updates.length).toBeLessThan(30)
     expect(LoroDocHost.fromStored(stored).doc.toJSON()).toEqual(p.doc.toJSON())
-    // Once the log holds the snapshot's bytes it is compacted into a new snapshot.
-    await p.edit((d) => d.getText("big").insert(0, text))
+    // Once the log holds twice the snapshot's bytes it is compacted into a new snapshot.
+    await p.edit((d) => d.getText("big").insert(0, text + text))
     for (let i = 0; i < 7; i++) await p.edit((d) => d.getList("l").push(i))
     await settle(clock)
     const compacted = await p.store.loadDoc(ws, docId)
-    expect(compacted.snapshot!.length).toBeGreaterThan(600_000)
+    expect(compacted.snapshot!.length).toBeGreaterThan(900_000)
     expect(compacted.updates.length).toBeLessThan(14)
     expect(LoroDocHost.fromStored(compacted).doc.toJSON()).toEqual(p.doc.toJSON())
   })
@@ -261,16 +261,17 @@ describe("SyncEngine against MemoryServer", () => {
     }
   })
 
-  it("compactionDue: at least `every` fresh entries, then a compaction from a snapshot's worth of bytes, else a squash", () => {
+  it("compactionDue: at least `every` fresh entries, then a compaction from twice a snapshot's bytes, else a squash", () => {
     expect(compactionDue({ fresh: 499, bytes: 10_000_000 }, 0, 500)).toBe(undefined)
     expect(compactionDue({ fresh: 500, bytes: 50_000 }, 10_000, 500)).toBe("compact")
     expect(compactionDue({ fresh: 500, bytes: 50_000 }, 2_400_000, 500)).toBe("squash")
-    expect(compactionDue({ fresh: 500, bytes: 2_400_000 }, 2_400_000, 500)).toBe("compact")
+    expect(compactionDue({ fresh: 500, bytes: 2_400_000 }, 2_400_000, 500)).toBe("squash")
+    expect(compactionDue({ fresh: 500, bytes: 4_800_000 }, 2_400_000, 500)).toBe("compact")
     // Scaled (the spread): every threshold stretches.
     expect(compactionDue({ fresh: 500, bytes: 50_000 }, 10_000, 500, 1.2)).toBe(undefined)
     expect(compactionDue({ fresh: 600, bytes: 50_000 }, 10_000, 500, 1.2)).toBe("compact")
-    expect(compactionDue({ fresh: 600, bytes: 2_400_000 }, 2_400_000, 500, 1.2)).toBe("squash")
-    expect(compactionDue({ fresh: 600, bytes: 2_880_000 }, 2_400_000, 500, 1.2)).toBe("compact")
+    expect(compactionDue({ fresh: 600, bytes: 4_800_000 }, 2_400_000, 500, 1.2)).toBe("squash")
+    expect(compactionDue({ fresh: 600, bytes: 5_760_000 }, 2_400_000, 500, 1.2)).toBe("compact")
   })
 
   it("[C12] stop clears timers and a second engine on the same lock waits for the first", async () => {
