@@ -146,6 +146,16 @@ export class FileLocalStore implements LocalStore {
       }
     })
 
+  readonly updatesAfter = (ws: WorkspaceId, doc: DocId, afterId: number) =>
+    this.serial(async () => {
+      const m = await this.manifest(ws, doc)
+      return Promise.all(
+        m.updates
+          .filter((u) => u.id > afterId)
+          .map(async (u) => ({ id: u.id, bytes: await this.blob(ws, doc, u.file) })),
+      )
+    })
+
   /** The manifest with `entry` appended as a local commit (its blob already written). */
   private async withLocal(ws: WorkspaceId, doc: DocId, m: Manifest, entry: OutboxInput) {
     const id = m.nextId

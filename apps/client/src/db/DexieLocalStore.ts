@@ -182,6 +182,14 @@ export class DexieLocalStore implements LocalStore {
       }
     })
 
+  readonly updatesAfter = async (ws: WorkspaceId, doc: DocId, afterId: number) =>
+    (
+      await this.db.updates
+        .where("[ws+doc+id]")
+        .between([ws, doc, afterId], [ws, doc, Number.MAX_SAFE_INTEGER], false, true)
+        .toArray()
+    ).map((u) => ({ id: u.id, bytes: u.bytes }))
+
   /** Appends a local commit; call inside a `rw` transaction over docs, updates and outboxRows. */
   private async append(ws: string, doc: string, entry: OutboxInput): Promise<OutboxEntry> {
     const row = await this.docRow(ws, doc)

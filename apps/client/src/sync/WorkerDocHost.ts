@@ -84,20 +84,21 @@ export class WorkerDocHost implements DocHost {
   }
 
   /**
-   * The engine compacts the log up to the last id it just read; a tab may have written an
-   * entry below that id whose broadcast has not arrived yet, so re-import the store first
-   * and the snapshot covers everything it replaces.
+   * The engine compacts the log up to the last entry it just read; a tab may have written one
+   * of `entries` without its broadcast having arrived yet, so they are imported first (Loro
+   * skips what the document has) and the snapshot covers everything it replaces. The stored
+   * snapshot needs no import: this replica loaded it or exported it, or a reset loaded it.
    */
-  readonly exportSnapshot = async (): Promise<Uint8Array> => {
-    await this.importStored()
+  readonly exportSnapshot = (entries: ReadonlyArray<Uint8Array>): Uint8Array => {
+    importBlobs(this.current, entries)
     return this.current.export({ mode: "snapshot" })
   }
 
   readonly version = (): Uint8Array => this.current.oplogVersion().encode()
 
-  /** As `exportSnapshot`: the store first, so the update covers every entry it replaces. */
-  readonly exportSince = async (version: Uint8Array): Promise<Uint8Array> => {
-    await this.importStored()
+  /** As `exportSnapshot`: `entries` first, so the update covers every entry it replaces. */
+  readonly exportSince = (version: Uint8Array, entries: ReadonlyArray<Uint8Array>): Uint8Array => {
+    importBlobs(this.current, entries)
     return this.current.export({ mode: "update", from: VersionVector.decode(version) })
   }
 }

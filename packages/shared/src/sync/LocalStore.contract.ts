@@ -80,9 +80,13 @@ export const runLocalStoreContract = (
       const s = await makeStore()
       await s.appendRemote(ws, doc, [b(7), b(8)], 5)
       await s.appendRemote(ws, doc, [], 3)
-      const r = await restart(s)
+      const back = await restart(s)
+      expect((await back.loadDoc(ws, doc)).cursor).toBe(5)
+      // No updates (the device's own echoes): the cursor alone moves.
+      await back.appendRemote(ws, doc, [], 9)
+      const r = await restart(back)
       const d = await r.loadDoc(ws, doc)
-      expect(d.cursor).toBe(5)
+      expect(d.cursor).toBe(9)
       expect(d.updates.map((u) => u.bytes)).toEqual([b(7), b(8)])
       expect(await r.outbox(ws, doc)).toEqual([])
     })
@@ -142,6 +146,14 @@ export const runLocalStoreContract = (
         [e4.id, b(4)],
         [e5.id, b(5)],
       ])
+      // The entries after an id, without the snapshot, as loadDoc holds them.
+      expect(await r.updatesAfter(ws, doc, e1.id)).toEqual([
+        { id: e4.id, bytes: b(7, 7, 7) },
+        { id: e5.id, bytes: b(5) },
+      ])
+      expect(await r.updatesAfter(ws, doc, 0)).toEqual(d.updates)
+      expect(await r.updatesAfter(ws, doc, e5.id)).toEqual([])
+      expect(await r.updatesAfter("ws-other" as WorkspaceId, doc, 0)).toEqual([])
       // A range holding no entry changes nothing.
       await r.squash(ws, doc, b(8), e5.id, e5.id + 10)
       expect((await r.loadDoc(ws, doc)).updates.map((u) => u.id)).toEqual([e1.id, e4.id, e5.id])

@@ -12,6 +12,15 @@ import type { WireError } from "../protocol/errors.js"
 export interface LocalStore {
   /** Everything needed to rebuild the document: snapshot plus the updates after it. */
   readonly loadDoc: (ws: WorkspaceId, doc: DocId) => Promise<StoredDoc>
+  /**
+   * The update-log entries with an id above `afterId`, in order, without the snapshot: what a
+   * compaction or squash replaces is read on its own (the snapshot can be megabytes).
+   */
+  readonly updatesAfter: (
+    ws: WorkspaceId,
+    doc: DocId,
+    afterId: number,
+  ) => Promise<ReadonlyArray<{ readonly id: number; readonly bytes: Uint8Array }>>
   /** Persists a local commit: appended to the update log and the outbox in one step. */
   readonly appendLocal: (ws: WorkspaceId, doc: DocId, entry: OutboxInput) => Promise<OutboxEntry>
   /**

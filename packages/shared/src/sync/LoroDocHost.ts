@@ -88,6 +88,8 @@ export class LoroDocHost implements DocHost {
     return () => this.listeners.delete(listener)
   }
 
+  // Only this engine writes an in-process host's store, and it stores what the document already
+  // holds (commits it made, updates it imported): the entries need no import.
   readonly exportSnapshot = (): Uint8Array => this.current.export({ mode: "snapshot" })
 
   readonly version = (): Uint8Array => this.current.oplogVersion().encode()

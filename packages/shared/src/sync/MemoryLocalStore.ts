@@ -59,6 +59,11 @@ export class MemoryLocalStore implements LocalStore {
     }
   }
 
+  readonly updatesAfter = async (ws: WorkspaceId, doc: DocId, afterId: number) =>
+    this.doc(ws, doc)
+      .updates.filter((u) => u.id > afterId)
+      .map(copy)
+
   private append(d: DocState, entry: OutboxInput): OutboxEntry {
     const out: OutboxEntry = {
       id: d.nextId++,

@@ -6,8 +6,9 @@ const REMEMBERED_BYTES = 4 * 1024 * 1024
  * The latest commits a document made (or took in as its own, a tab's), remembered by their
  * bytes until the server sends them back. The server stores a pushed blob as it came and
  * every subscriber gets it, its pusher too: importing that echo into the document that made it
- * costs a Loro decode for nothing. An update byte for byte equal to one of these is already in
- * the document; anything else, including the same changes encoded otherwise, is imported.
+ * costs a Loro decode for nothing, and storing it puts the commit in the update log twice. An
+ * update byte for byte equal to one of these is already in the document and in its log;
+ * anything else, including the same changes encoded otherwise, is imported and stored.
  * Forget everything when the document is rebuilt (a reset after a refusal).
  */
 export class OwnCommits {

@@ -64,7 +64,7 @@ describe("SyncEngine against MemoryServer", () => {
     expect(a.engine.getStatus()).toMatchObject({ state: "live", pending: 0, online: true })
   })
 
-  it("a peer's own commits that come back from the server are stored in its log, not imported again", async () => {
+  it("[C2] a peer's own commits that come back from the server are neither imported nor stored again; the cursor passes them", async () => {
     const { server, clock, peers } = await world(2)
     const [a, b] = peers as [Peer, Peer]
     const imported: Array<Uint8Array> = []
@@ -84,7 +84,11 @@ describe("SyncEngine against MemoryServer", () => {
     // Only b's commit was imported; a's two came back as the same bytes and were only stored.
     expect(imported).toEqual([a.seen.get(3)])
     expect(a.doc.toJSON()).toEqual(server.referenceDoc(ws, docId).toJSON())
-    expect(LoroDocHost.fromStored(await a.store.loadDoc(ws, docId)).doc.toJSON()).toEqual({ m: { a1: 1, a2: 2, b: 3 } })
+    // The log holds each commit once: a's two from its own appends, b's from the server.
+    const stored = await a.store.loadDoc(ws, docId)
+    expect(stored.cursor).toBe(3)
+    expect(stored.updates.map((u) => u.bytes)).toEqual([a.seen.get(1), a.seen.get(2), a.seen.get(3)])
+    expect(LoroDocHost.fromStored(stored).doc.toJSON()).toEqual({ m: { a1: 1, a2: 2, b: 3 } })
   })
 
   it("[C3] a commit pushed on the live socket costs one outbox read, and its acknowledgement brings the outbox's stats", async () => {
@@ -124,7 +128,7 @@ describe("SyncEngine against MemoryServer", () => {
     expect(p.engine.getStatus().pending).toBe(0)
     // One window read (it came back short of the window: nothing after it), one acknowledgement
     // that returns the stats (no read after it, none when the run ends), one count after the
-    // commit, and the commit's echo stored.
+    // commit, and the cursor moved past the commit's echo.
     expect(calls).toEqual({ appendLocal: 1, outboxStats: 1, outboxWindow: 1, ackOutbox: 1, appendRemote: 1 })
     await p.engine.stop()
   })
@@ -215,7 +219,7 @@ describe("SyncEngine against MemoryServer", () => {
     await settle(clock)
     const afterBig = await p.store.loadDoc(ws, docId)
     expect(afterBig.snapshot!.length).toBeGreaterThan(300_000)
-    // 60 small edits: about 120 entries (each commit and its echo), squashed every 7 into one.
+    // 60 small edits: 60 entries (their echoes are not stored again), squashed every 7 into one.
     for (let i = 0; i < 60; i++) await p.edit((d) => d.getList("l").push(i))
     await settle(clock)
     const stored = await p.store.loadDoc(ws, docId)
@@ -224,13 +228,54 @@ describe("SyncEngine against MemoryServer", () => {
     expect(stored.updates.length).toBeLessThan(30)
     expect(LoroDocHost.fromStored(stored).doc.toJSON()).toEqual(p.doc.toJSON())
     // Once the log holds twice the snapshot's bytes it is compacted into a new snapshot.
-    await p.edit((d) => d.getText("big").insert(0, text + text))
+    await p.edit((d) => d.getText("big").insert(0, text.repeat(5)))
     for (let i = 0; i < 7; i++) await p.edit((d) => d.getList("l").push(i))
     await settle(clock)
     const compacted = await p.store.loadDoc(ws, docId)
-    expect(compacted.snapshot!.length).toBeGreaterThan(900_000)
+    expect(compacted.snapshot!.length).toBeGreaterThan(2 * afterBig.snapshot!.length)
     expect(compacted.updates.length).toBeLessThan(14)
     expect(LoroDocHost.fromStored(compacted).doc.toJSON()).toEqual(p.doc.toJSON())
+  })
+
+  it("[C11] compactions and squashes read only the log entries they replace, never the stored snapshot", async () => {
+    const server = new MemoryServer()
+    const { masterToken } = server.register(ws, "Team", undefined)
+    const clock = new ManualClock()
+    const calls: Record<string, number> = {}
+    const inner = new MemoryLocalStore()
+    const store = new Proxy(inner, {
+      get: (target, name: string) => {
+        const f = Reflect.get(target, name) as unknown
+        if (typeof f !== "function") return f
+        return (...args: Array<unknown>) => {
+          calls[name] = (calls[name] ?? 0) + 1
+          return (f as (...a: Array<unknown>) => unknown).apply(target, args)
+        }
+      },
+    })
+    const p = new Peer({
+      name: "p",
+      transport: new MemoryTransport(server),
+      workspaceId: ws,
+      docId,
+      token: masterToken,
+      clock,
+      random: seeded(3),
+      store,
+    })
+    await p.start()
+    await settle(clock)
+    for (const k of Object.keys(calls)) delete calls[k]
+    // A large first entry (compacted), then small edits (squashed).
+    await p.edit((d) => d.getText("big").insert(0, "x".repeat(200_000)))
+    for (let i = 0; i < 40; i++) await p.edit((d) => d.getList("l").push(i))
+    await settle(clock)
+    expect(calls.compact).toBeGreaterThan(0)
+    expect(calls.squash).toBeGreaterThan(0)
+    expect(calls.updatesAfter).toBeGreaterThanOrEqual(calls.compact! + calls.squash!)
+    expect(calls.loadDoc).toBeUndefined()
+    expect(LoroDocHost.fromStored(await inner.loadDoc(ws, docId)).doc.toJSON()).toEqual(p.doc.toJSON())
+    await p.engine.stop()
   })
 
   it("[C11] devices storing the same stream compact at different entries (the spread), within the bounds", async () => {
@@ -254,9 +299,14 @@ describe("SyncEngine against MemoryServer", () => {
     expect(exact[2]).toEqual(exact[1])
     const spread = await logLengths(0.5)
     expect(spread[2]).not.toEqual(spread[1])
-    // Every 7 entries at least, and at most 1.5 × 7 (a small document: the count rule).
+    // Every 7 entries at least, and at most 1.5 × 7 (a small document: the count rule): a log
+    // grows by fewer than 11 entries past what its last compaction or squash left.
     for (const lengths of spread.slice(1)) {
-      expect(Math.max(...lengths)).toBeLessThan(11)
+      let left = 0
+      for (const [i, n] of lengths.entries()) {
+        if (i > 0 && n < lengths[i - 1]!) left = n
+        expect(n - left).toBeLessThan(11)
+      }
       expect(lengths.filter((n) => n === 0).length).toBeLessThanOrEqual(Math.ceil(60 / 7))
     }
   })

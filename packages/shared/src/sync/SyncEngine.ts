@@ -568,17 +568,18 @@ export class SyncEngine {
     const run = async (): Promise<void> => {
       if (!this.current(gen) || cursor <= this.storedCursor) return
       const fresh = viaSnapshot ? records : records.filter((r) => r.seq > this.storedCursor)
-      const bytes = fresh.map((r) => r.bytes)
+      // A snapshot is never an echo; the log's updates may be this document's own commits,
+      // which its update log holds already (`appendLocal`): neither imported nor stored again.
+      const foreign = viaSnapshot ? fresh.map((r) => r.bytes) : this.own.foreign(fresh.map((r) => r.bytes))
       try {
-        // A snapshot is never an echo; the log's updates may be this document's own commits.
-        await this.o.host.applyRemote(viaSnapshot ? bytes : this.own.foreign(bytes))
+        await this.o.host.applyRemote(foreign)
       } catch (e) {
         throw new TransportError("Internal", `server update did not import: ${String(e)}`)
       }
-      await this.o.store.appendRemote(this.o.workspaceId, this.o.docId, bytes, cursor)
+      await this.o.store.appendRemote(this.o.workspaceId, this.o.docId, foreign, cursor)
       this.storedCursor = cursor
-      this.log.fresh += bytes.length
-      this.log.bytes += sumBytes(fresh)
+      this.log.fresh += foreign.length
+      this.log.bytes += foreign.reduce((n, b) => n + b.length, 0)
       this.o.onRemoteStored?.(fresh, cursor, viaSnapshot)
       const due = compactionDue(this.log, this.snapshotBytes, this.o.compactEvery ?? 500, this.compactScale)
       if (due === "squash" && this.squashPoint !== undefined) await this.squash(this.squashPoint)
@@ -591,11 +592,11 @@ export class SyncEngine {
   private async compact(): Promise<void> {
     const { store, workspaceId, docId, host } = this.o
     const version = await this.storedVersion()
-    const stored = await store.loadDoc(workspaceId, docId)
-    const upTo = stored.updates.at(-1)?.id
+    const entries = await store.updatesAfter(workspaceId, docId, 0)
+    const upTo = entries.at(-1)?.id
     if (upTo === undefined) return void (this.log = { fresh: 0, bytes: 0 })
     // The document is ahead of the store (apply before store), so this snapshot covers ≤ upTo.
-    const snapshot = await host.exportSnapshot()
+    const snapshot = await host.exportSnapshot(entries.map((e) => e.bytes))
     await store.compact(workspaceId, docId, snapshot, upTo)
     this.log = { fresh: 0, bytes: 0 }
     this.snapshotBytes = snapshot.length
@@ -611,15 +612,19 @@ export class SyncEngine {
   private async squash(point: { readonly afterId: number; readonly version: Uint8Array }): Promise<void> {
     const { store, workspaceId, docId, host } = this.o
     const version = await this.storedVersion()
-    const stored = await store.loadDoc(workspaceId, docId)
-    const upTo = stored.updates.at(-1)?.id
-    const replaced = stored.updates.filter((u) => u.id > point.afterId)
+    // Only the entries it replaces are read: a squash costs what they hold, in reads as in Loro.
+    const replaced = await store.updatesAfter(workspaceId, docId, point.afterId)
+    const upTo = replaced.at(-1)?.id
     // Nothing to merge (the counts ran ahead of the store): wait for `every` more entries.
     if (upTo === undefined || replaced.length < 2) return void (this.log.fresh = 0)
     // After the read: the document holds every change of the entries it replaces.
-    const bytes = await host.exportSince(point.version)
+    const bytes = await host.exportSince(
+      point.version,
+      replaced.map((e) => e.bytes),
+    )
     await store.squash(workspaceId, docId, bytes, point.afterId, upTo)
-    this.log = { fresh: 0, bytes: sumBytes(stored.updates) - sumBytes(replaced) + bytes.length }
+    // The log's bytes as tallied (the entries before the point are not read again).
+    this.log = { fresh: 0, bytes: Math.max(0, this.log.bytes - sumBytes(replaced)) + bytes.length }
     this.squashPoint = version === undefined ? undefined : { afterId: upTo, version }
     this.drawCompactScale()
   }
