@@ -176,6 +176,46 @@ describe("the push commit's SQL: small calls and large calls follow the same rul
     ])
   })
 
+  it("[S18] a push updates its document's row once, seq and bytes together; other writers' inserts are still counted", async () => {
+    const ws = await newWorkspace()
+    const b = (...xs: Array<number>) => new Uint8Array(xs)
+    await append("vibestack_append_updates", ws, [{ doc: "main", key: "a", bytes: b(1) }])
+    /** Row updates of `docs` made by `f`, counted inside its transaction (before and after it). */
+    const docsUpdatedBy = async (f: () => Promise<unknown>): Promise<number> => {
+      const updates = async (): Promise<number> =>
+        (await db.query("select n_tup_upd::int as n from pg_stat_xact_user_tables where relname = 'docs'")).rows[0]
+          ?.n ?? 0
+      await db.query("begin")
+      try {
+        const before = await updates()
+        await f()
+        return (await updates()) - before
+      } finally {
+        await db.query("commit")
+      }
+    }
+    // One push: one row update (the byte-count trigger used to make it two).
+    expect(
+      await docsUpdatedBy(() => append("vibestack_append_updates", ws, [{ doc: "main", key: "b", bytes: b(1, 2) }])),
+    ).toBe(1)
+    // Three pushes in a call: one update each.
+    const three = ["c", "d", "e"].map((key) => ({ doc: "main", key, bytes: b(1, 2, 3) }))
+    expect(await docsUpdatedBy(() => append("vibestack_append_updates", ws, three))).toBe(3)
+    // A direct insert (as a restore writes) after a push in the same transaction: the trigger counts it.
+    await docsUpdatedBy(async () => {
+      await append("vibestack_append_updates", ws, [{ doc: "main", key: "f", bytes: b(4) }])
+      await db.query(
+        "insert into doc_updates (workspace_id, doc_id, seq, bytes, client_id) values ($1, 'main', 100, '\\x0102030405', 'direct')",
+        [ws],
+      )
+    })
+    const { rows } = await db.query(
+      "select d.bytes::int as counted, (select sum(octet_length(u.bytes))::int from doc_updates u where u.workspace_id = d.workspace_id and u.doc_id = d.doc_id) as stored from docs d where d.workspace_id = $1",
+      [ws],
+    )
+    expect(rows).toEqual([{ counted: 1 + 2 + 9 + 1 + 5, stored: 1 + 2 + 9 + 1 + 5 }])
+  })
+
   it("calls past 16 pushes take the set-based statement and keep every rule", async () => {
     const ws = await newWorkspace()
     const pushes = Array.from({ length: 40 }, (_, i) => ({

@@ -11,6 +11,7 @@ import m0010 from "./0010_feed_tx_xid_index.js"
 import m0011 from "./0011_change_groups.js"
 import m0012 from "./0012_append_updates_small.js"
 import m0013 from "./0013_append_updates_one.js"
+import m0014 from "./0014_push_counts_bytes.js"
 import type { SqlMigration } from "./Migration.js"
 
 export type { SqlMigration } from "./Migration.js"
@@ -30,4 +31,5 @@ export const sqlMigrations: ReadonlyArray<SqlMigration> = [
   m0011,
   m0012,
   m0013,
+  m0014,
 ]
