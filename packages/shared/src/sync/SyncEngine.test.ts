@@ -44,6 +44,44 @@ const world = async (n: number, options: { readonly compactSpread?: number } = {
   return { server, clock, peers, masterToken }
 }
 
+/**
+ * One peer on a fresh server whose store counts every call by name (in the browser each is an
+ * IndexedDB transaction), started; `calls` is emptied with `reset`.
+ */
+const countedPeer = async (seed: number) => {
+  const server = new MemoryServer()
+  const { masterToken } = server.register(ws, "Team", undefined)
+  const clock = new ManualClock()
+  const calls: Record<string, number> = {}
+  const inner = new MemoryLocalStore()
+  const store = new Proxy(inner, {
+    get: (target, name: string) => {
+      const f = Reflect.get(target, name) as unknown
+      if (typeof f !== "function") return f
+      return (...args: Array<unknown>) => {
+        calls[name] = (calls[name] ?? 0) + 1
+        return (f as (...a: Array<unknown>) => unknown).apply(target, args)
+      }
+    },
+  })
+  const p = new Peer({
+    name: "p",
+    transport: new MemoryTransport(server),
+    workspaceId: ws,
+    docId,
+    token: masterToken,
+    clock,
+    random: seeded(seed),
+    store,
+  })
+  await p.start()
+  await settle(clock)
+  const reset = () => {
+    for (const k of Object.keys(calls)) delete calls[k]
+  }
+  return { server, clock, calls, inner, p, reset }
+}
+
 describe("SyncEngine against MemoryServer", () => {
   it("[C5] two peers converge on concurrent offline edits without a wipe", async () => {
     const { server, clock, peers } = await world(2)
@@ -92,36 +130,9 @@ describe("SyncEngine against MemoryServer", () => {
   })
 
   it("[C3] a commit pushed on the live socket costs one outbox read, and its acknowledgement brings the outbox's stats", async () => {
-    const server = new MemoryServer()
-    const { masterToken } = server.register(ws, "Team", undefined)
-    const clock = new ManualClock()
-    const calls: Record<string, number> = {}
-    const inner = new MemoryLocalStore()
-    // Every store call counted by name (in the browser each is an IndexedDB transaction).
-    const store = new Proxy(inner, {
-      get: (target, name: string) => {
-        const f = Reflect.get(target, name) as unknown
-        if (typeof f !== "function") return f
-        return (...args: Array<unknown>) => {
-          calls[name] = (calls[name] ?? 0) + 1
-          return (f as (...a: Array<unknown>) => unknown).apply(target, args)
-        }
-      },
-    })
-    const p = new Peer({
-      name: "p",
-      transport: new MemoryTransport(server),
-      workspaceId: ws,
-      docId,
-      token: masterToken,
-      clock,
-      random: seeded(5),
-      store,
-    })
-    await p.start()
-    await settle(clock)
+    const { server, clock, calls, p, reset } = await countedPeer(5)
     expect(p.engine.getStatus().state).toBe("live")
-    for (const k of Object.keys(calls)) delete calls[k]
+    reset()
     await p.edit((d) => d.getMap("m").set("x", 1))
     await settle(clock)
     expect(server.cursorOf(ws, docId)).toBe(1)
@@ -238,34 +249,8 @@ describe("SyncEngine against MemoryServer", () => {
   })
 
   it("[C11] compactions and squashes read only the log entries they replace, never the stored snapshot", async () => {
-    const server = new MemoryServer()
-    const { masterToken } = server.register(ws, "Team", undefined)
-    const clock = new ManualClock()
-    const calls: Record<string, number> = {}
-    const inner = new MemoryLocalStore()
-    const store = new Proxy(inner, {
-      get: (target, name: string) => {
-        const f = Reflect.get(target, name) as unknown
-        if (typeof f !== "function") return f
-        return (...args: Array<unknown>) => {
-          calls[name] = (calls[name] ?? 0) + 1
-          return (f as (...a: Array<unknown>) => unknown).apply(target, args)
-        }
-      },
-    })
-    const p = new Peer({
-      name: "p",
-      transport: new MemoryTransport(server),
-      workspaceId: ws,
-      docId,
-      token: masterToken,
-      clock,
-      random: seeded(3),
-      store,
-    })
-    await p.start()
-    await settle(clock)
-    for (const k of Object.keys(calls)) delete calls[k]
+    const { clock, calls, inner, p, reset } = await countedPeer(3)
+    reset()
     // A large first entry (compacted), then small edits (squashed).
     await p.edit((d) => d.getText("big").insert(0, "x".repeat(200_000)))
     for (let i = 0; i < 40; i++) await p.edit((d) => d.getList("l").push(i))
