@@ -140,7 +140,7 @@ export class FileLocalStore implements LocalStore {
       const m = await this.manifest(ws, doc)
       return {
         snapshot: m.snapshot ? await this.blob(ws, doc, m.snapshot) : undefined,
-        updates: await Promise.all(m.updates.map(async (u) => ({ id: u.id, bytes: await this.blob(ws, doc, u.file) }))),
+        updates: await this.entries(ws, doc, m.updates),
         cursor: m.cursor,
         schemaVersion: m.schemaVersion,
       }
@@ -149,12 +149,17 @@ export class FileLocalStore implements LocalStore {
   readonly updatesAfter = (ws: WorkspaceId, doc: DocId, afterId: number) =>
     this.serial(async () => {
       const m = await this.manifest(ws, doc)
-      return Promise.all(
-        m.updates
-          .filter((u) => u.id > afterId)
-          .map(async (u) => ({ id: u.id, bytes: await this.blob(ws, doc, u.file) })),
+      return this.entries(
+        ws,
+        doc,
+        m.updates.filter((u) => u.id > afterId),
       )
     })
+
+  /** Log entries with their blobs read. */
+  private entries(ws: WorkspaceId, doc: DocId, updates: Manifest["updates"]) {
+    return Promise.all(updates.map(async (u) => ({ id: u.id, bytes: await this.blob(ws, doc, u.file) })))
+  }
 
   /** The manifest with `entry` appended as a local commit (its blob already written). */
   private async withLocal(ws: WorkspaceId, doc: DocId, m: Manifest, entry: OutboxInput) {

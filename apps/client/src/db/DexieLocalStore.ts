@@ -159,6 +159,11 @@ export class DexieLocalStore implements LocalStore {
     return table.where("[ws+doc+id]").between([ws, doc, Dexie.minKey], [ws, doc, upTo], true, true)
   }
 
+  /** One document's rows with ids in (`afterId`, `upTo`]. */
+  private after<T>(table: Table<T, Key>, ws: string, doc: string, afterId: number, upTo = Number.MAX_SAFE_INTEGER) {
+    return table.where("[ws+doc+id]").between([ws, doc, afterId], [ws, doc, upTo], false, true)
+  }
+
   private async docRow(ws: string, doc: string): Promise<DocRow> {
     return (await this.db.docs.get([ws, doc])) ?? { ws, doc, cursor: 0, schemaVersion: 0, nextId: 1 }
   }
@@ -176,19 +181,14 @@ export class DexieLocalStore implements LocalStore {
       ])
       return {
         snapshot: snapshot?.bytes,
-        updates: updates.map((u) => ({ id: u.id, bytes: u.bytes })),
+        updates: updates.map(logEntryOf),
         cursor: row.cursor,
         schemaVersion: row.schemaVersion,
       }
     })
 
   readonly updatesAfter = async (ws: WorkspaceId, doc: DocId, afterId: number) =>
-    (
-      await this.db.updates
-        .where("[ws+doc+id]")
-        .between([ws, doc, afterId], [ws, doc, Number.MAX_SAFE_INTEGER], false, true)
-        .toArray()
-    ).map((u) => ({ id: u.id, bytes: u.bytes }))
+    (await this.after(this.db.updates, ws, doc, afterId).toArray()).map(logEntryOf)
 
   /** Appends a local commit; call inside a `rw` transaction over docs, updates and outboxRows. */
   private async append(ws: string, doc: string, entry: OutboxInput): Promise<OutboxEntry> {
@@ -232,13 +232,7 @@ export class DexieLocalStore implements LocalStore {
     })
 
   readonly outboxWindow = async (ws: WorkspaceId, doc: DocId, afterId: number, limit: number) =>
-    (
-      await this.db.outboxRows
-        .where("[ws+doc+id]")
-        .between([ws, doc, afterId], [ws, doc, Number.MAX_SAFE_INTEGER], false, true)
-        .limit(Math.max(0, limit))
-        .toArray()
-    ).map(entryOf)
+    (await this.after(this.db.outboxRows, ws, doc, afterId).limit(Math.max(0, limit)).toArray()).map(entryOf)
 
   /**
    * Counts without reading the bytes, plus the oldest row, in one transaction: the engine asks
@@ -328,9 +322,7 @@ export class DexieLocalStore implements LocalStore {
 
   readonly squash = (ws: WorkspaceId, doc: DocId, bytes: Uint8Array, afterUpdateId: number, upToUpdateId: number) =>
     this.db.transaction("rw", [this.db.updates], async () => {
-      const range = this.db.updates
-        .where("[ws+doc+id]")
-        .between([ws, doc, afterUpdateId], [ws, doc, upToUpdateId], false, true)
+      const range = this.after(this.db.updates, ws, doc, afterUpdateId, upToUpdateId)
       if ((await range.count()) === 0) return
       await range.delete()
       await this.db.updates.put({ ws, doc, id: upToUpdateId, bytes: bytes.slice() })
@@ -354,6 +346,8 @@ export class DexieLocalStore implements LocalStore {
 
   readonly listWorkspaces = (): Promise<ReadonlyArray<WorkspaceMeta>> => this.db.workspaces.toArray()
 }
+
+const logEntryOf = (u: UpdateRow) => ({ id: u.id, bytes: u.bytes })
 
 const entryOf = (r: OutboxRow): OutboxEntry => ({
   id: r.id,

@@ -160,7 +160,7 @@ export class SyncEngine {
         : await options.store.loadDoc(options.workspaceId, options.docId)
     await engine.refreshOutbox()
     engine.storedCursor = stored.cursor
-    engine.log = { fresh: stored.updates.length, bytes: sumBytes(stored.updates) }
+    engine.log = { fresh: stored.updates.length, bytes: sumBytes(stored.updates.map((u) => u.bytes)) }
     engine.snapshotBytes = stored.snapshot?.length ?? 0
     engine.unsubscribeHost = options.host.onLocalUpdate((bytes) => {
       engine.recordLocal(bytes).catch(() => undefined)
@@ -570,7 +570,8 @@ export class SyncEngine {
       const fresh = viaSnapshot ? records : records.filter((r) => r.seq > this.storedCursor)
       // A snapshot is never an echo; the log's updates may be this document's own commits,
       // which its update log holds already (`appendLocal`): neither imported nor stored again.
-      const foreign = viaSnapshot ? fresh.map((r) => r.bytes) : this.own.foreign(fresh.map((r) => r.bytes))
+      const bytes = fresh.map((r) => r.bytes)
+      const foreign = viaSnapshot ? bytes : this.own.foreign(bytes)
       try {
         await this.o.host.applyRemote(foreign)
       } catch (e) {
@@ -579,7 +580,7 @@ export class SyncEngine {
       await this.o.store.appendRemote(this.o.workspaceId, this.o.docId, foreign, cursor)
       this.storedCursor = cursor
       this.log.fresh += foreign.length
-      this.log.bytes += foreign.reduce((n, b) => n + b.length, 0)
+      this.log.bytes += sumBytes(foreign)
       this.o.onRemoteStored?.(fresh, cursor, viaSnapshot)
       const due = compactionDue(this.log, this.snapshotBytes, this.o.compactEvery ?? 500, this.compactScale)
       if (due === "squash" && this.squashPoint !== undefined) await this.squash(this.squashPoint)
@@ -617,14 +618,12 @@ export class SyncEngine {
     const upTo = replaced.at(-1)?.id
     // Nothing to merge (the counts ran ahead of the store): wait for `every` more entries.
     if (upTo === undefined || replaced.length < 2) return void (this.log.fresh = 0)
+    const blobs = replaced.map((e) => e.bytes)
     // After the read: the document holds every change of the entries it replaces.
-    const bytes = await host.exportSince(
-      point.version,
-      replaced.map((e) => e.bytes),
-    )
+    const bytes = await host.exportSince(point.version, blobs)
     await store.squash(workspaceId, docId, bytes, point.afterId, upTo)
     // The log's bytes as tallied (the entries before the point are not read again).
-    this.log = { fresh: 0, bytes: Math.max(0, this.log.bytes - sumBytes(replaced)) + bytes.length }
+    this.log = { fresh: 0, bytes: Math.max(0, this.log.bytes - sumBytes(blobs)) + bytes.length }
     this.squashPoint = version === undefined ? undefined : { afterId: upTo, version }
     this.drawCompactScale()
   }
@@ -653,7 +652,7 @@ export class SyncEngine {
   }
 }
 
-const sumBytes = (xs: ReadonlyArray<{ readonly bytes: Uint8Array }>) => xs.reduce((n, x) => n + x.bytes.length, 0)
+const sumBytes = (blobs: ReadonlyArray<Uint8Array>) => blobs.reduce((n, b) => n + b.length, 0)
 
 /**
  * Which compaction the local log is due for, if any. Both wait for at least `every` fresh
