@@ -11,7 +11,7 @@
  * Diagnose the open loop alone: PUSH_OPEN_RATE=3500 node --import tsx bench/push.ts … (prints the
  * ack p99 of each second, the CPU per push of the server and Postgres, the backlog of projection
  * and feed work at the start and end, and, per stage of the server's push path, how many pushes
- * spent over 50 / 100 ms there); PUSH_SETTLE=1 waits for the warm-up's backlog first, as the full
+ * spent over 10 / 25 / 50 / 100 ms there); PUSH_SETTLE=1 waits for the warm-up's backlog first, as the full
  * run's open loop does.
  */
 import { cpus, loadavg } from "node:os"
@@ -218,30 +218,33 @@ const runPlainInsert = async (): Promise<Result> => {
   return summarize(latencies, elapsed)
 }
 
-/** Per stage, the counts of observations above 50 and 100 ms and their sum (s), from the server's histograms. */
-const stageTails = async (): Promise<Map<string, { count: number; over50: number; over100: number; sum: number }>> => {
+/** The stage tails the diagnosis prints: pushes over each of these many ms in a stage. */
+const TAIL_MS = [10, 25, 50, 100] as const
+type StageTail = { count: number; over: Array<number>; sum: number }
+const noTail = (): StageTail => ({ count: 0, over: TAIL_MS.map(() => 0), sum: 0 })
+
+/** Per stage, the counts of observations above each of `TAIL_MS` and their sum (s), from the server's histograms. */
+const stageTails = async (): Promise<Map<string, StageTail>> => {
   // Once more on a failed fetch: generating the edit chains blocks this process past the server's
   // 5 s keep-alive, so the first request after it can land on a socket the server already closed.
   const get = () => fetch(`${server.url}/metrics`).then((r) => r.text())
   const text = await get().catch(get)
-  const out = new Map<string, { count: number; over50: number; over100: number; sum: number }>()
+  const out = new Map<string, StageTail>()
   for (const m of text.matchAll(/^vibestack_push_stage_seconds_bucket\{(?:[^}]*?)le="([^"]+)"(?:[^}]*?)\} (\S+)$/gm)) {
     const stage = /stage="([^"]+)"/.exec(m[0])?.[1] ?? "?"
-    const s = out.get(stage) ?? { count: 0, over50: 0, over100: 0, sum: 0 }
+    const s = out.get(stage) ?? noTail()
     const n = Number(m[2])
     if (m[1] === "+Inf") s.count = n
-    else if (m[1] === "0.05") s.over50 = -n
-    else if (m[1] === "0.1") s.over100 = -n
+    // A bucket counts the pushes at or under its bound: those over it are the count minus it.
+    const at = TAIL_MS.findIndex((ms) => Number(m[1]) * 1000 === ms)
+    if (at >= 0) s.over[at] = -n
     out.set(stage, s)
   }
   for (const m of text.matchAll(/^vibestack_push_stage_seconds_sum\{stage="([^"]+)"\} (\S+)$/gm)) {
     const s = out.get(m[1]!)
     if (s !== undefined) s.sum = Number(m[2])
   }
-  for (const s of out.values()) {
-    s.over50 += s.count
-    s.over100 += s.count
-  }
+  for (const s of out.values()) s.over = s.over.map((o) => o + s.count)
   return out
 }
 
@@ -413,16 +416,15 @@ settled the earlier runs' backlog in ${fmt(await settle(), 1)} s`)
   )
   console.log(
     table(
-      ["stage", "pushes", "mean ms", "over 50 ms", "over 100 ms"],
+      ["stage", "pushes", "mean ms", ...TAIL_MS.map((ms) => `over ${ms} ms`)],
       [...after.entries()].map(([stage, a]) => {
-        const b = before.get(stage) ?? { count: 0, over50: 0, over100: 0, sum: 0 }
+        const b = before.get(stage) ?? noTail()
         const n = a.count - b.count
         return [
           stage,
           String(n),
           n > 0 ? fmt(((a.sum - b.sum) * 1000) / n) : "-",
-          String(a.over50 - b.over50),
-          String(a.over100 - b.over100),
+          ...a.over.map((o, k) => String(o - b.over[k]!)),
         ]
       }),
     ),

@@ -230,4 +230,47 @@ describe("the push commit's SQL: small calls and large calls follow the same rul
       Array.from({ length: 30 }, (_, i) => Math.floor(i / 2) + 1),
     )
   })
+
+  it("[S3] a large call finds stored keys by index probes, with the plan cached while the log was small", async () => {
+    // A session of its own: the function's cached plans start afresh, made on the log as it is
+    // now (a few hundred rows), as a server's commit session makes them after a start.
+    const session = new pg.Client({ connectionString: server.url })
+    await session.connect()
+    try {
+      const ws = await newWorkspace()
+      const call = (from: number) =>
+        session.query(
+          "select * from vibestack_append_updates_set($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[], 'node-a')",
+          [
+            Array.from({ length: 20 }, () => ws),
+            Array.from({ length: 20 }, (_, i) => `d${i % 4}`),
+            Array.from({ length: 20 }, (_, i) => Buffer.from([i])),
+            Array.from({ length: 20 }, () => "client"),
+            Array.from({ length: 20 }, (_, i) => `probe-${from + i}`),
+          ],
+        )
+      // Past Postgres' five custom plans, so the cached generic plan is in use.
+      for (let k = 0; k < 8; k++) await call(k * 20)
+      // The log grows by 20,000 rows that no ANALYZE has seen (autovacuum would, later).
+      await db.query(
+        `insert into doc_updates (workspace_id, doc_id, seq, bytes, client_id, idempotency_key)
+         select $1, 'd0', 100000 + g, '\\x00', 'client', 'bulk-' || g from generate_series(1, 20000) g`,
+        [ws],
+      )
+      const plans: Array<string> = []
+      session.on("notice", (m) => plans.push(String(m.message)))
+      await session.query("load 'auto_explain'")
+      await session.query("set auto_explain.log_min_duration = 0")
+      await session.query("set auto_explain.log_nested_statements = on")
+      await session.query("set client_min_messages = log")
+      await call(1000)
+      await session.query("set client_min_messages = notice")
+      const statement = plans.find((p) => p.includes("with input as"))
+      expect(statement).toBeDefined()
+      expect(statement).toContain("doc_updates_idempotency_idx")
+      expect(statement).not.toMatch(/Seq Scan on doc_updates/)
+    } finally {
+      await session.end()
+    }
+  })
 })

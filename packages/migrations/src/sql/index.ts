@@ -12,6 +12,7 @@ import m0011 from "./0011_change_groups.js"
 import m0012 from "./0012_append_updates_small.js"
 import m0013 from "./0013_append_updates_one.js"
 import m0014 from "./0014_push_counts_bytes.js"
+import m0015 from "./0015_append_updates_set_probe.js"
 import type { SqlMigration } from "./Migration.js"
 
 export type { SqlMigration } from "./Migration.js"
@@ -32,4 +33,5 @@ export const sqlMigrations: ReadonlyArray<SqlMigration> = [
   m0012,
   m0013,
   m0014,
+  m0015,
 ]
