@@ -231,30 +231,45 @@ describe("the push commit's SQL: small calls and large calls follow the same rul
     )
   })
 
-  it("[S3] a large call finds stored keys by index probes, with the plan cached while the log was small", async () => {
-    // A session of its own: the function's cached plans start afresh, made on the log as it is
-    // now (a few hundred rows), as a server's commit session makes them after a start.
+  it("[S3][S18] small and large calls look rows up by index, with their plans cached while the tables were small", async () => {
+    // A session of its own: the functions' cached plans start afresh, made on the tables as they
+    // are now (a few hundred rows), as a server's commit session makes them after a start.
     const session = new pg.Client({ connectionString: server.url })
     await session.connect()
     try {
       const ws = await newWorkspace()
-      const call = (from: number) =>
+      let keys = 0
+      const call = (pushes: number) =>
         session.query(
-          "select * from vibestack_append_updates_set($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[], 'node-a')",
+          "select * from vibestack_append_updates($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[], 'node-a')",
           [
-            Array.from({ length: 20 }, () => ws),
-            Array.from({ length: 20 }, (_, i) => `d${i % 4}`),
-            Array.from({ length: 20 }, (_, i) => Buffer.from([i])),
-            Array.from({ length: 20 }, () => "client"),
-            Array.from({ length: 20 }, (_, i) => `probe-${from + i}`),
+            Array.from({ length: pushes }, () => ws),
+            Array.from({ length: pushes }, (_, i) => `d${i % 4}`),
+            Array.from({ length: pushes }, (_, i) => Buffer.from([i])),
+            Array.from({ length: pushes }, () => "client"),
+            Array.from({ length: pushes }, () => `probe-${keys++}`),
           ],
         )
-      // Past Postgres' five custom plans, so the cached generic plan is in use.
-      for (let k = 0; k < 8; k++) await call(k * 20)
-      // The log grows by 20,000 rows that no ANALYZE has seen (autovacuum would, later).
+      // Past Postgres' five custom plans, so the cached generic plans are in use: few-push
+      // calls (0012's statements) and set-based ones (more than 16 pushes).
+      for (let k = 0; k < 8; k++) {
+        await call(5)
+        await call(20)
+      }
+      // The log and the documents grow by 20,000 rows each that no ANALYZE has seen (autovacuum
+      // would, later).
       await db.query(
         `insert into doc_updates (workspace_id, doc_id, seq, bytes, client_id, idempotency_key)
          select $1, 'd0', 100000 + g, '\\x00', 'client', 'bulk-' || g from generate_series(1, 20000) g`,
+        [ws],
+      )
+      await db.query(
+        `insert into workspaces (id, name, creator_key_hash, master_token_id)
+         select $1 || '-bulk-' || g, 'w', 'h', 't' from generate_series(1, 20000) g`,
+        [ws],
+      )
+      await db.query(
+        "insert into docs (workspace_id, doc_id) select $1 || '-bulk-' || g, 'main' from generate_series(1, 20000) g",
         [ws],
       )
       const plans: Array<string> = []
@@ -263,12 +278,14 @@ describe("the push commit's SQL: small calls and large calls follow the same rul
       await session.query("set auto_explain.log_min_duration = 0")
       await session.query("set auto_explain.log_nested_statements = on")
       await session.query("set client_min_messages = log")
-      await call(1000)
+      await call(5)
+      await call(20)
       await session.query("set client_min_messages = notice")
-      const statement = plans.find((p) => p.includes("with input as"))
-      expect(statement).toBeDefined()
-      expect(statement).toContain("doc_updates_idempotency_idx")
-      expect(statement).not.toMatch(/Seq Scan on doc_updates/)
+      // The set-based statement, its byte-count trigger and the few-push statements were planned.
+      expect(plans.find((p) => p.includes("with input as"))).toContain("doc_updates_idempotency_idx")
+      expect(plans.some((p) => p.includes("from added"))).toBe(true)
+      expect(plans.some((p) => p.includes("for update"))).toBe(true)
+      expect(plans.filter((p) => /Seq Scan on (docs|doc_updates)\b/.test(p))).toEqual([])
     } finally {
       await session.end()
     }

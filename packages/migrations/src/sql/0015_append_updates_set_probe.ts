@@ -1,17 +1,23 @@
 import type { SqlMigration } from "./Migration.js"
 
 /**
- * The set-based push statement (calls of more than 16 pushes, migration 0009's, renamed
- * `vibestack_append_updates_set` by 0012) looks up each push's idempotency key with one index
- * probe, whatever the planner thinks of `doc_updates`. Its earlier form joined the pushes to
- * `doc_updates` as a plain join, and the function's cached plan follows the table's statistics:
- * while they were stale (a busy table that autovacuum had not analyzed yet, as after a burst of
- * pushes) the plan was a hash join over a sequential scan of the whole log. That is 12-16 ms a
- * call at 90,000 stored updates, against 2 ms once analyzed, and a slow commit lets more pushes
- * queue, so the next call is a large one again: `bench/push.ts`' open loop at 2,500/s stayed
- * there (commits averaging 17 ms, ack p99 75-130 ms). A `lateral` subquery with a `limit` is
- * never pulled up into a join, so each key is a parameterized scan of the unique index
- * `doc_updates_idempotency_idx`. Same rules otherwise (S3, S11, S18).
+ * The push functions find their rows by index whatever the planner thinks of the tables. A
+ * plpgsql statement keeps the plan made in its session's first calls until an ANALYZE of a table
+ * it reads, and the commit session is long-lived: plans made while `doc_updates` or `docs` was
+ * small stayed after they grew, as hash joins over a sequential scan of the whole table.
+ * - The set-based statement (calls of more than 16 pushes, migration 0009's, renamed
+ *   `vibestack_append_updates_set` by 0012) joined the pushes to `doc_updates` to find stored
+ *   keys: 12-16 ms a call at 90,000 stored updates, against 2 ms once analyzed. A slow commit
+ *   lets more pushes queue, so the next call was a large one again: `bench/push.ts`' open loop
+ *   at 2,500/s stayed there (commits averaging 17 ms, ack p99 75-330 ms). Its key lookup is now
+ *   a `lateral` subquery with a `limit`, never pulled up into a join: one probe of the unique
+ *   index `doc_updates_idempotency_idx` per push.
+ * - The few-push and set-based bodies and the byte-count trigger read `docs` by the pushes'
+ *   (workspace, document) pairs, as semi-joins and joins: with 100,000 more documents than when
+ *   the plans were made, 13 ms a five-push call instead of 0.8. They now run without sequential
+ *   scans, hash or merge joins (function settings), so every such read is a primary-key probe.
+ * The one-push body reads only by key equality, which is always an index probe. Same rules
+ * otherwise (S3, S11, S18).
  */
 export default {
   id: 15,
@@ -34,7 +40,7 @@ begin
     select t.i::int as ord, t.w, t.d, t.b, t.c, t.k
     from unnest(p_ws, p_doc, p_bytes, p_client, p_key) with ordinality as t(w, d, b, c, k, i)
   ),
-  -- One probe of the key's unique index per push (see the comment above this migration).
+  -- One probe of the key's unique index per push (see this migration's comment).
   prior as (
     select i.ord, u.seq from input i
     cross join lateral (
@@ -85,5 +91,12 @@ begin
   order by i.ord;
 end
 $fn$;
+
+alter function vibestack_append_updates_few(text[], text[], bytea[], text[], text[], text)
+  set enable_seqscan = off set enable_hashjoin = off set enable_mergejoin = off;
+alter function vibestack_append_updates_set(text[], text[], bytea[], text[], text[], text)
+  set enable_seqscan = off set enable_hashjoin = off set enable_mergejoin = off;
+alter function vibestack_doc_bytes_add()
+  set enable_seqscan = off set enable_hashjoin = off set enable_mergejoin = off;
 `,
 } satisfies SqlMigration
