@@ -12,10 +12,11 @@ import type { SqlMigration } from "./Migration.js"
  *   at 2,500/s stayed there (commits averaging 17 ms, ack p99 75-330 ms). Its key lookup is now
  *   a `lateral` subquery with a `limit`, never pulled up into a join: one probe of the unique
  *   index `doc_updates_idempotency_idx` per push.
- * - The few-push and set-based bodies and the byte-count trigger read `docs` by the pushes'
- *   (workspace, document) pairs, as semi-joins and joins: with 100,000 more documents than when
- *   the plans were made, 13 ms a five-push call instead of 0.8. They now run without sequential
- *   scans, hash or merge joins (function settings), so every such read is a primary-key probe.
+ * - The few-push and set-based bodies and the byte-count triggers read `docs` by the pushes'
+ *   (workspace, document) pairs (the triggers after deletes and rewrites too), as semi-joins and
+ *   joins: with 100,000 more documents than when the plans were made, 13 ms a five-push call
+ *   instead of 0.8. They now run without sequential scans, hash or merge joins (function
+ *   settings), so every such read is a primary-key probe.
  * The one-push body reads only by key equality, which is always an index probe. Same rules
  * otherwise (S3, S11, S18).
  */
@@ -97,6 +98,10 @@ alter function vibestack_append_updates_few(text[], text[], bytea[], text[], tex
 alter function vibestack_append_updates_set(text[], text[], bytea[], text[], text[], text)
   set enable_seqscan = off set enable_hashjoin = off set enable_mergejoin = off;
 alter function vibestack_doc_bytes_add()
+  set enable_seqscan = off set enable_hashjoin = off set enable_mergejoin = off;
+alter function vibestack_doc_bytes_remove()
+  set enable_seqscan = off set enable_hashjoin = off set enable_mergejoin = off;
+alter function vibestack_doc_bytes_change()
   set enable_seqscan = off set enable_hashjoin = off set enable_mergejoin = off;
 `,
 } satisfies SqlMigration
