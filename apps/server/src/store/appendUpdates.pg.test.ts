@@ -48,8 +48,15 @@ const newWorkspace = async (): Promise<string> => {
   return id
 }
 
-const append = async (fn: string, ws: string, pushes: ReadonlyArray<Push>, node = "node-a"): Promise<Array<Answer>> => {
-  const { rows } = await db.query(
+/** One call of `fn` on `session` (the file's connection unless told). */
+const append = async (
+  fn: string,
+  ws: string,
+  pushes: ReadonlyArray<Push>,
+  node = "node-a",
+  session: pg.Client = db,
+): Promise<Array<Answer>> => {
+  const { rows } = await session.query(
     `select ord, seq::int as seq, duplicate from ${fn}($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[], $6::text)`,
     [
       pushes.map(() => ws),
@@ -240,15 +247,16 @@ describe("the push commit's SQL: small calls and large calls follow the same rul
       const ws = await newWorkspace()
       let keys = 0
       const call = (pushes: number) =>
-        session.query(
-          "select * from vibestack_append_updates($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[], 'node-a')",
-          [
-            Array.from({ length: pushes }, () => ws),
-            Array.from({ length: pushes }, (_, i) => `d${i % 4}`),
-            Array.from({ length: pushes }, (_, i) => Buffer.from([i])),
-            Array.from({ length: pushes }, () => "client"),
-            Array.from({ length: pushes }, () => `probe-${keys++}`),
-          ],
+        append(
+          "vibestack_append_updates",
+          ws,
+          Array.from({ length: pushes }, (_, i) => ({
+            doc: `d${i % 4}`,
+            key: `probe-${keys++}`,
+            bytes: new Uint8Array([i]),
+          })),
+          "node-a",
+          session,
         )
       // Past Postgres' five custom plans, so the cached generic plans are in use: few-push
       // calls (0012's statements) and set-based ones (more than 16 pushes).
