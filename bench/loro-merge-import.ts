@@ -4,8 +4,14 @@
  * the others' changes in order but at irregular moments. Most imports cost tens of
  * microseconds, whatever the document's size. One kind grows with the whole history: the
  * document's own heads are two or more (it holds concurrent changes nobody has built on yet) and
- * the arriving change was made on top of exactly those heads. The work is in computing the
- * state's diff, not in the oplog: imported detached, the import is cheap and `attach()` pays it.
+ * the arriving change was made on top of exactly those heads, and its author's previous op is
+ * not inside one of them (the author had imported a change built on its own last one). Then
+ * every head is shared at once, the author's previous op is left alone in the common-ancestor
+ * walk, and the diff starts from the document's root (`find_common_ancestor` in Loro's dag.rs
+ * gives up on an unmatched branch). With one head, or with the author's previous op inside the
+ * heads, the same import costs what any other does. The work is in computing the state's diff,
+ * not in the oplog: imported detached, the import is cheap and `attach()` pays it; importing the
+ * change alone in `importBatch` or detached and attached at once costs the same.
  *
  * `bench/engine-writers.ts` meets it through the product's engine: its imports' p50 is ~0.15 ms,
  * but the few over 0.3 ms take more than half of all import time, and they grow as the ramp's
@@ -13,8 +19,9 @@
  *
  * Each device's queue is drained while a seeded coin comes up (probability `p`) before it makes
  * its next edit, so changes arrive in causal order with irregular lag. Prints, per kind of
- * import (heads before it, the change's deps, whether they are exactly those heads), the count,
- * the mean and how many took over 0.5 ms, over the second half of the edits.
+ * import (heads before it, the change's deps, whether they are exactly those heads, whether the
+ * author's previous op is inside them), the count, the mean and how many took over 0.5 ms, over
+ * the second half of the edits.
  *
  * Run: node --import tsx bench/loro-merge-import.ts [edits=8000] [p=0.9]
  */
@@ -22,7 +29,7 @@ import { seededRandom } from "@vibestack/schema"
 import { fmt, table } from "@vibestack/server/src/test/stats.js"
 import { growLoroMemoryInSteps, keepLoroHeadroom } from "@vibestack/shared"
 import * as loro from "loro-crdt"
-import { decodeImportBlobMeta, LoroDoc, type OpId } from "loro-crdt"
+import { decodeImportBlobMeta, LoroDoc, type OpId, type PeerID } from "loro-crdt"
 
 growLoroMemoryInSteps(loro)
 const [edits = 8000, p = 0.9] = process.argv.slice(2).map(Number)
@@ -35,6 +42,18 @@ const coin = () => random() < p
 const sameIds = (a: ReadonlyArray<OpId>, b: ReadonlyArray<OpId>) =>
   a.length === b.length && a.every((x) => b.some((y) => y.peer === x.peer && y.counter === x.counter))
 
+/** The op its author made last before this blob's change (none for the author's first). */
+const authorsPreviousOp = (meta: ReturnType<typeof decodeImportBlobMeta>): OpId | undefined => {
+  const [peer] = [...(meta.partialEndVersionVector.toJSON() as Map<PeerID, number>).keys()]
+  const start = (meta.partialStartVersionVector.toJSON() as Map<PeerID, number>).get(peer!) ?? 0
+  return start === 0 ? undefined : { peer: peer!, counter: start - 1 }
+}
+/** Whether the change holding `head` (a head of `doc`) also holds op `counter` of its peer. */
+const covers = (doc: LoroDoc, head: OpId, counter: number): boolean => {
+  const change = doc.getChangeAt(head)
+  return change.counter <= counter && counter < change.counter + change.length
+}
+
 /** "1 head", "2 heads", "3+ heads". */
 const count = (n: number, what: string) => (n === 1 ? `1 ${what}` : n >= 3 ? `3+ ${what}s` : `${n} ${what}s`)
 
@@ -46,12 +65,15 @@ for (let i = 0; i < edits; i++) {
   while (queue.length > 0 && coin()) {
     const blob = queue.shift()!
     const heads = doc.oplogFrontiers()
-    const deps = decodeImportBlobMeta(blob, false).startFrontiers
+    const meta = decodeImportBlobMeta(blob, false)
+    const deps = meta.startFrontiers
+    const prev = authorsPreviousOp(meta)
+    const prevInside = prev === undefined || deps.some((d) => d.peer === prev.peer && covers(doc, d, prev.counter))
     const t = performance.now()
     doc.import(blob)
     const ms = performance.now() - t
     if (i < edits / 2) continue
-    const kind = `${count(heads.length, "head")}, change on ${count(deps.length, "dep")}, ${sameIds(heads, deps) ? "on exactly the heads" : "not on exactly the heads"}`
+    const kind = `${count(heads.length, "head")}, change on ${count(deps.length, "dep")}, ${sameIds(heads, deps) ? "on exactly the heads" : "not on exactly the heads"}, author's previous op ${prevInside ? "inside" : "outside"} them`
     const k = kinds.get(kind) ?? { n: 0, ms: 0, slow: 0 }
     k.n++
     k.ms += ms
