@@ -6,6 +6,7 @@ import { isLoroFailure, LoroPoolService } from "../pool/LoroPoolService.js"
 import type { BlobMeta } from "../pool/ops/blobMetas.js"
 import { DocumentCheck } from "../revert/DocumentCheck.js"
 import { RevertService } from "../revert/RevertService.js"
+import { assemblePieces, type PieceRow, piecesOf, updateBlobs } from "../store/storedBytes.js"
 
 /** Blobs sent to a worker per call when decoding headers. */
 const CHUNK_BYTES = 16 * 1024 * 1024
@@ -58,21 +59,28 @@ export class HistoryService extends Effect.Service<HistoryService>()("HistorySer
     ) {
       const limit = options.limit ?? 100
       const before = options.before ?? Number.MAX_SAFE_INTEGER
-      const rows = yield* db(sql<{ seq: number; createdAt: Date; bytes: Uint8Array }>`
-        select seq, created_at, bytes from doc_updates
-        where workspace_id = ${ws} and doc_id = ${doc} and seq < ${before}
-        order by seq desc limit ${limit + 1}`)
-      const page = rows.slice(0, limit)
+      // As base64 pieces (`storedBytes.ts`): a page of large updates read as hex blocks the event loop.
+      const p = piecesOf(sql, "u")
+      const rows = yield* db(sql<PieceRow & { createdAt: Date }>`
+        select ${p.columns}, u.created_at from (
+          select seq, created_at, bytes from doc_updates
+          where workspace_id = ${ws} and doc_id = ${doc} and seq < ${before}
+          order by seq desc limit ${limit + 1}
+        ) u cross join lateral ${p.series}
+        order by u.seq desc, piece_at`)
+      const createdAt = new Map(rows.map((r) => [Number(r.seq), r.createdAt]))
+      const blobs = assemblePieces(rows)
+      const page = blobs.slice(0, limit)
       const metas = yield* metasOf(page.map((r) => r.bytes))
       return {
         docId: doc,
         versions: page.map((r, i) => ({
-          version: Number(r.seq),
-          time: r.createdAt.toISOString(),
+          version: r.seq,
+          time: createdAt.get(r.seq)!.toISOString(),
           peers: metas[i]!.peers,
           changes: metas[i]!.changes,
         })),
-        nextBefore: rows.length > limit ? Number(page.at(-1)!.seq) : null,
+        nextBefore: blobs.length > limit ? page.at(-1)!.seq : null,
       }
     })
 
@@ -82,9 +90,7 @@ export class HistoryService extends Effect.Service<HistoryService>()("HistorySer
       doc: DocId,
       version: number,
     ) {
-      const rows = yield* db(sql<{ bytes: Uint8Array }>`
-        select bytes from doc_updates where workspace_id = ${ws} and doc_id = ${doc} and seq <= ${version}
-        order by seq`)
+      const rows = yield* db(updateBlobs(sql, ws, doc, 0, { upTo: version }))
       const last = yield* db(sql<{ seq: number }>`
         select seq from doc_updates where workspace_id = ${ws} and doc_id = ${doc} and seq = ${version}`)
       if (last.length === 0) return yield* Effect.fail(apiError("NotFound", `no version ${version} of ${doc}`))

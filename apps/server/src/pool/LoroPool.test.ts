@@ -40,6 +40,30 @@ describe("LoroPool", () => {
     expect(pool.stats()).toMatchObject({ validated: 3, refused: 0, recycles: 0 })
   })
 
+  it("loads a copy from blobs the source keeps: large ones are moved to the worker as copies, never taken from the source", async () => {
+    // A document over the move size (64 KB) in its snapshot and in an update, loaded twice (a
+    // cache of one document per worker evicts it): the source's own buffers stay whole.
+    const { pool, source } = makePool(1, 1)
+    const client = new TestClient(31n)
+    const big = client.addEntities(0, 3000)
+    expect(big.byteLength).toBeGreaterThan(64 * 1024)
+    expect(await push(pool, source, "w1", "main", [big])).toEqual([{ ok: true }])
+    source.compact("w1", "main", client.doc.export({ mode: "snapshot" }), 1)
+    const more = client.addEntities(3000, 3000)
+    expect(await push(pool, source, "w1", "main", [more])).toEqual([{ ok: true }])
+    const kept = await source.load("w1", "main")
+    const sizes = [kept.snapshot!.byteLength, ...kept.updates.map((u) => u.bytes.byteLength)]
+    for (const round of [0, 1]) {
+      // Another document takes the worker's only slot; the next call loads w1 from the source.
+      await push(pool, source, `other${round}`, "main", [new TestClient(40n + BigInt(round)).addEntities(0, 1)])
+      const { json } = await pool.run("w1", "main", "toJSON", undefined)
+      expect(json).toEqual(client.doc.toJSON())
+    }
+    expect(source.loads).toBeGreaterThanOrEqual(3)
+    const after = await source.load("w1", "main")
+    expect([after.snapshot!.byteLength, ...after.updates.map((u) => u.bytes.byteLength)]).toEqual(sizes)
+  })
+
   it("runs an operation on many documents in one call, each answering on its own", async () => {
     // Two workers and a cache of one document each: most of the documents have left their
     // worker by the time runMany reaches them, and are run again alone (loaded from the source).

@@ -113,9 +113,10 @@ export class WorkerHandle {
   /**
    * Sends a request and waits for its answer, at most its budget: the base timeout plus time
    * for the bytes it moves, at the pool's recent pace. Past it the call fails `Unavailable`
-   * and the worker is recycled.
+   * and the worker is recycled. `transfer`: buffers of `body` that move to the worker instead of
+   * being copied (the caller must own them; they are empty here afterwards).
    */
-  call<R extends WorkerRequest>(body: R): Promise<Answer<R>> {
+  call<R extends WorkerRequest>(body: R, transfer: ReadonlyArray<ArrayBuffer> = []): Promise<Answer<R>> {
     if (this.gone) return Promise.reject(new WorkerGone({ message: "pool worker was recycled" }))
     const id = this.nextId++
     const bytes = workBytes(body, (k) => this.sizes.get(sizeKey(k)) ?? 0)
@@ -153,7 +154,7 @@ export class WorkerHandle {
         body,
       })
       const envelope: WorkerEnvelope<WorkerRequest> = { id, body, commits: this.takeCommits() }
-      this.worker.postMessage(envelope)
+      this.worker.postMessage(envelope, [...transfer])
     })
   }
 

@@ -1,7 +1,7 @@
 import { decodeUpdates } from "@vibestack/shared"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { api, loroUpdate, updateChain } from "../test/http.js"
+import { api, bulkyUpdates, loroUpdate, updateChain } from "../test/http.js"
 import { startTestServer, type TestServer } from "../test/server.js"
 
 describe("byte store over HTTP (real Postgres)", () => {
@@ -77,6 +77,44 @@ describe("byte store over HTTP (real Postgres)", () => {
     const empty = await http.pull(ws, t, 7)
     expect(empty.bytes.length).toBe(0)
     expect(empty.headers.get("x-vibestack-cursor")).toBe("7")
+  })
+
+  it("cuts pull pages at the page's byte budget, the first update always, and gives back updates larger than a read piece whole", async () => {
+    // Its own server, whose pages hold at most ~1.5 MB: three updates of ~1.2 MB (over one
+    // 1 MiB read piece each, `storedBytes.ts`) come one per page, each with "more" but the last.
+    const small = await startTestServer({ config: { pullPageBytes: 1_500_000, maxUpdateBytes: 4 * 1024 * 1024 } })
+    try {
+      const h = api(small.url)
+      const { workspaceId: ws, masterToken: t } = await h.register()
+      const updates = bulkyUpdates(3, 1_200_000)
+      for (const u of updates) expect((await h.push(ws, t, u)).status).toBe(200)
+      const pages: Array<{ seqs: Array<number>; more: boolean }> = []
+      let after = 0
+      for (let page = 0; page < 5; page++) {
+        const r = await h.pull(ws, t, after, 100)
+        const recs = decodeUpdates(r.bytes)
+        if (typeof recs === "string") throw new Error(recs)
+        recs.forEach((x) => expect(Buffer.from(x.bytes).equals(Buffer.from(updates[x.seq - 1]!))).toBe(true))
+        const more = r.headers.get("x-vibestack-more") === "1"
+        pages.push({ seqs: recs.map((x) => x.seq), more })
+        after = Number(r.headers.get("x-vibestack-cursor"))
+        if (!more) break
+      }
+      expect(pages).toEqual([
+        { seqs: [1], more: true },
+        { seqs: [2], more: true },
+        { seqs: [3], more: false },
+      ])
+      // Small updates after them share a page up to the budget.
+      for (const u of updateChain(4)) expect((await h.push(ws, t, u)).status).toBe(200)
+      const rest = await h.pull(ws, t, 3, 100)
+      const recs = decodeUpdates(rest.bytes)
+      if (typeof recs === "string") throw new Error(recs)
+      expect(recs.map((x) => x.seq)).toEqual([4, 5, 6, 7])
+      expect(rest.headers.get("x-vibestack-more")).toBeNull()
+    } finally {
+      await small.stop()
+    }
   })
 
   it("[S3] stores a retried push once and answers with the first result", async () => {

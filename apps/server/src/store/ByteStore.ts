@@ -6,6 +6,7 @@ import { DatabaseUrl } from "../db/Database.js"
 import { Metrics } from "../metrics/Metrics.js"
 import { CommitConnection } from "./CommitConnection.js"
 import { readSnapshotTail } from "./snapshotTail.js"
+import { assemblePieces, newestSnapshotBlob, type PieceRow, piecesOf, updateBlobs } from "./storedBytes.js"
 
 /**
  * The byte store: per-document append-only logs of opaque Loro blobs.
@@ -144,18 +145,21 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
       limit: number,
       maxBytes: number,
     ) {
-      const rows = yield* sql<{ seq: number; bytes: Uint8Array }>`
-        select seq, bytes from doc_updates
-        where workspace_id = ${ws} and doc_id = ${doc} and seq > ${after}
-        order by seq limit ${limit + 1}`
-      const out: Array<SeqBlob> = []
-      let size = 0
-      for (const r of rows.slice(0, limit)) {
-        if (out.length > 0 && size + r.bytes.length > maxBytes) break
-        out.push({ seq: r.seq, bytes: r.bytes })
-        size += r.bytes.length
-      }
-      return { records: out, more: rows.length > out.length }
+      // The page is cut in SQL (at most `limit`, and within `maxBytes` but for the first), so only
+      // its bytes are read, as base64 pieces (`storedBytes.ts`); `candidates` counts the rows
+      // that could have come (one more than `limit` says there are more).
+      const p = piecesOf(sql, "sized")
+      const rows = yield* sql<PieceRow & { candidates: number }>`
+        select ${p.columns}, sized.candidates from (
+          select seq, bytes, row_number() over (order by seq) as n, count(*) over () as candidates,
+            sum(octet_length(bytes)) over (order by seq) as upto
+          from (select seq, bytes from doc_updates where workspace_id = ${ws} and doc_id = ${doc} and seq > ${after}
+                order by seq limit ${limit + 1}) first
+        ) sized cross join lateral ${p.series}
+        where sized.n <= ${limit} and (sized.n = 1 or sized.upto <= ${maxBytes})
+        order by seq, piece_at`
+      const records: Array<SeqBlob> = assemblePieces(rows)
+      return { records, more: Number(rows[0]?.candidates ?? 0) > records.length }
     })
 
     const docCursors = (ws: WorkspaceId) =>
@@ -176,33 +180,22 @@ export class ByteStore extends Effect.Service<ByteStore>()("ByteStore", {
         (r) => r[0]?.n ?? 0,
       )
 
-    /** The newest stored snapshot and every update after it: what a fresh copy of the document is built from. */
+    /**
+     * The newest stored snapshot and every update after it: what a fresh copy of the document is
+     * built from. Read in pieces (`storedBytes.ts`): a large document's would block the event loop.
+     */
     const loadDoc = Effect.fn("ByteStore.loadDoc")(function* (ws: string, doc: string) {
-      const snaps = yield* sql<{ seq: number; bytes: Uint8Array }>`
-        select seq, bytes from doc_snapshots where workspace_id = ${ws} and doc_id = ${doc}
-        order by seq desc limit 1`
-      const snapshotSeq = snaps[0]?.seq ?? 0
-      const updates = yield* sql<{ seq: number; bytes: Uint8Array }>`
-        select seq, bytes from doc_updates where workspace_id = ${ws} and doc_id = ${doc} and seq > ${snapshotSeq}
-        order by seq`
-      return { snapshot: snaps[0]?.bytes, snapshotSeq, updates }
+      const snapshot = yield* newestSnapshotBlob(sql, ws, doc)
+      const snapshotSeq = snapshot?.seq ?? 0
+      const updates = yield* updateBlobs(sql, ws, doc, snapshotSeq)
+      return { snapshot: snapshot?.bytes, snapshotSeq, updates }
     })
 
     /**
      * The newest stored snapshot of a document (bytes built in the pool from validated data), if
-     * any. Read as base64, not as bytea's hex text: a 24 MB snapshot (100,000 tasks) came back in
-     * ~450 ms as hex (or in binary mode) against ~260 as base64, measured side by side.
+     * any, read in pieces (`storedBytes.ts`).
      */
-    const newestSnapshot = (ws: string, doc: string) =>
-      Effect.map(
-        sql<{ seq: number; base64: string }>`
-          select seq, encode(bytes, 'base64') as base64 from doc_snapshots
-          where workspace_id = ${ws} and doc_id = ${doc} order by seq desc limit 1`,
-        (rows) => {
-          const r = rows[0]
-          return r === undefined ? undefined : { seq: r.seq, bytes: new Uint8Array(Buffer.from(r.base64, "base64")) }
-        },
-      )
+    const newestSnapshot = (ws: string, doc: string) => newestSnapshotBlob(sql, ws, doc)
 
     /** The newest stored snapshot's seq and size, and the log after it (`snapshotTail.ts`). */
     const snapshotTail = (ws: string, doc: string) => readSnapshotTail(sql, ws, doc)
