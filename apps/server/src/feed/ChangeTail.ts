@@ -19,7 +19,16 @@ export interface TailRead {
   readonly head: number
 }
 
+/** A change as the tail is given it: the log's fields and its shape's (table, workspace). */
+export interface TailChange extends LogChange {
+  readonly tbl: string
+  readonly ws: string
+}
+
 interface KeyLog {
+  readonly key: string
+  readonly tbl: string
+  readonly ws: string
   items: Array<LogChange>
   start: number
 }
@@ -46,7 +55,9 @@ export class ChangeTail {
   version = 0
   private readonly keys = new Map<string, KeyLog>()
   private readonly truncates = new Map<string, Offset>()
-  private order: Array<{ key: string; change: LogChange }> = []
+  /** Every kept change in offset order, beside its key's log (two arrays: no object per change). */
+  private order: Array<LogChange> = []
+  private orderLogs: Array<KeyLog> = []
   private orderStart = 0
   private bytes = 0
   /** Commit LSN of the last transaction appended: a transaction is appended once. */
@@ -66,6 +77,7 @@ export class ChangeTail {
     this.keys.clear()
     this.truncates.clear()
     this.order = []
+    this.orderLogs = []
     this.orderStart = 0
     this.bytes = 0
     this.lastLsn = -1
@@ -73,29 +85,33 @@ export class ChangeTail {
     for (const set of this.waiters.values()) for (const wake of [...set]) wake()
   }
 
-  /** One transaction's changes, if it is past `head`; then `head` moves to `endLsn`. */
-  append(
-    lsn: number,
-    endLsn: number,
-    changes: ReadonlyArray<{ tbl: string; ws: string } & Omit<LogChange, "lsn">>,
-  ): void {
+  /**
+   * One transaction's changes (each with this `lsn`), if it is past `head`; then `head` moves
+   * to `endLsn`. The change objects are kept as they are, not copied: a transaction of 100,000
+   * rows (a large workspace imported) is appended in one step, so that step allocates nothing
+   * per change and looks each shape's log up once per run of changes to it.
+   */
+  append(lsn: number, endLsn: number, changes: ReadonlyArray<TailChange>): void {
     if (changes.length > 0 && (lsn < this.head || lsn <= this.lastLsn)) return
     if (changes.length > 0) this.lastLsn = lsn
     const woken = new Set<string>()
+    let log: KeyLog | undefined
     for (const c of changes) {
-      const change: LogChange = { lsn, pos: c.pos, rowId: c.rowId, op: c.op, value: c.value, old: c.old }
       if (c.op === "t") {
         this.truncates.set(c.tbl, { lsn, pos: c.pos })
         for (const k of this.waiters.keys()) if (k.startsWith(`${c.tbl}\u0000`)) woken.add(k)
         continue
       }
-      const key = keyOf(c.tbl, c.ws)
-      let log = this.keys.get(key)
-      if (!log) this.keys.set(key, (log = { items: [], start: 0 }))
-      log.items.push(change)
-      this.order.push({ key, change })
-      this.bytes += c.value.length + (c.old?.length ?? 0) + 64
-      woken.add(key)
+      if (log === undefined || log.tbl !== c.tbl || log.ws !== c.ws) {
+        const key = keyOf(c.tbl, c.ws)
+        log = this.keys.get(key)
+        if (!log) this.keys.set(key, (log = { key, tbl: c.tbl, ws: c.ws, items: [], start: 0 }))
+        woken.add(key)
+      }
+      log.items.push(c)
+      this.order.push(c)
+      this.orderLogs.push(log)
+      this.bytes += sizeOf(c)
     }
     this.head = Math.max(this.head, endLsn)
     this.version++
@@ -160,12 +176,12 @@ export class ChangeTail {
 
   private trim(): void {
     while (this.bytes > this.maxBytes && this.orderStart < this.order.length) {
-      const { key, change } = this.order[this.orderStart++]!
-      const log = this.keys.get(key)!
+      const change = this.order[this.orderStart]!
+      const log = this.orderLogs[this.orderStart++]!
       log.start++
-      this.bytes -= change.value.length + (change.old?.length ?? 0) + 64
+      this.bytes -= sizeOf(change)
       this.from = { lsn: change.lsn, pos: change.pos }
-      if (log.start === log.items.length) this.keys.delete(key)
+      if (log.start === log.items.length) this.keys.delete(log.key)
       else if (log.start > 1024 && log.start * 2 > log.items.length) {
         log.items = log.items.slice(log.start)
         log.start = 0
@@ -173,7 +189,11 @@ export class ChangeTail {
     }
     if (this.orderStart > 4096 && this.orderStart * 2 > this.order.length) {
       this.order = this.order.slice(this.orderStart)
+      this.orderLogs = this.orderLogs.slice(this.orderStart)
       this.orderStart = 0
     }
   }
 }
+
+/** What a change counts against `maxBytes`: its text and a share for the objects around it. */
+const sizeOf = (c: LogChange) => c.value.length + (c.old?.length ?? 0) + 64

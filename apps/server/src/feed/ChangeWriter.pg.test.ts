@@ -3,7 +3,8 @@ import fc from "fast-check"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { startTestPg, type TestPg } from "../test/pg.js"
-import { ChangeWriter, type PendingChange, type PendingTx } from "./ChangeWriter.js"
+import { ChangeWriter, GROUP_SLICE, type PendingChange, type PendingTx } from "./ChangeWriter.js"
+import { GroupBuilder } from "./changeGroups.js"
 import { type SnapshotQuery, unseenChanges } from "./readSnapshot.js"
 import { insertOf } from "./test/changes.js"
 
@@ -147,6 +148,38 @@ describe("ChangeWriter (real Postgres)", () => {
     const state = await db.query("select stored_lsn::float8 as s from feed_state where id = 1")
     expect(state.rows[0].s).toBe(again.endLsn)
     expect(failures).toEqual([])
+  })
+})
+
+describe("a large transaction (real Postgres)", () => {
+  it("[W1] is grouped a slice per turn of the event loop, with other work in between, and stored whole and in order", async () => {
+    // Two workspaces interleaved in runs, as a projection of two imports would write them.
+    const changes = Array.from({ length: 3 * GROUP_SLICE + 17 }, (_, i) => ({
+      ...insertOf("tasks", Math.floor(i / 700) % 2 === 0 ? "wa" : "wb", `big${i}`),
+      value: JSON.stringify({ id: `big${i}`, title: `task ${i}` }),
+    }))
+    const big = tx(changes)
+    const after = tx([insertOf("projects", "wa", "after-big")])
+    const added = vi.spyOn(GroupBuilder.prototype, "add")
+    try {
+      const inserted = writer.inserted
+      writer.enqueue(big)
+      // Another piece of work queued right after the transaction arrived runs before it is all grouped.
+      const groupedBeforeOtherWork = await new Promise<number>((resolve) =>
+        setImmediate(() => resolve(added.mock.calls.reduce((n, [k]) => n + k, 0))),
+      )
+      expect(groupedBeforeOtherWork).toBeGreaterThan(0)
+      expect(groupedBeforeOtherWork).toBeLessThan(big.changes.length)
+      writer.enqueue(after)
+      await storedAt(after.endLsn)
+      expect(Math.max(...added.mock.calls.map(([k]) => k))).toBeLessThanOrEqual(GROUP_SLICE)
+      expect(writer.inserted - inserted).toBe(big.changes.length + 1)
+      expect(await logged(big)).toEqual(expected(big))
+      expect(await logged(after)).toEqual(expected(after))
+      expect(failures).toEqual([])
+    } finally {
+      added.mockRestore()
+    }
   })
 })
 

@@ -1,8 +1,9 @@
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
+import { setImmediate as nextTurn } from "node:timers/promises"
 import pg from "pg"
 import { from as copyFrom } from "pg-copy-streams"
-import { type ChangeGroup, COPY_COLUMNS, encodeGroupsCopy, encodeGroupsJson, groupsOf } from "./changeGroups.js"
+import { type ChangeGroup, COPY_COLUMNS, copyChunks, encodeGroupsJson, GroupBuilder } from "./changeGroups.js"
 
 export interface PendingChange {
   readonly tbl: string
@@ -56,6 +57,12 @@ with ins as (
   update feed_state set stored_lsn = greatest(stored_lsn, $2), updated_at = now() where id = 1 returning stored_lsn
 )
 select pg_notify('vibestack_feed', $3) as notified, (select coalesce(sum(n), 0) from ins)::int as inserted`
+
+/**
+ * Changes grouped per turn of the event loop: a transaction of 100,000 rows is grouped in
+ * slices, with the server's other work (pushes, acknowledgements, live frames) in between.
+ */
+export const GROUP_SLICE = 2_000
 
 const COPY = `copy change_groups (${COPY_COLUMNS}) from stdin with (format binary)`
 
@@ -155,7 +162,7 @@ export class ChangeWriter {
     await client.query("begin")
     try {
       const stream = client.query(copyFrom(COPY))
-      await pipeline(Readable.from([encodeGroupsCopy(groups)]), stream)
+      await pipeline(Readable.from(copyChunks(groups)), stream)
       await client.query(
         `update feed_state set stored_lsn = greatest(stored_lsn, ${Math.trunc(stored)}), updated_at = now() where id = 1;
          select pg_notify('vibestack_feed', ${client.escapeLiteral(payload)});
@@ -190,7 +197,8 @@ export class ChangeWriter {
           stored = Math.max(stored, tx.endLsn)
           rows += tx.changes.length
         }
-        const groups = batch.flatMap(groupsOf)
+        const groups = await groupsInSlices(batch)
+        if (generation !== this.generation) return
         // A group is one (table, workspace): the shapes this batch touched.
         const touched = new Set(groups.map((g) => (/[,|*]/.test(g.ws) ? "*" : `${g.tbl}:${g.ws}`)))
         const names = [...touched].join(",")
@@ -216,4 +224,25 @@ export class ChangeWriter {
       this.flushing = false
     }
   }
+}
+
+/** The batch's groups (`groupsOf` of each transaction), at most `GROUP_SLICE` changes a turn. */
+const groupsInSlices = async (batch: ReadonlyArray<PendingTx>): Promise<Array<ChangeGroup>> => {
+  const groups: Array<ChangeGroup> = []
+  let budget = GROUP_SLICE
+  for (const tx of batch) {
+    const builder = new GroupBuilder(tx)
+    for (let left = tx.changes.length; left > 0; ) {
+      if (budget === 0) {
+        await nextTurn()
+        budget = GROUP_SLICE
+      }
+      const n = Math.min(left, budget)
+      builder.add(n)
+      left -= n
+      budget -= n
+    }
+    for (const g of builder.finish()) groups.push(g)
+  }
+  return groups
 }

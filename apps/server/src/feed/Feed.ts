@@ -301,6 +301,7 @@ const make = (overrides: Partial<FeedOptions>) =>
               tx.changes.map((ch, i) => ({
                 tbl: ch.tbl,
                 ws: ch.ws,
+                lsn: tx.lsn,
                 pos: i + 1,
                 rowId: ch.id,
                 op: ch.op,

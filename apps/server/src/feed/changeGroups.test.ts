@@ -1,7 +1,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import type { PendingChange, PendingTx } from "./ChangeWriter.js"
-import { expandGroups, GROUP_CHANGES, GROUP_CHARS, groupsOf } from "./changeGroups.js"
+import { encodeGroupsCopy, expandGroups, GROUP_CHANGES, GROUP_CHARS, GroupBuilder, groupsOf } from "./changeGroups.js"
 
 // Row ids and workspaces are any text; values are JSON text, as the consumer produces it.
 const text = fc.string({
@@ -59,5 +59,30 @@ describe("change groups", () => {
     expect(bigGroups.length).toBeGreaterThan(1)
     for (const g of bigGroups) expect(g.changes.length).toBeLessThan(GROUP_CHARS + 5000)
     expect(expandGroups(bigGroups)).toEqual(logged(big))
+  })
+
+  it("[W2] a transaction grouped a slice at a time (the writer's turns) gives the same groups, and the same COPY bytes", () => {
+    fc.assert(
+      fc.property(
+        fc.array(change, { maxLength: 40 }),
+        fc.integer({ min: 1, max: 80 }),
+        fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 10 }),
+        (changes, times, slices) => {
+          // Up to 3,200 changes: groups close at GROUP_CHANGES inside slices and between them.
+          const t = tx(Array.from({ length: times }, () => changes).flat())
+          const builder = new GroupBuilder(t)
+          for (let done = 0, k = 0; done < t.changes.length; k++) {
+            const n = slices[k % slices.length]!
+            builder.add(n)
+            done += n
+          }
+          const sliced = builder.finish()
+          expect(sliced).toEqual(groupsOf(t))
+          expect(encodeGroupsCopy(sliced).equals(encodeGroupsCopy(groupsOf(t)))).toBe(true)
+          expect(expandGroups(sliced)).toEqual(logged(t))
+        },
+      ),
+      { numRuns: 100 },
+    )
   })
 })

@@ -35,6 +35,8 @@ const RS = "\u001e"
 const US = "\u001f"
 
 interface Open {
+  readonly tbl: string
+  readonly ws: string
   pos: number
   lastPos: number
   chars: number
@@ -46,40 +48,73 @@ interface Open {
  * the same (lsn, pos) keys, which is what makes storing it twice a no-op (rule W2).
  */
 export const groupsOf = (tx: PendingTx): Array<ChangeGroup> => {
-  const out: Array<ChangeGroup> = []
-  const open = new Map<string, Open>()
-  const close = (key: string, g: Open) => {
-    const cut = key.indexOf("\u0000")
-    out.push({
+  const builder = new GroupBuilder(tx)
+  builder.add(tx.changes.length)
+  return builder.finish()
+}
+
+/**
+ * `groupsOf` a slice of changes at a time, so a caller can let other work run between
+ * slices: a transaction of 100,000 rows (a large workspace imported or forked) took 0.1-0.16 s
+ * to group in one step, during which the server answered nothing.
+ */
+export class GroupBuilder {
+  private readonly out: Array<ChangeGroup> = []
+  private readonly open = new Map<string, Open>()
+  private next = 0
+
+  constructor(private readonly tx: PendingTx) {}
+
+  /** Groups the next `n` changes (fewer at the end). */
+  add(n: number): void {
+    const { changes } = this.tx
+    const end = Math.min(changes.length, this.next + n)
+    let key = ""
+    let g: Open | undefined
+    for (let i = this.next; i < end; i++) {
+      const c = changes[i]!
+      // Consecutive changes are mostly to one (table, workspace): one key and lookup per run.
+      if (g === undefined || g.tbl !== c.tbl || g.ws !== c.ws) {
+        key = `${c.tbl}\u0000${c.ws}`
+        g = this.open.get(key)
+      }
+      if (g && (g.records.length >= GROUP_CHANGES || g.chars >= GROUP_CHARS)) {
+        this.close(g)
+        g = undefined
+      }
+      if (!g) {
+        g = { tbl: c.tbl, ws: c.ws, pos: i + 1, lastPos: i + 1, chars: 0, records: [] }
+        this.open.set(key, g)
+      }
+      const record = `${i + 1}${US}${c.op}${US}${JSON.stringify(c.id)}${US}${c.value}${US}${c.old ?? ""}`
+      g.records.push(record)
+      g.chars += record.length + 1
+      g.lastPos = i + 1
+    }
+    this.next = end
+  }
+
+  /** The groups, once every change was added. */
+  finish(): Array<ChangeGroup> {
+    for (const g of this.open.values()) this.close(g)
+    this.open.clear()
+    return this.out
+  }
+
+  private close(g: Open): void {
+    const { tx } = this
+    this.out.push({
       lsn: tx.lsn,
       pos: g.pos,
       lastPos: g.lastPos,
       n: g.records.length,
       xid: tx.xid,
-      tbl: key.slice(0, cut),
-      ws: key.slice(cut + 1),
+      tbl: g.tbl,
+      ws: g.ws,
       at: tx.at,
       changes: g.records.join(RS),
     })
   }
-  tx.changes.forEach((c, i) => {
-    const key = `${c.tbl}\u0000${c.ws}`
-    let g = open.get(key)
-    if (g && (g.records.length >= GROUP_CHANGES || g.chars >= GROUP_CHARS)) {
-      close(key, g)
-      g = undefined
-    }
-    if (!g) {
-      g = { pos: i + 1, lastPos: i + 1, chars: 0, records: [] }
-      open.set(key, g)
-    }
-    const record = `${i + 1}${US}${c.op}${US}${JSON.stringify(c.id)}${US}${c.value}${US}${c.old ?? ""}`
-    g.records.push(record)
-    g.chars += record.length + 1
-    g.lastPos = i + 1
-  })
-  for (const [key, g] of open) close(key, g)
-  return out
 }
 
 /** A group's changes, in position order. */
@@ -125,8 +160,14 @@ const PG_EPOCH_MS = 946_684_800_000
  * (hundreds of kilobytes of JSON full of quotes and backslashes) goes as it is, with no
  * escaping pass over it as the text format would need.
  */
-export const encodeGroupsCopy = (groups: ReadonlyArray<ChangeGroup>): Buffer => {
-  const parts: Array<Buffer> = [SIGNATURE, Buffer.alloc(8)]
+export const encodeGroupsCopy = (groups: ReadonlyArray<ChangeGroup>): Buffer => Buffer.concat([...copyChunks(groups)])
+
+/**
+ * `encodeGroupsCopy` one group at a time, for a stream to pull as it writes: a batch of
+ * 27 MB was 0.05 s of encoding in one step.
+ */
+export function* copyChunks(groups: ReadonlyArray<ChangeGroup>): Generator<Buffer> {
+  yield Buffer.concat([SIGNATURE, Buffer.alloc(8)])
   for (const g of groups) {
     const tbl = Buffer.from(g.tbl)
     const ws = Buffer.from(g.ws)
@@ -150,8 +191,7 @@ export const encodeGroupsCopy = (groups: ReadonlyArray<ChangeGroup>): Buffer => 
     tail.writeInt32BE(8, 0)
     tail.writeBigInt64BE(BigInt(g.at.getTime() - PG_EPOCH_MS) * 1000n, 4)
     tail.writeInt32BE(changes.length, 12)
-    parts.push(head, tbl, wsLength, ws, tail, changes)
+    yield Buffer.concat([head, tbl, wsLength, ws, tail, changes])
   }
-  parts.push(Buffer.from([0xff, 0xff]))
-  return Buffer.concat(parts)
+  yield Buffer.from([0xff, 0xff])
 }

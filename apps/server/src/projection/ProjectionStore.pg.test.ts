@@ -1,10 +1,22 @@
 import type { SqlClient } from "@effect/sql"
-import { newId, type ProjectId, projectsTable } from "@vibestack/schema"
+import {
+  type MemberId,
+  newId,
+  type ProjectId,
+  projectsTable,
+  type SqlValue,
+  type Task,
+  type TaskId,
+  TaskPriority,
+  TaskStatus,
+  tasksTable,
+} from "@vibestack/schema"
 import { Effect, type Layer, Redacted } from "effect"
+import fc from "fast-check"
 import type pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { pgLayer } from "../db/Database.js"
-import type { ProjectedChanges } from "../pool/ops/projectEntities.js"
+import { type ProjectedChanges, upsertChunks } from "../pool/ops/projectEntities.js"
 import { api } from "../test/http.js"
 import { startTestServer, type TestServer } from "../test/server.js"
 import { makeProjectionStore } from "./ProjectionStore.js"
@@ -42,12 +54,12 @@ const project = (ws: string, id: string, name: string) =>
   })
 
 const changes = (
-  upserts: ProjectedChanges["tables"][number]["upserts"],
+  upserts: ReadonlyArray<ReadonlyArray<SqlValue>>,
   deletes: ReadonlyArray<string> = [],
   issues: ProjectedChanges["issues"] = [],
 ): ProjectedChanges => ({
   fromSeq: 0,
-  tables: [{ table: "projects", upserts, deletes }],
+  tables: [{ table: "projects", upserts: upsertChunks(upserts), upsertCount: upserts.length, deletes }],
   issues,
   entityChanges: upserts.length + deletes.length,
 })
@@ -209,5 +221,80 @@ describe("ProjectionStore.applyMany", () => {
       /one document per workspace/,
     )
     expect(await stateOf(a)).toEqual({ seq: 3, issues: 1, snap: 0 })
+  })
+})
+
+describe("ProjectionStore: rows as the pool sends them (JSON text)", () => {
+  // Text as hostile as JSON and SQL meet: quotes, escapes, separators, non-BMP characters.
+  const text = (min: number) =>
+    fc.string({
+      unit: fc.constantFrom('"', "\\", "'", "\n", "\t", "\u001f", "\u2028", "é", "😀", "a", " ", "{", "]", ","),
+      minLength: min,
+      maxLength: 12,
+    })
+  const task = (i: number): fc.Arbitrary<Task> =>
+    fc.record({
+      id: fc.constant(`t${i}` as TaskId),
+      projectId: fc.constant("p1" as ProjectId),
+      title: text(0).map((t) => `x${t.replace(/[\n\r]/g, "")}`),
+      description: text(0),
+      status: fc.constantFrom(...TaskStatus.literals),
+      priority: fc.constantFrom(...TaskPriority.literals),
+      assigneeId: fc.option(fc.constant("m1" as MemberId), { nil: undefined }),
+      dueDate: fc.option(
+        fc
+          .date({ min: new Date("1970-01-01"), max: new Date("2999-12-31"), noInvalidDate: true })
+          .map((d) => d.toISOString().slice(0, 10)),
+        { nil: undefined },
+      ),
+      sortKey: text(1),
+      createdAt: fc.integer({ min: 0, max: 32_503_680_000_000 }),
+      updatedAt: fc.integer({ min: 0, max: 32_503_680_000_000 }),
+    })
+  const rowsOf = async (ws: string) =>
+    (
+      await db.query(
+        `select workspace_id, id, project_id, title, description, status, priority, assignee_id,
+           to_char(due_date, 'YYYY-MM-DD') as due_date, sort_key,
+           to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
+           to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as updated_at
+         from tasks where workspace_id = $1 order by id`,
+        [ws],
+      )
+    ).rows.map((r) => Object.values(r))
+  const taskChanges = (rows: ReadonlyArray<ReadonlyArray<SqlValue>>): ProjectedChanges => ({
+    fromSeq: 0,
+    tables: [{ table: "tasks", upserts: upsertChunks(rows), upsertCount: rows.length, deletes: [] }],
+    issues: [],
+    entityChanges: rows.length,
+  })
+
+  it("[I4] every column type and any text land as the schema's rows say, by one statement, by a transaction and in a group", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.tuple(task(0), task(1), task(2)),
+        fc.constantFrom("one statement", "transaction", "group"),
+        async (tasks, way) => {
+          const ws = await newWorkspace()
+          await run((s) => s.state(ws, "main"))
+          const rows = tasks.map((t) => tasksTable.toRow(ws, t))
+          const batch = taskChanges(rows)
+          // A batch of several chunks takes the transaction's path, one statement per chunk.
+          const chunked: ProjectedChanges =
+            way === "transaction"
+              ? { ...batch, tables: [{ ...batch.tables[0]!, upserts: rows.map((r) => JSON.stringify([r])) }] }
+              : batch
+          if (way === "group")
+            expect([
+              ...(await run((s) =>
+                s.applyMany([{ ws, doc: "main", fromSeq: 0, toSeq: 1, changes: batch, skipped: [] }]),
+              )),
+            ]).toEqual([docKey(ws, "main")])
+          else expect(await run((s) => s.apply(ws, "main", 0, 1, chunked, []))).toBe(true)
+          expect(await rowsOf(ws)).toEqual(rows)
+        },
+      ),
+      { numRuns: 20 },
+    )
   })
 })

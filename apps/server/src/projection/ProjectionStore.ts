@@ -1,5 +1,5 @@
 import { SqlClient, type Statement } from "@effect/sql"
-import { type Collection, projectionTables, type ReadIssue, type SqlValue } from "@vibestack/schema"
+import { type Collection, projectionTables, type ReadIssue } from "@vibestack/schema"
 import { Effect } from "effect"
 import type { ProjectedChanges } from "../pool/ops/projectEntities.js"
 import { readSnapshotTail } from "../store/snapshotTail.js"
@@ -37,7 +37,6 @@ export interface DocStatus {
   readonly quarantined: number
 }
 
-const STATEMENT_ROWS = 5000
 const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
 /** ` where …` / ` and …` for an optional guard condition. */
@@ -45,15 +44,17 @@ const clause = (word: "where" | "and", guard: string | undefined): string =>
   guard === undefined ? "" : ` ${word} ${guard}`
 
 /**
- * `insert … select * from unnest(…) on conflict do update` for one table, its column arrays
- * numbered from `$first`, the rows taken only where `guard` holds (when given).
+ * `insert … select … on conflict do update` for one table, its rows the JSON text `$param` (an
+ * array of rows in `columns` order, as the pool's `projectEntities` writes them: the server
+ * passes the text through untouched), taken only where `guard` holds (when given).
  */
-const upsertSql = (table: Collection, first = 1, guard?: string): string => {
+const upsertSql = (table: Collection, param = 1, guard?: string): string => {
   const def = projectionTables[table]
   const names = def.columns.map((c) => c.name)
-  const casts = def.columns.map((c, i) => `$${first + i}::${c.type.replace(/\s+collate.*$/, "")}[]`)
+  const values = def.columns.map((c, i) => `(r->>${i})::${c.type.replace(/\s+collate.*$/, "")}`)
   const set = names.filter((n) => !def.primaryKey.includes(n)).map((n) => `${n} = excluded.${n}`)
-  return `insert into ${def.name} (${names.join(", ")}) select * from unnest(${casts.join(", ")}) as r(${names.join(", ")})${clause("where", guard)}
+  return `insert into ${def.name} (${names.join(", ")})
+          select * from (select ${values.join(", ")} from jsonb_array_elements($${param}::jsonb) as e(r)) as r(${names.join(", ")})${clause("where", guard)}
           on conflict (${def.primaryKey.join(", ")}) do update set ${set.join(", ")}`
 }
 /** Deletes a table's rows of workspace `$1` whose ids are the array `$ids`. */
@@ -75,10 +76,10 @@ const UPSERTS = Object.fromEntries(
   (Object.keys(projectionTables) as Array<Collection>).map((t) => [t, upsertSql(t)]),
 ) as Record<Collection, string>
 
-const columnsOf = (rows: ReadonlyArray<ReadonlyArray<SqlValue>>, width: number): Array<Array<SqlValue>> => {
-  const cols: Array<Array<SqlValue>> = Array.from({ length: width }, () => [])
-  for (const row of rows) for (let i = 0; i < width; i++) cols[i]!.push(row[i] ?? null)
-  return cols
+/** Several `upserts` chunks as one JSON array (one statement for many documents' rows). */
+const joinChunks = (chunks: ReadonlyArray<string>): string => {
+  const inner = chunks.map((c) => c.slice(1, -1)).filter((c) => c.length > 0)
+  return `[${inner.join(",")}]`
 }
 
 const describeIssues = (issues: ReadonlyArray<ReadIssue>): string =>
@@ -100,7 +101,7 @@ export interface GroupBatch {
 
 /** Whether each table's rows of a batch fit one statement (`applyMany`; else it is applied alone). */
 export const fitsOneStatement = (changes: ProjectedChanges): boolean =>
-  changes.tables.every((t) => t.upserts.length <= STATEMENT_ROWS)
+  changes.tables.every((t) => t.upserts.length <= 1)
 
 /** A batch's quarantine rows: updates that did not import, and the batch's unreadable entities. */
 const quarantineOf = (b: Pick<GroupBatch, "toSeq" | "changes" | "skipped">) => {
@@ -261,10 +262,9 @@ export const makeProjectionStore = Effect.gen(function* () {
         yield* onStatement
         if ((yield* sql.unsafe(STATE_MOVE, state)).length === 0) return false
         for (const t of changes.tables) {
-          const width = projectionTables[t.table].columns.length
-          for (let i = 0; i < t.upserts.length; i += STATEMENT_ROWS) {
+          for (const chunk of t.upserts) {
             yield* onStatement
-            yield* sql.unsafe(UPSERTS[t.table], columnsOf(t.upserts.slice(i, i + STATEMENT_ROWS), width))
+            yield* sql.unsafe(UPSERTS[t.table], [chunk])
           }
           if (t.deletes.length > 0) {
             yield* onStatement
@@ -296,8 +296,8 @@ export const makeProjectionStore = Effect.gen(function* () {
     const parts = [`st as (${STATE_MOVE})`]
     for (const t of changes.tables) {
       if (t.upserts.length > 0) {
-        parts.push(`u${parts.length} as (${upsertSql(t.table, params.length + 1, guard)})`)
-        params.push(...columnsOf(t.upserts, projectionTables[t.table].columns.length))
+        params.push(t.upserts[0])
+        parts.push(`u${parts.length} as (${upsertSql(t.table, params.length, guard)})`)
       }
       if (t.deletes.length > 0) {
         params.push(t.deletes)
@@ -322,7 +322,7 @@ export const makeProjectionStore = Effect.gen(function* () {
    * commit, and one transaction for the feed to read): per document `STATE_MOVE`'s fence, and
    * its rows and quarantine written only where its own move matched. Returns the `docKey`s
    * that moved; a document whose fence did not match changed nothing (its batch is redone).
-   * Each table's rows of each document must fit `STATEMENT_ROWS` (`fitsOneStatement`).
+   * Each table's rows of each document must fit one statement (`fitsOneStatement`).
    */
   const applyMany = (batches: ReadonlyArray<GroupBatch>) => {
     if (new Set(batches.map((b) => b.ws)).size !== batches.length)
@@ -342,9 +342,8 @@ export const makeProjectionStore = Effect.gen(function* () {
       const changes = batches.flatMap((b) => b.changes.tables.filter((t) => t.table === table))
       const upserts = changes.flatMap((t) => t.upserts)
       if (upserts.length > 0) {
-        const first = params.length + 1
-        params.push(...columnsOf(upserts, projectionTables[table].columns.length))
-        parts.push(`u${parts.length} as (${upsertSql(table, first, moved("r.workspace_id"))})`)
+        params.push(joinChunks(upserts))
+        parts.push(`u${parts.length} as (${upsertSql(table, params.length, moved("r.workspace_id"))})`)
       }
       const deletes = batches.flatMap((b) =>
         b.changes.tables.filter((t) => t.table === table).flatMap((t) => t.deletes.map((id) => [b.ws, id] as const)),

@@ -11,7 +11,7 @@ import { LoroDoc, LoroList, LoroMap, LoroText } from "loro-crdt"
 import { describe, expect, it } from "vitest"
 import { randomEdit, seededRandom } from "../../projection/test/workload.js"
 import type { OpContext } from "./PoolOp.js"
-import { projectEntities, readAllEntities } from "./projectEntities.js"
+import { projectEntities, readAllEntities, upsertRows } from "./projectEntities.js"
 
 /** Whatever a (buggy or hostile) client may leave under a collection's keys. */
 const addOddEntries = (doc: LoroDoc) => {
@@ -64,7 +64,7 @@ describe("projectEntities", () => {
     const rows = new Map(before)
     for (const t of r.tables) {
       for (const id of t.deletes) rows.delete(`${t.table}/${id}`)
-      for (const row of t.upserts) rows.set(`${t.table}/${String(row[1])}`, row)
+      for (const row of upsertRows(t)) rows.set(`${t.table}/${String(row[1])}`, row)
     }
     return rows
   }
@@ -109,7 +109,12 @@ describe("projectEntities", () => {
     doc.commit()
     const r = projectEntities(ctxOf(doc, committed), { ws: "w" })
     const tasks = r.tables.find((t) => t.table === "tasks")!
-    expect(tasks.upserts.map((row) => row[1]).sort()).toEqual([a, b].sort())
+    expect(
+      upsertRows(tasks)
+        .map((row) => row[1])
+        .sort(),
+    ).toEqual([a, b].sort())
+    expect(tasks.upsertCount).toBe(2)
     expect(tasks.deletes).toEqual([c])
     expect(r.entityChanges).toBe(3)
   })
