@@ -9,7 +9,7 @@ import { DocumentCheck } from "../revert/DocumentCheck.js"
 import { type RevertPlan, RevertService } from "../revert/RevertService.js"
 import { ByteStore } from "../store/ByteStore.js"
 import { BackupStore } from "./BackupStore.js"
-import { decodeBackup, encodeBackup, sha256Hex } from "./backupFile.js"
+import { decodeBackupOffThread, encodeBackup, sha256HexOffThread } from "./backupFile.js"
 import { type BackupReader, readerOfContents } from "./backupFileReader.js"
 import { materializeWorkspace } from "./materializeWorkspace.js"
 
@@ -71,8 +71,11 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
       }
       const createdAt = new Date(yield* Clock.currentTimeMillis).toISOString()
       const backupId = newBackupId()
-      const file = encodeBackup({ backupId, workspaceId: ws, workspaceName: name, createdAt, schemaVersion }, docs)
-      const info = infoOf({ meta: file.meta, size: file.bytes.length, sha256: sha256Hex(file.bytes) }, kind)
+      const file = yield* Effect.promise(() =>
+        encodeBackup({ backupId, workspaceId: ws, workspaceName: name, createdAt, schemaVersion }, docs),
+      )
+      const sha256 = yield* Effect.promise(() => sha256HexOffThread(file.bytes))
+      const info = infoOf({ meta: file.meta, size: file.bytes.length, sha256 }, kind)
       yield* orInternal(backups.save(info, file.bytes))
       return info
     })
@@ -106,9 +109,12 @@ export class BackupService extends Effect.Service<BackupService>()("BackupServic
     const load = Effect.fn("BackupService.load")(function* (ws: WorkspaceId, backupId: string) {
       const file = yield* orInternal(backups.file(ws, backupId))
       if (file === undefined) return yield* Effect.fail(apiError("NotFound", "no such backup in this workspace"))
-      const decoded = decodeBackup(file)
+      // Hashed off the event loop: a large workspace's backup is tens of MB.
+      const [decoded, sha256] = yield* Effect.promise(() =>
+        Promise.all([decodeBackupOffThread(file), sha256HexOffThread(file)]),
+      )
       if (Either.isLeft(decoded)) return yield* Effect.fail(apiError("Internal", `stored backup: ${decoded.left}`))
-      return readerOfContents(file, decoded.right)
+      return readerOfContents(file, decoded.right, sha256)
     })
 
     const revert = Effect.fn("BackupService.revert")(function* (ws: WorkspaceId, backupId: string) {

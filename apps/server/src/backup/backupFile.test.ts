@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { DocId, WorkspaceId } from "@vibestack/schema"
-import { Effect, Either } from "effect"
+import { Effect, Either, Option } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import { decodeBackup, encodeBackup } from "./backupFile.js"
+import { decodeBackup, decodeBackupOffThread, encodeBackup } from "./backupFile.js"
 import { openBackupFile } from "./backupFileReader.js"
 import { badMetadataCases } from "./test/craftBackup.js"
 
@@ -29,21 +29,21 @@ const fromDisk = (bytes: Uint8Array) => {
   )
 }
 
-describe("backup file", () => {
-  const good = encodeBackup(
-    {
-      backupId: "bk_test",
-      workspaceId: "ws_1" as WorkspaceId,
-      workspaceName: "Test",
-      createdAt: new Date().toISOString(),
-      schemaVersion: 1,
-    },
-    [
-      { docId: "main" as DocId, cursor: 3, snapshot: new Uint8Array([1, 2, 3]) },
-      { docId: "notes" as DocId, cursor: 1, snapshot: new Uint8Array(3000).fill(7) },
-    ],
-  )
+const good = await encodeBackup(
+  {
+    backupId: "bk_test",
+    workspaceId: "ws_1" as WorkspaceId,
+    workspaceName: "Test",
+    createdAt: new Date().toISOString(),
+    schemaVersion: 1,
+  },
+  [
+    { docId: "main" as DocId, cursor: 3, snapshot: new Uint8Array([1, 2, 3]) },
+    { docId: "notes" as DocId, cursor: 1, snapshot: new Uint8Array(3000).fill(7) },
+  ],
+)
 
+describe("backup file", () => {
   it("[S21] reads the same from disk (one pass, snapshots on demand) as from memory", async () => {
     const mem = decodeBackup(good.bytes)
     expect(Either.isRight(mem)).toBe(true)
@@ -75,5 +75,28 @@ describe("backup file", () => {
       expect(message.length, c.name).toBeLessThan(400)
       expect(await fromDisk(c.file), c.name).toBe(message)
     }
+  })
+
+  it("[S21] hashed off the event loop, a file reads and is refused exactly as hashed in line", async () => {
+    const flipped = good.bytes.slice()
+    flipped[40]! ^= 1
+    // A snapshot's byte changed and the file's checksum made to match: only the document's sha256 tells.
+    const docDamaged = good.bytes.slice()
+    docDamaged[docDamaged.length - 33 - 10]! ^= 1
+    const body = docDamaged.subarray(0, docDamaged.length - 32)
+    docDamaged.set(new Uint8Array(await crypto.subtle.digest("SHA-256", body)), docDamaged.length - 32)
+    const files = [
+      good.bytes,
+      flipped,
+      docDamaged,
+      good.bytes.subarray(0, 30),
+      new Uint8Array(0),
+      good.bytes.subarray(0, 100),
+      ...badMetadataCases().map((c) => c.file),
+    ]
+    for (const file of files) expect(await decodeBackupOffThread(file)).toEqual(decodeBackup(file))
+    expect(Either.getLeft(decodeBackup(docDamaged))).toEqual(
+      Option.some("backup file is damaged (document notes checksum)"),
+    )
   })
 })

@@ -26,11 +26,11 @@ export interface BackupReader {
 
 const CHUNK = 1024 * 1024
 
-/** A reader over a file already in memory (a stored backup, a test's bytes). */
-export const readerOfContents = (file: Uint8Array, contents: BackupContents): BackupReader => ({
+/** A reader over a file already in memory (a stored backup, a test's bytes) whose sha256 is `sha256`. */
+export const readerOfContents = (file: Uint8Array, contents: BackupContents, sha256: string): BackupReader => ({
   meta: contents.meta,
   size: file.length,
-  sha256: sha256Hex(file),
+  sha256,
   snapshot: (i) => Effect.succeed(contents.snapshots[i]!),
 })
 
