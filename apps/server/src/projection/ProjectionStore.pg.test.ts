@@ -297,4 +297,35 @@ describe("ProjectionStore: rows as the pool sends them (JSON text)", () => {
       { numRuns: 20 },
     )
   })
+
+  it("[I4] text Postgres cannot hold (U+0000, which a hostile editor can write) never stops a batch: it lands as U+FFFD", async () => {
+    const ws = await newWorkspace()
+    await run((s) => s.state(ws, "main"))
+    const row = projectsTable.toRow(ws, {
+      id: "p1" as ProjectId,
+      name: "a\u0000b",
+      color: "#4f7cff",
+      archived: false,
+      createdAt: 1_700_000_000_000,
+    })
+    expect(await run((s) => s.apply(ws, "main", 0, 1, changes([row]), []))).toBe(true)
+    expect(await names(ws)).toEqual(["p1:a\ufffdb"])
+    // In an unreadable entity's id and message, a delete, and a skipped update's reason; alone and in a group.
+    const issue = { collection: "projects" as const, id: "x\u0000", message: "bad \u0000 value" }
+    const hostile = changes([row], ["gone\u0000"], [issue])
+    expect(await run((s) => s.apply(ws, "main", 1, 2, hostile, [{ seq: 2, reason: "no\u0000" }]))).toBe(true)
+    const other = await newWorkspace()
+    await run((s) => s.state(other, "main"))
+    const group = {
+      ws: other,
+      doc: "main",
+      fromSeq: 0,
+      toSeq: 3,
+      changes: hostile,
+      skipped: [{ seq: 1, reason: "\u0000" }],
+    }
+    expect([...(await run((s) => s.applyMany([group])))]).toEqual([docKey(other, "main")])
+    expect((await quarantined(ws)).map((q) => q.reason).join(" ")).not.toContain("\u0000")
+    expect(await stateOf(other)).toEqual({ seq: 3, issues: 1, snap: 0 })
+  })
 })

@@ -1,7 +1,7 @@
 import { SqlClient, type Statement } from "@effect/sql"
 import { type Collection, projectionTables, type ReadIssue } from "@vibestack/schema"
 import { Effect } from "effect"
-import type { ProjectedChanges } from "../pool/ops/projectEntities.js"
+import { type ProjectedChanges, sqlText } from "../pool/ops/projectEntities.js"
 import { readSnapshotTail } from "../store/snapshotTail.js"
 import {
   assemblePieces,
@@ -105,9 +105,9 @@ export const fitsOneStatement = (changes: ProjectedChanges): boolean =>
 
 /** A batch's quarantine rows: updates that did not import, and the batch's unreadable entities. */
 const quarantineOf = (b: Pick<GroupBatch, "toSeq" | "changes" | "skipped">) => {
-  const rows = b.skipped.map((s) => ({ seq: s.seq, reason: `${QuarantineKind.import}${s.reason}` }))
+  const rows = b.skipped.map((s) => ({ seq: s.seq, reason: sqlText(`${QuarantineKind.import}${s.reason}`) }))
   if (b.changes.issues.length > 0)
-    rows.push({ seq: b.toSeq, reason: `${QuarantineKind.entities}${describeIssues(b.changes.issues)}` })
+    rows.push({ seq: b.toSeq, reason: sqlText(`${QuarantineKind.entities}${describeIssues(b.changes.issues)}`) })
   return rows
 }
 
@@ -268,7 +268,7 @@ export const makeProjectionStore = Effect.gen(function* () {
           }
           if (t.deletes.length > 0) {
             yield* onStatement
-            yield* sql.unsafe(deleteSql(t.table, 2), [ws, t.deletes])
+            yield* sql.unsafe(deleteSql(t.table, 2), [ws, t.deletes.map(sqlText)])
           }
         }
         if (quarantine.length > 0) {
@@ -300,7 +300,7 @@ export const makeProjectionStore = Effect.gen(function* () {
         parts.push(`u${parts.length} as (${upsertSql(t.table, params.length, guard)})`)
       }
       if (t.deletes.length > 0) {
-        params.push(t.deletes)
+        params.push(t.deletes.map(sqlText))
         parts.push(`d${parts.length} as (${deleteSql(t.table, params.length, guard)})`)
       }
     }
@@ -346,7 +346,9 @@ export const makeProjectionStore = Effect.gen(function* () {
         parts.push(`u${parts.length} as (${upsertSql(table, params.length, moved("r.workspace_id"))})`)
       }
       const deletes = batches.flatMap((b) =>
-        b.changes.tables.filter((t) => t.table === table).flatMap((t) => t.deletes.map((id) => [b.ws, id] as const)),
+        b.changes.tables
+          .filter((t) => t.table === table)
+          .flatMap((t) => t.deletes.map((id) => [b.ws, sqlText(id)] as const)),
       )
       if (deletes.length > 0)
         parts.push(`d${parts.length} as (delete from ${projectionTables[table].name} t

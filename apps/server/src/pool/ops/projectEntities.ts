@@ -32,11 +32,26 @@ export interface TableChanges {
 /** Rows per chunk of `TableChanges.upserts`: one statement's worth. */
 export const UPSERT_CHUNK_ROWS = 5000
 
-/** Rows as `TableChanges.upserts`: JSON arrays of at most `UPSERT_CHUNK_ROWS` rows each. */
+/**
+ * Text as Postgres can hold it: U+0000 (which the schema lets a document hold, so a hostile
+ * editor can write it) becomes U+FFFD. A NUL failed the projection's statement, and its retries
+ * forever: the workspace's tables and feed stopped.
+ */
+export const sqlText = (s: string): string => (s.includes("\u0000") ? s.replaceAll("\u0000", "\uFFFD") : s)
+
+/** Rows as `TableChanges.upserts`: JSON arrays of at most `UPSERT_CHUNK_ROWS` rows each, text as `sqlText`. */
 export const upsertChunks = (rows: ReadonlyArray<ReadonlyArray<SqlValue>>): Array<string> => {
   const chunks: Array<string> = []
-  for (let i = 0; i < rows.length; i += UPSERT_CHUNK_ROWS)
-    chunks.push(JSON.stringify(rows.slice(i, i + UPSERT_CHUNK_ROWS)))
+  for (let i = 0; i < rows.length; i += UPSERT_CHUNK_ROWS) {
+    const part = rows.slice(i, i + UPSERT_CHUNK_ROWS)
+    const text = JSON.stringify(part)
+    // JSON writes U+0000 as this escape; text without it needs no second pass.
+    chunks.push(
+      text.includes("\\u0000")
+        ? JSON.stringify(part.map((row) => row.map((v) => (typeof v === "string" ? sqlText(v) : v))))
+        : text,
+    )
+  }
   return chunks
 }
 
