@@ -69,7 +69,11 @@ export const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").upd
  * on the main thread, 0.1-0.2 s during which every other workspace waited.
  */
 export const sha256HexOffThread = async (bytes: Uint8Array): Promise<string> =>
-  Buffer.from(await crypto.subtle.digest("SHA-256", bytes)).toString("hex")
+  (await sha256OffThread(bytes)).toString("hex")
+
+/** The SHA-256 digest of `bytes`, computed as `sha256HexOffThread` is. */
+const sha256OffThread = async (bytes: Uint8Array): Promise<Buffer> =>
+  Buffer.from(await crypto.subtle.digest("SHA-256", bytes))
 
 export const encodeBackup = async (
   meta: Omit<BackupMeta, "docs" | "format">,
@@ -95,7 +99,7 @@ export const encodeBackup = async (
     out.set(d.snapshot, at)
     at += d.snapshot.length
   }
-  out.set(new Uint8Array(await crypto.subtle.digest("SHA-256", out.subarray(0, at))), at)
+  out.set(await sha256OffThread(out.subarray(0, at)), at)
   return { bytes: out, meta: full }
 }
 
@@ -160,8 +164,7 @@ export const decodeBackupOffThread = async (bytes: Uint8Array): Promise<Either.E
   const parts = splitBackup(bytes)
   if (Either.isLeft(parts)) return Either.left(parts.left)
   const { body, checksum } = parts.right
-  const actual = new Uint8Array(await crypto.subtle.digest("SHA-256", body))
-  if (!Buffer.from(actual).equals(checksum)) return Either.left(checksumMismatch)
+  if (!(await sha256OffThread(body)).equals(checksum)) return Either.left(checksumMismatch)
   const meta = metaOf(parts.right)
   const hashes = Either.isLeft(meta)
     ? []
