@@ -3,6 +3,7 @@ import { join } from "node:path"
 import { CURRENT_DOC_VERSION } from "@vibestack/migrations"
 import { createProject, createTask, MAIN_DOC, metaMap, SCHEMA_VERSION_KEY } from "@vibestack/schema"
 import { LoroDoc } from "loro-crdt"
+import type { Request } from "playwright-core"
 import { describe, expect, it } from "vitest"
 import { resultsDir } from "./harness.js"
 import { addTask, appServerPerFile, createWorkspace, mintLink, poll, taskRow, taskTitles } from "./serverHarness.js"
@@ -53,6 +54,35 @@ describe("two devices through the real server", () => {
     expect(seen.some((t) => t.includes("From A — todo") && !t.includes("From B"))).toBe(true)
     await a.screenshot({ path: join(resultsDir, "history.png") })
     await history.getByRole("button", { name: "Close" }).click()
+    await ctxA.close()
+    await ctxB.close()
+  })
+
+  it("a joining device opens the board without waiting for the workspace's name, which follows", async () => {
+    const ctxA = await app.browser.newContext()
+    const ctxB = await app.browser.newContext()
+    const a = await createWorkspace(ctxA, app.server.url, "Named Later", "Alpha")
+    const link = await mintLink(a, "editor", "Slow network")
+    const b = await ctxB.newPage()
+    // The join page asks the server for the workspace's name: that answer is held back.
+    const asked: Array<Request> = []
+    let release = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    await b.route(/\/api\/v1\/workspaces\/[^/?#]+$/, async (route) => {
+      if (route.request().method() !== "GET") return route.continue()
+      asked.push(route.request())
+      await held
+      await route.continue().catch(() => undefined)
+    })
+    await b.goto(link)
+    await expect.poll(() => b.getByRole("heading", { name: "Alpha" }).count(), poll).toBe(1)
+    // The board is up while the name is still being asked for: the page did not wait for the
+    // request to give up (it did, after 3 s, before the board opened).
+    expect(asked.length).toBeGreaterThan(0)
+    expect(asked.map((r) => r.failure())).toEqual(asked.map(() => null))
+    expect(await b.getByRole("heading", { level: 1 }).textContent()).toBe("Shared workspace")
+    release()
+    await expect.poll(() => b.getByRole("heading", { level: 1 }).textContent(), poll).toBe("Named Later")
     await ctxA.close()
     await ctxB.close()
   })

@@ -73,13 +73,15 @@ export const JoinPage = () => {
         createdAt: existing?.createdAt ?? Date.now(),
       })
       if (name !== undefined && name !== "") writeIdentity(ws.right, name, person, { fromLink: person !== undefined })
-      // The sync leader starts on the workspace (a new device's first download) while the name is asked for.
+      // The sync leader starts on the workspace (a new device's first download), and the board
+      // opens at once: the name is asked for behind it (the board waiting for it held a new
+      // device's first rows back by 20-130 ms, up to the request's timeout on a slow network).
       tabSync().workspacesChanged()
-      const named = await nameFromServer(ws.right, token)
-      if (named !== undefined && named !== placeholder) {
+      void nameFromServer(ws.right, token).then(async (named) => {
+        if (named === undefined || named === placeholder) return
         await store.nameWorkspace(ws.right, named)
         tabSync().workspacesChanged()
-      }
+      })
       await navigate({ to: "/w/$workspaceId", params: { workspaceId: ws.right }, replace: true })
     })()
   }, [workspaceId, navigate])
